@@ -1,0 +1,37 @@
+"""axonml: a PyTorch-equivalent deep-learning framework (Cython on the CPU, OpenCL on GPUs)."""
+from __future__ import annotations
+
+from . import _dtype
+from ._device import device
+from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,
+                     int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short, uint8)
+from ._format import set_printoptions
+from .tensor import Size, Tensor
+from . import autograd
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, normal,
+                       ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor,
+                       zeros, zeros_like)
+from .functional import *  # noqa: F401,F403 - the torch.* op functions
+from .functional import __all__ as _functional_all
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+__all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_grad", "inference_mode",
+           "set_grad_enabled", "is_grad_enabled", "manual_seed", "seed", "initial_seed", "get_rng_state",
+           "set_rng_state", "Generator", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty",
+           "zeros_like", "ones_like", "full_like", "empty_like", "arange", "linspace", "eye", "rand", "randn",
+           "randint", "normal", "rand_like", "randn_like", "randint_like", "randperm", "float32", "float64",
+           "float16", "int64", "int32", "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int",
+           "short", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_tensor", "numel",
+           "set_printoptions", *_functional_all]

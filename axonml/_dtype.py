@@ -1,0 +1,151 @@
+"""dtypes as PyTorch spells them, and PyTorch's type-promotion rules."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["dtype", "float32", "float64", "float16", "int32", "int64", "int16", "int8", "uint8", "bool",
+           "get_default_dtype", "set_default_dtype", "promote_types", "result_type"]
+
+
+class dtype:
+    """A tensor element type: a thin, hashable name over a NumPy dtype."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category")
+
+    def __init__(self, name: str, np_dtype):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = self.np.kind == "f"
+        self.is_signed = self.np.kind in "if"
+        self.itemsize = self.np.itemsize
+        # 0 bool, 1 integer, 2 floating: PyTorch promotes across categories, not by value.
+        self._category = {"b": 0, "u": 1, "i": 1, "f": 2}[self.np.kind]
+
+    @property
+    def is_complex(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "axonml." + self.name
+
+    def __reduce__(self):
+        return self.name
+
+
+float32 = dtype("float32", np.float32)
+float64 = dtype("float64", np.float64)
+float16 = dtype("float16", np.float16)
+int64 = dtype("int64", np.int64)
+int32 = dtype("int32", np.int32)
+int16 = dtype("int16", np.int16)
+int8 = dtype("int8", np.int8)
+uint8 = dtype("uint8", np.uint8)
+bool = dtype("bool", np.bool_)  # noqa: A001 - PyTorch's name
+
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
+
+_ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool)
+_BY_NUMPY = {d.np: d for d in _ALL}
+_BY_NAME = {d.name: d for d in _ALL}
+_BY_NAME.update(float=float32, double=float64, half=float16, long=int64, int=int32, short=int16)
+
+_default = float32
+
+
+def get_default_dtype() -> dtype:
+    return _default
+
+
+def set_default_dtype(d: dtype) -> None:
+    global _default
+    d = to_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default = d
+
+
+def from_numpy_dtype(np_dtype) -> dtype:
+    try:
+        return _BY_NUMPY[np.dtype(np_dtype)]
+    except KeyError:
+        raise TypeError(f"can't convert NumPy array of type {np.dtype(np_dtype)}: the supported types are "
+                        "float64, float32, float16, int64, int32, int16, int8, uint8 and bool") from None
+
+
+def to_dtype(d) -> dtype:
+    """Accept an axonml dtype, a NumPy dtype/type, a Python type or a name."""
+    if type(d) is dtype:
+        return d
+    if d is None:
+        return _default
+    if d is builtins_float:
+        return _default
+    if d is builtins_int:
+        return int64
+    if d is builtins_bool:
+        return bool
+    if isinstance(d, str) and d in _BY_NAME:
+        return _BY_NAME[d]
+    try:
+        return from_numpy_dtype(d)
+    except TypeError:
+        raise TypeError(f"{d!r} is not a dtype") from None
+
+
+import builtins as _builtins  # noqa: E402
+
+builtins_float, builtins_int, builtins_bool = _builtins.float, _builtins.int, _builtins.bool
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """PyTorch's promote_types: the smallest type both convert to without losing category."""
+    if a is b:
+        return a
+    if a._category != b._category:
+        return a if a._category > b._category else b
+    if a.is_floating_point:
+        return a if a.itemsize >= b.itemsize else b
+    return _BY_NUMPY[np.promote_types(a.np, b.np)]
+
+
+def result_type(*operands) -> dtype:
+    """PyTorch's result_type over tensors and Python scalars.
+
+    Dimensioned tensors win within a category; zero-dim tensors and Python scalars only raise the
+    category (an int tensor times 2.5 becomes the default float type, not float64).
+    """
+    from .tensor import Tensor
+    dim_type = zero_dim_type = None
+    scalar_category = -1
+    for x in operands:
+        if isinstance(x, Tensor):
+            d = x.dtype
+            if x.ndim:
+                dim_type = d if dim_type is None else promote_types(dim_type, d)
+            else:
+                zero_dim_type = d if zero_dim_type is None else promote_types(zero_dim_type, d)
+        elif isinstance(x, builtins_bool):
+            scalar_category = max(scalar_category, 0)
+        elif isinstance(x, builtins_int):
+            scalar_category = max(scalar_category, 1)
+        elif isinstance(x, builtins_float):
+            scalar_category = max(scalar_category, 2)
+        else:
+            raise TypeError(f"result_type: unsupported operand {type(x).__name__}")
+    result = dim_type
+    if zero_dim_type is not None:
+        if result is None:
+            result = zero_dim_type
+        elif zero_dim_type._category > result._category:
+            result = zero_dim_type
+    if scalar_category >= 0:
+        if result is None:
+            result = (bool, int64, _default)[scalar_category]
+        elif scalar_category > result._category:
+            result = int64 if scalar_category == 1 else _default
+    return result

@@ -1,0 +1,1 @@
+"""Cython kernels (compiled from the .pyx files here)."""

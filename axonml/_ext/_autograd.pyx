@@ -1,0 +1,452 @@
+"""The autograd core: the tensor's fields, graph nodes, Function.apply and the backward sweep.
+
+Everything here runs once per op (apply) or once per graph node (the sweep), so it is
+Cython: attribute access on the cdef classes below is a C field read. The sweep reads
+like micrograd's: count each node's consumers, then walk the graph from the roots,
+calling a node's backward once all its consumers have handed it their gradients.
+"""
+import numpy as np
+
+cdef object ndarray = np.ndarray
+
+# --- grad mode: one flag, read by apply ---------------------------------------------
+
+cdef bint grad_enabled = True
+
+
+def is_grad_enabled():
+    return grad_enabled
+
+
+def set_grad_enabled_flag(bint mode):
+    """Set the grad-mode flag and return the previous value."""
+    global grad_enabled
+    cdef bint previous = grad_enabled
+    grad_enabled = mode
+    return previous
+
+
+# --- tensors ---------------------------------------------------------------------------
+
+cdef class VersionCounter:
+    """Counts in-place writes to a tensor's memory; shared by a tensor and its views."""
+    cdef public long value
+
+
+cdef class TensorBase:
+    """The fields of axonml.Tensor; its methods live in Python (axonml/tensor.py)."""
+    cdef public object _data            # a backend array (numpy.ndarray on the CPU)
+    cdef public bint _requires_grad
+    cdef public object grad
+    cdef public Node _node              # grad_fn, for tensors produced by a differentiable op
+    cdef public int _output_nr          # which output of _node this tensor is
+    cdef public VersionCounter _vc
+    cdef public Node _accumulator       # AccumulateGrad node of a leaf, made on first use
+    cdef public object _base            # the tensor this one is a view of, or None
+    cdef public list _leaf_hooks        # hooks registered on a leaf tensor
+    cdef object __weakref__
+
+
+cdef object _tensor_cls = None
+cdef object _cpu_backend = None
+
+
+def register(tensor_cls, cpu_backend):
+    """Called once by axonml.tensor: the class apply wraps results in, and the CPU backend."""
+    global _tensor_cls, _cpu_backend
+    _tensor_cls = tensor_cls
+    _cpu_backend = cpu_backend
+
+
+cdef inline object backend_of(object array):
+    if type(array) is ndarray:
+        return _cpu_backend
+    return array.backend
+
+
+cdef TensorBase wrap(object array, object xp):
+    """A new tensor (no graph) holding array."""
+    cdef TensorBase t = _tensor_cls.__new__(_tensor_cls)
+    if type(array) is not ndarray and getattr(array, "backend", None) is None:
+        array = xp.coerce(array)  # a NumPy scalar, or a Python number from a reduction
+    t._data = array
+    t._vc = VersionCounter()
+    return t
+
+
+def wrap_array(array, xp=None):
+    """Wrap a backend array in a new tensor with no graph."""
+    return wrap(array, _cpu_backend if xp is None else xp)
+
+
+# --- graph nodes -----------------------------------------------------------------------
+
+cdef class Node:
+    """One recorded op: its Function instance (the ctx) and edges to its inputs' nodes."""
+    cdef public object fn
+    cdef public tuple next_edges          # per forward input: (Node, output_nr) or None
+    cdef public int num_outputs
+    cdef public tuple output_meta         # (shape, dtype) per output, to fill missing grads with zeros
+    cdef public dict hooks                # output_nr -> hooks registered on the non-leaf output tensors
+    # sweep state, valid only during one backward call
+    cdef int dependencies
+    cdef list buffer
+
+    def name(self):
+        return type(self.fn).__name__ + "Backward"
+
+    @property
+    def next_functions(self):
+        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self.next_edges)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+cdef class AccumulateGrad(Node):
+    """The sink of a leaf tensor: sums the gradients that reach it into tensor.grad."""
+    cdef public TensorBase variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+
+cdef class FunctionBase:
+    """The fields every Function instance (the ctx) carries; see axonml.autograd.Function."""
+    cdef public object xp
+    cdef public tuple needs_input_grad
+    cdef public tuple _saved
+    cdef public list _saved_versions
+    cdef public bint _released
+    cdef public object _non_differentiable
+
+
+cdef Node accumulator_of(TensorBase leaf):
+    cdef AccumulateGrad node
+    if leaf._accumulator is None:
+        node = AccumulateGrad()
+        node.variable = leaf
+        node.next_edges = ()
+        node.num_outputs = 1
+        leaf._accumulator = node
+    return leaf._accumulator
+
+
+cdef inline object edge_of(TensorBase t):
+    if not t._requires_grad:
+        return None
+    if t._node is not None:
+        return (t._node, t._output_nr)
+    return (accumulator_of(t), 0)
+
+
+def gradient_edge(TensorBase t):
+    """The (node, output_nr) a gradient for t flows into, or None."""
+    return edge_of(t)
+
+
+cdef tuple _NO_GRADS = ()
+
+
+def apply(fn_cls, *args):
+    """Run fn_cls's forward on the inputs' arrays and record a graph node if any input needs grad.
+
+    Functions with _array_io set see backend arrays (the ops in axonml/ops); others see tensors,
+    as user-defined torch.autograd.Function subclasses do.
+    """
+    cdef Py_ssize_t i, n = len(args)
+    cdef bint any_requires_grad = False
+    cdef bint array_io = fn_cls._array_io
+    cdef list inputs = list(args)
+    cdef TensorBase t
+    cdef object xp = None
+    cdef object other_xp
+    for i in range(n):
+        a = inputs[i]
+        if isinstance(a, TensorBase):
+            t = <TensorBase>a
+            other_xp = backend_of(t._data)
+            if xp is None:
+                xp = other_xp
+            elif other_xp is not xp:
+                raise RuntimeError(
+                    f"Expected all tensors to be on the same device, but found at least two devices, "
+                    f"{xp.device} and {other_xp.device}!")
+            if t._requires_grad:
+                any_requires_grad = True
+            if array_io:
+                inputs[i] = t._data
+    if xp is None:
+        xp = _cpu_backend
+    cdef bint record = any_requires_grad and grad_enabled
+    cdef FunctionBase fn = fn_cls.__new__(fn_cls)
+    fn.xp = xp
+    if record:
+        fn.needs_input_grad = tuple([isinstance(a, TensorBase) and (<TensorBase>a)._requires_grad for a in args])
+    else:
+        fn.needs_input_grad = (False,) * n
+    global grad_enabled
+    cdef bint previous
+    if array_io:
+        out = fn_cls.forward(fn, *inputs)
+    else:
+        previous = grad_enabled
+        grad_enabled = False
+        try:
+            out = fn_cls.forward(fn, *inputs)
+        finally:
+            grad_enabled = previous
+    cdef bint multiple = type(out) is tuple
+    cdef tuple outs = out if multiple else (out,)
+    cdef list results = []
+    cdef TensorBase r
+    cdef TensorBase view_source = None
+    if fn_cls._is_view and n and isinstance(args[0], TensorBase):
+        view_source = <TensorBase>args[0]
+    for o in outs:
+        if isinstance(o, TensorBase):
+            o = (<TensorBase>o)._data
+        r = wrap(o, xp)
+        if view_source is not None:
+            r._vc = view_source._vc
+            r._base = view_source._base if view_source._base is not None else view_source
+        results.append(r)
+    if record:
+        _record(fn, args, results)
+    if multiple:
+        return tuple(results)
+    return results[0]
+
+
+cdef _record(FunctionBase fn, tuple args, list results):
+    cdef Node node = Node()
+    cdef TensorBase r
+    cdef Py_ssize_t j
+    node.fn = fn
+    node.next_edges = tuple([edge_of(<TensorBase>a) if isinstance(a, TensorBase) else None for a in args])
+    node.num_outputs = len(results)
+    if node.num_outputs > 1:
+        node.output_meta = tuple([((<TensorBase>r)._data.shape, (<TensorBase>r)._data.dtype) for r in results])
+    non_diff = fn._non_differentiable
+    for j in range(len(results)):
+        r = results[j]
+        if non_diff is not None and j in non_diff:
+            continue
+        if not r._data.dtype.kind == "f":
+            continue
+        r._requires_grad = True
+        r._node = node
+        r._output_nr = j
+    if fn._saved is not None:
+        _remember_versions(fn, args, results)
+
+
+cdef _remember_versions(FunctionBase fn, tuple args, list results):
+    """Note the version of every input/output whose memory the op saved for backward."""
+    cdef list versions = []
+    cdef TensorBase t
+    for saved in fn._saved:
+        if saved is None:
+            continue
+        for a in args:
+            if isinstance(a, TensorBase) and ((<TensorBase>a)._data is saved or a is saved):
+                t = <TensorBase>a
+                versions.append((t._vc, t._vc.value, t))
+                break
+        else:
+            for r in results:
+                t = <TensorBase>r
+                if t._data is saved:
+                    versions.append((t._vc, t._vc.value, t))
+                    break
+    if versions:
+        fn._saved_versions = versions
+
+
+# --- the backward sweep ----------------------------------------------------------------
+
+cdef object _add(object xp, object a, object b):
+    if a is None:
+        return b
+    return xp.add(a, b)
+
+
+cdef int _count_dependencies(list roots) except -1:
+    """Set each reachable node's dependency count: how many edges point at it."""
+    cdef list stack = []
+    cdef Node node, child
+    cdef set seen = set()
+    for node in roots:
+        if node not in seen:
+            seen.add(node)
+            node.dependencies = 0
+            node.buffer = None
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for edge in node.next_edges:
+            if edge is None:
+                continue
+            child = <Node>edge[0]
+            if child not in seen:
+                seen.add(child)
+                child.dependencies = 0
+                child.buffer = None
+                stack.append(child)
+            child.dependencies += 1
+    return 0
+
+
+cdef _check_versions(FunctionBase fn, Node node):
+    cdef VersionCounter vc
+    for vc, expected, tensor in fn._saved_versions:
+        if vc.value != expected:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: [{tensor.type()} {list(tensor.shape)}], which is output {0} of "
+                f"{node.name()}, is at version {vc.value}; expected version {expected} instead.")
+
+
+cdef tuple _call_backward(Node node, list grads):
+    cdef FunctionBase fn = node.fn
+    cdef object fn_cls = type(fn)
+    if fn._released:
+        raise RuntimeError(
+            "Trying to backward through the graph a second time (or directly access saved tensors after "
+            "they have already been freed). Saved intermediate values of the graph are freed when you call "
+            ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+            "graph a second time or if you need to access saved tensors after calling backward.")
+    if fn._saved_versions is not None:
+        _check_versions(fn, node)
+    cdef Py_ssize_t k
+    for k in range(node.num_outputs):
+        if grads[k] is None:
+            shape, dtype = node.output_meta[k]
+            grads[k] = fn.xp.zeros(shape, dtype)
+    if fn_cls._array_io:
+        result = fn_cls.backward(fn, *grads)
+    else:
+        result = fn_cls.backward(fn, *[wrap(g, fn.xp) for g in grads])
+    if type(result) is not tuple:
+        result = (result,)
+    if len(result) != len(node.next_edges):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {len(node.next_edges)}, got {len(result)})")
+    if not fn_cls._array_io:
+        result = tuple([(<TensorBase>g)._data if isinstance(g, TensorBase) else g for g in result])
+    return result
+
+
+cdef _run_hooks(list hooks, object grad, object xp):
+    for hook in hooks:
+        new = hook(wrap(grad, xp))
+        if new is not None:
+            grad = (<TensorBase>new)._data if isinstance(new, TensorBase) else new
+    return grad
+
+
+cdef _accumulate_into_leaf(AccumulateGrad node, object grad):
+    cdef TensorBase leaf = node.variable
+    cdef TensorBase g
+    xp = backend_of(leaf._data)
+    if leaf._leaf_hooks:
+        grad = _run_hooks(leaf._leaf_hooks, grad, xp)
+    shape = leaf._data.shape
+    if grad.shape != shape:
+        raise RuntimeError(f"gradient of shape {tuple(grad.shape)} does not match the leaf tensor's shape "
+                           f"{tuple(shape)}")
+    if grad.dtype != leaf._data.dtype:
+        grad = xp.astype(grad, leaf._data.dtype)
+    if leaf.grad is None:
+        leaf.grad = wrap(xp.owned_copy(grad), xp)
+    else:
+        g = leaf.grad
+        xp.add_into(g._data, grad)
+        g._vc.value += 1
+
+
+def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint accumulate=True):
+    """Propagate grad_tensors from tensors back through the graph.
+
+    accumulate=True sums into leaves' .grad (Tensor.backward); with inputs given and
+    accumulate=False, returns the gradients reaching those inputs (autograd.grad).
+    """
+    cdef list roots = []
+    cdef Node node, child
+    cdef TensorBase t
+    cdef Py_ssize_t k
+    global grad_enabled
+    for t, g in zip(tensors, grad_tensors):
+        edge = edge_of(t)
+        if edge is None:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        roots.append(edge[0])
+    _count_dependencies(roots)
+    for t, g in zip(tensors, grad_tensors):
+        node, k = edge_of(t)
+        if node.buffer is None:
+            node.buffer = [None] * node.num_outputs
+        node.buffer[k] = _add(backend_of(t._data), node.buffer[k], g)
+    # what autograd.grad wants: (node, output_nr) -> position in its result
+    cdef dict captures = None
+    cdef list captured = None
+    if inputs is not None:
+        captures = {}
+        captured = [None] * len(inputs)
+        for k, t in enumerate(inputs):
+            edge = edge_of(t)
+            if edge is None:
+                raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+            captures.setdefault(edge, []).append(k)
+    cdef list ready = [n for n in dict.fromkeys(roots) if (<Node>n).dependencies == 0]
+    previous = grad_enabled
+    grad_enabled = False
+    try:
+        while ready:
+            node = ready.pop()
+            grads = node.buffer
+            node.buffer = None
+            if grads is None:
+                grads = [None] * node.num_outputs
+            if node.hooks:
+                for k, hooks in node.hooks.items():
+                    if grads[k] is not None:
+                        grads[k] = _run_hooks(hooks, grads[k], node.fn.xp)
+            if captures is not None:
+                for k in range(node.num_outputs):
+                    positions = captures.get((node, k))
+                    if positions is not None:
+                        for p in positions:
+                            captured[p] = grads[k]
+            if isinstance(node, AccumulateGrad):
+                if accumulate and grads[0] is not None:
+                    _accumulate_into_leaf(<AccumulateGrad>node, grads[0])
+                continue
+            has_grad = False
+            for g in grads:
+                if g is not None:
+                    has_grad = True
+                    break
+            if has_grad:
+                input_grads = _call_backward(node, grads)
+                if not retain_graph and (<FunctionBase>node.fn)._saved is not None:
+                    # as in PyTorch, only a node that saved tensors refuses a second backward
+                    (<FunctionBase>node.fn)._saved = None
+                    (<FunctionBase>node.fn)._released = True
+            else:
+                input_grads = (None,) * len(node.next_edges)
+            for edge, g in zip(node.next_edges, input_grads):
+                if edge is None:
+                    continue
+                child = <Node>edge[0]
+                if g is not None:
+                    if child.buffer is None:
+                        child.buffer = [None] * child.num_outputs
+                    k = edge[1]
+                    child.buffer[k] = _add(node.fn.xp, child.buffer[k], g)
+                child.dependencies -= 1
+                if child.dependencies == 0:
+                    ready.append(child)
+    finally:
+        grad_enabled = previous
+    return captured

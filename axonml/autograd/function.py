@@ -1,0 +1,81 @@
+"""Function: one differentiable op, its forward and backward side by side.
+
+Ops inside axonml subclass ``ArrayFunction``: their forward and backward see backend
+arrays and call primitives on ``ctx.xp``. User code subclasses ``Function`` exactly as
+it would ``torch.autograd.Function``: forward and backward see tensors.
+"""
+from __future__ import annotations
+
+from .._ext import _autograd
+
+__all__ = ["Function", "ArrayFunction", "FunctionCtx"]
+
+
+class Function(_autograd.FunctionBase):
+    """Base class for custom differentiable operations (PyTorch's torch.autograd.Function).
+
+    Example::
+
+        class Exp(Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp()
+                ctx.save_for_backward(y)
+                return y
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                y, = ctx.saved_tensors
+                return grad_output * y
+
+        y = Exp.apply(x)
+    """
+
+    _array_io = False
+    _is_view = False
+
+    @classmethod
+    def apply(cls, *args):
+        return _autograd.apply(cls, *args)
+
+    def save_for_backward(self, *tensors) -> None:
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._released:
+            raise RuntimeError("Trying to backward through the graph a second time (or directly access saved "
+                               "tensors after they have already been freed). Specify retain_graph=True.")
+        return self._saved if self._saved is not None else ()
+
+    def mark_non_differentiable(self, *outputs) -> None:
+        """Outputs (by position in forward's result) that never require grad."""
+        self._non_differentiable = set(outputs)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        if not value:
+            raise NotImplementedError("axonml always materializes missing output gradients as zeros")
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
+
+
+FunctionCtx = Function
+
+
+class ArrayFunction(Function):
+    """An axonml op: forward and backward run on backend arrays through ``ctx.xp``.
+
+    Save only what backward needs (``ctx.save_for_backward``), so that an in-place change
+    to an input backward does not read is not reported as an error.
+    """
+
+    _array_io = True
+
+    def mark_non_differentiable(self, *positions) -> None:
+        self._non_differentiable = set(positions)

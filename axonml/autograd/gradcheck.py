@@ -1,0 +1,94 @@
+"""Finite-difference checks of analytical gradients (float64)."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["gradcheck", "numerical_gradient"]
+
+
+def _outputs(fn, inputs):
+    out = fn(*inputs)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def numerical_gradient(fn, inputs, eps: float = 1e-6, output_index: int = 0, grad_output=None):
+    """Central differences of sum(fn(*inputs)[output_index] * grad_output) w.r.t. each float input."""
+    from ..tensor import Tensor
+    from ..autograd.grad_mode import no_grad
+    results = []
+    with no_grad():
+        reference = _outputs(fn, inputs)[output_index]
+        weights = np.ones(reference.shape) if grad_output is None else np.asarray(grad_output, dtype=np.float64)
+        for x in inputs:
+            if not isinstance(x, Tensor) or not x.is_floating_point():
+                results.append(None)
+                continue
+            data = x._data
+            host = np.asarray(x).astype(np.float64)
+            grad = np.zeros_like(host)
+            flat = host.reshape(-1)
+            for i in range(flat.size):
+                saved = flat[i]
+                flat[i] = saved + eps
+                x._data = _like(data, host)
+                plus = np.asarray(_outputs(fn, inputs)[output_index]).astype(np.float64)
+                flat[i] = saved - eps
+                x._data = _like(data, host)
+                minus = np.asarray(_outputs(fn, inputs)[output_index]).astype(np.float64)
+                flat[i] = saved
+                grad.reshape(-1)[i] = np.sum((plus - minus) * weights) / (2 * eps)
+            x._data = data
+            results.append(grad)
+    return results
+
+
+def _like(original, host):
+    """host's values as an array of original's backend and dtype."""
+    if type(original) is np.ndarray:
+        return host.astype(original.dtype)
+    return original.backend.asarray(host.astype(original.dtype))
+
+
+def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+              raise_exception: bool = True) -> bool:
+    """Compare backward's gradients with central differences for every input that requires grad.
+
+    Every output is checked with a fixed random weighting so that all its elements matter.
+    """
+    from ..tensor import Tensor
+    from .. import autograd
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    differentiable = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    if not differentiable:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient")
+    for x in differentiable:
+        if x.dtype.name != "float64":
+            import warnings
+            warnings.warn(f"gradcheck on a {x.dtype} input: finite differences need float64 to be reliable")
+    outputs = _outputs(fn, inputs)
+    rng = np.random.default_rng(0)
+    for k, out in enumerate(outputs):
+        if not isinstance(out, Tensor) or not out.requires_grad:
+            continue
+        weights = rng.standard_normal(out.shape)
+        analytical = autograd.grad(out, differentiable, grad_outputs=_from_host(weights, out), retain_graph=True,
+                                   allow_unused=True)
+        numerical = numerical_gradient(fn, inputs, eps=eps, output_index=k, grad_output=weights)
+        numerical = [g for x, g in zip(inputs, numerical) if isinstance(x, Tensor) and x.requires_grad]
+        for i, (a, n) in enumerate(zip(analytical, numerical)):
+            a = np.zeros_like(n) if a is None else np.asarray(a).astype(np.float64)
+            if not np.allclose(a, n, atol=atol, rtol=rtol):
+                if raise_exception:
+                    worst = np.max(np.abs(a - n))
+                    raise RuntimeError(f"Jacobian mismatch for output {k} with respect to input {i}: largest "
+                                       f"difference {worst:.3g}\nnumerical:{n}\nanalytical:{a}")
+                return False
+    return True
+
+
+def _from_host(values, like):
+    from ..tensor import _make
+    data = values.astype(like._data.dtype)
+    if type(like._data) is not np.ndarray:
+        data = like._data.backend.asarray(data)
+    return _make(data)

@@ -1,0 +1,133 @@
+"""The backend contract: every primitive an op may call on ``ctx.xp``.
+
+An op in axonml/ops is written once against these names. ``cpu.py`` implements them with
+NumPy and the Cython kernels in axonml/_ext; ``opencl.py`` with the kernels in opencl/.
+A primitive a backend lacks raises ``NotImplementedError`` naming the primitive and the
+device: never a silent copy to another device.
+
+Conventions: arrays carry ``shape``, ``ndim``, ``dtype`` (a NumPy dtype) and ``size``;
+``axis`` is an int, a tuple of ints or None; dtypes passed in are NumPy dtypes.
+Primitives return new arrays unless their name ends in ``_into`` (they write their
+first argument) or they are documented as views.
+"""
+from __future__ import annotations
+
+__all__ = ["Backend", "PRIMITIVES"]
+
+
+def _missing(name):
+    def primitive(self, *args, **kwargs):
+        raise NotImplementedError(f"'{name}' is not implemented on device {self.device}")
+    primitive.__name__ = name
+    return primitive
+
+
+class Backend:
+    """One device's implementation of the primitives listed in PRIMITIVES."""
+
+    device = None          # an axonml.device
+    array_type = None      # the class of this backend's arrays
+
+    def coerce(self, x):
+        """Turn a stray scalar result into a 0-d array of this backend."""
+        raise NotImplementedError(f"'coerce' is not implemented on device {self.device}")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.device}>"
+
+
+# name -> one line of what it does; the authoritative list a backend must cover.
+PRIMITIVES = {
+    # --- memory and creation ---------------------------------------------------------------
+    "asarray": "asarray(obj, dtype=None): array from a NumPy array / nested list / scalar (copies host data)",
+    "to_numpy": "to_numpy(a): a NumPy array with a's values (a copy for device arrays)",
+    "empty": "empty(shape, dtype)",
+    "zeros": "zeros(shape, dtype)",
+    "ones": "ones(shape, dtype)",
+    "full": "full(shape, value, dtype)",
+    "arange": "arange(start, stop, step, dtype)",
+    "linspace": "linspace(start, stop, steps, dtype)",
+    "eye": "eye(n, m, dtype)",
+    "astype": "astype(a, dtype): a converted to dtype (a itself when it already has it)",
+    "copy": "copy(a): a new contiguous array with a's values",
+    "owned_copy": "owned_copy(a): a when it is a fresh, writable, contiguous array nothing else references; else copy(a)",
+    "ascontiguousarray": "ascontiguousarray(a): a if C-contiguous, else a contiguous copy",
+    "is_contiguous": "is_contiguous(a) -> bool",
+    "copy_into": "copy_into(dst, src): write src (broadcast to dst.shape, cast to dst.dtype) into dst",
+    "add_into": "add_into(dst, src): dst += src",
+    # --- views (share memory with their input) -----------------------------------------------
+    "reshape": "reshape(a, shape): a view when strides allow, else a copy",
+    "view": "view(a, shape): a view, or None when a's strides make that impossible",
+    "transpose": "transpose(a, axes): a view with permuted axes",
+    "broadcast_to": "broadcast_to(a, shape): a read-only broadcast view",
+    "as_strided": "as_strided(a, shape, strides_in_elements, offset_in_elements): a view of a's memory",
+    "getitem": "getitem(a, index): NumPy basic (view) or advanced (copy) indexing",
+    "setitem": "setitem(a, index, value): a[index] = value, in place",
+    # --- elementwise -------------------------------------------------------------------------
+    "add": "add(a, b)", "sub": "sub(a, b)", "mul": "mul(a, b)", "div": "div(a, b): true division",
+    "pow": "pow(a, b)", "maximum": "maximum(a, b)", "minimum": "minimum(a, b)",
+    "floor_divide": "floor_divide(a, b)", "remainder": "remainder(a, b): Python's sign convention",
+    "fmod": "fmod(a, b): C's sign convention",
+    "eq": "eq(a, b)", "ne": "ne(a, b)", "lt": "lt(a, b)", "le": "le(a, b)", "gt": "gt(a, b)", "ge": "ge(a, b)",
+    "logical_and": "logical_and(a, b)", "logical_or": "logical_or(a, b)", "logical_xor": "logical_xor(a, b)",
+    "logical_not": "logical_not(a)",
+    "neg": "neg(a)", "abs": "abs(a)", "sign": "sign(a)", "exp": "exp(a)", "log": "log(a)",
+    "log1p": "log1p(a)", "expm1": "expm1(a)", "sqrt": "sqrt(a)", "rsqrt": "rsqrt(a)",
+    "reciprocal": "reciprocal(a)", "sin": "sin(a)", "cos": "cos(a)", "tanh": "tanh(a)",
+    "sigmoid": "sigmoid(a)", "erf": "erf(a)", "floor": "floor(a)", "ceil": "ceil(a)", "round": "round(a)",
+    "trunc": "trunc(a)",
+    "where": "where(cond, a, b)",
+    "clip": "clip(a, lo, hi): lo/hi may be None",
+    "isnan": "isnan(a)", "isinf": "isinf(a)",
+    # --- reductions ----------------------------------------------------------------------------
+    "sum": "sum(a, axis, keepdims, dtype=None)",
+    "prod": "prod(a, axis, keepdims)",
+    "max": "max(a, axis, keepdims)", "min": "min(a, axis, keepdims)",
+    "argmax": "argmax(a, axis, keepdims): int64 indices of the first maximum",
+    "argmin": "argmin(a, axis, keepdims)",
+    "any": "any(a, axis, keepdims)", "all": "all(a, axis, keepdims)",
+    "cumsum": "cumsum(a, axis)",
+    "sum_to": "sum_to(a, shape): sum a broadcast gradient back down to shape",
+    # --- indexing ------------------------------------------------------------------------------
+    "take_along_axis": "take_along_axis(a, index, axis): gather",
+    "put_along_axis_add": "put_along_axis_add(dst, index, src, axis): dst scattered with +=, in place",
+    "put_along_axis": "put_along_axis(dst, index, src, axis): dst scattered, in place",
+    "index_add": "index_add(dst, axis, index, src): dst[..., index, ...] += src along axis, in place",
+    "concatenate": "concatenate(arrays, axis)",
+    "stack": "stack(arrays, axis)",
+    "tril": "tril(a, k)", "triu": "triu(a, k)",
+    "nonzero": "nonzero(a): tuple of int64 index arrays",
+    # --- linear algebra ------------------------------------------------------------------------
+    "matmul": "matmul(a, b): NumPy matmul semantics (batched, broadcast) through BLAS gemm",
+    "gemm": "gemm(a, b, trans_a, trans_b, alpha=1, beta=0, c=None): 2-D a@b with transposes as flags",
+    "einsum": "einsum(equation, *arrays)",
+    # --- random (generator: an axonml.Generator) -----------------------------------------------
+    "uniform": "uniform(shape, low, high, dtype, generator)",
+    "normal": "normal(shape, mean, std, dtype, generator)",
+    "randint": "randint(shape, low, high, dtype, generator)",
+    "randperm": "randperm(n, dtype, generator)",
+    "bernoulli": "bernoulli(shape, p, dtype, generator): 1 with probability p",
+    # --- neural-network kernels (fused where NumPy would make several passes) ------------------
+    "im2col": "im2col(x, kernel, stride, padding, dilation) -> columns",
+    "col2im": "col2im(cols, x_shape, kernel, stride, padding, dilation) -> image gradient",
+    "max_pool_nd": "max_pool_nd(x, kernel, stride, padding, dilation, ceil_mode) -> (values, flat indices)",
+    "max_pool_nd_backward": "max_pool_nd_backward(grad, indices, x_shape)",
+    "avg_pool_nd": "avg_pool_nd(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)",
+    "avg_pool_nd_backward": "avg_pool_nd_backward(grad, x_shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)",
+    "softmax": "softmax(x, axis)", "log_softmax": "log_softmax(x, axis)",
+    "softmax_backward": "softmax_backward(grad, y, axis)",
+    "log_softmax_backward": "log_softmax_backward(grad, y, axis)",
+    "layer_norm": "layer_norm(x, normalized_ndim, weight, bias, eps) -> (y, mean, rstd)",
+    "layer_norm_backward": "layer_norm_backward(grad, x, mean, rstd, weight, normalized_ndim) -> (dx, dweight, dbias)",
+    "batch_norm_stats": "batch_norm_stats(x) -> (mean, biased var) over all axes but 1",
+    "batch_norm_apply": "batch_norm_apply(x, mean, rstd, weight, bias) -> y",
+    "batch_norm_backward": "batch_norm_backward(grad, x, mean, rstd, weight, training) -> (dx, dweight, dbias)",
+    "embedding_backward": "embedding_backward(grad, indices, num_weights, padding_idx) -> weight gradient",
+    # --- fused optimizer updates (in place on param and state) -----------------------------------
+    "sgd_step": "sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step)",
+    "adam_step": "adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad, maximize)",
+    "rmsprop_step": "rmsprop_step(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum, centered, maximize)",
+}
+
+for _name in PRIMITIVES:
+    setattr(Backend, _name, _missing(_name))

@@ -1,0 +1,222 @@
+"""The CPU backend: NumPy ufuncs where they run at full speed, Cython kernels (axonml/_ext) for the rest."""
+from __future__ import annotations
+
+import numpy as np
+from scipy import special as _special
+
+from .._device import CPU
+from .base import Backend
+
+__all__ = ["CPUBackend", "cpu"]
+
+
+def _sum_to(a, shape):
+    """Sum a (a broadcast result) down to shape; a itself when it already has that shape."""
+    if a.shape == shape:
+        return a
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and a.shape[i + lead] != 1)
+    out = np.add.reduce(a, axis=axes, keepdims=True) if axes else a
+    if lead:
+        out = out.reshape(shape)
+    return out
+
+
+class CPUBackend(Backend):
+    device = CPU
+    array_type = np.ndarray
+
+    def coerce(self, x):
+        return np.asarray(x)
+
+    # --- memory and creation ---------------------------------------------------------------
+    def asarray(self, obj, dtype=None):
+        return np.array(obj, dtype=dtype, copy=True)
+
+    def to_numpy(self, a):
+        return a
+
+    def empty(self, shape, dtype):
+        return np.empty(shape, dtype)
+
+    def zeros(self, shape, dtype):
+        return np.zeros(shape, dtype)
+
+    def ones(self, shape, dtype):
+        return np.ones(shape, dtype)
+
+    def full(self, shape, value, dtype):
+        return np.full(shape, value, dtype)
+
+    def arange(self, start, stop, step, dtype):
+        return np.arange(start, stop, step, dtype=dtype)
+
+    def linspace(self, start, stop, steps, dtype):
+        return np.linspace(start, stop, steps, dtype=dtype)
+
+    def eye(self, n, m, dtype):
+        return np.eye(n, m, dtype=dtype)
+
+    def astype(self, a, dtype):
+        return a if a.dtype == dtype else a.astype(dtype)
+
+    def copy(self, a):
+        return np.array(a, copy=True, order="C")
+
+    def owned_copy(self, a):
+        if type(a) is np.ndarray and a.base is None and a.flags.writeable and a.flags.c_contiguous:
+            return a
+        return np.array(a, copy=True, order="C")
+
+    def ascontiguousarray(self, a):
+        return np.ascontiguousarray(a)
+
+    def is_contiguous(self, a):
+        return a.flags.c_contiguous
+
+    def copy_into(self, dst, src):
+        np.copyto(dst, src, casting="unsafe")
+
+    def add_into(self, dst, src):
+        np.add(dst, src, out=dst, casting="unsafe")
+
+    # --- views -------------------------------------------------------------------------------
+    def reshape(self, a, shape):
+        return a.reshape(shape)
+
+    def view(self, a, shape):
+        out = a.view()
+        try:
+            out.shape = shape  # raises instead of copying when the strides don't allow a view
+        except AttributeError:
+            return None
+        return out
+
+    def transpose(self, a, axes):
+        return a.transpose(axes)
+
+    def broadcast_to(self, a, shape):
+        return np.broadcast_to(a, shape)
+
+    def as_strided(self, a, shape, strides, offset):
+        itemsize = a.itemsize
+        base = a.reshape(-1) if a.flags.c_contiguous else a
+        return np.lib.stride_tricks.as_strided(base[offset:] if offset else base, shape,
+                                               tuple(s * itemsize for s in strides))
+
+    def getitem(self, a, index):
+        return a[index]
+
+    def setitem(self, a, index, value):
+        a[index] = value
+
+    # --- elementwise -------------------------------------------------------------------------
+    add = staticmethod(np.add)
+    sub = staticmethod(np.subtract)
+    mul = staticmethod(np.multiply)
+    div = staticmethod(np.true_divide)
+    pow = staticmethod(np.power)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+    floor_divide = staticmethod(np.floor_divide)
+    remainder = staticmethod(np.remainder)
+    fmod = staticmethod(np.fmod)
+    eq = staticmethod(np.equal)
+    ne = staticmethod(np.not_equal)
+    lt = staticmethod(np.less)
+    le = staticmethod(np.less_equal)
+    gt = staticmethod(np.greater)
+    ge = staticmethod(np.greater_equal)
+    logical_and = staticmethod(np.logical_and)
+    logical_or = staticmethod(np.logical_or)
+    logical_xor = staticmethod(np.logical_xor)
+    logical_not = staticmethod(np.logical_not)
+    neg = staticmethod(np.negative)
+    abs = staticmethod(np.abs)
+    sign = staticmethod(np.sign)
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    log1p = staticmethod(np.log1p)
+    expm1 = staticmethod(np.expm1)
+    sqrt = staticmethod(np.sqrt)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    tanh = staticmethod(np.tanh)
+    floor = staticmethod(np.floor)
+    ceil = staticmethod(np.ceil)
+    round = staticmethod(np.round)
+    trunc = staticmethod(np.trunc)
+    where = staticmethod(np.where)
+    isnan = staticmethod(np.isnan)
+    isinf = staticmethod(np.isinf)
+    erf = staticmethod(_special.erf)
+    sigmoid = staticmethod(_special.expit)
+
+    def rsqrt(self, a):
+        out = np.sqrt(a)
+        return np.divide(1, out, out=out) if out.dtype.kind == "f" else 1 / out
+
+    def reciprocal(self, a):
+        return np.divide(1, a)
+
+    def clip(self, a, lo, hi):
+        if lo is not None:
+            a = np.maximum(a, lo)
+        if hi is not None:
+            a = np.minimum(a, hi)
+        return a
+
+    # --- reductions ----------------------------------------------------------------------------
+    def sum(self, a, axis, keepdims, dtype=None):
+        return np.add.reduce(a, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    def prod(self, a, axis, keepdims):
+        return np.multiply.reduce(a, axis=axis, keepdims=keepdims)
+
+    def max(self, a, axis, keepdims):
+        return np.maximum.reduce(a, axis=axis, keepdims=keepdims)
+
+    def min(self, a, axis, keepdims):
+        return np.minimum.reduce(a, axis=axis, keepdims=keepdims)
+
+    def argmax(self, a, axis, keepdims):
+        return np.argmax(a, axis=axis, keepdims=keepdims)
+
+    def argmin(self, a, axis, keepdims):
+        return np.argmin(a, axis=axis, keepdims=keepdims)
+
+    def any(self, a, axis, keepdims):
+        return np.any(a, axis=axis, keepdims=keepdims)
+
+    def all(self, a, axis, keepdims):
+        return np.all(a, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, a, axis):
+        return np.cumsum(a, axis=axis)
+
+    sum_to = staticmethod(_sum_to)
+
+    # --- random --------------------------------------------------------------------------------
+    def uniform(self, shape, low, high, dtype, generator):
+        out = generator.np.random(shape, dtype=np.float64 if dtype != np.float32 else np.float32)
+        if low != 0.0 or high != 1.0:
+            out = out * (high - low) + low
+        return out.astype(dtype, copy=False)
+
+    def normal(self, shape, mean, std, dtype, generator):
+        out = generator.np.standard_normal(shape, dtype=np.float64 if dtype != np.float32 else np.float32)
+        if mean != 0.0 or std != 1.0:
+            out = out * std + mean
+        return out.astype(dtype, copy=False)
+
+    def randint(self, shape, low, high, dtype, generator):
+        return generator.np.integers(low, high, size=shape, dtype=np.int64).astype(dtype, copy=False)
+
+    def randperm(self, n, dtype, generator):
+        return generator.np.permutation(n).astype(dtype, copy=False)
+
+    def bernoulli(self, shape, p, dtype, generator):
+        return (generator.np.random(shape) < p).astype(dtype)
+
+
+cpu = CPUBackend()

@@ -1,0 +1,496 @@
+"""Tensor: a backend array plus what autograd needs (requires_grad, grad, grad_fn, version).
+
+The fields live in the Cython base class (axonml/_ext/_autograd.pyx) so that apply and the
+backward sweep read them as C fields. The methods here are thin: each calls the op that
+defines it in axonml/ops, where the math, the checks and the backward live.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import _dtype
+from ._device import device as _device_cls
+from ._ext import _autograd
+from .backends import cpu as _cpu_backend
+from .backends import get_backend
+
+__all__ = ["Tensor", "Size"]
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as PyTorch's torch.Size."""
+
+    def __repr__(self) -> str:
+        return f"axonml.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+def _backend_of(data):
+    return _cpu_backend if type(data) is np.ndarray else data.backend
+
+
+class Tensor(_autograd.TensorBase):
+    """A multi-dimensional array on a device, with reverse-mode autograd.
+
+    Create tensors with ``axonml.tensor``, ``zeros``, ``randn`` ... rather than this class.
+    """
+
+    __slots__ = ()
+    __array_priority__ = 1000  # so ndarray + Tensor defers to Tensor.__radd__
+
+    # --- basic properties -------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_normalize_dim(dim, self._data.ndim)]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> _dtype.dtype:
+        return _dtype.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> _device_cls:
+        return _backend_of(self._data).device
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_opencl(self) -> bool:
+        return self.device.type == "opencl"
+
+    def element_size(self) -> int:
+        return self._data.dtype.itemsize
+
+    def stride(self, dim: int | None = None):
+        strides = tuple(s // self._data.dtype.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_normalize_dim(dim, self._data.ndim)]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(_backend_of(self._data).is_contiguous(self._data))
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return False
+
+    @property
+    def _version(self) -> int:
+        return self._vc.value
+
+    # --- autograd -------------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if self._node is not None:
+            if not requires_grad:
+                raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use "
+                                   "a computed variable in a subgraph that doesn't require differentiation use "
+                                   "var_no_grad = var.detach().")
+            return self
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def data(self) -> "Tensor":
+        return _make(self._data, vc=self._vc)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing this one's memory, cut from the graph."""
+        return _make(self._data, vc=self._vc)
+
+    def detach_(self) -> "Tensor":
+        self._node = None
+        self._requires_grad = False
+        return self
+
+    def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
+        from .autograd import backward
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._node is None:
+            if self._leaf_hooks is None:
+                self._leaf_hooks = []
+            hooks = self._leaf_hooks
+        else:
+            if self._node.hooks is None:
+                self._node.hooks = {}
+            hooks = self._node.hooks.setdefault(self._output_nr, [])
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep .grad for a non-leaf tensor after backward."""
+        if self._node is None:
+            return
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        import weakref
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            t = ref()
+            if t is not None:
+                t.grad = grad.detach() if t.grad is None else t.grad + grad
+        self.register_hook(keep)
+
+    @property
+    def retains_grad(self) -> bool:
+        return False
+
+    # --- conversion -------------------------------------------------------------------------------
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        backend = _backend_of(self._data)
+        if backend is not _cpu_backend and not force:
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy "
+                            "the tensor to host memory first.")
+        return backend.to_numpy(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        array = _backend_of(self._data).to_numpy(self._data)
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return _backend_of(self._data).to_numpy(self._data).reshape(()).item()
+
+    def tolist(self):
+        return _backend_of(self._data).to_numpy(self._data).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        from ._format import format_tensor
+        return format_tensor(self)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("axonml tensors are not pickled; use axonml.save (safetensors) instead")
+
+    def __deepcopy__(self, memo):
+        out = _make(_backend_of(self._data).copy(self._data))
+        out._requires_grad = self._requires_grad
+        if self.grad is not None:
+            out.grad = self.grad.__deepcopy__(memo)
+        memo[id(self)] = out
+        return out
+
+    # --- device and dtype movement ------------------------------------------------------------------
+    def to(self, *args, **kwargs) -> "Tensor":
+        """to(dtype) / to(device) / to(device, dtype) / to(other): a converted tensor (self if nothing changes)."""
+        device, dtype, copy = _parse_to(self, args, kwargs)
+        from .ops.elementwise import cast
+        from .ops.device import to_device
+        out = self
+        if dtype is not None and dtype.np != self._data.dtype:
+            out = cast(out, dtype)
+        if device is not None and device != out.device:
+            out = to_device(out, device)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def opencl(self, index: int = 0) -> "Tensor":
+        return self.to(_device_cls("opencl", index))
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return {"float32": "axonml.FloatTensor", "float64": "axonml.DoubleTensor", "float16": "axonml.HalfTensor",
+                    "int64": "axonml.LongTensor", "int32": "axonml.IntTensor", "int16": "axonml.ShortTensor",
+                    "int8": "axonml.CharTensor", "uint8": "axonml.ByteTensor",
+                    "bool": "axonml.BoolTensor"}[self._data.dtype.name]
+        return self.to(dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(_dtype.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(_dtype.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(_dtype.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(_dtype.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(_dtype.int32)
+
+    def short(self) -> "Tensor":
+        return self.to(_dtype.int16)
+
+    def byte(self) -> "Tensor":
+        return self.to(_dtype.uint8)
+
+    def bool(self) -> "Tensor":
+        return self.to(_dtype.bool)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.to(other.dtype)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from .creation import tensor
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from .creation import zeros
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from .creation import ones
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from .creation import full
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from .creation import empty
+        return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    # --- in-place plumbing ------------------------------------------------------------------------------
+    def _inplace(self, result: "Tensor") -> "Tensor":
+        """Write result (an op's out-of-place output) into self and move self onto result's graph node."""
+        _check_inplace(self)
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(result._data.shape)}")
+        if result._data.dtype != self._data.dtype and not _can_cast(result._data.dtype, self._data.dtype):
+            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(result._data.dtype).name.capitalize()} can't be "
+                               f"cast to the desired output type {self.dtype.name.capitalize()}")
+        _backend_of(self._data).copy_into(self._data, result._data)
+        self._vc.value += 1
+        if result._node is not None:
+            if result._data.dtype != self._data.dtype:
+                from .ops.elementwise import cast
+                result = cast(result, self.dtype)
+            self._node = result._node
+            self._output_nr = result._output_nr
+            self._requires_grad = True
+        return self
+
+    # ===================================================================================================
+    # Methods defined by the ops. Each section is owned by one ops module; keep them in that order.
+    # ===================================================================================================
+
+    # --- elementwise (ops/elementwise.py) ---------------------------------------------------------------
+    def __add__(self, other):
+        return _elementwise.add(self, other)
+
+    def __radd__(self, other):
+        return _elementwise.add(other, self)
+
+    def __sub__(self, other):
+        return _elementwise.sub(self, other)
+
+    def __rsub__(self, other):
+        return _elementwise.sub(other, self)
+
+    def __mul__(self, other):
+        return _elementwise.mul(self, other)
+
+    def __rmul__(self, other):
+        return _elementwise.mul(other, self)
+
+    def __truediv__(self, other):
+        return _elementwise.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _elementwise.div(other, self)
+
+    def __neg__(self):
+        return _elementwise.neg(self)
+
+    def add(self, other, *, alpha=1):
+        return _elementwise.add(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        return _elementwise.sub(self, other, alpha=alpha)
+
+    def mul(self, other):
+        return _elementwise.mul(self, other)
+
+    def div(self, other, *, rounding_mode=None):
+        return _elementwise.div(self, other, rounding_mode=rounding_mode)
+
+    def neg(self):
+        return _elementwise.neg(self)
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace(_elementwise.add(self, other, alpha=alpha))
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace(_elementwise.sub(self, other, alpha=alpha))
+
+    def mul_(self, other):
+        return self._inplace(_elementwise.mul(self, other))
+
+    def div_(self, other, *, rounding_mode=None):
+        return self._inplace(_elementwise.div(self, other, rounding_mode=rounding_mode))
+
+    # --- reductions (ops/reduce.py) -------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return _reduce.sum(self, dim, keepdim, dtype=dtype)
+
+    # --- shapes and views (ops/shape.py) ------------------------------------------------------------------
+
+    # --- indexing (ops/indexing.py) ---------------------------------------------------------------------------
+
+    # --- linear algebra (ops/linalg.py) ------------------------------------------------------------------------
+
+    # --- neural-network ops (ops/nn.py, ops/conv.py, ops/pool.py, ops/loss.py) -------------------------------
+
+
+class _RemovableHandle:
+    def __init__(self, hooks: list, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _make(data, vc=None) -> Tensor:
+    """A tensor with no graph holding data (a backend array); vc shares a version counter (views)."""
+    t = _autograd.wrap_array(data, _backend_of(data) if type(data) is not np.ndarray else None)
+    if vc is not None:
+        t._vc = vc
+    return t
+
+
+def _normalize_dim(dim: int, ndim: int) -> int:
+    """PyTorch's dim wrapping, with its IndexError for an out-of-range dim."""
+    if not isinstance(dim, numbers.Integral):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not low <= dim <= high:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})")
+    return dim + ndim if dim < 0 else (0 if ndim == 0 else dim)
+
+
+def _check_inplace(t: Tensor) -> None:
+    if t._requires_grad and t._node is None and _autograd.is_grad_enabled():
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _can_cast(src, dst) -> bool:
+    """PyTorch's in-place rule: a result may not move to a lower category (float -> int, int -> bool)."""
+    order = {"b": 0, "u": 1, "i": 1, "f": 2}
+    return order[src.kind] <= order[dst.kind]
+
+
+def _parse_to(t: Tensor, args, kwargs):
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, (_device_cls, str)) and not (isinstance(a, str) and a in _dtype._BY_NAME):
+            device = a
+        elif isinstance(a, bool):
+            pass
+        else:
+            dtype = a
+    if device is not None:
+        device = _device_cls(device)
+    if dtype is not None:
+        dtype = _dtype.to_dtype(dtype)
+    return device, dtype, copy
+
+
+_autograd.register(Tensor, _cpu_backend)
+
+from .ops import elementwise as _elementwise  # noqa: E402  (the ops import Tensor)
+from .ops import reduce as _reduce  # noqa: E402

@@ -1,0 +1,52 @@
+"""Build axonml: Cython kernels in axonml/_ext and the OpenCL sources in opencl/."""
+import glob
+import os
+import shutil
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Set once for every kernel (scikit-learn's way): the Python wrapper checks, the kernel trusts.
+COMPILER_DIRECTIVES = {
+    "language_level": "3",
+    "boundscheck": False,
+    "wraparound": False,
+    "cdivision": True,
+    "initializedcheck": False,
+    "nonecheck": False,
+    "embedsignature": True,
+}
+COMPILE_ARGS = ["-O3", "-fopenmp", "-ffp-contract=fast"]
+LINK_ARGS = ["-fopenmp"]
+
+
+def extensions():
+    modules = []
+    for path in sorted(glob.glob(os.path.join("axonml", "_ext", "*.pyx"))):
+        name = path[:-4].replace(os.sep, ".")
+        modules.append(Extension(
+            name, [path],
+            include_dirs=[numpy.get_include()],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            extra_compile_args=COMPILE_ARGS,
+            extra_link_args=LINK_ARGS,
+        ))
+    return cythonize(modules, compiler_directives=COMPILER_DIRECTIVES, nthreads=os.cpu_count() or 1)
+
+
+class BuildPyWithKernels(build_py):
+    """Copy opencl/*.cl into the package as axonml/_opencl so an installed axonml finds them."""
+
+    def run(self):
+        super().run()
+        target = os.path.join(self.build_lib, "axonml", "_opencl")
+        os.makedirs(target, exist_ok=True)
+        for source in glob.glob(os.path.join(HERE, "opencl", "*.cl")):
+            shutil.copy2(source, target)
+
+
+setup(ext_modules=extensions(), cmdclass={"build_py": BuildPyWithKernels})
