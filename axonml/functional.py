@@ -1,8 +1,18 @@
 """The torch.* namespace of op functions (axonml.add, axonml.matmul, axonml.cat ...).
 
-Each name is re-exported from the ops module that defines it; nothing is defined here.
+Each name comes from the ops module that defines it (its ``__all__``); nothing is defined here.
 """
-from .ops.elementwise import add, div, mul, neg, sub
-from .ops.reduce import sum
+from .ops import conv, elementwise, indexing, linalg, loss, nn, norm, pool, reduce, shape
+from .ops.conv import *  # noqa: F401,F403
+from .ops.elementwise import *  # noqa: F401,F403
+from .ops.indexing import *  # noqa: F401,F403
+from .ops.linalg import *  # noqa: F401,F403
+from .ops.nn import *  # noqa: F401,F403
+from .ops.norm import *  # noqa: F401,F403
+from .ops.pool import *  # noqa: F401,F403
+from .ops.reduce import *  # noqa: F401,F403
+from .ops.shape import *  # noqa: F401,F403
+from .ops.loss import *  # noqa: F401,F403
 
-__all__ = ["add", "sub", "mul", "div", "neg", "sum"]
+__all__ = [name for module in (elementwise, reduce, shape, indexing, linalg, conv, pool, nn, norm, loss)
+           for name in module.__all__]

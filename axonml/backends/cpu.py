@@ -196,6 +196,14 @@ class CPUBackend(Backend):
 
     sum_to = staticmethod(_sum_to)
 
+    # --- shapes and indexing (ops/shape.py, ops/indexing.py) ----------------------------------
+
+    # --- linear algebra, convolution, pooling (ops/linalg.py, ops/conv.py, ops/pool.py) ---------
+
+    # --- softmax, norms, embedding, losses (ops/nn.py, ops/norm.py, ops/loss.py) ----------------
+
+    # --- fused optimizer updates (optim/) --------------------------------------------------------
+
     # --- random --------------------------------------------------------------------------------
     def uniform(self, shape, low, high, dtype, generator):
         out = generator.np.random(shape, dtype=np.float64 if dtype != np.float32 else np.float32)

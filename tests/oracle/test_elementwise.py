@@ -8,10 +8,10 @@ BINARY_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (3,
 
 @pytest.mark.parametrize("shapes", BINARY_SHAPES)
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
-def test_binary(op, shapes):
+def test_binary(op, shapes, device):
     import operator
     fn = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}[op]
-    check(fn, list(shapes))
+    check(fn, list(shapes), device=device)
 
 
 @pytest.mark.parametrize("scalar", [2, 0.5, -3])

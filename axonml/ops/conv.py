@@ -1,0 +1,2 @@
+"""(being written) ops of the conv family."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""(being written) ops of the indexing family."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""(being written) ops of the linalg family."""
+__all__ = []

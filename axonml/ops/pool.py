@@ -1,0 +1,2 @@
+"""(being written) ops of the pool family."""
+__all__ = []
