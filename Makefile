@@ -28,5 +28,11 @@ demo: setup
 bench: setup
 	$(PY) -m pytest -q benchmarks --benchmark-columns=median,iqr,rounds
 
+# The man page is generated from the argparse parser; tests check it is up to date.
+man: setup
+	$(VENV)/bin/argparse-manpage --module axonml.cli --function build_parser --prog axonml \
+		--project-name axonml --description "train, evaluate and ship models with axonml" \
+		--manual-title "axonml manual" --output man/axonml.1
+
 clean:
 	rm -rf build $(VENV) axonml/_ext/*.c axonml/_ext/*.so *.egg-info

@@ -1,0 +1,336 @@
+"""`axonml train`: train a vision model on a dataset, evaluate it, checkpoint it, resume it.
+
+Settings come from flags, or from the ``[train]`` table of an ``axonml.toml`` (flags win).
+A checkpoint is a directory: ``model.safetensors`` (the weights) and ``state.safetensors``
+(optimizer state, RNG state, epoch, settings), written atomically at the end of every epoch.
+Resuming reloads both and continues with exactly the batches and random draws that an
+uninterrupted run would have used.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+
+from .errors import CommandError
+
+__all__ = ["register", "run", "DEFAULTS"]
+
+MODELS = ("lenet", "mlp", "simplecnn")
+DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
+OPTIMIZERS = ("sgd", "adam", "adamw")
+
+DEFAULTS = {
+    "model": "lenet",
+    "dataset": "digits",
+    "data_dir": "data",
+    "epochs": 5,
+    "batch_size": 64,
+    "lr": None,  # per optimizer: 0.05 for SGD, 1e-3 for Adam/AdamW
+    "optimizer": "sgd",
+    "momentum": 0.9,
+    "weight_decay": 0.0,
+    "seed": 0,
+    "workers": 0,
+    "device": "cpu",
+    "out": os.path.join("runs", "train"),
+    "download": False,
+    "progress": True,
+}
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "train", help="train a model on a dataset",
+        description="Train a model on a dataset, evaluate it on the test split after every epoch, and "
+                    "checkpoint it (weights as safetensors, plus optimizer and RNG state).")
+    parser.add_argument("--config", metavar="FILE",
+                        help="read settings from the [train] table of this TOML file (default: ./axonml.toml "
+                             "if it exists); flags override it")
+    parser.add_argument("--model", choices=MODELS, help="architecture (default: lenet)")
+    parser.add_argument("--dataset", choices=DATASETS, help="dataset (default: digits, embedded in axonml)")
+    parser.add_argument("--data-dir", metavar="DIR", help="root folder of the dataset files (default: data)")
+    parser.add_argument("--download", action="store_const", const=True,
+                        help="download the dataset into --data-dir if it is missing")
+    parser.add_argument("--epochs", type=_positive_int, help="epochs to train in total (default: 5)")
+    parser.add_argument("--batch-size", type=_positive_int, help="samples per step (default: 64)")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, help="optimizer (default: sgd)")
+    parser.add_argument("--lr", type=_positive_float, help="learning rate (default: 0.05 sgd, 0.001 adam)")
+    parser.add_argument("--momentum", type=_non_negative_float, help="SGD momentum (default: 0.9)")
+    parser.add_argument("--weight-decay", type=_non_negative_float, help="L2 penalty (default: 0)")
+    parser.add_argument("--seed", type=int, help="seed of every random draw (default: 0)")
+    parser.add_argument("--workers", type=_non_negative_int, help="DataLoader worker processes (default: 0)")
+    parser.add_argument("--device", help="cpu or opencl[:N] (default: cpu)")
+    parser.add_argument("--out", metavar="DIR", help="checkpoint directory (default: runs/train)")
+    parser.add_argument("--resume", metavar="DIR", help="continue the run checkpointed in DIR")
+    parser.add_argument("--no-progress", dest="progress", action="store_const", const=False,
+                        help="no progress bar, one line per epoch")
+    parser.set_defaults(handler=run)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a non-negative number, got {text}")
+    return value
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+def read_config(path: str) -> dict:
+    """The [train] table of a TOML file, validated against the flags' names and choices."""
+    import tomllib
+    try:
+        with open(path, "rb") as f:
+            document = tomllib.load(f)
+    except FileNotFoundError:
+        raise CommandError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CommandError(f"{path}: not valid TOML: {error}") from None
+    table = document.get("train", {})
+    if not isinstance(table, dict):
+        raise CommandError(f"{path}: [train] must be a table")
+    settings = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in DEFAULTS:
+            raise CommandError(f"{path}: unknown setting '{key}' in [train]")
+        settings[name] = value
+    for name, choices in (("model", MODELS), ("dataset", DATASETS), ("optimizer", OPTIMIZERS)):
+        if name in settings and settings[name] not in choices:
+            raise CommandError(f"{path}: {name} must be one of {', '.join(choices)}, got {settings[name]!r}")
+    return settings
+
+
+def resolve_settings(args: argparse.Namespace) -> dict:
+    settings = dict(DEFAULTS)
+    config = args.config or ("axonml.toml" if os.path.exists("axonml.toml") else None)
+    if config:
+        settings.update(read_config(config))
+    for name in DEFAULTS:
+        value = getattr(args, name, None)
+        if value is not None:
+            settings[name] = value
+    if settings["lr"] is None:
+        settings["lr"] = 0.05 if settings["optimizer"] == "sgd" else 1e-3
+    return settings
+
+
+# --- building blocks -----------------------------------------------------------------------------
+
+def build_datasets(settings: dict):
+    from ..vision import datasets, transforms
+    name, root = settings["dataset"], settings["data_dir"]
+    try:
+        if name == "digits":
+            transform = transforms.Normalize((0.5,), (0.5,))
+            train = datasets.Digits(train=True, transform=transform)
+            test = datasets.Digits(train=False, transform=transform)
+            return train, test, (1, 8, 8)
+        if name in ("mnist", "fashion-mnist"):
+            cls = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
+            stats = ((0.1307,), (0.3081,)) if name == "mnist" else ((0.2860,), (0.3530,))
+            transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize(*stats)])
+            train = cls(root, train=True, transform=transform, download=settings["download"])
+            test = cls(root, train=False, transform=transform, download=settings["download"])
+            return train, test, (1, 28, 28)
+        transform = transforms.Compose([transforms.ToTensor(),
+                                        transforms.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))])
+        train = datasets.CIFAR10(root, train=True, transform=transform, download=settings["download"])
+        test = datasets.CIFAR10(root, train=False, transform=transform, download=settings["download"])
+        return train, test, (3, 32, 32)
+    except (FileNotFoundError, ValueError, RuntimeError, OSError) as error:
+        raise CommandError(f"cannot load dataset '{name}' from '{root}': {error}") from None
+
+
+def build_model(name: str, input_shape, num_classes: int = 10):
+    from ..vision import models
+    channels, height, width = input_shape
+    if name == "lenet":
+        return models.LeNet(in_channels=channels, num_classes=num_classes, input_size=height)
+    if name == "simplecnn":
+        return models.SimpleCNN(in_channels=channels, num_classes=num_classes, input_size=height)
+    return models.MLP(channels * height * width, [256, 128], num_classes)
+
+
+def build_optimizer(settings: dict, parameters):
+    from .. import optim
+    if settings["optimizer"] == "sgd":
+        return optim.SGD(parameters, lr=settings["lr"], momentum=settings["momentum"],
+                         weight_decay=settings["weight_decay"])
+    cls = optim.Adam if settings["optimizer"] == "adam" else optim.AdamW
+    return cls(parameters, lr=settings["lr"], weight_decay=settings["weight_decay"])
+
+
+# --- checkpoints ---------------------------------------------------------------------------------
+
+MODEL_FILE = "model.safetensors"
+STATE_FILE = "state.safetensors"
+
+
+def save_checkpoint(directory: str, model, optimizer, epoch: int, settings: dict, history: list) -> None:
+    import axonml
+    from ..serialize import save_state_dict
+    os.makedirs(directory, exist_ok=True)
+    save_state_dict(model.state_dict(), os.path.join(directory, MODEL_FILE))
+    axonml.save({"optimizer": optimizer.state_dict(), "epoch": epoch, "settings": settings,
+                 "rng": axonml.get_rng_state(), "history": history},
+                os.path.join(directory, STATE_FILE))
+
+
+def load_checkpoint(directory: str):
+    model_path, state_path = os.path.join(directory, MODEL_FILE), os.path.join(directory, STATE_FILE)
+    for path in (model_path, state_path):
+        if not os.path.isfile(path):
+            raise CommandError(f"no checkpoint to resume: {path} is missing")
+    import axonml
+    from ..serialize import load_state_dict
+    try:
+        return load_state_dict(model_path), axonml.load(state_path)
+    except (ValueError, RuntimeError, OSError) as error:
+        raise CommandError(f"cannot read checkpoint in {directory}: {error}") from None
+
+
+# --- the loop ------------------------------------------------------------------------------------
+
+def _loader(dataset, settings: dict, epoch: int, shuffle: bool):
+    """Each epoch's order comes from its own generator, so a resumed run sees the same batches."""
+    import axonml
+    from ..data import DataLoader
+    generator = axonml.Generator().manual_seed(settings["seed"] * 1000003 + epoch)
+    return DataLoader(dataset, batch_size=settings["batch_size"], shuffle=shuffle, generator=generator,
+                      num_workers=settings["workers"])
+
+
+def evaluate(model, dataset, settings: dict, device):
+    import axonml
+    from ..nn import functional as F
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    with axonml.no_grad():
+        for images, labels in _loader(dataset, settings, 0, shuffle=False):
+            images, labels = images.to(device), labels.to(device)
+            logits = model(images)
+            total_loss += F.cross_entropy(logits, labels, reduction="sum").item()
+            correct += (logits.argmax(dim=1) == labels).sum().item()
+            count += labels.shape[0]
+    return total_loss / count, correct / count
+
+
+def train_epoch(model, optimizer, dataset, settings: dict, epoch: int, device, progress):
+    from ..nn import functional as F
+    model.train()
+    loader = _loader(dataset, settings, epoch, shuffle=True)
+    total_loss, correct, count = 0.0, 0, 0
+    bar = progress(loader, epoch)
+    for images, labels in bar:
+        images, labels = images.to(device), labels.to(device)
+        optimizer.zero_grad()
+        logits = model(images)
+        loss = F.cross_entropy(logits, labels)
+        loss.backward()
+        optimizer.step()
+        batch = labels.shape[0]
+        total_loss += loss.item() * batch
+        correct += (logits.argmax(dim=1) == labels).sum().item()
+        count += batch
+        bar.set_postfix_str(f"loss {total_loss / count:.4f} acc {100 * correct / count:.1f}%")
+    bar.close()
+    return total_loss / count, correct / count
+
+
+def _progress_factory(settings: dict):
+    epochs = settings["epochs"]
+    if settings["progress"]:
+        from tqdm import tqdm
+        return lambda loader, epoch: tqdm(loader, desc=f"epoch {epoch}/{epochs}", unit="batch", leave=False,
+                                          dynamic_ncols=True, file=sys.stderr)
+    return lambda loader, epoch: _Quiet(loader)
+
+
+class _Quiet:
+    """The progress bar's interface with no output."""
+
+    def __init__(self, iterable):
+        self.iterable = iterable
+
+    def __iter__(self):
+        return iter(self.iterable)
+
+    def set_postfix_str(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def run(args: argparse.Namespace) -> int:
+    import axonml
+    state = None
+    if args.resume:
+        weights, state = load_checkpoint(args.resume)
+        settings = dict(state["settings"])
+        for name in ("epochs", "progress", "workers", "device", "data_dir"):
+            if getattr(args, name, None) is not None:
+                settings[name] = getattr(args, name)
+        settings["out"] = args.out or args.resume
+    else:
+        settings = resolve_settings(args)
+    try:
+        device = axonml.device(settings["device"])
+    except (RuntimeError, TypeError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    train_set, test_set, input_shape = build_datasets(settings)
+    axonml.manual_seed(settings["seed"])
+    model = build_model(settings["model"], input_shape).to(device)
+    optimizer = build_optimizer(settings, model.parameters())
+    first_epoch, history = 1, []
+    if state is not None:
+        model.load_state_dict({k: v.to(device) for k, v in weights.items()})
+        optimizer.load_state_dict(state["optimizer"])
+        axonml.set_rng_state(state["rng"])
+        first_epoch, history = int(state["epoch"]) + 1, list(state["history"])
+        if first_epoch > settings["epochs"]:
+            print(f"checkpoint in {args.resume} already finished epoch {first_epoch - 1} of {settings['epochs']}; "
+                  "pass --epochs to train longer")
+            return 0
+    progress = _progress_factory(settings)
+    print(f"training {settings['model']} on {settings['dataset']} ({len(train_set)} train / {len(test_set)} test) "
+          f"with {settings['optimizer']} lr={settings['lr']} for {settings['epochs']} epochs on {device}",
+          flush=True)
+    for epoch in range(first_epoch, settings["epochs"] + 1):
+        started = time.perf_counter()
+        train_loss, train_acc = train_epoch(model, optimizer, train_set, settings, epoch, device, progress)
+        seconds = time.perf_counter() - started
+        test_loss, test_acc = evaluate(model, test_set, settings, device)
+        history.append({"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc,
+                        "test_loss": test_loss, "test_acc": test_acc})
+        save_checkpoint(settings["out"], model, optimizer, epoch, settings, history)
+        print(f"epoch {epoch}/{settings['epochs']}  train loss {train_loss:.4f} acc {100 * train_acc:.2f}%  "
+              f"test loss {test_loss:.4f} acc {100 * test_acc:.2f}%  "
+              f"{len(train_set) / seconds:.0f} samples/s  {seconds:.1f}s", flush=True)
+    print(f"checkpoint: {settings['out']}")
+    return 0

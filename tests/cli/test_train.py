@@ -1,0 +1,86 @@
+"""`axonml train`: flags, config, errors, the digits demo, checkpoints and exact resume."""
+import os
+import re
+
+import numpy as np
+import pytest
+
+FAST = ["--dataset", "digits", "--model", "lenet", "--no-progress", "--batch-size", "32"]
+
+
+def _accuracies(stdout: str):
+    return [float(m) for m in re.findall(r"test loss [\d.]+ acc ([\d.]+)%", stdout)]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--epochs", "0"], "must be a positive integer"),
+    (["--model", "resnet999"], "invalid choice"),
+    (["--lr", "-1"], "must be a positive number"),
+    (["--no-such-flag"], "unrecognized arguments"),
+])
+def test_bad_flags_give_one_line_and_exit_2(run_cli, args, message):
+    result = run_cli("train", *args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_data_is_one_line_error(run_cli, tmp_path):
+    result = run_cli("train", "--dataset", "mnist", "--data-dir", str(tmp_path / "nowhere"), "--no-progress")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "mnist" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_config_is_one_line_error(run_cli, tmp_path):
+    (tmp_path / "axonml.toml").write_text("[train]\nmodel = 'nope'\n")
+    result = run_cli("train", "--no-progress")
+    assert result.returncode == 1 and "model must be one of" in result.stderr
+    (tmp_path / "axonml.toml").write_text("[train\n")
+    result = run_cli("train", "--no-progress")
+    assert result.returncode == 1 and "not valid TOML" in result.stderr
+
+
+def test_resume_without_checkpoint_fails_cleanly(run_cli, tmp_path):
+    result = run_cli("train", "--resume", str(tmp_path / "missing"), "--no-progress")
+    assert result.returncode == 1 and "no checkpoint" in result.stderr
+
+
+@pytest.mark.slow
+def test_digits_demo_reaches_95_percent_in_a_minute(run_cli, tmp_path):
+    import time
+    started = time.perf_counter()
+    result = run_cli("train", *FAST, "--epochs", "8", "--out", str(tmp_path / "run"))
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    accuracy = _accuracies(result.stdout)[-1]
+    assert accuracy >= 95.0, result.stdout
+    assert elapsed < 60, f"took {elapsed:.0f}s"
+    assert os.path.isfile(tmp_path / "run" / "model.safetensors")
+
+
+def test_config_file_is_read_and_flags_override_it(run_cli, tmp_path):
+    (tmp_path / "axonml.toml").write_text("[train]\nmodel = 'mlp'\nepochs = 1\nbatch-size = 128\n")
+    result = run_cli("train", "--no-progress", "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    assert "training mlp on digits" in result.stdout and "epoch 1/1" in result.stdout
+    result = run_cli("train", "--no-progress", "--model", "lenet", "--out", str(tmp_path / "run2"))
+    assert "training lenet on digits" in result.stdout
+
+
+@pytest.mark.slow
+def test_resume_continues_exactly(run_cli, tmp_path):
+    from axonml.serialize import load_state_dict
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    assert run_cli("train", *FAST, "--epochs", "3", "--out", str(straight)).returncode == 0
+    assert run_cli("train", *FAST, "--epochs", "2", "--out", str(split)).returncode == 0
+    resumed = run_cli("train", "--resume", str(split), "--epochs", "3", "--no-progress")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "epoch 3/3" in resumed.stdout and "epoch 1/3" not in resumed.stdout
+    a = load_state_dict(str(straight / "model.safetensors"))
+    b = load_state_dict(str(split / "model.safetensors"))
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(np.asarray(a[key]), np.asarray(b[key]), err_msg=key)
