@@ -425,6 +425,33 @@ class Tensor(_autograd.TensorBase):
     # --- indexing (ops/indexing.py) ---------------------------------------------------------------------------
 
     # --- linear algebra (ops/linalg.py) ------------------------------------------------------------------------
+    def __matmul__(self, other):
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _linalg.matmul(other, self)
+
+    def matmul(self, other):
+        return _linalg.matmul(self, other)
+
+    def mm(self, mat2):
+        return _linalg.mm(self, mat2)
+
+    def bmm(self, mat2):
+        return _linalg.bmm(self, mat2)
+
+    def mv(self, vec):
+        return _linalg.mv(self, vec)
+
+    def dot(self, other):
+        return _linalg.dot(self, other)
+
+    def outer(self, vec2):
+        return _linalg.outer(self, vec2)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
 
     # --- neural-network ops (ops/nn.py, ops/conv.py, ops/pool.py, ops/loss.py) -------------------------------
 
@@ -494,3 +521,4 @@ _autograd.register(Tensor, _cpu_backend)
 
 from .ops import elementwise as _elementwise  # noqa: E402  (the ops import Tensor)
 from .ops import reduce as _reduce  # noqa: E402
+from .ops import linalg as _linalg  # noqa: E402

@@ -5,6 +5,7 @@ import numpy as np
 from scipy import special as _special
 
 from .._device import CPU
+from .._ext import _linalg
 from .base import Backend
 
 __all__ = ["CPUBackend", "cpu"]
@@ -199,6 +200,31 @@ class CPUBackend(Backend):
     # --- shapes and indexing (ops/shape.py, ops/indexing.py) ----------------------------------
 
     # --- linear algebra, convolution, pooling (ops/linalg.py, ops/conv.py, ops/pool.py) ---------
+    def gemm(self, a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, c=None):
+        if trans_a:
+            a = a.swapaxes(-1, -2)  # a view: the BLAS wrapper reads the strides and passes 'T'
+        if trans_b:
+            b = b.swapaxes(-1, -2)
+        if a.dtype == b.dtype and (a.dtype == np.float32 or a.dtype == np.float64):
+            return _linalg.gemm(a, b, alpha, beta, c)
+        out = np.matmul(a, b)
+        if alpha != 1:
+            out = out * alpha
+        if c is not None and beta != 0:
+            out = out + (c if beta == 1 else beta * c)
+        return out
+
+    def matmul(self, a, b):
+        if a.ndim > 1 and b.ndim > 1:
+            return self.gemm(a, b)
+        out = self.gemm(a.reshape(1, -1) if a.ndim == 1 else a, b.reshape(-1, 1) if b.ndim == 1 else b)
+        if a.ndim == 1:
+            out = out.reshape(out.shape[:-2] + out.shape[-1:])
+        return out.reshape(out.shape[:-1]) if b.ndim == 1 else out
+
+    def einsum(self, equation, *arrays):
+        return np.einsum(equation, *arrays, optimize=len(arrays) > 1)
+
 
     # --- softmax, norms, embedding, losses (ops/nn.py, ops/norm.py, ops/loss.py) ----------------
 
