@@ -421,8 +421,176 @@ class Tensor(_autograd.TensorBase):
         return _reduce.sum(self, dim, keepdim, dtype=dtype)
 
     # --- shapes and views (ops/shape.py) ------------------------------------------------------------------
+    def view(self, *shape):
+        return _shape.view(self, *shape)
+
+    def view_as(self, other):
+        return _shape.view_as(self, other)
+
+    def reshape(self, *shape):
+        return _shape.reshape(self, *shape)
+
+    def reshape_as(self, other):
+        return _shape.reshape_as(self, other)
+
+    def transpose(self, dim0, dim1):
+        return _shape.transpose(self, dim0, dim1)
+
+    def swapaxes(self, axis0, axis1):
+        return _shape.transpose(self, axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        return _shape.transpose(self, dim0, dim1)
+
+    def permute(self, *dims):
+        return _shape.permute(self, *dims)
+
+    def t(self):
+        return _shape.t(self)
+
+    @property
+    def T(self):
+        return _shape.reverse_dims(self)
+
+    @property
+    def mT(self):
+        return _shape.matrix_transpose(self)
+
+    def movedim(self, source, destination):
+        return _shape.movedim(self, source, destination)
+
+    def moveaxis(self, source, destination):
+        return _shape.movedim(self, source, destination)
+
+    def expand(self, *sizes):
+        return _shape.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return _shape.expand_as(self, other)
+
+    def broadcast_to(self, size):
+        return _shape.broadcast_to(self, size)
+
+    def squeeze(self, dim=None):
+        return _shape.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return _shape.unsqueeze(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _shape.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim, sizes):
+        return _shape.unflatten(self, dim, sizes)
+
+    def narrow(self, dim, start, length):
+        return _shape.narrow(self, dim, start, length)
+
+    def contiguous(self, memory_format=None):
+        return _shape.contiguous(self)
+
+    def clone(self, *, memory_format=None):
+        return _shape.clone(self)
+
+    def repeat(self, *repeats):
+        return _shape.repeat(self, *repeats)
+
+    def tile(self, *dims):
+        return _shape.tile(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+
+    def flip(self, *dims):
+        return _shape.flip(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+
+    def fliplr(self):
+        return _shape.fliplr(self)
+
+    def flipud(self):
+        return _shape.flipud(self)
+
+    def roll(self, shifts, dims=None):
+        return _shape.roll(self, shifts, dims)
+
+    def split(self, split_size, dim=0):
+        return _shape.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return _shape.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return _shape.unbind(self, dim)
+
+    def tril(self, diagonal=0):
+        return _shape.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _shape.triu(self, diagonal)
+
+    def tril_(self, diagonal=0):
+        return self._inplace(_shape.tril(self, diagonal))
+
+    def triu_(self, diagonal=0):
+        return self._inplace(_shape.triu(self, diagonal))
 
     # --- indexing (ops/indexing.py) ---------------------------------------------------------------------------
+    def __getitem__(self, index):
+        return _indexing.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _indexing.setitem(self, index, value)
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        return _indexing.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        return _indexing.scatter(self, dim, index, src, value=value)
+
+    def scatter_(self, dim, index, src=None, *, value=None):
+        return self._inplace(_indexing.scatter(self, dim, index, src, value=value))
+
+    def scatter_add(self, dim, index, src):
+        return _indexing.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(_indexing.scatter_add(self, dim, index, src))
+
+    def index_select(self, dim, index):
+        return _indexing.index_select(self, dim, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _indexing.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return self._inplace(_indexing.index_add(self, dim, index, source, alpha=alpha))
+
+    def index_fill(self, dim, index, value):
+        return _indexing.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        return self._inplace(_indexing.index_fill(self, dim, index, value))
+
+    def index_put(self, indices, values, accumulate=False):
+        return _indexing.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return self._inplace(_indexing.index_put(self, indices, values, accumulate))
+
+    def masked_fill(self, mask, value):
+        return _indexing.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        return self._inplace(_indexing.masked_fill(self, mask, value))
+
+    def masked_select(self, mask):
+        return _indexing.masked_select(self, mask)
+
+    def take(self, index):
+        return _indexing.take(self, index)
+
+    def nonzero(self, *, as_tuple=False):
+        return _indexing.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return _indexing.argwhere(self)
 
     # --- linear algebra (ops/linalg.py) ------------------------------------------------------------------------
     def __matmul__(self, other):
@@ -521,4 +689,6 @@ _autograd.register(Tensor, _cpu_backend)
 
 from .ops import elementwise as _elementwise  # noqa: E402  (the ops import Tensor)
 from .ops import reduce as _reduce  # noqa: E402
+from .ops import shape as _shape  # noqa: E402
+from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402

@@ -89,9 +89,10 @@ PRIMITIVES = {
     "cumsum": "cumsum(a, axis)",
     "sum_to": "sum_to(a, shape): sum a broadcast gradient back down to shape",
     # --- indexing ------------------------------------------------------------------------------
-    "take_along_axis": "take_along_axis(a, index, axis): gather",
-    "put_along_axis_add": "put_along_axis_add(dst, index, src, axis): dst scattered with +=, in place",
-    "put_along_axis": "put_along_axis(dst, index, src, axis): dst scattered, in place",
+    "take_along_axis": "take_along_axis(a, index, axis): torch.gather (index may be shorter than a along other axes)",
+    "put_along_axis_add": "put_along_axis_add(dst, index, src, axis): torch.scatter_add_ in place (src shaped like index)",
+    "put_along_axis": "put_along_axis(dst, index, src, axis): torch.scatter_ in place (src shaped like index)",
+    "setitem_add": "setitem_add(a, index, value): a[index] += value in place, repeated indices summed",
     "index_add": "index_add(dst, axis, index, src): dst[..., index, ...] += src along axis, in place",
     "concatenate": "concatenate(arrays, axis)",
     "stack": "stack(arrays, axis)",

@@ -23,6 +23,17 @@ def _sum_to(a, shape):
     return out
 
 
+def _leading_block(shape, axis):
+    """The slices selecting the first shape[d] entries of every axis but axis (torch.gather's index extent)."""
+    return tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(shape))
+
+
+def _along_axis_index(index, axis):
+    """A NumPy index tuple addressing dst[..., index[i, j, ...], ...] along axis for every position of index."""
+    grids = np.ogrid[tuple(slice(0, n) for n in index.shape)] if index.ndim else []
+    return tuple(index if d == axis else grids[d] for d in range(index.ndim))
+
+
 class CPUBackend(Backend):
     device = CPU
     array_type = np.ndarray
@@ -198,6 +209,37 @@ class CPUBackend(Backend):
     sum_to = staticmethod(_sum_to)
 
     # --- shapes and indexing (ops/shape.py, ops/indexing.py) ----------------------------------
+    def setitem_add(self, a, index, value):
+        np.add.at(a, index, value)
+
+    def concatenate(self, arrays, axis):
+        return np.concatenate(arrays, axis=axis)
+
+    def stack(self, arrays, axis):
+        return np.stack(arrays, axis=axis)
+
+    def tril(self, a, k):
+        return np.tril(a, k)
+
+    def triu(self, a, k):
+        return np.triu(a, k)
+
+    def nonzero(self, a):
+        return np.nonzero(a)
+
+    def take_along_axis(self, a, index, axis):
+        if a.shape != index.shape:
+            a = a[_leading_block(index.shape, axis)]
+        return np.take_along_axis(a, index, axis=axis)
+
+    def put_along_axis(self, dst, index, src, axis):
+        dst[_along_axis_index(index, axis)] = src
+
+    def put_along_axis_add(self, dst, index, src, axis):
+        np.add.at(dst, _along_axis_index(index, axis), src)
+
+    def index_add(self, dst, axis, index, src):
+        np.add.at(dst, (slice(None),) * axis + (index,), src)
 
     # --- linear algebra, convolution, pooling (ops/linalg.py, ops/conv.py, ops/pool.py) ---------
     def gemm(self, a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, c=None):
