@@ -416,9 +416,442 @@ class Tensor(_autograd.TensorBase):
     def div_(self, other, *, rounding_mode=None):
         return self._inplace(_elementwise.div(self, other, rounding_mode=rounding_mode))
 
+    true_divide = div
+    true_divide_ = div_
+    multiply = mul
+    multiply_ = mul_
+    subtract = sub
+    subtract_ = sub_
+    divide = div
+    divide_ = div_
+    negative = neg
+
+    def neg_(self):
+        return self._inplace(_elementwise.neg(self))
+
+    negative_ = neg_
+
+    def __pos__(self):
+        return _elementwise.positive(self)
+
+    def positive(self):
+        return _elementwise.positive(self)
+
+    def __pow__(self, exponent):
+        return _elementwise.pow(self, exponent)
+
+    def __rpow__(self, base):
+        return _elementwise.pow(base, self)
+
+    def pow(self, exponent):
+        return _elementwise.pow(self, exponent)
+
+    def pow_(self, exponent):
+        return self._inplace(_elementwise.pow(self, exponent))
+
+    def __ipow__(self, exponent):
+        return self.pow_(exponent)
+
+    def square(self):
+        return _elementwise.square(self)
+
+    def square_(self):
+        return self._inplace(_elementwise.square(self))
+
+    def __floordiv__(self, other):
+        return _elementwise.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _elementwise.floor_divide(other, self)
+
+    def floor_divide(self, other):
+        return _elementwise.floor_divide(self, other)
+
+    def floor_divide_(self, other):
+        return self._inplace(_elementwise.floor_divide(self, other))
+
+    def __mod__(self, other):
+        return _elementwise.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _elementwise.remainder(other, self)
+
+    def remainder(self, other):
+        return _elementwise.remainder(self, other)
+
+    def remainder_(self, other):
+        return self._inplace(_elementwise.remainder(self, other))
+
+    def fmod(self, other):
+        return _elementwise.fmod(self, other)
+
+    def fmod_(self, other):
+        return self._inplace(_elementwise.fmod(self, other))
+
+    def __abs__(self):
+        return _elementwise.abs(self)
+
+    def abs(self):
+        return _elementwise.abs(self)
+
+    def abs_(self):
+        return self._inplace(_elementwise.abs(self))
+
+    absolute = abs
+    absolute_ = abs_
+
+    def sign(self):
+        return _elementwise.sign(self)
+
+    def sign_(self):
+        return self._inplace(_elementwise.sign(self))
+
+    def floor(self):
+        return _elementwise.floor(self)
+
+    def floor_(self):
+        return self._inplace(_elementwise.floor(self))
+
+    def ceil(self):
+        return _elementwise.ceil(self)
+
+    def ceil_(self):
+        return self._inplace(_elementwise.ceil(self))
+
+    def trunc(self):
+        return _elementwise.trunc(self)
+
+    def trunc_(self):
+        return self._inplace(_elementwise.trunc(self))
+
+    fix = trunc
+    fix_ = trunc_
+
+    def round(self, *, decimals=0):
+        return _elementwise.round(self, decimals=decimals)
+
+    def round_(self, *, decimals=0):
+        return self._inplace(_elementwise.round(self, decimals=decimals))
+
+    def exp(self):
+        return _elementwise.exp(self)
+
+    def exp_(self):
+        return self._inplace(_elementwise.exp(self))
+
+    def log(self):
+        return _elementwise.log(self)
+
+    def log_(self):
+        return self._inplace(_elementwise.log(self))
+
+    def log2(self):
+        return _elementwise.log2(self)
+
+    def log2_(self):
+        return self._inplace(_elementwise.log2(self))
+
+    def log10(self):
+        return _elementwise.log10(self)
+
+    def log10_(self):
+        return self._inplace(_elementwise.log10(self))
+
+    def log1p(self):
+        return _elementwise.log1p(self)
+
+    def log1p_(self):
+        return self._inplace(_elementwise.log1p(self))
+
+    def expm1(self):
+        return _elementwise.expm1(self)
+
+    def expm1_(self):
+        return self._inplace(_elementwise.expm1(self))
+
+    def sqrt(self):
+        return _elementwise.sqrt(self)
+
+    def sqrt_(self):
+        return self._inplace(_elementwise.sqrt(self))
+
+    def rsqrt(self):
+        return _elementwise.rsqrt(self)
+
+    def rsqrt_(self):
+        return self._inplace(_elementwise.rsqrt(self))
+
+    def reciprocal(self):
+        return _elementwise.reciprocal(self)
+
+    def reciprocal_(self):
+        return self._inplace(_elementwise.reciprocal(self))
+
+    def sin(self):
+        return _elementwise.sin(self)
+
+    def sin_(self):
+        return self._inplace(_elementwise.sin(self))
+
+    def cos(self):
+        return _elementwise.cos(self)
+
+    def cos_(self):
+        return self._inplace(_elementwise.cos(self))
+
+    def tan(self):
+        return _elementwise.tan(self)
+
+    def tan_(self):
+        return self._inplace(_elementwise.tan(self))
+
+    def tanh(self):
+        return _elementwise.tanh(self)
+
+    def tanh_(self):
+        return self._inplace(_elementwise.tanh(self))
+
+    def sigmoid(self):
+        return _elementwise.sigmoid(self)
+
+    def sigmoid_(self):
+        return self._inplace(_elementwise.sigmoid(self))
+
+    def relu(self):
+        return _elementwise.relu(self)
+
+    def relu_(self):
+        return self._inplace(_elementwise.relu(self))
+
+    def clamp(self, min=None, max=None):
+        return _elementwise.clamp(self, min, max)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(_elementwise.clamp(self, min, max))
+
+    clip = clamp
+    clip_ = clamp_
+
+    def clamp_min(self, min):
+        return _elementwise.clamp(self, min=min)
+
+    def clamp_min_(self, min):
+        return self._inplace(_elementwise.clamp(self, min=min))
+
+    def clamp_max(self, max):
+        return _elementwise.clamp(self, max=max)
+
+    def clamp_max_(self, max):
+        return self._inplace(_elementwise.clamp(self, max=max))
+
+    def maximum(self, other):
+        return _elementwise.maximum(self, other)
+
+    def minimum(self, other):
+        return _elementwise.minimum(self, other)
+
+    def where(self, condition, other):
+        return _elementwise.where(condition, self, other)
+
+    def lerp(self, end, weight):
+        return _elementwise.lerp(self, end, weight)
+
+    def lerp_(self, end, weight):
+        return self._inplace(_elementwise.lerp(self, end, weight))
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return _elementwise.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return self._inplace(_elementwise.addcmul(self, tensor1, tensor2, value=value))
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return _elementwise.addcdiv(self, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return self._inplace(_elementwise.addcdiv(self, tensor1, tensor2, value=value))
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _elementwise.nan_to_num(self, nan, posinf, neginf)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return self._inplace(_elementwise.nan_to_num(self, nan, posinf, neginf))
+
+    def isnan(self):
+        return _elementwise.isnan(self)
+
+    def isinf(self):
+        return _elementwise.isinf(self)
+
+    def isfinite(self):
+        return _elementwise.isfinite(self)
+
+    # comparisons return bool tensors; __hash__ (above) stays identity-based
+    def __eq__(self, other):
+        if not isinstance(other, Tensor) and not isinstance(other, numbers.Number):
+            return NotImplemented
+        return _elementwise.eq(self, other)
+
+    def __ne__(self, other):
+        if not isinstance(other, Tensor) and not isinstance(other, numbers.Number):
+            return NotImplemented
+        return _elementwise.ne(self, other)
+
+    def __lt__(self, other):
+        return _elementwise.lt(self, other)
+
+    def __le__(self, other):
+        return _elementwise.le(self, other)
+
+    def __gt__(self, other):
+        return _elementwise.gt(self, other)
+
+    def __ge__(self, other):
+        return _elementwise.ge(self, other)
+
+    def eq(self, other):
+        return _elementwise.eq(self, other)
+
+    def ne(self, other):
+        return _elementwise.ne(self, other)
+
+    def lt(self, other):
+        return _elementwise.lt(self, other)
+
+    def le(self, other):
+        return _elementwise.le(self, other)
+
+    def gt(self, other):
+        return _elementwise.gt(self, other)
+
+    def ge(self, other):
+        return _elementwise.ge(self, other)
+
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+    def logical_and(self, other):
+        return _elementwise.logical_and(self, other)
+
+    def logical_or(self, other):
+        return _elementwise.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return _elementwise.logical_xor(self, other)
+
+    def logical_not(self):
+        return _elementwise.logical_not(self)
+
+    def __and__(self, other):
+        return _elementwise.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return _elementwise.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return _elementwise.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return _elementwise.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return _elementwise.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return _elementwise.bitwise_xor(other, self)
+
+    def __invert__(self):
+        return _elementwise.bitwise_not(self)
+
+    def __iand__(self, other):
+        return self._inplace(_elementwise.bitwise_and(self, other))
+
+    def __ior__(self, other):
+        return self._inplace(_elementwise.bitwise_or(self, other))
+
+    def __ixor__(self, other):
+        return self._inplace(_elementwise.bitwise_xor(self, other))
+
+    def bitwise_and(self, other):
+        return _elementwise.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return _elementwise.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return _elementwise.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return _elementwise.bitwise_not(self)
+
+    def zero_(self):
+        """Fill with zeros, in place."""
+        return self._inplace(_elementwise._filled(self, 0))
+
+    def fill_(self, value):
+        """Fill with value (a number or a 0-dim tensor), in place."""
+        return self._inplace(_elementwise._filled(self, value))
+
+    def copy_(self, src, non_blocking=False):
+        """Copy src's values into self, broadcasting and casting to self's dtype; differentiable w.r.t. src."""
+        return self._inplace(_elementwise._copied(self, src))
+
     # --- reductions (ops/reduce.py) -------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         return _reduce.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return _reduce.mean(self, dim, keepdim, dtype=dtype)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _reduce.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _reduce.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return _reduce.prod(self, dim, keepdim, dtype=dtype)
+
+    def max(self, dim=None, keepdim=False):
+        return _reduce.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return _reduce.min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return _reduce.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return _reduce.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _reduce.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _reduce.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return _reduce.logsumexp(self, dim, keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return _reduce.norm(self, p, dim, keepdim, dtype)
+
+    def all(self, dim=None, keepdim=False):
+        return _reduce.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return _reduce.any(self, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None):
+        return _reduce.cumsum(self, dim, dtype=dtype)
+
+    def cumsum_(self, dim, *, dtype=None):
+        return self._inplace(_reduce.cumsum(self, dim, dtype=dtype))
+
+    def cumprod(self, dim, *, dtype=None):
+        return _reduce.cumprod(self, dim, dtype=dtype)
+
+    def cumprod_(self, dim, *, dtype=None):
+        return self._inplace(_reduce.cumprod(self, dim, dtype=dtype))
 
     # --- shapes and views (ops/shape.py) ------------------------------------------------------------------
     def view(self, *shape):

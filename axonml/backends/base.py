@@ -78,7 +78,10 @@ PRIMITIVES = {
     "trunc": "trunc(a)",
     "where": "where(cond, a, b)",
     "clip": "clip(a, lo, hi): lo/hi may be None",
-    "isnan": "isnan(a)", "isinf": "isinf(a)",
+    "isnan": "isnan(a)", "isinf": "isinf(a)", "isfinite": "isfinite(a)",
+    "tan": "tan(a)", "log2": "log2(a)", "log10": "log10(a)",
+    "bitwise_and": "bitwise_and(a, b): integer/bool operands", "bitwise_or": "bitwise_or(a, b)",
+    "bitwise_xor": "bitwise_xor(a, b)", "bitwise_not": "bitwise_not(a): ~a (logical not for bool)",
     # --- reductions ----------------------------------------------------------------------------
     "sum": "sum(a, axis, keepdims, dtype=None)",
     "prod": "prod(a, axis, keepdims)",
@@ -86,7 +89,7 @@ PRIMITIVES = {
     "argmax": "argmax(a, axis, keepdims): int64 indices of the first maximum",
     "argmin": "argmin(a, axis, keepdims)",
     "any": "any(a, axis, keepdims)", "all": "all(a, axis, keepdims)",
-    "cumsum": "cumsum(a, axis)",
+    "cumsum": "cumsum(a, axis)", "cumprod": "cumprod(a, axis)",
     "sum_to": "sum_to(a, shape): sum a broadcast gradient back down to shape",
     # --- indexing ------------------------------------------------------------------------------
     "take_along_axis": "take_along_axis(a, index, axis): torch.gather (index may be shorter than a along other axes)",

@@ -161,6 +161,14 @@ class CPUBackend(Backend):
     where = staticmethod(np.where)
     isnan = staticmethod(np.isnan)
     isinf = staticmethod(np.isinf)
+    isfinite = staticmethod(np.isfinite)
+    tan = staticmethod(np.tan)
+    log2 = staticmethod(np.log2)
+    log10 = staticmethod(np.log10)
+    bitwise_and = staticmethod(np.bitwise_and)
+    bitwise_or = staticmethod(np.bitwise_or)
+    bitwise_xor = staticmethod(np.bitwise_xor)
+    bitwise_not = staticmethod(np.invert)
     erf = staticmethod(_special.erf)
     sigmoid = staticmethod(_special.expit)
 
@@ -205,6 +213,9 @@ class CPUBackend(Backend):
 
     def cumsum(self, a, axis):
         return np.cumsum(a, axis=axis)
+
+    def cumprod(self, a, axis):
+        return np.cumprod(a, axis=axis)
 
     sum_to = staticmethod(_sum_to)
 

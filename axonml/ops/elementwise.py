@@ -5,12 +5,24 @@ cast to the result type before the op runs, so each forward sees one dtype.
 """
 from __future__ import annotations
 
+import math
+
 from .. import _dtype
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 
-__all__ = ["add", "sub", "mul", "div", "neg", "cast"]
+__all__ = ["add", "sub", "mul", "div", "neg", "negative", "cast",
+           "pow", "square", "floor_divide", "remainder", "fmod",
+           "abs", "absolute", "sign", "floor", "ceil", "trunc", "fix", "round", "exp", "log", "log2", "log10",
+           "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "positive",
+           "relu", "gelu", "silu", "elu", "selu", "celu", "leaky_relu", "softplus", "hardtanh", "relu6",
+           "hardsigmoid", "hardswish", "mish", "logsigmoid",
+           "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "where", "lerp", "addcmul", "addcdiv",
+           "nan_to_num",
+           "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
+           "logical_and", "logical_or", "logical_xor", "logical_not",
+           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite"]
 
 _SCALARS = (int, float, bool)
 
@@ -29,10 +41,10 @@ def _promote(a, b):
             if kind == "f" or (kind != "b" and type(b) is not float):
                 return a, b
         else:
-            raise TypeError(f"unsupported operand type: {type(b).__name__}")
+            return _promote(a, _python_scalar(b))
     elif b_is_tensor:
         if type(a) not in _SCALARS:
-            raise TypeError(f"unsupported operand type: {type(a).__name__}")
+            return _promote(_python_scalar(a), b)
         kind = b._data.dtype.kind
         if kind == "f" or (kind != "b" and type(a) is not float):
             return a, b
@@ -46,6 +58,16 @@ def _promote(a, b):
     elif not b_is_tensor:
         b = target.np.type(b)
     return a, b
+
+
+def _python_scalar(x):
+    """A NumPy scalar (or any numbers.Number with .item()) as the Python scalar PyTorch treats it as."""
+    item = getattr(x, "item", None)
+    if item is not None and getattr(x, "ndim", None) == 0 and not isinstance(x, Tensor):
+        value = item()
+        if type(value) in _SCALARS:
+            return value
+    raise TypeError(f"unsupported operand type: {type(x).__name__}")
 
 
 def _shape(x):
@@ -142,6 +164,11 @@ def _binary(fn_cls, a, b):
         return apply(fn_cls, a, b)
     except ValueError:
         raise RuntimeError(broadcast_error(_shape_of(a), _shape_of(b))) from None
+    except TypeError:
+        if _kind(a) == "b" and _kind(b) == "b":
+            raise RuntimeError(f"{fn_cls.__name__.lower()}: this operation is not supported on two bool tensors; "
+                               "use logical_xor / logical_and / logical_or instead") from None
+        raise
 
 
 def _shape_of(x):
@@ -181,7 +208,7 @@ def mul(input, other) -> Tensor:
 def div(input, other, *, rounding_mode=None) -> Tensor:
     """True division (integers give the default float type); rounding_mode 'trunc' or 'floor'."""
     if rounding_mode is not None:
-        raise NotImplementedError("div rounding_mode is provided by ops/elementwise.py's floor/trunc division")
+        return _div_rounding(input, other, rounding_mode)
     a, b = _promote(input, other)
     if _kind(a) != "f" and _kind(b) != "f":
         default = _dtype.get_default_dtype()
@@ -194,8 +221,1333 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
 
 
 def _kind(x):
-    return x._data.dtype.kind if isinstance(x, Tensor) else ("f" if isinstance(x, float) else "i")
+    if isinstance(x, Tensor):
+        return x._data.dtype.kind
+    return "f" if isinstance(x, float) else ("b" if isinstance(x, bool) else "i")
 
 
 def neg(input: Tensor) -> Tensor:
+    """-input."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
     return apply(Neg, input)
+
+
+negative = neg
+
+
+# --- argument helpers for the families below -------------------------------------------------------
+
+def _check_tensor(name: str, input) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
+def _floating(name: str, input: Tensor) -> Tensor:
+    """input, cast to the default float type when it is an integer or bool tensor (PyTorch's rule for exp, log ...)."""
+    _check_tensor(name, input)
+    if input._data.dtype.kind != "f":
+        return cast(input, _dtype.get_default_dtype())
+    return input
+
+
+def _float_only(name: str, input: Tensor) -> Tensor:
+    """input, which must be floating point (PyTorch has no integer kernel for these activations)."""
+    _check_tensor(name, input)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"{name}\" not implemented for '{input.dtype.name}'")
+    return input
+
+
+def _apply_broadcasting(fn_cls, *args) -> Tensor:
+    """apply, turning a backend's broadcast ValueError into PyTorch's RuntimeError."""
+    try:
+        return apply(fn_cls, *args)
+    except ValueError:
+        shapes = [_shape_of(x) for x in args if isinstance(x, Tensor)]
+        raise RuntimeError(broadcast_error(*shapes[:2]) if len(shapes) > 1 else "shapes cannot be broadcast") \
+            from None
+
+
+def _is_array(xp, x) -> bool:
+    return isinstance(x, xp.array_type)
+
+
+def _zeros(xp, shape, like):
+    return xp.zeros(shape, like.dtype)
+
+
+def _integer_division_check(divisor) -> None:
+    """PyTorch raises for an integer division by zero, where NumPy would warn and return 0."""
+    if _kind(divisor) not in "biu":
+        return
+    if isinstance(divisor, Tensor):
+        if divisor.eq(0).any().item():
+            raise RuntimeError("ZeroDivisionError")
+    elif divisor == 0:
+        raise RuntimeError("ZeroDivisionError")
+
+
+# --- powers and integer-style division ----------------------------------------------------------------
+
+class Pow(ArrayFunction):
+    """input ** exponent; either operand may be a scalar."""
+
+    def forward(ctx, a, b):
+        needs_a, needs_b = ctx.needs_input_grad
+        out = ctx.xp.pow(a, b)
+        ctx.shapes = (_shape(a), _shape(b))
+        if needs_a or needs_b:
+            ctx.save_for_backward(a, b, out if needs_b else None)
+        return out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, b, out = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if needs_a:
+            if _is_array(xp, b):
+                local = xp.where(xp.eq(b, 0), 0, xp.mul(b, xp.pow(a, xp.sub(b, 1))))
+                grad_a = xp.sum_to(xp.mul(grad, local), ctx.shapes[0])
+            elif b == 0:
+                grad_a = xp.zeros(ctx.shapes[0], grad.dtype)
+            else:
+                grad_a = xp.mul(grad, xp.mul(xp.pow(a, b - 1), b))
+        if needs_b:
+            if _is_array(xp, a):
+                local = xp.mul(out, xp.log(a))
+                local = xp.where(xp.logical_and(xp.eq(a, 0), xp.ge(b, 0)), 0, local)
+            else:
+                local = xp.mul(out, math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan))
+                if a == 0:
+                    local = xp.where(xp.ge(b, 0), 0, local)
+            grad_b = xp.sum_to(xp.mul(grad, local), ctx.shapes[1])
+        return grad_a, grad_b
+
+
+class FloorDivide(ArrayFunction):
+    def forward(ctx, a, b):
+        return ctx.xp.floor_divide(a, b)
+
+    def backward(ctx, grad):
+        raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
+
+
+class DivRounding(ArrayFunction):
+    """Division rounded towards zero ('trunc') or down ('floor'); its gradient is zero, as in PyTorch."""
+
+    def forward(ctx, a, b, mode):
+        xp = ctx.xp
+        ctx.shapes = (_shape(a), _shape(b))
+        if mode == "floor":
+            return xp.floor_divide(a, b)
+        if (a.dtype if _is_array(xp, a) else b.dtype).kind == "f":
+            return xp.trunc(xp.div(a, b))
+        return xp.floor_divide(xp.sub(a, xp.fmod(a, b)), b)  # exact: a - fmod(a, b) is a multiple of b
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        needs_a, needs_b = ctx.needs_input_grad
+        return (xp.zeros(ctx.shapes[0], grad.dtype) if needs_a else None,
+                xp.zeros(ctx.shapes[1], grad.dtype) if needs_b else None, None)
+
+
+class Remainder(ArrayFunction):
+    """Python's modulus: the result has the divisor's sign."""
+
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        if ctx.needs_input_grad[1]:
+            ctx.save_for_backward(a, b)
+        return ctx.xp.remainder(a, b)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        needs_a, needs_b = ctx.needs_input_grad
+        grad_b = None
+        if needs_b:
+            a, b = ctx.saved_tensors
+            grad_b = xp.sum_to(xp.neg(xp.mul(grad, xp.floor_divide(a, b))), ctx.shapes[1])
+        return (xp.sum_to(grad, ctx.shapes[0]) if needs_a else None), grad_b
+
+
+class Fmod(ArrayFunction):
+    """C's fmod: the result has the dividend's sign."""
+
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        if ctx.needs_input_grad[1]:
+            ctx.save_for_backward(a, b)
+        return ctx.xp.fmod(a, b)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        needs_a, needs_b = ctx.needs_input_grad
+        grad_b = None
+        if needs_b:
+            a, b = ctx.saved_tensors
+            grad_b = xp.sum_to(xp.neg(xp.mul(grad, xp.trunc(xp.div(a, b)))), ctx.shapes[1])
+        return (xp.sum_to(grad, ctx.shapes[0]) if needs_a else None), grad_b
+
+
+def pow(input, exponent) -> Tensor:
+    """input ** exponent, elementwise; either may be a Python scalar.
+
+    Example::
+
+        >>> axonml.pow(axonml.tensor([1., 2., 3.]), 2)
+        tensor([1., 4., 9.])
+    """
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("pow(): at least one of 'input' and 'exponent' must be a Tensor")
+    a, b = _promote(input, exponent)
+    if _kind(a) in "biu" and _kind(b) in "biu":
+        negative = b.lt(0).any().item() if isinstance(b, Tensor) else b < 0
+        if negative:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return _apply_broadcasting(Pow, a, b)
+
+
+def square(input: Tensor) -> Tensor:
+    """input * input (integer and bool inputs give int64, as in PyTorch)."""
+    _check_tensor("square", input)
+    return pow(input, 2)
+
+
+def floor_divide(input, other) -> Tensor:
+    """input // other, rounding down (PyTorch's floor_divide; not differentiable)."""
+    a, b = _promote(input, other)
+    _integer_division_check(b)
+    return _apply_broadcasting(FloorDivide, a, b)
+
+
+def _div_rounding(input, other, rounding_mode: str) -> Tensor:
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                         f"'{rounding_mode}'")
+    a, b = _promote(input, other)
+    _integer_division_check(b)
+    return _apply_broadcasting(DivRounding, a, b, rounding_mode)
+
+
+def remainder(input, other) -> Tensor:
+    """Python's modulus (result takes the divisor's sign), broadcasting."""
+    a, b = _promote(input, other)
+    _integer_division_check(b)
+    return _apply_broadcasting(Remainder, a, b)
+
+
+def fmod(input, other) -> Tensor:
+    """C's fmod (result takes the dividend's sign), broadcasting."""
+    a, b = _promote(input, other)
+    _integer_division_check(b)
+    return _apply_broadcasting(Fmod, a, b)
+
+
+# --- unary math --------------------------------------------------------------------------------------
+
+class Abs(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.abs(a)
+
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return ctx.xp.mul(grad, ctx.xp.sign(a))
+
+
+class _PiecewiseConstant(ArrayFunction):
+    """An op whose gradient is zero wherever it exists (sign, floor, ceil, trunc)."""
+
+    primitive = None
+
+    def forward(ctx, a):
+        ctx.shape = a.shape
+        return getattr(ctx.xp, ctx.primitive)(a)
+
+    def backward(ctx, grad):
+        return ctx.xp.zeros(ctx.shape, grad.dtype)
+
+
+class Sign(_PiecewiseConstant):
+    primitive = "sign"
+
+
+class Floor(_PiecewiseConstant):
+    primitive = "floor"
+
+
+class Ceil(_PiecewiseConstant):
+    primitive = "ceil"
+
+
+class Trunc(_PiecewiseConstant):
+    primitive = "trunc"
+
+
+class Round(ArrayFunction):
+    """Round half to even, to a number of decimals (as PyTorch: scale, round, unscale)."""
+
+    def forward(ctx, a, decimals):
+        xp = ctx.xp
+        ctx.shape = a.shape
+        if decimals == 0:
+            return xp.round(a)
+        scale = 10.0 ** decimals
+        return xp.div(xp.round(xp.mul(a, scale)), scale)
+
+    def backward(ctx, grad):
+        return ctx.xp.zeros(ctx.shape, grad.dtype), None
+
+
+class Exp(ArrayFunction):
+    def forward(ctx, a):
+        out = ctx.xp.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return ctx.xp.mul(grad, out)
+
+
+class Log(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.log(a)
+
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return ctx.xp.div(grad, a)
+
+
+class Log2(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.log2(a)
+
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return ctx.xp.div(grad, ctx.xp.mul(a, math.log(2.0)))
+
+
+class Log10(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.log10(a)
+
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return ctx.xp.div(grad, ctx.xp.mul(a, math.log(10.0)))
+
+
+class Log1p(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.log1p(a)
+
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return ctx.xp.div(grad, ctx.xp.add(a, 1))
+
+
+class Expm1(ArrayFunction):
+    def forward(ctx, a):
+        out = ctx.xp.expm1(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return ctx.xp.mul(grad, ctx.xp.add(out, 1))
+
+
+class Sqrt(ArrayFunction):
+    def forward(ctx, a):
+        out = ctx.xp.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return ctx.xp.div(grad, ctx.xp.mul(out, 2))
+
+
+class Rsqrt(ArrayFunction):
+    def forward(ctx, a):
+        out = ctx.xp.rsqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        out, = ctx.saved_tensors
+        return xp.mul(xp.mul(grad, -0.5), xp.mul(out, xp.mul(out, out)))
+
+
+class Reciprocal(ArrayFunction):
+    def forward(ctx, a):
+        out = ctx.xp.reciprocal(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        out, = ctx.saved_tensors
+        return xp.neg(xp.mul(grad, xp.mul(out, out)))
+
+
+class Sin(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.sin(a)
+
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return ctx.xp.mul(grad, ctx.xp.cos(a))
+
+
+class Cos(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.cos(a)
+
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return ctx.xp.neg(ctx.xp.mul(grad, ctx.xp.sin(a)))
+
+
+class Tan(ArrayFunction):
+    def forward(ctx, a):
+        out = ctx.xp.tan(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        out, = ctx.saved_tensors
+        return xp.mul(grad, xp.add(xp.mul(out, out), 1))
+
+
+class Tanh(ArrayFunction):
+    def forward(ctx, a):
+        out = ctx.xp.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        out, = ctx.saved_tensors
+        return xp.mul(grad, xp.sub(1, xp.mul(out, out)))
+
+
+class Sigmoid(ArrayFunction):
+    def forward(ctx, a):
+        out = ctx.xp.sigmoid(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        out, = ctx.saved_tensors
+        return xp.mul(grad, xp.mul(out, xp.sub(1, out)))
+
+
+def abs(input: Tensor) -> Tensor:
+    """|input|; its gradient at 0 is 0, as in PyTorch."""
+    _check_tensor("abs", input)
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return apply(Abs, input)
+
+
+absolute = abs
+
+
+def sign(input: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of each element (bool stays bool)."""
+    _check_tensor("sign", input)
+    return apply(Sign, input)
+
+
+def _rounding(name: str, fn_cls, input: Tensor) -> Tensor:
+    _check_tensor(name, input)
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
+    return apply(fn_cls, input)
+
+
+def floor(input: Tensor) -> Tensor:
+    """Round down; integer inputs are returned unchanged (as a new tensor)."""
+    return _rounding("floor", Floor, input)
+
+
+def ceil(input: Tensor) -> Tensor:
+    """Round up; integer inputs are returned unchanged (as a new tensor)."""
+    return _rounding("ceil", Ceil, input)
+
+
+def trunc(input: Tensor) -> Tensor:
+    """Round towards zero; integer inputs are returned unchanged (as a new tensor)."""
+    return _rounding("trunc", Trunc, input)
+
+
+fix = trunc
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """Round half to even, to ``decimals`` decimal places."""
+    _check_tensor("round", input)
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError("\"round\" not implemented for 'Bool'")
+    return apply(Round, input, int(decimals))
+
+
+def exp(input: Tensor) -> Tensor:
+    return apply(Exp, _floating("exp", input))
+
+
+def log(input: Tensor) -> Tensor:
+    return apply(Log, _floating("log", input))
+
+
+def log2(input: Tensor) -> Tensor:
+    return apply(Log2, _floating("log2", input))
+
+
+def log10(input: Tensor) -> Tensor:
+    return apply(Log10, _floating("log10", input))
+
+
+def log1p(input: Tensor) -> Tensor:
+    """log(1 + input), accurate for small input."""
+    return apply(Log1p, _floating("log1p", input))
+
+
+def expm1(input: Tensor) -> Tensor:
+    """exp(input) - 1, accurate for small input."""
+    return apply(Expm1, _floating("expm1", input))
+
+
+def sqrt(input: Tensor) -> Tensor:
+    return apply(Sqrt, _floating("sqrt", input))
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    """1 / sqrt(input)."""
+    return apply(Rsqrt, _floating("rsqrt", input))
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    """1 / input (integer inputs give the default float type)."""
+    return apply(Reciprocal, _floating("reciprocal", input))
+
+
+def sin(input: Tensor) -> Tensor:
+    return apply(Sin, _floating("sin", input))
+
+
+def cos(input: Tensor) -> Tensor:
+    return apply(Cos, _floating("cos", input))
+
+
+def tan(input: Tensor) -> Tensor:
+    return apply(Tan, _floating("tan", input))
+
+
+def tanh(input: Tensor) -> Tensor:
+    return apply(Tanh, _floating("tanh", input))
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-input)), computed without overflow."""
+    return apply(Sigmoid, _floating("sigmoid", input))
+
+
+def positive(input: Tensor) -> Tensor:
+    """input itself (PyTorch's unary +)."""
+    _check_tensor("positive", input)
+    if input._data.dtype.kind == "b":
+        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+# --- activations (axonml.nn.functional re-exports these) --------------------------------------------------
+
+_SQRT_2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_CUBIC = 0.044715
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _softplus_stable(xp, z):
+    """log(1 + exp(z)) without overflow: max(z, 0) + log1p(exp(-|z|))."""
+    return xp.add(xp.maximum(z, 0), xp.log1p(xp.exp(xp.neg(xp.abs(z)))))
+
+
+class Relu(ArrayFunction):
+    def forward(ctx, a):
+        out = ctx.xp.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return ctx.xp.where(ctx.xp.gt(out, 0), grad, 0)
+
+
+class Gelu(ArrayFunction):
+    """x * Phi(x), exactly (erf) or with PyTorch's tanh approximation."""
+
+    def forward(ctx, a, approximate):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            inner = xp.mul(xp.add(a, xp.mul(xp.mul(a, xp.mul(a, a)), _GELU_CUBIC)), _SQRT_2_OVER_PI)
+            return xp.mul(xp.mul(a, 0.5), xp.add(xp.tanh(inner), 1))
+        return xp.mul(xp.mul(a, 0.5), xp.add(xp.erf(xp.div(a, _SQRT_2)), 1))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            square = xp.mul(a, a)
+            inner = xp.mul(xp.add(a, xp.mul(xp.mul(a, square), _GELU_CUBIC)), _SQRT_2_OVER_PI)
+            t = xp.tanh(inner)
+            d_inner = xp.mul(xp.add(xp.mul(square, 3 * _GELU_CUBIC), 1), _SQRT_2_OVER_PI)
+            local = xp.add(xp.mul(xp.add(t, 1), 0.5),
+                           xp.mul(xp.mul(xp.mul(a, 0.5), xp.sub(1, xp.mul(t, t))), d_inner))
+        else:
+            cdf = xp.mul(xp.add(xp.erf(xp.div(a, _SQRT_2)), 1), 0.5)
+            pdf = xp.mul(xp.exp(xp.mul(xp.mul(a, a), -0.5)), _INV_SQRT_2PI)
+            local = xp.add(cdf, xp.mul(a, pdf))
+        return xp.mul(grad, local), None
+
+
+class Silu(ArrayFunction):
+    def forward(ctx, a):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        return xp.mul(a, xp.sigmoid(a))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        s = xp.sigmoid(a)
+        return xp.mul(grad, xp.mul(s, xp.add(xp.mul(a, xp.sub(1, s)), 1)))
+
+
+class Elu(ArrayFunction):
+    """scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1)): ELU, SELU and CELU."""
+
+    def forward(ctx, a, alpha, scale, input_scale):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
+        negative = xp.mul(xp.expm1(xp.mul(xp.minimum(a, 0), input_scale)), alpha)
+        out = xp.where(xp.gt(a, 0), a, negative)
+        return xp.mul(out, scale) if scale != 1 else out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        negative = xp.mul(xp.exp(xp.mul(xp.minimum(a, 0), ctx.input_scale)),
+                          ctx.scale * ctx.alpha * ctx.input_scale)
+        return xp.mul(grad, xp.where(xp.gt(a, 0), ctx.scale, negative)), None, None, None
+
+
+class LeakyRelu(ArrayFunction):
+    def forward(ctx, a, negative_slope):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        ctx.negative_slope = negative_slope
+        return xp.where(xp.gt(a, 0), a, xp.mul(a, negative_slope))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.where(xp.gt(a, 0), grad, xp.mul(grad, ctx.negative_slope)), None
+
+
+class Softplus(ArrayFunction):
+    """log(1 + exp(beta * x)) / beta, linear where beta * x > threshold."""
+
+    def forward(ctx, a, beta, threshold):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        ctx.beta, ctx.threshold = beta, threshold
+        z = xp.mul(a, beta)
+        return xp.where(xp.gt(z, threshold), a, xp.div(_softplus_stable(xp, z), beta))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        z = xp.mul(a, ctx.beta)
+        return xp.where(xp.gt(z, ctx.threshold), grad, xp.mul(grad, xp.sigmoid(z))), None, None
+
+
+class Hardtanh(ArrayFunction):
+    """clamp(x, min_val, max_val) whose gradient is zero at and beyond the bounds."""
+
+    def forward(ctx, a, min_val, max_val):
+        ctx.save_for_backward(a)
+        ctx.bounds = (min_val, max_val)
+        return ctx.xp.clip(a, min_val, max_val)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        low, high = ctx.bounds
+        inside = xp.logical_and(xp.gt(a, low), xp.lt(a, high))
+        return xp.where(inside, grad, 0), None, None
+
+
+class Hardsigmoid(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.clip(_hardsigmoid_line(ctx.xp, a), 0, 1)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        inside = xp.logical_and(xp.gt(a, -3), xp.lt(a, 3))
+        return xp.where(inside, xp.div(grad, 6), 0)
+
+
+def _hardsigmoid_line(xp, a):
+    """x / 6 + 1/2, the line hardsigmoid clips."""
+    return xp.add(xp.div(a, 6), 0.5)
+
+
+class Hardswish(ArrayFunction):
+    def forward(ctx, a):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        return xp.mul(a, xp.clip(_hardsigmoid_line(xp, a), 0, 1))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        middle = xp.mul(grad, xp.add(xp.div(a, 3), 0.5))
+        return xp.where(xp.lt(a, -3), 0, xp.where(xp.le(a, 3), middle, grad))
+
+
+class Mish(ArrayFunction):
+    """x * tanh(softplus(x))."""
+
+    def forward(ctx, a):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        return xp.mul(a, xp.tanh(_softplus_stable(xp, a)))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        t = xp.tanh(_softplus_stable(xp, a))
+        local = xp.add(t, xp.mul(xp.mul(a, xp.sigmoid(a)), xp.sub(1, xp.mul(t, t))))
+        return xp.mul(grad, local)
+
+
+class LogSigmoid(ArrayFunction):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), without overflow."""
+
+    def forward(ctx, a):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        return xp.sub(xp.minimum(a, 0), xp.log1p(xp.exp(xp.neg(xp.abs(a)))))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.mul(grad, xp.sigmoid(xp.neg(a)))
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(input, 0); the gradient at 0 is 0, as in PyTorch."""
+    _check_tensor("relu", input)
+    return apply(Relu, input)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian Error Linear Unit: x * Phi(x); approximate='tanh' uses the tanh formula.
+
+    Args:
+        input: a floating-point tensor.
+        approximate: 'none' (exact, through erf) or 'tanh'.
+    """
+    _float_only("GeluKernelImpl", input)
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate}")
+    return apply(Gelu, input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (also called swish)."""
+    out = apply(Silu, _float_only("silu_cpu", input))
+    return input._inplace(out) if inplace else out
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    out = apply(Elu, _float_only("elu_cpu", input), float(alpha), 1.0, 1.0)
+    return input._inplace(out) if inplace else out
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al. (2017)."""
+    out = apply(Elu, _float_only("elu_cpu", input), _SELU_ALPHA, _SELU_SCALE, 1.0)
+    return input._inplace(out) if inplace else out
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    out = apply(Elu, _float_only("elu_cpu", input), float(alpha), 1.0, 1.0 / alpha)
+    return input._inplace(out) if inplace else out
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x if x > 0 else negative_slope * x."""
+    out = apply(LeakyRelu, _float_only("leaky_relu_cpu", input), float(negative_slope))
+    return input._inplace(out) if inplace else out
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
+    return apply(Softplus, _float_only("softplus_cpu", input), float(beta), float(threshold))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """clamp(x, min_val, max_val), with zero gradient at the bounds."""
+    _check_tensor("hardtanh", input)
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    out = apply(Hardtanh, input, min_val, max_val)
+    return input._inplace(out) if inplace else out
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """clamp(x / 6 + 1/2, 0, 1)."""
+    out = apply(Hardsigmoid, _float_only("hardsigmoid_cpu", input))
+    return input._inplace(out) if inplace else out
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * hardsigmoid(x)."""
+    out = apply(Hardswish, _float_only("hardswish_cpu", input))
+    return input._inplace(out) if inplace else out
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    out = apply(Mish, _float_only("mish_cpu", input))
+    return input._inplace(out) if inplace else out
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)), computed without overflow."""
+    return apply(LogSigmoid, _float_only("log_sigmoid_forward", input))
+
+
+# --- clamping, maximum/minimum, selection -------------------------------------------------------------------
+
+class Clamp(ArrayFunction):
+    """min(max(x, min), max); min and max may be scalars, tensors or None."""
+
+    def forward(ctx, a, low, high):
+        xp = ctx.xp
+        ctx.shapes = (_shape(a), _shape(low), _shape(high))
+        ctx.save_for_backward(a, low, high)
+        return xp.clip(a, low, high)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, low, high = ctx.saved_tensors
+        needs_a, needs_low, needs_high = ctx.needs_input_grad
+        grad_a = grad_low = grad_high = None
+        if needs_a:
+            # as PyTorch: the gradient passes where low <= x <= high, bounds included
+            if low is None:
+                inside = xp.le(a, high)
+            elif high is None:
+                inside = xp.ge(a, low)
+            else:
+                inside = xp.logical_and(xp.ge(a, low), xp.le(a, high))
+            grad_a = xp.sum_to(xp.where(inside, grad, 0), ctx.shapes[0])
+        if needs_low:
+            below = xp.lt(a, low)
+            if high is not None:
+                below = xp.logical_and(below, xp.lt(low, high))
+            grad_low = xp.sum_to(xp.where(below, grad, 0), ctx.shapes[1])
+        if needs_high:
+            above = xp.gt(a, high)
+            if low is not None:
+                above = xp.logical_or(above, xp.lt(high, low))
+            grad_high = xp.sum_to(xp.where(above, grad, 0), ctx.shapes[2])
+        return grad_a, grad_low, grad_high
+
+
+class Maximum(ArrayFunction):
+    """Elementwise maximum; at ties each input gets half the gradient, as in PyTorch."""
+
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        ctx.save_for_backward(a, b)
+        return ctx.xp.maximum(a, b)
+
+    def backward(ctx, grad):
+        return _split_at_ties(ctx, grad, ctx.xp.gt)
+
+
+class Minimum(ArrayFunction):
+    """Elementwise minimum; at ties each input gets half the gradient, as in PyTorch."""
+
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        ctx.save_for_backward(a, b)
+        return ctx.xp.minimum(a, b)
+
+    def backward(ctx, grad):
+        return _split_at_ties(ctx, grad, ctx.xp.lt)
+
+
+def _split_at_ties(ctx, grad, wins):
+    xp = ctx.xp
+    a, b = ctx.saved_tensors
+    needs_a, needs_b = ctx.needs_input_grad
+    half = xp.where(xp.eq(a, b), xp.mul(grad, 0.5), 0)
+    return (xp.sum_to(xp.where(wins(a, b), grad, half), ctx.shapes[0]) if needs_a else None,
+            xp.sum_to(xp.where(wins(b, a), grad, half), ctx.shapes[1]) if needs_b else None)
+
+
+class Where(ArrayFunction):
+    def forward(ctx, condition, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        ctx.save_for_backward(condition)
+        return ctx.xp.where(condition, a, b)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        condition, = ctx.saved_tensors
+        _, needs_a, needs_b = ctx.needs_input_grad
+        return (None,
+                xp.sum_to(xp.where(condition, grad, 0), ctx.shapes[0]) if needs_a else None,
+                xp.sum_to(xp.where(condition, 0, grad), ctx.shapes[1]) if needs_b else None)
+
+
+class Lerp(ArrayFunction):
+    """input + weight * (end - input); weight may be a scalar."""
+
+    def forward(ctx, a, b, weight):
+        xp = ctx.xp
+        ctx.shapes = (a.shape, b.shape, _shape(weight))
+        difference = xp.sub(b, a)
+        ctx.save_for_backward(a, b, weight)
+        return xp.add(a, xp.mul(weight, difference))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, b, weight = ctx.saved_tensors
+        needs_a, needs_b, needs_weight = ctx.needs_input_grad
+        return (xp.sum_to(xp.mul(grad, xp.sub(1, weight)), ctx.shapes[0]) if needs_a else None,
+                xp.sum_to(xp.mul(grad, weight), ctx.shapes[1]) if needs_b else None,
+                xp.sum_to(xp.mul(grad, xp.sub(b, a)), ctx.shapes[2]) if needs_weight else None)
+
+
+class NanToNum(ArrayFunction):
+    def forward(ctx, a, nan, posinf, neginf):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        if a.dtype.kind != "f":
+            return xp.copy(a)
+        out = xp.where(xp.isnan(a), nan, a)
+        infinite = xp.isinf(a)
+        out = xp.where(xp.logical_and(infinite, xp.gt(a, 0)), posinf, out)
+        return xp.where(xp.logical_and(infinite, xp.lt(a, 0)), neginf, out)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.where(xp.isfinite(a), grad, 0), None, None, None
+
+
+def _bound(name: str, value):
+    if value is None or isinstance(value, Tensor) or type(value) in _SCALARS:
+        return value
+    try:
+        return _python_scalar(value)
+    except TypeError:
+        raise TypeError(f"clamp(): argument '{name}' must be Number or Tensor, not {type(value).__name__}") from None
+
+
+def clamp(input: Tensor, min=None, max=None) -> Tensor:
+    """Clamp every element into [min, max]; min and max are scalars, tensors (broadcast) or None.
+
+    The gradient passes to input where min <= input <= max (bounds included), as in PyTorch.
+
+    Example::
+
+        >>> axonml.clamp(axonml.tensor([-2., 0.5, 3.]), min=-1, max=1)
+        tensor([-1.0000,  0.5000,  1.0000])
+    """
+    _check_tensor("clamp", input)
+    low, high = _bound("min", min), _bound("max", max)
+    if low is None and high is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    operands = [x for x in (input, low, high) if x is not None]
+    target = _dtype.result_type(*operands)
+    converted = []
+    for x in (input, low, high):
+        if isinstance(x, Tensor):
+            x = cast(x, target) if x._data.dtype != target.np else x
+        elif x is not None and not target.is_floating_point:
+            x = target.np.type(x)
+        converted.append(x)
+    return _apply_broadcasting(Clamp, *converted)
+
+
+clip = clamp
+
+
+def clamp_min(input: Tensor, min) -> Tensor:
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max) -> Tensor:
+    return clamp(input, max=max)
+
+
+def _both_tensors(name: str, input, other) -> None:
+    _check_tensor(name, input)
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise maximum of two tensors (broadcasting); NaN propagates."""
+    _both_tensors("maximum", input, other)
+    return _binary(Maximum, input, other)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise minimum of two tensors (broadcasting); NaN propagates."""
+    _both_tensors("minimum", input, other)
+    return _binary(Minimum, input, other)
+
+
+def where(condition: Tensor, input, other) -> Tensor:
+    """input where condition holds, else other (broadcasting); input and other may be scalars.
+
+    Example::
+
+        >>> x = axonml.tensor([-1., 2.])
+        >>> axonml.where(x > 0, x, 0.)
+        tensor([0., 2.])
+    """
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not "
+                        f"{type(condition).__name__}")
+    kind = condition._data.dtype.kind
+    if condition._data.dtype.name == "uint8":
+        condition = cast(condition, _dtype.bool)
+    elif kind != "b":
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{condition.dtype.name.capitalize()}")
+    a, b = _promote(input, other)
+    return _apply_broadcasting(Where, condition, a, b)
+
+
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    """input + weight * (end - input); weight is a scalar or a tensor (broadcasting)."""
+    _both_tensors("lerp", input, end)
+    for name, x in (("end", end), ("weight", weight)):
+        if isinstance(x, Tensor) and x._data.dtype != input._data.dtype:
+            raise RuntimeError(f"expected dtype {input.dtype.name} for `{name}` but got dtype {x.dtype.name}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{input.dtype.name}'")
+    return _apply_broadcasting(Lerp, input, end, weight if isinstance(weight, Tensor) else float(weight))
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 * tensor2."""
+    product = mul(tensor1, tensor2)
+    return add(input, product if value == 1 else mul(product, value))
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 / tensor2 (integer tensor1 and tensor2 are refused, as in PyTorch)."""
+    if _kind(tensor1) in "biu" and _kind(tensor2) in "biu":
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
+                           "addcdiv will perform a true division of tensor1 and tensor2.")
+    quotient = div(tensor1, tensor2)
+    return add(input, quotient if value == 1 else mul(quotient, value))
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """Replace NaN by nan, +inf by posinf and -inf by neginf (defaults: the dtype's largest/lowest finite value)."""
+    _check_tensor("nan_to_num", input)
+    if input._data.dtype.kind == "f":
+        import numpy  # the dtype's finite range, computed on the host
+
+        info = numpy.finfo(input._data.dtype)
+        posinf = float(info.max) if posinf is None else posinf
+        neginf = float(info.min) if neginf is None else neginf
+    return apply(NanToNum, input, float(nan), posinf, neginf)
+
+
+# --- comparisons, logical and bitwise ops (not differentiable) ----------------------------------------------------
+
+class _Elementwise(ArrayFunction):
+    """An op that maps straight onto one backend primitive and has no gradient."""
+
+    primitive = None
+
+    def forward(ctx, *arrays):
+        return getattr(ctx.xp, ctx.primitive)(*arrays)
+
+    def backward(ctx, *grads):
+        raise RuntimeError(f"the derivative for '{ctx.primitive}' is not implemented.")
+
+
+class Eq(_Elementwise):
+    primitive = "eq"
+
+
+class Ne(_Elementwise):
+    primitive = "ne"
+
+
+class Lt(_Elementwise):
+    primitive = "lt"
+
+
+class Le(_Elementwise):
+    primitive = "le"
+
+
+class Gt(_Elementwise):
+    primitive = "gt"
+
+
+class Ge(_Elementwise):
+    primitive = "ge"
+
+
+class LogicalAnd(_Elementwise):
+    primitive = "logical_and"
+
+
+class LogicalOr(_Elementwise):
+    primitive = "logical_or"
+
+
+class LogicalXor(_Elementwise):
+    primitive = "logical_xor"
+
+
+class LogicalNot(_Elementwise):
+    primitive = "logical_not"
+
+
+class BitwiseAnd(_Elementwise):
+    primitive = "bitwise_and"
+
+
+class BitwiseOr(_Elementwise):
+    primitive = "bitwise_or"
+
+
+class BitwiseXor(_Elementwise):
+    primitive = "bitwise_xor"
+
+
+class BitwiseNot(_Elementwise):
+    primitive = "bitwise_not"
+
+
+class IsNan(_Elementwise):
+    primitive = "isnan"
+
+
+class IsInf(_Elementwise):
+    primitive = "isinf"
+
+
+class IsFinite(_Elementwise):
+    primitive = "isfinite"
+
+
+def _compare(fn_cls, input, other) -> Tensor:
+    _check_tensor(fn_cls.primitive, input)
+    return _binary(fn_cls, input, other)
+
+
+def eq(input: Tensor, other) -> Tensor:
+    """input == other, elementwise (a bool tensor), comparing in the promoted type."""
+    return _compare(Eq, input, other)
+
+
+def ne(input: Tensor, other) -> Tensor:
+    return _compare(Ne, input, other)
+
+
+def lt(input: Tensor, other) -> Tensor:
+    return _compare(Lt, input, other)
+
+
+def le(input: Tensor, other) -> Tensor:
+    return _compare(Le, input, other)
+
+
+def gt(input: Tensor, other) -> Tensor:
+    return _compare(Gt, input, other)
+
+
+def ge(input: Tensor, other) -> Tensor:
+    return _compare(Ge, input, other)
+
+
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _logical(fn_cls, input, other) -> Tensor:
+    _check_tensor(fn_cls.primitive, input)
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{fn_cls.primitive}(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+    return _apply_broadcasting(fn_cls, input, other)
+
+
+def logical_and(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise AND of the truth values (nonzero is True); a bool tensor."""
+    return _logical(LogicalAnd, input, other)
+
+
+def logical_or(input: Tensor, other: Tensor) -> Tensor:
+    return _logical(LogicalOr, input, other)
+
+
+def logical_xor(input: Tensor, other: Tensor) -> Tensor:
+    return _logical(LogicalXor, input, other)
+
+
+def logical_not(input: Tensor) -> Tensor:
+    _check_tensor("logical_not", input)
+    return apply(LogicalNot, input)
+
+
+def _bitwise(fn_cls, input, other) -> Tensor:
+    a, b = _promote(input, other)
+    if _kind(a) == "f" or _kind(b) == "f":
+        raise NotImplementedError(f"\"{fn_cls.primitive}_cpu\" not implemented for 'Float'")
+    return _apply_broadcasting(fn_cls, a, b)
+
+
+def bitwise_and(input, other) -> Tensor:
+    """input & other for integer and bool tensors."""
+    return _bitwise(BitwiseAnd, input, other)
+
+
+def bitwise_or(input, other) -> Tensor:
+    return _bitwise(BitwiseOr, input, other)
+
+
+def bitwise_xor(input, other) -> Tensor:
+    return _bitwise(BitwiseXor, input, other)
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    """~input: bitwise NOT of integers, logical NOT of bools."""
+    _check_tensor("bitwise_not", input)
+    if input._data.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return apply(BitwiseNot, input)
+
+
+def isnan(input: Tensor) -> Tensor:
+    _check_tensor("isnan", input)
+    return apply(IsNan, input)
+
+
+def isinf(input: Tensor) -> Tensor:
+    _check_tensor("isinf", input)
+    return apply(IsInf, input)
+
+
+def isfinite(input: Tensor) -> Tensor:
+    _check_tensor("isfinite", input)
+    return apply(IsFinite, input)
+
+
+# --- writing values: the out-of-place halves of fill_, zero_ and copy_ -----------------------------------------------
+
+class Fill(ArrayFunction):
+    """A tensor shaped like input holding value (a scalar or a 0-dim tensor, which gets the summed gradient)."""
+
+    def forward(ctx, a, value):
+        xp = ctx.xp
+        ctx.shape = a.shape
+        if _is_array(xp, value):
+            ctx.value_dtype = value.dtype
+            return xp.copy(xp.broadcast_to(xp.astype(value, a.dtype), a.shape))
+        return xp.full(a.shape, value, a.dtype)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        needs_a, needs_value = ctx.needs_input_grad
+        return (xp.zeros(ctx.shape, grad.dtype) if needs_a else None,
+                xp.astype(xp.sum(grad, None, False), ctx.value_dtype) if needs_value else None)
+
+
+class Copy(ArrayFunction):
+    """src broadcast to dst's shape and cast to dst's dtype; the gradient flows to src only."""
+
+    def forward(ctx, dst, src):
+        xp = ctx.xp
+        ctx.shapes = (dst.shape, src.shape)
+        ctx.src_dtype = src.dtype
+        return xp.copy(xp.astype(xp.broadcast_to(src, dst.shape), dst.dtype))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        needs_dst, needs_src = ctx.needs_input_grad
+        return (xp.zeros(ctx.shapes[0], grad.dtype) if needs_dst else None,
+                xp.sum_to(xp.astype(grad, ctx.src_dtype), ctx.shapes[1]) if needs_src else None)
+
+
+def _filled(input: Tensor, value) -> Tensor:
+    """What ``input.fill_(value)`` writes: a new tensor shaped like input."""
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
+                               "dimensions.")
+        if value.device != input.device:
+            value = value.to(input.device)
+    elif type(value) not in _SCALARS:
+        value = _python_scalar(value)
+    return apply(Fill, input, value)
+
+
+def _copied(input: Tensor, src: Tensor) -> Tensor:
+    """What ``input.copy_(src)`` writes: src broadcast to input's shape, in input's dtype."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
+    if src.device != input.device:
+        src = src.to(input.device)
+    try:
+        return apply(Copy, input, src)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({input.shape[-1] if input.ndim else 1}) must match the size of "
+                           f"tensor b ({src.shape[-1] if src.ndim else 1}): src {list(src.shape)} does not "
+                           f"broadcast to {list(input.shape)}") from None
