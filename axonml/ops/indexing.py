@@ -293,7 +293,7 @@ class Scatter(ArrayFunction):
     def forward(ctx, a, src, index, axis, accumulate):
         xp = ctx.xp
         ctx.axis, ctx.accumulate = axis, accumulate
-        ctx.src_shape = getattr(src, "shape", None)
+        ctx.src_shape = getattr(src, "shape", None)  # None: src is a Python number
         ctx.save_for_backward(index)
         block = xp.getitem(src, _leading_block(index.shape)) if ctx.src_shape is not None else \
             xp.full(index.shape, src, a.dtype)
@@ -338,7 +338,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None) -> 
         axis = _check_gather_args("scatter", input, dim, index, src)
     else:
         axis = _check_gather_args("scatter", input, dim, index)
-        src = input._data.dtype.type(src)
+        src = input._data.dtype.type(src).item()
     return apply(Scatter, input, src, index, axis, False)
 
 
@@ -361,7 +361,7 @@ def _vector_index(what: str, input: Tensor, dim: int, index: Tensor) -> tuple:
     if index.ndim > 1:
         raise IndexError(f"{what}(): Index is supposed to be a vector")
     if index._data.dtype.kind not in "iu":
-        raise IndexError(f"{what}(): Expected dtype int32/int64 for index")
+        raise RuntimeError(f"{what}(): Expected dtype int32/int64 for index")
     axis = _normalize_dim(dim, input.ndim)
     size = input.shape[axis] if input.ndim else 1
     xp = _backend_of(input._data)
@@ -475,7 +475,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                                f"{value.ndim} dimension(s).")
         value = value if value.dtype == input.dtype else cast(value, input.dtype)
     else:
-        value = input._data.dtype.type(value)
+        value = input._data.dtype.type(value).item()
     try:
         return apply(MaskedFill, input, mask._data if _backend_of(mask._data) is _backend_of(input._data)
                      else mask.to(input.device)._data, value)

@@ -378,7 +378,7 @@ class Repeat(ArrayFunction):
         shape = (1,) * (len(repeats) - a.ndim) + tuple(a.shape)
         ctx.input_shape, ctx.pairs = a.shape, tuple(x for r, s in zip(repeats, shape) for x in (r, s))
         spread = xp.reshape(a, tuple(x for s in shape for x in (1, s)))
-        tiled = xp.broadcast_to(spread, ctx.pairs)
+        tiled = xp.copy(xp.broadcast_to(spread, ctx.pairs))
         return xp.reshape(tiled, tuple(r * s for r, s in zip(repeats, shape)))
 
     def backward(ctx, grad):
@@ -524,14 +524,20 @@ def _tensor_list(tensors, what: str) -> list:
 
 
 class Cat(ArrayFunction):
+    """Joins the arrays along axis, skipping the legacy 1-D empty ones (which get empty gradients)."""
+
     def forward(ctx, axis, *arrays):
-        ctx.axis, ctx.sizes = axis, [a.shape[axis] for a in arrays]
-        return ctx.xp.concatenate(arrays, axis)
+        ctx.axis = axis
+        ctx.sizes = [None if a.shape == (0,) else a.shape[axis] for a in arrays]
+        return ctx.xp.concatenate([a for a in arrays if a.shape != (0,)], axis)
 
     def backward(ctx, grad):
         xp, head = ctx.xp, (slice(None),) * ctx.axis
         grads, start = [None], 0
         for size, needed in zip(ctx.sizes, ctx.needs_input_grad[1:]):
+            if size is None:
+                grads.append(xp.zeros((0,), grad.dtype) if needed else None)
+                continue
             grads.append(xp.getitem(grad, head + (slice(start, start + size),)) if needed else None)
             start += size
         return tuple(grads)
@@ -567,7 +573,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size "
                                    f"{reference.shape[d]} but got size {x.shape[d]} for tensor number {i} in the "
                                    "list.")
-    return apply(Cat, axis, *[x for _, x in kept])
+    return apply(Cat, axis, *tensors)
 
 
 concat = cat
