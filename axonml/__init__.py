@@ -8,7 +8,8 @@ from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_
 from ._format import set_printoptions
 from .tensor import Size, Tensor
 from . import autograd
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                       set_grad_enabled)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, normal,
                        ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor,
@@ -34,4 +35,4 @@ __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_g
            "randint", "normal", "rand_like", "randn_like", "randint_like", "randperm", "float32", "float64",
            "float16", "int64", "int32", "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int",
            "short", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_tensor", "numel",
-           "set_printoptions", *_functional_all]
+           "set_printoptions", "is_inference_mode_enabled", *_functional_all]

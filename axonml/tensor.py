@@ -178,6 +178,8 @@ class Tensor(_autograd.TensorBase):
             return
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.retains_grad:
+            return
         import weakref
         ref = weakref.ref(self)
 
@@ -185,11 +187,16 @@ class Tensor(_autograd.TensorBase):
             t = ref()
             if t is not None:
                 t.grad = grad.detach() if t.grad is None else t.grad + grad
+        keep.retains_grad_of = ref
         self.register_hook(keep)
 
     @property
     def retains_grad(self) -> bool:
-        return False
+        """Whether retain_grad() was called on this non-leaf tensor."""
+        if self._node is None or not self._node.hooks:
+            return False
+        return any(getattr(hook, "retains_grad_of", lambda: None)() is self
+                   for hook in self._node.hooks.get(self._output_nr, ()))
 
     # --- conversion -------------------------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -355,6 +362,8 @@ class Tensor(_autograd.TensorBase):
             self._node = result._node
             self._output_nr = result._output_nr
             self._requires_grad = True
+            if self._base is not None:
+                _indexing.rebase_view(self)
         return self
 
     # ===================================================================================================
@@ -1085,8 +1094,13 @@ def _normalize_dim(dim: int, ndim: int) -> int:
 
 
 def _check_inplace(t: Tensor) -> None:
-    if t._requires_grad and t._node is None and _autograd.is_grad_enabled():
+    if not _autograd.is_grad_enabled():
+        return
+    if t._requires_grad and t._node is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    base = t._base
+    if base is not None and base._requires_grad and base._node is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
 def _can_cast(src, dst) -> bool:

@@ -13,9 +13,15 @@ _inference_depth = 0
 
 
 class _GradMode:
-    """A context manager that is also a decorator, as in PyTorch."""
+    """A context manager that is also a decorator, as in PyTorch (``@no_grad()`` and bare ``@no_grad``)."""
 
     _mode = True
+    _takes_function = False  # whether the class may be used as a bare decorator
+
+    def __new__(cls, *args, **kwargs):
+        if cls._takes_function and len(args) == 1 and callable(args[0]) and not kwargs:
+            return cls()(args[0])
+        return super().__new__(cls)
 
     def __enter__(self):
         self._previous = set_grad_enabled_flag(self._mode)
@@ -37,12 +43,14 @@ class no_grad(_GradMode):
     """Disable gradient recording: ops inside produce tensors with no grad_fn."""
 
     _mode = False
+    _takes_function = True
 
 
 class enable_grad(_GradMode):
     """Re-enable gradient recording inside a no_grad block."""
 
     _mode = True
+    _takes_function = True
 
 
 class set_grad_enabled(_GradMode):
@@ -67,6 +75,8 @@ class set_grad_enabled(_GradMode):
 
 class inference_mode(_GradMode):
     """no_grad for inference: nothing is recorded (``inference_mode(False)`` changes nothing)."""
+
+    _takes_function = True
 
     def __init__(self, mode: bool = True):
         self._enabled = bool(mode)

@@ -96,6 +96,8 @@ PRIMITIVES = {
     "put_along_axis_add": "put_along_axis_add(dst, index, src, axis): torch.scatter_add_ in place (src shaped like index)",
     "put_along_axis": "put_along_axis(dst, index, src, axis): torch.scatter_ in place (src shaped like index)",
     "setitem_add": "setitem_add(a, index, value): a[index] += value in place, repeated indices summed",
+    "view_index": "view_index(base, view): int64 array shaped like view, the C-order flat index in base of each "
+                  "element of view (a view of base's memory)",
     "index_add": "index_add(dst, axis, index, src): dst[..., index, ...] += src along axis, in place",
     "concatenate": "concatenate(arrays, axis)",
     "stack": "stack(arrays, axis)",

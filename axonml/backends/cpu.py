@@ -223,6 +223,21 @@ class CPUBackend(Backend):
     def setitem_add(self, a, index, value):
         np.add.at(a, index, value)
 
+    def view_index(self, base, view):
+        # label every element of a buffer laid out like base with its logical index, then read it through view's
+        # strides and offset
+        itemsize, label_size = base.itemsize, np.dtype(np.int64).itemsize
+        strides = [s // itemsize for s in base.strides]
+        lowest = sum((n - 1) * s for n, s in zip(base.shape, strides) if s < 0)
+        span = 1 + sum((n - 1) * abs(s) for n, s in zip(base.shape, strides)) if base.size else 0
+        labels = np.empty(span, np.int64)
+        as_strided = np.lib.stride_tricks.as_strided
+        as_strided(labels[-lowest:], base.shape, [s * label_size for s in strides])[...] = \
+            np.arange(base.size).reshape(base.shape)
+        offset = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // itemsize
+        view_strides = [s // itemsize * label_size for s in view.strides]
+        return as_strided(labels[offset - lowest:], view.shape, view_strides).copy()
+
     def concatenate(self, arrays, axis):
         return np.concatenate(arrays, axis=axis)
 

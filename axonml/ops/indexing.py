@@ -229,6 +229,37 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     return _index_put(input, parsed, _value_for(input, values), bool(accumulate))
 
 
+# --- in-place writes through a view ---------------------------------------------------------------
+
+class CopySlices(ArrayFunction):
+    """A view's base after an in-place write through the view: base with the view's elements replaced by the
+    written values (PyTorch's CopySlices). The memory already holds the result; this records the gradient."""
+
+    def forward(ctx, base, written, positions):
+        ctx.positions = positions
+        return base
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        needs_base, needs_written = ctx.needs_input_grad[:2]
+        grad_base = xp.copy(grad)
+        flat = xp.reshape(grad_base, (-1,))
+        grad_written = xp.getitem(flat, ctx.positions) if needs_written else None
+        if not needs_base:
+            return None, grad_written, None
+        xp.setitem(flat, ctx.positions, xp.zeros((), grad.dtype))
+        return grad_base, grad_written, None
+
+
+def rebase_view(view: Tensor) -> None:
+    """After an in-place op on view recorded a graph node, move view's base onto a CopySlices node, so that
+    gradients through the base see the write."""
+    base = view._base
+    positions = _backend_of(base._data).view_index(base._data, view._data)
+    rebased = apply(CopySlices, base, view, positions)
+    base._node, base._output_nr, base._requires_grad = rebased._node, 0, True
+
+
 # --- gather and scatter ------------------------------------------------------------------------------
 
 def _check_gather_args(what: str, input: Tensor, dim: int, index: Tensor, src: Tensor | None = None) -> int:
