@@ -36,3 +36,5 @@ __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_g
            "float16", "int64", "int32", "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int",
            "short", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_tensor", "numel",
            "set_printoptions", "is_inference_mode_enabled", *_functional_all]
+
+from .serialize import load, save  # noqa: E402  (serialize imports Tensor)

@@ -130,9 +130,10 @@ PRIMITIVES = {
     "batch_norm_backward": "batch_norm_backward(grad, x, mean, rstd, weight, training) -> (dx, dweight, dbias)",
     "embedding_backward": "embedding_backward(grad, indices, num_weights, padding_idx) -> weight gradient",
     # --- fused optimizer updates (in place on param and state) -----------------------------------
-    "sgd_step": "sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step)",
-    "adam_step": "adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad, maximize)",
-    "rmsprop_step": "rmsprop_step(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum, centered, maximize)",
+    # torch.optim's single-tensor formulas in one pass; optional state is None when unused
+    "sgd_step": "sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step): buffer None when momentum == 0; first_step sets buffer = grad",
+    "adam_step": "adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad, maximize): step is the count after this step (float)",
+    "rmsprop_step": "rmsprop_step(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum, centered, maximize): buffer None when momentum == 0, grad_avg None unless centered",
 }
 
 for _name in PRIMITIVES:

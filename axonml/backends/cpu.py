@@ -6,6 +6,7 @@ from scipy import special as _special
 
 from .._device import CPU
 from .._ext import _linalg
+from .._ext import _optim
 from .base import Backend
 
 __all__ = ["CPUBackend", "cpu"]
@@ -32,6 +33,34 @@ def _along_axis_index(index, axis):
     """A NumPy index tuple addressing dst[..., index[i, j, ...], ...] along axis for every position of index."""
     grids = np.ogrid[tuple(slice(0, n) for n in index.shape)] if index.ndim else []
     return tuple(index if d == axis else grids[d] for d in range(index.ndim))
+
+
+class _FusedArrays:
+    """Flat, contiguous views of an optimizer kernel's arrays (param, grad, then state; None passes through).
+
+    Arrays that are not contiguous or not float32/float64 are staged in copies of the parameter's
+    working dtype (float32 for half precision) and written back by write_back(); grad is only read.
+    """
+
+    __slots__ = ("flat", "_staged")
+
+    def __init__(self, param, grad, *state):
+        dtype = param.dtype if param.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+        self.flat, self._staged = [], []
+        for position, array in enumerate((param, grad) + state):
+            if array is None:
+                self.flat.append(None)
+            elif array.dtype == dtype and array.flags.c_contiguous:
+                self.flat.append(array.reshape(-1))
+            else:
+                work = np.ascontiguousarray(array, dtype=dtype).reshape(-1)
+                self.flat.append(work)
+                if position != 1:
+                    self._staged.append((array, work))
+
+    def write_back(self):
+        for array, work in self._staged:
+            np.copyto(array, work.reshape(array.shape), casting="unsafe")
 
 
 class CPUBackend(Backend):
@@ -297,6 +326,29 @@ class CPUBackend(Backend):
     # --- softmax, norms, embedding, losses (ops/nn.py, ops/norm.py, ops/loss.py) ----------------
 
     # --- fused optimizer updates (optim/) --------------------------------------------------------
+    def sgd_step(self, param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize,
+                 first_step):
+        work = _FusedArrays(param, grad, momentum_buffer)
+        _optim.sgd(*work.flat, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step)
+        work.write_back()
+
+    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay,
+                  decoupled, amsgrad, maximize):
+        # torch's bias corrections, in Python floats
+        step_size = lr / (1 - beta1 ** step)
+        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+        work = _FusedArrays(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None)
+        _optim.adam(*work.flat, step_size, bias_correction2_sqrt, beta1, beta2, eps, weight_decay,
+                    1 - lr * weight_decay, decoupled, maximize)
+        work.write_back()
+
+    def rmsprop_step(self, param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum,
+                     centered, maximize):
+        work = _FusedArrays(param, grad, square_avg, momentum_buffer if momentum > 0 else None,
+                            grad_avg if centered else None)
+        _optim.rmsprop(*work.flat, lr, alpha, eps, weight_decay, momentum, maximize)
+        work.write_back()
+
 
     # --- random --------------------------------------------------------------------------------
     def uniform(self, shape, low, high, dtype, generator):

@@ -1,0 +1,93 @@
+"""Adam, with L2 (coupled) or decoupled weight decay and the AMSGrad variant."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from ..tensor import Tensor, _backend_of
+from ._functional import advance, array_or_none, new_step, zeros_state
+from .optimizer import Optimizer
+
+__all__ = ["Adam"]
+
+
+def _check_adam_args(lr, betas, eps, weight_decay, capturable, differentiable, name):
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
+        raise ValueError("betas must be either both floats or both Tensors")
+    if capturable or differentiable:
+        raise NotImplementedError(f"{name}(capturable=True / differentiable=True) is not supported: "
+                                  "the update is a fused kernel")
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba, 2014), as torch.optim.Adam.
+
+    Each parameter is updated by one fused pass over its values, gradient and moment estimates.
+
+    Args:
+        params (iterable): tensors to optimize or dicts defining parameter groups.
+        lr (float): learning rate. Default: 1e-3.
+        betas (Tuple[float, float]): coefficients of the running averages of the gradient and its
+            square. Default: (0.9, 0.999).
+        eps (float): term added to the denominator for numerical stability. Default: 1e-8.
+        weight_decay (float): weight decay (L2 penalty, or decoupled as AdamW's when
+            ``decoupled_weight_decay``). Default: 0.
+        amsgrad (bool): use the AMSGrad variant (On the Convergence of Adam and Beyond). Default: ``False``.
+        maximize (bool): maximize the objective instead of minimizing it. Default: ``False``.
+        decoupled_weight_decay (bool): decay the weights directly, as AdamW. Default: ``False``.
+        foreach, capturable, differentiable, fused: accepted for PyTorch compatibility; the update
+            is always one fused pass (capturable/differentiable must stay ``False``).
+
+    Example::
+
+        >>> optimizer = axonml.optim.Adam(model.parameters(), lr=1e-3)
+        >>> optimizer.zero_grad()
+        >>> loss_fn(model(input), target).backward()
+        >>> optimizer.step()
+    """
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
+                 amsgrad: bool = False, *, foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
+        _check_adam_args(lr, betas, eps, weight_decay, capturable, differentiable, type(self).__name__)
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                        fused=fused, decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """Perform a single optimization step; returns closure's loss when a closure is given."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
+            weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+            decoupled = group["decoupled_weight_decay"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = new_step()
+                    state["exp_avg"] = zeros_state(p)
+                    state["exp_avg_sq"] = zeros_state(p)
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = zeros_state(p)
+                step = advance(state["step"])
+                _backend_of(p._data).adam_step(
+                    p._data, grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                    array_or_none(state, "max_exp_avg_sq"), step, lr, float(beta1), float(beta2), eps,
+                    weight_decay, decoupled, amsgrad, maximize)
+                p._vc.value += 1
+        return loss

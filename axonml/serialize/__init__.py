@@ -1,0 +1,143 @@
+"""axonml.save / axonml.load and state dicts as safetensors files (no pickle anywhere).
+
+A flat ``{name: tensor}`` dict (a model's state_dict) is an ordinary safetensors file, readable
+by any safetensors tool. Anything else that is nested data (an optimizer's state_dict, a
+checkpoint dict with epochs and metrics) is stored as a safetensors file holding its tensors,
+with the structure as JSON in the file's metadata.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from .._device import device as _device
+from ..tensor import Tensor
+from . import _structure
+from .safetensors_io import read_arrays, write_arrays
+
+__all__ = ["save", "load", "save_state_dict", "load_state_dict"]
+
+_ORDER_KEY = "axonml.keys"          # the state dict's key order (safetensors sorts tensors by size)
+_STRUCTURE_KEY = "axonml.structure"  # JSON of a nested object, for axonml.save
+
+
+def _is_tensor_dict(obj) -> bool:
+    return isinstance(obj, dict) and all(isinstance(k, str) and isinstance(v, Tensor) for k, v in obj.items())
+
+
+def _target_device(map_location):
+    if map_location is None:
+        return None
+    if isinstance(map_location, (str, _device)):
+        return _device(map_location)
+    raise TypeError(f"map_location must be a device or a device string, got {type(map_location).__name__}")
+
+
+def _to_tensor(array: np.ndarray, device, requires_grad: bool = False) -> Tensor:
+    from ..creation import from_numpy
+    tensor = from_numpy(array if array.flags.writeable else array.copy())
+    if device is not None and device != tensor.device:
+        tensor = tensor.to(device)
+    if requires_grad and tensor.is_floating_point():
+        tensor.requires_grad_(True)
+    return tensor
+
+
+def save_state_dict(state_dict: dict[str, Tensor], path: str | os.PathLike) -> None:
+    """Write a ``{name: tensor}`` dict as a safetensors file (atomically when path is a path).
+
+    Args:
+        state_dict (dict): tensors by name, e.g. ``model.state_dict()``.
+        path (str or os.PathLike or file object): where to write.
+
+    Example::
+
+        >>> axonml.serialize.save_state_dict(model.state_dict(), "model.safetensors")
+    """
+    if not _is_tensor_dict(state_dict):
+        raise TypeError("save_state_dict expects a dict mapping str to Tensor; use axonml.save for other objects")
+    write_arrays({name: t.detach().cpu().numpy() for name, t in state_dict.items()}, path,
+                 {_ORDER_KEY: json.dumps(list(state_dict))})
+
+
+def load_state_dict(path: str | os.PathLike, device: str | _device | None = "cpu") -> dict[str, Tensor]:
+    """Read a safetensors file as a ``{name: tensor}`` dict, in the order it was saved.
+
+    Args:
+        path (str or os.PathLike or file object): the file.
+        device (str or axonml.device): where to put the tensors. Default: ``"cpu"``.
+
+    Raises:
+        ValueError: the file is truncated, corrupt or not a safetensors file.
+    """
+    arrays, metadata = read_arrays(path)
+    target = _target_device(device)
+    return {name: _to_tensor(arrays[name], target) for name in _ordered_names(arrays, metadata, path)}
+
+
+def _ordered_names(arrays, metadata, source) -> list[str]:
+    order = metadata.get(_ORDER_KEY)
+    if order is None:
+        return list(arrays)
+    try:
+        names = json.loads(order)
+    except json.JSONDecodeError:
+        names = None
+    if not isinstance(names, list) or sorted(map(str, names)) != sorted(arrays):
+        raise ValueError(f"{_describe(source)} has a key order that does not match its tensors")
+    return names
+
+
+def _describe(source) -> str:
+    return f"'{os.fspath(source)}'" if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
+
+
+def save(obj: Any, f: str | os.PathLike) -> None:
+    """Save tensors, or nested data holding tensors, to a safetensors file (PyTorch's torch.save).
+
+    A ``{name: tensor}`` dict is written as a plain safetensors file; other objects (an optimizer
+    state_dict, a checkpoint dict, a single tensor) may nest dicts, lists and tuples of tensors,
+    NumPy arrays, numbers, strings, None, dtypes and devices. Paths are written atomically.
+
+    Args:
+        obj: what to save.
+        f (str or os.PathLike or file object): where to write.
+
+    Example::
+
+        >>> axonml.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3},
+        ...             "checkpoint.safetensors")
+    """
+    if _is_tensor_dict(obj) and obj:
+        save_state_dict(obj, f)
+        return
+    structure, arrays, _ = _structure.encode(obj)
+    write_arrays(arrays, f, {_STRUCTURE_KEY: structure})
+
+
+def load(f: str | os.PathLike, map_location: str | _device | None = None, *, weights_only: bool = True) -> Any:
+    """Load what ``axonml.save`` wrote, or any safetensors file (as a ``{name: tensor}`` dict).
+
+    Loading never executes code: the file holds only arrays and JSON.
+
+    Args:
+        f (str or os.PathLike or file object): the file.
+        map_location (str or axonml.device, optional): where to put the tensors. Default: the CPU.
+        weights_only (bool): accepted for PyTorch compatibility; loading is always data-only.
+
+    Raises:
+        ValueError: the file is truncated, corrupt, hostile or not a safetensors file.
+    """
+    arrays, metadata = read_arrays(f)
+    target = _target_device(map_location)
+    structure = metadata.get(_STRUCTURE_KEY)
+    if structure is None:
+        return {name: _to_tensor(arrays[name], target) for name in _ordered_names(arrays, metadata, f)}
+    try:
+        return _structure.decode(structure, lambda array, requires_grad: _to_tensor(array, target, requires_grad),
+                                 arrays)
+    except ValueError as error:
+        raise ValueError(f"{_describe(f)} is not a valid axonml file: {error}") from None
