@@ -33,8 +33,14 @@ def _float_array(sample) -> np.ndarray:
     return array if array.dtype.kind == "f" else array.astype(_dtype.get_default_dtype().np)
 
 
-def _uniform() -> float:
-    return float(default_generator.np.random())
+def _uniform(low: float = 0.0, high: float = 1.0) -> float:
+    """One draw from U[low, high) on axonml's default generator."""
+    return low + (high - low) * float(default_generator.np.random())
+
+
+def _randint(low: int, high: int) -> int:
+    """One integer from [low, high) on axonml's default generator."""
+    return int(default_generator.np.integers(low, high))
 
 
 class Compose:
@@ -235,7 +241,7 @@ class RandomCrop:
         for extent, wanted in zip(array.shape[lead:], self.size):
             if wanted > extent:
                 raise ValueError(f"Required crop size {self.size} is larger than input size {array.shape[lead:]}")
-            start = int(default_generator.np.integers(0, extent - wanted + 1))
+            start = _randint(0, extent - wanted + 1)
             slices.append(slice(start, start + wanted))
         return _make(array[tuple(slices)])
 

@@ -1,0 +1,9 @@
+"""Image datasets with torchvision's names and constructor arguments."""
+from .cifar import CIFAR10, CIFAR100
+from .digits import Digits
+from .fakedata import FakeCIFAR10, FakeData, FakeMNIST
+from .mnist import MNIST, FashionMNIST
+from .vision import VisionDataset
+
+__all__ = ["VisionDataset", "MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "Digits", "FakeData", "FakeMNIST",
+           "FakeCIFAR10"]
