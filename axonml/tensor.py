@@ -414,16 +414,16 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.neg(self)
 
     def add_(self, other, *, alpha=1):
-        return self._inplace(_elementwise.add(self, other, alpha=alpha))
+        return _elementwise.inplace_update(self, _elementwise.add(self, other, alpha=alpha))
 
     def sub_(self, other, *, alpha=1):
-        return self._inplace(_elementwise.sub(self, other, alpha=alpha))
+        return _elementwise.inplace_update(self, _elementwise.sub(self, other, alpha=alpha))
 
     def mul_(self, other):
-        return self._inplace(_elementwise.mul(self, other))
+        return _elementwise.inplace_update(self, _elementwise.mul(self, other))
 
     def div_(self, other, *, rounding_mode=None):
-        return self._inplace(_elementwise.div(self, other, rounding_mode=rounding_mode))
+        return _elementwise.inplace_update(self, _elementwise.div(self, other, rounding_mode=rounding_mode))
 
     true_divide = div
     true_divide_ = div_
@@ -436,7 +436,7 @@ class Tensor(_autograd.TensorBase):
     negative = neg
 
     def neg_(self):
-        return self._inplace(_elementwise.neg(self))
+        return _elementwise.inplace_update(self, _elementwise.neg(self))
 
     negative_ = neg_
 
@@ -456,7 +456,7 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.pow(self, exponent)
 
     def pow_(self, exponent):
-        return self._inplace(_elementwise.pow(self, exponent))
+        return _elementwise.inplace_update(self, _elementwise.pow(self, exponent))
 
     def __ipow__(self, exponent):
         return self.pow_(exponent)
@@ -465,7 +465,7 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.square(self)
 
     def square_(self):
-        return self._inplace(_elementwise.square(self))
+        return _elementwise.inplace_update(self, _elementwise.square(self))
 
     def __floordiv__(self, other):
         return _elementwise.floor_divide(self, other)
@@ -477,7 +477,7 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.floor_divide(self, other)
 
     def floor_divide_(self, other):
-        return self._inplace(_elementwise.floor_divide(self, other))
+        return _elementwise.inplace_update(self, _elementwise.floor_divide(self, other))
 
     def __mod__(self, other):
         return _elementwise.remainder(self, other)
@@ -489,13 +489,13 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.remainder(self, other)
 
     def remainder_(self, other):
-        return self._inplace(_elementwise.remainder(self, other))
+        return _elementwise.inplace_update(self, _elementwise.remainder(self, other))
 
     def fmod(self, other):
         return _elementwise.fmod(self, other)
 
     def fmod_(self, other):
-        return self._inplace(_elementwise.fmod(self, other))
+        return _elementwise.inplace_update(self, _elementwise.fmod(self, other))
 
     def __abs__(self):
         return _elementwise.abs(self)
@@ -504,7 +504,7 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.abs(self)
 
     def abs_(self):
-        return self._inplace(_elementwise.abs(self))
+        return _elementwise.inplace_update(self, _elementwise.abs(self))
 
     absolute = abs
     absolute_ = abs_
@@ -513,25 +513,25 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.sign(self)
 
     def sign_(self):
-        return self._inplace(_elementwise.sign(self))
+        return _elementwise.inplace_update(self, _elementwise.sign(self))
 
     def floor(self):
         return _elementwise.floor(self)
 
     def floor_(self):
-        return self._inplace(_elementwise.floor(self))
+        return _elementwise.inplace_update(self, _elementwise.floor(self))
 
     def ceil(self):
         return _elementwise.ceil(self)
 
     def ceil_(self):
-        return self._inplace(_elementwise.ceil(self))
+        return _elementwise.inplace_update(self, _elementwise.ceil(self))
 
     def trunc(self):
         return _elementwise.trunc(self)
 
     def trunc_(self):
-        return self._inplace(_elementwise.trunc(self))
+        return _elementwise.inplace_update(self, _elementwise.trunc(self))
 
     fix = trunc
     fix_ = trunc_
@@ -540,103 +540,103 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.round(self, decimals=decimals)
 
     def round_(self, *, decimals=0):
-        return self._inplace(_elementwise.round(self, decimals=decimals))
+        return _elementwise.inplace_update(self, _elementwise.round(self, decimals=decimals))
 
     def exp(self):
         return _elementwise.exp(self)
 
     def exp_(self):
-        return self._inplace(_elementwise.exp(self))
+        return _elementwise.inplace_update(self, _elementwise.exp(self))
 
     def log(self):
         return _elementwise.log(self)
 
     def log_(self):
-        return self._inplace(_elementwise.log(self))
+        return _elementwise.inplace_update(self, _elementwise.log(self))
 
     def log2(self):
         return _elementwise.log2(self)
 
     def log2_(self):
-        return self._inplace(_elementwise.log2(self))
+        return _elementwise.inplace_update(self, _elementwise.log2(self))
 
     def log10(self):
         return _elementwise.log10(self)
 
     def log10_(self):
-        return self._inplace(_elementwise.log10(self))
+        return _elementwise.inplace_update(self, _elementwise.log10(self))
 
     def log1p(self):
         return _elementwise.log1p(self)
 
     def log1p_(self):
-        return self._inplace(_elementwise.log1p(self))
+        return _elementwise.inplace_update(self, _elementwise.log1p(self))
 
     def expm1(self):
         return _elementwise.expm1(self)
 
     def expm1_(self):
-        return self._inplace(_elementwise.expm1(self))
+        return _elementwise.inplace_update(self, _elementwise.expm1(self))
 
     def sqrt(self):
         return _elementwise.sqrt(self)
 
     def sqrt_(self):
-        return self._inplace(_elementwise.sqrt(self))
+        return _elementwise.inplace_update(self, _elementwise.sqrt(self))
 
     def rsqrt(self):
         return _elementwise.rsqrt(self)
 
     def rsqrt_(self):
-        return self._inplace(_elementwise.rsqrt(self))
+        return _elementwise.inplace_update(self, _elementwise.rsqrt(self))
 
     def reciprocal(self):
         return _elementwise.reciprocal(self)
 
     def reciprocal_(self):
-        return self._inplace(_elementwise.reciprocal(self))
+        return _elementwise.inplace_update(self, _elementwise.reciprocal(self))
 
     def sin(self):
         return _elementwise.sin(self)
 
     def sin_(self):
-        return self._inplace(_elementwise.sin(self))
+        return _elementwise.inplace_update(self, _elementwise.sin(self))
 
     def cos(self):
         return _elementwise.cos(self)
 
     def cos_(self):
-        return self._inplace(_elementwise.cos(self))
+        return _elementwise.inplace_update(self, _elementwise.cos(self))
 
     def tan(self):
         return _elementwise.tan(self)
 
     def tan_(self):
-        return self._inplace(_elementwise.tan(self))
+        return _elementwise.inplace_update(self, _elementwise.tan(self))
 
     def tanh(self):
         return _elementwise.tanh(self)
 
     def tanh_(self):
-        return self._inplace(_elementwise.tanh(self))
+        return _elementwise.inplace_update(self, _elementwise.tanh(self))
 
     def sigmoid(self):
         return _elementwise.sigmoid(self)
 
     def sigmoid_(self):
-        return self._inplace(_elementwise.sigmoid(self))
+        return _elementwise.inplace_update(self, _elementwise.sigmoid(self))
 
     def relu(self):
         return _elementwise.relu(self)
 
     def relu_(self):
-        return self._inplace(_elementwise.relu(self))
+        return _elementwise.inplace_update(self, _elementwise.relu(self))
 
     def clamp(self, min=None, max=None):
         return _elementwise.clamp(self, min, max)
 
     def clamp_(self, min=None, max=None):
-        return self._inplace(_elementwise.clamp(self, min, max))
+        return _elementwise.inplace_update(self, _elementwise.clamp(self, min, max))
 
     clip = clamp
     clip_ = clamp_
@@ -645,13 +645,13 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.clamp(self, min=min)
 
     def clamp_min_(self, min):
-        return self._inplace(_elementwise.clamp(self, min=min))
+        return _elementwise.inplace_update(self, _elementwise.clamp(self, min=min))
 
     def clamp_max(self, max):
         return _elementwise.clamp(self, max=max)
 
     def clamp_max_(self, max):
-        return self._inplace(_elementwise.clamp(self, max=max))
+        return _elementwise.inplace_update(self, _elementwise.clamp(self, max=max))
 
     def maximum(self, other):
         return _elementwise.maximum(self, other)
@@ -666,25 +666,25 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.lerp(self, end, weight)
 
     def lerp_(self, end, weight):
-        return self._inplace(_elementwise.lerp(self, end, weight))
+        return _elementwise.inplace_update(self, _elementwise.lerp(self, end, weight))
 
     def addcmul(self, tensor1, tensor2, *, value=1):
         return _elementwise.addcmul(self, tensor1, tensor2, value=value)
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
-        return self._inplace(_elementwise.addcmul(self, tensor1, tensor2, value=value))
+        return _elementwise.inplace_update(self, _elementwise.addcmul(self, tensor1, tensor2, value=value))
 
     def addcdiv(self, tensor1, tensor2, *, value=1):
         return _elementwise.addcdiv(self, tensor1, tensor2, value=value)
 
     def addcdiv_(self, tensor1, tensor2, *, value=1):
-        return self._inplace(_elementwise.addcdiv(self, tensor1, tensor2, value=value))
+        return _elementwise.inplace_update(self, _elementwise.addcdiv(self, tensor1, tensor2, value=value))
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         return _elementwise.nan_to_num(self, nan, posinf, neginf)
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-        return self._inplace(_elementwise.nan_to_num(self, nan, posinf, neginf))
+        return _elementwise.inplace_update(self, _elementwise.nan_to_num(self, nan, posinf, neginf))
 
     def isnan(self):
         return _elementwise.isnan(self)
@@ -772,13 +772,13 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.bitwise_not(self)
 
     def __iand__(self, other):
-        return self._inplace(_elementwise.bitwise_and(self, other))
+        return _elementwise.inplace_update(self, _elementwise.bitwise_and(self, other))
 
     def __ior__(self, other):
-        return self._inplace(_elementwise.bitwise_or(self, other))
+        return _elementwise.inplace_update(self, _elementwise.bitwise_or(self, other))
 
     def __ixor__(self, other):
-        return self._inplace(_elementwise.bitwise_xor(self, other))
+        return _elementwise.inplace_update(self, _elementwise.bitwise_xor(self, other))
 
     def bitwise_and(self, other):
         return _elementwise.bitwise_and(self, other)
@@ -794,15 +794,15 @@ class Tensor(_autograd.TensorBase):
 
     def zero_(self):
         """Fill with zeros, in place."""
-        return self._inplace(_elementwise._filled(self, 0))
+        return _elementwise.inplace_update(self, _elementwise._filled(self, 0))
 
     def fill_(self, value):
         """Fill with value (a number or a 0-dim tensor), in place."""
-        return self._inplace(_elementwise._filled(self, value))
+        return _elementwise.inplace_update(self, _elementwise._filled(self, value))
 
     def copy_(self, src, non_blocking=False):
         """Copy src's values into self, broadcasting and casting to self's dtype; differentiable w.r.t. src."""
-        return self._inplace(_elementwise._copied(self, src))
+        return _elementwise.inplace_update(self, _elementwise._copied(self, src))
 
     # --- reductions (ops/reduce.py) -------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, *, dtype=None):
@@ -854,13 +854,13 @@ class Tensor(_autograd.TensorBase):
         return _reduce.cumsum(self, dim, dtype=dtype)
 
     def cumsum_(self, dim, *, dtype=None):
-        return self._inplace(_reduce.cumsum(self, dim, dtype=dtype))
+        return _elementwise.inplace_update(self, _reduce.cumsum(self, dim, dtype=dtype))
 
     def cumprod(self, dim, *, dtype=None):
         return _reduce.cumprod(self, dim, dtype=dtype)
 
     def cumprod_(self, dim, *, dtype=None):
-        return self._inplace(_reduce.cumprod(self, dim, dtype=dtype))
+        return _elementwise.inplace_update(self, _reduce.cumprod(self, dim, dtype=dtype))
 
     # --- shapes and views (ops/shape.py) ------------------------------------------------------------------
     def view(self, *shape):

@@ -349,7 +349,7 @@ class DivRounding(ArrayFunction):
 
     def backward(ctx, grad):
         xp = ctx.xp
-        needs_a, needs_b = ctx.needs_input_grad
+        needs_a, needs_b, _ = ctx.needs_input_grad
         return (xp.zeros(ctx.shapes[0], grad.dtype) if needs_a else None,
                 xp.zeros(ctx.shapes[1], grad.dtype) if needs_b else None, None)
 
@@ -369,6 +369,8 @@ class Remainder(ArrayFunction):
         grad_b = None
         if needs_b:
             a, b = ctx.saved_tensors
+            if not _is_array(xp, a):
+                raise RuntimeError("derivative for aten::remainder is not implemented")
             grad_b = xp.sum_to(xp.neg(xp.mul(grad, xp.floor_divide(a, b))), ctx.shapes[1])
         return (xp.sum_to(grad, ctx.shapes[0]) if needs_a else None), grad_b
 
@@ -404,10 +406,20 @@ def pow(input, exponent) -> Tensor:
         raise TypeError("pow(): at least one of 'input' and 'exponent' must be a Tensor")
     a, b = _promote(input, exponent)
     if _kind(a) in "biu" and _kind(b) in "biu":
-        negative = b.lt(0).any().item() if isinstance(b, Tensor) else b < 0
-        if negative:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if not isinstance(b, Tensor):
+            if b < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+        elif b.lt(0).any().item():
+            return _integer_pow_with_negative_exponents(a, b)
     return _apply_broadcasting(Pow, a, b)
+
+
+def _integer_pow_with_negative_exponents(base, exponent: Tensor) -> Tensor:
+    """PyTorch's integer pow for a tensor of exponents: x ** -n is 0, except for x = 1 and x = -1."""
+    magnitude = _apply_broadcasting(Pow, base, abs(exponent))
+    odd = eq(remainder(exponent, 2), 1)
+    reciprocal_of_base = where(eq(base, 1), 1, where(eq(base, -1), where(odd, -1, 1), 0))
+    return where(lt(exponent, 0), reciprocal_of_base, magnitude).to(magnitude.dtype)
 
 
 def square(input: Tensor) -> Tensor:
@@ -425,7 +437,7 @@ def floor_divide(input, other) -> Tensor:
 
 def _div_rounding(input, other, rounding_mode: str) -> Tensor:
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                          f"'{rounding_mode}'")
     a, b = _promote(input, other)
     _integer_division_check(b)
@@ -967,10 +979,11 @@ class LogSigmoid(ArrayFunction):
         return xp.mul(grad, xp.sigmoid(xp.neg(a)))
 
 
-def relu(input: Tensor) -> Tensor:
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(input, 0); the gradient at 0 is 0, as in PyTorch."""
     _check_tensor("relu", input)
-    return apply(Relu, input)
+    out = apply(Relu, input)
+    return inplace_update(input, out) if inplace else out
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -989,19 +1002,19 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (also called swish)."""
     out = apply(Silu, _float_only("silu_cpu", input))
-    return input._inplace(out) if inplace else out
+    return inplace_update(input, out) if inplace else out
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1)."""
     out = apply(Elu, _float_only("elu_cpu", input), float(alpha), 1.0, 1.0)
-    return input._inplace(out) if inplace else out
+    return inplace_update(input, out) if inplace else out
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al. (2017)."""
     out = apply(Elu, _float_only("elu_cpu", input), _SELU_ALPHA, _SELU_SCALE, 1.0)
-    return input._inplace(out) if inplace else out
+    return inplace_update(input, out) if inplace else out
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -1009,13 +1022,13 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
     out = apply(Elu, _float_only("elu_cpu", input), float(alpha), 1.0, 1.0 / alpha)
-    return input._inplace(out) if inplace else out
+    return inplace_update(input, out) if inplace else out
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else negative_slope * x."""
     out = apply(LeakyRelu, _float_only("leaky_relu_cpu", input), float(negative_slope))
-    return input._inplace(out) if inplace else out
+    return inplace_update(input, out) if inplace else out
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -1029,7 +1042,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     out = apply(Hardtanh, input, min_val, max_val)
-    return input._inplace(out) if inplace else out
+    return inplace_update(input, out) if inplace else out
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -1040,19 +1053,19 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """clamp(x / 6 + 1/2, 0, 1)."""
     out = apply(Hardsigmoid, _float_only("hardsigmoid_cpu", input))
-    return input._inplace(out) if inplace else out
+    return inplace_update(input, out) if inplace else out
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * hardsigmoid(x)."""
     out = apply(Hardswish, _float_only("hardswish_cpu", input))
-    return input._inplace(out) if inplace else out
+    return inplace_update(input, out) if inplace else out
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
     out = apply(Mish, _float_only("mish_cpu", input))
-    return input._inplace(out) if inplace else out
+    return inplace_update(input, out) if inplace else out
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -1488,6 +1501,32 @@ def isinf(input: Tensor) -> Tensor:
 def isfinite(input: Tensor) -> Tensor:
     _check_tensor("isfinite", input)
     return apply(IsFinite, input)
+
+
+# --- in-place writes ----------------------------------------------------------------------------------------
+
+def inplace_update(target: Tensor, result: Tensor) -> Tensor:
+    """Write result (an op's out-of-place output computed from target) into target, as ``x.op_()`` does.
+
+    If result's graph node saved target's memory for its backward (abs, log, pow, clamp ... save their
+    input), it is given a copy first: the write would otherwise change what backward reads. PyTorch
+    likewise keeps the original self for such in-place ops.
+    """
+    node = result._node
+    if node is not None:
+        fn = node.fn
+        saved = fn._saved
+        if saved is not None and any(s is target._data for s in saved):
+            original = _backend_copy(target._data)
+            fn._saved = tuple(original if s is target._data else s for s in saved)
+            if fn._saved_versions:
+                fn._saved_versions = [v for v in fn._saved_versions if v[2] is not target] or None
+    return target._inplace(result)
+
+
+def _backend_copy(array):
+    from ..tensor import _backend_of
+    return _backend_of(array).copy(array)
 
 
 # --- writing values: the out-of-place halves of fill_, zero_ and copy_ -----------------------------------------------

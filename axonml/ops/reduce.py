@@ -400,7 +400,8 @@ def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 def _arg_extreme(name: str, largest: bool, input: Tensor, dim, keepdim: bool) -> Tensor:
     _check_tensor(name, input)
     if dim is None:
-        _check_nonempty(name, input, None)
+        if input._data.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
         return apply(ArgExtreme, input, None, keepdim, largest)
     axis = _normalize_dim(dim, input._data.ndim)
     if not input._data.ndim:
