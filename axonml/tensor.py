@@ -1064,6 +1064,11 @@ class Tensor(_autograd.TensorBase):
 
 
     # --- neural-network ops (ops/nn.py, ops/conv.py, ops/pool.py, ops/loss.py) -------------------------------
+    def softmax(self, dim, dtype=None):
+        return _nn.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return _nn.log_softmax(self, dim, dtype=dtype)
 
 
 class _RemovableHandle:
@@ -1139,3 +1144,4 @@ from .ops import reduce as _reduce  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
+from .ops import nn as _nn  # noqa: E402

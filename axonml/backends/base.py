@@ -123,12 +123,14 @@ PRIMITIVES = {
     "softmax": "softmax(x, axis)", "log_softmax": "log_softmax(x, axis)",
     "softmax_backward": "softmax_backward(grad, y, axis)",
     "log_softmax_backward": "log_softmax_backward(grad, y, axis)",
-    "layer_norm": "layer_norm(x, normalized_ndim, weight, bias, eps) -> (y, mean, rstd)",
-    "layer_norm_backward": "layer_norm_backward(grad, x, mean, rstd, weight, normalized_ndim) -> (dx, dweight, dbias)",
+    "layer_norm": "layer_norm(x, normalized_ndim, weight, bias, eps) -> (y, mean, rstd): mean/rstd shaped x.shape[:-normalized_ndim]",
+    "layer_norm_backward": "layer_norm_backward(grad, x, mean, rstd, weight, normalized_ndim, needs_input, needs_affine) -> (dx, dweight, dbias), None where not needed",
     "batch_norm_stats": "batch_norm_stats(x) -> (mean, biased var) over all axes but 1",
-    "batch_norm_apply": "batch_norm_apply(x, mean, rstd, weight, bias) -> y",
+    "batch_norm_apply": "batch_norm_apply(x, mean, rstd, weight, bias) -> y; weight/bias may be None",
     "batch_norm_backward": "batch_norm_backward(grad, x, mean, rstd, weight, training) -> (dx, dweight, dbias)",
-    "embedding_backward": "embedding_backward(grad, indices, num_weights, padding_idx) -> weight gradient",
+    "embedding_backward": "embedding_backward(grad, indices, num_weights, padding_idx) -> weight gradient; padding_idx None or a row index",
+    "cross_entropy": "cross_entropy(x, target, weight, ignore_index, label_smoothing) -> (loss, lse, total_weight): x (rows, C), int64 target (rows,), weight (C,) or None; per-row loss and logsumexp, float sum of counted rows' w[target]; IndexError for a target outside [0, C) but ignore_index",
+    "cross_entropy_backward": "cross_entropy_backward(grad, x, lse, target, weight, ignore_index, label_smoothing) -> dx (rows, C); grad (rows,)",
     # --- fused optimizer updates (in place on param and state) -----------------------------------
     # torch.optim's single-tensor formulas in one pass; optional state is None when unused
     "sgd_step": "sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step): buffer None when momentum == 0; first_step sets buffer = grad",

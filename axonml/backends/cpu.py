@@ -7,6 +7,7 @@ from scipy import special as _special
 from .._device import CPU
 from .._ext import _linalg
 from .._ext import _optim
+from .._ext import _nn, _norm
 from .base import Backend
 
 __all__ = ["CPUBackend", "cpu"]
@@ -324,6 +325,107 @@ class CPUBackend(Backend):
 
 
     # --- softmax, norms, embedding, losses (ops/nn.py, ops/norm.py, ops/loss.py) ----------------
+    @staticmethod
+    def _kernel_block(a, shape):
+        """a reshaped to shape as a C-contiguous float32/float64 array (float16 computes in float32)."""
+        dtype = a.dtype if a.dtype == np.float64 else np.float32
+        return np.ascontiguousarray(a.reshape(shape), dtype=dtype)
+
+    def _softmax_family(self, kernel, arrays, axis, *flags):
+        """Run a row kernel over arrays with axis moved last; the result has arrays[0]'s layout and dtype."""
+        moved = [np.moveaxis(a, axis, -1) for a in arrays]
+        shape = moved[0].shape
+        rows = [self._kernel_block(a, (-1, shape[-1]) if shape[-1] else (0, 0)) for a in moved]
+        if not arrays[0].size:
+            return np.empty(arrays[0].shape, arrays[0].dtype)
+        out = kernel(*rows, *flags).reshape(shape)
+        return np.moveaxis(out, -1, axis).astype(arrays[0].dtype, copy=False)
+
+    def softmax(self, x, axis):
+        return self._softmax_family(_nn.softmax, [x], axis, False)
+
+    def log_softmax(self, x, axis):
+        return self._softmax_family(_nn.softmax, [x], axis, True)
+
+    def softmax_backward(self, grad, y, axis):
+        return self._softmax_family(_nn.softmax_backward, [grad, y], axis, False)
+
+    def log_softmax_backward(self, grad, y, axis):
+        return self._softmax_family(_nn.softmax_backward, [grad, y], axis, True)
+
+    def cross_entropy(self, x, target, weight, ignore_index, label_smoothing):
+        rows = self._kernel_block(x, x.shape)
+        if weight is not None:
+            weight = np.ascontiguousarray(weight, dtype=rows.dtype)
+        loss, lse, total = _nn.cross_entropy(rows, np.ascontiguousarray(target, dtype=np.int64), weight,
+                                             ignore_index, label_smoothing)
+        return loss.astype(x.dtype, copy=False), lse, total
+
+    def cross_entropy_backward(self, grad, x, lse, target, weight, ignore_index, label_smoothing):
+        rows = self._kernel_block(x, x.shape)
+        if weight is not None:
+            weight = np.ascontiguousarray(weight, dtype=rows.dtype)
+        dx = _nn.cross_entropy_backward(np.asarray(grad, dtype=rows.dtype), rows, lse,
+                                        np.ascontiguousarray(target, dtype=np.int64), weight, ignore_index,
+                                        label_smoothing)
+        return dx.astype(x.dtype, copy=False)
+
+    def embedding_backward(self, grad, indices, num_weights, padding_idx):
+        width = grad.shape[-1]
+        rows = self._kernel_block(grad, (-1, width))
+        index = np.ascontiguousarray(indices.reshape(-1), dtype=np.int64)
+        out = _nn.embedding_backward(rows, index, num_weights, -1 if padding_idx is None else padding_idx)
+        return out.astype(grad.dtype, copy=False)
+
+    def layer_norm(self, x, normalized_ndim, weight, bias, eps):
+        lead = x.shape[:x.ndim - normalized_ndim]
+        rows = self._kernel_block(x, (int(np.prod(lead)), -1) if x.size else (0, 0))
+        affine = [None if p is None else self._kernel_block(p, (-1,)).astype(rows.dtype, copy=False)
+                  for p in (weight, bias)]
+        if not x.size:
+            return np.empty(x.shape, x.dtype), np.empty(lead, x.dtype), np.empty(lead, x.dtype)
+        y, mean, rstd = _norm.layer_norm(rows, *affine, eps)
+        return y.reshape(x.shape).astype(x.dtype, copy=False), mean.reshape(lead), rstd.reshape(lead)
+
+    def layer_norm_backward(self, grad, x, mean, rstd, weight, normalized_ndim, needs_input, needs_affine):
+        rows = self._kernel_block(x, (mean.size, -1))
+        normalized_shape = x.shape[x.ndim - normalized_ndim:]
+        if weight is not None:
+            weight = self._kernel_block(weight, (-1,)).astype(rows.dtype, copy=False)
+        dx, dweight, dbias = _norm.layer_norm_backward(
+            self._kernel_block(grad, rows.shape).astype(rows.dtype, copy=False), rows,
+            self._kernel_block(mean, (-1,)).astype(rows.dtype, copy=False),
+            self._kernel_block(rstd, (-1,)).astype(rows.dtype, copy=False), weight, needs_input, needs_affine)
+        if dx is not None:
+            dx = dx.reshape(x.shape).astype(x.dtype, copy=False)
+        if dweight is not None:
+            dweight = dweight.reshape(normalized_shape).astype(x.dtype, copy=False)
+            dbias = dbias.reshape(normalized_shape).astype(x.dtype, copy=False)
+        return dx, dweight, dbias
+
+    def _channel_blocks(self, x):
+        return self._kernel_block(x, (x.shape[0], x.shape[1], -1) if x.size else (x.shape[0], x.shape[1], 0))
+
+    def _per_channel(self, a, dtype):
+        return None if a is None else np.ascontiguousarray(a.reshape(-1), dtype=dtype)
+
+    def batch_norm_stats(self, x):
+        mean, var = _norm.batch_norm_stats(self._channel_blocks(x))
+        return mean.astype(x.dtype, copy=False), var.astype(x.dtype, copy=False)
+
+    def batch_norm_apply(self, x, mean, rstd, weight, bias):
+        blocks = self._channel_blocks(x)
+        y = _norm.batch_norm_apply(blocks, *(self._per_channel(a, blocks.dtype) for a in (mean, rstd, weight, bias)))
+        return y.reshape(x.shape).astype(x.dtype, copy=False)
+
+    def batch_norm_backward(self, grad, x, mean, rstd, weight, training):
+        blocks = self._channel_blocks(x)
+        dx, dweight, dbias = _norm.batch_norm_backward(
+            self._channel_blocks(grad).astype(blocks.dtype, copy=False), blocks,
+            *(self._per_channel(a, blocks.dtype) for a in (mean, rstd, weight)), training)
+        return dx.reshape(x.shape).astype(x.dtype, copy=False), dweight.astype(x.dtype, copy=False), \
+            dbias.astype(x.dtype, copy=False)
+
 
     # --- fused optimizer updates (optim/) --------------------------------------------------------
     def sgd_step(self, param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize,

@@ -1,2 +1,581 @@
-"""(being written) ops of the nn family."""
-__all__ = []
+"""Neural-network ops: the softmax family, dropout, embedding, one_hot, attention and pad.
+
+Softmax and log_softmax run a fused row kernel on the backend; dropout draws its mask from
+the backend's ``bernoulli`` with ``axonml.random.default_generator``; attention is composed
+from matmul and softmax in one Function so that its backward reuses the saved probabilities.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .._ext._autograd import apply
+from ..autograd.function import ArrayFunction
+from ..random import default_generator
+from ..tensor import Tensor, _make, _normalize_dim
+from .elementwise import cast
+
+__all__ = ["softmax", "log_softmax", "softmin", "dropout", "alpha_dropout", "feature_alpha_dropout", "one_hot",
+           "scaled_dot_product_attention", "pad", "dropout1d", "dropout2d", "dropout3d"]
+
+
+# --- softmax family ---------------------------------------------------------------------------
+
+class Softmax(ArrayFunction):
+    def forward(ctx, x, axis):
+        y = ctx.xp.softmax(x, axis)
+        ctx.axis = axis
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return ctx.xp.softmax_backward(grad, y, ctx.axis), None
+
+
+class LogSoftmax(ArrayFunction):
+    def forward(ctx, x, axis):
+        y = ctx.xp.log_softmax(x, axis)
+        ctx.axis = axis
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return ctx.xp.log_softmax_backward(grad, y, ctx.axis), None
+
+
+def _softmax_dim(name: str, ndim: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_like(fn_cls, name: str, input: Tensor, dim, dtype) -> Tensor:
+    if dim is None:
+        dim = _softmax_dim(name, input.ndim)
+    axis = _normalize_dim(dim, input.ndim)
+    if dtype is not None:
+        input = cast(input, dtype)
+    elif input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
+                                  f"'{input.dtype.name.capitalize()}'")
+    if input.ndim == 0:
+        from .shape import reshape
+        return reshape(apply(fn_cls, reshape(input, (1,)), 0), ())
+    return apply(fn_cls, input, axis)
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    r"""Softmax along dim: :math:`\exp(x_i) / \sum_j \exp(x_j)`, computed stably.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension along which the values sum to 1.
+        dtype: if given, input is cast to it before the op (to avoid overflow).
+
+    Example::
+
+        >>> axonml.softmax(axonml.tensor([1.0, 2.0, 3.0]), dim=0)
+        tensor([0.0900, 0.2447, 0.6652])
+    """
+    return _softmax_like(Softmax, "softmax", input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    r"""log(softmax(x)) along dim, computed as :math:`x - \log\sum\exp(x)` without forming softmax.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension along which log_softmax is computed.
+        dtype: if given, input is cast to it before the op.
+    """
+    return _softmax_like(LogSoftmax, "log_softmax", input, dim, dtype)
+
+
+# --- dropout ---------------------------------------------------------------------------------
+
+class MaskedAffine(ArrayFunction):
+    """y = x * scale + shift with a fixed (broadcastable) random scale and shift: every dropout variant."""
+
+    def forward(ctx, x, scale, shift):
+        ctx.scale = scale
+        y = ctx.xp.mul(x, scale)
+        return y if shift is None else ctx.xp.add(y, shift)
+
+    def backward(ctx, grad):
+        return ctx.xp.mul(grad, ctx.scale), None, None
+
+
+def _check_p(p: float) -> None:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _keep_mask(input: Tensor, p: float, shape: tuple):
+    """1 with probability 1 - p, else 0, in input's dtype on input's backend."""
+    xp = _backend(input)
+    return xp, xp.bernoulli(shape, 1.0 - p, input._data.dtype, default_generator)
+
+
+def _dropout(input: Tensor, p: float, training: bool, noise_shape: tuple) -> Tensor:
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    xp, keep = _keep_mask(input, p, noise_shape)
+    scale = xp.mul(keep, input._data.dtype.type(0.0 if p == 1.0 else 1.0 / (1.0 - p)))
+    return apply(MaskedAffine, input, scale, None)
+
+
+# SELU's fixed point: alpha_dropout keeps zero mean and unit variance by setting dropped units to -alpha'
+_SELU_ALPHA_PRIME = 1.7580993408473766
+
+
+def _alpha_dropout(input: Tensor, p: float, training: bool, noise_shape: tuple) -> Tensor:
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        from .elementwise import mul
+        return mul(input, 0.0)
+    xp, keep = _keep_mask(input, p, noise_shape)
+    a = 1.0 / math.sqrt((_SELU_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
+    dtype = input._data.dtype.type
+    scale = xp.mul(keep, dtype(a))
+    # b = (keep - 1) * alpha' * a + alpha' * a * p
+    shift = xp.add(xp.mul(xp.sub(keep, dtype(1.0)), dtype(_SELU_ALPHA_PRIME * a)), dtype(_SELU_ALPHA_PRIME * a * p))
+    return apply(MaskedAffine, input, scale, shift)
+
+
+def _feature_shape(input: Tensor) -> tuple:
+    """One draw per (sample, channel): the shape (N, C, 1, 1, ...)."""
+    shape = tuple(input.shape)
+    return shape[:2] + (1,) * (len(shape) - 2)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (identity when not training).
+
+    Args:
+        input: the input tensor.
+        p: probability of an element being zeroed.
+        training: apply dropout if True, else return input unchanged.
+        inplace: accepted for compatibility; the result is always a new tensor.
+    """
+    return _dropout(input, p, training, tuple(input.shape))
+
+
+def _feature_dropout(name: str, input: Tensor, p: float, training: bool, spatial: int) -> Tensor:
+    """dropout1d/2d/3d: whole channels zeroed; input (N, C, *spatial) or unbatched (C, *spatial)."""
+    batched = spatial + 2
+    if input.ndim not in (batched - 1, batched):
+        raise RuntimeError(f"{name}: Expected {batched - 1}D or {batched}D input, but received a {input.ndim}D "
+                           f"input. Note that {name} exists to provide channel-wise dropout on inputs with "
+                           f"{spatial} spatial dimension{'s' if spatial > 1 else ''}, a channel dimension, and "
+                           "an optional batch dimension (i.e. "
+                           f"{batched - 1}D or {batched}D inputs).")
+    shape = tuple(input.shape)
+    noise = shape[:2] + (1,) * spatial if input.ndim == batched else shape[:1] + (1,) * spatial
+    return _dropout(input, p, training, noise)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of an (N, C, L) or (C, L) input with probability p, scaling the rest by 1 / (1 - p)."""
+    return _feature_dropout("dropout1d", input, p, training, 1)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of an (N, C, H, W) or (C, H, W) input with probability p.
+
+    As in PyTorch, a 3-D input is treated as (N, C, L) (channel-wise 1-D dropout, with a warning).
+    """
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this warning, "
+                      "please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on "
+                      "inputs with 2 spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 3D or 4D inputs).", stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel "
+                      "dim. This behavior will change in a future release to interpret the input as one "
+                      "without a batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
+                      "dropout behavior, please switch to using dropout1d instead.", stacklevel=2)
+    return _dropout(input, p, training, _feature_shape(input) if input.ndim >= 2 else tuple(input.shape))
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of an (N, C, D, H, W) or (C, D, H, W) input with probability p."""
+    if input.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this warning, "
+                      "please use dropout instead.", stacklevel=2)
+    if input.ndim == 4:
+        return _dropout(input, p, training, tuple(input.shape[:1]) + (1, 1, 1))
+    return _dropout(input, p, training, _feature_shape(input) if input.ndim >= 2 else tuple(input.shape))
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout that keeps SELU's self-normalising mean and variance: dropped units take -alpha', then an
+    affine map restores zero mean and unit variance."""
+    return _alpha_dropout(input, p, training, tuple(input.shape))
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """alpha_dropout applied to whole channels of an (N, C, ...) input."""
+    return _alpha_dropout(input, p, training, _feature_shape(input))
+
+
+# --- embedding -------------------------------------------------------------------------------
+
+class Embedding(ArrayFunction):
+    def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
+        ctx.indices, ctx.num_weights = indices, weight.shape[0]
+        ctx.padding_idx, ctx.scale_grad_by_freq = padding_idx, scale_grad_by_freq
+        return ctx.xp.getitem(weight, indices)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        indices = ctx.indices
+        if ctx.scale_grad_by_freq:
+            # each row's gradient divided by how often its index occurs in this batch
+            ones = xp.ones(indices.shape + (1,), grad.dtype)
+            counts = xp.embedding_backward(ones, indices, ctx.num_weights, None)
+            grad = xp.div(grad, xp.getitem(counts, indices))
+        return xp.embedding_backward(grad, indices, ctx.num_weights, ctx.padding_idx), None, None, None
+
+
+def _host_int(xp, scalar) -> int:
+    return int(np.asarray(xp.to_numpy(scalar)).reshape(()))
+
+
+def _renorm_rows(weight: Tensor, indices, max_norm: float, norm_type: float) -> None:
+    """Scale, in place and outside autograd, the rows of weight that indices reference to norm <= max_norm."""
+    xp = _backend(weight)
+    indices = xp.reshape(indices, (-1,))
+    rows = xp.getitem(weight._data, indices)
+    norms = xp.pow(xp.sum(xp.pow(xp.abs(rows), norm_type), 1, True), 1.0 / norm_type)
+    scale = xp.where(xp.gt(norms, max_norm), xp.div(max_norm, xp.add(norms, 1e-7)), 1.0)
+    xp.setitem(weight._data, indices, xp.astype(xp.mul(rows, scale), weight._data.dtype))
+    weight._vc.value += 1
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Look up rows of weight by the integer indices in input.
+
+    Args:
+        input: integer (int64 or int32) tensor of indices into weight's rows.
+        weight: the embedding matrix, shape (num_embeddings, embedding_dim).
+        padding_idx: the row at this index gets no gradient.
+        max_norm: rows referenced by input with a larger norm are rescaled in place to max_norm.
+        norm_type: the p of the p-norm for max_norm.
+        scale_grad_by_freq: divide each row's gradient by its index's frequency in the batch.
+        sparse: sparse gradients are not supported (raises if True).
+
+    Shape:
+        input (*), weight (V, E) -> output (*, E).
+    """
+    if input._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got {input.type()} instead (while checking arguments for embedding)")
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported; use sparse=False")
+    num_weights = weight.shape[0]
+    if padding_idx is not None:
+        if padding_idx > 0:
+            assert padding_idx < num_weights, "Padding_idx must be within num_embeddings"
+        elif padding_idx < 0:
+            assert padding_idx >= -num_weights, "Padding_idx must be within num_embeddings"
+            padding_idx = num_weights + padding_idx
+    xp = _backend(input)
+    indices = input._data
+    if indices.size:
+        low, high = _host_int(xp, xp.min(indices, None, False)), _host_int(xp, xp.max(indices, None, False))
+        if low < 0 or high >= num_weights:
+            raise IndexError("index out of range in self")
+    if max_norm is not None and indices.size:
+        _renorm_rows(weight, indices, max_norm, norm_type)
+    return apply(Embedding, weight, indices, padding_idx, scale_grad_by_freq)
+
+
+def _backend(t: Tensor):
+    from ..backends import cpu
+    return cpu if type(t._data) is np.ndarray else t._data.backend
+
+
+# --- one_hot ---------------------------------------------------------------------------------
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """An int64 tensor of shape (*, num_classes): 1 at each index of tensor, 0 elsewhere.
+
+    Args:
+        tensor: int64 class indices, shape (*).
+        num_classes: the number of classes; -1 infers max(tensor) + 1.
+    """
+    if tensor._data.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    xp = _backend(tensor)
+    data = tensor._data
+    if num_classes == -1:
+        if data.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = _host_int(xp, xp.max(data, None, False)) + 1
+    if data.size:
+        if _host_int(xp, xp.min(data, None, False)) < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if _host_int(xp, xp.max(data, None, False)) >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    classes = xp.arange(0, num_classes, 1, np.int64)
+    hits = xp.eq(xp.reshape(data, data.shape + (1,)), classes)
+    return _make(xp.astype(hits, np.int64))
+
+
+# --- attention -------------------------------------------------------------------------------
+
+def _swap_last(xp, a):
+    axes = list(range(a.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return xp.transpose(a, tuple(axes))
+
+
+class ScaledDotProductAttention(ArrayFunction):
+    """softmax(q k^T * scale + mask) v, with optional dropout on the attention weights.
+
+    Rows whose every key is masked out get zero weights (PyTorch's safe softmax) rather than nan.
+    """
+
+    def forward(ctx, q, k, v, mask, keep, is_causal, scale):
+        xp = ctx.xp
+        scores = xp.mul(xp.matmul(q, _swap_last(xp, k)), q.dtype.type(scale))
+        length, source = scores.shape[-2], scores.shape[-1]
+        allowed = None
+        if is_causal:
+            allowed = xp.tril(xp.ones((length, source), np.bool_), 0)
+        if mask is not None and mask.dtype == np.bool_:
+            allowed = mask if allowed is None else xp.logical_and(allowed, mask)
+        elif mask is not None:
+            scores = xp.add(scores, mask)
+        if allowed is not None:
+            scores = xp.where(allowed, scores, q.dtype.type(-np.inf))
+        probs = xp.softmax(scores, -1)
+        if allowed is not None or mask is not None:
+            dead_rows = xp.all(xp.eq(scores, q.dtype.type(-np.inf)), -1, True)
+            probs = xp.where(dead_rows, q.dtype.type(0), probs)
+        weights = probs if keep is None else xp.mul(probs, keep)
+        ctx.save_for_backward(q, k, v)
+        ctx.probs, ctx.weights, ctx.keep, ctx.scale = probs, weights, keep, scale
+        ctx.mask_shape = None if mask is None else mask.shape
+        return xp.matmul(weights, v)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        q, k, v = ctx.saved_tensors
+        needs_q, needs_k, needs_v, needs_mask = ctx.needs_input_grad[:4]
+        grad_v = xp.sum_to(xp.matmul(_swap_last(xp, ctx.weights), grad), v.shape) if needs_v else None
+        grad_q = grad_k = grad_mask = None
+        if needs_q or needs_k or needs_mask:
+            grad_weights = xp.matmul(grad, _swap_last(xp, v))
+            if ctx.keep is not None:
+                grad_weights = xp.mul(grad_weights, ctx.keep)
+            grad_scores = xp.softmax_backward(grad_weights, ctx.probs, -1)
+            if needs_mask:
+                grad_mask = xp.sum_to(grad_scores, ctx.mask_shape)
+            grad_scores = xp.mul(grad_scores, q.dtype.type(ctx.scale))
+            if needs_q:
+                grad_q = xp.sum_to(xp.matmul(grad_scores, k), q.shape)
+            if needs_k:
+                grad_k = xp.sum_to(xp.matmul(_swap_last(xp, grad_scores), q), k.shape)
+        return grad_q, grad_k, grad_v, grad_mask, None, None, None
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    r"""Attention: :math:`\mathrm{softmax}(QK^T \cdot scale + mask)\,V`.
+
+    Args:
+        query: (..., L, E). key: (..., S, E). value: (..., S, Ev).
+        attn_mask: a bool mask (True = attend) or a float mask added to the scores, broadcastable to (..., L, S).
+        dropout_p: dropout probability applied to the attention weights.
+        is_causal: mask out keys after each query (a lower-triangular L x S mask).
+        scale: the score scale; 1 / sqrt(E) by default.
+        enable_gqa: let query have a multiple of key/value's heads (dim -3); each key/value head serves a
+            group of consecutive query heads.
+
+    Shape:
+        output: (..., L, Ev).
+    """
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        if t.ndim < 2:
+            raise RuntimeError(f"scaled_dot_product_attention: {name} must be at least 2-D, got shape "
+                               f"{list(t.shape)}")
+    if not query.dtype == key.dtype == value.dtype:
+        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
+                           f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead.")
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(f"scaled_dot_product_attention: query {list(query.shape)}, key {list(key.shape)} and "
+                           f"value {list(value.shape)} do not fit: need query (..., L, E), key (..., S, E), "
+                           "value (..., S, Ev)")
+    if attn_mask is not None and attn_mask._data.dtype != np.bool_ and attn_mask._data.dtype != query._data.dtype:
+        raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, got "
+                           f"{attn_mask.dtype} and {query.dtype}")
+    if scale is None:
+        scale = 1.0 / math.sqrt(query.shape[-1])
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        return _grouped_attention(query, key, value, attn_mask, dropout_p, is_causal, scale)
+    keep = None
+    if dropout_p > 0.0:
+        _check_p(dropout_p)
+        batch = np.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2]))
+        xp, keep = _keep_mask(query, dropout_p, batch + (query.shape[-2], key.shape[-2]))
+        keep = xp.mul(keep, query._data.dtype.type(0.0 if dropout_p == 1.0 else 1.0 / (1.0 - dropout_p)))
+    return apply(ScaledDotProductAttention, query, key, value, attn_mask, keep, is_causal, float(scale))
+
+
+def _grouped_attention(query, key, value, attn_mask, dropout_p, is_causal, scale):
+    """Grouped-query attention: query heads (..., Hq, L, E) in Hk groups share key/value heads (..., Hk, S, E)."""
+    from .shape import reshape, unsqueeze
+    heads, kv_heads = query.shape[-3], key.shape[-3]
+    if heads % kv_heads or value.shape[-3] != kv_heads:
+        raise RuntimeError(f"scaled_dot_product_attention: number of heads in key/value ({kv_heads}) must divide "
+                           f"the number of heads in query ({heads})")
+    group = heads // kv_heads
+    lead = tuple(query.shape[:-3])
+    q = reshape(query, lead + (kv_heads, group) + tuple(query.shape[-2:]))
+    k, v = unsqueeze(key, -3), unsqueeze(value, -3)
+    mask = attn_mask
+    if mask is not None and mask.ndim >= 3 and mask.shape[-3] == heads and heads > 1:
+        mask = reshape(mask, tuple(mask.shape[:-3]) + (kv_heads, group) + tuple(mask.shape[-2:]))
+    elif mask is not None and mask.ndim >= 3:
+        mask = unsqueeze(mask, -3)
+    out = scaled_dot_product_attention(q, k, v, mask, dropout_p, is_causal, scale)
+    return reshape(out, lead + (heads,) + tuple(out.shape[-2:]))
+
+
+# --- pad -------------------------------------------------------------------------------------
+
+class ConstantPad(ArrayFunction):
+    def forward(ctx, x, pads, value):
+        xp = ctx.xp
+        out_shape, src, dst = _pad_regions(x.shape, pads)
+        ctx.x_shape, ctx.src, ctx.dst = x.shape, src, dst
+        out = xp.full(out_shape, value, x.dtype)
+        xp.setitem(out, dst, xp.getitem(x, src))
+        return out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        grad_x = xp.zeros(ctx.x_shape, grad.dtype)
+        xp.setitem(grad_x, ctx.src, xp.getitem(grad, ctx.dst))
+        return grad_x, None, None
+
+
+def _pad_regions(shape, pads):
+    """For per-axis (before, after) pads (negative ones crop): the output shape and the source and
+    destination slices of the part of the input that survives."""
+    out_shape, src, dst = [], [], []
+    for size, (before, after) in zip(shape, pads):
+        new = size + before + after
+        out_shape.append(new)
+        start = max(0, -before)
+        stop = size - max(0, -after)
+        length = max(0, stop - start)
+        src.append(slice(start, start + length))
+        dst.append(slice(max(0, before), max(0, before) + length))
+    return tuple(out_shape), tuple(src), tuple(dst)
+
+
+class IndexPad(ArrayFunction):
+    """reflect / replicate / circular padding: a gather along each padded axis."""
+
+    def forward(ctx, x, gathers):
+        xp = ctx.xp
+        ctx.shapes = []
+        for axis, index in gathers:
+            ctx.shapes.append(x.shape)
+            x = xp.getitem(x, (slice(None),) * axis + (index,))
+        ctx.gathers = gathers
+        return x
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        for (axis, index), shape in zip(reversed(ctx.gathers), reversed(ctx.shapes)):
+            scattered = xp.zeros(shape, grad.dtype)
+            xp.index_add(scattered, axis, index, grad)
+            grad = scattered
+        return grad, None
+
+
+def _pad_index(mode: str, size: int, before: int, after: int) -> np.ndarray:
+    positions = np.arange(-before, size + after)
+    if mode == "replicate":
+        return np.clip(positions, 0, size - 1)
+    if mode == "circular":
+        return positions % size
+    period = 2 * (size - 1)
+    folded = np.abs(positions) % period if period else np.zeros_like(positions)
+    return np.where(folded >= size, period - folded, folded)
+
+
+def pad(input: Tensor, pad: list, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad input: pad = (last_before, last_after, second_last_before, ...), negative values crop.
+
+    Args:
+        input: the tensor to pad.
+        pad: an even-length sequence of ints, pairs starting from the last dimension.
+        mode: 'constant', 'reflect', 'replicate' or 'circular'.
+        value: the fill value for 'constant' padding (0 by default).
+    """
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {input.ndim}")
+    count = len(pad) // 2
+    pairs = [(0, 0)] * (input.ndim - count) + [(pad[2 * i], pad[2 * i + 1]) for i in reversed(range(count))]
+    if mode == "constant":
+        for size, (before, after) in zip(input.shape, pairs):
+            if size + before + after < 0:
+                raise RuntimeError(f"The input size {size}, plus negative padding {before} and {after} resulted in "
+                                   f"a negative output size, which is invalid. Check dimension of your input.")
+        return apply(ConstantPad, input, tuple(pairs), 0.0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if not (1 <= count <= 3 and input.ndim in (count + 1, count + 2)):
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.")
+    xp = _backend(input)
+    gathers = []
+    for axis in range(input.ndim - count, input.ndim):
+        before, after = pairs[axis]
+        size = input.shape[axis]
+        if mode == "reflect" and (before >= size or after >= size):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
+                               f"but got: padding ({before}, {after}) at dimension {axis} of input "
+                               f"{list(input.shape)}")
+        if mode == "circular" and (before > size or after > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if before or after:
+            index = _pad_index(mode, size, before, after)
+            gathers.append((axis, index if xp.array_type is np.ndarray else xp.asarray(index)))
+    if not gathers:
+        return apply(ConstantPad, input, tuple((0, 0) for _ in pairs), 0.0)
+    return apply(IndexPad, input, tuple(gathers))
+
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-input) along dim: the smallest values get the largest weights."""
+    from .elementwise import neg
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim)
+    if dtype is not None:
+        input = cast(input, dtype)
+    return softmax(neg(input), dim)

@@ -1,0 +1,2 @@
+"""Neural-network layers, losses and the functional API."""
+from . import functional

@@ -1,0 +1,43 @@
+"""The functional API PyTorch users import as ``F``: every layer's and loss's math, without parameters.
+
+Nothing is defined here: each name is the op from axonml/ops that holds the math, its
+forward and its backward.
+
+Example::
+
+    >>> import axonml.nn.functional as F
+    >>> loss = F.cross_entropy(F.linear(x, w, b), labels, label_smoothing=0.1)
+"""
+from ..ops import conv as _conv
+from ..ops import pool as _pool
+from ..ops.conv import *  # noqa: F401,F403 - conv1d, conv2d, ... as ops/conv.py exports them
+from ..ops.elementwise import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish,
+                               relu, relu6, selu, sigmoid, silu, softplus, tanh)
+from ..ops.linalg import linear
+from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div,
+                        l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+from ..ops.nn import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, embedding, feature_alpha_dropout,
+                      log_softmax, one_hot, pad, scaled_dot_product_attention, softmax, softmin)
+from ..ops.norm import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
+from ..ops.pool import *  # noqa: F401,F403 - max_pool2d, avg_pool2d, ... as ops/pool.py exports them
+
+__all__ = [
+    # linear and convolution
+    "linear", *_conv.__all__,
+    # pooling
+    *_pool.__all__,
+    # activations
+    "relu", "relu6", "elu", "selu", "celu", "gelu", "silu", "mish", "leaky_relu", "softplus", "hardtanh",
+    "hardsigmoid", "hardswish", "sigmoid", "tanh", "logsigmoid", "softmax", "log_softmax", "softmin",
+    # dropout
+    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+    # sparse and attention
+    "embedding", "one_hot", "scaled_dot_product_attention",
+    # normalisation
+    "layer_norm", "batch_norm", "group_norm", "instance_norm", "rms_norm",
+    # padding
+    "pad",
+    # losses
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "kl_div",
+]
