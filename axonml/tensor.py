@@ -169,7 +169,10 @@ class Tensor(_autograd.TensorBase):
             if self._node.hooks is None:
                 self._node.hooks = {}
             hooks = self._node.hooks.setdefault(self._output_nr, [])
-        hooks.append(hook)
+        if hooks and getattr(hooks[-1], "retains_grad_of", None) is not None:
+            hooks.insert(len(hooks) - 1, hook)  # retain_grad keeps the gradient after every other hook, as torch
+        else:
+            hooks.append(hook)
         return _RemovableHandle(hooks, hook)
 
     def retain_grad(self) -> None:
@@ -927,6 +930,9 @@ class Tensor(_autograd.TensorBase):
 
     def narrow(self, dim, start, length):
         return _shape.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        return _shape.select(self, dim, index)
 
     def contiguous(self, memory_format=None):
         return _shape.contiguous(self)

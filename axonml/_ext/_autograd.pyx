@@ -349,8 +349,6 @@ cdef _accumulate_into_leaf(AccumulateGrad node, object grad):
     cdef TensorBase leaf = node.variable
     cdef TensorBase g
     xp = backend_of(leaf._data)
-    if leaf._leaf_hooks:
-        grad = _run_hooks(leaf._leaf_hooks, grad, xp)
     shape = leaf._data.shape
     if grad.shape != shape:
         raise RuntimeError(f"gradient of shape {tuple(grad.shape)} does not match the leaf tensor's shape "
@@ -412,6 +410,10 @@ def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint acc
                 for k, hooks in node.hooks.items():
                     if grads[k] is not None:
                         grads[k] = _run_hooks(hooks, grads[k], node.fn.xp)
+            if isinstance(node, AccumulateGrad) and grads[0] is not None:
+                leaf = (<AccumulateGrad>node).variable
+                if leaf._leaf_hooks:  # before capturing, so autograd.grad sees them too
+                    grads[0] = _run_hooks(leaf._leaf_hooks, grads[0], backend_of(leaf._data))
             if captures is not None:
                 for k in range(node.num_outputs):
                     positions = captures.get((node, k))

@@ -20,7 +20,7 @@ from ..tensor import Tensor, _backend_of, _normalize_dim
 from .elementwise import cast
 
 __all__ = ["reshape", "transpose", "swapaxes", "swapdims", "permute", "t", "squeeze", "unsqueeze", "flatten",
-           "unflatten", "narrow", "movedim", "moveaxis", "clone", "tile", "flip", "fliplr", "flipud", "roll",
+           "unflatten", "narrow", "select", "movedim", "moveaxis", "clone", "tile", "flip", "fliplr", "flipud", "roll",
            "cat", "concat", "concatenate", "stack", "hstack", "vstack", "split", "chunk", "unbind", "tril", "triu",
            "broadcast_to"]
 
@@ -346,6 +346,18 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return apply(Slice, input, (slice(None),) * d + (slice(start, start + length),))
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """A view of input at position index along dim, that dim removed (input[..., index, ...])."""
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _normalize_dim(dim, input.ndim)
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at dimension "
+                         f"{d}")
+    return apply(Slice, input, (slice(None),) * d + (int(index),))
 
 
 # --- copies --------------------------------------------------------------------------------------
