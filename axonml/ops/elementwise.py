@@ -274,10 +274,6 @@ def _is_array(xp, x) -> bool:
     return isinstance(x, xp.array_type)
 
 
-def _zeros(xp, shape, like):
-    return xp.zeros(shape, like.dtype)
-
-
 def _integer_division_check(divisor) -> None:
     """PyTorch raises for an integer division by zero, where NumPy would warn and return 0."""
     if _kind(divisor) not in "biu":
@@ -1259,8 +1255,10 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
     return _binary(Minimum, input, other)
 
 
-def where(condition: Tensor, input, other) -> Tensor:
+def where(condition: Tensor, input=None, other=None):
     """input where condition holds, else other (broadcasting); input and other may be scalars.
+
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``.
 
     Example::
 
@@ -1271,6 +1269,11 @@ def where(condition: Tensor, input, other) -> Tensor:
     if not isinstance(condition, Tensor):
         raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not "
                         f"{type(condition).__name__}")
+    if input is None and other is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where() missing 1 required positional argument: 'input' or 'other'")
     kind = condition._data.dtype.kind
     if condition._data.dtype.name == "uint8":
         condition = cast(condition, _dtype.bool)

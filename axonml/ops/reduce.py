@@ -537,7 +537,7 @@ class All(_Truth):
     pass
 
 
-class AnyTrue(_Truth):
+class Any(_Truth):
     pass
 
 
@@ -557,7 +557,7 @@ def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Whether some element over dim is nonzero (a bool tensor; uint8 input gives uint8)."""
     _check_tensor("any", input)
-    return apply(AnyTrue, input, _truth_axes(dim, input._data.ndim), keepdim, False)
+    return apply(Any, input, _truth_axes(dim, input._data.ndim), keepdim, False)
 
 
 # --- scans --------------------------------------------------------------------------------------------------------

@@ -395,6 +395,12 @@ def test_where_scalars_and_promotion(device):
     check(lambda c: torch_or_axonml(c).where(c, 1, 0), [cond], device=device)
 
 
+def test_where_with_condition_only_is_nonzero(device):
+    check(lambda c: torch_or_axonml(c).where(c), [np.array([[True, False, True], [False, True, True]])],
+          device=device)
+    check(lambda x: torch_or_axonml(x).where(x > 0), [(3, 4)], device=device)
+
+
 def test_where_requires_bool_condition(device):
     check_raises(lambda i, x: torch_or_axonml(x).where(i, x, x), [INT, FLOAT], device=device)
     check_raises(lambda c, x, y: torch_or_axonml(x).where(c, x, y),
