@@ -301,10 +301,13 @@ cdef _check_versions(FunctionBase fn, Node node):
     cdef VersionCounter vc
     for vc, expected, tensor in fn._saved_versions:
         if vc.value != expected:
+            producer = (<TensorBase>tensor)._node
+            where = "" if producer is None else \
+                f", which is output {(<TensorBase>tensor)._output_nr} of {producer.name().replace('Backward', '')},"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: [{tensor.type()} {list(tensor.shape)}], which is output {0} of "
-                f"{node.name()}, is at version {vc.value}; expected version {expected} instead.")
+                f"operation: [{tensor.type()} {list(tensor.shape)}]{where} is at version {vc.value}; expected "
+                f"version {expected} instead.")
 
 
 cdef tuple _call_backward(Node node, list grads):

@@ -454,6 +454,26 @@ def test_inplace_on_saved_tensor_raises_at_backward(lib):
         y.sum().backward()
 
 
+def test_inplace_error_message_names_the_tensor_like_torch():
+    messages = []
+    for lib in LIBS:
+        a = lib.ones(3, requires_grad=True)
+        b = a * 1
+        c = b * b
+        b.add_(1.0)
+        leaf = lib.ones(2, requires_grad=True)
+        y = leaf * leaf
+        with lib.no_grad():
+            leaf.add_(1.0)
+        for loss in (c.sum(), y.sum()):
+            with pytest.raises(RuntimeError) as error:
+                loss.backward()
+            message = str(error.value).split(" instead.")[0]
+            messages.append(message.replace("torch.", "").replace("axonml.", ""))
+    assert messages[:2] == messages[2:]
+    assert "which is output 0 of Add, is at version 1; expected version 0" in messages[0]
+
+
 @pytest.mark.parametrize("lib", LIBS, ids=ids)
 def test_inplace_on_unsaved_tensor_is_fine(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
