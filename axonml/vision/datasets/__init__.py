@@ -2,8 +2,8 @@
 from .cifar import CIFAR10, CIFAR100
 from .digits import Digits
 from .fakedata import FakeCIFAR10, FakeData, FakeMNIST
-from .mnist import MNIST, FashionMNIST
+from .mnist import MNIST, FashionMNIST, read_idx
 from .vision import VisionDataset
 
 __all__ = ["VisionDataset", "MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "Digits", "FakeData", "FakeMNIST",
-           "FakeCIFAR10"]
+           "FakeCIFAR10", "read_idx"]

@@ -114,9 +114,10 @@ class _Reader:
         kind = func.kind
         if kind == _RECONSTRUCT:
             return _PendingArray()
-        if kind == _DTYPE and args and isinstance(args[0], str):
+        if kind == _DTYPE and args and isinstance(args[0], (str, bytes)):
+            descr = args[0].decode("latin1") if isinstance(args[0], bytes) else args[0]
             try:
-                return _PendingDtype(args[0])
+                return _PendingDtype(descr)
             except TypeError:
                 self.fail(f"unknown dtype {args[0]!r}")
         if kind == _ENCODE and len(args) == 2 and isinstance(args[0], str) and args[1] == "latin1":
@@ -136,11 +137,14 @@ class _Reader:
 
     def build(self, obj, state):
         if isinstance(obj, _PendingDtype):
-            if not isinstance(state, tuple) or len(state) < 2 or state[1] not in ("<", ">", "|", "="):
+            if not isinstance(state, tuple) or len(state) < 4:
                 self.fail("unexpected dtype state")
+            order = state[1].decode("latin1") if isinstance(state[1], bytes) else state[1]
+            if order not in ("<", ">", "|", "="):
+                self.fail("unexpected dtype byte order")
             if state[2] is not None or state[3] is not None:
                 self.fail("structured dtypes are not supported")
-            order = state[1] if state[1] != "|" else "="
+            order = order if order != "|" else "="
             obj.dtype = obj.dtype.newbyteorder(order)
             return
         if isinstance(obj, _PendingArray):
