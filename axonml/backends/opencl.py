@@ -1,0 +1,678 @@
+"""The OpenCL backend: the primitive contract (base.py) on a GPU, or on a CPU through PoCL.
+
+Device arrays (``CLArray``) are a pooled buffer plus a shape, element strides and an element
+offset; views share the buffer and only change that metadata. Kernels (opencl/*.cl) take
+their inputs as strided layouts, so broadcasting, transposes and slices reach them without
+copies. Every kernel runs on one in-order queue per device; only reading values back to the
+host (``to_numpy``) waits for it.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .._device import device as _device_cls
+from ..opencl import _indexing, _linalg
+from ..opencl._layout import (broadcast_strides, coalesce, contiguous_strides, layout_arg, reshape_strides,
+                              scalar_layout, shape_arg)
+from .base import Backend
+
+__all__ = ["CLArray", "OpenCLBackend", "get_opencl_backend"]
+
+_CTYPES = {
+    np.dtype(np.float32): "float", np.dtype(np.float64): "double",
+    np.dtype(np.int64): "long", np.dtype(np.int32): "int", np.dtype(np.int16): "short", np.dtype(np.int8): "char",
+    np.dtype(np.uint64): "ulong", np.dtype(np.uint32): "uint", np.dtype(np.uint16): "ushort",
+    np.dtype(np.uint8): "uchar", np.dtype(np.bool_): "uchar",
+}
+_BOOL = np.dtype(np.bool_)
+_INT64 = np.dtype(np.int64)
+_FLOAT32 = np.dtype(np.float32)
+_FLOAT64 = np.dtype(np.float64)
+_FLOAT_ONLY_UNARY = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "tanh",
+                     "sigmoid", "erf", "log2", "log10")
+
+
+class CLArray:
+    """An n-d array in an OpenCL device's memory (a strided view of a pooled buffer).
+
+    ``strides`` is in bytes, as in NumPy; kernels get ``estrides`` (in elements) and ``offset``.
+    """
+
+    __slots__ = ("alloc", "shape", "dtype", "estrides", "offset", "size", "backend", "owner", "__weakref__")
+
+    def __init__(self, backend, alloc, shape, dtype, estrides=None, offset=0, owner=False):
+        self.backend = backend
+        self.owner = owner  # the array its allocation was made for, not a view of it
+        self.alloc = alloc
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self.estrides = contiguous_strides(self.shape) if estrides is None else tuple(estrides)
+        self.offset = offset
+        self.size = math.prod(self.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.itemsize
+
+    @property
+    def strides(self) -> tuple:
+        itemsize = self.dtype.itemsize
+        return tuple(s * itemsize for s in self.estrides)
+
+    @property
+    def buffer(self):
+        return self.alloc.buffer
+
+    def is_contiguous(self) -> bool:
+        expected = 1
+        for n, s in zip(reversed(self.shape), reversed(self.estrides)):
+            if n != 1 and s != expected:
+                return False
+            expected *= n
+        return True
+
+    def _view(self, shape, estrides, offset=None):
+        return CLArray(self.backend, self.alloc, shape, self.dtype, estrides, self.offset if offset is None else offset)
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        return f"CLArray(shape={self.shape}, dtype={self.dtype}, device={self.backend.device})"
+
+
+def _is_scalar(x) -> bool:
+    return isinstance(x, (numbers.Number, np.generic)) or (isinstance(x, np.ndarray) and x.ndim == 0)
+
+
+def _scalar_value(x):
+    return x.item() if isinstance(x, (np.generic, np.ndarray)) else x
+
+
+def _normalize_axes(axis, ndim: int) -> tuple:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, numbers.Integral):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise np.exceptions.AxisError(a, ndim)
+        out.append(a % ndim if ndim else 0)
+    return tuple(sorted(set(out)))
+
+
+class OpenCLBackend(Backend):
+    """One OpenCL device: its context, queue, program cache and buffer pool."""
+
+    array_type = CLArray
+
+    def __init__(self, index: int, cl_device):
+        import pyopencl as cl
+
+        from ..opencl._allocator import BufferPool
+        from ..opencl._program_cache import ProgramCache
+        self.cl = cl
+        self.index = index
+        self.device = _device_cls("opencl", index)
+        self.cl_device = cl_device
+        self.context = cl.Context([cl_device])
+        self.queue = cl.CommandQueue(self.context, cl_device)
+        self.name = cl_device.name.strip()
+        self.has_float64 = "cl_khr_fp64" in cl_device.extensions or bool(cl_device.double_fp_config)
+        self.max_group = cl_device.max_work_group_size
+        self.local_mem = cl_device.local_mem_size
+        self.group = min(256, self.max_group)
+        self.programs = ProgramCache(self.context, cl_device)
+        self.pool = BufferPool(self.context, self.name, cl_device.max_mem_alloc_size)
+        self._kernels: dict = {}
+
+    # --- plumbing -----------------------------------------------------------------------------
+    def _ctype(self, dtype) -> str:
+        dtype = np.dtype(dtype)
+        if dtype == _FLOAT64 and not self.has_float64:
+            raise NotImplementedError(f"float64 is not supported on device {self.device} ({self.name} lacks "
+                                      "cl_khr_fp64)")
+        ctype = _CTYPES.get(dtype)
+        if ctype is None:
+            raise NotImplementedError(f"{dtype} kernels are not implemented on device {self.device}")
+        return ctype
+
+    def _type_defines(self, *dtypes) -> tuple:
+        return (("USE_FP64", 1),) if any(np.dtype(d) == _FLOAT64 for d in dtypes) else ()
+
+    def kernel(self, family: str, name: str, defines: tuple):
+        key = (family, name, defines)
+        kernel = self._kernels.get(key)
+        if kernel is None:
+            program = self.programs.get(family, defines)
+            try:
+                kernel = getattr(program, name)
+            except (AttributeError, self.cl.Error):
+                raise NotImplementedError(f"'{name}' has no {family} kernel for {dict(defines)} on device "
+                                          f"{self.device}") from None
+            self._kernels[key] = kernel
+        return kernel
+
+    def launch(self, kernel, n: int, *args, local: int | None = None) -> None:
+        """Run kernel over n work-items (rounded up to whole work-groups; kernels bound-check)."""
+        if n <= 0:
+            return
+        local = local or self.group
+        kernel(self.queue, ((n + local - 1) // local * local,), (local,), *args)
+
+    def _elementwise_defines(self, dtype) -> tuple:
+        dtype = np.dtype(dtype)
+        kind = "IS_BOOL" if dtype == _BOOL else {"f": "IS_FLOAT", "i": "IS_SIGNED", "u": "IS_UNSIGNED"}[dtype.kind]
+        return (("T", self._ctype(dtype)), (kind, 1)) + self._type_defines(dtype)
+
+    def _cast_defines(self, src, dst) -> tuple:
+        defines = (("SRC_T", self._ctype(src)), ("DST_T", self._ctype(dst)))
+        if np.dtype(dst) == _BOOL:
+            defines += (("DST_IS_BOOL", 1),)
+        return defines + self._type_defines(src, dst)
+
+    def new(self, shape, dtype) -> CLArray:
+        shape = tuple(int(n) for n in shape)
+        dtype = np.dtype(dtype)
+        nbytes = max(math.prod(shape) * dtype.itemsize, 1)
+        return CLArray(self, self.pool.allocate(nbytes), shape, dtype, owner=True)
+
+    def coerce(self, x):
+        return self.asarray(np.asarray(x))
+
+    def synchronize(self) -> None:
+        self.queue.finish()
+
+    def _device_array(self, x, dtype=None) -> CLArray:
+        """x as an array of this device (host data is uploaded; another device's array is an error)."""
+        if isinstance(x, CLArray):
+            if x.backend is not self:
+                raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
+                                   f"devices, {self.device} and {x.backend.device}!")
+            return x if dtype is None or x.dtype == dtype else self.astype(x, dtype)
+        return self.asarray(np.asarray(x, dtype=dtype))
+
+    # --- memory and creation ---------------------------------------------------------------
+    def asarray(self, obj, dtype=None):
+        if isinstance(obj, CLArray):
+            return self.copy(obj) if dtype is None else self.astype(self.copy(obj), np.dtype(dtype))
+        host = np.asarray(obj, dtype=dtype, order="C")
+        if host.dtype == object:
+            raise TypeError("can't convert an object array to an OpenCL array")
+        out = self.new(host.shape, host.dtype)
+        if host.size:
+            self.cl.enqueue_copy(self.queue, out.buffer, host, is_blocking=True)
+        return out
+
+    def to_numpy(self, a):
+        if not isinstance(a, CLArray):
+            return np.asarray(a)
+        if not a.is_contiguous():
+            a = self.copy(a)
+        host = np.empty(a.shape, a.dtype)
+        if a.size:
+            self.cl.enqueue_copy(self.queue, host, a.buffer, src_offset=a.offset * a.itemsize, is_blocking=True)
+        return host
+
+    def empty(self, shape, dtype):
+        return self.new(shape, dtype)
+
+    def _fill(self, out: CLArray, value) -> CLArray:
+        if out.size:
+            pattern = np.array(value).astype(out.dtype).reshape(1)
+            self.cl.enqueue_fill_buffer(self.queue, out.buffer, pattern, out.offset * out.itemsize, out.nbytes)
+        return out
+
+    def zeros(self, shape, dtype):
+        return self._fill(self.new(shape, dtype), 0)
+
+    def ones(self, shape, dtype):
+        return self._fill(self.new(shape, dtype), 1)
+
+    def full(self, shape, value, dtype):
+        return self._fill(self.new(shape, dtype), _scalar_value(value))
+
+    def arange(self, start, stop, step, dtype):
+        return self.asarray(np.arange(start, stop, step, dtype=dtype))
+
+    def linspace(self, start, stop, steps, dtype):
+        return self.asarray(np.linspace(start, stop, steps, dtype=dtype))
+
+    def eye(self, n, m, dtype):
+        return self.asarray(np.eye(n, m, dtype=dtype))
+
+    def _cast_into(self, out: CLArray, a: CLArray) -> CLArray:
+        """out (contiguous, a's shape) = a converted to out.dtype."""
+        shape, (strides,) = coalesce(a.shape, a.estrides)
+        kernel = self.kernel("elementwise", "cast", self._cast_defines(a.dtype, out.dtype))
+        self.launch(kernel, a.size, out.buffer, shape_arg(shape, a.size), a.buffer, layout_arg(a.offset, strides))
+        return out
+
+    def astype(self, a, dtype):
+        dtype = np.dtype(dtype)
+        if a.dtype == dtype:
+            return a
+        return self._cast_into(self.new(a.shape, dtype), a)
+
+    def copy(self, a):
+        return self._cast_into(self.new(a.shape, a.dtype), a)
+
+    def owned_copy(self, a):
+        if a.owner:
+            return a
+        return self.copy(a)
+
+    def ascontiguousarray(self, a):
+        return a if a.is_contiguous() else self.copy(a)
+
+    def is_contiguous(self, a):
+        return a.is_contiguous()
+
+    def _strided_update(self, name: str, dst: CLArray, src) -> None:
+        src = self._device_array(src)
+        if src.alloc is dst.alloc and name == "copy_strided":
+            src = self.copy(src)  # overlapping memory: read everything before writing
+        src_strides = broadcast_strides(src.shape, src.estrides, dst.shape)
+        shape, (dst_strides, src_strides) = coalesce(dst.shape, dst.estrides, src_strides)
+        kernel = self.kernel("elementwise", name, self._cast_defines(src.dtype, dst.dtype))
+        self.launch(kernel, dst.size, dst.buffer, layout_arg(dst.offset, dst_strides), shape_arg(shape, dst.size),
+                    src.buffer, layout_arg(src.offset, src_strides))
+
+    def copy_into(self, dst, src):
+        self._strided_update("copy_strided", dst, src)
+
+    def add_into(self, dst, src):
+        self._strided_update("add_strided", dst, src)
+
+    # --- views -------------------------------------------------------------------------------
+    def _resolve_shape(self, a, shape) -> tuple:
+        if isinstance(shape, numbers.Integral):
+            shape = (shape,)
+        shape = [int(n) for n in shape]
+        if shape.count(-1) > 1:
+            raise ValueError("can only specify one unknown dimension")
+        if -1 in shape:
+            known = math.prod(n for n in shape if n != -1)
+            if known == 0 or a.size % known:
+                raise ValueError(f"cannot reshape array of size {a.size} into shape {tuple(shape)}")
+            shape[shape.index(-1)] = a.size // known
+        if math.prod(shape) != a.size:
+            raise ValueError(f"cannot reshape array of size {a.size} into shape {tuple(shape)}")
+        return tuple(shape)
+
+    def view(self, a, shape):
+        shape = self._resolve_shape(a, shape)
+        strides = reshape_strides(a.shape, a.estrides, shape)
+        return None if strides is None else a._view(shape, strides)
+
+    def reshape(self, a, shape):
+        out = self.view(a, shape)
+        return out if out is not None else self.view(self.copy(a), shape)
+
+    def transpose(self, a, axes):
+        if axes is None:
+            axes = tuple(reversed(range(a.ndim)))
+        axes = [int(x) % a.ndim if a.ndim else 0 for x in axes]
+        return a._view(tuple(a.shape[x] for x in axes), tuple(a.estrides[x] for x in axes))
+
+    def broadcast_to(self, a, shape):
+        shape = tuple(int(n) for n in shape)
+        a = self._device_array(a)
+        return a._view(shape, broadcast_strides(a.shape, a.estrides, shape))
+
+    def as_strided(self, a, shape, strides, offset):
+        return a._view(tuple(shape), tuple(strides), a.offset + int(offset))
+
+    def getitem(self, a, index):
+        return _indexing.getitem(self, a, index)
+
+    def setitem(self, a, index, value):
+        _indexing.setitem(self, a, index, value, accumulate=False)
+
+    def setitem_add(self, a, index, value):
+        _indexing.setitem(self, a, index, value, accumulate=True)
+
+    # --- elementwise -------------------------------------------------------------------------
+    def _operand(self, x):
+        """(array or None, scalar or None, dtype-or-python-scalar for result_type)."""
+        if isinstance(x, CLArray):
+            if x.backend is not self:
+                self._device_array(x)
+            return x, None, x.dtype
+        if _is_scalar(x):
+            value = _scalar_value(x)
+            return None, value, (x.dtype if isinstance(x, (np.generic, np.ndarray)) else value)
+        array = self._device_array(x)
+        return array, None, array.dtype
+
+    def _binary(self, name: str, a, b):
+        a_arr, a_val, a_key = self._operand(a)
+        b_arr, b_val, b_key = self._operand(b)
+        if a_arr is None and b_arr is None:
+            return self.asarray(getattr(_HOST_REFERENCE, name)(np.asarray(a), np.asarray(b)))
+        compute = np.result_type(a_key, b_key)
+        if name == "div" and compute.kind in "biu":
+            compute = _FLOAT64 if self.has_float64 else _FLOAT32
+        if compute == _BOOL and name in _BOOL_ALIASES:
+            name = _BOOL_ALIASES[name]
+        out_dtype = _BOOL if name in _PREDICATES else compute
+        operands = []
+        for arr, val in ((a_arr, a_val), (b_arr, b_val)):
+            operands.append(self.astype(arr, compute) if arr is not None else val)
+        shape = np.broadcast_shapes(*(op.shape for op in operands if isinstance(op, CLArray)))
+        return self._run_binary(name, compute, out_dtype, operands[0], operands[1], shape)
+
+    def _run_binary(self, name, compute, out_dtype, a, b, shape):
+        out = self.new(shape, out_dtype)
+        if out.size == 0:
+            return out
+        arrays = [x for x in (a, b) if isinstance(x, CLArray)]
+        merged, merged_strides = coalesce(shape, *(broadcast_strides(x.shape, x.estrides, shape) for x in arrays))
+        layouts = iter(merged_strides)
+        args = [out.buffer, shape_arg(merged, out.size)]
+        for x in (a, b):
+            if isinstance(x, CLArray):
+                args += [x.buffer, layout_arg(x.offset, next(layouts)), compute.type(0)]
+            else:
+                args += [None, scalar_layout, compute.type(x)]
+        try:
+            kernel = self.kernel("elementwise", "ew_" + name, self._elementwise_defines(compute))
+        except NotImplementedError:
+            raise TypeError(f"'{name}' is not supported for {compute} on device {self.device}") from None
+        self.launch(kernel, out.size, *args)
+        return out
+
+    def _unary(self, name: str, a):
+        a = self._device_array(a)
+        compute = a.dtype
+        if name in _FLOAT_ONLY_UNARY and compute.kind != "f":
+            compute = _FLOAT64 if self.has_float64 else _FLOAT32
+            a = self.astype(a, compute)
+        out_dtype = _BOOL if name in _PREDICATES else compute
+        out = self.new(a.shape, out_dtype)
+        if out.size == 0:
+            return out
+        shape, (strides,) = coalesce(a.shape, a.estrides)
+        try:
+            kernel = self.kernel("elementwise", "ew_" + name, self._elementwise_defines(compute))
+        except NotImplementedError:
+            raise TypeError(f"'{name}' is not supported for {compute} on device {self.device}") from None
+        self.launch(kernel, out.size, out.buffer, shape_arg(shape, out.size), a.buffer, layout_arg(a.offset, strides))
+        return out
+
+    def where(self, cond, a, b):
+        cond = self._device_array(cond)
+        if cond.dtype != _BOOL:
+            cond = self.ne(cond, 0)
+        a_arr, a_val, a_key = self._operand(a)
+        b_arr, b_val, b_key = self._operand(b)
+        compute = np.result_type(a_key, b_key)
+        operands = [self.astype(arr, compute) if arr is not None else val for arr, val in ((a_arr, a_val), (b_arr, b_val))]
+        shape = np.broadcast_shapes(cond.shape, *(x.shape for x in operands if isinstance(x, CLArray)))
+        out = self.new(shape, compute)
+        if out.size == 0:
+            return out
+        arrays = [cond] + [x for x in operands if isinstance(x, CLArray)]
+        merged, merged_strides = coalesce(shape, *(broadcast_strides(x.shape, x.estrides, shape) for x in arrays))
+        layouts = iter(merged_strides)
+        args = [out.buffer, shape_arg(merged, out.size), cond.buffer, layout_arg(cond.offset, next(layouts))]
+        for x in operands:
+            if isinstance(x, CLArray):
+                args += [x.buffer, layout_arg(x.offset, next(layouts)), compute.type(0)]
+            else:
+                args += [None, scalar_layout, compute.type(x)]
+        self.launch(self.kernel("elementwise", "ew_where", self._elementwise_defines(compute)), out.size, *args)
+        return out
+
+    def clip(self, a, lo, hi):
+        if lo is not None:
+            a = self.maximum(a, lo)
+        if hi is not None:
+            a = self.minimum(a, hi)
+        return a
+
+    # --- reductions ----------------------------------------------------------------------------
+    def _reduce(self, op: str, a, axis, keepdims: bool, out_dtype, acc_dtype=None):
+        a = self._device_array(a)
+        axes = _normalize_axes(axis, a.ndim)
+        kept = [d for d in range(a.ndim) if d not in axes]
+        out_shape = tuple(a.shape[d] for d in kept)
+        inner_count = math.prod(a.shape[d] for d in axes)
+        if inner_count == 0 and op in ("max", "min", "argmax", "argmin"):
+            raise ValueError(f"zero-size array to reduction operation {op} which has no identity")
+        out = self.new(out_shape, out_dtype)
+        if out.size:
+            outer, (outer_strides,) = coalesce(out_shape, tuple(a.estrides[d] for d in kept))
+            inner, (inner_strides,) = coalesce(tuple(a.shape[d] for d in axes), tuple(a.estrides[d] for d in axes))
+            local = min(self.max_group, 256, 1 << max(inner_count - 1, 0).bit_length())
+            acc_dtype = np.dtype(acc_dtype or out_dtype)
+            defines = (("IN_T", self._ctype(a.dtype)), ("ACC_T", self._ctype(acc_dtype)),
+                       ("OUT_T", self._ctype(out_dtype)), ("OP_" + op.upper(), 1))
+            if a.dtype.kind == "f":
+                defines += (("IN_IS_FLOAT", 1),)
+            defines += self._type_defines(a.dtype, acc_dtype, out_dtype)
+            args = [out.buffer, a.buffer, shape_arg(outer, out.size), layout_arg(a.offset, outer_strides),
+                    shape_arg(inner, inner_count), layout_arg(0, inner_strides)]
+            if op in ("argmax", "argmin"):
+                kernel = self.kernel("reduce", "arg_reduce", defines)
+                args += [self.cl.LocalMemory(local * a.itemsize), self.cl.LocalMemory(local * 8)]
+            else:
+                kernel = self.kernel("reduce", "reduce", defines)
+                args.append(self.cl.LocalMemory(local * acc_dtype.itemsize))
+            kernel(self.queue, (out.size * local,), (local,), *args)
+        if keepdims:
+            out = out._view(tuple(1 if d in axes else n for d, n in enumerate(a.shape)), None)
+        return out
+
+    @staticmethod
+    def _sum_dtype(dtype, requested):
+        if requested is not None:
+            return np.dtype(requested)
+        if dtype == _BOOL or dtype.kind == "i":
+            return _INT64
+        if dtype.kind == "u":
+            return np.dtype(np.uint64)
+        return dtype
+
+    def sum(self, a, axis, keepdims, dtype=None):
+        out_dtype = self._sum_dtype(a.dtype, dtype)
+        return self._reduce("sum", a, axis, keepdims, out_dtype)
+
+    def prod(self, a, axis, keepdims):
+        return self._reduce("prod", a, axis, keepdims, self._sum_dtype(a.dtype, None))
+
+    def max(self, a, axis, keepdims):
+        return self._reduce("max", a, axis, keepdims, a.dtype)
+
+    def min(self, a, axis, keepdims):
+        return self._reduce("min", a, axis, keepdims, a.dtype)
+
+    def argmax(self, a, axis, keepdims):
+        return self._arg("argmax", a, axis, keepdims)
+
+    def argmin(self, a, axis, keepdims):
+        return self._arg("argmin", a, axis, keepdims)
+
+    def _arg(self, op, a, axis, keepdims):
+        if axis is None:
+            out = self._reduce(op, self.reshape(a, (-1,)), 0, False, _INT64)
+            return self.reshape(out, (1,) * a.ndim) if keepdims else out
+        return self._reduce(op, a, axis, keepdims, _INT64)
+
+    def any(self, a, axis, keepdims):
+        return self._reduce("any", a, axis, keepdims, _BOOL)
+
+    def all(self, a, axis, keepdims):
+        return self._reduce("all", a, axis, keepdims, _BOOL)
+
+    def _scan(self, op: str, a, axis):
+        a = self._device_array(a)
+        if axis is None:
+            a, axis = self.reshape(a, (-1,)), 0
+        axis = _normalize_axes(axis, a.ndim)[0] if a.ndim else 0
+        out_dtype = self._sum_dtype(a.dtype, None)
+        out = self.new(a.shape, out_dtype)
+        if out.size == 0:
+            return out
+        if a.ndim == 0:
+            return self.astype(self.copy(a), out_dtype)
+        others = [d for d in range(a.ndim) if d != axis]
+        outer, (in_strides, out_strides) = coalesce(tuple(a.shape[d] for d in others),
+                                                   tuple(a.estrides[d] for d in others),
+                                                   tuple(out.estrides[d] for d in others))
+        lines = out.size // a.shape[axis]
+        defines = (("IN_T", self._ctype(a.dtype)), ("ACC_T", self._ctype(out_dtype)), ("OUT_T", self._ctype(out_dtype)),
+                   ("OP_" + op.upper(), 1)) + self._type_defines(a.dtype, out_dtype)
+        self.launch(self.kernel("reduce", "scan", defines), lines, out.buffer, layout_arg(0, out_strides), a.buffer,
+                    layout_arg(a.offset, in_strides), shape_arg(outer, lines), np.int64(a.shape[axis]),
+                    np.int64(a.estrides[axis]), np.int64(out.estrides[axis]))
+        return out
+
+    def cumsum(self, a, axis):
+        return self._scan("sum", a, axis)
+
+    def cumprod(self, a, axis):
+        return self._scan("prod", a, axis)
+
+    def sum_to(self, a, shape):
+        shape = tuple(shape)
+        if a.shape == shape:
+            return a
+        lead = a.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and a.shape[i + lead] != 1)
+        out = self.sum(a, axes, True, a.dtype) if axes else a
+        return self.reshape(out, shape)
+
+    # --- indexing ------------------------------------------------------------------------------
+    def take_along_axis(self, a, index, axis):
+        return _indexing.take_along_axis(self, a, index, axis)
+
+    def put_along_axis(self, dst, index, src, axis):
+        _indexing.put_along_axis(self, dst, index, src, axis, accumulate=False)
+
+    def put_along_axis_add(self, dst, index, src, axis):
+        _indexing.put_along_axis(self, dst, index, src, axis, accumulate=True)
+
+    def index_add(self, dst, axis, index, src):
+        _indexing.index_add(self, dst, axis, index, src)
+
+    def concatenate(self, arrays, axis):
+        arrays = [self._device_array(x) for x in arrays]
+        first = arrays[0]
+        axis = _normalize_axes(axis, first.ndim)[0]
+        for x in arrays[1:]:
+            if x.ndim != first.ndim or any(m != n for d, (m, n) in enumerate(zip(x.shape, first.shape)) if d != axis):
+                raise ValueError(f"all the input array dimensions except for the concatenation axis must match "
+                                 f"exactly, got shapes {first.shape} and {x.shape}")
+        dtype = np.result_type(*(x.dtype for x in arrays))
+        shape = list(first.shape)
+        shape[axis] = sum(x.shape[axis] for x in arrays)
+        out = self.new(shape, dtype)
+        start = 0
+        for x in arrays:
+            size = x.shape[axis]
+            if x.size:
+                self.copy_into(out._view(x.shape, out.estrides, out.offset + start * out.estrides[axis]), x)
+            start += size
+        return out
+
+    def stack(self, arrays, axis):
+        arrays = [self._device_array(x) for x in arrays]
+        shape = arrays[0].shape
+        if any(x.shape != shape for x in arrays):
+            raise ValueError("all input arrays must have the same shape")
+        axis = _normalize_axes(axis, len(shape) + 1)[0]
+        expanded = [self.reshape(x, shape[:axis] + (1,) + shape[axis:]) for x in arrays]
+        return self.concatenate(expanded, axis)
+
+    def tril(self, a, k):
+        return _indexing.triangle(self, a, k, lower=True)
+
+    def triu(self, a, k):
+        return _indexing.triangle(self, a, k, lower=False)
+
+    def nonzero(self, a):
+        return _indexing.nonzero(self, a)
+
+    # --- linear algebra ------------------------------------------------------------------------
+    def gemm(self, a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, c=None):
+        return _linalg.gemm(self, a, b, trans_a, trans_b, alpha, beta, c)
+
+    def matmul(self, a, b):
+        if a.ndim > 1 and b.ndim > 1:
+            return self.gemm(a, b)
+        out = self.gemm(self.reshape(a, (1, -1)) if a.ndim == 1 else a, self.reshape(b, (-1, 1)) if b.ndim == 1 else b)
+        if a.ndim == 1:
+            out = self.reshape(out, out.shape[:-2] + out.shape[-1:])
+        return self.reshape(out, out.shape[:-1]) if b.ndim == 1 else out
+
+
+_PREDICATES = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
+               "isnan", "isinf", "isfinite"}
+_BOOL_ALIASES = {"add": "logical_or", "mul": "logical_and", "sub": "logical_xor"}
+_HOST_REFERENCE = type("_HostReference", (), {})  # filled below: NumPy's ufunc per binary primitive
+
+_BINARY_UFUNCS = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide, "pow": np.power,
+    "maximum": np.maximum, "minimum": np.minimum, "floor_divide": np.floor_divide, "remainder": np.remainder,
+    "fmod": np.fmod, "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+    "ge": np.greater_equal, "logical_and": np.logical_and, "logical_or": np.logical_or,
+    "logical_xor": np.logical_xor, "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,
+    "bitwise_xor": np.bitwise_xor,
+}
+_UNARY_NAMES = ("logical_not", "neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal",
+                "sin", "cos", "tan", "tanh", "sigmoid", "erf", "floor", "ceil", "round", "trunc", "log2", "log10",
+                "isnan", "isinf", "isfinite", "bitwise_not")
+
+
+def _make_binary(name):
+    def primitive(self, a, b):
+        return self._binary(name, a, b)
+    primitive.__name__ = name
+    return primitive
+
+
+def _make_unary(name):
+    def primitive(self, a):
+        return self._unary(name, a)
+    primitive.__name__ = name
+    return primitive
+
+
+for _name, _ufunc in _BINARY_UFUNCS.items():
+    setattr(_HOST_REFERENCE, _name, staticmethod(_ufunc))
+    setattr(OpenCLBackend, _name, _make_binary(_name))
+for _name in _UNARY_NAMES:
+    setattr(OpenCLBackend, _name, _make_unary(_name))
+
+
+_backends: dict[int, OpenCLBackend] = {}
+
+
+def get_opencl_backend(index: int = 0) -> OpenCLBackend:
+    """The backend of device('opencl:index'), created on first use."""
+    backend = _backends.get(index)
+    if backend is None:
+        from ..opencl._devices import devices
+        found = devices()
+        if not found:
+            raise RuntimeError("no OpenCL device is available (install an OpenCL driver, or PoCL for the CPU)")
+        if not 0 <= index < len(found):
+            raise RuntimeError(f"OpenCL device index {index} is out of range: there are {len(found)} OpenCL devices")
+        backend = _backends[index] = OpenCLBackend(index, found[index])
+    return backend
