@@ -10,37 +10,34 @@ import numpy as np
 cimport numpy as cnp
 from cython cimport floating
 from cython.parallel cimport prange
-from scipy.linalg.cython_blas cimport dgemm, sgemm
+from openmp cimport omp_get_max_threads
+
+from axonml._ext._blas cimport gemm_one, gemm_split
 
 cnp.import_array()
 
-# OpenBLAS runs a product with m*n*k below 64**3 on one thread; a batch of such products is
-# spread over OpenMP threads instead.
+# Every BLAS call runs on one thread (see limit_blas_threads); products are spread over
+# axonml's OpenMP threads here: a batch one matrix per thread, a single large product in
+# blocks of its output. Below this many multiply-adds a product is not worth splitting.
 cdef Py_ssize_t SMALL_PRODUCT = 64 * 64 * 64
 cdef Py_ssize_t INT_MAX = 2147483647
-
-
-cdef inline void gemm_one(char trans_1, char trans_2, int m, int n, int k, floating alpha,
-                          const floating* op_1, int ld_1, const floating* op_2, int ld_2,
-                          floating beta, floating* out, int ld_out) noexcept nogil:
-    """Column-major out (m x n) = alpha * op(op_1) (m x k) @ op(op_2) (k x n) + beta * out."""
-    if floating is float:
-        sgemm(&trans_1, &trans_2, &m, &n, &k, &alpha, <float*>op_1, &ld_1, <float*>op_2, &ld_2,
-              &beta, out, &ld_out)
-    else:
-        dgemm(&trans_1, &trans_2, &m, &n, &k, &alpha, <double*>op_1, &ld_1, <double*>op_2, &ld_2,
-              &beta, out, &ld_out)
 
 
 cdef void gemm_batch(char trans_1, char trans_2, int m, int n, int k, floating alpha,
                      const floating* op_1, const cnp.int64_t[::1] offsets_1, int ld_1,
                      const floating* op_2, const cnp.int64_t[::1] offsets_2, int ld_2,
-                     floating beta, floating* out, Py_ssize_t out_step, int ld_out, bint parallel) noexcept nogil:
+                     floating beta, floating* out, Py_ssize_t out_step, int ld_out) noexcept nogil:
     cdef Py_ssize_t i, batch = offsets_1.shape[0]
-    if parallel:
+    cdef int threads = omp_get_max_threads()
+    cdef bint small = <Py_ssize_t>m * n * k < SMALL_PRODUCT
+    if threads > 1 and batch > 1 and (small or batch >= 2 * threads):
         for i in prange(batch, schedule="static"):
             gemm_one(trans_1, trans_2, m, n, k, alpha, op_1 + offsets_1[i], ld_1, op_2 + offsets_2[i], ld_2,
                      beta, out + i * out_step, ld_out)
+    elif threads > 1 and not small:
+        for i in range(batch):
+            gemm_split(trans_1, trans_2, m, n, k, alpha, op_1 + offsets_1[i], ld_1, op_2 + offsets_2[i], ld_2,
+                       beta, out + i * out_step, ld_out, threads)
     else:
         for i in range(batch):
             gemm_one(trans_1, trans_2, m, n, k, alpha, op_1 + offsets_1[i], ld_1, op_2 + offsets_2[i], ld_2,
@@ -139,7 +136,6 @@ def gemm(a, b, double alpha=1.0, double beta=0.0, c=None):
     else:
         offsets_1 = offsets_2 = _ZERO_OFFSET
     cdef const cnp.int64_t[::1] offsets_b = offsets_1, offsets_a = offsets_2
-    cdef bint parallel = offsets_b.shape[0] > 1 and m * n * k < SMALL_PRODUCT
     cdef char trans_b = ord(flag_1), trans_a = ord(flag_2)
     cdef int lda = ld_2, ldb = ld_1
     cdef void* data_b = cnp.PyArray_DATA(b)
@@ -148,9 +144,38 @@ def gemm(a, b, double alpha=1.0, double beta=0.0, c=None):
     if dtype == np.float32:
         with nogil:
             gemm_batch[float](trans_b, trans_a, m, n, k, alpha, <const float*>data_b, offsets_b, ldb,
-                              <const float*>data_a, offsets_a, lda, beta, <float*>data_out, m * n, m, parallel)
+                              <const float*>data_a, offsets_a, lda, beta, <float*>data_out, m * n, m)
     else:
         with nogil:
             gemm_batch[double](trans_b, trans_a, m, n, k, alpha, <const double*>data_b, offsets_b, ldb,
-                               <const double*>data_a, offsets_a, lda, beta, <double*>data_out, m * n, m, parallel)
+                               <const double*>data_a, offsets_a, lda, beta, <double*>data_out, m * n, m)
     return out
+
+
+def limit_blas_threads():
+    """Make the OpenBLAS behind scipy.linalg.cython_blas run every call on one thread.
+
+    axonml parallelises products itself (above) in the same OpenMP thread pool as its other
+    kernels; a second pool of BLAS threads spinning between calls would fight it for the cores.
+    Returns False when no OpenBLAS thread control is found (BLAS then keeps its own threads).
+    """
+    import ctypes
+    import glob
+    import os
+
+    import scipy
+    root = os.path.dirname(os.path.dirname(scipy.__file__))
+    for path in glob.glob(os.path.join(root, "scipy.libs", "libscipy_openblas*.so*")) + [None]:
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in ("scipy_openblas_set_num_threads", "openblas_set_num_threads"):
+            setter = getattr(library, name, None)
+            if setter is not None:
+                setter(1)
+                return True
+    return False
+
+
+limit_blas_threads()

@@ -104,9 +104,11 @@ PRIMITIVES = {
     "tril": "tril(a, k)", "triu": "triu(a, k)",
     "nonzero": "nonzero(a): tuple of int64 index arrays",
     # --- linear algebra ------------------------------------------------------------------------
-    "matmul": "matmul(a, b): NumPy matmul semantics (batched, broadcast) through BLAS gemm",
-    "gemm": "gemm(a, b, trans_a, trans_b, alpha=1, beta=0, c=None): 2-D a@b with transposes as flags",
-    "einsum": "einsum(equation, *arrays)",
+    "matmul": "matmul(a, b): NumPy matmul semantics (1-D operands, broadcast batch dims)",
+    "gemm": "gemm(a, b, trans_a=False, trans_b=False, alpha=1, beta=0, c=None): alpha * op(a) @ op(b) + beta * c "
+            "for a (..., n, k), b (..., k, m) with broadcast batch dims; op transposes the last two dims when its "
+            "flag is set (no copy); c broadcasts to the result; returns a new array",
+    "einsum": "einsum(equation, *arrays): explicit '->' equations with letters only",
     # --- random (generator: an axonml.Generator) -----------------------------------------------
     "uniform": "uniform(shape, low, high, dtype, generator)",
     "normal": "normal(shape, mean, std, dtype, generator)",
@@ -114,12 +116,23 @@ PRIMITIVES = {
     "randperm": "randperm(n, dtype, generator)",
     "bernoulli": "bernoulli(shape, p, dtype, generator): 1 with probability p",
     # --- neural-network kernels (fused where NumPy would make several passes) ------------------
-    "im2col": "im2col(x, kernel, stride, padding, dilation) -> columns",
-    "col2im": "col2im(cols, x_shape, kernel, stride, padding, dilation) -> image gradient",
-    "max_pool_nd": "max_pool_nd(x, kernel, stride, padding, dilation, ceil_mode) -> (values, flat indices)",
-    "max_pool_nd_backward": "max_pool_nd_backward(grad, indices, x_shape)",
-    "avg_pool_nd": "avg_pool_nd(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)",
-    "avg_pool_nd_backward": "avg_pool_nd_backward(grad, x_shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)",
+    # convolution and pooling: the last len(kernel) (1 or 2) axes are spatial, the axes before them
+    # independent planes; padding is per spatial dim, an int or a (before, after) pair
+    "im2col": "im2col(x (N, C, *spatial), kernel, stride, padding, dilation) -> patch columns (N, C*prod(kernel), L)",
+    "col2im": "col2im(cols, x_shape, kernel, stride, padding, dilation) -> image gradient (im2col's adjoint)",
+    "conv_nd": "conv_nd(x (N, C, *spatial), weight (Cout, C/groups, *kernel), bias or None, stride, padding, "
+               "dilation, groups) -> (N, Cout, *out_spatial)",
+    "conv_nd_backward": "conv_nd_backward(grad, x, weight, stride, padding, dilation, groups, needs_input, "
+                        "needs_weight) -> (grad_input or None, grad_weight or None)",
+    "max_pool_nd": "max_pool_nd(x, kernel, stride, padding, dilation, output_size) -> (values, int64 indices "
+                   "flat within each plane)",
+    "max_pool_nd_backward": "max_pool_nd_backward(grad, indices, x_shape, ndim): scatter-add by flat index",
+    "avg_pool_nd": "avg_pool_nd(x, kernel, stride, padding, output_size, count_include_pad, divisor_override)",
+    "avg_pool_nd_backward": "avg_pool_nd_backward(grad, x_shape, kernel, stride, padding, count_include_pad, "
+                            "divisor_override)",
+    "adaptive_avg_pool_nd": "adaptive_avg_pool_nd(x, output_size): windows [floor(i*S/out), ceil((i+1)*S/out))",
+    "adaptive_avg_pool_nd_backward": "adaptive_avg_pool_nd_backward(grad, x_shape, ndim)",
+    "adaptive_max_pool_nd": "adaptive_max_pool_nd(x, output_size) -> (values, int64 indices flat within each plane)",
     "softmax": "softmax(x, axis)", "log_softmax": "log_softmax(x, axis)",
     "softmax_backward": "softmax_backward(grad, y, axis)",
     "log_softmax_backward": "log_softmax_backward(grad, y, axis)",

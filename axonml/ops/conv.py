@@ -1,2 +1,186 @@
-"""(being written) ops of the conv family."""
-__all__ = []
+"""Convolutions: conv1d and conv2d (stride, padding incl. 'same'/'valid', dilation, groups, bias).
+
+The backend's conv_nd computes a convolution as im2col + gemm (on the CPU one image per thread,
+its patch matrix multiplied straight into its output); conv_nd_backward gives the input and
+weight gradients from the same patches, with the transposes passed to gemm as flags.
+"""
+from __future__ import annotations
+
+import numbers
+
+from .._ext._autograd import apply
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor
+
+__all__ = ["conv1d", "conv2d"]
+
+
+class ConvNd(ArrayFunction):
+    """Convolution of x (N, C, *spatial) or unbatched (C, *spatial) with weight (Cout, C/groups, *kernel)."""
+
+    def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
+        xp = ctx.xp
+        needs_x, needs_weight = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None)
+        ctx.params = (stride, padding, dilation, groups)
+        ctx.x_shape, ctx.weight_shape = x.shape, weight.shape
+        ctx.unbatched = x.ndim == weight.ndim - 1
+        if ctx.unbatched:
+            out = xp.conv_nd(xp.reshape(x, (1,) + x.shape), weight, bias, stride, padding, dilation, groups)
+            return xp.reshape(out, out.shape[1:])
+        return xp.conv_nd(x, weight, bias, stride, padding, dilation, groups)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        x, weight = ctx.saved_tensors
+        needs_x, needs_weight, needs_bias = ctx.needs_input_grad[:3]
+        stride, padding, dilation, groups = ctx.params
+        # what backward did not save it needs only the shape of: the input gradient reads the
+        # weight, the weight gradient reads the input
+        if x is None:
+            x = xp.empty(ctx.x_shape, grad.dtype)
+        if weight is None:
+            weight = xp.empty(ctx.weight_shape, grad.dtype)
+        if ctx.unbatched:
+            grad = xp.reshape(grad, (1,) + grad.shape)
+            x = xp.reshape(x, (1,) + x.shape)
+        grad_bias = xp.sum(grad, (0,) + tuple(range(2, grad.ndim)), False) if needs_bias else None
+        grad_x = grad_weight = None
+        if needs_x or needs_weight:
+            grad_x, grad_weight = xp.conv_nd_backward(grad, x, weight, stride, padding, dilation, groups,
+                                                      needs_x, needs_weight)
+            if needs_x and ctx.unbatched:
+                grad_x = xp.reshape(grad_x, ctx.x_shape)
+        return grad_x, grad_weight, grad_bias, None, None, None, None
+
+
+# --- argument checks (PyTorch's messages) ---------------------------------------------------------------
+
+def _tuple(value, n: int, name: str) -> tuple:
+    if isinstance(value, numbers.Integral):
+        return (int(value),) * n
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * n
+    if len(value) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to match the "
+                           f"convolution dimensions, but got {name}={list(value)}")
+    return value
+
+
+def _padding_pairs(padding, kernel, stride, dilation) -> tuple:
+    n = len(kernel)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * n
+        if padding != "same":
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+        if any(s != 1 for s in stride):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+        pairs = []
+        for k, d in zip(kernel, dilation):
+            total = d * (k - 1)
+            pairs.append((total // 2, total - total // 2))
+        return tuple(pairs)
+    pads = _tuple(padding, n, "padding")
+    if any(p < 0 for p in pads):
+        raise RuntimeError("negative padding is not supported")
+    return tuple((p, p) for p in pads)
+
+
+def _conv(name: str, spatial: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+    for value, label in ((input, "input"), (weight, "weight")):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name}(): argument '{label}' must be Tensor, not {type(value).__name__}")
+    x_shape, w_shape = tuple(input._data.shape), tuple(weight._data.shape)
+    if len(x_shape) not in (spatial + 1, spatial + 2):
+        raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {name}, but "
+                           f"got input of size: {list(x_shape)}")
+    if len(w_shape) != spatial + 2:
+        raise RuntimeError(f"Expected {len(w_shape)}-dimensional input for {len(w_shape)}-dimensional weight "
+                           f"{list(w_shape)}, but got {len(x_shape)}-dimensional input of size {list(x_shape)} "
+                           "instead")
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.name.capitalize()} but found "
+                           f"{weight.dtype.name.capitalize()}")
+    stride = _tuple(stride, spatial, "stride")
+    dilation = _tuple(dilation, spatial, "dilation")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    if not isinstance(groups, numbers.Integral) or groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    kernel = w_shape[2:]
+    padding = _padding_pairs(padding, kernel, stride, dilation)
+    if w_shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size [{list(w_shape)}] instead")
+    batched_shape = x_shape if len(x_shape) == spatial + 2 else (1,) + x_shape
+    if batched_shape[1] != w_shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(w_shape)}, expected input"
+                           f"{list(batched_shape)} to have {w_shape[1] * groups} channels, but got "
+                           f"{batched_shape[1]} channels instead")
+    padded = tuple(size + before + after for size, (before, after) in zip(batched_shape[2:], padding))
+    effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(p < e for p, e in zip(padded, effective)):
+        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel "
+                           f"size: ({' x '.join(map(str, effective))}). Kernel size can't be greater than actual "
+                           "input size")
+    if bias is not None:
+        if not isinstance(bias, Tensor):
+            raise TypeError(f"{name}(): argument 'bias' must be Tensor, not {type(bias).__name__}")
+        if bias._data.shape != (w_shape[0],):
+            raise RuntimeError(f"Given weight of size {list(w_shape)}, expected bias to be 1-dimensional with "
+                               f"{w_shape[0]} elements, but got bias of size {list(bias._data.shape)} instead")
+        if bias._data.dtype != weight._data.dtype:
+            raise RuntimeError(f"expected scalar type {weight.dtype.name.capitalize()} but found "
+                               f"{bias.dtype.name.capitalize()}")
+    return apply(ConvNd, input, weight, bias, stride, padding, dilation, int(groups))
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """1-D convolution (cross-correlation, as in PyTorch) over an input of several planes.
+
+    Args:
+        input: (N, C_in, L) or (C_in, L)
+        weight: (C_out, C_in / groups, kL)
+        bias: (C_out,) or None
+        stride, dilation: an int or a 1-tuple
+        padding: an int, a 1-tuple, 'valid' or 'same'
+        groups: splits the channels into groups convolved separately
+
+    Shape:
+        output: (N, C_out, L_out) with L_out = (L + 2 * padding - dilation * (kL - 1) - 1) // stride + 1
+
+    Example::
+
+        >>> axonml.nn.functional.conv1d(axonml.randn(8, 4, 50), axonml.randn(16, 4, 3), padding="same").shape
+        axonml.Size([8, 16, 50])
+    """
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation, as in PyTorch) over an input of several planes.
+
+    Args:
+        input: (N, C_in, H, W) or (C_in, H, W)
+        weight: (C_out, C_in / groups, kH, kW)
+        bias: (C_out,) or None
+        stride, dilation: an int or a pair
+        padding: an int, a pair, 'valid' or 'same'
+        groups: splits the channels into groups convolved separately
+
+    Shape:
+        output: (N, C_out, H_out, W_out) with
+        H_out = (H + 2 * padding[0] - dilation[0] * (kH - 1) - 1) // stride[0] + 1, likewise W_out
+
+    Example::
+
+        >>> axonml.nn.functional.conv2d(axonml.randn(8, 3, 32, 32), axonml.randn(16, 3, 3, 3), padding=1).shape
+        axonml.Size([8, 16, 32, 32])
+    """
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)

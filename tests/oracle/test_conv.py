@@ -1,0 +1,109 @@
+"""conv1d / conv2d against PyTorch: stride, padding ('same', 'valid', asymmetric), dilation, groups, bias."""
+import numpy as np
+import pytest
+import torch
+
+import axonml
+from axonml.autograd import gradcheck
+from tests.oracle.oracle import check, check_raises
+
+
+def _F(x):
+    return torch.nn.functional if isinstance(x, torch.Tensor) else axonml
+
+
+CONV2D_CASES = [
+    # x shape, weight shape, options
+    ((2, 3, 7, 6), (4, 3, 3, 3), dict()),
+    ((2, 3, 7, 6), (4, 3, 3, 3), dict(padding=1)),
+    ((2, 3, 7, 6), (4, 3, 3, 2), dict(stride=2, padding=(1, 0))),
+    ((2, 3, 9, 8), (4, 3, 3, 3), dict(stride=(2, 3), padding=2, dilation=(2, 1))),
+    ((1, 4, 6, 6), (6, 2, 3, 3), dict(groups=2, padding=1)),
+    ((2, 4, 5, 5), (4, 1, 3, 3), dict(groups=4, padding=1)),
+    ((2, 3, 5, 6), (5, 3, 1, 1), dict()),
+    ((2, 3, 5, 6), (5, 3, 1, 1), dict(stride=2)),
+    ((2, 3, 6, 7), (2, 3, 3, 3), dict(padding="same")),
+    ((2, 3, 6, 7), (2, 3, 4, 2), dict(padding="same")),
+    ((2, 3, 8, 7), (2, 3, 2, 3), dict(padding="same", dilation=2)),
+    ((2, 3, 6, 7), (2, 3, 3, 3), dict(padding="valid")),
+    ((3, 6, 6), (4, 3, 3, 3), dict(padding=1)),
+    ((5, 2, 4, 4), (3, 2, 4, 4), dict()),
+    ((3, 2, 5, 5), (3, 2, 3, 3), dict(padding=1)),
+]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("x_shape, w_shape, options", CONV2D_CASES, ids=str)
+def test_conv2d(x_shape, w_shape, options, bias, device):
+    if bias:
+        check(lambda x, w, b: _F(x).conv2d(x, w, b, **options), [x_shape, w_shape, (w_shape[0],)], device=device)
+    else:
+        check(lambda x, w: _F(x).conv2d(x, w, **options), [x_shape, w_shape], device=device)
+
+
+CONV1D_CASES = [
+    ((2, 3, 10), (4, 3, 3), dict()),
+    ((2, 3, 10), (4, 3, 3), dict(stride=2, padding=1)),
+    ((2, 4, 11), (6, 2, 3), dict(groups=2, dilation=2, padding=2)),
+    ((2, 3, 10), (4, 3, 4), dict(padding="same")),
+    ((2, 3, 10), (4, 3, 1), dict()),
+    ((3, 10), (4, 3, 5), dict(padding=2)),
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, options", CONV1D_CASES, ids=str)
+def test_conv1d(x_shape, w_shape, options, device):
+    check(lambda x, w, b: _F(x).conv1d(x, w, b, **options), [x_shape, w_shape, (w_shape[0],)], device=device)
+
+
+def test_conv2d_batch_smaller_and_larger_than_threads(device):
+    """One image (the product split over threads) and many images (one image per thread)."""
+    check(lambda x, w, b: _F(x).conv2d(x, w, b, padding=1), [(1, 3, 9, 9), (5, 3, 3, 3), (5,)], device=device)
+    check(lambda x, w, b: _F(x).conv2d(x, w, b, padding=1), [(9, 3, 9, 9), (5, 3, 3, 3), (5,)], device=device)
+
+
+def test_conv2d_large_product(device):
+    """Products big enough to be split into blocks of rows over the threads."""
+    check(lambda x, w, b: _F(x).conv2d(x, w, b, padding=1), [(1, 16, 20, 20), (32, 16, 3, 3), (32,)],
+          device=device, noncontiguous=(False,))
+
+
+def test_conv2d_only_some_inputs_need_grad():
+    for needed in [(0,), (1,), (2,), (0, 2), (1, 2)]:
+        check(lambda x, w, b: _F(x).conv2d(x, w, b, padding=1), [(2, 3, 5, 5), (4, 3, 3, 3), (4,)],
+              grad_inputs=needed, noncontiguous=(False,))
+
+
+@pytest.mark.parametrize("call, shapes", [
+    (lambda x, w: _F(x).conv2d(x, w), [(2, 3), (4, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv2d(x, w), [(1, 4, 8, 8), (4, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv2d(x, w), [(1, 3, 2, 2), (4, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv2d(x, w, groups=2), [(1, 4, 8, 8), (3, 2, 3, 3)]),
+    (lambda x, w: _F(x).conv2d(x, w, stride=2, padding="same"), [(1, 3, 8, 8), (4, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv2d(x, w, padding=-1), [(1, 3, 8, 8), (4, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv2d(x, w, stride=0), [(1, 3, 8, 8), (4, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv2d(x, w, dilation=0), [(1, 3, 8, 8), (4, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv2d(x, w, groups=0), [(1, 3, 8, 8), (4, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv2d(x, w, padding="foo"), [(1, 3, 8, 8), (4, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv2d(x, w, stride=(1, 2, 3)), [(1, 3, 8, 8), (4, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv2d(x, w), [(1, 3, 8, 8), (4, 3, 3)]),
+    (lambda x, w: _F(x).conv2d(x.double(), w), [(1, 3, 8, 8), (4, 3, 3, 3)]),
+    (lambda x, w, b: _F(x).conv2d(x, w, b), [(1, 3, 8, 8), (4, 3, 3, 3), (3,)]),
+    (lambda x, w: _F(x).conv1d(x, w), [(1, 3, 8), (4, 3, 3, 3)]),
+], ids=range(15))
+def test_conv_errors(call, shapes):
+    check_raises(call, shapes)
+
+
+def _double(*shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return axonml.tensor(rng.standard_normal(shape), dtype=axonml.float64, requires_grad=True)
+
+
+def test_gradcheck():
+    assert gradcheck(lambda x, w, b: axonml.conv2d(x, w, b, stride=2, padding=1, dilation=(1, 2)),
+                     (_double(2, 2, 5, 6), _double(3, 2, 2, 3, seed=1), _double(3, seed=2)))
+    assert gradcheck(lambda x, w: axonml.conv2d(x, w, groups=2, padding="same"),
+                     (_double(1, 4, 4, 4), _double(2, 2, 2, 2, seed=1)))
+    assert gradcheck(lambda x, w, b: axonml.conv1d(x, w, b, padding=1),
+                     (_double(2, 2, 6), _double(3, 2, 3, seed=1), _double(3, seed=2)))
