@@ -5,7 +5,7 @@ import numpy as np
 from scipy import special as _special
 
 from .._device import CPU
-from .._ext import _linalg
+from .._ext import _conv, _linalg, _pool
 from .._ext import _optim
 from .._ext import _nn, _norm
 from .base import Backend
@@ -323,6 +323,170 @@ class CPUBackend(Backend):
     def einsum(self, equation, *arrays):
         return np.einsum(equation, *arrays, optimize=len(arrays) > 1)
 
+    # Convolution and pooling primitives take the last len(kernel) (or ndim) axes of x as spatial,
+    # 1 or 2 of them (a 1-D case runs the 2-D kernels with a unit height), and the axes before as
+    # a stack of independent planes. padding is per spatial dim: an int or a (before, after) pair.
+    def im2col(self, x, kernel, stride, padding, dilation):
+        images = self._planes(x, len(kernel), keep=2)
+        (kh, kw), (sh, sw), pads, (dh, dw) = self._params_2d(kernel, stride, padding, dilation)
+        out_h, out_w = self._conv_output_size(images.shape[2:], (kh, kw), (sh, sw), pads, (dh, dw))
+        columns = np.empty((images.shape[0], images.shape[1] * kh * kw, out_h * out_w), images.dtype)
+        if columns.size:
+            _conv.im2col(images, columns, kh, kw, sh, sw, pads[0][0], pads[1][0], dh, dw, out_h, out_w)
+        return columns.astype(x.dtype, copy=False)
+
+    def col2im(self, cols, x_shape, kernel, stride, padding, dilation):
+        (kh, kw), (sh, sw), pads, (dh, dw) = self._params_2d(kernel, stride, padding, dilation)
+        image_shape = tuple(x_shape[:2]) + (1,) * (2 - len(kernel)) + tuple(x_shape[2:])
+        out_h, out_w = self._conv_output_size(image_shape[2:], (kh, kw), (sh, sw), pads, (dh, dw))
+        columns = np.ascontiguousarray(cols, self._kernel_dtype(cols.dtype))
+        grad = np.zeros(image_shape, columns.dtype)
+        if columns.size:
+            _conv.col2im(columns, grad, kh, kw, sh, sw, pads[0][0], pads[1][0], dh, dw, out_h, out_w)
+        return grad.reshape(x_shape).astype(cols.dtype, copy=False)
+
+    def conv_nd(self, x, weight, bias, stride, padding, dilation, groups):
+        images = self._planes(x, weight.ndim - 2, keep=2)
+        weight_rows = np.ascontiguousarray(weight, images.dtype).reshape(weight.shape[0], -1)
+        (kh, kw), (sh, sw), pads, (dh, dw) = self._params_2d(weight.shape[2:], stride, padding, dilation)
+        out_h, out_w = self._conv_output_size(images.shape[2:], (kh, kw), (sh, sw), pads, (dh, dw))
+        out = np.empty((images.shape[0], weight.shape[0], out_h * out_w), images.dtype)
+        if bias is not None:
+            np.copyto(out, bias.reshape(-1, 1), casting="unsafe")
+        if out.size and weight_rows.size:
+            _conv.conv2d_forward(images, weight_rows, out, groups, bias is not None, kh, kw, sh, sw,
+                                 pads[0][0], pads[1][0], dh, dw, out_h, out_w)
+        elif bias is None:
+            out.fill(0)
+        out_spatial = (out_w,) if weight.ndim == 3 else (out_h, out_w)
+        return out.reshape((x.shape[0], weight.shape[0]) + out_spatial).astype(x.dtype, copy=False)
+
+    def conv_nd_backward(self, grad, x, weight, stride, padding, dilation, groups, needs_input, needs_weight):
+        images = self._planes(x, weight.ndim - 2, keep=2)
+        weight_rows = np.ascontiguousarray(weight, images.dtype).reshape(weight.shape[0], -1)
+        (kh, kw), (sh, sw), pads, (dh, dw) = self._params_2d(weight.shape[2:], stride, padding, dilation)
+        out_h, out_w = self._conv_output_size(images.shape[2:], (kh, kw), (sh, sw), pads, (dh, dw))
+        grad_rows = np.ascontiguousarray(grad, images.dtype).reshape(grad.shape[0], grad.shape[1], -1)
+        grad_input = np.zeros(images.shape, images.dtype) if needs_input else None
+        grad_weight = np.empty(weight_rows.shape, images.dtype) if needs_weight else None
+        if grad_rows.size and weight_rows.size:
+            _conv.conv2d_backward(images, weight_rows, grad_rows, grad_input, grad_weight, groups, kh, kw, sh, sw,
+                                  pads[0][0], pads[1][0], dh, dw, out_h, out_w)
+        elif needs_weight:
+            grad_weight.fill(0)
+        if needs_input:
+            grad_input = grad_input.reshape(x.shape).astype(x.dtype, copy=False)
+        if needs_weight:
+            grad_weight = grad_weight.reshape(weight.shape).astype(weight.dtype, copy=False)
+        return grad_input, grad_weight
+
+    def max_pool_nd(self, x, kernel, stride, padding, dilation, output_size):
+        planes = self._planes(x, len(kernel))
+        (kh, kw), (sh, sw), pads, (dh, dw) = self._params_2d(kernel, stride, padding, dilation)
+        out = np.empty((planes.shape[0],) + self._size_2d(output_size), planes.dtype)
+        indices = np.empty(out.shape, np.int64)
+        if out.size:
+            _pool.max_pool2d(planes, out, indices, kh, kw, sh, sw, pads[0][0], pads[1][0], dh, dw)
+        shape = x.shape[:x.ndim - len(kernel)] + tuple(output_size)
+        return out.reshape(shape).astype(x.dtype, copy=False), indices.reshape(shape)
+
+    def max_pool_nd_backward(self, grad, indices, x_shape, ndim):
+        grad_rows = self._planes(grad, ndim).reshape(-1, self._spatial_size(grad.shape, ndim))
+        grad_input = np.zeros((grad_rows.shape[0], self._spatial_size(x_shape, ndim)), grad_rows.dtype)
+        if grad_rows.size:
+            _pool.max_pool_backward(grad_rows, np.ascontiguousarray(indices, np.int64).reshape(grad_rows.shape),
+                                    grad_input)
+        return grad_input.reshape(x_shape).astype(grad.dtype, copy=False)
+
+    def avg_pool_nd(self, x, kernel, stride, padding, output_size, count_include_pad, divisor_override):
+        planes = self._planes(x, len(kernel))
+        (kh, kw), (sh, sw), pads, _ = self._params_2d(kernel, stride, padding, (1,) * len(kernel))
+        out = np.empty((planes.shape[0],) + self._size_2d(output_size), planes.dtype)
+        if out.size:
+            _pool.avg_pool2d(planes, out, kh, kw, sh, sw, pads[0][0], pads[1][0], count_include_pad,
+                             divisor_override or 0)
+        return out.reshape(x.shape[:x.ndim - len(kernel)] + tuple(output_size)).astype(x.dtype, copy=False)
+
+    def avg_pool_nd_backward(self, grad, x_shape, kernel, stride, padding, count_include_pad, divisor_override):
+        grad_planes = self._planes(grad, len(kernel))
+        (kh, kw), (sh, sw), pads, _ = self._params_2d(kernel, stride, padding, (1,) * len(kernel))
+        grad_input = np.zeros((grad_planes.shape[0],) + self._size_2d(x_shape[len(x_shape) - len(kernel):]),
+                              grad_planes.dtype)
+        if grad_planes.size:
+            _pool.avg_pool2d_backward(grad_planes, grad_input, kh, kw, sh, sw, pads[0][0], pads[1][0],
+                                      count_include_pad, divisor_override or 0)
+        return grad_input.reshape(x_shape).astype(grad.dtype, copy=False)
+
+    def adaptive_avg_pool_nd(self, x, output_size):
+        planes = self._planes(x, len(output_size))
+        out = np.empty((planes.shape[0],) + self._size_2d(output_size), planes.dtype)
+        if out.size:
+            _pool.adaptive_avg_pool2d(planes, out)
+        return out.reshape(x.shape[:x.ndim - len(output_size)] + tuple(output_size)).astype(x.dtype, copy=False)
+
+    def adaptive_avg_pool_nd_backward(self, grad, x_shape, ndim):
+        grad_planes = self._planes(grad, ndim)
+        grad_input = np.zeros((grad_planes.shape[0],) + self._size_2d(x_shape[len(x_shape) - ndim:]),
+                              grad_planes.dtype)
+        if grad_planes.size:
+            _pool.adaptive_avg_pool2d_backward(grad_planes, grad_input)
+        return grad_input.reshape(x_shape).astype(grad.dtype, copy=False)
+
+    def adaptive_max_pool_nd(self, x, output_size):
+        planes = self._planes(x, len(output_size))
+        out = np.empty((planes.shape[0],) + self._size_2d(output_size), planes.dtype)
+        indices = np.empty(out.shape, np.int64)
+        if out.size:
+            _pool.adaptive_max_pool2d(planes, out, indices)
+        shape = x.shape[:x.ndim - len(output_size)] + tuple(output_size)
+        return out.reshape(shape).astype(x.dtype, copy=False), indices.reshape(shape)
+
+    @staticmethod
+    def _kernel_dtype(dtype):
+        """The float type a Cython kernel computes in: float32/float64 as they are, float16 in float32."""
+        if dtype == np.float32 or dtype == np.float64:
+            return dtype
+        return np.dtype(np.float32) if dtype == np.float16 else np.dtype(np.float64)
+
+    @classmethod
+    def _planes(cls, x, ndim, keep=1):
+        """x as a contiguous (P, H, W) stack of planes (keep=2: (N, C, H, W)); H = 1 when ndim is 1."""
+        spatial = x.shape[x.ndim - ndim:]
+        lead = x.shape[:x.ndim - ndim]
+        if keep == 2:
+            lead = (lead[0] if lead else 1, CPUBackend._product(lead[1:]))
+        else:
+            lead = (CPUBackend._product(lead),)
+        shape = lead + (1,) * (2 - ndim) + tuple(spatial)
+        return np.ascontiguousarray(x, cls._kernel_dtype(x.dtype)).reshape(shape)
+
+    @staticmethod
+    def _params_2d(kernel, stride, padding, dilation):
+        """Kernel, stride, (before, after) padding pairs and dilation for two spatial dims."""
+        pads = tuple(p if isinstance(p, tuple) else (p, p) for p in padding)
+        if len(kernel) == 2:
+            return tuple(kernel), tuple(stride), pads, tuple(dilation)
+        return (1, kernel[0]), (1, stride[0]), ((0, 0), pads[0]), (1, dilation[0])
+
+    @staticmethod
+    def _conv_output_size(spatial, kernel, stride, pads, dilation):
+        return tuple((size + before + after - d * (k - 1) - 1) // s + 1
+                     for size, k, s, (before, after), d in zip(spatial, kernel, stride, pads, dilation))
+
+    @staticmethod
+    def _size_2d(size):
+        return (1,) * (2 - len(size)) + tuple(size)
+
+    @staticmethod
+    def _product(sizes):
+        out = 1
+        for s in sizes:
+            out *= s
+        return out
+
+    @staticmethod
+    def _spatial_size(shape, ndim):
+        return CPUBackend._product(shape[len(shape) - ndim:])
 
     # --- softmax, norms, embedding, losses (ops/nn.py, ops/norm.py, ops/loss.py) ----------------
     @staticmethod
