@@ -2,10 +2,10 @@
 
 Each name comes from the ops module that defines it (its ``__all__``); nothing is defined here.
 """
-from .ops import conv, elementwise, indexing, linalg, loss, nn, norm, pool, reduce, shape
+from .ops import conv, elementwise, indexing, linalg, loss, nn, norm, pool, reduce, rnn, shape
 
 # computed before the star imports below, which rebind names such as `norm` to op functions
-__all__ = [name for module in (elementwise, reduce, shape, indexing, linalg, conv, pool, nn, norm, loss)
+__all__ = [name for module in (elementwise, reduce, shape, indexing, linalg, conv, pool, nn, norm, loss, rnn)
            for name in module.__all__]
 
 from .ops.conv import *  # noqa: F401,F403
@@ -18,3 +18,4 @@ from .ops.pool import *  # noqa: F401,F403
 from .ops.reduce import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.loss import *  # noqa: F401,F403
+from .ops.rnn import *  # noqa: F401,F403

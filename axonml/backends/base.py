@@ -144,6 +144,8 @@ PRIMITIVES = {
     "embedding_backward": "embedding_backward(grad, indices, num_weights, padding_idx) -> weight gradient; padding_idx None or a row index",
     "cross_entropy": "cross_entropy(x, target, weight, ignore_index, label_smoothing) -> (loss, lse, total_weight): x (rows, C), int64 target (rows,), weight (C,) or None; per-row loss and logsumexp, float sum of counted rows' w[target]; IndexError for a target outside [0, C) but ignore_index",
     "cross_entropy_backward": "cross_entropy_backward(grad, x, lse, target, weight, ignore_index, label_smoothing) -> dx (rows, C); grad (rows,)",
+    "lstm_cell": "lstm_cell(gates, c_prev, h_out) -> (c, tanh_c): gates (B, 4H) pre-activations in PyTorch's (i, f, g, o) order, overwritten with their activations; writes h (B, H) into h_out",
+    "lstm_cell_backward": "lstm_cell_backward(grad_h, dh_next, dc_next, act, c_prev, tanh_c, d_gates) -> dc_prev: writes the gates' pre-activation gradient (B, 4H) into d_gates",
     # --- fused optimizer updates (in place on param and state) -----------------------------------
     # torch.optim's single-tensor formulas in one pass; optional state is None when unused
     "sgd_step": "sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step): buffer None when momentum == 0; first_step sets buffer = grad",

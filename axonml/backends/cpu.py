@@ -8,6 +8,7 @@ from .._device import CPU
 from .._ext import _conv, _linalg, _pool
 from .._ext import _optim
 from .._ext import _nn, _norm
+from .._ext import _rnn
 from .base import Backend
 
 __all__ = ["CPUBackend", "cpu"]
@@ -590,6 +591,30 @@ class CPUBackend(Backend):
         return dx.reshape(x.shape).astype(x.dtype, copy=False), dweight.astype(x.dtype, copy=False), \
             dbias.astype(x.dtype, copy=False)
 
+
+    # --- recurrent cells (ops/rnn.py) ------------------------------------------------------------
+    def lstm_cell(self, gates, c_prev, h_out):
+        # NumPy's SIMD tanh beats a scalar libm loop several times over; sigmoid(x) = tanh(x / 2) / 2 + 1 / 2
+        hidden = gates.shape[1] // 4
+        g = np.tanh(gates[:, 2 * hidden:3 * hidden])
+        np.multiply(gates, 0.5, out=gates)
+        np.tanh(gates, out=gates)
+        np.multiply(gates, 0.5, out=gates)
+        np.add(gates, 0.5, out=gates)
+        gates[:, 2 * hidden:3 * hidden] = g
+        c = np.multiply(gates[:, hidden:2 * hidden], c_prev)
+        c += gates[:, :hidden] * g
+        tanh_c = np.tanh(c)
+        np.multiply(gates[:, 3 * hidden:], tanh_c, out=h_out)
+        return c, tanh_c
+
+    def lstm_cell_backward(self, grad_h, dh_next, dc_next, act, c_prev, tanh_c, d_gates):
+        dtype = act.dtype
+        grad_h, dh_next, dc_next, c_prev = (np.ascontiguousarray(a, dtype=dtype)
+                                            for a in (grad_h, dh_next, dc_next, c_prev))
+        dc_prev = np.empty(c_prev.shape, dtype)
+        _rnn.lstm_cell_backward(grad_h, dh_next, dc_next, act, c_prev, tanh_c, d_gates, dc_prev)
+        return dc_prev
 
     # --- fused optimizer updates (optim/) --------------------------------------------------------
     def sgd_step(self, param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize,

@@ -1,2 +1,9 @@
-"""Neural-network layers, losses and the functional API."""
+"""Neural-network layers, losses and the functional API (PyTorch's torch.nn)."""
 from . import functional
+from . import init
+from . import utils
+from .modules import *  # noqa: F401,F403
+from .modules import __all__ as _modules_all
+from .parameter import Buffer, Parameter
+
+__all__ = ["functional", "init", "utils", "Parameter", "Buffer", *_modules_all]
