@@ -94,6 +94,8 @@ def decode(text: str, make_tensor, arrays: dict[str, np.ndarray]):
     except (json.JSONDecodeError, RecursionError) as error:
         raise ValueError(f"the stored structure is not valid JSON ({error})") from None
 
+    tensors = {}
+
     def array(name):
         if not isinstance(name, str) or name not in arrays:
             raise ValueError(f"the stored structure refers to a tensor {name!r} that the file does not hold")
@@ -107,7 +109,10 @@ def decode(text: str, make_tensor, arrays: dict[str, np.ndarray]):
         if not isinstance(node, dict) or len(node) not in (1, 2):
             raise ValueError(f"the stored structure holds an unexpected entry {str(node)[:80]}")
         if _TENSOR in node:
-            return make_tensor(array(node[_TENSOR]), bool(node.get("requires_grad", False)))
+            name = node[_TENSOR]
+            if name not in tensors:  # one tensor saved under several references comes back as one
+                tensors[name] = make_tensor(array(name), bool(node.get("requires_grad", False)))
+            return tensors[name]
         if len(node) != 1:
             raise ValueError(f"the stored structure holds an unexpected entry {str(node)[:80]}")
         (tag, value), = node.items()

@@ -1,0 +1,200 @@
+"""axonml.save / axonml.load and safetensors state dicts: round trips, atomic writes, bad files."""
+import io
+import json
+import os
+import struct
+
+import numpy as np
+import pytest
+import safetensors.numpy
+import torch
+
+import axonml
+from axonml import optim
+from axonml.serialize import load_state_dict, save_state_dict
+
+
+def _state_dict():
+    return {
+        "layer.weight": axonml.randn(4, 3),
+        "layer.bias": axonml.randn(4, dtype=axonml.float64),
+        "counts": axonml.tensor([1, 2, 3], dtype=axonml.int64),
+        "mask": axonml.tensor([True, False]),
+        "half": axonml.ones(2, 2, dtype=axonml.float16),
+        "scalar": axonml.tensor(3.5),
+        "a.transposed": axonml.randn(3, 5).t(),
+    }
+
+
+def _assert_same(actual, expected):
+    assert type(actual) is type(expected) or (isinstance(actual, axonml.Tensor) and isinstance(expected, axonml.Tensor))
+    if isinstance(expected, axonml.Tensor):
+        assert actual.dtype == expected.dtype and actual.shape == expected.shape
+        np.testing.assert_array_equal(np.asarray(actual), np.asarray(expected))
+    elif isinstance(expected, dict):
+        assert list(actual) == list(expected)
+        for key in expected:
+            _assert_same(actual[key], expected[key])
+    elif isinstance(expected, (list, tuple)):
+        assert len(actual) == len(expected)
+        for a, e in zip(actual, expected):
+            _assert_same(a, e)
+    else:
+        assert actual == expected
+
+
+def test_state_dict_round_trip_keeps_order_dtypes_and_shapes(tmp_path):
+    state = _state_dict()
+    save_state_dict(state, tmp_path / "model.safetensors")
+    _assert_same(load_state_dict(tmp_path / "model.safetensors"), state)
+    _assert_same(axonml.load(tmp_path / "model.safetensors"), state)
+
+
+def test_save_of_a_tensor_dict_is_a_plain_safetensors_file(tmp_path):
+    state = _state_dict()
+    axonml.save(state, tmp_path / "model.safetensors")
+    arrays = safetensors.numpy.load_file(tmp_path / "model.safetensors")
+    assert sorted(arrays) == sorted(state)
+    np.testing.assert_array_equal(arrays["a.transposed"], np.asarray(state["a.transposed"]))
+
+
+def test_files_written_by_other_tools_load(tmp_path):
+    from safetensors.torch import save_file
+    save_file({"w": torch.arange(6.0).reshape(2, 3), "i": torch.tensor([7], dtype=torch.int32)},
+              tmp_path / "torch.safetensors")
+    loaded = axonml.load(tmp_path / "torch.safetensors")
+    np.testing.assert_array_equal(np.asarray(loaded["w"]), np.arange(6.0, dtype=np.float32).reshape(2, 3))
+    assert loaded["i"].dtype == axonml.int32
+
+
+def test_loaded_tensors_are_independent_and_writable(tmp_path):
+    save_state_dict({"w": axonml.zeros(3)}, tmp_path / "w.safetensors")
+    first = load_state_dict(tmp_path / "w.safetensors")["w"]
+    first.add_(1)
+    np.testing.assert_array_equal(np.asarray(load_state_dict(tmp_path / "w.safetensors")["w"]), np.zeros(3))
+
+
+def test_nested_structures_round_trip(tmp_path):
+    shared = axonml.randn(2)
+    obj = {
+        "epoch": 7, "loss": 0.25, "best": float("inf"), "name": "run-1", "note": None, "flag": True,
+        "betas": (0.9, 0.999), "history": [1.0, 2.0, [3, {"deep": shared}]],
+        3: "integer key", (1, 2): "tuple key", "dtype": axonml.float64, "device": axonml.device("cpu"),
+        "tensors": {"shared": shared, "again": shared, "weight": axonml.ones(2, 2, requires_grad=True)},
+        "array": np.arange(4, dtype=np.int16), "empty": {}, "empty_list": [],
+    }
+    axonml.save(obj, tmp_path / "checkpoint.safetensors")
+    loaded = axonml.load(tmp_path / "checkpoint.safetensors")
+    assert isinstance(loaded["array"], np.ndarray)
+    np.testing.assert_array_equal(loaded["array"], obj["array"])
+    del obj["array"], loaded["array"]
+    _assert_same(loaded, obj)
+    assert loaded["tensors"]["weight"].requires_grad and not loaded["tensors"]["shared"].requires_grad
+    assert loaded["tensors"]["shared"] is loaded["tensors"]["again"]
+
+
+def test_a_single_tensor_round_trips(tmp_path):
+    t = axonml.randn(3, 2)
+    axonml.save(t, tmp_path / "t.safetensors")
+    _assert_same(axonml.load(tmp_path / "t.safetensors"), t)
+
+
+def test_optimizer_state_dict_round_trip(tmp_path):
+    params = [axonml.randn(3, 2, requires_grad=True), axonml.randn(2, requires_grad=True)]
+    optimizer = optim.Adam([{"params": params[:1]}, {"params": params[1:], "lr": 0.5}], amsgrad=True)
+    for p in params:
+        p.grad = axonml.ones_like(p)
+    optimizer.step()
+    axonml.save(optimizer.state_dict(), tmp_path / "optimizer.safetensors")
+    loaded = axonml.load(tmp_path / "optimizer.safetensors")
+    _assert_same(loaded, optimizer.state_dict())
+    assert list(loaded["state"]) == [0, 1] and loaded["param_groups"][0]["betas"] == (0.9, 0.999)
+
+
+def test_file_objects_and_map_location(tmp_path):
+    buffer = io.BytesIO()
+    obj = {"x": axonml.arange(5), "meta": {"k": [1, 2]}}
+    axonml.save(obj, buffer)
+    buffer.seek(0)
+    _assert_same(axonml.load(buffer, map_location="cpu"), obj)
+    with pytest.raises(TypeError, match="map_location"):
+        axonml.load(io.BytesIO(buffer.getvalue()), map_location={"cpu": "cpu"})
+
+
+def test_unsupported_objects_raise_type_error_and_leave_no_file(tmp_path):
+    path = tmp_path / "bad.safetensors"
+    with pytest.raises(TypeError, match="cannot store an object of type builtins.object"):
+        axonml.save({"fine": 1, "bad": object()}, path)
+    assert os.listdir(tmp_path) == []
+    cycle = []
+    cycle.append(cycle)
+    with pytest.raises(ValueError, match="contains itself"):
+        axonml.save(cycle, path)
+    with pytest.raises(TypeError, match="dict mapping str to Tensor"):
+        save_state_dict({"a": 1}, path)
+
+
+def test_a_failed_write_keeps_the_previous_file_and_no_temporary(tmp_path, monkeypatch):
+    path = tmp_path / "model.safetensors"
+    save_state_dict({"w": axonml.zeros(2)}, path)
+    before = path.read_bytes()
+
+    def write_half_then_fail(arrays, filename, metadata=None):
+        with open(filename, "wb") as f:
+            f.write(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(safetensors.numpy, "save_file", write_half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        save_state_dict({"w": axonml.ones(2)}, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.safetensors"]
+
+
+def _valid_file_bytes(tmp_path):
+    axonml.save({"w": axonml.randn(8, 8), "step": 3}, tmp_path / "ok.safetensors")
+    return (tmp_path / "ok.safetensors").read_bytes()
+
+
+def _with_header(header: dict, payload: bytes = b"") -> bytes:
+    raw = json.dumps(header).encode()
+    return struct.pack("<Q", len(raw)) + raw + payload
+
+
+@pytest.mark.parametrize("mutilate", [
+    lambda data: data[:-10],                              # truncated payload
+    lambda data: data[:20],                               # truncated header
+    lambda data: b"",                                      # empty
+    lambda data: b"\x80\x04\x95 not safetensors, a pickle",  # torch.save's pickle
+    lambda data: struct.pack("<Q", 2 ** 62) + data[8:],   # hostile header length
+    lambda data: data[:9] + b"#" + data[10:],              # corrupt JSON
+], ids=["truncated", "truncated-header", "empty", "pickle", "huge-header", "corrupt-json"])
+def test_bad_files_raise_value_error_naming_the_file(tmp_path, mutilate):
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(mutilate(_valid_file_bytes(tmp_path)))
+    with pytest.raises(ValueError, match="bad.safetensors"):
+        axonml.load(path)
+    with pytest.raises(ValueError, match="bad.safetensors"):
+        load_state_dict(path)
+    with pytest.raises(ValueError, match="BytesIO"):
+        axonml.load(io.BytesIO(path.read_bytes()))
+
+
+@pytest.mark.parametrize("structure", [
+    '{"__tensor__": "missing"}',
+    '{"__import__": "os.system"}',
+    '{"__dict__": [[[1, 2], 3]]}',
+    '[' * 100000 + ']' * 100000,
+    'not json',
+    '{"__dtype__": "no_such_dtype"}',
+], ids=["dangling-tensor", "unknown-tag", "unhashable-key", "deep-nesting", "not-json", "bad-dtype"])
+def test_hostile_structures_raise_value_error(tmp_path, structure):
+    path = tmp_path / "hostile.safetensors"
+    safetensors.numpy.save_file({"w": np.zeros(2, np.float32)}, path, metadata={"axonml.structure": structure})
+    with pytest.raises(ValueError, match="hostile.safetensors"):
+        axonml.load(path)
+
+
+def test_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing.safetensors"):
+        axonml.load(tmp_path / "nothing.safetensors")
