@@ -202,6 +202,7 @@ def sub(input, other, *, alpha=1) -> Tensor:
 
 
 def mul(input, other) -> Tensor:
+    """input * other, broadcasting."""
     return _binary(Mul, input, other)
 
 
@@ -480,7 +481,14 @@ class _PiecewiseConstant(ArrayFunction):
 
 
 class Sign(_PiecewiseConstant):
-    primitive = "sign"
+    """-1, 0 or 1; NaN maps to 0, as in PyTorch."""
+
+    def forward(ctx, a):
+        xp = ctx.xp
+        ctx.shape = a.shape
+        if a.dtype.kind == "f":
+            return xp.where(xp.isnan(a), 0, xp.sign(a))
+        return xp.sign(a)
 
 
 class Floor(_PiecewiseConstant):
@@ -714,18 +722,22 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
 
 
 def exp(input: Tensor) -> Tensor:
+    """e ** input (integer inputs give the default float type)."""
     return apply(Exp, _floating("exp", input))
 
 
 def log(input: Tensor) -> Tensor:
+    """Natural logarithm."""
     return apply(Log, _floating("log", input))
 
 
 def log2(input: Tensor) -> Tensor:
+    """Base-2 logarithm."""
     return apply(Log2, _floating("log2", input))
 
 
 def log10(input: Tensor) -> Tensor:
+    """Base-10 logarithm."""
     return apply(Log10, _floating("log10", input))
 
 
@@ -740,6 +752,7 @@ def expm1(input: Tensor) -> Tensor:
 
 
 def sqrt(input: Tensor) -> Tensor:
+    """Square root."""
     return apply(Sqrt, _floating("sqrt", input))
 
 
@@ -754,18 +767,22 @@ def reciprocal(input: Tensor) -> Tensor:
 
 
 def sin(input: Tensor) -> Tensor:
+    """Sine (radians)."""
     return apply(Sin, _floating("sin", input))
 
 
 def cos(input: Tensor) -> Tensor:
+    """Cosine (radians)."""
     return apply(Cos, _floating("cos", input))
 
 
 def tan(input: Tensor) -> Tensor:
+    """Tangent (radians)."""
     return apply(Tan, _floating("tan", input))
 
 
 def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
     return apply(Tanh, _floating("tanh", input))
 
 
@@ -1230,10 +1247,12 @@ clip = clamp
 
 
 def clamp_min(input: Tensor, min) -> Tensor:
+    """clamp(input, min=min)."""
     return clamp(input, min=min)
 
 
 def clamp_max(input: Tensor, max) -> Tensor:
+    """clamp(input, max=max)."""
     return clamp(input, max=max)
 
 
@@ -1415,22 +1434,27 @@ def eq(input: Tensor, other) -> Tensor:
 
 
 def ne(input: Tensor, other) -> Tensor:
+    """input != other, elementwise (a bool tensor)."""
     return _compare(Ne, input, other)
 
 
 def lt(input: Tensor, other) -> Tensor:
+    """input < other, elementwise (a bool tensor)."""
     return _compare(Lt, input, other)
 
 
 def le(input: Tensor, other) -> Tensor:
+    """input <= other, elementwise (a bool tensor)."""
     return _compare(Le, input, other)
 
 
 def gt(input: Tensor, other) -> Tensor:
+    """input > other, elementwise (a bool tensor)."""
     return _compare(Gt, input, other)
 
 
 def ge(input: Tensor, other) -> Tensor:
+    """input >= other, elementwise (a bool tensor)."""
     return _compare(Ge, input, other)
 
 
@@ -1451,14 +1475,17 @@ def logical_and(input: Tensor, other: Tensor) -> Tensor:
 
 
 def logical_or(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise OR of the truth values; a bool tensor."""
     return _logical(LogicalOr, input, other)
 
 
 def logical_xor(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise XOR of the truth values; a bool tensor."""
     return _logical(LogicalXor, input, other)
 
 
 def logical_not(input: Tensor) -> Tensor:
+    """Elementwise NOT of the truth values; a bool tensor."""
     _check_tensor("logical_not", input)
     return apply(LogicalNot, input)
 
@@ -1476,10 +1503,12 @@ def bitwise_and(input, other) -> Tensor:
 
 
 def bitwise_or(input, other) -> Tensor:
+    """input | other for integer and bool tensors."""
     return _bitwise(BitwiseOr, input, other)
 
 
 def bitwise_xor(input, other) -> Tensor:
+    """input ^ other for integer and bool tensors."""
     return _bitwise(BitwiseXor, input, other)
 
 
@@ -1492,16 +1521,19 @@ def bitwise_not(input: Tensor) -> Tensor:
 
 
 def isnan(input: Tensor) -> Tensor:
+    """Which elements are NaN (a bool tensor)."""
     _check_tensor("isnan", input)
     return apply(IsNan, input)
 
 
 def isinf(input: Tensor) -> Tensor:
+    """Which elements are +inf or -inf (a bool tensor)."""
     _check_tensor("isinf", input)
     return apply(IsInf, input)
 
 
 def isfinite(input: Tensor) -> Tensor:
+    """Which elements are neither NaN nor infinite (a bool tensor)."""
     _check_tensor("isfinite", input)
     return apply(IsFinite, input)
 

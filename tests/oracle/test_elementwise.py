@@ -247,6 +247,10 @@ def test_round_decimals(device):
     check(lambda x: torch_or_axonml(x).round(x, decimals=-1), [_values((4,)) * 100], device=device)
 
 
+def test_sign_of_nan_is_zero(device):
+    check(lambda x: x.sign(), [np.array([np.nan, -0.0, 0.0, 2.5, -1.0])], device=device)
+
+
 def test_abs_at_zero_has_zero_gradient(device):
     check(lambda x: x.abs(), [np.array([-1.0, 0.0, 2.0])], device=device)
 
