@@ -629,6 +629,12 @@ class Tensor(_autograd.TensorBase):
     def sigmoid_(self):
         return _elementwise.inplace_update(self, _elementwise.sigmoid(self))
 
+    def erf(self):
+        return _elementwise.erf(self)
+
+    def erf_(self):
+        return _elementwise.inplace_update(self, _elementwise.erf(self))
+
     def relu(self):
         return _elementwise.relu(self)
 

@@ -15,7 +15,7 @@ from ..tensor import Tensor
 __all__ = ["add", "sub", "mul", "div", "neg", "negative", "cast",
            "pow", "square", "floor_divide", "remainder", "fmod",
            "abs", "absolute", "sign", "floor", "ceil", "trunc", "fix", "round", "exp", "log", "log2", "log10",
-           "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "positive",
+           "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "positive",
            "relu", "gelu", "silu", "elu", "selu", "celu", "leaky_relu", "softplus", "hardtanh", "relu6",
            "hardsigmoid", "hardswish", "mish", "logsigmoid",
            "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "where", "lerp", "addcmul", "addcdiv",
@@ -671,6 +671,17 @@ class Sigmoid(ArrayFunction):
         return xp.mul(grad, xp.mul(out, xp.sub(1, out)))
 
 
+class Erf(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.erf(a)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.mul(grad, xp.mul(xp.exp(xp.neg(xp.mul(a, a))), 2.0 / math.sqrt(math.pi)))
+
+
 def abs(input: Tensor) -> Tensor:
     """|input|; its gradient at 0 is 0, as in PyTorch."""
     _check_tensor("abs", input)
@@ -789,6 +800,11 @@ def tanh(input: Tensor) -> Tensor:
 def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + exp(-input)), computed without overflow."""
     return apply(Sigmoid, _floating("sigmoid", input))
+
+
+def erf(input: Tensor) -> Tensor:
+    """The Gauss error function."""
+    return apply(Erf, _floating("erf", input))
 
 
 def positive(input: Tensor) -> Tensor:

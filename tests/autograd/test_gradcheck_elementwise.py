@@ -48,6 +48,7 @@ UNARY = {
     "tan": (lambda x: x.tan(), _uniform((3, 4), -1.2, 1.2)),
     "tanh": (lambda x: x.tanh(), A),
     "sigmoid": (lambda x: x.sigmoid(), A),
+    "erf": (lambda x: x.erf(), A),
     "pow_scalar": (lambda x: x ** 2.5, POSITIVE),
     "pow_negative": (lambda x: x ** -1.5, POSITIVE),
     "rpow": (lambda x: 1.7 ** x, A),

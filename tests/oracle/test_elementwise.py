@@ -222,7 +222,7 @@ UNARY = {
     "log2": dict(low=0.1, high=4), "log10": dict(low=0.1, high=4), "log1p": dict(low=-0.8, high=4),
     "expm1": {}, "sqrt": dict(low=0.1, high=4), "rsqrt": dict(low=0.1, high=4),
     "reciprocal": dict(away_from=(0,)), "sin": {}, "cos": {}, "tan": dict(low=-1.3, high=1.3), "tanh": {},
-    "sigmoid": {}, "relu": dict(away_from=(0,)), "square": {}, "floor": {}, "ceil": {}, "round": {}, "trunc": {},
+    "sigmoid": {}, "erf": {}, "relu": dict(away_from=(0,)), "square": {}, "floor": {}, "ceil": {}, "round": {}, "trunc": {},
     "positive": {}, "negative": {}, "absolute": dict(away_from=(0,)), "fix": {},
 }
 
@@ -234,7 +234,7 @@ def test_unary(name, device):
     check(lambda x: getattr(torch_or_axonml(x), name)(x), [values[0, :4]], device=device)
 
 
-@pytest.mark.parametrize("name", ["abs", "neg", "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid",
+@pytest.mark.parametrize("name", ["abs", "neg", "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "erf",
                                   "relu", "reciprocal", "rsqrt", "floor", "ceil", "round", "trunc", "sign",
                                   "log1p", "expm1", "log2", "log10", "square"])
 def test_unary_inplace(name, device):
