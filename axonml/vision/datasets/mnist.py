@@ -59,7 +59,7 @@ def read_idx(path: str) -> np.ndarray:
         raise RuntimeError(f"{path}: corrupt IDX file: {len(raw) - expected} bytes after the {dims} data the header "
                            f"announces")
     array = np.frombuffer(raw, dtype=dtype, count=count, offset=header).reshape(dims)
-    return array.astype(dtype.newbyteorder("="), copy=False) if dtype.itemsize > 1 else array
+    return array.astype(dtype.newbyteorder("="))   # a writable copy in native byte order
 
 
 class MNIST(VisionDataset):
