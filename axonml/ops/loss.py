@@ -101,7 +101,7 @@ class CrossEntropy(ArrayFunction):
         per_row = _expand_grad(xp, xp.reshape(grad, (-1,)) if reduction == "none" else grad,
                                (rows.shape[0],), reduction, ctx.total)
         dx = xp.cross_entropy_backward(per_row, rows, ctx.lse, ctx.target, ctx.weight, ignore_index, label_smoothing)
-        return _class_back(xp, dx, ctx.moved_shape), None, None, None, None, None
+        return _class_back(xp, dx, ctx.moved_shape, x.shape), None, None, None, None, None
 
 
 def _class_last(xp, x):
@@ -113,10 +113,10 @@ def _class_last(xp, x):
     return xp.reshape(moved, (-1, x.shape[1])), moved.shape
 
 
-def _class_back(xp, rows, moved_shape):
+def _class_back(xp, rows, moved_shape, x_shape):
     """Undo _class_last on a (rows, C) gradient."""
     if moved_shape is None:
-        return rows
+        return xp.reshape(rows, x_shape)
     ndim = len(moved_shape)
     inverse = (0, ndim - 1) + tuple(range(1, ndim - 1))
     return xp.transpose(xp.reshape(rows, moved_shape), inverse)
@@ -252,7 +252,7 @@ class NLLLoss(ArrayFunction):
         loss = xp.neg(xp.mul(picked, target_weight))
         total = float(xp.to_numpy(xp.sum(target_weight, None, False))) if reduction == "mean" else None
         ctx.column, ctx.target_weight, ctx.total = column, target_weight, total
-        ctx.rows_shape, ctx.moved_shape, ctx.reduction = rows.shape, moved_shape, reduction
+        ctx.rows_shape, ctx.moved_shape, ctx.reduction, ctx.x_shape = rows.shape, moved_shape, reduction, x.shape
         if reduction == "none":
             return xp.reshape(loss, target.shape)
         return _reduce(xp, loss, reduction, total)
@@ -265,7 +265,7 @@ class NLLLoss(ArrayFunction):
         dx = xp.zeros(ctx.rows_shape, grad.dtype)
         values = xp.reshape(xp.neg(xp.mul(per_row, ctx.target_weight)), (-1, 1))
         xp.put_along_axis(dx, ctx.column, values, 1)
-        return _class_back(xp, dx, ctx.moved_shape), None, None, None, None
+        return _class_back(xp, dx, ctx.moved_shape, ctx.x_shape), None, None, None, None
 
 
 def _check_targets(xp, target, counted, classes: int) -> None:
