@@ -10,7 +10,7 @@ import numpy as np
 cimport numpy as cnp
 from cython cimport floating
 from cython.parallel cimport prange
-from openmp cimport omp_get_max_threads
+from openmp cimport omp_get_max_threads, omp_set_num_threads
 
 from axonml._ext._blas cimport gemm_one, gemm_split
 
@@ -176,6 +176,18 @@ def limit_blas_threads():
                 setter(1)
                 return True
     return False
+
+
+def get_num_threads():
+    """How many OpenMP threads axonml's CPU kernels (gemm included) use."""
+    return omp_get_max_threads()
+
+
+def set_num_threads(int threads):
+    """Use this many OpenMP threads in axonml's CPU kernels (gemm included)."""
+    if threads < 1:
+        raise ValueError(f"set_num_threads expects a positive integer, got {threads}")
+    omp_set_num_threads(threads)
 
 
 limit_blas_threads()
