@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from .._device import device as _device_cls
-from ..opencl import _indexing, _linalg
+from ..opencl import _conv, _indexing, _linalg, _nn, _optim, _random
 from ..opencl._layout import (broadcast_strides, coalesce, contiguous_strides, layout_arg, reshape_strides,
                               scalar_layout, shape_arg)
 from .base import Backend
@@ -609,6 +609,15 @@ class OpenCLBackend(Backend):
     def nonzero(self, a):
         return _indexing.nonzero(self, a)
 
+    def view_index(self, base, view):
+        # label every element of a buffer laid out like base with its logical index, then read it through view
+        lowest = sum((n - 1) * s for n, s in zip(base.shape, base.estrides) if s < 0)
+        span = 1 + sum((n - 1) * abs(s) for n, s in zip(base.shape, base.estrides)) if base.size else 1
+        labels = self.new((span,), _INT64)
+        self.copy_into(labels._view(base.shape, base.estrides, -lowest),
+                       self.reshape(self.arange(0, base.size, 1, _INT64), base.shape))
+        return self.copy(labels._view(view.shape, view.estrides, view.offset - base.offset - lowest))
+
     # --- linear algebra ------------------------------------------------------------------------
     def gemm(self, a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, c=None):
         return _linalg.gemm(self, a, b, trans_a, trans_b, alpha, beta, c)
@@ -620,6 +629,114 @@ class OpenCLBackend(Backend):
         if a.ndim == 1:
             out = self.reshape(out, out.shape[:-2] + out.shape[-1:])
         return self.reshape(out, out.shape[:-1]) if b.ndim == 1 else out
+
+    # --- convolution and pooling -----------------------------------------------------------------
+    def im2col(self, x, kernel, stride, padding, dilation):
+        return _conv.im2col(self, x, kernel, stride, padding, dilation)
+
+    def col2im(self, cols, x_shape, kernel, stride, padding, dilation):
+        return _conv.col2im(self, cols, x_shape, kernel, stride, padding, dilation)
+
+    def conv_nd(self, x, weight, bias, stride, padding, dilation, groups):
+        return _conv.conv_nd(self, x, weight, bias, stride, padding, dilation, groups)
+
+    def conv_nd_backward(self, grad, x, weight, stride, padding, dilation, groups, needs_input, needs_weight):
+        return _conv.conv_nd_backward(self, grad, x, weight, stride, padding, dilation, groups, needs_input,
+                                      needs_weight)
+
+    def max_pool_nd(self, x, kernel, stride, padding, dilation, output_size):
+        return _conv.max_pool_nd(self, x, kernel, stride, padding, dilation, output_size)
+
+    def max_pool_nd_backward(self, grad, indices, x_shape, ndim):
+        return _conv.max_pool_nd_backward(self, grad, indices, x_shape, ndim)
+
+    def avg_pool_nd(self, x, kernel, stride, padding, output_size, count_include_pad, divisor_override):
+        return _conv.avg_pool_nd(self, x, kernel, stride, padding, output_size, count_include_pad, divisor_override)
+
+    def avg_pool_nd_backward(self, grad, x_shape, kernel, stride, padding, count_include_pad, divisor_override):
+        return _conv.avg_pool_nd_backward(self, grad, x_shape, kernel, stride, padding, count_include_pad,
+                                          divisor_override)
+
+    def adaptive_avg_pool_nd(self, x, output_size):
+        return _conv.adaptive_avg_pool_nd(self, x, output_size)
+
+    def adaptive_avg_pool_nd_backward(self, grad, x_shape, ndim):
+        return _conv.adaptive_avg_pool_nd_backward(self, grad, x_shape, ndim)
+
+    def adaptive_max_pool_nd(self, x, output_size):
+        return _conv.adaptive_max_pool_nd(self, x, output_size)
+
+    # --- softmax, norms, embedding, losses, recurrent cells ----------------------------------------
+    def softmax(self, x, axis):
+        return _nn.softmax(self, x, axis, False)
+
+    def log_softmax(self, x, axis):
+        return _nn.softmax(self, x, axis, True)
+
+    def softmax_backward(self, grad, y, axis):
+        return _nn.softmax_backward(self, grad, y, axis, False)
+
+    def log_softmax_backward(self, grad, y, axis):
+        return _nn.softmax_backward(self, grad, y, axis, True)
+
+    def cross_entropy(self, x, target, weight, ignore_index, label_smoothing):
+        return _nn.cross_entropy(self, x, target, weight, ignore_index, label_smoothing)
+
+    def cross_entropy_backward(self, grad, x, lse, target, weight, ignore_index, label_smoothing):
+        return _nn.cross_entropy_backward(self, grad, x, lse, target, weight, ignore_index, label_smoothing)
+
+    def embedding_backward(self, grad, indices, num_weights, padding_idx):
+        return _nn.embedding_backward(self, grad, indices, num_weights, padding_idx)
+
+    def layer_norm(self, x, normalized_ndim, weight, bias, eps):
+        return _nn.layer_norm(self, x, normalized_ndim, weight, bias, eps)
+
+    def layer_norm_backward(self, grad, x, mean, rstd, weight, normalized_ndim, needs_input, needs_affine):
+        return _nn.layer_norm_backward(self, grad, x, mean, rstd, weight, normalized_ndim, needs_input, needs_affine)
+
+    def batch_norm_stats(self, x):
+        return _nn.batch_norm_stats(self, x)
+
+    def batch_norm_apply(self, x, mean, rstd, weight, bias):
+        return _nn.batch_norm_apply(self, x, mean, rstd, weight, bias)
+
+    def batch_norm_backward(self, grad, x, mean, rstd, weight, training):
+        return _nn.batch_norm_backward(self, grad, x, mean, rstd, weight, training)
+
+    def lstm_cell(self, gates, c_prev, h_out):
+        return _nn.lstm_cell(self, gates, c_prev, h_out)
+
+    def lstm_cell_backward(self, grad_h, dh_next, dc_next, act, c_prev, tanh_c, d_gates):
+        return _nn.lstm_cell_backward(self, grad_h, dh_next, dc_next, act, c_prev, tanh_c, d_gates)
+
+    # --- fused optimizer updates ---------------------------------------------------------------
+    def sgd_step(self, param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize,
+                 first_step):
+        _optim.sgd_step(self, param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
+                        maximize, first_step)
+
+    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay,
+                  decoupled, amsgrad, maximize):
+        _optim.adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+                         weight_decay, decoupled, amsgrad, maximize)
+
+    def rmsprop_step(self, param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum,
+                     centered, maximize):
+        _optim.rmsprop_step(self, param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay,
+                            momentum, centered, maximize)
+
+    # --- random --------------------------------------------------------------------------------
+    def uniform(self, shape, low, high, dtype, generator):
+        return _random.uniform(self, shape, low, high, dtype, generator)
+
+    def normal(self, shape, mean, std, dtype, generator):
+        return _random.normal(self, shape, mean, std, dtype, generator)
+
+    def randint(self, shape, low, high, dtype, generator):
+        return _random.randint(self, shape, low, high, dtype, generator)
+
+    def bernoulli(self, shape, p, dtype, generator):
+        return _random.bernoulli(self, shape, p, dtype, generator)
 
 
 _PREDICATES = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",

@@ -1,0 +1,227 @@
+"""Convolution and pooling on an OpenCL device: im2col/col2im (conv.cl) with the batched gemm, and pool.cl.
+
+As on the CPU, the last len(kernel) axes are spatial (1 or 2 of them; a 1-D case runs the
+2-D kernels with a unit height) and the axes before them a stack of independent planes;
+padding is per spatial dim, an int or a (before, after) pair.
+"""
+from __future__ import annotations
+
+import math
+import struct
+
+import numpy as np
+
+__all__ = ["im2col", "col2im", "conv_nd", "conv_nd_backward", "max_pool_nd", "max_pool_nd_backward", "avg_pool_nd",
+           "avg_pool_nd_backward", "adaptive_avg_pool_nd", "adaptive_avg_pool_nd_backward", "adaptive_max_pool_nd"]
+
+_GEOMETRY = struct.Struct("<13q")
+_WINDOW = struct.Struct("<12q")
+
+
+def _defines(backend, dtype) -> tuple:
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(f"convolution and pooling need floating-point input, got {dtype}")
+    return (("T", backend._ctype(dtype)),) + backend._type_defines(dtype)
+
+
+def _params_2d(kernel, stride, padding, dilation):
+    pads = tuple(p if isinstance(p, tuple) else (p, p) for p in padding)
+    if len(kernel) == 2:
+        return tuple(kernel), tuple(stride), pads, tuple(dilation)
+    return (1, kernel[0]), (1, stride[0]), ((0, 0), pads[0]), (1, dilation[0])
+
+
+def _output_size(spatial, kernel, stride, pads, dilation):
+    return tuple((size + before + after - d * (k - 1) - 1) // s + 1
+                 for size, k, s, (before, after), d in zip(spatial, kernel, stride, pads, dilation))
+
+
+def _dense(backend, a):
+    """a contiguous from the start of its buffer (what the kernels index), copying only when needed."""
+    return a if a.offset == 0 and a.is_contiguous() else backend.copy(a)
+
+
+def _image_shape(x_shape, ndim) -> tuple:
+    """(N, C) + spatial of x: the leading axes folded into a batch and a channel axis."""
+    lead = tuple(x_shape[:len(x_shape) - ndim])
+    return (lead[0] if lead else 1, math.prod(lead[1:])) + tuple(x_shape[len(x_shape) - ndim:])
+
+
+def _images(backend, x, ndim):
+    """x as dense (N, C, H, W) images (H = 1 for one spatial dim)."""
+    shape = _image_shape(x.shape, ndim)
+    return backend.reshape(_dense(backend, x), shape[:2] + (1,) * (2 - ndim) + shape[2:])
+
+
+def _planes(backend, x, ndim):
+    """x as dense (P, H, W) planes."""
+    lead = x.shape[:x.ndim - ndim]
+    shape = (math.prod(lead),) + (1,) * (2 - ndim) + tuple(x.shape[x.ndim - ndim:])
+    return backend.reshape(_dense(backend, x), shape)
+
+
+def _geometry(channels, height, width, kernel, stride, pads, dilation, out_size) -> bytes:
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    return _GEOMETRY.pack(channels, height, width, kh, kw, sh, sw, pads[0][0], pads[1][0], dh, dw, *out_size)
+
+
+def im2col(backend, x, kernel, stride, padding, dilation):
+    images = _images(backend, backend._device_array(x), len(kernel))
+    kernel2, stride2, pads, dilation2 = _params_2d(kernel, stride, padding, dilation)
+    out_h, out_w = _output_size(images.shape[2:], kernel2, stride2, pads, dilation2)
+    n, channels, height, width = images.shape
+    columns = backend.new((n, channels * kernel2[0] * kernel2[1], out_h * out_w), images.dtype)
+    if columns.size:
+        geometry = _geometry(channels, height, width, kernel2, stride2, pads, dilation2, (out_h, out_w))
+        backend.launch(backend.kernel("conv", "im2col", _defines(backend, images.dtype)), columns.size,
+                       columns.buffer, images.buffer, geometry, np.int64(columns.size))
+    return columns
+
+
+def col2im(backend, cols, x_shape, kernel, stride, padding, dilation):
+    kernel2, stride2, pads, dilation2 = _params_2d(kernel, stride, padding, dilation)
+    image_shape = tuple(x_shape[:2]) + (1,) * (2 - len(kernel)) + tuple(x_shape[2:])
+    out_h, out_w = _output_size(image_shape[2:], kernel2, stride2, pads, dilation2)
+    columns = _dense(backend, backend._device_array(cols))
+    images = backend.new(image_shape, cols.dtype)
+    if images.size:
+        geometry = _geometry(image_shape[1], image_shape[2], image_shape[3], kernel2, stride2, pads, dilation2,
+                             (out_h, out_w))
+        backend.launch(backend.kernel("conv", "col2im", _defines(backend, cols.dtype)), images.size, images.buffer,
+                       columns.buffer, geometry, np.int64(images.size))
+    return backend.reshape(images, tuple(x_shape))
+
+
+def conv_nd(backend, x, weight, bias, stride, padding, dilation, groups):
+    ndim = weight.ndim - 2
+    x, weight = backend._device_array(x), backend._device_array(weight)
+    columns = im2col(backend, x, weight.shape[2:], stride, padding, dilation)
+    n, rows, positions = columns.shape
+    out_channels = weight.shape[0]
+    kernel_rows = rows // groups
+    grouped_columns = backend.reshape(columns, (n, groups, kernel_rows, positions))
+    grouped_weight = backend.reshape(backend.astype(weight, columns.dtype), (1, groups, out_channels // groups,
+                                                                              kernel_rows))
+    out = backend.gemm(grouped_weight, grouped_columns)  # (N, groups, C_out / groups, positions)
+    out = backend.reshape(out, (n, out_channels, positions))
+    if bias is not None:
+        out = backend.add(out, backend.reshape(backend.astype(bias, out.dtype), (out_channels, 1)))
+    kernel2, stride2, pads, dilation2 = _params_2d(weight.shape[2:], stride, padding, dilation)
+    spatial = x.shape[x.ndim - ndim:]
+    out_size = _output_size(((1,) if ndim == 1 else ()) + tuple(spatial), kernel2, stride2, pads, dilation2)
+    return backend.reshape(out, x.shape[:x.ndim - ndim - 1] + (out_channels,) + (out_size[1:] if ndim == 1 else out_size))
+
+
+def conv_nd_backward(backend, grad, x, weight, stride, padding, dilation, groups, needs_input, needs_weight):
+    x, weight = backend._device_array(x), backend._device_array(weight)
+    columns = im2col(backend, x, weight.shape[2:], stride, padding, dilation)
+    n, rows, positions = columns.shape
+    out_channels = weight.shape[0]
+    kernel_rows = rows // groups
+    grouped_grad = backend.reshape(backend.astype(grad, columns.dtype),
+                                   (n, groups, out_channels // groups, positions))
+    grad_input = grad_weight = None
+    if needs_weight:
+        grouped_columns = backend.reshape(columns, (n, groups, kernel_rows, positions))
+        per_image = backend.gemm(grouped_grad, grouped_columns, False, True)  # (N, groups, C_out / g, rows / g)
+        grad_weight = backend.reshape(backend.sum(per_image, 0, False), weight.shape)
+    if needs_input:
+        grouped_weight = backend.reshape(backend.astype(weight, columns.dtype),
+                                         (1, groups, out_channels // groups, kernel_rows))
+        grad_columns = backend.gemm(grouped_weight, grouped_grad, True, False)  # (N, groups, rows / g, positions)
+        grad_input = col2im(backend, backend.reshape(grad_columns, (n, rows, positions)),
+                            _image_shape(x.shape, weight.ndim - 2),
+                            weight.shape[2:], stride, padding, dilation)
+        grad_input = backend.reshape(grad_input, x.shape)
+    return grad_input, grad_weight
+
+
+def _window(height, width, out_size, kernel, stride, pads, dilation) -> bytes:
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    return _WINDOW.pack(height, width, *out_size, kh, kw, sh, sw, pads[0][0], pads[1][0], dh, dw)
+
+
+def _size_2d(size) -> tuple:
+    return (1,) * (2 - len(size)) + tuple(size)
+
+
+def max_pool_nd(backend, x, kernel, stride, padding, dilation, output_size):
+    planes = _planes(backend, backend._device_array(x), len(kernel))
+    kernel2, stride2, pads, dilation2 = _params_2d(kernel, stride, padding, dilation)
+    out_size = _size_2d(output_size)
+    out = backend.new((planes.shape[0],) + out_size, planes.dtype)
+    indices = backend.new(out.shape, np.dtype(np.int64))
+    if out.size:
+        window = _window(planes.shape[1], planes.shape[2], out_size, kernel2, stride2, pads, dilation2)
+        backend.launch(backend.kernel("pool", "max_pool2d", _defines(backend, planes.dtype)), out.size, out.buffer,
+                       indices.buffer, planes.buffer, window,
+                       np.int64(out.size))
+    shape = x.shape[:x.ndim - len(kernel)] + tuple(output_size)
+    return backend.reshape(out, shape), backend.reshape(indices, shape)
+
+
+def max_pool_nd_backward(backend, grad, indices, x_shape, ndim):
+    planes = math.prod(x_shape[:len(x_shape) - ndim])
+    grad_rows = backend.reshape(grad, (planes, -1))
+    grad_input = backend.zeros((planes, math.prod(x_shape[len(x_shape) - ndim:])), grad.dtype)
+    if grad_rows.size:
+        backend.put_along_axis_add(grad_input, backend.reshape(indices, grad_rows.shape), grad_rows, 1)
+    return backend.reshape(grad_input, tuple(x_shape))
+
+
+def avg_pool_nd(backend, x, kernel, stride, padding, output_size, count_include_pad, divisor_override):
+    planes = _planes(backend, backend._device_array(x), len(kernel))
+    kernel2, stride2, pads, _ = _params_2d(kernel, stride, padding, (1,) * len(kernel))
+    out_size = _size_2d(output_size)
+    out = backend.new((planes.shape[0],) + out_size, planes.dtype)
+    if out.size:
+        window = _window(planes.shape[1], planes.shape[2], out_size, kernel2, stride2, pads, (1, 1))
+        backend.launch(backend.kernel("pool", "avg_pool2d", _defines(backend, planes.dtype)), out.size, out.buffer,
+                       planes.buffer, window, np.int32(bool(count_include_pad)), np.int64(divisor_override or 0),
+                       np.int64(out.size))
+    return backend.reshape(out, x.shape[:x.ndim - len(kernel)] + tuple(output_size))
+
+
+def avg_pool_nd_backward(backend, grad, x_shape, kernel, stride, padding, count_include_pad, divisor_override):
+    grad_planes = _planes(backend, backend._device_array(grad), len(kernel))
+    kernel2, stride2, pads, _ = _params_2d(kernel, stride, padding, (1,) * len(kernel))
+    spatial = _size_2d(x_shape[len(x_shape) - len(kernel):])
+    grad_input = backend.new((grad_planes.shape[0],) + spatial, grad.dtype)
+    if grad_input.size:
+        window = _window(*spatial, grad_planes.shape[1:], kernel2, stride2, pads, (1, 1))
+        backend.launch(backend.kernel("pool", "avg_pool2d_backward", _defines(backend, grad.dtype)),
+                       grad_input.size, grad_input.buffer, grad_planes.buffer, window,
+                       np.int32(bool(count_include_pad)), np.int64(divisor_override or 0), np.int64(grad_input.size))
+    return backend.reshape(grad_input, tuple(x_shape))
+
+
+def _adaptive(backend, x, output_size, take_max):
+    planes = _planes(backend, backend._device_array(x), len(output_size))
+    out_size = _size_2d(output_size)
+    out = backend.new((planes.shape[0],) + out_size, planes.dtype)
+    indices = backend.new(out.shape, np.dtype(np.int64))
+    if out.size:
+        window = _window(planes.shape[1], planes.shape[2], out_size, (1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1))
+        backend.launch(backend.kernel("pool", "adaptive_pool2d", _defines(backend, planes.dtype)), out.size,
+                       out.buffer, indices.buffer, planes.buffer, window, np.int32(take_max), np.int64(out.size))
+    shape = x.shape[:x.ndim - len(output_size)] + tuple(output_size)
+    return backend.reshape(out, shape), backend.reshape(indices, shape)
+
+
+def adaptive_avg_pool_nd(backend, x, output_size):
+    return _adaptive(backend, x, output_size, False)[0]
+
+
+def adaptive_max_pool_nd(backend, x, output_size):
+    return _adaptive(backend, x, output_size, True)
+
+
+def adaptive_avg_pool_nd_backward(backend, grad, x_shape, ndim):
+    grad_planes = _planes(backend, backend._device_array(grad), ndim)
+    spatial = _size_2d(x_shape[len(x_shape) - ndim:])
+    grad_input = backend.new((grad_planes.shape[0],) + spatial, grad.dtype)
+    if grad_input.size:
+        window = _window(*spatial, grad_planes.shape[1:], (1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1))
+        backend.launch(backend.kernel("pool", "adaptive_avg_pool2d_backward", _defines(backend, grad.dtype)),
+                       grad_input.size, grad_input.buffer, grad_planes.buffer, window, np.int64(grad_input.size))
+    return backend.reshape(grad_input, tuple(x_shape))
