@@ -366,7 +366,7 @@ class CPUBackend(Backend):
         images = self._planes(x, weight.ndim - 2, keep=2)
         weight_rows = np.ascontiguousarray(weight, images.dtype).reshape(weight.shape[0], -1)
         (kh, kw), (sh, sw), pads, (dh, dw) = self._params_2d(weight.shape[2:], stride, padding, dilation)
-        out_h, out_w = self._conv_output_size(images.shape[2:], (kh, kw), (sh, sw), pads, (dh, dw))
+        out_h, out_w = self._size_2d(grad.shape[2:])
         grad_rows = np.ascontiguousarray(grad, images.dtype).reshape(grad.shape[0], grad.shape[1], -1)
         grad_input = np.zeros(images.shape, images.dtype) if needs_input else None
         grad_weight = np.empty(weight_rows.shape, images.dtype) if needs_weight else None

@@ -12,7 +12,7 @@ from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 
-__all__ = ["conv1d", "conv2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 
 class ConvNd(ArrayFunction):
@@ -52,6 +52,54 @@ class ConvNd(ArrayFunction):
             if needs_x and ctx.unbatched:
                 grad_x = xp.reshape(grad_x, ctx.x_shape)
         return grad_x, grad_weight, grad_bias, None, None, None, None
+
+
+class ConvTransposeNd(ArrayFunction):
+    """Transposed convolution: the input gradient of the convolution whose weight is weight.
+
+    x (N, Cin, *spatial) and weight (Cin, Cout/groups, *kernel) give (N, Cout, *out_spatial); the
+    backward pass is that convolution run forward (input gradient) and its weight gradient.
+    """
+
+    def forward(ctx, x, weight, bias, stride, padding, output_padding, dilation, groups):
+        xp = ctx.xp
+        needs_x, needs_weight = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None)
+        ctx.params = (stride, padding, dilation, groups)
+        ctx.x_shape, ctx.weight_shape = x.shape, weight.shape
+        ctx.unbatched = x.ndim == weight.ndim - 1
+        if ctx.unbatched:
+            x = xp.reshape(x, (1,) + x.shape)
+        out_spatial = tuple((size - 1) * s - before - after + d * (k - 1) + extra + 1
+                            for size, s, (before, after), d, k, extra
+                            in zip(x.shape[2:], stride, padding, dilation, weight.shape[2:], output_padding))
+        out_shape = (x.shape[0], weight.shape[1] * groups) + out_spatial
+        out, _ = xp.conv_nd_backward(x, xp.empty(out_shape, x.dtype), weight, stride, padding, dilation, groups,
+                                     True, False)
+        if bias is not None:
+            out = xp.add(out, xp.reshape(bias, (-1,) + (1,) * len(out_spatial)))
+        return xp.reshape(out, out.shape[1:]) if ctx.unbatched else out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        x, weight = ctx.saved_tensors
+        needs_x, needs_weight, needs_bias = ctx.needs_input_grad[:3]
+        stride, padding, dilation, groups = ctx.params
+        if ctx.unbatched:
+            grad = xp.reshape(grad, (1,) + grad.shape)
+        grad_bias = xp.sum(grad, (0,) + tuple(range(2, grad.ndim)), False) if needs_bias else None
+        grad_x = grad_weight = None
+        if needs_x:
+            grad_x = xp.conv_nd(grad, weight, None, stride, padding, dilation, groups)
+            batched_shape = (1,) + tuple(ctx.x_shape) if ctx.unbatched else tuple(ctx.x_shape)
+            if tuple(grad_x.shape) != batched_shape:  # output_padding >= stride: drop the extra positions
+                grad_x = xp.getitem(grad_x, tuple(slice(0, n) for n in batched_shape))
+            grad_x = xp.reshape(grad_x, ctx.x_shape)
+        if needs_weight:
+            x_batched = xp.reshape(x, (1,) + x.shape) if ctx.unbatched else x
+            _, grad_weight = xp.conv_nd_backward(x_batched, grad, xp.empty(ctx.weight_shape, grad.dtype), stride,
+                                                 padding, dilation, groups, False, True)
+        return grad_x, grad_weight, grad_bias, None, None, None, None, None
 
 
 # --- argument checks (PyTorch's messages) ---------------------------------------------------------------
@@ -184,3 +232,96 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         axonml.Size([8, 16, 32, 32])
     """
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transpose(name: str, spatial: int, input, weight, bias, stride, padding, output_padding, groups,
+                    dilation) -> Tensor:
+    for value, label in ((input, "input"), (weight, "weight")):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name}(): argument '{label}' must be Tensor, not {type(value).__name__}")
+    if isinstance(padding, str):
+        raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+    x_shape, w_shape = tuple(input._data.shape), tuple(weight._data.shape)
+    if len(x_shape) not in (spatial + 1, spatial + 2):
+        raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {name}, but "
+                           f"got input of size: {list(x_shape)}")
+    if len(w_shape) != spatial + 2:
+        raise RuntimeError(f"Expected {len(w_shape)}-dimensional input for {len(w_shape)}-dimensional weight "
+                           f"{list(w_shape)}, but got {len(x_shape)}-dimensional input of size {list(x_shape)} "
+                           "instead")
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.name.capitalize()} but found "
+                           f"{weight.dtype.name.capitalize()}")
+    stride = _tuple(stride, spatial, "stride")
+    dilation = _tuple(dilation, spatial, "dilation")
+    output_padding = _tuple(output_padding, spatial, "output_padding")
+    pads = _tuple(padding, spatial, "padding")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    if any(p < 0 for p in pads):
+        raise RuntimeError("negative padding is not supported")
+    if any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(p >= s and p >= d for p, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding={list(output_padding)} stride={list(stride)} dilation={list(dilation)}")
+    if not isinstance(groups, numbers.Integral) or groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if w_shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size [{list(w_shape)}] instead")
+    batched_shape = x_shape if len(x_shape) == spatial + 2 else (1,) + x_shape
+    if batched_shape[1] != w_shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(w_shape)}, expected input"
+                           f"{list(batched_shape)} to have {w_shape[0]} channels, but got {batched_shape[1]} "
+                           "channels instead")
+    out_spatial = tuple((size - 1) * s - 2 * p + d * (k - 1) + extra + 1 for size, s, p, d, k, extra
+                        in zip(batched_shape[2:], stride, pads, dilation, w_shape[2:], output_padding))
+    if any(o < 1 for o in out_spatial):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, batched_shape[2:]))}). Calculated "
+                           f"output size per channel: ({' x '.join(map(str, out_spatial))}). Output size is too small")
+    out_channels = w_shape[1] * groups
+    if bias is not None:
+        if not isinstance(bias, Tensor):
+            raise TypeError(f"{name}(): argument 'bias' must be Tensor, not {type(bias).__name__}")
+        if bias._data.shape != (out_channels,):
+            raise RuntimeError(f"Given transposed=1, weight of size {list(w_shape)}, expected bias to be "
+                               f"1-dimensional with {out_channels} elements, but got bias of size "
+                               f"{list(bias._data.shape)} instead")
+    return apply(ConvTransposeNd, input, weight, bias, stride, tuple((p, p) for p in pads), output_padding,
+                 dilation, int(groups))
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """1-D transposed convolution (the input gradient of conv1d with this weight).
+
+    Args:
+        input: (N, C_in, L) or (C_in, L)
+        weight: (C_in, C_out / groups, kL)
+        output_padding: extra length added on one side of the output
+
+    Shape:
+        output: (N, C_out, L_out), L_out = (L - 1) * stride - 2 * padding + dilation * (kL - 1) + output_padding + 1
+    """
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """2-D transposed convolution (the input gradient of conv2d with this weight), a.k.a. deconvolution.
+
+    Args:
+        input: (N, C_in, H, W) or (C_in, H, W)
+        weight: (C_in, C_out / groups, kH, kW)
+        output_padding: extra size added on one side of each output dim
+
+    Shape:
+        output: (N, C_out, H_out, W_out),
+        H_out = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kH - 1) + output_padding[0] + 1
+    """
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)

@@ -95,6 +95,49 @@ def test_conv_errors(call, shapes):
     check_raises(call, shapes)
 
 
+CONV_TRANSPOSE2D_CASES = [
+    ((2, 4, 5, 5), (4, 3, 3, 3), dict()),
+    ((2, 4, 5, 5), (4, 3, 3, 3), dict(stride=2, padding=1, output_padding=1)),
+    ((2, 4, 5, 4), (4, 3, 3, 2), dict(stride=(2, 3), padding=(1, 0), output_padding=(0, 2))),
+    ((2, 4, 5, 5), (4, 2, 3, 3), dict(groups=2, stride=2, dilation=2)),
+    ((2, 4, 5, 5), (4, 3, 3, 3), dict(dilation=2, output_padding=1)),
+    ((2, 4, 5, 5), (4, 3, 1, 1), dict()),
+    ((4, 5, 5), (4, 3, 2, 2), dict(stride=2)),
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, options", CONV_TRANSPOSE2D_CASES, ids=str)
+def test_conv_transpose2d(x_shape, w_shape, options, device):
+    out_channels = w_shape[1] * options.get("groups", 1)
+    check(lambda x, w, b: _F(x).conv_transpose2d(x, w, b, **options), [x_shape, w_shape, (out_channels,)],
+          device=device)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, options", [((2, 4, 7), (4, 3, 3), dict(stride=2, padding=1)),
+                                                        ((4, 7), (4, 2, 4), dict(output_padding=1, stride=2))],
+                         ids=str)
+def test_conv_transpose1d(x_shape, w_shape, options, device):
+    check(lambda x, w, b: _F(x).conv_transpose1d(x, w, b, **options), [x_shape, w_shape, (w_shape[1],)],
+          device=device)
+
+
+def test_conv_transpose_only_weight_needs_grad():
+    check(lambda x, w: _F(x).conv_transpose2d(x, w, stride=2), [(2, 4, 5, 5), (4, 3, 3, 3)], grad_inputs=(1,))
+    check(lambda x, w: _F(x).conv_transpose2d(x, w, stride=2), [(2, 4, 5, 5), (4, 3, 3, 3)], grad_inputs=(0,))
+
+
+@pytest.mark.parametrize("call, shapes", [
+    (lambda x, w: _F(x).conv_transpose2d(x, w), [(1, 4, 5, 5), (3, 2, 3, 3)]),
+    (lambda x, w: _F(x).conv_transpose2d(x, w, stride=2, output_padding=2), [(1, 4, 5, 5), (4, 2, 3, 3)]),
+    (lambda x, w: _F(x).conv_transpose2d(x, w, padding="same"), [(1, 4, 5, 5), (4, 2, 3, 3)]),
+    (lambda x, w: _F(x).conv_transpose2d(x, w, groups=3), [(1, 4, 5, 5), (4, 2, 3, 3)]),
+    (lambda x, w, b: _F(x).conv_transpose2d(x, w, b), [(1, 4, 5, 5), (4, 2, 3, 3), (3,)]),
+    (lambda x, w: _F(x).conv_transpose2d(x, w, padding=2), [(1, 4, 1, 1), (4, 2, 3, 3)]),
+], ids=range(6))
+def test_conv_transpose_errors(call, shapes):
+    check_raises(call, shapes)
+
+
 def _double(*shape, seed=0):
     rng = np.random.default_rng(seed)
     return axonml.tensor(rng.standard_normal(shape), dtype=axonml.float64, requires_grad=True)
@@ -105,5 +148,7 @@ def test_gradcheck():
                      (_double(2, 2, 5, 6), _double(3, 2, 2, 3, seed=1), _double(3, seed=2)))
     assert gradcheck(lambda x, w: axonml.conv2d(x, w, groups=2, padding="same"),
                      (_double(1, 4, 4, 4), _double(2, 2, 2, 2, seed=1)))
+    assert gradcheck(lambda x, w, b: axonml.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+                     (_double(1, 2, 3, 3), _double(2, 3, 3, 3, seed=1), _double(3, seed=2)))
     assert gradcheck(lambda x, w, b: axonml.conv1d(x, w, b, padding=1),
                      (_double(2, 2, 6), _double(3, 2, 3, seed=1), _double(3, seed=2)))
