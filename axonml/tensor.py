@@ -356,6 +356,9 @@ class Tensor(_autograd.TensorBase):
         if result._data.dtype != self._data.dtype and not _can_cast(result._data.dtype, self._data.dtype):
             raise RuntimeError(f"result type {_dtype.from_numpy_dtype(result._data.dtype).name.capitalize()} can't be "
                                f"cast to the desired output type {self.dtype.name.capitalize()}")
+        node = result._node
+        if node is not None and node.fn._saved is not None and any(s is self._data for s in node.fn._saved):
+            _keep_original_for_backward(node.fn, self)
         _backend_of(self._data).copy_into(self._data, result._data)
         self._vc.value += 1
         if result._node is not None:
@@ -417,16 +420,16 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.neg(self)
 
     def add_(self, other, *, alpha=1):
-        return _elementwise.inplace_update(self, _elementwise.add(self, other, alpha=alpha))
+        return self._inplace(_elementwise.add(self, other, alpha=alpha))
 
     def sub_(self, other, *, alpha=1):
-        return _elementwise.inplace_update(self, _elementwise.sub(self, other, alpha=alpha))
+        return self._inplace(_elementwise.sub(self, other, alpha=alpha))
 
     def mul_(self, other):
-        return _elementwise.inplace_update(self, _elementwise.mul(self, other))
+        return self._inplace(_elementwise.mul(self, other))
 
     def div_(self, other, *, rounding_mode=None):
-        return _elementwise.inplace_update(self, _elementwise.div(self, other, rounding_mode=rounding_mode))
+        return self._inplace(_elementwise.div(self, other, rounding_mode=rounding_mode))
 
     true_divide = div
     true_divide_ = div_
@@ -439,7 +442,7 @@ class Tensor(_autograd.TensorBase):
     negative = neg
 
     def neg_(self):
-        return _elementwise.inplace_update(self, _elementwise.neg(self))
+        return self._inplace(_elementwise.neg(self))
 
     negative_ = neg_
 
@@ -459,7 +462,7 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.pow(self, exponent)
 
     def pow_(self, exponent):
-        return _elementwise.inplace_update(self, _elementwise.pow(self, exponent))
+        return self._inplace(_elementwise.pow(self, exponent))
 
     def __ipow__(self, exponent):
         return self.pow_(exponent)
@@ -468,7 +471,7 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.square(self)
 
     def square_(self):
-        return _elementwise.inplace_update(self, _elementwise.square(self))
+        return self._inplace(_elementwise.square(self))
 
     def __floordiv__(self, other):
         return _elementwise.floor_divide(self, other)
@@ -480,7 +483,7 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.floor_divide(self, other)
 
     def floor_divide_(self, other):
-        return _elementwise.inplace_update(self, _elementwise.floor_divide(self, other))
+        return self._inplace(_elementwise.floor_divide(self, other))
 
     def __mod__(self, other):
         return _elementwise.remainder(self, other)
@@ -492,13 +495,13 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.remainder(self, other)
 
     def remainder_(self, other):
-        return _elementwise.inplace_update(self, _elementwise.remainder(self, other))
+        return self._inplace(_elementwise.remainder(self, other))
 
     def fmod(self, other):
         return _elementwise.fmod(self, other)
 
     def fmod_(self, other):
-        return _elementwise.inplace_update(self, _elementwise.fmod(self, other))
+        return self._inplace(_elementwise.fmod(self, other))
 
     def __abs__(self):
         return _elementwise.abs(self)
@@ -507,7 +510,7 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.abs(self)
 
     def abs_(self):
-        return _elementwise.inplace_update(self, _elementwise.abs(self))
+        return self._inplace(_elementwise.abs(self))
 
     absolute = abs
     absolute_ = abs_
@@ -516,25 +519,25 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.sign(self)
 
     def sign_(self):
-        return _elementwise.inplace_update(self, _elementwise.sign(self))
+        return self._inplace(_elementwise.sign(self))
 
     def floor(self):
         return _elementwise.floor(self)
 
     def floor_(self):
-        return _elementwise.inplace_update(self, _elementwise.floor(self))
+        return self._inplace(_elementwise.floor(self))
 
     def ceil(self):
         return _elementwise.ceil(self)
 
     def ceil_(self):
-        return _elementwise.inplace_update(self, _elementwise.ceil(self))
+        return self._inplace(_elementwise.ceil(self))
 
     def trunc(self):
         return _elementwise.trunc(self)
 
     def trunc_(self):
-        return _elementwise.inplace_update(self, _elementwise.trunc(self))
+        return self._inplace(_elementwise.trunc(self))
 
     fix = trunc
     fix_ = trunc_
@@ -543,109 +546,109 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.round(self, decimals=decimals)
 
     def round_(self, *, decimals=0):
-        return _elementwise.inplace_update(self, _elementwise.round(self, decimals=decimals))
+        return self._inplace(_elementwise.round(self, decimals=decimals))
 
     def exp(self):
         return _elementwise.exp(self)
 
     def exp_(self):
-        return _elementwise.inplace_update(self, _elementwise.exp(self))
+        return self._inplace(_elementwise.exp(self))
 
     def log(self):
         return _elementwise.log(self)
 
     def log_(self):
-        return _elementwise.inplace_update(self, _elementwise.log(self))
+        return self._inplace(_elementwise.log(self))
 
     def log2(self):
         return _elementwise.log2(self)
 
     def log2_(self):
-        return _elementwise.inplace_update(self, _elementwise.log2(self))
+        return self._inplace(_elementwise.log2(self))
 
     def log10(self):
         return _elementwise.log10(self)
 
     def log10_(self):
-        return _elementwise.inplace_update(self, _elementwise.log10(self))
+        return self._inplace(_elementwise.log10(self))
 
     def log1p(self):
         return _elementwise.log1p(self)
 
     def log1p_(self):
-        return _elementwise.inplace_update(self, _elementwise.log1p(self))
+        return self._inplace(_elementwise.log1p(self))
 
     def expm1(self):
         return _elementwise.expm1(self)
 
     def expm1_(self):
-        return _elementwise.inplace_update(self, _elementwise.expm1(self))
+        return self._inplace(_elementwise.expm1(self))
 
     def sqrt(self):
         return _elementwise.sqrt(self)
 
     def sqrt_(self):
-        return _elementwise.inplace_update(self, _elementwise.sqrt(self))
+        return self._inplace(_elementwise.sqrt(self))
 
     def rsqrt(self):
         return _elementwise.rsqrt(self)
 
     def rsqrt_(self):
-        return _elementwise.inplace_update(self, _elementwise.rsqrt(self))
+        return self._inplace(_elementwise.rsqrt(self))
 
     def reciprocal(self):
         return _elementwise.reciprocal(self)
 
     def reciprocal_(self):
-        return _elementwise.inplace_update(self, _elementwise.reciprocal(self))
+        return self._inplace(_elementwise.reciprocal(self))
 
     def sin(self):
         return _elementwise.sin(self)
 
     def sin_(self):
-        return _elementwise.inplace_update(self, _elementwise.sin(self))
+        return self._inplace(_elementwise.sin(self))
 
     def cos(self):
         return _elementwise.cos(self)
 
     def cos_(self):
-        return _elementwise.inplace_update(self, _elementwise.cos(self))
+        return self._inplace(_elementwise.cos(self))
 
     def tan(self):
         return _elementwise.tan(self)
 
     def tan_(self):
-        return _elementwise.inplace_update(self, _elementwise.tan(self))
+        return self._inplace(_elementwise.tan(self))
 
     def tanh(self):
         return _elementwise.tanh(self)
 
     def tanh_(self):
-        return _elementwise.inplace_update(self, _elementwise.tanh(self))
+        return self._inplace(_elementwise.tanh(self))
 
     def sigmoid(self):
         return _elementwise.sigmoid(self)
 
     def sigmoid_(self):
-        return _elementwise.inplace_update(self, _elementwise.sigmoid(self))
+        return self._inplace(_elementwise.sigmoid(self))
 
     def erf(self):
         return _elementwise.erf(self)
 
     def erf_(self):
-        return _elementwise.inplace_update(self, _elementwise.erf(self))
+        return self._inplace(_elementwise.erf(self))
 
     def relu(self):
         return _elementwise.relu(self)
 
     def relu_(self):
-        return _elementwise.inplace_update(self, _elementwise.relu(self))
+        return self._inplace(_elementwise.relu(self))
 
     def clamp(self, min=None, max=None):
         return _elementwise.clamp(self, min, max)
 
     def clamp_(self, min=None, max=None):
-        return _elementwise.inplace_update(self, _elementwise.clamp(self, min, max))
+        return self._inplace(_elementwise.clamp(self, min, max))
 
     clip = clamp
     clip_ = clamp_
@@ -654,13 +657,13 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.clamp(self, min=min)
 
     def clamp_min_(self, min):
-        return _elementwise.inplace_update(self, _elementwise.clamp(self, min=min))
+        return self._inplace(_elementwise.clamp(self, min=min))
 
     def clamp_max(self, max):
         return _elementwise.clamp(self, max=max)
 
     def clamp_max_(self, max):
-        return _elementwise.inplace_update(self, _elementwise.clamp(self, max=max))
+        return self._inplace(_elementwise.clamp(self, max=max))
 
     def maximum(self, other):
         return _elementwise.maximum(self, other)
@@ -675,25 +678,25 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.lerp(self, end, weight)
 
     def lerp_(self, end, weight):
-        return _elementwise.inplace_update(self, _elementwise.lerp(self, end, weight))
+        return self._inplace(_elementwise.lerp(self, end, weight))
 
     def addcmul(self, tensor1, tensor2, *, value=1):
         return _elementwise.addcmul(self, tensor1, tensor2, value=value)
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
-        return _elementwise.inplace_update(self, _elementwise.addcmul(self, tensor1, tensor2, value=value))
+        return self._inplace(_elementwise.addcmul(self, tensor1, tensor2, value=value))
 
     def addcdiv(self, tensor1, tensor2, *, value=1):
         return _elementwise.addcdiv(self, tensor1, tensor2, value=value)
 
     def addcdiv_(self, tensor1, tensor2, *, value=1):
-        return _elementwise.inplace_update(self, _elementwise.addcdiv(self, tensor1, tensor2, value=value))
+        return self._inplace(_elementwise.addcdiv(self, tensor1, tensor2, value=value))
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         return _elementwise.nan_to_num(self, nan, posinf, neginf)
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-        return _elementwise.inplace_update(self, _elementwise.nan_to_num(self, nan, posinf, neginf))
+        return self._inplace(_elementwise.nan_to_num(self, nan, posinf, neginf))
 
     def isnan(self):
         return _elementwise.isnan(self)
@@ -781,13 +784,13 @@ class Tensor(_autograd.TensorBase):
         return _elementwise.bitwise_not(self)
 
     def __iand__(self, other):
-        return _elementwise.inplace_update(self, _elementwise.bitwise_and(self, other))
+        return self._inplace(_elementwise.bitwise_and(self, other))
 
     def __ior__(self, other):
-        return _elementwise.inplace_update(self, _elementwise.bitwise_or(self, other))
+        return self._inplace(_elementwise.bitwise_or(self, other))
 
     def __ixor__(self, other):
-        return _elementwise.inplace_update(self, _elementwise.bitwise_xor(self, other))
+        return self._inplace(_elementwise.bitwise_xor(self, other))
 
     def bitwise_and(self, other):
         return _elementwise.bitwise_and(self, other)
@@ -803,15 +806,15 @@ class Tensor(_autograd.TensorBase):
 
     def zero_(self):
         """Fill with zeros, in place."""
-        return _elementwise.inplace_update(self, _elementwise._filled(self, 0))
+        return self._inplace(_elementwise._filled(self, 0))
 
     def fill_(self, value):
         """Fill with value (a number or a 0-dim tensor), in place."""
-        return _elementwise.inplace_update(self, _elementwise._filled(self, value))
+        return self._inplace(_elementwise._filled(self, value))
 
     def copy_(self, src, non_blocking=False):
         """Copy src's values into self, broadcasting and casting to self's dtype; differentiable w.r.t. src."""
-        return _elementwise.inplace_update(self, _elementwise._copied(self, src))
+        return self._inplace(_elementwise._copied(self, src))
 
     # --- reductions (ops/reduce.py) -------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, *, dtype=None):
@@ -863,13 +866,13 @@ class Tensor(_autograd.TensorBase):
         return _reduce.cumsum(self, dim, dtype=dtype)
 
     def cumsum_(self, dim, *, dtype=None):
-        return _elementwise.inplace_update(self, _reduce.cumsum(self, dim, dtype=dtype))
+        return self._inplace(_reduce.cumsum(self, dim, dtype=dtype))
 
     def cumprod(self, dim, *, dtype=None):
         return _reduce.cumprod(self, dim, dtype=dtype)
 
     def cumprod_(self, dim, *, dtype=None):
-        return _elementwise.inplace_update(self, _reduce.cumprod(self, dim, dtype=dtype))
+        return self._inplace(_reduce.cumprod(self, dim, dtype=dtype))
 
     # --- shapes and views (ops/shape.py) ------------------------------------------------------------------
     def view(self, *shape):
@@ -1108,6 +1111,15 @@ def _normalize_dim(dim: int, ndim: int) -> int:
     if not low <= dim <= high:
         raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})")
     return dim + ndim if dim < 0 else (0 if ndim == 0 else dim)
+
+
+def _keep_original_for_backward(fn, target: Tensor) -> None:
+    """Give fn a copy of target's memory before an in-place write: its backward reads the original
+    (abs_, log_, pow_ ... save their input), as PyTorch keeps the original self for such ops."""
+    original = _backend_of(target._data).copy(target._data)
+    fn._saved = tuple(original if s is target._data else s for s in fn._saved)
+    if fn._saved_versions:
+        fn._saved_versions = [v for v in fn._saved_versions if v[2] is not target] or None
 
 
 def _check_inplace(t: Tensor) -> None:

@@ -146,7 +146,7 @@ def build_datasets(settings: dict):
     name, root = settings["dataset"], settings["data_dir"]
     try:
         if name == "digits":
-            transform = transforms.Normalize((0.5,), (0.5,))
+            transform = transforms.Compose([_digit_to_tensor, transforms.Normalize((0.5,), (0.5,))])
             train = datasets.Digits(train=True, transform=transform)
             test = datasets.Digits(train=False, transform=transform)
             return train, test, (1, 8, 8)
@@ -166,6 +166,13 @@ def build_datasets(settings: dict):
         raise CommandError(f"cannot load dataset '{name}' from '{root}': {error}") from None
 
 
+def _digit_to_tensor(image):
+    """An (8, 8) array of 0..16 as a (1, 8, 8) float tensor in [0, 1]."""
+    import numpy as np
+    import axonml
+    return axonml.from_numpy((image.astype(np.float32) / 16.0)[None])
+
+
 def build_model(name: str, input_shape, num_classes: int = 10):
     from ..vision import models
     channels, height, width = input_shape
@@ -173,7 +180,7 @@ def build_model(name: str, input_shape, num_classes: int = 10):
         return models.LeNet(in_channels=channels, num_classes=num_classes, input_size=height)
     if name == "simplecnn":
         return models.SimpleCNN(in_channels=channels, num_classes=num_classes, input_size=height)
-    return models.MLP(channels * height * width, [256, 128], num_classes)
+    return models.MLP(channels * height * width, (256, 128), num_classes)
 
 
 def build_optimizer(settings: dict, parameters):

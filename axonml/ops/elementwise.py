@@ -1012,7 +1012,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(input, 0); the gradient at 0 is 0, as in PyTorch."""
     _check_tensor("relu", input)
     out = apply(Relu, input)
-    return inplace_update(input, out) if inplace else out
+    return input._inplace(out) if inplace else out
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -1031,19 +1031,19 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (also called swish)."""
     out = apply(Silu, _float_only("silu_cpu", input))
-    return inplace_update(input, out) if inplace else out
+    return input._inplace(out) if inplace else out
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1)."""
     out = apply(Elu, _float_only("elu_cpu", input), float(alpha), 1.0, 1.0)
-    return inplace_update(input, out) if inplace else out
+    return input._inplace(out) if inplace else out
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al. (2017)."""
     out = apply(Elu, _float_only("elu_cpu", input), _SELU_ALPHA, _SELU_SCALE, 1.0)
-    return inplace_update(input, out) if inplace else out
+    return input._inplace(out) if inplace else out
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -1051,13 +1051,13 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
     out = apply(Elu, _float_only("elu_cpu", input), float(alpha), 1.0, 1.0 / alpha)
-    return inplace_update(input, out) if inplace else out
+    return input._inplace(out) if inplace else out
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else negative_slope * x."""
     out = apply(LeakyRelu, _float_only("leaky_relu_cpu", input), float(negative_slope))
-    return inplace_update(input, out) if inplace else out
+    return input._inplace(out) if inplace else out
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -1071,7 +1071,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     out = apply(Hardtanh, input, min_val, max_val)
-    return inplace_update(input, out) if inplace else out
+    return input._inplace(out) if inplace else out
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -1082,19 +1082,19 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """clamp(x / 6 + 1/2, 0, 1)."""
     out = apply(Hardsigmoid, _float_only("hardsigmoid_cpu", input))
-    return inplace_update(input, out) if inplace else out
+    return input._inplace(out) if inplace else out
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * hardsigmoid(x)."""
     out = apply(Hardswish, _float_only("hardswish_cpu", input))
-    return inplace_update(input, out) if inplace else out
+    return input._inplace(out) if inplace else out
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
     out = apply(Mish, _float_only("mish_cpu", input))
-    return inplace_update(input, out) if inplace else out
+    return input._inplace(out) if inplace else out
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -1555,30 +1555,6 @@ def isfinite(input: Tensor) -> Tensor:
 
 
 # --- in-place writes ----------------------------------------------------------------------------------------
-
-def inplace_update(target: Tensor, result: Tensor) -> Tensor:
-    """Write result (an op's out-of-place output computed from target) into target, as ``x.op_()`` does.
-
-    If result's graph node saved target's memory for its backward (abs, log, pow, clamp ... save their
-    input), it is given a copy first: the write would otherwise change what backward reads. PyTorch
-    likewise keeps the original self for such in-place ops.
-    """
-    node = result._node
-    if node is not None:
-        fn = node.fn
-        saved = fn._saved
-        if saved is not None and any(s is target._data for s in saved):
-            original = _backend_copy(target._data)
-            fn._saved = tuple(original if s is target._data else s for s in saved)
-            if fn._saved_versions:
-                fn._saved_versions = [v for v in fn._saved_versions if v[2] is not target] or None
-    return target._inplace(result)
-
-
-def _backend_copy(array):
-    from ..tensor import _backend_of
-    return _backend_of(array).copy(array)
-
 
 # --- writing values: the out-of-place halves of fill_, zero_ and copy_ -----------------------------------------------
 
