@@ -123,7 +123,8 @@ PRIMITIVES = {
     "conv_nd": "conv_nd(x (N, C, *spatial), weight (Cout, C/groups, *kernel), bias or None, stride, padding, "
                "dilation, groups) -> (N, Cout, *out_spatial)",
     "conv_nd_backward": "conv_nd_backward(grad, x, weight, stride, padding, dilation, groups, needs_input, "
-                        "needs_weight) -> (grad_input or None, grad_weight or None)",
+                        "needs_weight) -> (grad_input or None, grad_weight or None); the output positions are "
+                        "grad's spatial dims, which may be fewer than x gives (conv_transpose's output_padding)",
     "max_pool_nd": "max_pool_nd(x, kernel, stride, padding, dilation, output_size) -> (values, int64 indices "
                    "flat within each plane)",
     "max_pool_nd_backward": "max_pool_nd_backward(grad, indices, x_shape, ndim): scatter-add by flat index",
