@@ -106,7 +106,8 @@ class Conv1d(_ConvNd):
         padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. Default: ``'zeros'``.
 
     Shape:
-        - Output: :math:`(N, C_{out}, L_{out})`, :math:`L_{out} = \lfloor (L_{in} + 2p - d (k - 1) - 1) / s + 1 \rfloor`.
+        - Output: :math:`(N, C_{out}, L_{out})`,
+          :math:`L_{out} = \lfloor (L_{in} + 2p - d (k - 1) - 1) / s + 1 \rfloor`.
 
     Example::
 
