@@ -17,7 +17,8 @@ from ..ops.linalg import linear
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div,
                         l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from ..ops.nn import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, embedding, feature_alpha_dropout,
-                      log_softmax, one_hot, pad, scaled_dot_product_attention, softmax, softmin)
+                      cosine_similarity, log_softmax, normalize, one_hot, pad, scaled_dot_product_attention,
+                      softmax, softmin)
 from ..ops.norm import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ..ops.pool import *  # noqa: F401,F403 - max_pool2d, avg_pool2d, ... as ops/pool.py exports them
 
@@ -32,7 +33,7 @@ __all__ = [
     # dropout
     "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
     # sparse and attention
-    "embedding", "one_hot", "scaled_dot_product_attention",
+    "embedding", "one_hot", "scaled_dot_product_attention", "normalize", "cosine_similarity",
     # normalisation
     "layer_norm", "batch_norm", "group_norm", "instance_norm", "rms_norm",
     # padding

@@ -18,7 +18,8 @@ from ..tensor import Tensor, _make, _normalize_dim
 from .elementwise import cast
 
 __all__ = ["softmax", "log_softmax", "softmin", "dropout", "alpha_dropout", "feature_alpha_dropout", "one_hot",
-           "scaled_dot_product_attention", "pad", "dropout1d", "dropout2d", "dropout3d"]
+           "scaled_dot_product_attention", "pad", "dropout1d", "dropout2d", "dropout3d", "normalize",
+           "cosine_similarity"]
 
 
 # --- softmax family ---------------------------------------------------------------------------
@@ -579,3 +580,25 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     if dtype is not None:
         input = cast(input, dtype)
     return softmax(neg(input), dim)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    """input / max(||input||_p, eps) along dim.
+
+    Args:
+        p: the norm's exponent. dim: the dimension reduced. eps: the smallest divisor.
+    """
+    from .elementwise import clamp_min, div
+    from .reduce import norm
+    if out is not None:
+        raise TypeError("normalize: the out argument is not supported")
+    return div(input, clamp_min(norm(input, p, dim, keepdim=True), eps))
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Cosine of the angle between x1 and x2 along dim (broadcasting), each norm clamped below at eps."""
+    from .elementwise import clamp_min, div, mul
+    from .reduce import norm, sum as sum_
+    unit_1 = div(x1, clamp_min(norm(x1, 2, dim, keepdim=True), eps))
+    unit_2 = div(x2, clamp_min(norm(x2, 2, dim, keepdim=True), eps))
+    return sum_(mul(unit_1, unit_2), dim)

@@ -122,6 +122,7 @@ def test_dropout_probability_errors(p):
     check_raises(lambda x: F.dropout(x, p), [(3,)], torch_fn=lambda x: TF.dropout(x, p))
 
 
+@pytest.mark.filterwarnings("ignore:dropout2d")
 @pytest.mark.parametrize("name,shape", [("dropout1d", (8, 16, 30)), ("dropout2d", (8, 16, 5, 6)),
                                         ("dropout3d", (4, 16, 3, 4, 5)), ("dropout2d", (16, 5, 6))])
 def test_feature_dropout_zeroes_whole_channels(name, shape):
@@ -319,3 +320,17 @@ def test_pad_errors(shape, pads, mode):
 def test_pad_gradcheck():
     assert gradcheck(lambda x: F.pad(x, (2, 1, 1, 1), mode="reflect"), [f64((1, 3, 4))])
     assert gradcheck(lambda x: F.pad(x, (1, -1, 2, 0), value=3.0), [f64((2, 3, 4))])
+
+
+# --- normalize, cosine_similarity -------------------------------------------------------------------
+
+@pytest.mark.parametrize("p,dim", [(2.0, 1), (1.0, 0), (3.0, -1)])
+def test_normalize(p, dim, device):
+    ax, th = both("normalize", p=p, dim=dim)
+    check(ax, [(4, 5)], torch_fn=th, device=device)
+
+
+@pytest.mark.parametrize("shapes,dim", [([(4, 5), (4, 5)], 1), ([(3, 4, 5), (1, 4, 5)], -1), ([(6,), (6,)], 0)])
+def test_cosine_similarity(shapes, dim, device):
+    ax, th = both("cosine_similarity", dim=dim)
+    check(ax, shapes, torch_fn=th, device=device)
