@@ -630,6 +630,9 @@ class OpenCLBackend(Backend):
             out = self.reshape(out, out.shape[:-2] + out.shape[-1:])
         return self.reshape(out, out.shape[:-1]) if b.ndim == 1 else out
 
+    def einsum(self, equation, *arrays):
+        return _linalg.einsum(self, equation, *arrays)
+
     # --- convolution and pooling -----------------------------------------------------------------
     def im2col(self, x, kernel, stride, padding, dilation):
         return _conv.im2col(self, x, kernel, stride, padding, dilation)

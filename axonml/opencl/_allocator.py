@@ -6,6 +6,8 @@ training loop that allocates the same shapes every step reuses the same buffers.
 """
 from __future__ import annotations
 
+import gc
+
 import pyopencl as cl
 
 __all__ = ["Allocation", "BufferPool"]
@@ -54,12 +56,15 @@ class BufferPool:
             self.stats["bytes_cached"] -= size
             self.stats["bytes_in_use"] += size
             return Allocation(free.pop(), size, self)
+        if size > self.max_alloc and nbytes <= self.max_alloc:
+            size = nbytes  # the bucket would exceed the device's limit; the exact size does not
         if size > self.max_alloc:
             raise RuntimeError(f"OpenCL out of memory on {self.device_name}: tried to allocate {nbytes} bytes "
                                f"(the device's largest single allocation is {self.max_alloc} bytes)")
         try:
             buffer = self._new_buffer(size)
         except (cl.MemoryError, cl.RuntimeError):
+            gc.collect()  # buffers held only by unreachable reference cycles come back to the pool
             self.empty()
             try:
                 buffer = self._new_buffer(size)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ._layout import broadcast_strides, coalesce, layout_arg, shape_arg
 
-__all__ = ["gemm", "tile_defines"]
+__all__ = ["gemm", "einsum", "tile_defines"]
 
 _WORK_PER_THREAD = 4
 _TILE_K = 16
@@ -65,3 +65,56 @@ def gemm(backend, a, b, trans_a, trans_b, alpha, beta, c):
            shape_arg(merged, batches), layout_arg(a.offset, a_batch), layout_arg(b.offset, b_batch),
            dtype.type(alpha), dtype.type(beta))
     return out
+
+
+def einsum(backend, equation: str, *arrays):
+    """einsum with an explicit output ('ij,jk->ik'): pairwise contractions, each one batched gemm."""
+    inputs, _, output = equation.replace(" ", "").partition("->")
+    terms = [_diagonal(backend, backend._device_array(a), term) for a, term in zip(arrays, inputs.split(","))]
+    while len(terms) > 1:
+        (a, a_letters), (b, b_letters) = terms[0], terms[1]
+        later = set(output).union(*(letters for _, letters in terms[2:]))
+        terms[:2] = [_contract(backend, a, a_letters, b, b_letters, later)]
+    array, letters = terms[0]
+    array, letters = _sum_out(backend, array, letters, set(output))
+    out = backend.transpose(array, tuple(letters.index(c) for c in output))
+    return backend.copy(out)
+
+
+def _diagonal(backend, a, letters: str):
+    """(a, letters) with repeated letters collapsed to their diagonal (a view)."""
+    unique = "".join(dict.fromkeys(letters))
+    if len(unique) == len(letters):
+        return a, letters
+    shape, strides = [], []
+    for c in unique:
+        dims = [d for d, x in enumerate(letters) if x == c]
+        shape.append(a.shape[dims[0]])
+        strides.append(sum(a.estrides[d] for d in dims))
+    return backend.as_strided(a, tuple(shape), tuple(strides), 0), unique
+
+
+def _sum_out(backend, a, letters: str, keep: set):
+    axes = tuple(d for d, c in enumerate(letters) if c not in keep)
+    if not axes:
+        return a, letters
+    return backend.sum(a, axes, False), "".join(c for c in letters if c in keep)
+
+
+def _contract(backend, a, a_letters, b, b_letters, later: set):
+    """The product of two terms summed over the letters no later term or the output needs."""
+    a, a_letters = _sum_out(backend, a, a_letters, later | set(b_letters))
+    b, b_letters = _sum_out(backend, b, b_letters, later | set(a_letters))
+    batch = [c for c in a_letters if c in b_letters and c in later]
+    summed = [c for c in a_letters if c in b_letters and c not in later]
+    a_only = [c for c in a_letters if c not in b_letters]
+    b_only = [c for c in b_letters if c not in a_letters]
+    size = {c: n for c, n in zip(a_letters + b_letters, a.shape + b.shape)}
+    prod = lambda letters: math.prod(size[c] for c in letters)  # noqa: E731
+    a = backend.transpose(a, tuple(a_letters.index(c) for c in batch + a_only + summed))
+    b = backend.transpose(b, tuple(b_letters.index(c) for c in batch + summed + b_only))
+    a = backend.reshape(a, (prod(batch), prod(a_only), prod(summed)))
+    b = backend.reshape(b, (prod(batch), prod(summed), prod(b_only)))
+    out = backend.gemm(a, b)
+    letters = batch + a_only + b_only
+    return backend.reshape(out, tuple(size[c] for c in letters)), "".join(letters)
