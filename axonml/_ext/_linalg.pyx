@@ -44,76 +44,81 @@ cdef void gemm_batch(char trans_1, char trans_2, int m, int n, int k, floating a
                      beta, out + i * out_step, ld_out)
 
 
-cdef tuple blas_layout(x, Py_ssize_t rows, Py_ssize_t cols):
+cdef tuple blas_layout(cnp.ndarray x, Py_ssize_t rows, Py_ssize_t cols):
     """x's last two dims (a row-major rows x cols matrix X) as a BLAS operand holding X^T.
 
     Returns (x, flag, ld); x is copied only when neither matrix dim has a unit stride.
     """
-    cdef Py_ssize_t itemsize = x.itemsize
-    cdef Py_ssize_t s_row = x.strides[x.ndim - 2], s_col = x.strides[x.ndim - 1]
+    cdef int ndim = cnp.PyArray_NDIM(x)
+    cdef Py_ssize_t itemsize = cnp.PyArray_ITEMSIZE(x)
+    cdef Py_ssize_t s_row = cnp.PyArray_STRIDE(x, ndim - 2), s_col = cnp.PyArray_STRIDE(x, ndim - 1)
     if s_row % itemsize == 0 and s_col % itemsize == 0:
         s_row //= itemsize
         s_col //= itemsize
         # X^T (cols x rows) column-major: element (p, q) at p * s_col + q * s_row
         if (s_col == 1 or cols == 1) and (rows == 1 or max(1, cols) <= s_row <= INT_MAX):
-            return x, b"N", (s_row if rows > 1 else max(1, cols))
+            return x, c'N', (s_row if rows > 1 else max(1, cols))
         # X itself column-major, handed over transposed
         if (s_row == 1 or rows == 1) and (cols == 1 or max(1, rows) <= s_col <= INT_MAX):
-            return x, b"T", (s_col if cols > 1 else max(1, rows))
-    x = np.ascontiguousarray(x)
-    return x, b"N", max(1, cols)
+            return x, c'T', (s_col if cols > 1 else max(1, rows))
+    return np.ascontiguousarray(x), c'N', max(1, cols)
 
 
-cdef cnp.ndarray batch_offsets(x, tuple batch_shape):
+cdef cnp.ndarray batch_offsets(cnp.ndarray x, tuple batch_shape):
     """Element offsets of each matrix of x (batch dims broadcast to batch_shape), in C order."""
-    cdef Py_ssize_t lead = len(batch_shape) - (x.ndim - 2)
+    cdef int ndim = cnp.PyArray_NDIM(x)
+    cdef Py_ssize_t lead = len(batch_shape) - (ndim - 2)
     cdef cnp.ndarray offsets = np.zeros(batch_shape, np.int64)
     cdef Py_ssize_t d, size, stride
-    for d in range(x.ndim - 2):
+    for d in range(ndim - 2):
         size = x.shape[d]
         if size == 1:
             continue
-        stride = x.strides[d] // x.itemsize
+        stride = x.strides[d] // cnp.PyArray_ITEMSIZE(x)
         view_shape = [1] * len(batch_shape)
         view_shape[lead + d] = size
         offsets += (np.arange(size, dtype=np.int64) * stride).reshape(view_shape)
     return offsets.reshape(-1)
 
 
-cdef object fold_rows(x):
+cdef object fold_rows(cnp.ndarray x):
     """x (..., n, k) as one (N*n, k) matrix when its leading dims merge without a copy, else None."""
     merged = x.view()
     try:
-        merged.shape = (-1, x.shape[x.ndim - 1])
+        merged.shape = (-1, x.shape[cnp.PyArray_NDIM(x) - 1])
     except AttributeError:
         return None
     return merged
 
 
-_ZERO_OFFSET = np.zeros(1, np.int64)
+cdef cnp.ndarray _ZERO_OFFSET_ARRAY = np.zeros(1, np.int64)
+cdef const cnp.int64_t[::1] ZERO_OFFSET = _ZERO_OFFSET_ARRAY
 
 
-def gemm(a, b, double alpha=1.0, double beta=0.0, c=None):
+def gemm(cnp.ndarray a not None, cnp.ndarray b not None, double alpha=1.0, double beta=0.0, c=None):
     """alpha * a @ b + beta * c for a (..., n, k), b (..., k, m) with broadcast batch dims.
 
     a and b share a float32/float64 dtype and may have any strides; c (optional) broadcasts
     to the result, which is a new C-contiguous array.
     """
-    cdef Py_ssize_t n = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1], m = b.shape[b.ndim - 1]
-    if b.shape[b.ndim - 2] != k:
-        raise ValueError(f"gemm: shapes {a.shape} and {b.shape} are not aligned")
-    dtype = a.dtype
-    if b.dtype != dtype or (dtype != np.float32 and dtype != np.float64):
-        raise TypeError(f"gemm: BLAS needs two float32 or two float64 operands, got {dtype} and {b.dtype}")
+    cdef int a_ndim = cnp.PyArray_NDIM(a), b_ndim = cnp.PyArray_NDIM(b)
+    cdef Py_ssize_t n = a.shape[a_ndim - 2], k = a.shape[a_ndim - 1], m = b.shape[b_ndim - 1]
+    cdef int typenum = cnp.PyArray_TYPE(a)
+    if b.shape[b_ndim - 2] != k:
+        raise ValueError(f"gemm: shapes {(<object>a).shape} and {(<object>b).shape} are not aligned")
+    if cnp.PyArray_TYPE(b) != typenum or (typenum != cnp.NPY_FLOAT32 and typenum != cnp.NPY_FLOAT64):
+        raise TypeError(f"gemm: BLAS needs two float32 or two float64 operands, got {a.dtype} and {b.dtype}")
     if m > INT_MAX or n > INT_MAX or k > INT_MAX:
         raise ValueError("gemm: a matrix dimension exceeds BLAS's 32-bit integer range")
-    batch_shape = np.broadcast_shapes(a.shape[:a.ndim - 2], b.shape[:b.ndim - 2])
-    out = np.empty(batch_shape + (n, m), dtype)
+    cdef tuple batch_shape = ()
+    if a_ndim > 2 or b_ndim > 2:
+        batch_shape = np.broadcast_shapes((<object>a).shape[:a_ndim - 2], (<object>b).shape[:b_ndim - 2])
+    cdef cnp.ndarray out = np.empty(batch_shape + (n, m), a.dtype)
     if c is not None and beta != 0.0:
         np.copyto(out, c, casting="unsafe")
     else:
         beta = 0.0
-    if out.size == 0:
+    if cnp.PyArray_SIZE(out) == 0:
         return out
     if k == 0:
         if beta == 0.0:
@@ -121,27 +126,26 @@ def gemm(a, b, double alpha=1.0, double beta=0.0, c=None):
         elif beta != 1.0:
             out *= beta
         return out
-    if b.ndim > 2 and b.size == k * m:
+    if b_ndim > 2 and cnp.PyArray_SIZE(b) == k * m:
         b = b.reshape(k, m)
-    if a.ndim > 2 and b.ndim == 2:
+    if a_ndim > 2 and cnp.PyArray_NDIM(b) == 2:
         folded = fold_rows(a)  # every row of every matrix of a against the same b: one gemm
         if folded is not None:
             a, n = folded, folded.shape[0]
     # C^T (m x n) = B^T (m x k) A^T (k x n)
-    b, flag_1, ld_1 = blas_layout(b, k, m)
-    a, flag_2, ld_2 = blas_layout(a, n, k)
-    if a.ndim > 2 or b.ndim > 2:
-        offsets_1 = batch_offsets(b, batch_shape)
-        offsets_2 = batch_offsets(a, batch_shape)
-    else:
-        offsets_1 = offsets_2 = _ZERO_OFFSET
-    cdef const cnp.int64_t[::1] offsets_b = offsets_1, offsets_a = offsets_2
-    cdef char trans_b = ord(flag_1), trans_a = ord(flag_2)
-    cdef int lda = ld_2, ldb = ld_1
+    cdef char trans_b, trans_a
+    cdef int ldb, lda
+    b, trans_b, ldb = blas_layout(b, k, m)
+    a, trans_a, lda = blas_layout(a, n, k)
+    cdef const cnp.int64_t[::1] offsets_b = ZERO_OFFSET
+    cdef const cnp.int64_t[::1] offsets_a = ZERO_OFFSET
+    if cnp.PyArray_NDIM(a) > 2 or cnp.PyArray_NDIM(b) > 2:
+        offsets_b = batch_offsets(b, batch_shape)
+        offsets_a = batch_offsets(a, batch_shape)
     cdef void* data_b = cnp.PyArray_DATA(b)
     cdef void* data_a = cnp.PyArray_DATA(a)
     cdef void* data_out = cnp.PyArray_DATA(out)
-    if dtype == np.float32:
+    if typenum == cnp.NPY_FLOAT32:
         with nogil:
             gemm_batch[float](trans_b, trans_a, m, n, k, alpha, <const float*>data_b, offsets_b, ldb,
                               <const float*>data_a, offsets_a, lda, beta, <float*>data_out, m * n, m)

@@ -120,7 +120,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
                            f"and {len(b_shape)}D")
     if a_shape[-1] != b_shape[0 if len(b_shape) == 1 else -2]:
         raise RuntimeError(_matmul_mismatch(a_shape, b_shape))
-    _broadcast_batch(a_shape[:-2], b_shape[:-2])
+    if len(a_shape) > 2 or len(b_shape) > 2:
+        _broadcast_batch(a_shape[:-2], b_shape[:-2])
     _check_same_dtype(input, other)
     return apply(Matmul, input, other)
 
@@ -319,7 +320,7 @@ def _einsum_operand_grad(xp, grad, output, others, other_arrays, own, operand):
         result = xp.reshape(result, tuple(sizes[c] if c in kept else 1 for c in unique))
         result = xp.broadcast_to(result, tuple(sizes[c] for c in unique))
     if len(unique) == len(own):
-        return result if result.shape == operand.shape else xp.copy(result)
+        return result
     # repeated letters: the gradient lives on the diagonal they select
     full = xp.zeros(operand.shape, operand.dtype)
     steps = _contiguous_strides(operand.shape)
@@ -396,14 +397,14 @@ def einsum(equation: str, *operands) -> Tensor:
     for x in operands:
         _check_tensor(x, "einsum(): operand")
     subscripts, output = _parse_einsum(equation, operands)
-    sizes = {}
+    sizes = {}  # a letter's size; size-1 dims broadcast against it
     for letters, x in zip(subscripts, operands):
         for c, size in zip(letters, x._data.shape):
-            if sizes.get(c, 1) != size and size != 1:
-                if c in sizes and sizes[c] != 1:
-                    raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->"
-                                       f"remapped): subscript {c} has size {sizes[c]} and {size}")
-            sizes[c] = max(sizes.get(c, 1), size)
+            known = sizes.get(c)
+            if known is not None and known != size and known != 1 and size != 1:
+                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->"
+                                   f"remapped): subscript {c} has size {known} and {size}")
+            sizes[c] = size if known in (None, 1) else known
     shapes = tuple(tuple(sizes[c] for c in letters) for letters in subscripts)
     return apply(Einsum, subscripts, output, shapes, *operands)
 
