@@ -53,10 +53,39 @@ def test_matmul_column_major_operands(shapes, device):
     check(lambda x, y: x @ y, [_fortran(a, 1), _fortran(b, 2)], device=device)
 
 
-def test_matmul_batch_broadcast_views(device):
-    """A batch dim with stride 0 (a broadcast operand) is read in place."""
-    shared = np.broadcast_to(np.random.default_rng(3).standard_normal((1, 4, 5)), (3, 4, 5))
-    check(lambda a, b: a @ b, [(3, 2, 4), shared], device=device, noncontiguous=(False,))
+def _layouts(shape, rng):
+    """The same values as C-order, column-major, strided, reversed-stride and broadcast arrays."""
+    values = rng.standard_normal(shape)
+    column_major = np.ascontiguousarray(np.swapaxes(values, -1, -2)).swapaxes(-1, -2)
+    wide = np.zeros(shape[:-1] + (2 * shape[-1],))
+    wide[..., ::2] = values
+    reversed_rows = np.ascontiguousarray(values[..., ::-1, :])[..., ::-1, :]
+    yield values
+    yield column_major
+    yield wide[..., ::2]
+    yield reversed_rows
+    yield np.broadcast_to(values[..., :1, :], shape)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("a_shape, b_shape", [((5, 7), (7, 3)), ((4, 5, 7), (7, 3)), ((5, 7), (4, 7, 3)),
+                                              ((2, 1, 5, 7), (3, 7, 1)), ((1, 7), (7, 1)), ((70, 90), (90, 80))],
+                         ids=str)
+def test_cpu_gemm_operand_layouts(a_shape, b_shape, dtype):
+    """The BLAS wrapper reads every layout in place (N/T flags, leading dims, stride-0 batches) or copies it."""
+    from axonml.backends.cpu import cpu
+    rng = np.random.default_rng(0)
+    for a in _layouts(a_shape, rng):
+        for b in _layouts(b_shape, rng):
+            a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+            expected = np.matmul(a.astype(np.float64), b.astype(np.float64))
+            np.testing.assert_allclose(cpu.gemm(a, b), expected, rtol=1e-4, atol=1e-4)
+            np.testing.assert_allclose(cpu.gemm(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), True, True),
+                                       expected, rtol=1e-4, atol=1e-4)
+    shared_batch = np.broadcast_to(rng.standard_normal((1, 7, 3)), (4, 7, 3)).astype(dtype)
+    a = rng.standard_normal((4, 5, 7)).astype(dtype)
+    np.testing.assert_allclose(cpu.gemm(a, shared_batch, alpha=2.0, beta=0.5, c=np.ones(3, dtype)),
+                               2 * a @ shared_batch + 0.5, rtol=1e-4, atol=1e-4)
 
 
 def test_matmul_integers():
