@@ -12,7 +12,7 @@ from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
 
 class ConvNd(ArrayFunction):
@@ -100,6 +100,28 @@ class ConvTransposeNd(ArrayFunction):
             _, grad_weight = xp.conv_nd_backward(x_batched, grad, xp.empty(ctx.weight_shape, grad.dtype), stride,
                                                  padding, dilation, groups, False, True)
         return grad_x, grad_weight, grad_bias, None, None, None, None, None
+
+
+class Unfold(ArrayFunction):
+    """Sliding blocks of (N, C, H, W) as columns (N, C*kh*kw, L): im2col, with col2im as its backward."""
+
+    def forward(ctx, x, kernel, stride, padding, dilation):
+        ctx.x_shape, ctx.params = x.shape, (kernel, stride, padding, dilation)
+        return ctx.xp.im2col(x, kernel, stride, padding, dilation)
+
+    def backward(ctx, grad):
+        return ctx.xp.col2im(grad, ctx.x_shape, *ctx.params), None, None, None, None
+
+
+class Fold(ArrayFunction):
+    """Columns (N, C*kh*kw, L) summed back into (N, C, H, W): col2im, with im2col as its backward."""
+
+    def forward(ctx, columns, output_shape, kernel, stride, padding, dilation):
+        ctx.params = (kernel, stride, padding, dilation)
+        return ctx.xp.col2im(columns, output_shape, kernel, stride, padding, dilation)
+
+    def backward(ctx, grad):
+        return ctx.xp.im2col(grad, *ctx.params), None, None, None, None, None
 
 
 # --- argument checks (PyTorch's messages) ---------------------------------------------------------------
@@ -325,3 +347,69 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """
     return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
                            dilation)
+
+
+def _block_args(kernel_size, dilation, padding, stride):
+    kernel = _tuple(kernel_size, 2, "kernel_size")
+    dilation, padding, stride = (_tuple(v, 2, name) for v, name in ((dilation, "dilation"), (padding, "padding"),
+                                                                     (stride, "stride")))
+    if any(v <= 0 for v in kernel + dilation + stride) or any(p < 0 for p in padding):
+        raise RuntimeError(f"kernel_size, dilation and stride must be positive and padding non-negative, but got "
+                           f"kernel_size={kernel}, dilation={dilation}, padding={padding}, stride={stride}")
+    return kernel, dilation, padding, stride
+
+
+def _blocks(spatial, kernel, dilation, padding, stride) -> tuple:
+    return tuple((size + 2 * p - d * (k - 1) - 1) // s + 1
+                 for size, k, d, p, s in zip(spatial, kernel, dilation, padding, stride))
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Extract sliding local blocks: (N, C, H, W) -> (N, C * kH * kW, L), L the number of blocks.
+
+    Example::
+
+        >>> axonml.nn.functional.unfold(axonml.randn(2, 3, 5, 5), 2).shape
+        axonml.Size([2, 12, 16])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"unfold(): argument 'input' must be Tensor, not {type(input).__name__}")
+    kernel, dilation, padding, stride = _block_args(kernel_size, dilation, padding, stride)
+    shape = tuple(input._data.shape)
+    if len(shape) not in (3, 4):
+        raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {len(shape)}D)")
+    blocks = _blocks(shape[-2:], kernel, dilation, padding, stride)
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(f"Given input with spatial size {shape[-2:]}, kernel_size={kernel}, dilation={dilation}, "
+                           f"padding={padding}, calculated shape of the array of sliding blocks as {blocks}, but "
+                           "its components must be at least one.")
+    pairs = tuple((p, p) for p in padding)
+    if len(shape) == 3:
+        return apply(Unfold, input.unsqueeze(0), kernel, stride, pairs, dilation).squeeze(0)
+    return apply(Unfold, input, kernel, stride, pairs, dilation)
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sum sliding local blocks back into an image: (N, C * kH * kW, L) -> (N, C, *output_size); unfold's adjoint."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"fold(): argument 'input' must be Tensor, not {type(input).__name__}")
+    kernel, dilation, padding, stride = _block_args(kernel_size, dilation, padding, stride)
+    output_size = _tuple(output_size, 2, "output_size")
+    shape = tuple(input._data.shape)
+    if len(shape) not in (2, 3):
+        raise RuntimeError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
+                           f"(got {len(shape)}D)")
+    if shape[-2] % (kernel[0] * kernel[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size(1)={shape[-2]} and kernel_size={kernel}.")
+    blocks = _blocks(output_size, kernel, dilation, padding, stride)
+    if shape[-1] != blocks[0] * blocks[1]:
+        raise RuntimeError(f"Given output_size={output_size}, kernel_size={kernel}, dilation={dilation}, "
+                           f"padding={padding}, stride={stride}, expected size of input's dimension 2 to match the "
+                           f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, "
+                           f"but got input.size(2)={shape[-1]}.")
+    pairs = tuple((p, p) for p in padding)
+    batched = input if len(shape) == 3 else input.unsqueeze(0)
+    out_shape = (batched._data.shape[0], shape[-2] // (kernel[0] * kernel[1])) + output_size
+    out = apply(Fold, batched, out_shape, kernel, stride, pairs, dilation)
+    return out if len(shape) == 3 else out.squeeze(0)

@@ -138,6 +138,23 @@ def test_conv_transpose_errors(call, shapes):
     check_raises(call, shapes)
 
 
+@pytest.mark.parametrize("shape, options", [((2, 3, 5, 5), dict(kernel_size=2)),
+                                            ((2, 3, 7, 6), dict(kernel_size=(3, 2), stride=(2, 1), padding=1)),
+                                            ((2, 3, 7, 7), dict(kernel_size=3, dilation=2, padding=(2, 1))),
+                                            ((3, 5, 5), dict(kernel_size=2))], ids=str)
+def test_unfold_fold(shape, options, device):
+    check(lambda x: _F(x).unfold(x, **options), [shape], device=device)
+    blocks = _F(torch.zeros(1)).unfold(torch.zeros(shape), **options).shape
+    check(lambda c: _F(c).fold(c, shape[-2:], **options), [tuple(blocks)], device=device)
+
+
+@pytest.mark.parametrize("call, shape", [(lambda x: _F(x).unfold(x, 6), (2, 3, 5, 5)),
+                                         (lambda x: _F(x).fold(x, (5, 5), 2), (1, 12, 15)),
+                                         (lambda x: _F(x).fold(x, (5, 5), 2), (1, 13, 16))], ids=range(3))
+def test_unfold_fold_errors(call, shape):
+    check_raises(call, [shape])
+
+
 def _double(*shape, seed=0):
     rng = np.random.default_rng(seed)
     return axonml.tensor(rng.standard_normal(shape), dtype=axonml.float64, requires_grad=True)
