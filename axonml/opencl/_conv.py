@@ -118,6 +118,7 @@ def conv_nd_backward(backend, grad, x, weight, stride, padding, dilation, groups
     n, rows, positions = columns.shape
     out_channels = weight.shape[0]
     kernel_rows = rows // groups
+    grad = _pad_to_geometry(backend, backend._device_array(grad), x, weight, stride, padding, dilation)
     grouped_grad = backend.reshape(backend.astype(grad, columns.dtype),
                                    (n, groups, out_channels // groups, positions))
     grad_input = grad_weight = None
@@ -134,6 +135,21 @@ def conv_nd_backward(backend, grad, x, weight, stride, padding, dilation, groups
                             weight.shape[2:], stride, padding, dilation)
         grad_input = backend.reshape(grad_input, x.shape)
     return grad_input, grad_weight
+
+
+def _pad_to_geometry(backend, grad, x, weight, stride, padding, dilation):
+    """grad zero-extended to the convolution's full output size: a transposed convolution's
+    output_padding leaves trailing outputs that no input position reaches."""
+    ndim = weight.ndim - 2
+    kernel2, stride2, pads, dilation2 = _params_2d(weight.shape[2:], stride, padding, dilation)
+    out_size = _output_size(((1,) if ndim == 1 else ()) + tuple(x.shape[x.ndim - ndim:]), kernel2, stride2, pads,
+                            dilation2)[2 - ndim:]
+    if tuple(grad.shape[grad.ndim - ndim:]) == out_size:
+        return grad
+    full = backend.zeros(grad.shape[:grad.ndim - ndim] + out_size, grad.dtype)
+    backend.copy_into(backend.getitem(full, (Ellipsis,) + tuple(slice(0, n) for n in grad.shape[grad.ndim - ndim:])),
+                      grad)
+    return full
 
 
 def _window(height, width, out_size, kernel, stride, pads, dilation) -> bytes:
