@@ -19,28 +19,37 @@ def threads() -> int:
     return count
 
 
-def median_seconds(fn, rounds: int, warmup: int = 2) -> float:
-    """Median wall time of fn over rounds calls, after warmup calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 @pytest.fixture
 def compare(benchmark, threads):
     """Time axonml with pytest-benchmark and the reference in the same process; record and print the ratio.
 
-    compare(axonml_fn, reference_fn, rounds, name) -> axonml median / reference median.
+    compare(axonml_fn, reference_fn, rounds, name) -> axonml median / reference median. The two run
+    in `blocks` alternating blocks of rounds (the reference inside pytest-benchmark's untimed setup),
+    so a change in the machine's load reaches both. blocks=1 times the whole reference first and
+    lets axonml's warmup rounds outlast the reference's spinning idle threads (OpenBLAS keeps
+    its threads busy-waiting for a while after each call).
     """
 
-    def run(axonml_fn, reference_fn, rounds: int, name: str, warmup: int = 2) -> float:
-        reference = median_seconds(reference_fn, rounds, warmup)
-        benchmark.pedantic(axonml_fn, rounds=rounds, warmup_rounds=warmup, iterations=1)
+    def run(axonml_fn, reference_fn, rounds: int, name: str, warmup: int = 2, blocks: int = 5) -> float:
+        calls = warmup + rounds
+        starts = {k * calls // blocks: k for k in range(blocks)}  # the pedantic call each block precedes
+        counter = [0]
+        reference_times = []
+
+        def reference_block():
+            block = starts.get(counter[0])
+            counter[0] += 1
+            if block is None:
+                return
+            for _ in range(rounds * (block + 1) // blocks - rounds * block // blocks):
+                start = time.perf_counter()
+                reference_fn()
+                reference_times.append(time.perf_counter() - start)
+
+        for _ in range(warmup):
+            reference_fn()
+        benchmark.pedantic(axonml_fn, setup=reference_block, rounds=rounds, warmup_rounds=warmup, iterations=1)
+        reference = statistics.median(reference_times)
         ours = benchmark.stats.stats.median
         ratio = ours / reference
         benchmark.extra_info.update({"threads": threads, "axonml_median_s": ours, f"{name}_median_s": reference,
