@@ -140,6 +140,7 @@ class OpenCLBackend(Backend):
         self.programs = ProgramCache(self.context, cl_device)
         self.pool = BufferPool(self.context, self.name, cl_device.max_mem_alloc_size)
         self._kernels: dict = {}
+        self._last_args: dict = {}
 
     # --- plumbing -----------------------------------------------------------------------------
     def _ctype(self, dtype) -> str:
@@ -173,7 +174,21 @@ class OpenCLBackend(Backend):
         if n <= 0:
             return
         local = local or self.group
-        kernel(self.queue, ((n + local - 1) // local * local,), (local,), *args)
+        self.run(kernel, ((n + local - 1) // local * local,), (local,), *args)
+
+    def run(self, kernel, global_size, local_size, *args) -> None:
+        """Enqueue kernel with args, setting only the by-value arguments that changed since its last launch
+        (a driver may take microseconds per argument; a training loop repeats the same shapes)."""
+        last = self._last_args.get(id(kernel))
+        if last is None or len(last) != len(args):
+            kernel.set_args(*args)
+        else:
+            for i, (value, previous) in enumerate(zip(args, last)):
+                if value is previous or (type(value) is type(previous) and _same_value(value, previous)):
+                    continue
+                kernel.set_arg(i, value)
+        self._last_args[id(kernel)] = args
+        self.cl.enqueue_nd_range_kernel(self.queue, kernel, global_size, local_size)
 
     def _elementwise_defines(self, dtype) -> tuple:
         dtype = np.dtype(dtype)
@@ -422,7 +437,8 @@ class OpenCLBackend(Backend):
         a_arr, a_val, a_key = self._operand(a)
         b_arr, b_val, b_key = self._operand(b)
         compute = np.result_type(a_key, b_key)
-        operands = [self.astype(arr, compute) if arr is not None else val for arr, val in ((a_arr, a_val), (b_arr, b_val))]
+        operands = [self.astype(arr, compute) if arr is not None else val
+                    for arr, val in ((a_arr, a_val), (b_arr, b_val))]
         shape = np.broadcast_shapes(cond.shape, *(x.shape for x in operands if isinstance(x, CLArray)))
         out = self.new(shape, compute)
         if out.size == 0:
@@ -474,7 +490,7 @@ class OpenCLBackend(Backend):
             else:
                 kernel = self.kernel("reduce", "reduce", defines)
                 args.append(self.cl.LocalMemory(local * acc_dtype.itemsize))
-            kernel(self.queue, (out.size * local,), (local,), *args)
+            self.run(kernel, (out.size * local,), (local,), *args)
         if keepdims:
             out = out._view(tuple(1 if d in axes else n for d, n in enumerate(a.shape)), None)
         return out
@@ -740,6 +756,21 @@ class OpenCLBackend(Backend):
 
     def bernoulli(self, shape, p, dtype, generator):
         return _random.bernoulli(self, shape, p, dtype, generator)
+
+
+def _same_value(value, previous) -> bool:
+    """Whether a by-value kernel argument equals the one already set (buffers are always set again)."""
+    if isinstance(value, (bytes, np.generic)):
+        return bool(value == previous)
+    if isinstance(value, _LocalMemory):
+        return value.size == previous.size
+    return False
+
+
+try:
+    from pyopencl import LocalMemory as _LocalMemory
+except ImportError:  # no pyopencl: the backend is never created
+    _LocalMemory = type(None)
 
 
 _PREDICATES = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",

@@ -109,7 +109,8 @@ def conv_nd(backend, x, weight, bias, stride, padding, dilation, groups):
     kernel2, stride2, pads, dilation2 = _params_2d(weight.shape[2:], stride, padding, dilation)
     spatial = x.shape[x.ndim - ndim:]
     out_size = _output_size(((1,) if ndim == 1 else ()) + tuple(spatial), kernel2, stride2, pads, dilation2)
-    return backend.reshape(out, x.shape[:x.ndim - ndim - 1] + (out_channels,) + (out_size[1:] if ndim == 1 else out_size))
+    out_spatial = out_size[1:] if ndim == 1 else out_size
+    return backend.reshape(out, x.shape[:x.ndim - ndim - 1] + (out_channels,) + out_spatial)
 
 
 def conv_nd_backward(backend, grad, x, weight, stride, padding, dilation, groups, needs_input, needs_weight):

@@ -59,11 +59,11 @@ def gemm(backend, a, b, trans_a, trans_b, alpha, beta, c):
     tile = threads * _WORK_PER_THREAD
     kernel = backend.kernel("gemm", "gemm", defines)
     global_size = ((m + tile - 1) // tile * threads, (n + tile - 1) // tile * threads, batches)
-    kernel(backend.queue, global_size, (threads, threads, 1), out.buffer, np.int64(n), np.int64(m), np.int64(k),
-           a.buffer, np.int64(a.estrides[-2]), np.int64(a.estrides[-1]),
-           b.buffer, np.int64(b.estrides[-2]), np.int64(b.estrides[-1]),
-           shape_arg(merged, batches), layout_arg(a.offset, a_batch), layout_arg(b.offset, b_batch),
-           dtype.type(alpha), dtype.type(beta))
+    backend.run(kernel, global_size, (threads, threads, 1), out.buffer, np.int64(n), np.int64(m), np.int64(k),
+                a.buffer, np.int64(a.estrides[-2]), np.int64(a.estrides[-1]),
+                b.buffer, np.int64(b.estrides[-2]), np.int64(b.estrides[-1]),
+                shape_arg(merged, batches), layout_arg(a.offset, a_batch), layout_arg(b.offset, b_batch),
+                dtype.type(alpha), dtype.type(beta))
     return out
 
 

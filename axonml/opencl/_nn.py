@@ -48,9 +48,9 @@ def softmax(backend, x, axis, log_output: bool):
     outer, (out_strides, x_strides), (out_step, x_step) = _rows(axis, out, x)
     local = _group(backend, n)
     kernel = backend.kernel("nn", "softmax_rows", _float_defines(backend, x.dtype))
-    kernel(backend.queue, (rows * local,), (local,), out.buffer, layout_arg(0, out_strides), out_step,
-           x.buffer, layout_arg(x.offset, x_strides), x_step, shape_arg(outer, rows), np.int64(n),
-           np.int32(log_output), backend.cl.LocalMemory(local * x.itemsize))
+    backend.run(kernel, (rows * local,), (local,), out.buffer, layout_arg(0, out_strides), out_step,
+                x.buffer, layout_arg(x.offset, x_strides), x_step, shape_arg(outer, rows), np.int64(n),
+                np.int32(log_output), backend.cl.LocalMemory(local * x.itemsize))
     return out
 
 
@@ -66,10 +66,10 @@ def softmax_backward(backend, grad, y, axis, log_output: bool):
     merged, (out_strides, g_strides, y_strides), steps = _rows(axis, out, grad, y)
     local = _group(backend, n)
     kernel = backend.kernel("nn", "softmax_backward_rows", _float_defines(backend, y.dtype))
-    kernel(backend.queue, (rows * local,), (local,), out.buffer, layout_arg(0, out_strides), steps[0],
-           grad.buffer, layout_arg(grad.offset, g_strides), steps[1], y.buffer, layout_arg(y.offset, y_strides),
-           steps[2], shape_arg(merged, rows), np.int64(n), np.int32(log_output),
-           backend.cl.LocalMemory(local * y.itemsize))
+    backend.run(kernel, (rows * local,), (local,), out.buffer, layout_arg(0, out_strides), steps[0],
+                grad.buffer, layout_arg(grad.offset, g_strides), steps[1], y.buffer, layout_arg(y.offset, y_strides),
+                steps[2], shape_arg(merged, rows), np.int64(n), np.int32(log_output),
+                backend.cl.LocalMemory(local * y.itemsize))
     return out
 
 
@@ -96,10 +96,11 @@ def cross_entropy(backend, x, target, weight, ignore_index, label_smoothing):
     counted = backend.new((rows, 2), x.dtype)
     local = _group(backend, n)
     kernel = backend.kernel("nn", "cross_entropy_rows", _float_defines(backend, x.dtype))
-    kernel(backend.queue, (rows * local,), (local,), loss.buffer, lse.buffer, counted.buffer, x.buffer,
-           np.int64(x.offset), np.int64(x.estrides[0]), np.int64(x.estrides[1]), target.buffer,
-           np.int64(target.offset), np.int64(target.estrides[0]), *_optional(backend, weight, x.dtype), np.int64(n),
-           np.int64(ignore_index), x.dtype.type(label_smoothing), backend.cl.LocalMemory(local * x.itemsize))
+    backend.run(kernel, (rows * local,), (local,), loss.buffer, lse.buffer, counted.buffer, x.buffer,
+                np.int64(x.offset), np.int64(x.estrides[0]), np.int64(x.estrides[1]), target.buffer,
+                np.int64(target.offset), np.int64(target.estrides[0]), *_optional(backend, weight, x.dtype),
+                np.int64(n), np.int64(ignore_index), x.dtype.type(label_smoothing),
+                backend.cl.LocalMemory(local * x.itemsize))
     total, bad = backend.to_numpy(backend.sum(counted, 0, False, np.float64 if backend.has_float64 else None))
     if bad:
         targets = backend.to_numpy(target)
@@ -120,11 +121,11 @@ def cross_entropy_backward(backend, grad, x, lse, target, weight, ignore_index, 
     weight_sum = float(backend.to_numpy(backend.sum(weight, None, False))) if weight is not None else float(n)
     local = _group(backend, n)
     kernel = backend.kernel("nn", "cross_entropy_backward_rows", _float_defines(backend, x.dtype))
-    kernel(backend.queue, (rows * local,), (local,), dx.buffer, grad.buffer, np.int64(grad.offset),
-           np.int64(grad.estrides[0]), x.buffer, np.int64(x.offset), np.int64(x.estrides[0]),
-           np.int64(x.estrides[1]), _dense(backend, lse).buffer, target.buffer, np.int64(target.offset),
-           np.int64(target.estrides[0]), *_optional(backend, weight, x.dtype), x.dtype.type(weight_sum), np.int64(n),
-           np.int64(ignore_index), x.dtype.type(label_smoothing))
+    backend.run(kernel, (rows * local,), (local,), dx.buffer, grad.buffer, np.int64(grad.offset),
+                np.int64(grad.estrides[0]), x.buffer, np.int64(x.offset), np.int64(x.estrides[0]),
+                np.int64(x.estrides[1]), _dense(backend, lse).buffer, target.buffer, np.int64(target.offset),
+                np.int64(target.estrides[0]), *_optional(backend, weight, x.dtype), x.dtype.type(weight_sum),
+                np.int64(n), np.int64(ignore_index), x.dtype.type(label_smoothing))
     return dx
 
 
@@ -139,9 +140,9 @@ def layer_norm(backend, x, normalized_ndim, weight, bias, eps):
     x = backend.ascontiguousarray(x)  # the kernel reads rows from x.offset
     local = _group(backend, n)
     kernel = backend.kernel("nn", "layer_norm_rows", _float_defines(backend, x.dtype))
-    kernel(backend.queue, (rows * local,), (local,), y.buffer, mean.buffer, rstd.buffer, x.buffer,
-           np.int64(x.offset), np.int64(n), *_optional(backend, weight, x.dtype), *_optional(backend, bias, x.dtype),
-           x.dtype.type(eps), backend.cl.LocalMemory(local * x.itemsize))
+    backend.run(kernel, (rows * local,), (local,), y.buffer, mean.buffer, rstd.buffer, x.buffer,
+                np.int64(x.offset), np.int64(n), *_optional(backend, weight, x.dtype),
+                *_optional(backend, bias, x.dtype), x.dtype.type(eps), backend.cl.LocalMemory(local * x.itemsize))
     return y, mean, rstd
 
 
@@ -158,9 +159,9 @@ def layer_norm_backward(backend, grad, x, mean, rstd, weight, normalized_ndim, n
         if x.size:
             local = _group(backend, n)
             kernel = backend.kernel("nn", "layer_norm_backward_rows", _float_defines(backend, x.dtype))
-            kernel(backend.queue, (rows * local,), (local,), dx.buffer, grad.buffer, x.buffer, mean.buffer,
-                   rstd.buffer, np.int64(n), *_optional(backend, weight, x.dtype),
-                   backend.cl.LocalMemory(local * x.itemsize))
+            backend.run(kernel, (rows * local,), (local,), dx.buffer, grad.buffer, x.buffer, mean.buffer,
+                        rstd.buffer, np.int64(n), *_optional(backend, weight, x.dtype),
+                        backend.cl.LocalMemory(local * x.itemsize))
     if needs_affine:
         x_rows, grad_rows = backend.reshape(x, (rows, n)), backend.reshape(grad, (rows, n))
         xhat = backend.mul(backend.sub(x_rows, backend.reshape(mean, (rows, 1))), backend.reshape(rstd, (rows, 1)))
