@@ -9,6 +9,7 @@
     ((layout).offset < 0 ? (scalar) : (ptr)[offset_of(&(s), &(layout), (i))])
 
 #ifdef SRC_T
+// float16 is a storage type: it is read and written through vload_half / vstore_half (as float).
 
 #ifdef DST_IS_BOOL
 #define CONVERT(x) ((uchar)((x) != 0))
@@ -16,11 +17,27 @@
 #define CONVERT(x) ((DST_T)(x))
 #endif
 
+#ifdef SRC_IS_HALF
+#define LOAD_SRC(ptr, at) vload_half((at), (ptr))
+#define SRC_VALUE_T float
+#else
+#define LOAD_SRC(ptr, at) ((ptr)[at])
+#define SRC_VALUE_T SRC_T
+#endif
+
+#ifdef DST_IS_HALF
+#define STORE_DST(ptr, at, x) vstore_half_rte((float)(x), (at), (ptr))
+#define LOAD_DST(ptr, at) vload_half((at), (ptr))
+#else
+#define STORE_DST(ptr, at, x) ((ptr)[at] = CONVERT(x))
+#define LOAD_DST(ptr, at) ((ptr)[at])
+#endif
+
 __kernel void cast(__global DST_T* out, const shape_t s, __global const SRC_T* a, const layout_t la) {
     const long i = get_global_id(0);
     if (i >= s.size) return;
-    const SRC_T x = a[offset_of(&s, &la, i)];
-    out[i] = CONVERT(x);
+    const SRC_VALUE_T x = LOAD_SRC(a, offset_of(&s, &la, i));
+    STORE_DST(out, i, x);
 }
 
 // dst (any layout) = src (broadcast, any layout), converting SRC_T to DST_T.
@@ -28,8 +45,8 @@ __kernel void copy_strided(__global DST_T* dst, const layout_t ld, const shape_t
                            __global const SRC_T* src, const layout_t ls) {
     const long i = get_global_id(0);
     if (i >= s.size) return;
-    const SRC_T x = src[offset_of(&s, &ls, i)];
-    dst[offset_of(&s, &ld, i)] = CONVERT(x);
+    const SRC_VALUE_T x = LOAD_SRC(src, offset_of(&s, &ls, i));
+    STORE_DST(dst, offset_of(&s, &ld, i), x);
 }
 
 // dst += src, both strided.
@@ -37,9 +54,9 @@ __kernel void add_strided(__global DST_T* dst, const layout_t ld, const shape_t 
                           __global const SRC_T* src, const layout_t ls) {
     const long i = get_global_id(0);
     if (i >= s.size) return;
-    const SRC_T x = src[offset_of(&s, &ls, i)];
+    const SRC_VALUE_T x = LOAD_SRC(src, offset_of(&s, &ls, i));
     const long o = offset_of(&s, &ld, i);
-    dst[o] = CONVERT(dst[o] + x);
+    STORE_DST(dst, o, LOAD_DST(dst, o) + x);
 }
 
 #else

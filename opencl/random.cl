@@ -96,4 +96,18 @@ __kernel void randint(__global OUT_T* out, const long n, const ulong offset, con
     out[2 * i] = (OUT_T)(low + (long)(first % range));
     if (2 * i + 1 < n) out[2 * i + 1] = (OUT_T)(low + (long)(second % range));
 }
+
+// A random permutation of 0..n-1 by Fisher-Yates, in one work-item: swap k (from n - 1 down to 1)
+// with a uniform j in [0, k], drawn from counter offset + k.
+__kernel void randperm(__global OUT_T* out, const long n, const ulong offset, const uint2 key) {
+    if (get_global_id(0) != 0) return;
+    for (long i = 0; i < n; ++i) out[i] = (OUT_T)i;
+    for (long k = n - 1; k > 0; --k) {
+        const uint4 bits = philox(offset + k, key);
+        const long j = (long)((((ulong)bits.s0 << 32) | bits.s1) % (ulong)(k + 1));
+        const OUT_T swap = out[k];
+        out[k] = out[j];
+        out[j] = swap;
+    }
+}
 #endif

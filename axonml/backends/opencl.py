@@ -31,6 +31,7 @@ _BOOL = np.dtype(np.bool_)
 _INT64 = np.dtype(np.int64)
 _FLOAT32 = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
+_FLOAT16 = np.dtype(np.float16)
 _FLOAT_ONLY_UNARY = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "tanh",
                      "sigmoid", "erf", "log2", "log10")
 
@@ -150,7 +151,9 @@ class OpenCLBackend(Backend):
                                       "cl_khr_fp64)")
         ctype = _CTYPES.get(dtype)
         if ctype is None:
-            raise NotImplementedError(f"{dtype} kernels are not implemented on device {self.device}")
+            raise NotImplementedError(f"{dtype} kernels are not implemented on device {self.device} (float16 is "
+                                      "a storage type there: cast it to float32 to compute)" if dtype == _FLOAT16
+                                      else f"{dtype} kernels are not implemented on device {self.device}")
         return ctype
 
     def _type_defines(self, *dtypes) -> tuple:
@@ -196,9 +199,15 @@ class OpenCLBackend(Backend):
         return (("T", self._ctype(dtype)), (kind, 1)) + self._type_defines(dtype)
 
     def _cast_defines(self, src, dst) -> tuple:
-        defines = (("SRC_T", self._ctype(src)), ("DST_T", self._ctype(dst)))
-        if np.dtype(dst) == _BOOL:
+        src, dst = np.dtype(src), np.dtype(dst)
+        defines = (("SRC_T", "half" if src == _FLOAT16 else self._ctype(src)),
+                   ("DST_T", "half" if dst == _FLOAT16 else self._ctype(dst)))
+        if dst == _BOOL:
             defines += (("DST_IS_BOOL", 1),)
+        if src == _FLOAT16:
+            defines += (("SRC_IS_HALF", 1),)
+        if dst == _FLOAT16:
+            defines += (("DST_IS_HALF", 1),)
         return defines + self._type_defines(src, dst)
 
     def new(self, shape, dtype) -> CLArray:
@@ -405,9 +414,10 @@ class OpenCLBackend(Backend):
                 args += [x.buffer, layout_arg(x.offset, next(layouts)), compute.type(0)]
             else:
                 args += [None, scalar_layout, compute.type(x)]
+        defines = self._elementwise_defines(compute)  # NotImplementedError for a type the device lacks
         try:
-            kernel = self.kernel("elementwise", "ew_" + name, self._elementwise_defines(compute))
-        except NotImplementedError:
+            kernel = self.kernel("elementwise", "ew_" + name, defines)
+        except NotImplementedError:  # the type exists, the op is not defined for it (neg of bool ...)
             raise TypeError(f"'{name}' is not supported for {compute} on device {self.device}") from None
         self.launch(kernel, out.size, *args)
         return out
@@ -423,9 +433,10 @@ class OpenCLBackend(Backend):
         if out.size == 0:
             return out
         shape, (strides,) = coalesce(a.shape, a.estrides)
+        defines = self._elementwise_defines(compute)  # NotImplementedError for a type the device lacks
         try:
-            kernel = self.kernel("elementwise", "ew_" + name, self._elementwise_defines(compute))
-        except NotImplementedError:
+            kernel = self.kernel("elementwise", "ew_" + name, defines)
+        except NotImplementedError:  # the type exists, the op is not defined for it (neg of bool ...)
             raise TypeError(f"'{name}' is not supported for {compute} on device {self.device}") from None
         self.launch(kernel, out.size, out.buffer, shape_arg(shape, out.size), a.buffer, layout_arg(a.offset, strides))
         return out
@@ -756,6 +767,9 @@ class OpenCLBackend(Backend):
 
     def bernoulli(self, shape, p, dtype, generator):
         return _random.bernoulli(self, shape, p, dtype, generator)
+
+    def randperm(self, n, dtype, generator):
+        return _random.randperm(self, n, dtype, generator)
 
 
 def _same_value(value, previous) -> bool:

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-__all__ = ["uniform", "normal", "bernoulli", "randint"]
+__all__ = ["uniform", "normal", "bernoulli", "randint", "randperm"]
 
 
 def _key(generator) -> bytes:
@@ -68,3 +68,14 @@ def randint(backend, shape, low, high, dtype, generator):
     float_type = np.dtype(np.float32)
     return _draw(backend, "randint", shape, dtype, generator, 2, _defines(backend, float_type, dtype),
                  np.int64(low), np.uint64(high - low))
+
+
+def randperm(backend, n, dtype, generator):
+    """A permutation of range(n); serial on the device (one work-item), n counters of the stream."""
+    out = backend.new((n,), dtype)
+    offset = generator.next_offset(n)
+    if n:
+        float_type = np.dtype(np.float32)
+        backend.launch(backend.kernel("random", "randperm", _defines(backend, float_type, dtype)), 1, out.buffer,
+                       np.int64(n), np.uint64(offset), _key(generator), local=1)
+    return out

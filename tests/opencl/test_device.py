@@ -89,3 +89,13 @@ def test_gradient_flows_back_across_devices():
 def test_numpy_of_a_device_tensor_asks_for_cpu_first():
     with pytest.raises(TypeError, match="cpu"):
         axonml.ones(2, device="opencl").numpy()
+
+
+def test_float16_is_stored_and_cast_but_not_computed():
+    host = np.array([[0.5, -2.25, 65504.0]], np.float16)
+    t = axonml.from_numpy(host).to("opencl")
+    np.testing.assert_array_equal(t.float().cpu().numpy(), host.astype(np.float32))
+    np.testing.assert_array_equal(t.float().half().cpu().numpy(), host)
+    np.testing.assert_array_equal(t.t().contiguous().cpu().numpy(), host.T)
+    with pytest.raises(NotImplementedError, match="float16"):
+        t + t

@@ -47,3 +47,13 @@ def test_distributions(backend):
     if backend.has_float64:
         d = backend.to_numpy(backend.uniform((n,), 0.0, 1.0, np.float64, gen))
         assert d.dtype == np.float64 and len(np.unique(d)) == n
+
+
+def test_randperm_is_a_reproducible_permutation():
+    axonml.manual_seed(3)
+    p = axonml.randperm(1000, device="opencl").cpu().numpy()
+    axonml.manual_seed(3)
+    q = axonml.randperm(1000, device="opencl").cpu().numpy()
+    np.testing.assert_array_equal(np.sort(p), np.arange(1000))
+    np.testing.assert_array_equal(p, q)
+    assert not np.array_equal(p, np.arange(1000)) and p.dtype == np.int64
