@@ -37,32 +37,26 @@ def _along_axis_index(index, axis):
     return tuple(index if d == axis else grids[d] for d in range(index.ndim))
 
 
-class _FusedArrays:
-    """Flat, contiguous views of an optimizer kernel's arrays (param, grad, then state; None passes through).
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
-    Arrays that are not contiguous or not float32/float64 are staged in copies of the parameter's
-    working dtype (float32 for half precision) and written back by write_back(); grad is only read.
+
+def _fused_update(kernel, arrays, *scalars):
+    """Run an in-place optimizer kernel on arrays (param, grad, then state; None passes through).
+
+    The kernels take C-contiguous float32/float64 arrays of the parameter's dtype; anything else
+    is staged in contiguous copies of the working dtype (float32 for half precision) and written
+    back afterwards (except grad, which is only read).
     """
-
-    __slots__ = ("flat", "_staged")
-
-    def __init__(self, param, grad, *state):
-        dtype = param.dtype if param.dtype in (np.float32, np.float64) else np.dtype(np.float32)
-        self.flat, self._staged = [], []
-        for position, array in enumerate((param, grad) + state):
-            if array is None:
-                self.flat.append(None)
-            elif array.dtype == dtype and array.flags.c_contiguous:
-                self.flat.append(array.reshape(-1))
-            else:
-                work = np.ascontiguousarray(array, dtype=dtype).reshape(-1)
-                self.flat.append(work)
-                if position != 1:
-                    self._staged.append((array, work))
-
-    def write_back(self):
-        for array, work in self._staged:
-            np.copyto(array, work.reshape(array.shape), casting="unsafe")
+    dtype = arrays[0].dtype
+    if dtype in _KERNEL_DTYPES and all(a is None or (a.dtype == dtype and a.flags.c_contiguous) for a in arrays):
+        kernel(*arrays, *scalars)
+        return
+    work_dtype = dtype if dtype in _KERNEL_DTYPES else _KERNEL_DTYPES[0]
+    staged = [None if a is None else np.asarray(a, dtype=work_dtype, order="C") for a in arrays]
+    kernel(*staged, *scalars)
+    for position, (array, work) in enumerate(zip(arrays, staged)):
+        if array is not None and position != 1 and work is not array:
+            np.copyto(array, work, casting="unsafe")
 
 
 class CPUBackend(Backend):
@@ -619,27 +613,22 @@ class CPUBackend(Backend):
     # --- fused optimizer updates (optim/) --------------------------------------------------------
     def sgd_step(self, param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize,
                  first_step):
-        work = _FusedArrays(param, grad, momentum_buffer)
-        _optim.sgd(*work.flat, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step)
-        work.write_back()
+        _fused_update(_optim.sgd, (param, grad, momentum_buffer), lr, momentum, dampening, weight_decay, nesterov,
+                      maximize, first_step)
 
     def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay,
                   decoupled, amsgrad, maximize):
         # torch's bias corrections, in Python floats
         step_size = lr / (1 - beta1 ** step)
         bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-        work = _FusedArrays(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None)
-        _optim.adam(*work.flat, step_size, bias_correction2_sqrt, beta1, beta2, eps, weight_decay,
-                    1 - lr * weight_decay, decoupled, maximize)
-        work.write_back()
+        _fused_update(_optim.adam, (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None),
+                      step_size, bias_correction2_sqrt, beta1, beta2, eps, weight_decay, 1 - lr * weight_decay,
+                      decoupled, maximize)
 
     def rmsprop_step(self, param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum,
                      centered, maximize):
-        work = _FusedArrays(param, grad, square_avg, momentum_buffer if momentum > 0 else None,
-                            grad_avg if centered else None)
-        _optim.rmsprop(*work.flat, lr, alpha, eps, weight_decay, momentum, maximize)
-        work.write_back()
-
+        _fused_update(_optim.rmsprop, (param, grad, square_avg, momentum_buffer if momentum > 0 else None,
+                                       grad_avg if centered else None), lr, alpha, eps, weight_decay, momentum, maximize)
 
     # --- random --------------------------------------------------------------------------------
     def uniform(self, shape, low, high, dtype, generator):

@@ -11,15 +11,15 @@ from axonml import optim
 from axonml.backends import Backend, get_backend
 from tests.oracle.oracle import assert_close
 
-# (5, 7) and (7,) are ordinary; (3, 4, 2) is stored transposed (not contiguous); (200, 200) is large
-# enough for the kernels' multi-threaded loop.
-SHAPES = [(5, 7), (7,), (3, 4, 2), (180, 200)]
+# (5, 7), (7,) and () are ordinary; (3, 4, 2) is stored transposed (not contiguous); (180, 200) is
+# large enough for the kernels' multi-threaded loop.
+SHAPES = [(5, 7), (7,), (3, 4, 2), (180, 200), ()]
 STEPS = 30
 
 
 def _initial_params(dtype, seed=0):
     rng = np.random.default_rng(seed)
-    arrays = [rng.standard_normal(shape).astype(dtype) for shape in SHAPES]
+    arrays = [np.asarray(rng.standard_normal(shape), dtype=dtype) for shape in SHAPES]
     arrays[2] = np.ascontiguousarray(arrays[2].transpose(2, 1, 0)).transpose(2, 1, 0)
     assert not arrays[2].flags.c_contiguous
     return arrays
@@ -27,14 +27,14 @@ def _initial_params(dtype, seed=0):
 
 @functools.lru_cache(maxsize=None)
 def _noise(shape, dtype, step, index):
-    return np.random.default_rng(1000 * step + index).standard_normal(shape).astype(dtype)
+    return np.asarray(np.random.default_rng(1000 * step + index).standard_normal(shape), dtype=dtype)
 
 
 def _gradient(param_values, step, index, sign):
     """The gradient of a quadratic (convex for sign=1, concave for sign=-1, so that maximizing converges too)
     plus noise fixed by (step, index): both frameworks see the same function."""
     noise = _noise(param_values.shape, param_values.dtype.name, step, index)
-    return (sign * 0.5 * (param_values - 0.25) + 0.1 * noise).astype(param_values.dtype)
+    return np.asarray(sign * 0.5 * (param_values - 0.25) + 0.1 * noise, dtype=param_values.dtype)
 
 
 def _require_fused_updates(device):
@@ -267,13 +267,17 @@ def test_load_state_dict_casts_state_to_the_parameter_dtype():
     assert target.state[b]["exp_avg"] is not source.state[a]["exp_avg"]
 
 
-def test_half_precision_parameters_are_updated_through_a_float32_copy():
-    p = axonml.ones(4, dtype=axonml.float16, requires_grad=True)
-    p.grad = axonml.ones(4, dtype=axonml.float16)
+@pytest.mark.parametrize("shape", [(4,), ()])
+def test_half_precision_parameters_are_updated_through_a_float32_copy(shape):
+    p = axonml.ones(*shape, dtype=axonml.float16, requires_grad=True)
+    p.grad = axonml.ones(*shape, dtype=axonml.float16)
     optimizer = optim.Adam([p], lr=0.125)
     optimizer.step()
     assert p.dtype == axonml.float16 and optimizer.state[p]["exp_avg"].dtype == axonml.float16
-    np.testing.assert_allclose(np.asarray(p.detach()).astype(np.float32), np.full(4, 0.875), atol=1e-3)
+    assert p.shape == shape
+    np.testing.assert_allclose(np.asarray(p.detach()).astype(np.float32), np.full(shape, 0.875), atol=1e-3)
+    np.testing.assert_allclose(np.asarray(optimizer.state[p]["exp_avg"]).astype(np.float32), np.full(shape, 0.1),
+                               atol=1e-3)
 
 
 def test_repr_lists_group_options():
