@@ -235,6 +235,10 @@ class MultiStepLR(LRScheduler):
         milestones = sorted(self.milestones.elements())
         return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
 
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        self.milestones = Counter(self.milestones)  # a file stores the Counter as a plain dict
+
 
 class ConstantLR(LRScheduler):
     """Multiply each group's lr by a constant factor until ``total_iters`` epochs have passed.

@@ -183,3 +183,42 @@ def test_one_cycle_refuses_to_step_past_its_end():
     scheduler.step()
     with pytest.raises(ValueError, match="Tried to step 4 times"):
         scheduler.step()
+
+
+@pytest.mark.parametrize("name", ["MultiStepLR", "OneCycleLR-three-phase", "SequentialLR", "ChainedScheduler"])
+def test_state_dict_survives_axonml_save(name, tmp_path):
+    make = SCHEDULES[name]
+    optimizer, _ = _optimizers()
+    scheduler = make(lr_scheduler, optimizer)
+    for _ in range(13):
+        optimizer.step()
+        scheduler.step()
+    axonml.save({"scheduler": scheduler.state_dict(), "optimizer": optimizer.state_dict()},
+                tmp_path / "checkpoint.safetensors")
+    expected = []
+    for _ in range(20):
+        optimizer.step()
+        scheduler.step()
+        expected.append(scheduler.get_last_lr())
+    checkpoint = axonml.load(tmp_path / "checkpoint.safetensors")
+    resumed_optimizer, _ = _optimizers()
+    resumed = make(lr_scheduler, resumed_optimizer)
+    resumed.load_state_dict(checkpoint["scheduler"])
+    resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+    actual = []
+    for _ in range(20):
+        resumed_optimizer.step()
+        resumed.step()
+        actual.append(resumed.get_last_lr())
+    assert actual == expected
+
+
+def test_reduce_on_plateau_state_survives_axonml_save(tmp_path):
+    optimizer, _ = _optimizers()
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, patience=1)
+    for metric in (1.0, 1.0, 1.0, 0.5):
+        scheduler.step(metric)
+    axonml.save(scheduler.state_dict(), tmp_path / "plateau.safetensors")
+    resumed = lr_scheduler.ReduceLROnPlateau(_optimizers()[0], patience=1)
+    resumed.load_state_dict(axonml.load(tmp_path / "plateau.safetensors"))
+    assert (resumed.best, resumed.num_bad_epochs, resumed.mode_worse) == (0.5, 0, float("inf"))
