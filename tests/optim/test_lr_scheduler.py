@@ -48,6 +48,16 @@ SCHEDULES = {
             m.ExponentialLR(o, gamma=0.9)], milestones=[5, 25]),
     "ChainedScheduler": lambda m, o: m.ChainedScheduler(
         [m.ConstantLR(o, factor=0.5, total_iters=10), m.ExponentialLR(o, gamma=0.95)]),
+    "CyclicLR-triangular": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=7,
+                                                   step_size_down=4),
+    "CyclicLR-triangular2": lambda m, o: m.CyclicLR(o, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=5,
+                                                    mode="triangular2", base_momentum=0.7, max_momentum=0.95),
+    "CyclicLR-exp_range": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=6, mode="exp_range",
+                                                  gamma=0.97),
+    "CyclicLR-scale_fn": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4,
+                                                 scale_fn=lambda x: 1.0 / (1 + x), scale_mode="iterations",
+                                                 cycle_momentum=False),
+    "CosineAnnealingWarmRestarts": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=5, T_mult=2, eta_min=0.001),
     "OneCycleLR-cos": lambda m, o: m.OneCycleLR(o, max_lr=[1.0, 0.5], total_steps=STEPS),
     "OneCycleLR-linear": lambda m, o: m.OneCycleLR(o, max_lr=0.8, total_steps=STEPS, anneal_strategy="linear",
                                                    pct_start=0.4, div_factor=10.0, final_div_factor=100.0),
@@ -70,9 +80,9 @@ def _sequences(make, optimizer, steps=STEPS):
     return lrs, groups, momenta
 
 
-# the optimizer only matters to OneCycleLR, which cycles SGD's momentum or Adam's beta1
+# the optimizer only matters to OneCycleLR and CyclicLR, which cycle SGD's momentum or Adam's beta1
 CASES = [(name, "SGD") for name in sorted(SCHEDULES)] + [(name, "Adam") for name in sorted(SCHEDULES)
-                                                         if name.startswith("OneCycleLR")]
+                                                         if name.startswith(("OneCycleLR", "CyclicLR"))]
 
 
 @pytest.mark.parametrize("name, optimizer", CASES)
@@ -163,6 +173,8 @@ def test_errors_match_torch():
         ("OneCycleLR", dict(max_lr=0.1, total_steps=10, anneal_strategy="step")),
         ("OneCycleLR", dict(max_lr=[0.1], total_steps=10)),
         ("LambdaLR", dict(lr_lambda=[lambda e: 1.0])),
+        ("CyclicLR", dict(base_lr=0.1, max_lr=1.0, mode="sine")),
+        ("CosineAnnealingWarmRestarts", dict(T_0=0)), ("CosineAnnealingWarmRestarts", dict(T_0=2, T_mult=0)),
     ]
     for name, options in cases:
         ours, theirs = _optimizers()
@@ -222,3 +234,15 @@ def test_reduce_on_plateau_state_survives_axonml_save(tmp_path):
     resumed = lr_scheduler.ReduceLROnPlateau(_optimizers()[0], patience=1)
     resumed.load_state_dict(axonml.load(tmp_path / "plateau.safetensors"))
     assert (resumed.best, resumed.num_bad_epochs, resumed.mode_worse) == (0.5, 0, float("inf"))
+
+
+def test_warm_restarts_with_fractional_epochs_match_torch():
+    values = []
+    for module, optimizer in zip((lr_scheduler, torch.optim.lr_scheduler), _optimizers()):
+        scheduler = module.CosineAnnealingWarmRestarts(optimizer, T_0=3, T_mult=2, eta_min=0.01)
+        for epoch in (0.5, 1.25, 2.9, 3.0, 7.7, 12.2, 40.0, 1.0):
+            optimizer.step()
+            scheduler.step(epoch)
+            values.append(scheduler.get_last_lr())
+    half = len(values) // 2
+    assert values[:half] == values[half:]
