@@ -7,6 +7,9 @@ when the rows are not contiguous), so one row kernel serves every axis.
 A row's softmax is computed stably: m = max(x), s = sum(exp(x - m)), lse = m + log(s).
 Cross-entropy never materialises the log-probabilities: forward keeps lse per row, backward
 rebuilds softmax = exp(x - lse) on the fly and subtracts the target distribution.
+
+float32 rows go through fast_math.h: a vectorizable exp (within 1 ulp of libm's) and row
+loops with several partial sums. float64 keeps libm's exp and plain loops.
 """
 import numpy as np
 
@@ -14,6 +17,17 @@ cimport numpy as cnp
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport INFINITY, exp, expf, log, logf
+
+cdef extern from "fast_math.h" nogil:
+    float axon_row_max_f32(const float* x, Py_ssize_t n)
+    float axon_row_sum_f32(const float* x, Py_ssize_t n)
+    float axon_row_dot_f32(const float* a, const float* b, Py_ssize_t n)
+    float axon_row_sum_exp_f32(const float* x, float shift, Py_ssize_t n)
+    float axon_row_exp_store_f32(const float* x, float shift, float* out, Py_ssize_t n)
+    void axon_row_scale_f32(float* x, float scale, Py_ssize_t n)
+    void axon_row_shift_f32(const float* x, float shift, float* out, Py_ssize_t n)
+    void axon_row_exp_affine_f32(const float* x, float shift, float scale, float* out, Py_ssize_t n)
+    void axon_row_sub_scaled_exp_f32(const float* g, const float* y, float scale, float* out, Py_ssize_t n)
 
 cnp.import_array()
 
@@ -36,47 +50,69 @@ cdef inline floating flog(floating x) noexcept nogil:
 
 
 cdef inline floating row_max(const floating* x, Py_ssize_t n) noexcept nogil:
+    """The row's largest element, NaN ignored (a NaN reaches the result through the exp sum)."""
     cdef floating m = -INFINITY
     cdef Py_ssize_t j
-    for j in range(n):
-        if x[j] > m or x[j] != x[j]:
-            m = x[j]
-            if m != m:
-                break
+    if floating is float:
+        m = axon_row_max_f32(x, n)
+    else:
+        for j in range(n):
+            if x[j] > m:
+                m = x[j]
     return m
+
+
+cdef inline floating row_sum_exp(const floating* x, floating shift, Py_ssize_t n) noexcept nogil:
+    cdef floating s = 0
+    cdef Py_ssize_t j
+    if floating is float:
+        s = axon_row_sum_exp_f32(x, shift, n)
+    else:
+        for j in range(n):
+            s += fexp(x[j] - shift)
+    return s
 
 
 cdef inline floating row_logsumexp(const floating* x, Py_ssize_t n) noexcept nogil:
     cdef floating m = row_max(x, n)
-    cdef floating s = 0
-    cdef Py_ssize_t j
     if m == INFINITY or m == -INFINITY:
-        # an all -inf row gives nan (as exp(-inf - -inf) does); a +inf entry gives inf
-        return m if m == INFINITY else m - m
-    for j in range(n):
-        s += fexp(x[j] - m)
-    return m + flog(s)
+        return m - m  # nan, as in PyTorch: x - max is nan at an infinite max (all -inf, all NaN or any +inf)
+    return m + flog(row_sum_exp(x, m, n))
+
+
+cdef inline floating row_exp_store(const floating* x, floating shift, floating* out, Py_ssize_t n) noexcept nogil:
+    """out = exp(x - shift); returns sum(out)."""
+    cdef floating s = 0, e
+    cdef Py_ssize_t j
+    if floating is float:
+        s = axon_row_exp_store_f32(x, shift, out, n)
+    else:
+        for j in range(n):
+            e = fexp(x[j] - shift)
+            out[j] = e
+            s += e
+    return s
 
 
 cdef void softmax_rows(const floating* x, floating* out, Py_ssize_t rows, Py_ssize_t n,
                        bint log_space) noexcept nogil:
     cdef Py_ssize_t r, j
-    cdef floating m, s, lse, e
+    cdef floating lse, scale
     for r in prange(rows, schedule="static", use_threads_if=rows * n >= PARALLEL_MIN):
         if log_space:
             lse = row_logsumexp(x + r * n, n)
-            for j in range(n):
-                out[r * n + j] = x[r * n + j] - lse
+            if floating is float:
+                axon_row_shift_f32(x + r * n, lse, out + r * n, n)
+            else:
+                for j in range(n):
+                    out[r * n + j] = x[r * n + j] - lse
         else:
-            m = row_max(x + r * n, n)
-            s = 0
-            for j in range(n):
-                e = fexp(x[r * n + j] - m)
-                out[r * n + j] = e
-                s = s + e
-            s = 1 / s
-            for j in range(n):
-                out[r * n + j] = out[r * n + j] * s
+            scale = 1 / row_exp_store(x + r * n, row_max(x + r * n, n), out + r * n, n)
+            if floating is float:
+                axon_row_scale_f32(out + r * n, scale, n)
+            else:
+                for j in range(n):
+                    out[r * n + j] = out[r * n + j] * scale
 
 
 def softmax(const floating[:, ::1] x, bint log_space):
@@ -97,21 +133,34 @@ def softmax_backward(const floating[:, ::1] grad, const floating[:, ::1] y, bint
     """
     cdef Py_ssize_t rows = y.shape[0], n = y.shape[1], r, j
     out = np.empty((rows, n), np.float32 if floating is float else np.float64)
-    cdef floating[:, ::1] dx = out
+    if not rows or not n:
+        return out
+    cdef floating[:, ::1] dx_view = out
+    cdef const floating* g = &grad[0, 0]
+    cdef const floating* yp = &y[0, 0]
+    cdef floating* dx = &dx_view[0, 0]
     cdef floating s
     with nogil:
         for r in prange(rows, schedule="static", use_threads_if=rows * n >= PARALLEL_MIN):
-            s = 0
             if log_space:
-                for j in range(n):
-                    s = s + grad[r, j]
-                for j in range(n):
-                    dx[r, j] = grad[r, j] - fexp(y[r, j]) * s
+                if floating is float:
+                    axon_row_sub_scaled_exp_f32(g + r * n, yp + r * n, axon_row_sum_f32(g + r * n, n),
+                                                dx + r * n, n)
+                else:
+                    s = 0
+                    for j in range(n):
+                        s = s + g[r * n + j]
+                    for j in range(n):
+                        dx[r * n + j] = g[r * n + j] - fexp(yp[r * n + j]) * s
             else:
+                if floating is float:
+                    s = axon_row_dot_f32(g + r * n, yp + r * n, n)
+                else:
+                    s = 0
+                    for j in range(n):
+                        s = s + g[r * n + j] * yp[r * n + j]
                 for j in range(n):
-                    s = s + grad[r, j] * y[r, j]
-                for j in range(n):
-                    dx[r, j] = y[r, j] * (grad[r, j] - s)
+                    dx[r * n + j] = yp[r * n + j] * (g[r * n + j] - s)
     return out
 
 
@@ -193,12 +242,14 @@ def cross_entropy_backward(const floating[:] grad, const floating[:, ::1] x, con
             row_lse = lse[r]
             hit = keep * w[t]
             mass = hit + spread * weight_sum
-            if spread != 0:
-                for j in range(n):
-                    dx[r, j] = g * (mass * fexp(x[r, j] - row_lse) - spread * w[j])
+            if floating is float:
+                axon_row_exp_affine_f32(&x[r, 0], row_lse, g * mass, &dx[r, 0], n)
             else:
                 for j in range(n):
                     dx[r, j] = g * mass * fexp(x[r, j] - row_lse)
+            if spread != 0:
+                for j in range(n):
+                    dx[r, j] = dx[r, j] - g * spread * w[j]
             dx[r, t] = dx[r, t] - g * hit
     return out
 

@@ -67,6 +67,26 @@ def test_cross_entropy_probability_targets(reduction, smoothing, shape, device):
     check(ax, [shape, probs, CLASS_WEIGHT], torch_fn=th, grad_inputs=[0, 1], device=device)
 
 
+@pytest.mark.parametrize("smoothing", [0.0, 0.3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_wide_rows(smoothing, weighted, device):
+    # 1000 and 37 classes run the vectorized float32 row loops: whole blocks of 16 and a tail
+    for classes in (1000, 37):
+        rng = np.random.default_rng(classes)
+        target = rng.integers(0, classes, 9)
+        target[4] = -100
+        inputs = [rng.standard_normal((9, classes)) * 6, target] + ([rng.random(classes) + 0.2] if weighted else [])
+        ax, th = both("cross_entropy", label_smoothing=smoothing)
+        check(ax, inputs, torch_fn=th, grad_inputs=[0], device=device)
+
+
+def test_cross_entropy_infinite_logits_give_nan_as_in_torch():
+    logits = np.zeros((3, 20))
+    logits[0, 3], logits[1, 0], logits[2, 5] = np.inf, -np.inf, np.nan
+    ax, th = both("cross_entropy", reduction="none")
+    check(ax, [logits, np.array([3, 1, 2])], torch_fn=th, grad=False)
+
+
 def test_cross_entropy_all_ignored_and_empty_give_nan():
     ax, th = both("cross_entropy")
     check(ax, [(3, 5), np.array([-100, -100, -100])], torch_fn=th)

@@ -73,6 +73,40 @@ def test_softmax_gradcheck(name, dim):
     assert gradcheck(lambda x: getattr(F, name)(x, dim), [f64((3, 4))])
 
 
+# --- wide rows: the vectorized float32 row loops (blocks of 16 elements, then a tail) ----------------
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("shape,dim", [((4, 1000), 1), ((3, 37), -1), ((37, 3), 0), ((2, 16, 5), 1)])
+def test_softmax_family_wide_rows(name, shape, dim, device):
+    values = np.random.default_rng(3).standard_normal(shape) * 8
+    ax, th = both(name, dim)
+    check(ax, [values], torch_fn=th, device=device)
+
+
+def test_softmax_float32_exp_is_accurate_over_the_normal_range():
+    # softmax(x)[j] / softmax(x)[max] is exp(x[j] - max(x)); here it spans 1 down to exp(-87)
+    row = np.linspace(-87.0, 0.0, 1001).astype(np.float32)
+    probabilities = np.asarray(F.softmax(axonml.from_numpy(np.stack([row, row[::-1]])), 1)).astype(np.float64)
+    expected = np.exp(row.astype(np.float64))
+    np.testing.assert_allclose(probabilities[0] / probabilities[0, -1], expected, rtol=1e-6, atol=0)
+    np.testing.assert_allclose(probabilities[1, ::-1] / probabilities[1, 0], expected, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("width", [4, 40])
+def test_softmax_rows_with_infinities_and_nan(name, width):
+    rows = np.random.default_rng(4).standard_normal((7, width))
+    rows[0, :] = -np.inf
+    rows[1, 1] = np.inf
+    rows[2, 2] = np.nan
+    rows[3, :2] = (np.inf, np.nan)
+    rows[4, ::2] = -np.inf
+    rows[5, :] = np.nan
+    rows[6, 3] = -np.inf
+    ax, th = both(name, 1)
+    check(ax, [rows], torch_fn=th, grad=False)
+
+
 # --- dropout ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
