@@ -42,11 +42,25 @@ def write_arrays(arrays: dict[str, np.ndarray], target, metadata: dict[str, str]
         safetensors.numpy.save_file(arrays, temporary, metadata=metadata)
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
+        os.chmod(temporary, _new_file_mode(path))
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def _new_file_mode(path: str) -> int:
+    """The permissions path would get from open(): its current ones, else 0o666 less the umask.
+
+    (The temporary file is created 0o600, which must not leak into the saved file.)
+    """
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def read_arrays(source) -> tuple[dict[str, np.ndarray], dict[str, str]]:

@@ -198,3 +198,14 @@ def test_hostile_structures_raise_value_error(tmp_path, structure):
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing.safetensors"):
         axonml.load(tmp_path / "nothing.safetensors")
+
+
+def test_saved_files_get_the_permissions_open_would_give(tmp_path):
+    reference = tmp_path / "reference"
+    reference.write_bytes(b"")
+    path = tmp_path / "model.safetensors"
+    save_state_dict({"w": axonml.zeros(2)}, path)
+    assert path.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777
+    os.chmod(path, 0o640)
+    axonml.save({"w": axonml.ones(2), "epoch": 1}, path)
+    assert path.stat().st_mode & 0o777 == 0o640
