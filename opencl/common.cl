@@ -23,12 +23,14 @@ typedef struct {
 } layout_t;
 
 // The buffer position of the i-th element (C order over s) of an array laid out as l.
+// What is left of i after the inner dims is the outermost index itself: a 1-d (coalesced,
+// e.g. contiguous) array costs no division.
 inline long offset_of(const shape_t* s, const layout_t* l, long i) {
     long offset = l->offset;
-    for (int d = (int)s->ndim - 1; d >= 0; --d) {
+    for (int d = (int)s->ndim - 1; d > 0; --d) {
         const long n = s->shape[d];
         offset += (i % n) * l->strides[d];
         i /= n;
     }
-    return offset;
+    return s->ndim > 0 ? offset + i * l->strides[0] : offset;
 }

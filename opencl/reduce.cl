@@ -78,18 +78,21 @@ __kernel void arg_reduce(__global long* out, __global const IN_T* in,
 
 #else
 
+// With chunks > 1, group g reduces the slice [c * chunk, (c + 1) * chunk) of output o = g / chunks
+// (c = g % chunks) into out[g]: the first pass of a two-pass reduction of few, long rows.
 __kernel void reduce(__global OUT_T* out, __global const IN_T* in,
                      const shape_t outer, const layout_t lo, const shape_t inner, const layout_t li,
-                     __local ACC_T* scratch) {
-    const long o = get_group_id(0);
+                     const long chunk, const long chunks, __local ACC_T* scratch) {
+    const long g = get_group_id(0), o = g / chunks, first = (g % chunks) * chunk;
+    const long stop = min(first + chunk, inner.size);
     const int lid = get_local_id(0), lsize = get_local_size(0);
     const long base = offset_of(&outer, &lo, o);
 #if defined(OP_MAX) || defined(OP_MIN)
-    ACC_T acc = inner.size ? (ACC_T)in[base] : (ACC_T)0;
+    ACC_T acc = first < stop ? (ACC_T)in[base + offset_of(&inner, &li, first)] : (ACC_T)0;
 #else
     ACC_T acc = INIT;
 #endif
-    for (long r = lid; r < inner.size; r += lsize) {
+    for (long r = first + lid; r < stop; r += lsize) {
         const ACC_T v = (ACC_T)in[base + offset_of(&inner, &li, r)];
         acc = COMBINE(acc, v);
     }
@@ -99,7 +102,7 @@ __kernel void reduce(__global OUT_T* out, __global const IN_T* in,
         if (lid < step) scratch[lid] = COMBINE(scratch[lid], scratch[lid + step]);
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (lid == 0) out[o] = (OUT_T)scratch[0];
+    if (lid == 0) out[g] = (OUT_T)scratch[0];
 }
 
 #endif

@@ -138,6 +138,7 @@ class OpenCLBackend(Backend):
         self.max_group = cl_device.max_work_group_size
         self.local_mem = cl_device.local_mem_size
         self.group = min(256, self.max_group)
+        self.compute_units = cl_device.max_compute_units
         self.programs = ProgramCache(self.context, cl_device)
         self.pool = BufferPool(self.context, self.name, cl_device.max_mem_alloc_size)
         self._kernels: dict = {}
@@ -234,6 +235,8 @@ class OpenCLBackend(Backend):
     # --- memory and creation ---------------------------------------------------------------
     def asarray(self, obj, dtype=None):
         if isinstance(obj, CLArray):
+            if obj.backend is not self:  # another device: an explicit transfer through the host
+                return self.asarray(obj.backend.to_numpy(obj), dtype)
             return self.copy(obj) if dtype is None else self.astype(self.copy(obj), np.dtype(dtype))
         host = np.asarray(obj, dtype=dtype, order="C")
         if host.dtype == object:
@@ -488,20 +491,28 @@ class OpenCLBackend(Backend):
             inner, (inner_strides,) = coalesce(tuple(a.shape[d] for d in axes), tuple(a.estrides[d] for d in axes))
             local = min(self.max_group, 256, 1 << max(inner_count - 1, 0).bit_length())
             acc_dtype = np.dtype(acc_dtype or out_dtype)
+            is_arg = op in ("argmax", "argmin")
+            # few long rows would leave most of the device idle: split them, then reduce the partials
+            chunks = 1 if is_arg else min(max(1, self.compute_units * 4 // out.size),
+                                          max(1, inner_count // (local * 16)))
+            target = out if chunks == 1 else self.new((out.size, chunks), acc_dtype)
             defines = (("IN_T", self._ctype(a.dtype)), ("ACC_T", self._ctype(acc_dtype)),
-                       ("OUT_T", self._ctype(out_dtype)), ("OP_" + op.upper(), 1))
+                       ("OUT_T", self._ctype(target.dtype)), ("OP_" + op.upper(), 1))
             if a.dtype.kind == "f":
                 defines += (("IN_IS_FLOAT", 1),)
-            defines += self._type_defines(a.dtype, acc_dtype, out_dtype)
-            args = [out.buffer, a.buffer, shape_arg(outer, out.size), layout_arg(a.offset, outer_strides),
+            defines += self._type_defines(a.dtype, acc_dtype, target.dtype)
+            args = [target.buffer, a.buffer, shape_arg(outer, out.size), layout_arg(a.offset, outer_strides),
                     shape_arg(inner, inner_count), layout_arg(0, inner_strides)]
-            if op in ("argmax", "argmin"):
+            if is_arg:
                 kernel = self.kernel("reduce", "arg_reduce", defines)
                 args += [self.cl.LocalMemory(local * a.itemsize), self.cl.LocalMemory(local * 8)]
             else:
                 kernel = self.kernel("reduce", "reduce", defines)
-                args.append(self.cl.LocalMemory(local * acc_dtype.itemsize))
-            self.run(kernel, (out.size * local,), (local,), *args)
+                args += [np.int64(-(-inner_count // chunks)), np.int64(chunks),
+                         self.cl.LocalMemory(local * acc_dtype.itemsize)]
+            self.run(kernel, (target.size * local,), (local,), *args)
+            if chunks > 1:
+                out = self.reshape(self._reduce(op, target, 1, False, out_dtype, acc_dtype), out_shape)
         if keepdims:
             out = out._view(tuple(1 if d in axes else n for d, n in enumerate(a.shape)), None)
         return out
