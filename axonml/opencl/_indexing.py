@@ -19,8 +19,16 @@ _INT64 = np.dtype(np.int64)
 _ATOMIC = {np.dtype(np.float32): 1, np.dtype(np.float64): 2, np.dtype(np.int32): 3, np.dtype(np.int64): 4}
 
 
+def _atomic_kind(backend, dtype) -> int:
+    """Which atomic add scatter_add uses for dtype (0: none; 64-bit ones need cl_khr_int64_base_atomics)."""
+    kind = _ATOMIC.get(np.dtype(dtype), 0)
+    if kind in (2, 4) and not backend.has_int64_atomics:
+        return 0
+    return kind
+
+
 def _defines(backend, dtype) -> tuple:
-    return (("T", backend._ctype(dtype)), ("ATOMIC", _ATOMIC.get(np.dtype(dtype), 0))) + backend._type_defines(dtype)
+    return (("T", backend._ctype(dtype)), ("ATOMIC", _atomic_kind(backend, dtype))) + backend._type_defines(dtype)
 
 
 def _items(backend, a, index) -> list:
@@ -180,7 +188,7 @@ def _scatter(backend, name, dst, dst_offset, dst_strides, shape, value, index, i
     if not count:
         return
     value, value_strides = _value_args(backend, value, dst.dtype, shape)
-    if name == "scatter_add" and dst.dtype not in _ATOMIC:
+    if name == "scatter_add" and not _atomic_kind(backend, dst.dtype):
         raise NotImplementedError(f"'scatter_add' of {dst.dtype} is not implemented on device {backend.device}")
     if value_strides is None:
         merged, (dst_strides, index_strides) = coalesce(shape, dst_strides, index_strides)

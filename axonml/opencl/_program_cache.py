@@ -18,6 +18,7 @@ import pyopencl as cl
 __all__ = ["ProgramCache", "cache_dir", "kernel_source_dir", "read_source"]
 
 _MAGIC = b"AXONMLCL1\n"
+_BUILD_OPTIONS: list = []  # no fast-math: results must match the CPU to float32 rounding
 _DIGEST_SIZE = hashlib.sha256().digest_size
 
 
@@ -61,7 +62,7 @@ class ProgramCache:
         self.stats = {"memory": 0, "disk": 0, "compiled": 0, "rebuilt": 0}
         self._programs: dict[tuple, cl.Program] = {}
         self._device_tag = "\n".join((device.name, device.driver_version, device.version,
-                                      device.platform.name, device.platform.version))
+                                      device.platform.name, device.platform.version, " ".join(_BUILD_OPTIONS)))
 
     def get(self, family: str, defines: tuple = ()) -> cl.Program:
         """The built program of family with defines, a tuple of (name, value) pairs."""
@@ -91,7 +92,7 @@ class ProgramCache:
                 self.stats["rebuilt"] += 1
         elif os.path.exists(path):
             self.stats["rebuilt"] += 1
-        program = cl.Program(self.context, source).build(options=["-cl-mad-enable"])
+        program = cl.Program(self.context, source).build(options=_BUILD_OPTIONS)
         self.stats["compiled"] += 1
         binaries = program.get_info(cl.program_info.BINARIES)
         if binaries and binaries[0]:
