@@ -23,7 +23,7 @@ test: setup
 	$(PY) -m pytest -q tests
 
 demo: setup
-	$(PY) -m axonml train --model lenet --dataset digits --epochs 8
+	$(PY) -m axonml train --model simplecnn --dataset digits --optimizer adam --lr 0.001 --batch-size 32 --epochs 6 --out runs/demo
 
 bench: setup
 	$(PY) -m pytest -q benchmarks --benchmark-columns=median,iqr,rounds

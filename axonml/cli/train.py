@@ -21,6 +21,7 @@ __all__ = ["register", "run", "DEFAULTS"]
 MODELS = ("lenet", "mlp", "simplecnn")
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
 OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULERS = ("none", "cosine", "step")
 
 DEFAULTS = {
     "model": "lenet",
@@ -32,6 +33,7 @@ DEFAULTS = {
     "optimizer": "sgd",
     "momentum": 0.9,
     "weight_decay": 0.0,
+    "scheduler": "none",
     "seed": 0,
     "workers": 0,
     "device": "cpu",
@@ -60,6 +62,9 @@ def register(subparsers) -> None:
     parser.add_argument("--lr", type=_positive_float, help="learning rate (default: 0.05 sgd, 0.001 adam)")
     parser.add_argument("--momentum", type=_non_negative_float, help="SGD momentum (default: 0.9)")
     parser.add_argument("--weight-decay", type=_non_negative_float, help="L2 penalty (default: 0)")
+    parser.add_argument("--scheduler", choices=SCHEDULERS,
+                        help="learning-rate schedule, stepped once per epoch: cosine annealing to 0 over the run, "
+                             "or x0.1 every third of it (default: none)")
     parser.add_argument("--seed", type=int, help="seed of every random draw (default: 0)")
     parser.add_argument("--workers", type=_non_negative_int, help="DataLoader worker processes (default: 0)")
     parser.add_argument("--device", help="cpu or opencl[:N] (default: cpu)")
@@ -119,7 +124,8 @@ def read_config(path: str) -> dict:
         if name not in DEFAULTS:
             raise CommandError(f"{path}: unknown setting '{key}' in [train]")
         settings[name] = value
-    for name, choices in (("model", MODELS), ("dataset", DATASETS), ("optimizer", OPTIMIZERS)):
+    for name, choices in (("model", MODELS), ("dataset", DATASETS), ("optimizer", OPTIMIZERS),
+                          ("scheduler", SCHEDULERS)):
         if name in settings and settings[name] not in choices:
             raise CommandError(f"{path}: {name} must be one of {', '.join(choices)}, got {settings[name]!r}")
     return settings
@@ -192,18 +198,28 @@ def build_optimizer(settings: dict, parameters):
     return cls(parameters, lr=settings["lr"], weight_decay=settings["weight_decay"])
 
 
+def build_scheduler(settings: dict, optimizer):
+    from ..optim import lr_scheduler
+    if settings["scheduler"] == "cosine":
+        return lr_scheduler.CosineAnnealingLR(optimizer, T_max=settings["epochs"])
+    if settings["scheduler"] == "step":
+        return lr_scheduler.StepLR(optimizer, step_size=max(1, settings["epochs"] // 3), gamma=0.1)
+    return None
+
+
 # --- checkpoints ---------------------------------------------------------------------------------
 
 MODEL_FILE = "model.safetensors"
 STATE_FILE = "state.safetensors"
 
 
-def save_checkpoint(directory: str, model, optimizer, epoch: int, settings: dict, history: list) -> None:
+def save_checkpoint(directory: str, model, optimizer, scheduler, epoch: int, settings: dict, history: list) -> None:
     import axonml
     from ..serialize import save_state_dict
     os.makedirs(directory, exist_ok=True)
     save_state_dict(model.state_dict(), os.path.join(directory, MODEL_FILE))
     axonml.save({"optimizer": optimizer.state_dict(), "epoch": epoch, "settings": settings,
+                 "scheduler": scheduler.state_dict() if scheduler is not None else None,
                  "rng": axonml.get_rng_state(), "history": history},
                 os.path.join(directory, STATE_FILE))
 
@@ -314,10 +330,13 @@ def run(args: argparse.Namespace) -> int:
     axonml.manual_seed(settings["seed"])
     model = build_model(settings["model"], input_shape).to(device)
     optimizer = build_optimizer(settings, model.parameters())
+    scheduler = build_scheduler(settings, optimizer)
     first_epoch, history = 1, []
     if state is not None:
         model.load_state_dict({k: v.to(device) for k, v in weights.items()})
         optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None and state.get("scheduler") is not None:
+            scheduler.load_state_dict(state["scheduler"])
         axonml.set_rng_state(state["rng"])
         first_epoch, history = int(state["epoch"]) + 1, list(state["history"])
         if first_epoch > settings["epochs"]:
@@ -332,10 +351,12 @@ def run(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         train_loss, train_acc = train_epoch(model, optimizer, train_set, settings, epoch, device, progress)
         seconds = time.perf_counter() - started
+        if scheduler is not None:
+            scheduler.step()
         test_loss, test_acc = evaluate(model, test_set, settings, device)
         history.append({"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc,
                         "test_loss": test_loss, "test_acc": test_acc})
-        save_checkpoint(settings["out"], model, optimizer, epoch, settings, history)
+        save_checkpoint(settings["out"], model, optimizer, scheduler, epoch, settings, history)
         print(f"epoch {epoch}/{settings['epochs']}  train loss {train_loss:.4f} acc {100 * train_acc:.2f}%  "
               f"test loss {test_loss:.4f} acc {100 * test_acc:.2f}%  "
               f"{len(train_set) / seconds:.0f} samples/s  {seconds:.1f}s", flush=True)

@@ -52,7 +52,8 @@ def test_resume_without_checkpoint_fails_cleanly(run_cli, tmp_path):
 def test_digits_demo_reaches_95_percent_in_a_minute(run_cli, tmp_path):
     import time
     started = time.perf_counter()
-    result = run_cli("train", *FAST, "--epochs", "8", "--out", str(tmp_path / "run"))
+    result = run_cli("train", "--model", "simplecnn", "--dataset", "digits", "--optimizer", "adam", "--lr", "0.001",
+                     "--batch-size", "32", "--epochs", "6", "--no-progress", "--out", str(tmp_path / "run"))
     elapsed = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     accuracy = _accuracies(result.stdout)[-1]
@@ -84,3 +85,14 @@ def test_resume_continues_exactly(run_cli, tmp_path):
     assert a.keys() == b.keys()
     for key in a:
         np.testing.assert_array_equal(np.asarray(a[key]), np.asarray(b[key]), err_msg=key)
+
+
+@pytest.mark.slow
+def test_lenet_on_real_mnist_reaches_98_5_percent_in_3_epochs(run_cli, shared_data, tmp_path):
+    result = run_cli("train", "--model", "lenet", "--dataset", "mnist", "--data-dir", os.path.join(shared_data, "mnist"),
+                     "--optimizer", "adam", "--lr", "0.002", "--scheduler", "cosine", "--batch-size", "64",
+                     "--epochs", "3", "--no-progress", "--out", str(tmp_path / "mnist"), timeout=1500)
+    assert result.returncode == 0, result.stderr
+    accuracies = _accuracies(result.stdout)
+    assert len(accuracies) == 3
+    assert accuracies[-1] >= 98.5, result.stdout
