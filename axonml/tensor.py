@@ -644,6 +644,12 @@ class Tensor(_autograd.TensorBase):
     def relu_(self):
         return self._inplace(_elementwise.relu(self))
 
+    def hardshrink(self, lambd=0.5):
+        return _elementwise.hardshrink(self, lambd)
+
+    def prelu(self, weight):
+        return _elementwise.prelu(self, weight)
+
     def clamp(self, min=None, max=None):
         return _elementwise.clamp(self, min, max)
 

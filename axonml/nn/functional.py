@@ -11,8 +11,9 @@ Example::
 from ..ops import conv as _conv
 from ..ops import pool as _pool
 from ..ops.conv import *  # noqa: F401,F403 - conv1d, conv2d, ... as ops/conv.py exports them
-from ..ops.elementwise import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish,
-                               relu, relu6, selu, sigmoid, silu, softplus, tanh)
+from ..ops.elementwise import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu,
+                               logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu, softplus, softshrink,
+                               softsign, tanh, tanhshrink, threshold)
 from ..ops.linalg import linear
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div,
                         l1_loss, mse_loss, nll_loss, smooth_l1_loss)
@@ -30,6 +31,7 @@ __all__ = [
     # activations
     "relu", "relu6", "elu", "selu", "celu", "gelu", "silu", "mish", "leaky_relu", "softplus", "hardtanh",
     "hardsigmoid", "hardswish", "sigmoid", "tanh", "logsigmoid", "softmax", "log_softmax", "softmin",
+    "threshold", "glu", "hardshrink", "softshrink", "softsign", "tanhshrink", "prelu",
     # dropout
     "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
     # sparse and attention

@@ -17,7 +17,7 @@ __all__ = ["add", "sub", "mul", "div", "neg", "negative", "cast",
            "abs", "absolute", "sign", "floor", "ceil", "trunc", "fix", "round", "exp", "log", "log2", "log10",
            "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "positive",
            "relu", "gelu", "silu", "elu", "selu", "celu", "leaky_relu", "softplus", "hardtanh", "relu6",
-           "hardsigmoid", "hardswish", "mish", "logsigmoid",
+           "hardsigmoid", "hardswish", "mish", "logsigmoid", "threshold", "hardshrink", "prelu",
            "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "where", "lerp", "addcmul", "addcdiv",
            "nan_to_num",
            "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
@@ -1008,6 +1008,143 @@ class LogSigmoid(ArrayFunction):
         return xp.mul(grad, xp.sigmoid(xp.neg(a)))
 
 
+class Threshold(ArrayFunction):
+    """x where x > threshold, else value; the gradient passes where x > threshold."""
+
+    def forward(ctx, a, threshold, value):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        ctx.threshold = threshold
+        return xp.where(xp.gt(a, threshold), a, value)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.where(xp.gt(a, ctx.threshold), grad, 0), None, None
+
+
+class Glu(ArrayFunction):
+    """a * sigmoid(b), where a and b are the two halves of x along axis."""
+
+    def forward(ctx, x, axis):
+        xp = ctx.xp
+        ctx.save_for_backward(x)
+        ctx.axis = axis
+        first, second = _halves(xp, x, axis)
+        return xp.mul(first, xp.sigmoid(second))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        x, = ctx.saved_tensors
+        first, second = _halves(xp, x, ctx.axis)
+        gate = xp.sigmoid(second)
+        grad_first = xp.mul(grad, gate)
+        grad_second = xp.mul(xp.mul(grad_first, first), xp.sub(1, gate))
+        return xp.concatenate([grad_first, grad_second], ctx.axis), None
+
+
+def _halves(xp, x, axis):
+    half = x.shape[axis] // 2
+    before = (slice(None),) * axis
+    return xp.getitem(x, before + (slice(0, half),)), xp.getitem(x, before + (slice(half, None),))
+
+
+class Hardshrink(ArrayFunction):
+    """x where |x| > lambd (x > lambd or x < -lambd), else 0."""
+
+    def forward(ctx, a, lambd):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        ctx.lambd = lambd
+        return xp.where(_outside(xp, a, lambd), a, 0)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.where(_outside(xp, a, ctx.lambd), grad, 0), None
+
+
+def _outside(xp, a, lambd):
+    """x > lambd or x < -lambd: where the shrink functions keep (a shifted) x."""
+    return xp.logical_or(xp.gt(a, lambd), xp.lt(a, -lambd))
+
+
+class Softshrink(ArrayFunction):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+
+    def forward(ctx, a, lambd):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        ctx.lambd = lambd
+        shrunk = xp.where(xp.gt(a, lambd), xp.sub(a, lambd), xp.add(a, lambd))
+        return xp.where(_outside(xp, a, lambd), shrunk, 0)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.where(_outside(xp, a, ctx.lambd), grad, 0), None
+
+
+class Softsign(ArrayFunction):
+    """x / (1 + |x|); its derivative is 1 / (1 + |x|)^2."""
+
+    def forward(ctx, a):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        return xp.div(a, xp.add(xp.abs(a), 1))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        denominator = xp.add(xp.abs(a), 1)
+        return xp.div(grad, xp.mul(denominator, denominator))
+
+
+class Tanhshrink(ArrayFunction):
+    """x - tanh(x); its derivative is tanh(x)^2."""
+
+    def forward(ctx, a):
+        xp = ctx.xp
+        t = xp.tanh(a)
+        ctx.save_for_backward(t)
+        return xp.sub(a, t)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        t, = ctx.saved_tensors
+        return xp.mul(grad, xp.mul(t, t))
+
+
+class Prelu(ArrayFunction):
+    """x where x > 0, else weight * x; weight (one value, or one per channel of dim 1) is learned."""
+
+    def forward(ctx, a, weight):
+        xp = ctx.xp
+        ctx.weight_shape = weight.shape
+        weight = xp.reshape(weight, _prelu_weight_shape(a.ndim, weight.size))
+        ctx.save_for_backward(a, weight)
+        return xp.where(xp.gt(a, 0), a, xp.mul(a, weight))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, weight = ctx.saved_tensors
+        needs_a, needs_weight = ctx.needs_input_grad
+        positive = xp.gt(a, 0)
+        grad_a = xp.where(positive, grad, xp.mul(grad, weight)) if needs_a else None
+        grad_weight = None
+        if needs_weight:
+            grad_weight = xp.sum_to(xp.where(positive, 0, xp.mul(grad, a)), weight.shape)
+            grad_weight = xp.reshape(grad_weight, ctx.weight_shape)
+        return grad_a, grad_weight
+
+
+def _prelu_weight_shape(ndim: int, count: int) -> tuple:
+    """The shape that broadcasts prelu's weight over dim 1 of an ndim input (or everywhere, for one value)."""
+    if ndim >= 2:
+        return (1, count) + (1,) * (ndim - 2)
+    return (1,) * ndim
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(input, 0); the gradient at 0 is 0, as in PyTorch."""
     _check_tensor("relu", input)
@@ -1100,6 +1237,118 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)), computed without overflow."""
     return apply(LogSigmoid, _float_only("log_sigmoid_forward", input))
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """input where input > threshold, else value.
+
+    Args:
+        input: a floating-point or integer tensor.
+        threshold: the value to threshold at (truncated to an integer for an integer input).
+        value: the value that replaces the elements at or below threshold.
+        inplace: write the result into input.
+
+    Example::
+
+        >>> axonml.threshold(axonml.tensor([0.5, 1.0, 2.0]), 1.0, -1.0)
+        tensor([-1., -1.,  2.])
+    """
+    _check_tensor("threshold", input)
+    kind = input._data.dtype.kind
+    if kind == "b":
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    if kind == "f":
+        threshold, value = float(threshold), float(value)
+    else:
+        threshold, value = int(threshold), input._data.dtype.type(int(value))
+    out = apply(Threshold, input, threshold, value)
+    return input._inplace(out) if inplace else out
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """The gated linear unit: a * sigmoid(b), where a and b are the first and second halves of input along dim.
+
+    Args:
+        input: a floating-point tensor whose size along dim is even.
+        dim: the dimension to split. Default: -1.
+
+    Shape:
+        (*, 2N, *) -> (*, N, *).
+    """
+    from ..tensor import _normalize_dim
+
+    _float_only("glu_cpu", input)
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    axis = _normalize_dim(dim, input.ndim)
+    if input.shape[axis] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {input.shape[axis]}")
+    return apply(Glu, input, axis)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """input where input > lambd or input < -lambd, else 0.
+
+    Example::
+
+        >>> axonml.hardshrink(axonml.tensor([-1.0, 0.2, 0.8]))
+        tensor([-1.0000,  0.0000,  0.8000])
+    """
+    return apply(Hardshrink, _float_only("hardshrink_cpu", input), float(lambd))
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """input - lambd above lambd, input + lambd below -lambd, 0 between; lambd must be >= 0."""
+    import numpy  # the dtype's finite range, read on the host
+
+    from .reduce import _legacy_name
+
+    _float_only("softshrink_check", input)
+    largest = float(numpy.finfo(input._data.dtype).max)
+    if not 0 <= lambd <= largest:
+        raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype "
+                           f"{_legacy_name(input.dtype)}, but found {float(lambd):g}")
+    return apply(Softshrink, input, float(lambd))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """input / (1 + |input|) (integer inputs give the default float type)."""
+    return apply(Softsign, _floating("softsign", input))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """input - tanh(input) (integer inputs give the default float type)."""
+    return apply(Tanhshrink, _floating("tanhshrink", input))
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """input where input > 0, else weight * input, with a learned weight.
+
+    Args:
+        input: a floating-point tensor; its channels are dim 1 (an input of fewer than 2 dims has 1 channel).
+        weight: one value (shape () or (1,)) for every element, or one per channel (shape (C,)), of input's dtype.
+
+    Example::
+
+        >>> axonml.prelu(axonml.tensor([[-2.0, 3.0]]), axonml.tensor([0.25]))
+        tensor([[-0.5000,  3.0000]])
+    """
+    _float_only("prelu_cpu", input)
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu(): argument 'weight' (position 2) must be Tensor, not {type(weight).__name__}")
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    count = weight.numel()
+    if count != 1 and count != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                           f"{count} and channel size = {channels}.")
+    if weight._data.dtype != input._data.dtype:
+        from .reduce import _legacy_name
+
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_legacy_name(input.dtype)} and "
+                           f"{_legacy_name(weight.dtype)}")
+    return apply(Prelu, input, weight)
 
 
 # --- clamping, maximum/minimum, selection -------------------------------------------------------------------

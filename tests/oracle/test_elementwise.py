@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 import axonml
+from axonml.autograd import gradcheck
 from tests.oracle.oracle import assert_close, check, check_raises
 
 BINARY_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (3,))]
@@ -613,3 +614,120 @@ def test_int_tensor_scalar_promotion_dtype():
     assert (i + True).dtype == axonml.int64
     assert (axonml.tensor([True]) + axonml.tensor([True])).dtype == axonml.bool
     assert math.isclose((i ** 0.5)[1].item(), math.sqrt(2), rel_tol=1e-6)
+
+
+# --- threshold, glu, the shrink functions, softsign and prelu ---------------------------------------------------------
+
+SHRINK_ACTIVATIONS = [
+    ("threshold", (0.3, -2.0), dict(low=-2, high=2, away_from=(0.3,))),
+    ("hardshrink", (), dict(low=-2, high=2, away_from=(-0.5, 0.5))),
+    ("hardshrink", (1.2,), dict(low=-3, high=3, away_from=(-1.2, 1.2))),
+    ("softshrink", (), dict(low=-2, high=2, away_from=(-0.5, 0.5))),
+    ("softshrink", (0.0,), dict(away_from=(0,))),
+    ("softshrink", (1.2,), dict(low=-3, high=3, away_from=(-1.2, 1.2))),
+    ("softsign", (), dict(low=-6, high=6)),
+    ("tanhshrink", (), dict(low=-4, high=4)),
+]
+
+
+@pytest.mark.parametrize("name,args,domain", SHRINK_ACTIVATIONS, ids=lambda p: str(p))
+def test_shrink_activations(name, args, domain, device):
+    values = _values((4, 6), **domain)
+    check(lambda x: getattr(axonml.nn.functional, name)(x, *args), [values], device=device,
+          torch_fn=lambda x: getattr(F, name)(x, *args))
+
+
+@pytest.mark.parametrize("name,args", [("threshold", (0.3, -2.0)), ("hardshrink", (0.5,)), ("prelu", None)])
+def test_torch_level_shrink_activations(name, args, device):
+    weight = [np.array([0.25, -0.5, 1.5])] if args is None else []
+    call = (lambda module: lambda x, *w: getattr(module, name)(x, *w, *(args or ())))
+    check(call(axonml), [_values((2, 3, 4), away_from=(-0.5, 0, 0.3, 0.5))] + weight, torch_fn=call(torch),
+          device=device)
+
+
+def test_shrink_tensor_methods(device):
+    values = [_values((3, 4), away_from=(-0.7, 0, 0.7))]
+    check(lambda x: x.hardshrink(0.7), values, device=device)
+    check(lambda x, w: x.prelu(w), values + [np.array([0.1, 0.2, 0.3, 0.4])], device=device)
+
+
+def test_threshold_integer_input_and_inplace(device):
+    integers = np.array([[-1, -2, 0, 3]], dtype=np.int64)
+    check(lambda x: axonml.threshold(x, -1.5, 5.7), [integers], torch_fn=lambda x: torch.threshold(x, -1.5, 5.7),
+          device=device)
+    check(lambda x: axonml.nn.functional.threshold(x * 1, 0.2, 9.0, inplace=True),
+          [_values((3, 4), away_from=(0.2,))], torch_fn=lambda x: F.threshold(x * 1, 0.2, 9.0, inplace=True),
+          device=device)
+
+
+def test_softsign_tanhshrink_promote_integers(device):
+    for name in ("softsign", "tanhshrink"):
+        check(lambda x: getattr(axonml.nn.functional, name)(x), [INT], torch_fn=lambda x: getattr(F, name)(x),
+              device=device)
+
+
+@pytest.mark.parametrize("shape,dim", [((4, 6), -1), ((4, 6), 0), ((2, 4, 3), 1), ((6,), 0)])
+def test_glu(shape, dim, device):
+    check(lambda x: axonml.nn.functional.glu(x, dim), [shape], torch_fn=lambda x: F.glu(x, dim), device=device)
+
+
+@pytest.mark.parametrize("input_shape,weight", [((2, 3, 4, 5), (3,)), ((2, 3, 4, 5), (1,)), ((4, 3), (3,)),
+                                                 ((5,), (1,)), ((), (1,)), ((2, 3), ())])
+def test_prelu(input_shape, weight, device):
+    values = _values(input_shape, away_from=(0,)) * 2
+    check(lambda x, w: axonml.nn.functional.prelu(x, w), [values, _values(weight, seed=1)],
+          torch_fn=lambda x, w: F.prelu(x, w), device=device)
+
+
+def test_prelu_gradient_at_zero_matches_torch(device):
+    check(lambda x, w: axonml.prelu(x, w), [np.array([[-1.0, 0.0, 0.0, 2.0]]), np.array([0.3])],
+          torch_fn=lambda x, w: torch.prelu(x, w), device=device)
+
+
+def test_shrink_activation_errors(device):
+    functional = axonml.nn.functional
+    check_raises(lambda x: functional.glu(x, 1), [(2, 3)], torch_fn=lambda x: F.glu(x, 1), device=device)
+    check_raises(lambda x: functional.glu(x), [()], torch_fn=lambda x: F.glu(x), device=device)
+    check_raises(lambda x: functional.glu(x, 2), [(2, 4)], torch_fn=lambda x: F.glu(x, 2), device=device)
+    check_raises(lambda x: functional.glu(x), [np.array([1, 2])], torch_fn=lambda x: F.glu(x), device=device)
+    check_raises(lambda x: functional.softshrink(x, -1.0), [(3,)], torch_fn=lambda x: F.softshrink(x, -1.0),
+                 device=device)
+    check_raises(lambda x: functional.hardshrink(x), [INT], torch_fn=lambda x: F.hardshrink(x), device=device)
+    check_raises(lambda x: functional.threshold(x, 0, 0), [BOOL], torch_fn=lambda x: F.threshold(x, 0, 0),
+                 device=device)
+    for shapes in ([(2, 3), (2,)], [(3,), (3,)], [(2, 3), (1, 3)]):
+        check_raises(lambda x, w: functional.prelu(x, w), shapes, torch_fn=lambda x, w: F.prelu(x, w), device=device)
+    check_raises(lambda x, w: functional.prelu(x, w.double()), [(2, 3), (3,)],
+                 torch_fn=lambda x, w: F.prelu(x, w.double()), device=device)
+    check_raises(lambda x, w: functional.prelu(x, w), [INT, np.array([1])], torch_fn=lambda x, w: F.prelu(x, w),
+                 device=device)
+
+
+def test_softshrink_error_message_names_the_range():
+    with pytest.raises(RuntimeError, match=r"lambda must be in range \[0, 1.79769e\+308\] for input dtype Double, "
+                                           r"but found -1"):
+        axonml.nn.functional.softshrink(axonml.zeros(3, dtype=axonml.float64), -1.0)
+
+
+SHRINK_GRADCHECK = {
+    "threshold": (lambda x: axonml.threshold(x, 0.3, -2.0), dict(away_from=(0.3,))),
+    "glu": (lambda x: axonml.nn.functional.glu(x, 0), {}),
+    "hardshrink": (lambda x: axonml.hardshrink(x, 0.4), dict(away_from=(-0.4, 0.4))),
+    "softshrink": (lambda x: axonml.nn.functional.softshrink(x, 0.4), dict(away_from=(-0.4, 0.4))),
+    "softsign": (lambda x: axonml.nn.functional.softsign(x), dict(away_from=(0,))),
+    "tanhshrink": (lambda x: axonml.nn.functional.tanhshrink(x), {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHRINK_GRADCHECK))
+def test_shrink_activation_gradcheck(name):
+    fn, domain = SHRINK_GRADCHECK[name]
+    x = axonml.from_numpy(_values((4, 3), **domain)).requires_grad_()
+    assert gradcheck(fn, [x])
+
+
+@pytest.mark.parametrize("weight_shape", [(3,), (1,), ()])
+def test_prelu_gradcheck(weight_shape):
+    x = axonml.from_numpy(_values((2, 3, 4), away_from=(0,))).requires_grad_()
+    weight = axonml.from_numpy(_values(weight_shape, seed=2)).requires_grad_()
+    assert gradcheck(lambda x, w: axonml.prelu(x, w), [x, weight])
