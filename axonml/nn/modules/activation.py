@@ -1,12 +1,16 @@
 """Activation functions as modules; each forward calls its functional op."""
 from __future__ import annotations
 
+from ... import creation
 from ...tensor import Tensor
 from .. import functional as F
+from .. import init
+from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["ReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish", "Hardswish", "ELU", "CELU",
-           "SELU", "GELU", "LeakyReLU", "LogSigmoid", "Softplus", "Softmin", "Softmax", "Softmax2d", "LogSoftmax"]
+           "SELU", "GELU", "LeakyReLU", "LogSigmoid", "Softplus", "Softmin", "Softmax", "Softmax2d", "LogSoftmax",
+           "Threshold", "GLU", "Hardshrink", "Softshrink", "Tanhshrink", "Softsign", "PReLU"]
 
 
 def _inplace_suffix(inplace: bool) -> str:
@@ -308,3 +312,133 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Threshold(Module):
+    """x where x > threshold, else value.
+
+    Args:
+        threshold: the value to threshold at.
+        value: the value that replaces the elements at or below threshold.
+        inplace: do the operation in place. Default: ``False``.
+
+    Example::
+
+        >>> nn.Threshold(0.1, 20)(axonml.randn(2))
+    """
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}{_inplace_suffix(self.inplace)}"
+
+
+class GLU(Module):
+    """The gated linear unit: a * sigmoid(b), with a and b the two halves of the input along dim.
+
+    Args:
+        dim: the dimension to split in half. Default: -1.
+
+    Shape:
+        Input (*, 2N, *), output (*, N, *).
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Hardshrink(Module):
+    """x where |x| > lambd, else 0.
+
+    Args:
+        lambd: the half-width of the zeroed band. Default: 0.5.
+    """
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Module):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between.
+
+    Args:
+        lambd: the half-width of the zeroed band, at least 0. Default: 0.5.
+    """
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Tanhshrink(Module):
+    """x - tanh(x)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanhshrink(input)
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softsign(input)
+
+
+class PReLU(Module):
+    """x where x > 0, else a * x, with a learned slope a: one for all channels or one per channel.
+
+    Args:
+        num_parameters: how many slopes to learn: 1, or the number of input channels (dim 1). Default: 1.
+        init: the initial slope. Default: 0.25.
+
+    Attributes:
+        weight: the learnable slopes, shape (num_parameters,).
+
+    Example::
+
+        >>> nn.PReLU(3)(axonml.randn(2, 3, 4)).shape
+        axonml.Size([2, 3, 4])
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None) -> None:
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(creation.empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
