@@ -135,6 +135,7 @@ class OpenCLBackend(Backend):
         self.queue = cl.CommandQueue(self.context, cl_device)
         self.name = cl_device.name.strip()
         self.has_float64 = "cl_khr_fp64" in cl_device.extensions or bool(cl_device.double_fp_config)
+        self.has_int64_atomics = "cl_khr_int64_base_atomics" in cl_device.extensions
         self.max_group = cl_device.max_work_group_size
         self.local_mem = cl_device.local_mem_size
         self.group = min(256, self.max_group)
