@@ -86,6 +86,12 @@ class CLArray:
     def _view(self, shape, estrides, offset=None):
         return CLArray(self.backend, self.alloc, shape, self.dtype, estrides, self.offset if offset is None else offset)
 
+    def __getitem__(self, index):
+        return self.backend.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        self.backend.setitem(self, index, value)
+
     def __len__(self) -> int:
         if not self.shape:
             raise TypeError("len() of a 0-d array")
