@@ -150,6 +150,7 @@ class OpenCLBackend(Backend):
         self.pool = BufferPool(self.context, self.name, cl_device.max_mem_alloc_size)
         self._kernels: dict = {}
         self._last_args: dict = {}
+        self._defines_by_dtype: dict = {}
 
     # --- plumbing -----------------------------------------------------------------------------
     def _ctype(self, dtype) -> str:
@@ -202,6 +203,12 @@ class OpenCLBackend(Backend):
         self.cl.enqueue_nd_range_kernel(self.queue, kernel, global_size, local_size)
 
     def _elementwise_defines(self, dtype) -> tuple:
+        defines = self._defines_by_dtype.get(dtype)
+        if defines is None:
+            defines = self._defines_by_dtype[dtype] = self._make_elementwise_defines(dtype)
+        return defines
+
+    def _make_elementwise_defines(self, dtype) -> tuple:
         dtype = np.dtype(dtype)
         kind = "IS_BOOL" if dtype == _BOOL else {"f": "IS_FLOAT", "i": "IS_SIGNED", "u": "IS_UNSIGNED"}[dtype.kind]
         return (("T", self._ctype(dtype)), (kind, 1)) + self._type_defines(dtype)
@@ -386,7 +393,7 @@ class OpenCLBackend(Backend):
         """(array or None, scalar or None, dtype-or-python-scalar for result_type)."""
         if isinstance(x, CLArray):
             if x.backend is not self:
-                self._device_array(x)
+                self._device_array(x)  # raises the cross-device error
             return x, None, x.dtype
         if _is_scalar(x):
             value = _scalar_value(x)
@@ -398,7 +405,8 @@ class OpenCLBackend(Backend):
         a_arr, a_val, a_key = self._operand(a)
         b_arr, b_val, b_key = self._operand(b)
         if a_arr is None and b_arr is None:
-            return self.asarray(getattr(_HOST_REFERENCE, name)(np.asarray(a), np.asarray(b)))
+            # two host scalars: nothing is on the device yet; NumPy gives the value, uploaded as a 0-d array
+            return self.asarray(_BINARY_UFUNCS[name](np.asarray(a), np.asarray(b)))
         compute = np.result_type(a_key, b_key)
         if name == "div" and compute.kind in "biu":
             compute = _FLOAT64 if self.has_float64 else _FLOAT32
@@ -808,8 +816,6 @@ except ImportError:  # no pyopencl: the backend is never created
 _PREDICATES = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
                "isnan", "isinf", "isfinite"}
 _BOOL_ALIASES = {"add": "logical_or", "mul": "logical_and", "sub": "logical_xor"}
-_HOST_REFERENCE = type("_HostReference", (), {})  # filled below: NumPy's ufunc per binary primitive
-
 _BINARY_UFUNCS = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide, "pow": np.power,
     "maximum": np.maximum, "minimum": np.minimum, "floor_divide": np.floor_divide, "remainder": np.remainder,
@@ -837,8 +843,7 @@ def _make_unary(name):
     return primitive
 
 
-for _name, _ufunc in _BINARY_UFUNCS.items():
-    setattr(_HOST_REFERENCE, _name, staticmethod(_ufunc))
+for _name in _BINARY_UFUNCS:
     setattr(OpenCLBackend, _name, _make_binary(_name))
 for _name in _UNARY_NAMES:
     setattr(OpenCLBackend, _name, _make_unary(_name))
