@@ -57,18 +57,30 @@ static inline float axon_expf(float x)
     return p * half_scale.f * rest_scale.f;
 }
 
+/* The last count (< AXON_LANES) elements of a row, padded to a whole block with pad, so that a
+ * short row or a row's tail runs through the same vector code as the full blocks. */
+static inline void axon_tail_block(const float *x, ptrdiff_t count, float pad, float *block)
+{
+    for (int k = 0; k < AXON_LANES; k++)
+        block[k] = k < count ? x[k] : pad;
+}
+
 /* The largest element of x[0:n], NaN ignored; -inf for an empty or all-NaN row. */
 AXON_ROW_LOOP static float axon_row_max_f32(const float *x, ptrdiff_t n)
 {
-    float lane[AXON_LANES], m = -INFINITY;
-    ptrdiff_t j = 0, k;
+    float lane[AXON_LANES], block[AXON_LANES], m = -INFINITY;
+    ptrdiff_t j = 0;
+    int k;
     for (k = 0; k < AXON_LANES; k++)
         lane[k] = -INFINITY;
     for (; j + AXON_LANES <= n; j += AXON_LANES)
         for (k = 0; k < AXON_LANES; k++)
             lane[k] = x[j + k] > lane[k] ? x[j + k] : lane[k];
-    for (; j < n; j++)
-        m = x[j] > m ? x[j] : m;
+    if (j < n) {
+        axon_tail_block(x + j, n - j, -INFINITY, block);
+        for (k = 0; k < AXON_LANES; k++)
+            lane[k] = block[k] > lane[k] ? block[k] : lane[k];
+    }
     for (k = 0; k < AXON_LANES; k++)
         m = lane[k] > m ? lane[k] : m;
     return m;
@@ -85,60 +97,78 @@ static inline float axon_sum_lanes(const float *lane)
 /* sum(x[0:n]) */
 AXON_ROW_LOOP static float axon_row_sum_f32(const float *x, ptrdiff_t n)
 {
-    float lane[AXON_LANES] = {0.0f}, tail = 0.0f;
-    ptrdiff_t j = 0, k;
+    float lane[AXON_LANES] = {0.0f}, block[AXON_LANES];
+    ptrdiff_t j = 0;
+    int k;
     for (; j + AXON_LANES <= n; j += AXON_LANES)
         for (k = 0; k < AXON_LANES; k++)
             lane[k] += x[j + k];
-    for (; j < n; j++)
-        tail += x[j];
-    return axon_sum_lanes(lane) + tail;
+    if (j < n) {
+        axon_tail_block(x + j, n - j, 0.0f, block);
+        for (k = 0; k < AXON_LANES; k++)
+            lane[k] += block[k];
+    }
+    return axon_sum_lanes(lane);
 }
 
 /* sum(a[0:n] * b[0:n]) */
 AXON_ROW_LOOP static float axon_row_dot_f32(const float *a, const float *b, ptrdiff_t n)
 {
-    float lane[AXON_LANES] = {0.0f}, tail = 0.0f;
-    ptrdiff_t j = 0, k;
+    float lane[AXON_LANES] = {0.0f}, block_a[AXON_LANES], block_b[AXON_LANES];
+    ptrdiff_t j = 0;
+    int k;
     for (; j + AXON_LANES <= n; j += AXON_LANES)
         for (k = 0; k < AXON_LANES; k++)
             lane[k] += a[j + k] * b[j + k];
-    for (; j < n; j++)
-        tail += a[j] * b[j];
-    return axon_sum_lanes(lane) + tail;
+    if (j < n) {
+        axon_tail_block(a + j, n - j, 0.0f, block_a);
+        axon_tail_block(b + j, n - j, 0.0f, block_b);
+        for (k = 0; k < AXON_LANES; k++)
+            lane[k] += block_a[k] * block_b[k];
+    }
+    return axon_sum_lanes(lane);
 }
 
-/* sum(exp(x[0:n] - shift)) */
+/* sum(exp(x[0:n] - shift)) for a finite shift */
 AXON_ROW_LOOP static float axon_row_sum_exp_f32(const float *x, float shift, ptrdiff_t n)
 {
-    float lane[AXON_LANES] = {0.0f}, tail = 0.0f;
-    ptrdiff_t j = 0, k;
+    float lane[AXON_LANES] = {0.0f}, block[AXON_LANES];
+    ptrdiff_t j = 0;
+    int k;
     for (; j + AXON_LANES <= n; j += AXON_LANES)
         for (k = 0; k < AXON_LANES; k++)
             lane[k] += axon_expf(x[j + k] - shift);
-    for (; j < n; j++)
-        tail += axon_expf(x[j] - shift);
-    return axon_sum_lanes(lane) + tail;
+    if (j < n) {
+        axon_tail_block(x + j, n - j, -INFINITY, block);
+        for (k = 0; k < AXON_LANES; k++)
+            lane[k] += axon_expf(block[k] - shift);
+    }
+    return axon_sum_lanes(lane);
 }
 
 /* out = exp(x - shift); returns sum(out). */
 AXON_ROW_LOOP static float axon_row_exp_store_f32(const float *restrict x, float shift, float *restrict out,
                                                   ptrdiff_t n)
 {
-    float lane[AXON_LANES] = {0.0f}, tail = 0.0f;
-    ptrdiff_t j = 0, k;
+    float lane[AXON_LANES] = {0.0f}, block[AXON_LANES];
+    ptrdiff_t j = 0;
+    int k;
     for (; j + AXON_LANES <= n; j += AXON_LANES)
         for (k = 0; k < AXON_LANES; k++) {
             float e = axon_expf(x[j + k] - shift);
             out[j + k] = e;
             lane[k] += e;
         }
-    for (; j < n; j++) {
-        float e = axon_expf(x[j] - shift);
-        out[j] = e;
-        tail += e;
+    if (j < n) {
+        axon_tail_block(x + j, n - j, 0.0f, block);
+        for (k = 0; k < AXON_LANES; k++)
+            block[k] = axon_expf(block[k] - shift);
+        for (k = 0; j + k < n; k++) {
+            out[j + k] = block[k];
+            lane[k] += block[k];
+        }
     }
-    return axon_sum_lanes(lane) + tail;
+    return axon_sum_lanes(lane);
 }
 
 /* x *= scale, in place */
