@@ -252,12 +252,15 @@ class OpenCLBackend(Backend):
             if obj.backend is not self:  # another device: an explicit transfer through the host
                 return self.asarray(obj.backend.to_numpy(obj), dtype)
             return self.copy(obj) if dtype is None else self.astype(self.copy(obj), np.dtype(dtype))
-        host = np.asarray(obj, dtype=dtype, order="C")
+        # a private host copy, so the upload need not wait: the queue's event keeps it alive until copied
+        host = np.array(obj, dtype=dtype, order="C", copy=True)
         if host.dtype == object:
             raise TypeError("can't convert an object array to an OpenCL array")
         out = self.new(host.shape, host.dtype)
+        if host.size == 1 and host.dtype != _FLOAT16:
+            return self._fill(out, host.reshape(()))
         if host.size:
-            self.cl.enqueue_copy(self.queue, out.buffer, host, is_blocking=True)
+            self.cl.enqueue_copy(self.queue, out.buffer, host, is_blocking=False)
         return out
 
     def to_numpy(self, a):
@@ -275,7 +278,7 @@ class OpenCLBackend(Backend):
 
     def _fill(self, out: CLArray, value) -> CLArray:
         if out.size:
-            pattern = np.array(value).astype(out.dtype).reshape(1)
+            pattern = np.asarray(value).astype(out.dtype).reshape(1)
             self.cl.enqueue_fill_buffer(self.queue, out.buffer, pattern, out.offset * out.itemsize, out.nbytes)
         return out
 
