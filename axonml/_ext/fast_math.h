@@ -1,9 +1,10 @@
 /* A vectorizable float32 exp and the float32 row loops of the softmax kernels (_nn.pyx).
  *
  * libm's expf is a call per element, which no compiler vectorizes. axon_expf below is
- * Cephes' expf written branch-free (clamps and selects only), so gcc turns every row loop
- * that calls it into SIMD code. Sums and maxima keep AXON_LANES independent partial results,
- * because a single accumulator is a chain the compiler may not reorder without -ffast-math.
+ * Cephes' expf written without branches (two clamps are its only selects), so gcc turns every
+ * row loop that calls it into SIMD code (given -fno-trapping-math, which setup.py passes).
+ * Sums and maxima keep AXON_LANES independent partial results, because a single accumulator
+ * is a chain the compiler may not reorder without -ffast-math.
  *
  * On x86-64 with gcc the row loops are compiled three times (AVX-512, AVX2 + FMA and the
  * SSE2 baseline); the loader picks the best one the CPU supports (GNU ifunc).
@@ -15,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
 #define AXON_ROW_LOOP __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define AXON_ROW_LOOP
