@@ -278,7 +278,7 @@ class Tensor(_autograd.TensorBase):
         out = self
         if dtype is not None and dtype.np != self._data.dtype:
             out = cast(out, dtype)
-        if device is not None and device != out.device:
+        if device is not None and get_backend(device) is not _backend_of(out._data):
             out = to_device(out, device)
         if copy and out is self:
             out = self.clone()
@@ -1125,7 +1125,7 @@ def _keep_original_for_backward(fn, target: Tensor) -> None:
     original = _backend_of(target._data).copy(target._data)
     fn._saved = tuple(original if s is target._data else s for s in fn._saved)
     if fn._saved_versions:
-        fn._saved_versions = [v for v in fn._saved_versions if v[2] is not target] or None
+        fn._saved_versions = [v for v in fn._saved_versions if v[2]() is not target] or None
 
 
 def _check_inplace(t: Tensor) -> None:

@@ -6,6 +6,7 @@ like micrograd's: count each node's consumers, then walk the graph from the root
 calling a node's backward once all its consumers have handed it their gradients.
 """
 import numpy as np
+from cpython.weakref cimport PyWeakref_NewRef
 
 cdef object ndarray = np.ndarray
 
@@ -242,7 +243,12 @@ cdef _record(FunctionBase fn, tuple args, list results):
 
 
 cdef _remember_versions(FunctionBase fn, tuple args, list results):
-    """Note the version of every input/output whose memory the op saved for backward."""
+    """Note the version of every input/output whose memory the op saved for backward.
+
+    The tensor itself is held by a weak reference (only for the error message): a strong one from
+    a node to its own output would make a reference cycle, and the graph's memory would wait for
+    the garbage collector instead of being freed when the last tensor dies.
+    """
     cdef list versions = []
     cdef TensorBase t
     for saved in fn._saved:
@@ -251,13 +257,13 @@ cdef _remember_versions(FunctionBase fn, tuple args, list results):
         for a in args:
             if isinstance(a, TensorBase) and ((<TensorBase>a)._data is saved or a is saved):
                 t = <TensorBase>a
-                versions.append((t._vc, t._vc.value, t))
+                versions.append((t._vc, t._vc.value, PyWeakref_NewRef(t, None)))
                 break
         else:
             for r in results:
                 t = <TensorBase>r
                 if t._data is saved:
-                    versions.append((t._vc, t._vc.value, t))
+                    versions.append((t._vc, t._vc.value, PyWeakref_NewRef(t, None)))
                     break
     if versions:
         fn._saved_versions = versions
@@ -299,15 +305,19 @@ cdef int _count_dependencies(list roots) except -1:
 
 cdef _check_versions(FunctionBase fn, Node node):
     cdef VersionCounter vc
-    for vc, expected, tensor in fn._saved_versions:
+    for vc, expected, tensor_ref in fn._saved_versions:
         if vc.value != expected:
-            producer = (<TensorBase>tensor)._node
-            where = "" if producer is None else \
-                f", which is output {(<TensorBase>tensor)._output_nr} of {producer.name().replace('Backward', '')},"
+            tensor = tensor_ref()
+            what, where = "a tensor", ""
+            if tensor is not None:
+                what = f"[{tensor.type()} {list(tensor.shape)}]"
+                producer = (<TensorBase>tensor)._node
+                if producer is not None:
+                    where = f", which is output {(<TensorBase>tensor)._output_nr} of " \
+                            f"{producer.name().replace('Backward', '')},"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: [{tensor.type()} {list(tensor.shape)}]{where} is at version {vc.value}; expected "
-                f"version {expected} instead.")
+                f"operation: {what}{where} is at version {vc.value}; expected version {expected} instead.")
 
 
 cdef tuple _call_backward(Node node, list grads):
