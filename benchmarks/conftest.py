@@ -2,14 +2,22 @@
 
 Both frameworks use the machine's cores: axonml's OpenMP thread count (which its gemm uses
 too) is read, and PyTorch is given the same number with torch.set_num_threads.
+
+Each framework brings its own OpenMP runtime into this process. With the default (active)
+wait policy, a runtime's idle threads spin for milliseconds after every parallel region and
+take the cores from the other framework's next call, so the benchmarks would time the
+collision. Unless set otherwise, both runtimes wait passively here (set before either loads).
 """
+import os
 import statistics
 import time
 
-import pytest
-import torch
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from axonml._ext import _linalg
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from axonml._ext import _linalg  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,9 @@ import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.string cimport memset
-from openmp cimport omp_get_max_threads, omp_get_thread_num
+from openmp cimport omp_get_thread_num
 
-from axonml._ext._blas cimport gemm_one, gemm_split
+from axonml._ext._blas cimport gemm_one, gemm_split, threads_for
 
 
 cdef inline Py_ssize_t first_inside(Py_ssize_t offset, Py_ssize_t stride) noexcept nogil:
@@ -106,7 +106,8 @@ def im2col(const floating[:, :, :, ::1] x, floating[:, :, ::1] columns, int kh, 
     """Fill columns (N, C*kh*kw, out_h*out_w) from the contiguous images x (N, C, H, W)."""
     cdef Geometry g = geometry(x.shape[2], x.shape[3], kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w)
     cdef Py_ssize_t channels = x.shape[1], pair
-    for pair in prange(x.shape[0] * channels, nogil=True, schedule="static"):
+    cdef int threads = threads_for(columns.shape[0] * columns.shape[1] * columns.shape[2])
+    for pair in prange(x.shape[0] * channels, nogil=True, schedule="static", num_threads=threads):
         plane_to_rows(&x[pair // channels, pair % channels, 0, 0],
                       &columns[pair // channels, (pair % channels) * kh * kw, 0], &g)
 
@@ -116,7 +117,8 @@ def col2im(const floating[:, :, ::1] columns, floating[:, :, :, ::1] grad, int k
     """Add every column entry into the pixel it was read from: grad (N, C, H, W), zeroed by the caller."""
     cdef Geometry g = geometry(grad.shape[2], grad.shape[3], kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w)
     cdef Py_ssize_t channels = grad.shape[1], pair
-    for pair in prange(grad.shape[0] * channels, nogil=True, schedule="static"):
+    cdef int threads = threads_for(columns.shape[0] * columns.shape[1] * columns.shape[2])
+    for pair in prange(grad.shape[0] * channels, nogil=True, schedule="static", num_threads=threads):
         rows_to_plane(&columns[pair // channels, (pair % channels) * kh * kw, 0],
                       &grad[pair // channels, pair % channels, 0, 0], &g)
 
@@ -164,10 +166,10 @@ def conv2d_forward(const floating[:, :, :, ::1] x, const floating[:, ::1] weight
     weight (Cout, C/groups*kh*kw)."""
     cdef Geometry g = geometry(x.shape[2], x.shape[3], kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w)
     cdef Py_ssize_t batch = x.shape[0], channels = x.shape[1], out_channels = weight.shape[0], n
-    cdef int threads = omp_get_max_threads()
+    cdef int threads = threads_for(batch * out_channels * weight.shape[1] * out_h * out_w)
     cdef floating[:, ::1] buffers = patch_buffers(x, 1 if batch < threads else threads, &g)
     if batch >= threads:
-        for n in prange(batch, nogil=True, schedule="dynamic"):
+        for n in prange(batch, nogil=True, schedule="dynamic", num_threads=threads):
             forward_image(&x[n, 0, 0, 0], &weight[0, 0], &out[n, 0, 0], &buffers[omp_get_thread_num(), 0],
                           channels, out_channels, groups, &g, has_bias, 1)
     else:
@@ -228,7 +230,7 @@ def conv2d_backward(const floating[:, :, :, ::1] x, const floating[:, ::1] weigh
     """grad_input (N, C, H, W, zeroed) and grad_weight (Cout, K) from grad (N, Cout, L); either may be None."""
     cdef Geometry g = geometry(x.shape[2], x.shape[3], kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w)
     cdef Py_ssize_t batch = x.shape[0], channels = x.shape[1], out_channels = weight.shape[0], n
-    cdef int threads = omp_get_max_threads(), t
+    cdef int threads = threads_for(batch * out_channels * weight.shape[1] * out_h * out_w), t
     cdef bint per_image = batch >= threads
     cdef int count = threads if per_image else 1
     cdef bint need_input = grad_input is not None, need_weight = grad_weight is not None
@@ -241,7 +243,7 @@ def conv2d_backward(const floating[:, :, :, ::1] x, const floating[:, ::1] weigh
     cdef floating* grad_image
     cdef floating* grad_weight_sum
     if per_image:
-        for n in prange(batch, nogil=True, schedule="dynamic"):
+        for n in prange(batch, nogil=True, schedule="dynamic", num_threads=threads):
             t = omp_get_thread_num()
             backward_image(&x[n, 0, 0, 0], &grad[n, 0, 0], &weight[0, 0],
                            &grad_input[n, 0, 0, 0] if need_input else NULL,

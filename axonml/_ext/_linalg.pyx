@@ -12,7 +12,7 @@ from cython cimport floating
 from cython.parallel cimport prange
 from openmp cimport omp_get_max_threads, omp_set_num_threads
 
-from axonml._ext._blas cimport gemm_one, gemm_split
+from axonml._ext._blas cimport gemm_one, gemm_split, threads_for
 
 cnp.import_array()
 
@@ -28,10 +28,10 @@ cdef void gemm_batch(char trans_1, char trans_2, int m, int n, int k, floating a
                      const floating* op_2, const cnp.int64_t[::1] offsets_2, int ld_2,
                      floating beta, floating* out, Py_ssize_t out_step, int ld_out) noexcept nogil:
     cdef Py_ssize_t i, batch = offsets_1.shape[0]
-    cdef int threads = omp_get_max_threads()
+    cdef int threads = threads_for(batch * m * n * k)
     cdef bint small = <Py_ssize_t>m * n * k < SMALL_PRODUCT
     if threads > 1 and batch > 1 and (small or batch >= 2 * threads):
-        for i in prange(batch, schedule="static"):
+        for i in prange(batch, schedule="static", num_threads=threads):
             gemm_one(trans_1, trans_2, m, n, k, alpha, op_1 + offsets_1[i], ld_1, op_2 + offsets_2[i], ld_2,
                      beta, out + i * out_step, ld_out)
     elif threads > 1 and not small:

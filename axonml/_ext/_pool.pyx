@@ -10,6 +10,8 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport INFINITY, isnan
 
+from axonml._ext._blas cimport threads_for
+
 ctypedef long long index_t
 
 
@@ -20,7 +22,8 @@ def max_pool2d(const floating[:, :, ::1] x, floating[:, :, ::1] out, index_t[:, 
     cdef Py_ssize_t p, oh, ow, ih, iw, h0, w0, h1, w1
     cdef index_t best_index
     cdef double best, value
-    for p in prange(planes, nogil=True, schedule="static"):
+    cdef int threads = threads_for(planes * out_h * out_w * kh * kw)
+    for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for oh in range(out_h):
             h0 = oh * sh - ph
             h1 = h0 + (kh - 1) * dh + 1
@@ -57,7 +60,8 @@ def max_pool_backward(const floating[:, ::1] grad, const index_t[:, ::1] indices
     """grad_input (P, H*W), zeroed by the caller, += grad (P, L) at the flat indices (P, L)."""
     cdef Py_ssize_t planes = grad.shape[0], length = grad.shape[1]
     cdef Py_ssize_t p, k
-    for p in prange(planes, nogil=True, schedule="static"):
+    cdef int threads = threads_for(planes * length)
+    for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for k in range(length):
             grad_input[p, indices[p, k]] += grad[p, k]
 
@@ -68,7 +72,8 @@ def avg_pool2d(const floating[:, :, ::1] x, floating[:, :, ::1] out, int kh, int
     cdef Py_ssize_t out_h = out.shape[1], out_w = out.shape[2]
     cdef Py_ssize_t p, oh, ow, ih, iw, h0, h1, w0, w1, padded_size
     cdef double total, divisor
-    for p in prange(planes, nogil=True, schedule="static"):
+    cdef int threads = threads_for(planes * out_h * out_w * kh * kw)
+    for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for oh in range(out_h):
             for ow in range(out_w):
                 # PyTorch's window: clipped to the padded input for the divisor, to the input for the sum
@@ -104,7 +109,8 @@ def avg_pool2d_backward(const floating[:, :, ::1] grad, floating[:, :, ::1] grad
     cdef Py_ssize_t out_h = grad.shape[1], out_w = grad.shape[2]
     cdef Py_ssize_t p, oh, ow, ih, iw, h0, h1, w0, w1, padded_size
     cdef double share, divisor
-    for p in prange(planes, nogil=True, schedule="static"):
+    cdef int threads = threads_for(planes * out_h * out_w * kh * kw)
+    for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for oh in range(out_h):
             for ow in range(out_w):
                 h0 = oh * sh - ph
@@ -143,7 +149,8 @@ def adaptive_avg_pool2d(const floating[:, :, ::1] x, floating[:, :, ::1] out):
     cdef Py_ssize_t out_h = out.shape[1], out_w = out.shape[2]
     cdef Py_ssize_t p, oh, ow, ih, iw, h0, h1, w0, w1
     cdef double total
-    for p in prange(planes, nogil=True, schedule="static"):
+    cdef int threads = threads_for(planes * height * width)
+    for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for oh in range(out_h):
             h0 = window_start(oh, out_h, height)
             h1 = window_end(oh, out_h, height)
@@ -162,7 +169,8 @@ def adaptive_avg_pool2d_backward(const floating[:, :, ::1] grad, floating[:, :, 
     cdef Py_ssize_t out_h = grad.shape[1], out_w = grad.shape[2]
     cdef Py_ssize_t p, oh, ow, ih, iw, h0, h1, w0, w1
     cdef double share
-    for p in prange(planes, nogil=True, schedule="static"):
+    cdef int threads = threads_for(planes * height * width)
+    for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for oh in range(out_h):
             h0 = window_start(oh, out_h, height)
             h1 = window_end(oh, out_h, height)
@@ -181,7 +189,8 @@ def adaptive_max_pool2d(const floating[:, :, ::1] x, floating[:, :, ::1] out, in
     cdef Py_ssize_t p, oh, ow, ih, iw, h0, h1, w0, w1
     cdef index_t best_index
     cdef double best, value
-    for p in prange(planes, nogil=True, schedule="static"):
+    cdef int threads = threads_for(planes * height * width)
+    for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for oh in range(out_h):
             h0 = window_start(oh, out_h, height)
             h1 = window_end(oh, out_h, height)
