@@ -240,10 +240,9 @@ def conv2d_backward(const floating[:, :, :, ::1] x, const floating[:, ::1] weigh
     if need_weight:
         partial_shape = (count, weight.shape[0], weight.shape[1])
     cdef floating[:, :, ::1] partial_weights = np.zeros(partial_shape, np.asarray(x).dtype)
-    cdef floating* grad_image
-    cdef floating* grad_weight_sum
     if per_image:
-        for n in prange(batch, nogil=True, schedule="dynamic", num_threads=threads):
+        # static: each thread sums a fixed run of images, so grad_weight is the same on every run
+        for n in prange(batch, nogil=True, schedule="static", num_threads=threads):
             t = omp_get_thread_num()
             backward_image(&x[n, 0, 0, 0], &grad[n, 0, 0], &weight[0, 0],
                            &grad_input[n, 0, 0, 0] if need_input else NULL,
