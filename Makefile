@@ -1,35 +1,45 @@
-# Two entry points that work on a fresh machine with Python 3.11 and a C compiler.
+# Two entry points that work on a fresh machine with Python 3.11 and a C compiler:
+#   make demo   set up .venv with the project (and its runtime extras), then train on the embedded digits
+#   make test   set up .venv with the project and its test extra, then run the test suite
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+BUILD_DEPS := "cython>=3.0" "numpy>=2.0" "scipy>=1.11" "setuptools>=68" wheel
 
-.PHONY: setup test demo bench man clean
+.PHONY: setup-all setup-test test demo bench man clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip setuptools wheel
+	$(PY) -m pip install --upgrade pip
 
-$(STAMP): $(PY) setup.py setup.cfg pyproject.toml
-	$(PY) -m pip install "cython>=3.0" "numpy>=2.0" "scipy>=1.11"
-	$(PY) -m pip install --no-build-isolation -e ".[test]"
-	touch $(STAMP)
+$(VENV)/.installed-all: $(PY) setup.py setup.cfg pyproject.toml
+	$(PY) -m pip install $(BUILD_DEPS)
+	$(PY) -m pip install --no-build-isolation -e ".[all]"
+	touch $@
 
-# Rebuild the Cython kernels whenever a .pyx/.pxd changed.
-setup: $(STAMP)
+$(VENV)/.installed-test: $(VENV)/.installed-all
+	$(PY) -m pip install --no-build-isolation -e ".[all,test]"
+	touch $@
+
+# build_ext rebuilds only the Cython kernels whose .pyx/.pxd/.h changed
+setup-all: $(VENV)/.installed-all
 	$(PY) setup.py -q build_ext --inplace
 
-test: setup
+setup-test: $(VENV)/.installed-test
+	$(PY) setup.py -q build_ext --inplace
+
+test: setup-test
 	$(PY) -m pytest -q tests
 
-demo: setup
-	$(PY) -m axonml train --model simplecnn --dataset digits --optimizer adam --lr 0.001 --batch-size 32 --epochs 6 --out runs/demo
+demo: setup-all
+	$(PY) -m axonml train --model simplecnn --dataset digits --optimizer adam --lr 0.001 --batch-size 32 \
+		--epochs 6 --out runs/demo
 
-bench: setup
+bench: setup-test
 	$(PY) -m pytest -q benchmarks --benchmark-columns=median,iqr,rounds
 
-# The man page is generated from the argparse parser; tests check it is up to date.
-man: setup
+# The man page is generated from the argparse parser; a test checks it is up to date.
+man: setup-test
 	$(VENV)/bin/argparse-manpage --module axonml.cli --function build_parser --prog axonml \
 		--project-name axonml --description "train, evaluate and ship models with axonml" \
 		--manual-title "axonml manual" --output man/axonml.1

@@ -20,6 +20,18 @@ from .functional import __all__ as _functional_all
 __version__ = "0.1.0"
 
 
+def get_num_threads() -> int:
+    """How many threads axonml's CPU kernels use (OpenMP, BLAS included)."""
+    from ._ext import _linalg
+    return _linalg.get_num_threads()
+
+
+def set_num_threads(threads: int) -> None:
+    """Use this many threads in axonml's CPU kernels (OpenMP, BLAS included)."""
+    from ._ext import _linalg
+    _linalg.set_num_threads(threads)
+
+
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
@@ -35,8 +47,8 @@ __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_g
            "randint", "normal", "rand_like", "randn_like", "randint_like", "randperm", "float32", "float64",
            "float16", "int64", "int32", "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int",
            "short", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_tensor", "numel",
-           "set_printoptions", "is_inference_mode_enabled", "save", "load", "nn", "optim", "data", "utils",
+           "set_printoptions", "is_inference_mode_enabled", "save", "load", "get_num_threads", "set_num_threads", "nn", "optim", "data", "utils", "opencl",
            *_functional_all]
 
 from .serialize import load, save  # noqa: E402  (serialize imports Tensor)
-from . import data, nn, optim, utils  # noqa: E402  (torch.nn / torch.optim as attributes)
+from . import data, nn, opencl, optim, utils  # noqa: E402  (torch.nn / torch.optim as attributes)

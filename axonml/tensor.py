@@ -259,7 +259,9 @@ class Tensor(_autograd.TensorBase):
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        raise TypeError("axonml tensors are not pickled; use axonml.save (safetensors) instead")
+        """Pickle as values (a NumPy array) plus requires_grad and device, so tensors cross process
+        boundaries (DataLoader workers under spawn). Files use axonml.save, which never pickles."""
+        return (_rebuild_tensor, (type(self), self.__array__(), self._requires_grad, str(self.device)))
 
     def __deepcopy__(self, memo):
         out = _make(_backend_of(self._data).copy(self._data))
@@ -1106,6 +1108,18 @@ def _make(data, vc=None) -> Tensor:
     t = _autograd.wrap_array(data, _backend_of(data) if type(data) is not np.ndarray else None)
     if vc is not None:
         t._vc = vc
+    return t
+
+
+def _rebuild_tensor(cls, array, requires_grad: bool, device: str) -> Tensor:
+    t = _make(array)
+    if device != "cpu":
+        t = t.to(device)
+    if cls is not Tensor:
+        rebuilt = cls.__new__(cls)
+        rebuilt._data, rebuilt._vc = t._data, t._vc
+        t = rebuilt
+    t._requires_grad = requires_grad
     return t
 
 

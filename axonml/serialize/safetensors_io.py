@@ -12,8 +12,6 @@ import struct
 import tempfile
 
 import numpy as np
-import safetensors.numpy
-from safetensors import SafetensorError, safe_open
 
 __all__ = ["write_arrays", "read_arrays"]
 
@@ -30,6 +28,7 @@ def write_arrays(arrays: dict[str, np.ndarray], target, metadata: dict[str, str]
     A path is written atomically: the data goes to a temporary file in the same directory, which
     replaces the target only once it is complete, so an error never leaves a partial file.
     """
+    import safetensors.numpy  # imported on first use: `import axonml` needs only NumPy and SciPy
     arrays = {name: np.array(array, order="C", copy=None) for name, array in arrays.items()}
     if hasattr(target, "write"):
         target.write(safetensors.numpy.save(arrays, metadata=metadata))
@@ -70,6 +69,8 @@ def read_arrays(source) -> tuple[dict[str, np.ndarray], dict[str, str]]:
         FileNotFoundError: the path does not exist.
         ValueError: the file is not a valid safetensors file (truncated, corrupt or hostile).
     """
+    import safetensors.numpy
+    from safetensors import SafetensorError, safe_open
     try:
         if hasattr(source, "read"):
             data = source.read()

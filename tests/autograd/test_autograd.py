@@ -616,3 +616,25 @@ def test_inplace_through_view_in_no_grad_leaves_graph_alone():
     with axonml.no_grad():
         base[0].mul_(10.0)
     assert base.grad_fn is node
+
+
+def test_tensors_pickle_as_values_for_worker_processes():
+    import pickle
+    import axonml
+    from axonml import nn
+    t = axonml.arange(6.0).reshape(2, 3).requires_grad_()
+    back = pickle.loads(pickle.dumps(t))
+    assert type(back) is axonml.Tensor and back.requires_grad and back.grad_fn is None
+    assert back.tolist() == t.tolist()
+    p = pickle.loads(pickle.dumps(nn.Parameter(axonml.ones(2))))
+    assert isinstance(p, nn.Parameter) and p.requires_grad
+
+
+def test_num_threads_round_trip():
+    import axonml
+    before = axonml.get_num_threads()
+    axonml.set_num_threads(1)
+    assert axonml.get_num_threads() == 1
+    axonml.set_num_threads(before)
+    with pytest.raises(ValueError):
+        axonml.set_num_threads(0)
