@@ -121,12 +121,18 @@ class Tensor(_autograd.TensorBase):
             return self
         if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
+        if requires_grad and self._is_inference and not _autograd.is_inference_mode_enabled():
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         self._requires_grad = bool(requires_grad)
         return self
 
     @property
     def grad_fn(self):
         return self._node
+
+    def is_inference(self) -> bool:
+        """Whether this tensor was made inside ``inference_mode``."""
+        return self._is_inference
 
     @property
     def is_leaf(self) -> bool:
@@ -1189,3 +1195,7 @@ from .ops import shape as _shape  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
 from .ops import nn as _nn  # noqa: E402
+    if t._is_inference and not _autograd.is_inference_mode_enabled():
+        raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+                           "clone to get a normal tensor before doing inplace update.See "
+                           "https://github.com/pytorch/rfcs/pull/17 for more details.")

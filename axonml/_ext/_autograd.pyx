@@ -27,6 +27,21 @@ def set_grad_enabled_flag(bint mode):
     return previous
 
 
+cdef bint inference_enabled = False
+
+
+def is_inference_mode_enabled():
+    return inference_enabled
+
+
+def set_inference_mode_flag(bint mode):
+    """Set the inference-mode flag (tensors made while it is on are inference tensors); return the previous value."""
+    global inference_enabled
+    cdef bint previous = inference_enabled
+    inference_enabled = mode
+    return previous
+
+
 # --- tensors ---------------------------------------------------------------------------
 
 cdef class VersionCounter:
@@ -45,6 +60,7 @@ cdef class TensorBase:
     cdef public Node _accumulator       # AccumulateGrad node of a leaf, made on first use
     cdef public object _base            # the tensor this one is a view of, or None
     cdef public list _leaf_hooks        # hooks registered on a leaf tensor
+    cdef public bint _is_inference      # made inside inference_mode: never saved for backward
     cdef object __weakref__
 
 
@@ -72,6 +88,7 @@ cdef TensorBase wrap(object array, object xp):
         array = xp.coerce(array)  # a NumPy scalar, or a Python number from a reduction
     t._data = array
     t._vc = VersionCounter()
+    t._is_inference = inference_enabled
     return t
 
 
@@ -94,7 +111,7 @@ cdef class Node:
     cdef list buffer
 
     def name(self):
-        return type(self.fn).__name__ + "Backward"
+        return type(self.fn).__name__ + "Backward0"
 
     @property
     def next_functions(self):
@@ -149,6 +166,52 @@ def gradient_edge(TensorBase t):
 cdef tuple _NO_GRADS = ()
 
 
+cdef inline bint is_cpu_scalar(TensorBase t):
+    """A 0-dim CPU tensor that needs no grad: PyTorch lets it join an op on any device, as a scalar."""
+    return type(t._data) is ndarray and t._data.ndim == 0 and not t._requires_grad
+
+
+cdef tuple _gather_across_devices(tuple args, list inputs, bint array_io):
+    """apply's slow path for inputs on different backends: move CPU scalars over or raise.
+
+    Returns the op's backend and whether any input requires grad; fills inputs as apply's loop does.
+    """
+    cdef TensorBase t
+    cdef object xp = None
+    cdef object first_xp = None
+    cdef bint any_requires_grad = False
+    cdef Py_ssize_t i
+    for a in args:
+        if isinstance(a, TensorBase):
+            if first_xp is None:
+                first_xp = backend_of((<TensorBase>a)._data)
+            if not is_cpu_scalar(<TensorBase>a):
+                xp = backend_of((<TensorBase>a)._data)
+                break
+    if xp is None:
+        xp = first_xp
+    for i in range(len(args)):
+        a = args[i]
+        if not isinstance(a, TensorBase):
+            continue
+        t = <TensorBase>a
+        data = t._data
+        other_xp = backend_of(data)
+        if other_xp is not xp:
+            if not is_cpu_scalar(t):
+                raise RuntimeError(
+                    f"Expected all tensors to be on the same device, but found at least two devices, "
+                    f"{first_xp.device if first_xp is not other_xp else xp.device} and {other_xp.device}!")
+            data = xp.asarray(data)
+            if not array_io:
+                inputs[i] = wrap(data, xp)
+        if t._requires_grad:
+            any_requires_grad = True
+        if array_io:
+            inputs[i] = data
+    return xp, any_requires_grad
+
+
 def apply(fn_cls, *args):
     """Run fn_cls's forward on the inputs' arrays and record a graph node if any input needs grad.
 
@@ -170,9 +233,8 @@ def apply(fn_cls, *args):
             if xp is None:
                 xp = other_xp
             elif other_xp is not xp:
-                raise RuntimeError(
-                    f"Expected all tensors to be on the same device, but found at least two devices, "
-                    f"{xp.device} and {other_xp.device}!")
+                xp, any_requires_grad = _gather_across_devices(args, inputs, array_io)
+                break
             if t._requires_grad:
                 any_requires_grad = True
             if array_io:
@@ -211,6 +273,7 @@ def apply(fn_cls, *args):
         if view_source is not None:
             r._vc = view_source._vc
             r._base = view_source._base if view_source._base is not None else view_source
+            r._is_inference = view_source._is_inference
         results.append(r)
     if record:
         _record(fn, args, results)
@@ -257,6 +320,12 @@ cdef _remember_versions(FunctionBase fn, tuple args, list results):
         for a in args:
             if isinstance(a, TensorBase) and ((<TensorBase>a)._data is saved or a is saved):
                 t = <TensorBase>a
+                if t._is_inference:
+                    raise RuntimeError(
+                        "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+                        "inference mode in computation tracked by autograd. To work around this, you can make a "
+                        "clone to get a normal tensor and use it in autograd, or use `axonml.no_grad()` instead "
+                        "of `axonml.inference_mode()`.")
                 versions.append((t._vc, t._vc.value, PyWeakref_NewRef(t, None)))
                 break
         else:
@@ -314,7 +383,7 @@ cdef _check_versions(FunctionBase fn, Node node):
                 producer = (<TensorBase>tensor)._node
                 if producer is not None:
                     where = f", which is output {(<TensorBase>tensor)._output_nr} of " \
-                            f"{producer.name().replace('Backward', '')},"
+                            f"{producer.name()[:-len('Backward0')]},"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
                 f"operation: {what}{where} is at version {vc.value}; expected version {expected} instead.")

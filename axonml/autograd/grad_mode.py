@@ -4,13 +4,11 @@ from __future__ import annotations
 import copy
 import functools
 
-from .._ext._autograd import is_grad_enabled, set_grad_enabled_flag
+from .._ext._autograd import (is_grad_enabled, is_inference_mode_enabled, set_grad_enabled_flag,
+                              set_inference_mode_flag)
 
 __all__ = ["no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
            "is_inference_mode_enabled"]
-
-_inference_depth = 0
-
 
 class _GradMode:
     """A context manager that is also a decorator, as in PyTorch (``@no_grad()`` and bare ``@no_grad``)."""
@@ -74,7 +72,11 @@ class set_grad_enabled(_GradMode):
 
 
 class inference_mode(_GradMode):
-    """no_grad for inference: nothing is recorded (``inference_mode(False)`` changes nothing)."""
+    """no_grad that also marks every tensor made inside as an inference tensor.
+
+    Inference tensors cannot be saved for backward, take in-place updates or be made to require
+    grad outside inference mode. ``inference_mode(False)`` turns the mode off inside.
+    """
 
     _takes_function = True
 
@@ -82,17 +84,11 @@ class inference_mode(_GradMode):
         self._enabled = bool(mode)
 
     def __enter__(self):
-        global _inference_depth
+        self._previous_inference = set_inference_mode_flag(self._enabled)
         self._previous = set_grad_enabled_flag(False) if self._enabled else is_grad_enabled()
-        _inference_depth += self._enabled
         return None
 
     def __exit__(self, *exc):
-        global _inference_depth
-        _inference_depth -= self._enabled
         set_grad_enabled_flag(self._previous)
+        set_inference_mode_flag(self._previous_inference)
         return False
-
-
-def is_inference_mode_enabled() -> bool:
-    return _inference_depth > 0

@@ -81,14 +81,14 @@ def test_grad_fn_structure(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2
     z = y + 1
-    assert z.grad_fn.name().rstrip("0123456789") == "AddBackward"
-    assert y.grad_fn.name().rstrip("0123456789") == "MulBackward"
+    assert z.grad_fn.name() == "AddBackward0"
+    assert y.grad_fn.name() == "MulBackward0"
     (first, first_nr), (second, _) = z.grad_fn.next_functions
     assert first is y.grad_fn and first_nr == 0 and second is None
     leaf_edge = y.grad_fn.next_functions[0][0]
     assert leaf_edge.name().endswith("AccumulateGrad") and leaf_edge.variable is x
     s = z.sum()
-    assert s.grad_fn.name().rstrip("0123456789") == "SumBackward"
+    assert s.grad_fn.name() == "SumBackward0"
 
 
 def test_multiple_output_edges_point_at_their_output():
