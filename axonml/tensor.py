@@ -818,6 +818,132 @@ class Tensor(_autograd.TensorBase):
     def bitwise_not(self):
         return _elementwise.bitwise_not(self)
 
+    def asin(self):
+        return _elementwise.asin(self)
+
+    def asin_(self):
+        return self._inplace(_elementwise.asin(self))
+
+    def arcsin(self):
+        return _elementwise.asin(self)
+
+    def arcsin_(self):
+        return self._inplace(_elementwise.asin(self))
+
+    def acos(self):
+        return _elementwise.acos(self)
+
+    def acos_(self):
+        return self._inplace(_elementwise.acos(self))
+
+    def arccos(self):
+        return _elementwise.acos(self)
+
+    def arccos_(self):
+        return self._inplace(_elementwise.acos(self))
+
+    def atan(self):
+        return _elementwise.atan(self)
+
+    def atan_(self):
+        return self._inplace(_elementwise.atan(self))
+
+    def arctan(self):
+        return _elementwise.atan(self)
+
+    def arctan_(self):
+        return self._inplace(_elementwise.atan(self))
+
+    def sinh(self):
+        return _elementwise.sinh(self)
+
+    def sinh_(self):
+        return self._inplace(_elementwise.sinh(self))
+
+    def cosh(self):
+        return _elementwise.cosh(self)
+
+    def cosh_(self):
+        return self._inplace(_elementwise.cosh(self))
+
+    def asinh(self):
+        return _elementwise.asinh(self)
+
+    def asinh_(self):
+        return self._inplace(_elementwise.asinh(self))
+
+    def arcsinh(self):
+        return _elementwise.asinh(self)
+
+    def arcsinh_(self):
+        return self._inplace(_elementwise.asinh(self))
+
+    def acosh(self):
+        return _elementwise.acosh(self)
+
+    def acosh_(self):
+        return self._inplace(_elementwise.acosh(self))
+
+    def arccosh(self):
+        return _elementwise.acosh(self)
+
+    def arccosh_(self):
+        return self._inplace(_elementwise.acosh(self))
+
+    def atanh(self):
+        return _elementwise.atanh(self)
+
+    def atanh_(self):
+        return self._inplace(_elementwise.atanh(self))
+
+    def arctanh(self):
+        return _elementwise.atanh(self)
+
+    def arctanh_(self):
+        return self._inplace(_elementwise.atanh(self))
+
+    def deg2rad(self):
+        return _elementwise.deg2rad(self)
+
+    def deg2rad_(self):
+        return self._inplace(_elementwise.deg2rad(self))
+
+    def rad2deg(self):
+        return _elementwise.rad2deg(self)
+
+    def rad2deg_(self):
+        return self._inplace(_elementwise.rad2deg(self))
+
+    def atan2(self, other):
+        return _elementwise.atan2(self, other)
+
+    def atan2_(self, other):
+        return self._inplace(_elementwise.atan2(self, other))
+
+    def arctan2(self, other):
+        return _elementwise.atan2(self, other)
+
+    def arctan2_(self, other):
+        return self._inplace(_elementwise.atan2(self, other))
+
+    def hypot(self, other):
+        return _elementwise.hypot(self, other)
+
+    def hypot_(self, other):
+        return self._inplace(_elementwise.hypot(self, other))
+
+    def logaddexp(self, other):
+        return _elementwise.logaddexp(self, other)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _elementwise.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _elementwise.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other):
+        return _elementwise.equal(self, other)
+
     def zero_(self):
         """Fill with zeros, in place."""
         return self._inplace(_elementwise._filled(self, 0))

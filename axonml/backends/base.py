@@ -82,6 +82,9 @@ PRIMITIVES = {
     "tan": "tan(a)", "log2": "log2(a)", "log10": "log10(a)",
     "bitwise_and": "bitwise_and(a, b): integer/bool operands", "bitwise_or": "bitwise_or(a, b)",
     "bitwise_xor": "bitwise_xor(a, b)", "bitwise_not": "bitwise_not(a): ~a (logical not for bool)",
+    "asin": "asin(a)", "acos": "acos(a)", "atan": "atan(a)", "sinh": "sinh(a)", "cosh": "cosh(a)",
+    "asinh": "asinh(a)", "acosh": "acosh(a)", "atanh": "atanh(a)",
+    "atan2": "atan2(a, b): the angle of the point (b, a)", "hypot": "hypot(a, b): sqrt(a*a + b*b) without overflow",
     # --- reductions ----------------------------------------------------------------------------
     "sum": "sum(a, axis, keepdims, dtype=None)",
     "prod": "prod(a, axis, keepdims)",

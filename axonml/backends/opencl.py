@@ -33,7 +33,8 @@ _FLOAT32 = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
 _FLOAT16 = np.dtype(np.float16)
 _FLOAT_ONLY_UNARY = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "tanh",
-                     "sigmoid", "erf", "log2", "log10")
+                     "sigmoid", "erf", "log2", "log10", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
+                     "atanh")
 
 
 class CLArray:
@@ -825,11 +826,12 @@ _BINARY_UFUNCS = {
     "fmod": np.fmod, "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
     "ge": np.greater_equal, "logical_and": np.logical_and, "logical_or": np.logical_or,
     "logical_xor": np.logical_xor, "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,
-    "bitwise_xor": np.bitwise_xor,
+    "bitwise_xor": np.bitwise_xor, "atan2": np.arctan2, "hypot": np.hypot,
 }
 _UNARY_NAMES = ("logical_not", "neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal",
                 "sin", "cos", "tan", "tanh", "sigmoid", "erf", "floor", "ceil", "round", "trunc", "log2", "log10",
-                "isnan", "isinf", "isfinite", "bitwise_not")
+                "isnan", "isinf", "isfinite", "bitwise_not", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
+                "atanh")
 
 
 def _make_binary(name):

@@ -16,6 +16,9 @@ __all__ = ["add", "sub", "mul", "div", "neg", "negative", "cast",
            "pow", "square", "floor_divide", "remainder", "fmod",
            "abs", "absolute", "sign", "floor", "ceil", "trunc", "fix", "round", "exp", "log", "log2", "log10",
            "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "positive",
+           "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan",
+           "arcsinh", "arccosh", "arctanh", "atan2", "arctan2", "hypot", "logaddexp", "deg2rad", "rad2deg",
+           "isclose", "allclose", "equal",
            "relu", "gelu", "silu", "elu", "selu", "celu", "leaky_relu", "softplus", "hardtanh", "relu6",
            "hardsigmoid", "hardswish", "mish", "logsigmoid", "threshold", "hardshrink", "prelu",
            "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "where", "lerp", "addcmul", "addcdiv",
@@ -813,6 +816,226 @@ def positive(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "b":
         raise TypeError("The `+` operator, on a bool tensor is not supported.")
     return input
+
+
+# --- inverse trigonometric and hyperbolic functions -------------------------------------------------------
+
+class Asin(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.asin(a)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.mul(grad, xp.rsqrt(xp.sub(1, xp.mul(a, a))))
+
+
+class Acos(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.acos(a)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.neg(xp.mul(grad, xp.rsqrt(xp.sub(1, xp.mul(a, a)))))
+
+
+class Atan(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.atan(a)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.div(grad, xp.add(xp.mul(a, a), 1))
+
+
+class Sinh(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.sinh(a)
+
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return ctx.xp.mul(grad, ctx.xp.cosh(a))
+
+
+class Cosh(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.cosh(a)
+
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return ctx.xp.mul(grad, ctx.xp.sinh(a))
+
+
+class Asinh(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.asinh(a)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.mul(grad, xp.rsqrt(xp.add(xp.mul(a, a), 1)))
+
+
+class Acosh(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.acosh(a)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.mul(grad, xp.rsqrt(xp.mul(xp.sub(a, 1), xp.add(a, 1))))
+
+
+class Atanh(ArrayFunction):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.atanh(a)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        return xp.div(grad, xp.sub(1, xp.mul(a, a)))
+
+
+class Atan2(ArrayFunction):
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        ctx.save_for_backward(a, b)
+        return ctx.xp.atan2(a, b)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, b = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        scaled = xp.div(grad, xp.add(xp.mul(a, a), xp.mul(b, b)))
+        return (xp.sum_to(xp.mul(scaled, b), ctx.shapes[0]) if needs_a else None,
+                xp.sum_to(xp.neg(xp.mul(scaled, a)), ctx.shapes[1]) if needs_b else None)
+
+
+class Hypot(ArrayFunction):
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        out = ctx.xp.hypot(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, b, out = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        scaled = xp.div(grad, out)
+        return (xp.sum_to(xp.mul(scaled, a), ctx.shapes[0]) if needs_a else None,
+                xp.sum_to(xp.mul(scaled, b), ctx.shapes[1]) if needs_b else None)
+
+
+class LogAddExp(ArrayFunction):
+    """log(exp(a) + exp(b)) = max(a, b) + log1p(exp(-|a - b|)); equal operands (infinities too) give a + log 2."""
+
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        ctx.shapes = (_shape(a), _shape(b))
+        ctx.save_for_backward(a, b)
+        spread = xp.log1p(xp.exp(xp.neg(xp.abs(xp.sub(a, b)))))
+        return xp.where(xp.eq(a, b), xp.add(a, math.log(2.0)), xp.add(xp.maximum(a, b), spread))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, b = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        share_a = xp.sigmoid(xp.sub(a, b))
+        return (xp.sum_to(xp.mul(grad, share_a), ctx.shapes[0]) if needs_a else None,
+                xp.sum_to(xp.mul(grad, xp.sub(1, share_a)), ctx.shapes[1]) if needs_b else None)
+
+
+def asin(input: Tensor) -> Tensor:
+    """Arcsine (radians); NaN outside [-1, 1]."""
+    return apply(Asin, _floating("asin", input))
+
+
+def acos(input: Tensor) -> Tensor:
+    """Arccosine (radians); NaN outside [-1, 1]."""
+    return apply(Acos, _floating("acos", input))
+
+
+def atan(input: Tensor) -> Tensor:
+    """Arctangent (radians)."""
+    return apply(Atan, _floating("atan", input))
+
+
+def sinh(input: Tensor) -> Tensor:
+    """Hyperbolic sine."""
+    return apply(Sinh, _floating("sinh", input))
+
+
+def cosh(input: Tensor) -> Tensor:
+    """Hyperbolic cosine."""
+    return apply(Cosh, _floating("cosh", input))
+
+
+def asinh(input: Tensor) -> Tensor:
+    """Inverse hyperbolic sine."""
+    return apply(Asinh, _floating("asinh", input))
+
+
+def acosh(input: Tensor) -> Tensor:
+    """Inverse hyperbolic cosine; NaN below 1."""
+    return apply(Acosh, _floating("acosh", input))
+
+
+def atanh(input: Tensor) -> Tensor:
+    """Inverse hyperbolic tangent; NaN outside [-1, 1]."""
+    return apply(Atanh, _floating("atanh", input))
+
+
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+
+def _floating_pair(name: str, input, other, integers: bool):
+    """input and other promoted together, then to the default float type when integral (if integers allows)."""
+    _both_tensors(name, input, other)
+    a, b = _promote(input, other)
+    if _kind(a) != "f":
+        if not integers:
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{a.dtype.name.capitalize()}'")
+        a, b = cast(a, _dtype.get_default_dtype()), cast(b, _dtype.get_default_dtype())
+    return a, b
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:
+    """The angle of the point (other, input): arctan(input / other) in the right quadrant, in [-pi, pi]."""
+    return _apply_broadcasting(Atan2, *_floating_pair("atan2", input, other, integers=True))
+
+
+arctan2 = atan2
+
+
+def hypot(input: Tensor, other: Tensor) -> Tensor:
+    """sqrt(input ** 2 + other ** 2) without intermediate overflow."""
+    return _apply_broadcasting(Hypot, *_floating_pair("hypot", input, other, integers=False))
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    """log(exp(input) + exp(other)) computed without overflow."""
+    return _apply_broadcasting(LogAddExp, *_floating_pair("logaddexp", input, other, integers=False))
+
+
+def deg2rad(input: Tensor) -> Tensor:
+    """Degrees to radians."""
+    return mul(_floating("deg2rad", input), math.pi / 180.0)
+
+
+def rad2deg(input: Tensor) -> Tensor:
+    """Radians to degrees."""
+    return mul(_floating("rad2deg", input), 180.0 / math.pi)
 
 
 # --- activations (axonml.nn.functional re-exports these) --------------------------------------------------
@@ -1801,6 +2024,53 @@ def isfinite(input: Tensor) -> Tensor:
     """Which elements are neither NaN nor infinite (a bool tensor)."""
     _check_tensor("isfinite", input)
     return apply(IsFinite, input)
+
+
+# --- closeness and equality of whole tensors (not differentiable) ---------------------------------------------
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` (equal infinities are close); a bool tensor.
+
+    Args:
+        input, other: tensors of the same dtype (broadcast together).
+        rtol, atol: relative and absolute tolerance, both >= 0.
+        equal_nan: whether two NaNs count as close.
+    """
+    _both_tensors("isclose", input, other)
+    if input._data.dtype != other._data.dtype:
+        from .reduce import _legacy_name
+        raise RuntimeError(f"{_legacy_name(input.dtype)} did not match {_legacy_name(other.dtype)}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    a, b = input.detach(), other.detach()
+    close = eq(a, b)
+    if a._data.dtype.kind == "b":
+        return close
+    if equal_nan and a._data.dtype.kind == "f":
+        close = logical_or(close, logical_and(isnan(a), isnan(b)))
+    if a._data.dtype.kind != "f":
+        a, b = cast(a, _dtype.get_default_dtype()), cast(b, _dtype.get_default_dtype())
+    error = abs(sub(a, b))
+    allowed = add(abs(mul(b, rtol)), atol)
+    return logical_or(close, logical_and(isfinite(error), le(error, allowed)))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """Whether every element of input is close to other's (see isclose); a Python bool."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).all().item())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when input and other have the same shape and the same values (NaN equals nothing); a Python bool."""
+    _both_tensors("equal", input, other)
+    if input.device != other.device:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                           f"{input.device} and {other.device}!")
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool(eq(input.detach(), other.detach()).all().item())
 
 
 # --- in-place writes ----------------------------------------------------------------------------------------

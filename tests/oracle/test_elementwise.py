@@ -731,3 +731,138 @@ def test_prelu_gradcheck(weight_shape):
     x = axonml.from_numpy(_values((2, 3, 4), away_from=(0,))).requires_grad_()
     weight = axonml.from_numpy(_values(weight_shape, seed=2)).requires_grad_()
     assert gradcheck(lambda x, w: axonml.prelu(x, w), [x, weight])
+
+
+# --- inverse trigonometric and hyperbolic functions, atan2, hypot, logaddexp, angle conversion ----------------------
+
+TRIG = {
+    # name: inputs kept inside the domain and away from points where the derivative is undefined
+    "asin": dict(low=-0.9, high=0.9), "acos": dict(low=-0.9, high=0.9), "atan": {}, "sinh": {}, "cosh": {},
+    "asinh": {}, "acosh": dict(low=1.1, high=4), "atanh": dict(low=-0.9, high=0.9), "deg2rad": {}, "rad2deg": {},
+    "arcsin": dict(low=-0.9, high=0.9), "arccos": dict(low=-0.9, high=0.9), "arctan": {}, "arcsinh": {},
+    "arccosh": dict(low=1.1, high=4), "arctanh": dict(low=-0.9, high=0.9),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRIG))
+def test_trig_unary(name, device):
+    values = _values((3, 5), **TRIG[name])
+    check(lambda x: getattr(x, name)(), [values], device=device)
+    check(lambda x: getattr(torch_or_axonml(x), name)(x), [values[0, :4]], device=device)
+    # torch has no derivative for in-place acosh_, asinh_, atanh_; the out-of-place gradient is checked above
+    inplace_grad = name.replace("arc", "a") not in ("acosh", "asinh", "atanh")
+    check(lambda x: getattr(x * 1, name + "_")(), [values], device=device, grad=inplace_grad)
+
+
+@pytest.mark.parametrize("name", ["asin", "acosh", "atanh", "sinh", "deg2rad"])
+def test_trig_unary_integer_input_gives_default_float(name, device):
+    check(lambda i: getattr(i, name)(), [INT], device=device)
+
+
+def test_trig_outside_domain_is_nan(device):
+    check(lambda x: x.asin() + x.acos() + x.atanh(), [np.array([-2.0, 1.5, 3.0])], device=device, grad=False)
+    check(lambda x: x.acosh(), [np.array([0.5, -1.0])], device=device, grad=False)
+
+
+@pytest.mark.parametrize("shapes", BINARY_SHAPES)
+@pytest.mark.parametrize("name", ["atan2", "arctan2", "hypot", "logaddexp"])
+def test_trig_binary(name, shapes, device):
+    fn, torch_fn = _both(name)
+    check(fn, list(shapes), torch_fn=torch_fn, device=device)
+    check(lambda x, y: getattr(x, name)(y), list(shapes), device=device)
+
+
+@pytest.mark.parametrize("name", ["atan2", "hypot"])
+def test_trig_binary_inplace(name, device):
+    check(lambda x, y: getattr(x * 1, name + "_")(y), [(3, 4), (4,)], device=device)
+
+
+def test_atan2_quadrants_and_zero(device):
+    y = np.array([1.0, 1.0, -1.0, -1.0, 0.0, 0.0, -0.0])
+    x = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0, -1.0])
+    check(lambda a, b: torch_or_axonml(a).atan2(a, b), [y, x], device=device)
+
+
+def test_logaddexp_extremes(device):
+    a = np.array([1000.0, -1000.0, -np.inf, np.inf, 3.0, -np.inf])
+    b = np.array([999.0, -1001.0, -np.inf, np.inf, -np.inf, 2.0])
+    check(lambda x, y: torch_or_axonml(x).logaddexp(x, y), [a, b], device=device, grad=False)
+    check(lambda x, y: torch_or_axonml(x).logaddexp(x, y), [a[:2], b[:2]], device=device)
+
+
+def test_hypot_does_not_overflow(device):
+    check(lambda x, y: torch_or_axonml(x).hypot(x, y), [np.array([3e200, 1e-200]), np.array([4e200, 1e-200])],
+          dtypes=("float64",), device=device)
+
+
+def test_trig_binary_promotion_and_errors(device):
+    check(lambda i, j: torch_or_axonml(i).atan2(i, j), [INT, INT[::-1].copy()], device=device)
+    check(lambda i, f: torch_or_axonml(i).atan2(i, f), [INT, FLOAT], device=device)
+    check(lambda i, f: torch_or_axonml(i).hypot(i, f), [INT, FLOAT], device=device)
+    check_raises(lambda i: torch_or_axonml(i).hypot(i, i), [INT], device=device)
+    check_raises(lambda i: torch_or_axonml(i).logaddexp(i, i), [INT], device=device)
+    check_raises(lambda x: torch_or_axonml(x).atan2(x, 2.0), [(3,)], device=device)
+    check_raises(lambda x, y: torch_or_axonml(x).hypot(x, y), [(3, 4), (5,)], device=device)
+
+
+def test_trig_gradcheck():
+    x = axonml.tensor(_values((5,), low=-0.8, high=0.8), dtype=axonml.float64, requires_grad=True)
+    y = axonml.tensor(_values((5,), seed=1), dtype=axonml.float64, requires_grad=True)
+    assert gradcheck(lambda a, b: (a.asin() + a.acos() + a.atanh() + a.asinh()).atan2(b), (x, y))
+    assert gradcheck(lambda a, b: a.sinh().hypot(b.cosh()) + a.logaddexp(b), (x, y))
+
+
+# --- isclose, allclose, equal -----------------------------------------------------------------------------------------
+
+CLOSE_A = np.array([1.0, 1.0, np.inf, -np.inf, np.nan, 0.0, 1e-9, 100.0, np.inf])
+CLOSE_B = np.array([1.0 + 1e-6, 1.1, np.inf, np.inf, np.nan, 1e-9, 0.0, 100.001, np.nan])
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(equal_nan=True), dict(rtol=1e-2), dict(atol=0.2, rtol=0),
+                                    dict(rtol=0, atol=0)])
+def test_isclose(kwargs, device):
+    check(lambda a, b: torch_or_axonml(a).isclose(a, b, **kwargs), [CLOSE_A, CLOSE_B], device=device)
+    check(lambda a, b: a.isclose(b, **kwargs), [CLOSE_A, CLOSE_B], device=device)
+    check(lambda a, b: torch_or_axonml(a).isclose(a, b, **kwargs), [(3, 4), (4,)], device=device)
+
+
+def test_isclose_integers_and_bools(device):
+    check(lambda i, j: torch_or_axonml(i).isclose(i, j, atol=1), [INT, INT[::-1].copy()], device=device)
+    check(lambda b, c: torch_or_axonml(b).isclose(b, c), [BOOL, BOOL[::-1].copy()], device=device)
+
+
+def test_isclose_errors(device):
+    check_raises(lambda x, y: torch_or_axonml(x).isclose(x, y.double()), [(3,), (3,)], device=device)
+    check_raises(lambda x: torch_or_axonml(x).isclose(x, x, rtol=-1), [(3,)], device=device)
+    check_raises(lambda x: torch_or_axonml(x).isclose(x, x, atol=-1), [(3,)], device=device)
+    check_raises(lambda x: torch_or_axonml(x).isclose(x, 1.0), [(3,)], device=device)
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(equal_nan=True), dict(rtol=1e-2), dict(atol=1e-5)])
+def test_allclose_returns_python_bool(kwargs, device):
+    for a, b in [(CLOSE_A[:3], CLOSE_B[:3]), (CLOSE_A[:1], CLOSE_B[:1]), (CLOSE_A[4:5], CLOSE_B[4:5]),
+                 (CLOSE_A, CLOSE_A)]:
+        for dtype in ("float32", "float64"):
+            x = axonml.tensor(a.astype(dtype), device=device)
+            y = axonml.tensor(b.astype(dtype), device=device)
+            expected = torch.allclose(torch.from_numpy(a.astype(dtype)), torch.from_numpy(b.astype(dtype)), **kwargs)
+            got = axonml.allclose(x, y, **kwargs)
+            assert type(got) is bool and got == expected, (a, b, kwargs)
+            assert x.allclose(y, **kwargs) == expected
+
+
+def test_equal_returns_python_bool(device):
+    x = axonml.tensor([[1.0, 2.0], [3.0, 4.0]], device=device)
+    for other, expected in [(x.clone(), True), (x.t(), False), (x.reshape(4), False), (x + 1e-7, False),
+                            (x.double(), True), (x.long(), True)]:
+        got = axonml.equal(x, other)
+        assert type(got) is bool and got is expected
+        assert x.equal(other) is expected
+        assert torch.equal(torch.tensor([[1.0, 2.0], [3.0, 4.0]]),
+                           torch.from_numpy(np.asarray(other.detach().cpu()))) is expected
+    nan = axonml.tensor([float("nan")], device=device)
+    assert axonml.equal(nan, nan) is False
+    strided = axonml.tensor([1.0, 9.0, 2.0, 9.0], device=device)[::2]
+    assert axonml.equal(strided, axonml.tensor([1.0, 2.0], device=device)) is True
+    with pytest.raises(TypeError):
+        axonml.equal(x, 1.0)
