@@ -1014,6 +1014,31 @@ class Tensor(_autograd.TensorBase):
     def cumprod_(self, dim, *, dtype=None):
         return self._inplace(_reduce.cumprod(self, dim, dtype=dtype))
 
+    # --- sorting and order statistics (ops/sort.py) ---------------------------------------------------------
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        return _sort.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        return _sort.argsort(self, dim, descending, stable=stable)
+
+    def msort(self):
+        return _sort.msort(self)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return _sort.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return _sort.kthvalue(self, k, dim, keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        return _sort.median(self, dim, keepdim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return _sort.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return _sort.bincount(self, weights, minlength)
+
     # --- shapes and views (ops/shape.py) ------------------------------------------------------------------
     def view(self, *shape):
         return _shape.view(self, *shape)
@@ -1317,6 +1342,7 @@ _autograd.register(Tensor, _cpu_backend)
 
 from .ops import elementwise as _elementwise  # noqa: E402  (the ops import Tensor)
 from .ops import reduce as _reduce  # noqa: E402
+from .ops import sort as _sort  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402

@@ -93,6 +93,8 @@ PRIMITIVES = {
     "argmin": "argmin(a, axis, keepdims)",
     "any": "any(a, axis, keepdims)", "all": "all(a, axis, keepdims)",
     "cumsum": "cumsum(a, axis)", "cumprod": "cumprod(a, axis)",
+    "sort": "sort(a, axis, descending, stable) -> (values, int64 indices) along axis; NaN is the largest value; "
+            "equal elements keep their order when stable",
     "sum_to": "sum_to(a, shape): sum a broadcast gradient back down to shape",
     # --- indexing ------------------------------------------------------------------------------
     "take_along_axis": "take_along_axis(a, index, axis): torch.gather (index may be shorter than a along other axes)",

@@ -252,6 +252,16 @@ class CPUBackend(Backend):
     def cumprod(self, a, axis):
         return np.cumprod(a, axis=axis)
 
+    def sort(self, a, axis, descending, stable):
+        if descending:
+            # a stable ascending sort of the reversed axis, reversed back, keeps equal elements in order
+            flipped = np.flip(a, axis)
+            order = np.flip(np.argsort(flipped, axis=axis, kind="stable"), axis)
+            indices = np.subtract(a.shape[axis] - 1, order)
+        else:
+            indices = np.argsort(a, axis=axis, kind="stable" if stable else None)
+        return np.take_along_axis(a, indices, axis=axis), indices
+
     sum_to = staticmethod(_sum_to)
 
     # --- shapes and indexing (ops/shape.py, ops/indexing.py) ----------------------------------

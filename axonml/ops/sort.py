@@ -1,0 +1,308 @@
+"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, unique, bincount.
+
+Everything is composed from one backend primitive, ``sort(a, axis, descending, stable)``, and
+the gather/scatter primitives. The gradient of a selected value flows back to the element
+its index names (a scatter into zeros).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from collections import namedtuple
+
+from .. import _dtype
+from .._ext._autograd import apply
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _normalize_dim
+from .reduce import _legacy_name, return_types
+
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "unique", "bincount"]
+
+_INT64 = _dtype.int64.np
+
+return_types.sort = namedtuple("sort", ["values", "indices"])
+return_types.topk = namedtuple("topk", ["values", "indices"])
+return_types.kthvalue = namedtuple("kthvalue", ["values", "indices"])
+return_types.median = namedtuple("median", ["values", "indices"])
+
+
+def _check_tensor(name: str, input) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
+def _scatter_back(xp, grad, indices, shape, axis):
+    """A zero gradient shaped like the input with grad written at indices along axis."""
+    out = xp.zeros(shape, grad.dtype)
+    xp.put_along_axis(out, indices, grad, axis)
+    return out
+
+
+def _slice_along(xp, a, axis, start, stop):
+    index = tuple(slice(start, stop) if i == axis else slice(None) for i in range(a.ndim))
+    return xp.getitem(a, index)
+
+
+class Select(ArrayFunction):
+    """Sort along axis and keep the sorted positions [start, stop): (values, indices).
+
+    keepdim=False squeezes axis away (a single selected position). The gradient of the values
+    goes to the elements their indices name.
+    """
+
+    def forward(ctx, a, axis, descending, stable, start, stop, keepdim):
+        xp = ctx.xp
+        ctx.shape, ctx.axis = a.shape, axis
+        if a.ndim == 0:
+            ctx.indices = None
+            return xp.copy(a), xp.zeros((), _INT64)
+        values, indices = xp.sort(a, axis, descending, stable)
+        if (start, stop) != (0, a.shape[axis]):
+            values = _slice_along(xp, values, axis, start, stop)
+            indices = _slice_along(xp, indices, axis, start, stop)
+        ctx.indices = indices
+        if not keepdim:
+            squeezed = a.shape[:axis] + a.shape[axis + 1:]
+            values, indices = xp.reshape(values, squeezed), xp.reshape(indices, squeezed)
+        return values, indices
+
+    def backward(ctx, grad, grad_indices):
+        xp = ctx.xp
+        if ctx.indices is None:
+            return grad, None, None, None, None, None, None
+        grad = xp.reshape(grad, ctx.indices.shape)
+        return _scatter_back(xp, grad, ctx.indices, ctx.shape, ctx.axis), None, None, None, None, None, None
+
+
+class Sort(Select):
+    pass
+
+
+class Topk(Select):
+    pass
+
+
+class Kthvalue(Select):
+    pass
+
+
+class Median(ArrayFunction):
+    """The lower median along axis, NaN (at the first NaN's index) where a NaN is present."""
+
+    def forward(ctx, a, axis, keepdim):
+        xp = ctx.xp
+        ctx.shape, ctx.axis = a.shape, axis
+        if a.ndim == 0:
+            ctx.indices = None
+            return xp.copy(a), xp.zeros((), _INT64)
+        count = a.shape[axis]
+        values, indices = xp.sort(a, axis, False, True)
+        keep_shape = tuple(1 if i == axis else n for i, n in enumerate(a.shape))
+        position = xp.full(keep_shape, (count - 1) // 2, _INT64)
+        if a.dtype.kind == "f":
+            # NaNs sort last, in their original order: the first of them is at count - nan_count
+            nan_count = xp.sum(xp.isnan(a), axis, True, _INT64)
+            position = xp.where(xp.gt(nan_count, 0), xp.sub(count, nan_count), position)
+        selected = xp.take_along_axis(indices, position, axis)
+        ctx.indices = selected
+        values = xp.take_along_axis(values, position, axis)
+        if not keepdim:
+            squeezed = a.shape[:axis] + a.shape[axis + 1:]
+            values, selected = xp.reshape(values, squeezed), xp.reshape(selected, squeezed)
+        return values, selected
+
+    def backward(ctx, grad, grad_indices):
+        xp = ctx.xp
+        if ctx.indices is None:
+            return grad, None, None
+        grad = xp.reshape(grad, ctx.indices.shape)
+        return _scatter_back(xp, grad, ctx.indices, ctx.shape, ctx.axis), None, None
+
+
+class MedianOfAll(ArrayFunction):
+    """The lower median of a 1-d array; ties (NaNs for a NaN median) share the gradient evenly, as in PyTorch."""
+
+    def forward(ctx, a):
+        value, _ = Median.forward(ctx, a, 0, False)
+        ctx.save_for_backward(a, value)
+        return value
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, value = ctx.saved_tensors
+        chosen = xp.eq(a, value)
+        if a.dtype.kind == "f":
+            chosen = xp.logical_or(chosen, xp.logical_and(xp.isnan(a), xp.isnan(value)))
+        share = xp.div(grad, xp.sum(chosen, None, False, grad.dtype))
+        return xp.where(chosen, share, 0)
+
+
+class Unique(ArrayFunction):
+    """The sorted distinct values of the flattened input, the inverse map and the counts."""
+
+    def forward(ctx, a):
+        xp = ctx.xp
+        flat = xp.reshape(a, (a.size,))
+        n = a.size
+        if n == 0:
+            return xp.copy(flat), xp.zeros(a.shape, _INT64), xp.zeros((0,), _INT64)
+        values, order = xp.sort(flat, 0, False, True)
+        # NaN != NaN: every NaN is its own value, as in PyTorch
+        starts_group = xp.concatenate([xp.full((1,), True, _dtype.bool.np),
+                                       xp.ne(xp.getitem(values, slice(1, None)), xp.getitem(values, slice(0, -1)))], 0)
+        group = xp.sub(xp.cumsum(xp.astype(starts_group, _INT64), 0), 1)
+        starts, = xp.nonzero(starts_group)
+        inverse = xp.zeros((n,), _INT64)
+        xp.put_along_axis(inverse, order, group, 0)
+        ends = xp.concatenate([xp.getitem(starts, slice(1, None)), xp.full((1,), n, _INT64)], 0)
+        return xp.getitem(values, starts), xp.reshape(inverse, a.shape), xp.sub(ends, starts)
+
+    def backward(ctx, *grads):
+        raise RuntimeError("the derivative for 'unique' is not implemented.")
+
+
+class Bincount(ArrayFunction):
+    def forward(ctx, a, weights, length):
+        xp = ctx.xp
+        dtype = weights.dtype if weights is not None else _INT64
+        out = xp.zeros((length,), dtype)
+        xp.put_along_axis_add(out, a, weights if weights is not None else xp.ones(a.shape, _INT64), 0)
+        return out
+
+    def backward(ctx, grad):
+        raise RuntimeError("the derivative for 'bincount' is not implemented.")
+
+
+def _dim_axis(input: Tensor, dim) -> int:
+    return _normalize_dim(dim, input._data.ndim)
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
+    """Sort along dim; the named tuple (values, indices). NaN sorts as the largest value.
+
+    Args:
+        input: the tensor.
+        dim: the dimension to sort along (the last by default).
+        descending: largest first.
+        stable: keep equal elements in their original order (always the case here).
+
+    Example::
+
+        >>> axonml.tensor([3., 1., 2.]).sort()
+        torch.return_types.sort(values=tensor([1., 2., 3.]), indices=tensor([1, 2, 0]))
+    """
+    _check_tensor("sort", input)
+    axis = _dim_axis(input, dim)
+    size = input._data.shape[axis] if input._data.ndim else 1
+    values, indices = apply(Sort, input, axis, bool(descending), bool(stable), 0, size, True)
+    return return_types.sort(values, indices)
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+    """The int64 indices that sort input along dim (see sort)."""
+    return sort(input, dim, descending, stable=stable).indices
+
+
+def msort(input: Tensor) -> Tensor:
+    """input sorted along its first dimension."""
+    _check_tensor("msort", input)
+    return sort(input, 0).values
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    """The k largest (or smallest) elements along dim; the named tuple (values, indices), sorted.
+
+    Example::
+
+        >>> axonml.tensor([1., 5., 3., 4.]).topk(2)
+        torch.return_types.topk(values=tensor([5., 4.]), indices=tensor([1, 3]))
+    """
+    _check_tensor("topk", input)
+    axis = _dim_axis(input, dim)
+    size = input._data.shape[axis] if input._data.ndim else 1
+    if not isinstance(k, numbers.Integral):
+        raise TypeError(f"topk(): argument 'k' (position 2) must be int, not {type(k).__name__}")
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    values, indices = apply(Topk, input, axis, bool(largest), True, 0, int(k), True)
+    return return_types.topk(values, indices)
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+    """The k-th smallest element (k counts from 1) along dim; the named tuple (values, indices)."""
+    _check_tensor("kthvalue", input)
+    axis = _dim_axis(input, dim)
+    size = input._data.shape[axis] if input._data.ndim else 1
+    if not isinstance(k, numbers.Integral):
+        raise TypeError(f"kthvalue(): argument 'k' (position 2) must be int, not {type(k).__name__}")
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
+    values, indices = apply(Kthvalue, input, axis, False, True, int(k) - 1, int(k), bool(keepdim))
+    return return_types.kthvalue(values, indices)
+
+
+def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
+    """The lower median: of all elements (a tensor), or along dim (the named tuple (values, indices)).
+
+    NaN propagates: a slice holding a NaN has median NaN.
+    """
+    _check_tensor("median", input)
+    if dim is None:
+        flat = input.reshape(-1)
+        if input._data.size == 0:
+            return flat.sum() * math.nan
+        return apply(MedianOfAll, flat)
+    axis = _dim_axis(input, dim)
+    if input._data.ndim and input._data.shape[axis] == 0:
+        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
+    values, indices = apply(Median, input, axis, bool(keepdim))
+    return return_types.median(values, indices)
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim: int | None = None):
+    """The distinct elements of input, ascending; with return_inverse / return_counts, a tuple that adds
+    each element's position in the result (shaped like input) and each distinct value's count.
+
+    Only dim=None (the flattened input) is supported.
+    """
+    _check_tensor("unique", input)
+    if dim is not None:
+        raise NotImplementedError("unique(): only dim=None is supported")
+    values, inverse, counts = apply(Unique, input.detach())
+    if not return_inverse and not return_counts:
+        return values
+    return (values,) + ((inverse,) if return_inverse else ()) + ((counts,) if return_counts else ())
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How often each value 0, 1, ... occurs in the 1-d non-negative integer input (weighted sums with weights).
+
+    The result has max(input) + 1 or minlength elements, whichever is more; int64 without weights,
+    else weights' type (float64 for integer weights).
+    """
+    _check_tensor("bincount", input)
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    kind = input._data.dtype.kind
+    if kind not in "iu":
+        if kind == "b":
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_legacy_name(input.dtype)}'")
+    if input._data.ndim != 1:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is not None and (weights._data.ndim != 1 or weights._data.shape[0] != input._data.shape[0]):
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    length = int(minlength)
+    if input._data.size:
+        if int(input.min().item()) < 0:
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        length = max(length, int(input.max().item()) + 1)
+    index = input.detach()
+    if index._data.dtype != _INT64:
+        index = index.long()
+    if weights is not None:
+        weights = weights.detach()
+        if weights._data.dtype.kind != "f":
+            weights = weights.double()
+    return apply(Bincount, index, weights, length)
