@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d."""
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d."""
 from __future__ import annotations
 
 import math
@@ -11,7 +11,7 @@ from ..parameter import Parameter
 from .module import Module
 from .utils import _pair, _reverse_repeat_tuple, _single
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
@@ -169,3 +169,114 @@ class Conv2d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:
         return self._conv_forward(input, self.weight, self.bias)
+
+
+class _ConvTransposeNd(_ConvNd):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple, stride: tuple, padding: tuple,
+                 dilation: tuple, output_padding: tuple, groups: int, bias: bool, padding_mode: str, device=None,
+                 dtype=None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding,
+                         groups, bias, padding_mode, device, dtype)
+
+    def _output_padding(self, input: Tensor, output_size) -> tuple:
+        """output_padding, or the one that makes the output output_size (spatial sizes, or with N and C)."""
+        if output_size is None:
+            return self.output_padding
+        spatial = len(self.kernel_size)
+        leading = 2 if input.dim() == spatial + 2 else 1
+        output_size = list(output_size)
+        if len(output_size) == leading + spatial:
+            output_size = output_size[leading:]
+        if len(output_size) != spatial:
+            raise ValueError(f"ConvTranspose{spatial}D: for {input.dim()}D input, output_size must have {spatial} "
+                             f"or {leading + spatial} elements (got {len(output_size)})")
+        min_sizes = [(input.size(d + leading) - 1) * self.stride[d] - 2 * self.padding[d]
+                     + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(spatial)]
+        max_sizes = [m + s - 1 for m, s in zip(min_sizes, self.stride)]
+        for size, low, high in zip(output_size, min_sizes, max_sizes):
+            if size < low or size > high:
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {min_sizes} "
+                                 f"to {max_sizes} (for an input of {input.size()[leading:]})")
+        return tuple(size - low for size, low in zip(output_size, min_sizes))
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    r"""1-D transposed convolution over (N, C_in, L) or (C_in, L) input: conv1d's gradient as a layer.
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: size of the kernel.
+        stride: Default: 1.
+        padding: ``dilation * (kernel_size - 1) - padding`` zeros are added to both sides of the input. Default: 0.
+        output_padding: extra size added to one side of the output. Default: 0.
+        groups: blocked connections from input to output channels. Default: 1.
+        bias: add a learnable bias. Default: ``True``.
+        dilation: spacing between kernel elements. Default: 1.
+        padding_mode: only ``'zeros'``.
+
+    Shape:
+        - Output: :math:`(N, C_{out}, L_{out})`, :math:`L_{out} = (L_{in} - 1) s - 2p + d (k - 1) + op + 1`.
+
+    Attributes:
+        weight: shape (in_channels, out_channels / groups, kernel_size).
+
+    Example::
+
+        >>> nn.ConvTranspose1d(16, 33, 3, stride=2)(axonml.randn(20, 16, 50)).shape
+        axonml.Size([20, 33, 101])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
+        super().__init__(in_channels, out_channels, _single(kernel_size), _single(stride), _single(padding),
+                         _single(dilation), _single(output_padding), groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        output_padding = self._output_padding(input, output_size)
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                  self.groups, self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    r"""2-D transposed convolution over (N, C_in, H, W) or (C_in, H, W) input, a.k.a. deconvolution.
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: an int or (kH, kW).
+        stride: Default: 1.
+        padding: ``dilation * (kernel_size - 1) - padding`` zeros are added to both sides of each dim. Default: 0.
+        output_padding: extra size added to one side of each output dim. Default: 0.
+        groups: blocked connections from input to output channels. Default: 1.
+        bias: add a learnable bias. Default: ``True``.
+        dilation: spacing between kernel elements. Default: 1.
+        padding_mode: only ``'zeros'``.
+
+    Shape:
+        - Output: :math:`(N, C_{out}, H_{out}, W_{out})`, :math:`H_{out} = (H_{in} - 1) s - 2p + d (k - 1) + op + 1`.
+
+    Attributes:
+        weight: shape (in_channels, out_channels / groups, kH, kW), from
+            :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})`, :math:`k = groups / (C_{out} kH kW)`; bias likewise.
+
+    Example::
+
+        >>> up = nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1)
+        >>> up(axonml.randn(1, 16, 12, 12), output_size=[24, 24]).shape
+        axonml.Size([1, 8, 24, 24])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
+        super().__init__(in_channels, out_channels, _pair(kernel_size), _pair(stride), _pair(padding),
+                         _pair(dilation), _pair(output_padding), groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        output_padding = self._output_padding(input, output_size)
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                  self.groups, self.dilation)
