@@ -14,7 +14,7 @@ from ..ops.conv import *  # noqa: F401,F403 - conv1d, conv2d, ... as ops/conv.py
 from ..ops.elementwise import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu,
                                logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu, softplus, softshrink,
                                softsign, tanh, tanhshrink, threshold)
-from ..ops.linalg import linear
+from ..ops.linalg import bilinear, linear
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div,
                         l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from ..ops.nn import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, embedding, feature_alpha_dropout,
@@ -25,7 +25,7 @@ from ..ops.pool import *  # noqa: F401,F403 - max_pool2d, avg_pool2d, ... as ops
 
 __all__ = [
     # linear and convolution
-    "linear", *_conv.__all__,
+    "linear", "bilinear", *_conv.__all__,
     # pooling
     *_pool.__all__,
     # activations

@@ -1,4 +1,4 @@
-"""Matrix products: matmul (@), mm, bmm, mv, dot, outer, addmm, einsum, and linear.
+"""Matrix products: matmul (@), mm, bmm, mv, dot, outer, addmm, einsum, linear and bilinear.
 
 Every product runs on the backend's ``gemm`` primitive, and every backward pass passes
 transposes to it as flags: no transposed copy of an operand is made.
@@ -11,7 +11,7 @@ from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "einsum", "linear"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "einsum", "linear", "bilinear"]
 
 # PyTorch's C++ scalar-type names, used in its dtype-mismatch messages
 _SCALAR_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
@@ -474,3 +474,34 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return apply(Linear, input, weight, bias)
 
 
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    r"""y = input1^T weight input2 + bias, per output feature: :math:`y_o = x_1^T A_o x_2 + b_o`.
+
+    Args:
+        input1: (*, in1_features)
+        input2: (*, in2_features), the same leading dims as input1
+        weight: (out_features, in1_features, in2_features)
+        bias: (out_features,) or None
+
+    Shape:
+        output: (*, out_features)
+    """
+    for x, name in ((input1, "input1"), (input2, "input2"), (weight, "weight")):
+        _check_tensor(x, name)
+    shape1, shape2, w_shape = input1._data.shape, input2._data.shape, weight._data.shape
+    if len(shape1) != len(shape2):
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {len(shape1)} and {len(shape2)}")
+    for d, (a, b) in enumerate(zip(shape1[:-1], shape2[:-1])):
+        if a != b:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: got {a} and {b}")
+    for k, size in ((1, shape1[-1]), (2, shape2[-1])):
+        if size != w_shape[k]:
+            raise RuntimeError(f"bilinear(): input{k} size does not match weight size: got {size} but expected "
+                               f"{w_shape[k]}")
+    if bias is not None and (bias._data.ndim != 1 or bias._data.shape[0] != w_shape[0]):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias._data.shape[-1]} but "
+                           f"expected {w_shape[0]}")
+    rows1 = input1.reshape(-1, shape1[-1])
+    rows2 = input2.reshape(-1, shape2[-1])
+    out = einsum("bi,oij,bj->bo", rows1, weight, rows2).reshape(tuple(shape1[:-1]) + (w_shape[0],))
+    return out if bias is None else out + bias
