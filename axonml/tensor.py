@@ -1039,6 +1039,28 @@ class Tensor(_autograd.TensorBase):
     def bincount(self, weights=None, minlength=0):
         return _sort.bincount(self, weights, minlength)
 
+    # --- random sampling (ops/random.py) ----------------------------------------------------------------------
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None):
+        return self._inplace(_random.uniform_fill(self, from_, to, generator))
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return self._inplace(_random.normal_fill(self, mean, std, generator))
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return self._inplace(_random.bernoulli_fill(self, p, generator))
+
+    def random_(self, from_=None, to=None, *, generator=None):
+        return self._inplace(_random.random_fill(self, from_, to, generator))
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        return self._inplace(_random.exponential_fill(self, lambd, generator))
+
+    def bernoulli(self, p=None, *, generator=None):
+        return _random.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return _random.multinomial(self, num_samples, replacement, generator=generator)
+
     # --- shapes and views (ops/shape.py) ------------------------------------------------------------------
     def view(self, *shape):
         return _shape.view(self, *shape)
@@ -1343,6 +1365,7 @@ _autograd.register(Tensor, _cpu_backend)
 from .ops import elementwise as _elementwise  # noqa: E402  (the ops import Tensor)
 from .ops import reduce as _reduce  # noqa: E402
 from .ops import sort as _sort  # noqa: E402
+from .ops import random as _random  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
