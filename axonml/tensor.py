@@ -914,6 +914,12 @@ class Tensor(_autograd.TensorBase):
     def rad2deg_(self):
         return self._inplace(_elementwise.rad2deg(self))
 
+    def sinc(self):
+        return _elementwise.sinc(self)
+
+    def sinc_(self):
+        return self._inplace(_elementwise.sinc(self))
+
     def atan2(self, other):
         return _elementwise.atan2(self, other)
 
@@ -1038,6 +1044,9 @@ class Tensor(_autograd.TensorBase):
 
     def bincount(self, weights=None, minlength=0):
         return _sort.bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0):
+        return _sort.histc(self, bins, min, max)
 
     # --- random sampling (ops/random.py) ----------------------------------------------------------------------
     def uniform_(self, from_=0.0, to=1.0, *, generator=None):

@@ -95,6 +95,8 @@ PRIMITIVES = {
     "cumsum": "cumsum(a, axis)", "cumprod": "cumprod(a, axis)",
     "sort": "sort(a, axis, descending, stable) -> (values, int64 indices) along axis; NaN is the largest value; "
             "equal elements keep their order when stable",
+    "searchsorted": "searchsorted(sorted_sequence, values, right) -> int64 insertion points of values in the last "
+                    "axis of sorted_sequence (1-d, or with the same leading axes as values); right: after equal ones",
     "sum_to": "sum_to(a, shape): sum a broadcast gradient back down to shape",
     # --- indexing ------------------------------------------------------------------------------
     "take_along_axis": "take_along_axis(a, index, axis): torch.gather (index may be shorter than a along other axes)",

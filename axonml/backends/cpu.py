@@ -260,6 +260,17 @@ class CPUBackend(Backend):
             indices = np.argsort(a, axis=axis, kind="stable" if stable else None)
         return np.take_along_axis(a, indices, axis=axis), indices
 
+    def searchsorted(self, sorted_sequence, values, right):
+        side = "right" if right else "left"
+        if sorted_sequence.ndim == 1:
+            return np.searchsorted(sorted_sequence, values, side).astype(np.int64, copy=False)
+        rows = sorted_sequence.reshape(-1, sorted_sequence.shape[-1])
+        queries = values.reshape(rows.shape[0], -1)
+        out = np.empty(queries.shape, np.int64)
+        for row, (boundaries, query) in enumerate(zip(rows, queries)):
+            out[row] = np.searchsorted(boundaries, query, side)
+        return out.reshape(values.shape)
+
     sum_to = staticmethod(_sum_to)
 
     # --- shapes and indexing (ops/shape.py, ops/indexing.py) ----------------------------------

@@ -17,7 +17,7 @@ __all__ = ["add", "sub", "mul", "div", "neg", "negative", "cast",
            "abs", "absolute", "sign", "floor", "ceil", "trunc", "fix", "round", "exp", "log", "log2", "log10",
            "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "positive",
            "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan",
-           "arcsinh", "arccosh", "arctanh", "atan2", "arctan2", "hypot", "logaddexp", "deg2rad", "rad2deg",
+           "arcsinh", "arccosh", "arctanh", "atan2", "arctan2", "hypot", "logaddexp", "deg2rad", "rad2deg", "sinc",
            "isclose", "allclose", "equal",
            "relu", "gelu", "silu", "elu", "selu", "celu", "leaky_relu", "softplus", "hardtanh", "relu6",
            "hardsigmoid", "hardswish", "mish", "logsigmoid", "threshold", "hardshrink", "prelu",
@@ -956,6 +956,27 @@ class LogAddExp(ArrayFunction):
                 xp.sum_to(xp.mul(grad, xp.sub(1, share_a)), ctx.shapes[1]) if needs_b else None)
 
 
+class Sinc(ArrayFunction):
+    """sin(pi x) / (pi x), 1 at 0; its derivative (pi x cos(pi x) - sin(pi x)) / (pi x^2) is 0 at 0."""
+
+    def forward(ctx, a):
+        xp = ctx.xp
+        at_zero = xp.eq(a, 0)
+        scaled = xp.mul(xp.where(at_zero, 1.0, a), math.pi)
+        out = xp.where(at_zero, 1.0, xp.div(xp.sin(scaled), scaled))
+        ctx.save_for_backward(a)
+        return xp.astype(out, a.dtype)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, = ctx.saved_tensors
+        at_zero = xp.eq(a, 0)
+        safe = xp.where(at_zero, 1.0, a)
+        scaled = xp.mul(safe, math.pi)
+        slope = xp.div(xp.sub(xp.mul(scaled, xp.cos(scaled)), xp.sin(scaled)), xp.mul(scaled, safe))
+        return xp.mul(grad, xp.where(at_zero, 0.0, slope))
+
+
 def asin(input: Tensor) -> Tensor:
     """Arcsine (radians); NaN outside [-1, 1]."""
     return apply(Asin, _floating("asin", input))
@@ -1026,6 +1047,11 @@ def hypot(input: Tensor, other: Tensor) -> Tensor:
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     """log(exp(input) + exp(other)) computed without overflow."""
     return _apply_broadcasting(LogAddExp, *_floating_pair("logaddexp", input, other, integers=False))
+
+
+def sinc(input: Tensor) -> Tensor:
+    """The normalized sinc function sin(pi * input) / (pi * input), 1 where input is 0."""
+    return apply(Sinc, _floating("sinc", input))
 
 
 def deg2rad(input: Tensor) -> Tensor:

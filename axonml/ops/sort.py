@@ -1,4 +1,5 @@
-"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, unique, bincount.
+"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, unique, bincount,
+searchsorted, histc.
 
 Everything is composed from one backend primitive, ``sort(a, axis, descending, stable)``, and
 the gather/scatter primitives. The gradient of a selected value flows back to the element
@@ -16,7 +17,7 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _normalize_dim
 from .reduce import _legacy_name, return_types
 
-__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "unique", "bincount"]
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "unique", "bincount", "searchsorted", "histc"]
 
 _INT64 = _dtype.int64.np
 
@@ -173,6 +174,32 @@ class Bincount(ArrayFunction):
         raise RuntimeError("the derivative for 'bincount' is not implemented.")
 
 
+class SearchSorted(ArrayFunction):
+    def forward(ctx, sorted_sequence, values, right, dtype):
+        xp = ctx.xp
+        return xp.astype(xp.searchsorted(sorted_sequence, values, right), dtype)
+
+    def backward(ctx, grad):
+        raise RuntimeError("the derivative for 'searchsorted' is not implemented.")
+
+
+class Histc(ArrayFunction):
+    """Counts of a's elements in bins equal-width bins over [low, high]; high itself falls in the last bin."""
+
+    def forward(ctx, a, bins, low, high):
+        xp = ctx.xp
+        flat = xp.reshape(a, (a.size,))
+        inside = xp.logical_and(xp.ge(flat, low), xp.le(flat, high))  # NaN is outside
+        position = xp.floor(xp.div(xp.mul(xp.sub(flat, low), bins), high - low))
+        index = xp.astype(xp.clip(xp.where(inside, position, 0), 0, bins - 1), _INT64)
+        out = xp.zeros((bins,), a.dtype)
+        xp.put_along_axis_add(out, index, xp.astype(inside, a.dtype), 0)
+        return out
+
+    def backward(ctx, grad):
+        raise RuntimeError("the derivative for 'histc' is not implemented.")
+
+
 def _dim_axis(input: Tensor, dim) -> int:
     return _normalize_dim(dim, input._data.ndim)
 
@@ -306,3 +333,71 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
         if weights._data.dtype.kind != "f":
             weights = weights.double()
     return apply(Bincount, index, weights, length)
+
+
+def searchsorted(sorted_sequence: Tensor, values, *, out_int32: bool = False, right: bool = False,
+                 side: str | None = None, sorter: Tensor | None = None) -> Tensor:
+    """Where values would be inserted in the innermost dimension of sorted_sequence to keep it sorted.
+
+    Args:
+        sorted_sequence: ascending along its last dimension; 1-d, or with the same leading dimensions as values.
+        values: a tensor or a number (then sorted_sequence must be 1-d).
+        out_int32: int32 indices instead of int64.
+        right, side: insert after equal elements (right=True or side='right') instead of before them.
+        sorter: int64 indices that sort sorted_sequence along its last dimension, when it is not sorted itself.
+    """
+    _check_tensor("searchsorted", sorted_sequence)
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left "
+                               "while right was True")
+        right = side == "right"
+    if not isinstance(values, Tensor):
+        if sorted_sequence.ndim != 1:
+            raise RuntimeError("torch.searchsorted(): input value can be a scalar only when boundaries tensor "
+                               f"dimension is 1, but we got boundaries tensor dim({sorted_sequence.ndim})")
+        from ..creation import tensor as _tensor
+        values = _tensor(values, dtype=sorted_sequence.dtype, device=sorted_sequence.device)
+    boundaries_shape, values_shape = tuple(sorted_sequence.shape), tuple(values.shape)
+    if sorted_sequence.ndim != 1 and (sorted_sequence.ndim != values.ndim
+                                      or boundaries_shape[:-1] != values_shape[:-1]):
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                           "dimensions of boundaries tensor and input value tensor must match, but we got "
+                           f"boundaries tensor {list(boundaries_shape)} and input value tensor {list(values_shape)}")
+    if sorter is not None:
+        if tuple(sorter.shape) != boundaries_shape:
+            raise RuntimeError("torch.searchsorted(): boundary and sorter must have the same size, but got boundary "
+                               f"tensor {list(boundaries_shape)}and got sorter tensor {list(sorter.shape)}")
+        from .indexing import gather
+        sorted_sequence = gather(sorted_sequence.detach(), -1, sorter)
+    if values._data.dtype != sorted_sequence._data.dtype:
+        from .elementwise import _promote
+        sorted_sequence, values = _promote(sorted_sequence.detach(), values.detach())
+    dtype = _dtype.int32.np if out_int32 else _INT64
+    return apply(SearchSorted, sorted_sequence.detach(), values.detach(), bool(right), dtype)
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+    """A histogram of input's elements in bins equal-width bins between min and max.
+
+    With min == max == 0 the data's own minimum and maximum are used; elements outside [min, max]
+    (and NaNs) are not counted. The result has input's floating-point dtype.
+    """
+    _check_tensor("histc", input)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_legacy_name(input.dtype)}'")
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    low, high = float(min), float(max)
+    if low > high:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    data = input.detach()
+    if low == high and data.numel():
+        low, high = float(data.min().item()), float(data.max().item())
+    if low == high:
+        low, high = low - 1, high + 1
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise RuntimeError(f"torch.histc: range of [{low}, {high}] is not finite")
+    return apply(Histc, data, int(bins), low, high)

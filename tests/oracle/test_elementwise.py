@@ -740,7 +740,7 @@ TRIG = {
     "asin": dict(low=-0.9, high=0.9), "acos": dict(low=-0.9, high=0.9), "atan": {}, "sinh": {}, "cosh": {},
     "asinh": {}, "acosh": dict(low=1.1, high=4), "atanh": dict(low=-0.9, high=0.9), "deg2rad": {}, "rad2deg": {},
     "arcsin": dict(low=-0.9, high=0.9), "arccos": dict(low=-0.9, high=0.9), "arctan": {}, "arcsinh": {},
-    "arccosh": dict(low=1.1, high=4), "arctanh": dict(low=-0.9, high=0.9),
+    "arccosh": dict(low=1.1, high=4), "arctanh": dict(low=-0.9, high=0.9), "sinc": {},
 }
 
 
@@ -866,3 +866,8 @@ def test_equal_returns_python_bool(device):
     assert axonml.equal(strided, axonml.tensor([1.0, 2.0], device=device)) is True
     with pytest.raises(TypeError):
         axonml.equal(x, 1.0)
+
+
+def test_sinc_at_zero_and_integers(device):
+    check(lambda x: x.sinc(), [np.array([0.0, -0.0, 1.0, -2.0, 1e-4, 0.5])], device=device)
+    check(lambda i: i.sinc(), [INT], device=device)

@@ -509,3 +509,46 @@ def test_bincount_errors(device):
     check_raises(lambda x: x.bincount(), [np.array([[1, 2]])], device=device)
     check_raises(lambda x: x.bincount(minlength=-1), [np.array([1, 2])], device=device)
     check_raises(lambda x, w: x.bincount(w), [np.array([1, 2]), np.array([1.0])], device=device)
+
+
+@pytest.mark.parametrize("right", [False, True])
+def test_searchsorted(right, device):
+    boundaries = np.array([-1.0, 0.0, 0.0, 1.5, 3.0])
+    queries = np.array([[-2.0, 0.0, 1.5], [3.0, 4.0, 0.5]])
+    check(lambda s, v: namespace(s).searchsorted(s, v, right=right), [boundaries, queries], device=device)
+    check(lambda s, v: namespace(s).searchsorted(s, v, side="right" if right else "left", out_int32=True),
+          [boundaries, queries], device=device)
+    rows = np.sort(_distinct((2, 3, 5)), axis=-1)
+    check(lambda s, v: namespace(s).searchsorted(s, v, right=right), [rows, _distinct((2, 3, 4), seed=1)],
+          device=device)
+    check(lambda s: namespace(s).searchsorted(s, 0.0, right=right), [boundaries], device=device)
+
+
+def test_searchsorted_sorter_and_errors(device):
+    unsorted = np.array([3.0, -1.0, 1.5, 0.0])
+    order = np.argsort(unsorted)
+    check(lambda s, o, v: namespace(s).searchsorted(s, v, sorter=o), [unsorted, order, np.array([0.5, 2.0])],
+          device=device)
+    check(lambda s, v: namespace(s).searchsorted(s, v), [np.array([1, 3, 5]), np.array([2, 5, 9])], device=device)
+    check_raises(lambda s, v: namespace(s).searchsorted(s, v), [(2, 3), (3, 3)], device=device)
+    check_raises(lambda s, v: namespace(s).searchsorted(s, v, side="middle"), [(3,), (2,)], device=device)
+    check_raises(lambda s, v: namespace(s).searchsorted(s, v, side="left", right=True), [(3,), (2,)], device=device)
+    check_raises(lambda s: namespace(s).searchsorted(s, 1.0), [(2, 3)], device=device)
+
+
+@pytest.mark.parametrize("bins,low,high", [(4, 0, 5), (3, 0, 0), (10, -1, 1), (1, -3, 3)])
+def test_histc(bins, low, high, device):
+    values = np.array([1.0, 2.0, 1.0, 5.0, 7.0, -1.0, 0.0, 0.99, np.nan, -3.0])
+    if low == high:  # the range comes from the data, which a NaN makes non-finite
+        check_raises(lambda x: namespace(x).histc(x, bins=bins, min=low, max=high), [values], device=device)
+        values = values[~np.isnan(values)]
+    check(lambda x: namespace(x).histc(x, bins=bins, min=low, max=high), [values], device=device)
+    check(lambda x: x.histc(bins, low, high), [_distinct((4, 5))], device=device)
+
+
+def test_histc_edges_and_errors(device):
+    check(lambda x: x.histc(3), [np.array([2.0, 2.0])], device=device)
+    check(lambda x: x.histc(5), [np.zeros((0,))], device=device)
+    check_raises(lambda x: x.histc(-1), [(3,)], device=device)
+    check_raises(lambda x: x.histc(3, 5, 1), [(3,)], device=device)
+    check_raises(lambda x: x.long().histc(3), [(3,)], device=device)
