@@ -12,7 +12,6 @@ import numbers
 
 import numpy as np  # dtype limits only, on the host
 
-from .. import _dtype
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..random import default_generator

@@ -291,7 +291,8 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     """The distinct elements of input, ascending; with return_inverse / return_counts, a tuple that adds
     each element's position in the result (shaped like input) and each distinct value's count.
 
-    Only dim=None (the flattened input) is supported.
+    The result is sorted whatever ``sorted`` says (PyTorch leaves the order unspecified then). Only
+    dim=None (the flattened input) is supported.
     """
     _check_tensor("unique", input)
     if dim is not None:

@@ -108,8 +108,9 @@ def test_random_default_range(device):
 @pytest.mark.parametrize("fill", [
     lambda x, g: x.uniform_(generator=g), lambda x, g: x.normal_(1.0, 2.0, generator=g),
     lambda x, g: x.bernoulli_(0.5, generator=g), lambda x, g: x.random_(0, 10, generator=g),
-    lambda x, g: x.exponential_(generator=g), lambda x, g: x.copy_(axonml.bernoulli(x.uniform_(generator=g), generator=g)),
-    lambda x, g: x.copy_(axonml.multinomial(x.uniform_(generator=g) + 0.1, 5, generator=g).float().sum()),
+    lambda x, g: x.exponential_(generator=g),
+    lambda x, g: x.copy_(axonml.bernoulli(x.uniform_(generator=g), generator=g)),
+    lambda x, g: x.copy_(axonml.multinomial(x.uniform_(generator=g) + 0.1, 64, True, generator=g)),
 ], ids=["uniform", "normal", "bernoulli", "random", "exponential", "bernoulli()", "multinomial"])
 def test_reproducible_under_manual_seed_and_generator(fill, device):
     def run(seed, generator=None):
@@ -175,12 +176,12 @@ def test_multinomial_frequencies(replacement, device):
     weights = axonml.tensor([[1.0, 2.0, 0.0, 7.0], [5.0, 5.0, 5.0, 5.0]], device=device)
     draws = 4000
     axonml.manual_seed(0)
-    first = _numpy(axonml.multinomial(weights, 1, replacement) if not replacement else
-                   axonml.multinomial(weights, draws, True))
-    if not replacement:
-        first = np.concatenate([_numpy(axonml.multinomial(weights, 1)) for _ in range(draws)], 1)
-    assert first.dtype == np.int64 and first.shape == (2, draws)
-    for row, w in zip(first, ([0.1, 0.2, 0.0, 0.7], [0.25] * 4)):
+    if replacement:
+        samples = _numpy(axonml.multinomial(weights, draws, True))
+    else:  # a first draw without replacement follows the weights too
+        samples = _numpy(axonml.multinomial(weights.repeat(draws, 1), 1)).reshape(draws, 2).T
+    assert samples.dtype == np.int64 and samples.shape == (2, draws)
+    for row, w in zip(samples, ([0.1, 0.2, 0.0, 0.7], [0.25] * 4)):
         frequencies = np.bincount(row, minlength=4) / draws
         for f, p in zip(frequencies, w):
             assert abs(f - p) < 6 * math.sqrt(p * (1 - p) / draws) + 1e-12, (frequencies, w)
