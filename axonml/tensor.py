@@ -1331,6 +1331,10 @@ def _keep_original_for_backward(fn, target: Tensor) -> None:
 
 
 def _check_inplace(t: Tensor) -> None:
+    if t._is_inference and not _autograd.is_inference_mode_enabled():
+        raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+                           "clone to get a normal tensor before doing inplace update.See "
+                           "https://github.com/pytorch/rfcs/pull/17 for more details.")
     if not _autograd.is_grad_enabled():
         return
     if t._requires_grad and t._node is None:
@@ -1379,7 +1383,3 @@ from .ops import shape as _shape  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
 from .ops import nn as _nn  # noqa: E402
-    if t._is_inference and not _autograd.is_inference_mode_enabled():
-        raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
-                           "clone to get a normal tensor before doing inplace update.See "
-                           "https://github.com/pytorch/rfcs/pull/17 for more details.")
