@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from .._device import device as _device_cls
-from ..opencl import _conv, _indexing, _linalg, _nn, _optim, _random
+from ..opencl import _conv, _indexing, _linalg, _nn, _optim, _random, _sort
 from ..opencl._layout import (broadcast_strides, coalesce, contiguous_strides, layout_arg, reshape_strides,
                               scalar_layout, shape_arg)
 from .base import Backend
@@ -605,6 +605,12 @@ class OpenCLBackend(Backend):
 
     def cumprod(self, a, axis):
         return self._scan("prod", a, axis)
+
+    def sort(self, a, axis, descending, stable):
+        return _sort.sort(self, a, axis, descending, stable)
+
+    def searchsorted(self, sorted_sequence, values, right):
+        return _sort.searchsorted(self, sorted_sequence, values, right)
 
     def sum_to(self, a, shape):
         shape = tuple(shape)

@@ -124,3 +124,80 @@ def test_nonzero_and_triangles(backend):
         np.testing.assert_array_equal(backend.to_numpy(got), expected)
     np.testing.assert_array_equal(backend.to_numpy(backend.triu(backend.asarray(host), 1)), np.triu(host, 1))
     np.testing.assert_array_equal(backend.to_numpy(backend.tril(backend.asarray(host), -2)), np.tril(host, -2))
+
+
+def _stable_order(row, descending):
+    """The stable sort order of a 1-d host row, NaN largest (Python's sort is stable)."""
+    def key(j):
+        x = row[j]
+        nan = isinstance(x, float) and x != x
+        if descending:
+            return (not nan, 0 if nan else -x)
+        return (nan, 0 if nan else x)
+    return sorted(range(len(row)), key=key)
+
+
+def _check_sort(backend, host, axis, descending, device_array=None):
+    a = backend.asarray(host) if device_array is None else device_array
+    values, indices = backend.sort(a, axis, descending, True)
+    moved = np.moveaxis(host, axis, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    order = np.array([_stable_order(row.tolist(), descending) for row in rows], np.int64).reshape(moved.shape)
+    expected_indices = np.moveaxis(order, -1, axis)
+    assert indices.dtype == np.int64 and values.dtype == host.dtype
+    np.testing.assert_array_equal(backend.to_numpy(indices), expected_indices)
+    np.testing.assert_array_equal(backend.to_numpy(values), np.take_along_axis(host, expected_indices, axis))
+
+
+@pytest.mark.parametrize("n", [1, 63, 64, 65, 1000, 4097])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_long_rows_with_ties_is_stable(backend, n, descending):
+    host = RNG.integers(0, 7, (3, n)).astype(np.float32)  # many ties across every merge pass
+    _check_sort(backend, host, 1, descending)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_nan_is_largest_and_signed_zeros_tie(backend, descending):
+    host = np.array([[1.0, np.nan, -0.0, 0.0, -np.inf, np.nan, 2.0, np.inf] * 20], np.float32)
+    _check_sort(backend, host, 1, descending)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.int64, np.bool_, np.float64])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_dtypes(backend, dtype, descending):
+    if dtype == np.float64 and not backend.has_float64:
+        pytest.skip("the device has no float64")
+    if dtype == np.bool_:
+        host = RNG.random((4, 150)) > 0.5
+    elif np.dtype(dtype).kind == "f":
+        host = RNG.standard_normal((4, 150)).round(1).astype(dtype)
+    else:
+        info = np.iinfo(dtype)
+        host = RNG.integers(info.min, info.max, (4, 150), endpoint=True, dtype=dtype)
+    _check_sort(backend, host, 1, descending)
+    _check_sort(backend, host, 0, descending)
+
+
+def test_sort_strided_input_along_every_axis(backend):
+    host = RNG.integers(-5, 5, (6, 70, 5)).astype(np.float32)
+    a = backend.transpose(backend.asarray(host), (2, 0, 1))  # a non-contiguous view
+    view = host.transpose(2, 0, 1)
+    for axis in range(3):
+        for descending in (False, True):
+            _check_sort(backend, view, axis, descending, device_array=a)
+
+
+@pytest.mark.parametrize("right", [False, True])
+def test_searchsorted_1d_and_batched(backend, right):
+    side = "right" if right else "left"
+    boundaries = np.sort(RNG.integers(0, 20, 300)).astype(np.float32)
+    boundaries[-3:] = np.nan  # NaN is largest: at the end of a sorted row
+    queries = np.concatenate([RNG.integers(-2, 22, 200).astype(np.float32), [np.nan, np.inf, -np.inf]])
+    got = backend.searchsorted(backend.asarray(boundaries), backend.asarray(queries.reshape(7, 29)), right)
+    np.testing.assert_array_equal(backend.to_numpy(got), np.searchsorted(boundaries, queries, side).reshape(7, 29))
+    rows = np.sort(RNG.integers(0, 10, (2, 3, 50)), axis=-1)
+    values = RNG.integers(-1, 11, (2, 3, 40))
+    strided = backend.transpose(backend.asarray(values.transpose(0, 2, 1).copy()), (0, 2, 1))
+    got = backend.to_numpy(backend.searchsorted(backend.asarray(rows), strided, right))
+    expected = np.array([np.searchsorted(r, v, side) for r, v in zip(rows.reshape(6, 50), values.reshape(6, 40))])
+    np.testing.assert_array_equal(got, expected.reshape(2, 3, 40))
