@@ -10,6 +10,8 @@ from ._layout import coalesce, layout_arg, shape_arg
 __all__ = ["sort", "searchsorted"]
 
 _INT64 = np.dtype(np.int64)
+_FLOAT16 = np.dtype(np.float16)
+_FLOAT32 = np.dtype(np.float32)
 _CHUNK = 64  # elements each work-item compares itself with before the merge passes
 
 
@@ -22,6 +24,9 @@ def sort(backend, a, axis, descending, stable):
     n = a.shape[axis]
     if a.size == 0:
         return backend.new(a.shape, a.dtype), backend.new(a.shape, _INT64)
+    if a.dtype == _FLOAT16:  # a storage type on devices: float32 holds every value exactly
+        values, indices = sort(backend, backend.astype(a, _FLOAT32), axis, descending, stable)
+        return backend.astype(values, _FLOAT16), indices
     others = [d for d in range(a.ndim) if d != axis]
     outer, (outer_strides,) = coalesce(tuple(a.shape[d] for d in others), tuple(a.estrides[d] for d in others))
     rows = a.size // n
@@ -60,6 +65,8 @@ def searchsorted(backend, sorted_sequence, values, right):
     sorted_sequence = backend._device_array(sorted_sequence)
     values = backend._device_array(values)
     dtype = np.result_type(sorted_sequence.dtype, values.dtype)
+    if dtype == _FLOAT16:
+        dtype = _FLOAT32
     sorted_sequence = backend.ascontiguousarray(backend.astype(sorted_sequence, dtype))
     values = backend.astype(values, dtype)
     out = backend.new(values.shape, _INT64)

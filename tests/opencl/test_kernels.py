@@ -201,3 +201,13 @@ def test_searchsorted_1d_and_batched(backend, right):
     got = backend.to_numpy(backend.searchsorted(backend.asarray(rows), strided, right))
     expected = np.array([np.searchsorted(r, v, side) for r, v in zip(rows.reshape(6, 50), values.reshape(6, 40))])
     np.testing.assert_array_equal(got, expected.reshape(2, 3, 40))
+
+
+def test_sort_and_searchsorted_float16_through_float32(backend):
+    host = RNG.standard_normal((3, 100)).astype(np.float16)
+    host[0, :5] = np.nan
+    for descending in (False, True):
+        _check_sort(backend, host, 1, descending)
+    boundaries = np.sort(host[1])
+    got = backend.searchsorted(backend.asarray(boundaries), backend.asarray(host[2]), False)
+    np.testing.assert_array_equal(backend.to_numpy(got), np.searchsorted(boundaries, host[2]))
