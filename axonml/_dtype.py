@@ -25,6 +25,11 @@ class dtype:
     def is_complex(self) -> bool:
         return False
 
+    @property
+    def scalar_name(self) -> str:
+        """PyTorch's name of the type in error messages: Float, Double, Long, Int, Byte, Bool ..."""
+        return _SCALAR_NAMES[self.name]
+
     def __repr__(self) -> str:
         return "axonml." + self.name
 
@@ -49,6 +54,8 @@ long = int64
 int = int32  # noqa: A001
 short = int16
 
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 _ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool)
 _BY_NUMPY = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}

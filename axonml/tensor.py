@@ -362,8 +362,8 @@ class Tensor(_autograd.TensorBase):
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                f"{list(result._data.shape)}")
         if result._data.dtype != self._data.dtype and not _can_cast(result._data.dtype, self._data.dtype):
-            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(result._data.dtype).name.capitalize()} can't be "
-                               f"cast to the desired output type {self.dtype.name.capitalize()}")
+            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(result._data.dtype).scalar_name} can't be "
+                               f"cast to the desired output type {self.dtype.scalar_name}")
         node = result._node
         if node is not None and node.fn._saved is not None and any(s is self._data for s in node.fn._saved):
             _keep_original_for_backward(node.fn, self)

@@ -171,8 +171,8 @@ def _conv(name: str, spatial: int, input, weight, bias, stride, padding, dilatio
                            f"{list(w_shape)}, but got {len(x_shape)}-dimensional input of size {list(x_shape)} "
                            "instead")
     if input._data.dtype != weight._data.dtype:
-        raise RuntimeError(f"expected scalar type {input.dtype.name.capitalize()} but found "
-                           f"{weight.dtype.name.capitalize()}")
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found "
+                           f"{weight.dtype.scalar_name}")
     stride = _tuple(stride, spatial, "stride")
     dilation = _tuple(dilation, spatial, "dilation")
     if any(s <= 0 for s in stride):
@@ -204,8 +204,8 @@ def _conv(name: str, spatial: int, input, weight, bias, stride, padding, dilatio
             raise RuntimeError(f"Given weight of size {list(w_shape)}, expected bias to be 1-dimensional with "
                                f"{w_shape[0]} elements, but got bias of size {list(bias._data.shape)} instead")
         if bias._data.dtype != weight._data.dtype:
-            raise RuntimeError(f"expected scalar type {weight.dtype.name.capitalize()} but found "
-                               f"{bias.dtype.name.capitalize()}")
+            raise RuntimeError(f"expected scalar type {weight.dtype.scalar_name} but found "
+                               f"{bias.dtype.scalar_name}")
     return apply(ConvNd, input, weight, bias, stride, padding, dilation, int(groups))
 
 
@@ -272,8 +272,8 @@ def _conv_transpose(name: str, spatial: int, input, weight, bias, stride, paddin
                            f"{list(w_shape)}, but got {len(x_shape)}-dimensional input of size {list(x_shape)} "
                            "instead")
     if input._data.dtype != weight._data.dtype:
-        raise RuntimeError(f"expected scalar type {input.dtype.name.capitalize()} but found "
-                           f"{weight.dtype.name.capitalize()}")
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found "
+                           f"{weight.dtype.scalar_name}")
     stride = _tuple(stride, spatial, "stride")
     dilation = _tuple(dilation, spatial, "dilation")
     output_padding = _tuple(output_padding, spatial, "output_padding")

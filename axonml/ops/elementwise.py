@@ -1026,7 +1026,7 @@ def _floating_pair(name: str, input, other, integers: bool):
     a, b = _promote(input, other)
     if _kind(a) != "f":
         if not integers:
-            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{a.dtype.name.capitalize()}'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{a.dtype.scalar_name}'")
         a, b = cast(a, _dtype.get_default_dtype()), cast(b, _dtype.get_default_dtype())
     return a, b
 
@@ -1812,7 +1812,7 @@ def where(condition: Tensor, input=None, other=None):
         condition = cast(condition, _dtype.bool)
     elif kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{condition.dtype.name.capitalize()}")
+                           f"{condition.dtype.scalar_name}")
     a, b = _promote(input, other)
     return _apply_broadcasting(Where, condition, a, b)
 

@@ -198,7 +198,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
         raise RuntimeError(_matmul_mismatch(input._data.shape, other._data.shape))
     if input._data.dtype != other._data.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{input.dtype.name.capitalize()} and {other.dtype.name.capitalize()}")
+                           f"{input.dtype.scalar_name} and {other.dtype.scalar_name}")
     return apply(Matmul, input, other)
 
 

@@ -165,7 +165,7 @@ def _check_class_target(fn: str, input: Tensor, target: Tensor) -> None:
     """PyTorch's checks of a class-index target against an (N, C, ...) or (C,) input."""
     if target._data.dtype != np.int64 and target._data.dtype != np.uint8:
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                           f"{_dtype.from_numpy_dtype(target._data.dtype).name.capitalize()}".replace("Int32", "Int"))
+                           f"{_dtype.from_numpy_dtype(target._data.dtype).scalar_name}")
     if input.ndim == 0:
         raise RuntimeError(f"{fn}: input tensor should be 1D or more, got 0D")
     if input.ndim <= 2:
@@ -225,11 +225,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         return apply(ProbabilityCrossEntropy, input, target, weight_data, float(label_smoothing), reduction)
     if input.ndim == 0 or (target._data.dtype.kind == "f" and input.ndim == 1):
         raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
-                           f"{input.dtype.name.capitalize() if input.ndim == 0 else target.dtype}")
+                           f"{input.dtype.scalar_name if input.ndim == 0 else target.dtype}")
     _check_class_target("cross_entropy", input, target)
     if input._data.dtype.kind != "f":
         raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
-                           f"'{input.dtype.name.capitalize()}'")
+                           f"'{input.dtype.scalar_name}'")
     target_data = _backend(input).astype(target._data, np.int64)
     return apply(CrossEntropy, input, target_data, weight_data, int(ignore_index), float(label_smoothing),
                  reduction)
@@ -358,7 +358,7 @@ def _difference(fn: str, input: Tensor, target: Tensor, kind: str, parameter: fl
             raise RuntimeError(broadcast_error(tuple(input.shape), tuple(target.shape))) from None
     common = _dtype.result_type(input, target)
     if not common.is_floating_point:
-        raise RuntimeError(f'"{fn}" not implemented for \'{common.name.capitalize()}\'')
+        raise RuntimeError(f'"{fn}" not implemented for \'{common.scalar_name}\'')
     input = input if input.dtype == common else cast(input, common)
     target = target if target.dtype == common else cast(target, common)
     if weight is None:

@@ -62,7 +62,7 @@ def _softmax_like(fn_cls, name: str, input: Tensor, dim, dtype) -> Tensor:
         input = cast(input, dtype)
     elif input._data.dtype.kind != "f":
         raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
-                                  f"'{input.dtype.name.capitalize()}'")
+                                  f"'{input.dtype.scalar_name}'")
     if input.ndim == 0:
         from .shape import reshape
         return reshape(apply(fn_cls, reshape(input, (1,)), 0), ())
