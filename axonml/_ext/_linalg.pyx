@@ -83,12 +83,10 @@ cdef cnp.ndarray batch_offsets(cnp.ndarray x, tuple batch_shape):
 
 cdef object fold_rows(cnp.ndarray x):
     """x (..., n, k) as one (N*n, k) matrix when its leading dims merge without a copy, else None."""
-    merged = x.view()
     try:
-        merged.shape = (-1, x.shape[cnp.PyArray_NDIM(x) - 1])
-    except AttributeError:
+        return x.reshape((-1, x.shape[cnp.PyArray_NDIM(x) - 1]), copy=False)  # setting .shape would copy to fail
+    except ValueError:
         return None
-    return merged
 
 
 cdef cnp.ndarray _ZERO_OFFSET_ARRAY = np.zeros(1, np.int64)
