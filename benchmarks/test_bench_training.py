@@ -4,6 +4,11 @@
 
 Both frameworks start from the same weights and inputs. Each case records ``ratio`` (axonml time
 / torch time, lower is better) and its ``target`` in the benchmark's extra_info and prints them.
+
+Sharing one process shares two things a standalone run of either framework does not: torch's
+OpenMP threads wait passively here (see conftest.py), which slows its many small parallel
+regions (LSTM steps, small layers), and torch's allocations raise glibc malloc's trim and mmap
+thresholds, which spares axonml page faults on fresh memory. Compare standalone runs too.
 """
 import numpy as np
 import torch
