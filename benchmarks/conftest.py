@@ -3,16 +3,17 @@
 Both frameworks use the machine's cores: axonml's OpenMP thread count (which its gemm uses
 too) is read, and PyTorch is given the same number with torch.set_num_threads.
 
-Each framework brings its own OpenMP runtime into this process. With the default (active)
-wait policy, a runtime's idle threads spin for milliseconds after every parallel region and
-take the cores from the other framework's next call, so the benchmarks would time the
-collision. Unless set otherwise, both runtimes wait passively here (set before either loads).
+Each framework brings its own OpenMP runtime into this process. With libgomp's default spin
+(hundreds of thousands of iterations) a runtime's idle threads keep spinning after every
+parallel region and take the cores from the other framework's next call, so the benchmarks
+would time the collision; waiting passively instead slows both by a thread wake-up per region.
+Unless set otherwise, both runtimes spin briefly here (set before either loads).
 """
 import os
 import statistics
 import time
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("GOMP_SPINCOUNT", "20000")
 
 import pytest  # noqa: E402
 import torch  # noqa: E402

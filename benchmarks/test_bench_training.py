@@ -5,10 +5,8 @@
 Both frameworks start from the same weights and inputs. Each case records ``ratio`` (axonml time
 / torch time, lower is better) and its ``target`` in the benchmark's extra_info and prints them.
 
-Sharing one process shares two things a standalone run of either framework does not: torch's
-OpenMP threads wait passively here (see conftest.py), which slows its many small parallel
-regions (LSTM steps, small layers), and torch's allocations raise glibc malloc's trim and mmap
-thresholds, which spares axonml page faults on fresh memory. Compare standalone runs too.
+Sharing one process shares the cores between two OpenMP runtimes; conftest.py lets both spin
+only briefly after a parallel region so neither starves the other.
 """
 import numpy as np
 import torch
