@@ -617,6 +617,8 @@ class CPUBackend(Backend):
 
     # --- recurrent cells (ops/rnn.py) ------------------------------------------------------------
     def lstm_cell(self, gates, c_prev, h_out):
+        if gates.dtype == np.float32:
+            return self._lstm_cell_fused(gates, c_prev, h_out)
         # NumPy's SIMD tanh beats a scalar libm loop several times over; sigmoid(x) = tanh(x / 2) / 2 + 1 / 2
         hidden = gates.shape[1] // 4
         g = np.tanh(gates[:, 2 * hidden:3 * hidden])
@@ -631,12 +633,29 @@ class CPUBackend(Backend):
         np.multiply(gates[:, 3 * hidden:], tanh_c, out=h_out)
         return c, tanh_c
 
+    @staticmethod
+    def _lstm_cell_fused(gates, c_prev, h_out):
+        # the kernel works in place on C-contiguous float32 rows; anything else goes through a contiguous copy
+        act = gates if gates.flags.c_contiguous else np.ascontiguousarray(gates)
+        c_prev = np.ascontiguousarray(c_prev, dtype=np.float32)
+        h = h_out if h_out.flags.c_contiguous and h_out.dtype == np.float32 else np.empty(c_prev.shape, np.float32)
+        c, tanh_c = np.empty(c_prev.shape, np.float32), np.empty(c_prev.shape, np.float32)
+        _rnn.lstm_cell(act, c_prev, c, tanh_c, h)
+        if act is not gates:
+            gates[...] = act
+        if h is not h_out:
+            h_out[...] = h
+        return c, tanh_c
+
     def lstm_cell_backward(self, grad_h, dh_next, dc_next, act, c_prev, tanh_c, d_gates):
         dtype = act.dtype
-        grad_h, dh_next, dc_next, c_prev = (np.ascontiguousarray(a, dtype=dtype)
-                                            for a in (grad_h, dh_next, dc_next, c_prev))
+        grad_h, dh_next, dc_next, act, c_prev, tanh_c = (np.ascontiguousarray(a, dtype=dtype) for a in (
+            grad_h, dh_next, dc_next, act, c_prev, tanh_c))
+        out = d_gates if d_gates.flags.c_contiguous and d_gates.dtype == dtype else np.empty(act.shape, dtype)
         dc_prev = np.empty(c_prev.shape, dtype)
-        _rnn.lstm_cell_backward(grad_h, dh_next, dc_next, act, c_prev, tanh_c, d_gates, dc_prev)
+        _rnn.lstm_cell_backward(grad_h, dh_next, dc_next, act, c_prev, tanh_c, out, dc_prev)
+        if out is not d_gates:
+            d_gates[...] = out
         return dc_prev
 
     # --- fused optimizer updates (optim/) --------------------------------------------------------
