@@ -3,18 +3,42 @@
 layer_norm sees a C-contiguous (rows, K) block and normalises each row; batch_norm sees a
 C-contiguous (N, C, L) block (L = the spatial size) and normalises each channel over N and L.
 Statistics accumulate in double whatever the data type, so float32 keeps its precision over
-large reductions. xhat = (x - mean) * rstd throughout, rstd = 1 / sqrt(var + eps).
+large reductions; float32 layer_norm is the exception, going through norm_rows.h's vectorised
+loops (several float32 partial sums; a row's mean summed about its first element, its variance
+about the mean; weight and bias gradients summed in float32 over runs of rows, in double across).
+xhat = (x - mean) * rstd throughout, rstd = 1 / sqrt(var + eps).
 """
 import numpy as np
 
 cimport numpy as cnp
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport sqrt
+from libc.math cimport isfinite, sqrt, sqrtf
+
+cdef extern from "norm_rows.h" nogil:
+    float axon_row_shifted_sum_f32(const float* x, float shift, Py_ssize_t n)
+    float axon_row_centered_sumsq_f32(const float* x, float mean, Py_ssize_t n)
+    void axon_row_normalize_f32(const float* x, float mean, float rstd, const float* w, const float* b,
+                                float* out, Py_ssize_t n)
+    float axon_row_dot_f32(const float* a, const float* b, Py_ssize_t n)
+    float axon_row_centered_dot_f32(const float* g, const float* w, const float* x, float mean, Py_ssize_t n)
+    void axon_row_norm_grad_f32(const float* g, const float* w, const float* x, float mean, float rstd,
+                                float shift, float slope, float* out, Py_ssize_t n)
+    const Py_ssize_t AXON_AFFINE_GRAD_COLUMNS
+    void axon_affine_grad_block_f32(const float* g, const float* x, Py_ssize_t stride, const float* mean,
+                                    const float* rstd, Py_ssize_t rows, double* dweight, double* dbias,
+                                    Py_ssize_t width)
 
 cnp.import_array()
 
 cdef Py_ssize_t PARALLEL_MIN = 1 << 15
+
+
+cdef inline float row_shift(const float* x, Py_ssize_t k) noexcept nogil:
+    """The value a float32 row is summed about: its first element, or 0 for an empty or non-finite start."""
+    if k == 0 or not isfinite(x[0]):
+        return 0
+    return x[0]
 
 
 def layer_norm(const floating[:, ::1] x, weight, bias, double eps):
@@ -30,21 +54,32 @@ def layer_norm(const floating[:, ::1] x, weight, bias, double eps):
     cdef const floating[::1] w = weight if has_weight else np.ones(k, dtype)
     cdef const floating[::1] b = bias if has_bias else np.zeros(k, dtype)
     cdef double total, centered, mean, rstd
-    with nogil:
-        for r in prange(rows, schedule="static", use_threads_if=rows * k >= PARALLEL_MIN):
-            total = 0
-            for j in range(k):
-                total = total + x[r, j]
-            mean = total / k
-            total = 0
-            for j in range(k):
-                centered = x[r, j] - mean
-                total = total + centered * centered
-            rstd = 1 / sqrt(total / k + eps)
-            mean_out[r] = <floating>mean
-            rstd_out[r] = <floating>rstd
-            for j in range(k):
-                y[r, j] = <floating>((x[r, j] - mean) * rstd) * w[j] + b[j]
+    cdef float shift_f, mean_f, rstd_f
+    if floating is float:
+        with nogil:
+            for r in prange(rows, schedule="static", use_threads_if=rows * k >= PARALLEL_MIN):
+                shift_f = row_shift(&x[r, 0], k)
+                mean_f = shift_f + axon_row_shifted_sum_f32(&x[r, 0], shift_f, k) / k
+                rstd_f = 1 / sqrtf(axon_row_centered_sumsq_f32(&x[r, 0], mean_f, k) / k + <float>eps)
+                mean_out[r] = mean_f
+                rstd_out[r] = rstd_f
+                axon_row_normalize_f32(&x[r, 0], mean_f, rstd_f, &w[0], &b[0], &y[r, 0], k)
+    else:
+        with nogil:
+            for r in prange(rows, schedule="static", use_threads_if=rows * k >= PARALLEL_MIN):
+                total = 0
+                for j in range(k):
+                    total = total + x[r, j]
+                mean = total / k
+                total = 0
+                for j in range(k):
+                    centered = x[r, j] - mean
+                    total = total + centered * centered
+                rstd = 1 / sqrt(total / k + eps)
+                mean_out[r] = <floating>mean
+                rstd_out[r] = <floating>rstd
+                for j in range(k):
+                    y[r, j] = <floating>((x[r, j] - mean) * rstd) * w[j] + b[j]
     return y_array, mean_array, rstd_array
 
 
@@ -61,9 +96,20 @@ def layer_norm_backward(const floating[:, ::1] grad, const floating[:, ::1] x, c
     dx_array = dweight_array = dbias_array = None
     cdef floating[:, ::1] dx
     cdef double sum_gw, sum_gw_xhat, gw, xhat
+    cdef float sum_gw_f, sum_gw_centered_f, rstd_f
     if needs_input:
         dx_array = np.empty((rows, k), dtype)
         dx = dx_array
+    if floating is float:
+        if needs_input:
+            with nogil:
+                for r in prange(rows, schedule="static", use_threads_if=rows * k >= PARALLEL_MIN):
+                    sum_gw_f = axon_row_dot_f32(&grad[r, 0], &w[0], k)
+                    sum_gw_centered_f = axon_row_centered_dot_f32(&grad[r, 0], &w[0], &x[r, 0], mean[r], k)
+                    rstd_f = rstd[r]
+                    axon_row_norm_grad_f32(&grad[r, 0], &w[0], &x[r, 0], mean[r], rstd_f, sum_gw_f / k,
+                                           rstd_f * rstd_f * sum_gw_centered_f / k, &dx[r, 0], k)
+    elif needs_input:
         with nogil:
             for r in prange(rows, schedule="static", use_threads_if=rows * k >= PARALLEL_MIN):
                 sum_gw = 0
@@ -78,16 +124,25 @@ def layer_norm_backward(const floating[:, ::1] grad, const floating[:, ::1] x, c
                     xhat = (x[r, j] - mean[r]) * rstd[r]
                     dx[r, j] = <floating>(rstd[r] * (grad[r, j] * w[j] - sum_gw - xhat * sum_gw_xhat))
     cdef double[::1] dweight, dbias
+    cdef Py_ssize_t start, width
     if needs_affine:
         dweight_array = np.zeros(k, np.float64)
         dbias_array = np.zeros(k, np.float64)
         dweight = dweight_array
         dbias = dbias_array
-        with nogil:
-            for r in range(rows):
-                for j in range(k):
-                    dweight[j] += grad[r, j] * (x[r, j] - mean[r]) * rstd[r]
-                    dbias[j] += grad[r, j]
+        if floating is float:
+            with nogil:
+                for start in prange(0, k, AXON_AFFINE_GRAD_COLUMNS, schedule="static",
+                                    use_threads_if=rows * k >= PARALLEL_MIN):
+                    width = min(AXON_AFFINE_GRAD_COLUMNS, k - start)
+                    axon_affine_grad_block_f32(&grad[0, start], &x[0, start], k, &mean[0], &rstd[0], rows,
+                                               &dweight[start], &dbias[start], width)
+        else:
+            with nogil:
+                for r in range(rows):
+                    for j in range(k):
+                        dweight[j] += grad[r, j] * (x[r, j] - mean[r]) * rstd[r]
+                        dbias[j] += grad[r, j]
         dweight_array = dweight_array.astype(dtype)
         dbias_array = dbias_array.astype(dtype)
     return dx_array, dweight_array, dbias_array
