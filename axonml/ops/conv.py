@@ -158,10 +158,14 @@ def _padding_pairs(padding, kernel, stride, dilation) -> tuple:
     return tuple((p, p) for p in pads)
 
 
-def _conv(name: str, spatial: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+def _check_tensors(name: str, input, weight) -> None:
     for value, label in ((input, "input"), (weight, "weight")):
         if not isinstance(value, Tensor):
             raise TypeError(f"{name}(): argument '{label}' must be Tensor, not {type(value).__name__}")
+
+
+def _check_shapes(name: str, spatial: int, input: Tensor, weight: Tensor):
+    """The checks every convolution makes of input and weight, with PyTorch's messages; their shapes."""
     x_shape, w_shape = tuple(input._data.shape), tuple(weight._data.shape)
     if len(x_shape) not in (spatial + 1, spatial + 2):
         raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {name}, but "
@@ -173,12 +177,23 @@ def _conv(name: str, spatial: int, input, weight, bias, stride, padding, dilatio
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found "
                            f"{weight.dtype.scalar_name}")
+    return x_shape, w_shape
+
+
+def _stride_and_dilation(stride, dilation, spatial: int):
     stride = _tuple(stride, spatial, "stride")
     dilation = _tuple(dilation, spatial, "dilation")
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
     if any(d <= 0 for d in dilation):
         raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    return stride, dilation
+
+
+def _conv(name: str, spatial: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+    _check_tensors(name, input, weight)
+    x_shape, w_shape = _check_shapes(name, spatial, input, weight)
+    stride, dilation = _stride_and_dilation(stride, dilation, spatial)
     if not isinstance(groups, numbers.Integral) or groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     kernel = w_shape[2:]
@@ -258,30 +273,13 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 def _conv_transpose(name: str, spatial: int, input, weight, bias, stride, padding, output_padding, groups,
                     dilation) -> Tensor:
-    for value, label in ((input, "input"), (weight, "weight")):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{name}(): argument '{label}' must be Tensor, not {type(value).__name__}")
+    _check_tensors(name, input, weight)
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
-    x_shape, w_shape = tuple(input._data.shape), tuple(weight._data.shape)
-    if len(x_shape) not in (spatial + 1, spatial + 2):
-        raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {name}, but "
-                           f"got input of size: {list(x_shape)}")
-    if len(w_shape) != spatial + 2:
-        raise RuntimeError(f"Expected {len(w_shape)}-dimensional input for {len(w_shape)}-dimensional weight "
-                           f"{list(w_shape)}, but got {len(x_shape)}-dimensional input of size {list(x_shape)} "
-                           "instead")
-    if input._data.dtype != weight._data.dtype:
-        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found "
-                           f"{weight.dtype.scalar_name}")
-    stride = _tuple(stride, spatial, "stride")
-    dilation = _tuple(dilation, spatial, "dilation")
+    x_shape, w_shape = _check_shapes(name, spatial, input, weight)
+    stride, dilation = _stride_and_dilation(stride, dilation, spatial)
     output_padding = _tuple(output_padding, spatial, "output_padding")
     pads = _tuple(padding, spatial, "padding")
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
-    if any(d <= 0 for d in dilation):
-        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
     if any(p < 0 for p in pads):
         raise RuntimeError("negative padding is not supported")
     if any(p < 0 for p in output_padding):
