@@ -240,6 +240,12 @@ class Tensor(_autograd.TensorBase):
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
+    def __format__(self, format_spec: str) -> str:
+        """A 0-d tensor formats as its Python number (f"{loss:.4f}"); others only with an empty spec, as torch."""
+        if self._data.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")

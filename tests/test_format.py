@@ -109,3 +109,19 @@ def test_device_suffix(device):
         pytest.skip("the cpu device adds no suffix")
     t = axonml.tensor([1.0, -2.0], device=device)
     assert repr(t) == f"tensor([ 1., -2.], device='{t.device}')"
+
+
+@pytest.mark.parametrize("spec", ["", ".4f", "8.2e", ">10", "g"])
+@pytest.mark.parametrize("value, dtype", [(0.123456, "float32"), (3.0, "float64"), (7, "int64"), (True, "bool")])
+def test_format_of_a_0d_tensor_matches_torch(value, dtype, spec):
+    expected = format(torch.tensor(value, dtype=getattr(torch, dtype)), spec)
+    assert format(axonml.tensor(value, dtype=getattr(axonml, dtype)), spec) == expected
+
+
+def test_format_of_a_tensor_with_dims_takes_only_an_empty_spec():
+    x = axonml.tensor([1.0, 2.0])
+    assert f"{x}" == str(x)
+    with pytest.raises(TypeError):
+        f"{x:.4f}"
+    with pytest.raises(TypeError):
+        f"{torch.tensor([1.0, 2.0]):.4f}"
