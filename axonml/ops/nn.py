@@ -513,11 +513,13 @@ class IndexPad(ArrayFunction):
 
 
 def _pad_index(mode: str, size: int, before: int, after: int) -> np.ndarray:
+    if mode == "circular":
+        # PyTorch crops first (negative pads) and wraps around what is left
+        start, kept = max(0, -before), size - max(0, -before) - max(0, -after)
+        return start + np.arange(-max(0, before), kept + max(0, after)) % max(kept, 1)
     positions = np.arange(-before, size + after)
     if mode == "replicate":
         return np.clip(positions, 0, size - 1)
-    if mode == "circular":
-        return positions % size
     period = 2 * (size - 1)
     folded = np.abs(positions) % period if period else np.zeros_like(positions)
     return np.where(folded >= size, period - folded, folded)
@@ -561,8 +563,15 @@ def pad(input: Tensor, pad: list, mode: str = "constant", value: float | None = 
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
                                f"but got: padding ({before}, {after}) at dimension {axis} of input "
                                f"{list(input.shape)}")
-        if mode == "circular" and (before > size or after > size):
+        # PyTorch checks the wrap against the whole size but reads unwritten memory when it
+        # exceeds what a negative pad on the other side leaves: refused here
+        kept = size - max(0, -before) - max(0, -after)
+        if mode == "circular" and (before > size or after > size or (kept >= 0 and max(before, after) > kept)):
             raise RuntimeError("Padding value causes wrapping around more than once.")
+        if size + before + after < (1 if count == 1 and mode != "circular" else 0):
+            raise RuntimeError(f"input (W: {size}) is too small. Calculated output W: {size + before + after}"
+                               if count == 1 and mode != "circular" else
+                               "Negative padding value is resulting in an empty dimension")
         if before or after:
             index = _pad_index(mode, size, before, after)
             gathers.append((axis, index if xp.array_type is np.ndarray else xp.asarray(index)))

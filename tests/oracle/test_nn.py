@@ -337,7 +337,11 @@ def test_pad_constant(shape, pads, value, device):
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
 @pytest.mark.parametrize("shape,pads", [((2, 5), (2, 3)), ((2, 3, 5), (1, 2)), ((2, 4, 5), (2, 1, 3, 0)),
-                                        ((1, 2, 4, 5), (1, 2, 3, 1)), ((1, 2, 3, 4, 5), (1, 1, 2, 0, 1, 2))])
+                                        ((1, 2, 4, 5), (1, 2, 3, 1)), ((1, 2, 3, 4, 5), (1, 1, 2, 0, 1, 2)),
+                                        # negative pads crop before the padding wraps or reflects
+                                        ((2, 3, 5), (2, -1)), ((2, 3, 5), (-1, 3)), ((1, 2, 4, 5), (2, -1, -1, 2)),
+                                        ((1, 2, 4, 5), (-2, 3, 1, -1)), ((1, 2, 3, 4, 5), (1, -2, -1, 2, 2, -1)),
+                                        ((1, 2, 3, 4, 5), (-1, 0, 0, -2, 1, 2)), ((1, 2, 4, 5), (0, -2, 1, 1, 0, 0))])
 def test_pad_index_modes(mode, shape, pads, device):
     ax, th = both("pad", pads, mode=mode)
     check(ax, [shape], torch_fn=th, device=device)
@@ -345,7 +349,9 @@ def test_pad_index_modes(mode, shape, pads, device):
 
 @pytest.mark.parametrize("shape,pads,mode", [((2, 3), (1, 2, 3), "constant"), ((2, 3), (1,) * 6, "constant"),
                                              ((1, 2, 3), (3, 3), "reflect"), ((3,), (1, 1), "reflect"),
-                                             ((3,), (1, 1), "foo"), ((3, 4), (-3, -2), "constant")])
+                                             ((3,), (1, 1), "foo"), ((3, 4), (-3, -2), "constant"),
+                                             ((2, 5), (6, 0), "circular"), ((1, 2, 4, 5), (1, 1, -2, -3), "circular"),
+                                             ((2, 5), (-3, -2), "replicate"), ((2, 5), (-3, -3), "reflect")])
 def test_pad_errors(shape, pads, mode):
     ax, th = both("pad", pads, mode=mode)
     check_raises(ax, [shape], torch_fn=th)
