@@ -202,10 +202,48 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """steps values evenly spaced from start to end, both included.
+
+    The values are PyTorch's: the first half counts up from start and the second half down from
+    end, so both ends are exact; an integer dtype truncates start and end to that dtype, spaces
+    the values in float64 and truncates each towards zero (linspace(-5, 3, 7, dtype=int64) is
+    [-5, -3, -2, 0, 0, 1, 3]).
+
+    Example::
+
+        >>> axonml.linspace(0, 10, 7, dtype=axonml.int64)
+        tensor([ 0,  1,  3,  5,  6,  8, 10])
+    """
+    start, end = (x.item() if isinstance(x, Tensor) else x for x in (start, end))
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool):
+        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     d = _dtype.to_dtype(dtype)
-    return _finish(_backend(device).linspace(start, end, steps, d.np), requires_grad)
+    return _finish(_backend(device).asarray(_linspace_values(start, end, int(steps), d.np)), requires_grad)
+
+
+def _linspace_values(start, end, steps: int, dtype) -> np.ndarray:
+    """PyTorch's linspace values as a NumPy array of dtype.
+
+    torch computes value i as fma(step, i, start) below steps // 2 and fma(-step, steps - 1 - i, end)
+    from there on, in float32 for float32 and in float64 otherwise (integer ends truncated to the
+    dtype first). The fused multiply-add is emulated by a product in a wider type (exact for the
+    index range that matters), then a single rounding.
+    """
+    dtype = np.dtype(dtype)
+    compute = np.dtype(np.float32) if dtype == np.float32 else np.dtype(np.float64)
+    if dtype.kind in "biu":
+        start, end = (np.array(math.trunc(x), dtype=np.int64).astype(dtype) for x in (start, end))
+    start, end = compute.type(start), compute.type(end)
+    if steps == 1:
+        return np.full(1, start).astype(dtype)
+    wide = np.float64 if compute == np.float32 else np.longdouble
+    step = (end - start) / compute.type(steps - 1)
+    position = np.arange(steps)
+    values = np.where(position < steps // 2, wide(step) * position + wide(start),
+                      wide(-step) * (steps - 1 - position) + wide(end))
+    return values.astype(compute).astype(dtype)
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
