@@ -1,10 +1,13 @@
 """The OpenCL backend: the primitive contract (base.py) on a GPU, or on a CPU through PoCL.
 
-Device arrays (``CLArray``) are a pooled buffer plus a shape, element strides and an element
-offset; views share the buffer and only change that metadata. Kernels (opencl/*.cl) take
-their inputs as strided layouts, so broadcasting, transposes and slices reach them without
-copies. Every kernel runs on one in-order queue per device; only reading values back to the
-host (``to_numpy``) waits for it.
+Device arrays (``CLArray``, axonml/opencl/_array.py) are a pooled buffer plus a shape, element
+strides and an element offset; views share the buffer and only change that metadata. Kernels
+(opencl/*.cl) take their inputs as strided layouts, so broadcasting, transposes and slices
+reach them without copies. Every kernel runs on one in-order queue per device; only reading
+values back to the host (``to_numpy``) waits for it.
+
+This module holds the device plumbing (context, queue, kernels, memory, views); the primitives
+of each op family live in axonml/opencl/_<family>.py and the methods here delegate to them.
 """
 from __future__ import annotations
 
@@ -14,9 +17,11 @@ import numbers
 import numpy as np
 
 from .._device import device as _device_cls
-from ..opencl import _conv, _indexing, _linalg, _nn, _optim, _random, _sort
-from ..opencl._layout import (broadcast_strides, coalesce, contiguous_strides, layout_arg, reshape_strides,
-                              scalar_layout, shape_arg)
+from ..opencl import (_conv, _elementwise, _indexing, _linalg, _loss, _nn, _norm, _optim, _pool, _random, _reduce,
+                      _sort)
+from ..opencl._array import CLArray
+from ..opencl._elementwise import scalar_value
+from ..opencl._layout import broadcast_strides, coalesce, layout_arg, normalize_axes, reshape_strides, shape_arg
 from .base import Backend
 
 __all__ = ["CLArray", "OpenCLBackend", "get_opencl_backend"]
@@ -29,101 +34,8 @@ _CTYPES = {
 }
 _BOOL = np.dtype(np.bool_)
 _INT64 = np.dtype(np.int64)
-_FLOAT32 = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
 _FLOAT16 = np.dtype(np.float16)
-_FLOAT_ONLY_UNARY = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "tanh",
-                     "sigmoid", "erf", "log2", "log10", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
-                     "atanh")
-
-
-class CLArray:
-    """An n-d array in an OpenCL device's memory (a strided view of a pooled buffer).
-
-    ``strides`` is in bytes, as in NumPy; kernels get ``estrides`` (in elements) and ``offset``.
-    """
-
-    __slots__ = ("alloc", "shape", "dtype", "estrides", "offset", "size", "backend", "owner", "__weakref__")
-
-    def __init__(self, backend, alloc, shape, dtype, estrides=None, offset=0, owner=False):
-        self.backend = backend
-        self.owner = owner  # the array its allocation was made for, not a view of it
-        self.alloc = alloc
-        self.shape = tuple(shape)
-        self.dtype = dtype
-        self.estrides = contiguous_strides(self.shape) if estrides is None else tuple(estrides)
-        self.offset = offset
-        self.size = math.prod(self.shape)
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def itemsize(self) -> int:
-        return self.dtype.itemsize
-
-    @property
-    def nbytes(self) -> int:
-        return self.size * self.dtype.itemsize
-
-    @property
-    def strides(self) -> tuple:
-        itemsize = self.dtype.itemsize
-        return tuple(s * itemsize for s in self.estrides)
-
-    @property
-    def buffer(self):
-        return self.alloc.buffer
-
-    def is_contiguous(self) -> bool:
-        expected = 1
-        for n, s in zip(reversed(self.shape), reversed(self.estrides)):
-            if n != 1 and s != expected:
-                return False
-            expected *= n
-        return True
-
-    def _view(self, shape, estrides, offset=None):
-        return CLArray(self.backend, self.alloc, shape, self.dtype, estrides, self.offset if offset is None else offset)
-
-    def __getitem__(self, index):
-        return self.backend.getitem(self, index)
-
-    def __setitem__(self, index, value):
-        self.backend.setitem(self, index, value)
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise TypeError("len() of a 0-d array")
-        return self.shape[0]
-
-    def __repr__(self) -> str:
-        return f"CLArray(shape={self.shape}, dtype={self.dtype}, device={self.backend.device})"
-
-
-def _is_scalar(x) -> bool:
-    return isinstance(x, (numbers.Number, np.generic)) or (isinstance(x, np.ndarray) and x.ndim == 0)
-
-
-def _scalar_value(x):
-    return x.item() if isinstance(x, (np.generic, np.ndarray)) else x
-
-
-def _normalize_axes(axis, ndim: int) -> tuple:
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, numbers.Integral):
-        axis = (axis,)
-    out = []
-    for a in axis:
-        a = int(a)
-        if not -ndim <= a < max(ndim, 1):
-            raise np.exceptions.AxisError(a, ndim)
-        out.append(a % ndim if ndim else 0)
-    return tuple(sorted(set(out)))
-
-
 class OpenCLBackend(Backend):
     """One OpenCL device: its context, queue, program cache and buffer pool."""
 
@@ -290,7 +202,7 @@ class OpenCLBackend(Backend):
         return self._fill(self.new(shape, dtype), 1)
 
     def full(self, shape, value, dtype):
-        return self._fill(self.new(shape, dtype), _scalar_value(value))
+        return self._fill(self.new(shape, dtype), scalar_value(value))
 
     def arange(self, start, stop, step, dtype):
         return self.asarray(np.arange(start, stop, step, dtype=dtype))
@@ -393,218 +305,48 @@ class OpenCLBackend(Backend):
         _indexing.setitem(self, a, index, value, accumulate=True)
 
     # --- elementwise -------------------------------------------------------------------------
-    def _operand(self, x):
-        """(array or None, scalar or None, dtype-or-python-scalar for result_type)."""
-        if isinstance(x, CLArray):
-            if x.backend is not self:
-                self._device_array(x)  # raises the cross-device error
-            return x, None, x.dtype
-        if _is_scalar(x):
-            value = _scalar_value(x)
-            return None, value, (x.dtype if isinstance(x, (np.generic, np.ndarray)) else value)
-        array = self._device_array(x)
-        return array, None, array.dtype
-
     def _binary(self, name: str, a, b):
-        a_arr, a_val, a_key = self._operand(a)
-        b_arr, b_val, b_key = self._operand(b)
-        if a_arr is None and b_arr is None:
-            # two host scalars: nothing is on the device yet; NumPy gives the value, uploaded as a 0-d array
-            return self.asarray(_BINARY_UFUNCS[name](np.asarray(a), np.asarray(b)))
-        compute = np.result_type(a_key, b_key)
-        if name == "div" and compute.kind in "biu":
-            compute = _FLOAT64 if self.has_float64 else _FLOAT32
-        if compute == _BOOL and name in _BOOL_ALIASES:
-            name = _BOOL_ALIASES[name]
-        out_dtype = _BOOL if name in _PREDICATES else compute
-        operands = []
-        for arr, val in ((a_arr, a_val), (b_arr, b_val)):
-            operands.append(self.astype(arr, compute) if arr is not None else val)
-        shape = np.broadcast_shapes(*(op.shape for op in operands if isinstance(op, CLArray)))
-        return self._run_binary(name, compute, out_dtype, operands[0], operands[1], shape)
-
-    def _run_binary(self, name, compute, out_dtype, a, b, shape):
-        out = self.new(shape, out_dtype)
-        if out.size == 0:
-            return out
-        arrays = [x for x in (a, b) if isinstance(x, CLArray)]
-        merged, merged_strides = coalesce(shape, *(broadcast_strides(x.shape, x.estrides, shape) for x in arrays))
-        layouts = iter(merged_strides)
-        args = [out.buffer, shape_arg(merged, out.size)]
-        for x in (a, b):
-            if isinstance(x, CLArray):
-                args += [x.buffer, layout_arg(x.offset, next(layouts)), compute.type(0)]
-            else:
-                args += [None, scalar_layout, compute.type(x)]
-        defines = self._elementwise_defines(compute)  # NotImplementedError for a type the device lacks
-        try:
-            kernel = self.kernel("elementwise", "ew_" + name, defines)
-        except NotImplementedError:  # the type exists, the op is not defined for it (neg of bool ...)
-            raise TypeError(f"'{name}' is not supported for {compute} on device {self.device}") from None
-        self.launch(kernel, out.size, *args)
-        return out
+        return _elementwise.binary(self, name, a, b)
 
     def _unary(self, name: str, a):
-        a = self._device_array(a)
-        compute = a.dtype
-        if name in _FLOAT_ONLY_UNARY and compute.kind != "f":
-            compute = _FLOAT64 if self.has_float64 else _FLOAT32
-            a = self.astype(a, compute)
-        out_dtype = _BOOL if name in _PREDICATES else compute
-        out = self.new(a.shape, out_dtype)
-        if out.size == 0:
-            return out
-        shape, (strides,) = coalesce(a.shape, a.estrides)
-        defines = self._elementwise_defines(compute)  # NotImplementedError for a type the device lacks
-        try:
-            kernel = self.kernel("elementwise", "ew_" + name, defines)
-        except NotImplementedError:  # the type exists, the op is not defined for it (neg of bool ...)
-            raise TypeError(f"'{name}' is not supported for {compute} on device {self.device}") from None
-        self.launch(kernel, out.size, out.buffer, shape_arg(shape, out.size), a.buffer, layout_arg(a.offset, strides))
-        return out
+        return _elementwise.unary(self, name, a)
 
     def where(self, cond, a, b):
-        cond = self._device_array(cond)
-        if cond.dtype != _BOOL:
-            cond = self.ne(cond, 0)
-        a_arr, a_val, a_key = self._operand(a)
-        b_arr, b_val, b_key = self._operand(b)
-        compute = np.result_type(a_key, b_key)
-        operands = [self.astype(arr, compute) if arr is not None else val
-                    for arr, val in ((a_arr, a_val), (b_arr, b_val))]
-        shape = np.broadcast_shapes(cond.shape, *(x.shape for x in operands if isinstance(x, CLArray)))
-        out = self.new(shape, compute)
-        if out.size == 0:
-            return out
-        arrays = [cond] + [x for x in operands if isinstance(x, CLArray)]
-        merged, merged_strides = coalesce(shape, *(broadcast_strides(x.shape, x.estrides, shape) for x in arrays))
-        layouts = iter(merged_strides)
-        args = [out.buffer, shape_arg(merged, out.size), cond.buffer, layout_arg(cond.offset, next(layouts))]
-        for x in operands:
-            if isinstance(x, CLArray):
-                args += [x.buffer, layout_arg(x.offset, next(layouts)), compute.type(0)]
-            else:
-                args += [None, scalar_layout, compute.type(x)]
-        self.launch(self.kernel("elementwise", "ew_where", self._elementwise_defines(compute)), out.size, *args)
-        return out
+        return _elementwise.where(self, cond, a, b)
 
     def clip(self, a, lo, hi):
-        if lo is not None:
-            a = self.maximum(a, lo)
-        if hi is not None:
-            a = self.minimum(a, hi)
-        return a
+        return _elementwise.clip(self, a, lo, hi)
 
     # --- reductions ----------------------------------------------------------------------------
-    def _reduce(self, op: str, a, axis, keepdims: bool, out_dtype, acc_dtype=None):
-        a = self._device_array(a)
-        axes = _normalize_axes(axis, a.ndim)
-        kept = [d for d in range(a.ndim) if d not in axes]
-        out_shape = tuple(a.shape[d] for d in kept)
-        inner_count = math.prod(a.shape[d] for d in axes)
-        if inner_count == 0 and op in ("max", "min", "argmax", "argmin"):
-            raise ValueError(f"zero-size array to reduction operation {op} which has no identity")
-        out = self.new(out_shape, out_dtype)
-        if out.size:
-            outer, (outer_strides,) = coalesce(out_shape, tuple(a.estrides[d] for d in kept))
-            inner, (inner_strides,) = coalesce(tuple(a.shape[d] for d in axes), tuple(a.estrides[d] for d in axes))
-            local = min(self.max_group, 256, 1 << max(inner_count - 1, 0).bit_length())
-            acc_dtype = np.dtype(acc_dtype or out_dtype)
-            is_arg = op in ("argmax", "argmin")
-            # few long rows would leave most of the device idle: split them, then reduce the partials
-            chunks = 1 if is_arg else min(max(1, self.compute_units * 4 // out.size),
-                                          max(1, inner_count // (local * 16)))
-            target = out if chunks == 1 else self.new((out.size, chunks), acc_dtype)
-            defines = (("IN_T", self._ctype(a.dtype)), ("ACC_T", self._ctype(acc_dtype)),
-                       ("OUT_T", self._ctype(target.dtype)), ("OP_" + op.upper(), 1))
-            if a.dtype.kind == "f":
-                defines += (("IN_IS_FLOAT", 1),)
-            defines += self._type_defines(a.dtype, acc_dtype, target.dtype)
-            args = [target.buffer, a.buffer, shape_arg(outer, out.size), layout_arg(a.offset, outer_strides),
-                    shape_arg(inner, inner_count), layout_arg(0, inner_strides)]
-            if is_arg:
-                kernel = self.kernel("reduce", "arg_reduce", defines)
-                args += [self.cl.LocalMemory(local * a.itemsize), self.cl.LocalMemory(local * 8)]
-            else:
-                kernel = self.kernel("reduce", "reduce", defines)
-                args += [np.int64(-(-inner_count // chunks)), np.int64(chunks),
-                         self.cl.LocalMemory(local * acc_dtype.itemsize)]
-            self.run(kernel, (target.size * local,), (local,), *args)
-            if chunks > 1:
-                out = self.reshape(self._reduce(op, target, 1, False, out_dtype, acc_dtype), out_shape)
-        if keepdims:
-            out = out._view(tuple(1 if d in axes else n for d, n in enumerate(a.shape)), None)
-        return out
-
-    @staticmethod
-    def _sum_dtype(dtype, requested):
-        if requested is not None:
-            return np.dtype(requested)
-        if dtype == _BOOL or dtype.kind == "i":
-            return _INT64
-        if dtype.kind == "u":
-            return np.dtype(np.uint64)
-        return dtype
-
     def sum(self, a, axis, keepdims, dtype=None):
-        out_dtype = self._sum_dtype(a.dtype, dtype)
-        return self._reduce("sum", a, axis, keepdims, out_dtype)
+        return _reduce.reduce(self, "sum", a, axis, keepdims, _reduce.sum_dtype(a.dtype, dtype))
 
     def prod(self, a, axis, keepdims):
-        return self._reduce("prod", a, axis, keepdims, self._sum_dtype(a.dtype, None))
+        return _reduce.reduce(self, "prod", a, axis, keepdims, _reduce.sum_dtype(a.dtype, None))
 
     def max(self, a, axis, keepdims):
-        return self._reduce("max", a, axis, keepdims, a.dtype)
+        return _reduce.reduce(self, "max", a, axis, keepdims, a.dtype)
 
     def min(self, a, axis, keepdims):
-        return self._reduce("min", a, axis, keepdims, a.dtype)
+        return _reduce.reduce(self, "min", a, axis, keepdims, a.dtype)
 
     def argmax(self, a, axis, keepdims):
-        return self._arg("argmax", a, axis, keepdims)
+        return _reduce.arg_reduce(self, "argmax", a, axis, keepdims)
 
     def argmin(self, a, axis, keepdims):
-        return self._arg("argmin", a, axis, keepdims)
-
-    def _arg(self, op, a, axis, keepdims):
-        if axis is None:
-            out = self._reduce(op, self.reshape(a, (-1,)), 0, False, _INT64)
-            return self.reshape(out, (1,) * a.ndim) if keepdims else out
-        return self._reduce(op, a, axis, keepdims, _INT64)
+        return _reduce.arg_reduce(self, "argmin", a, axis, keepdims)
 
     def any(self, a, axis, keepdims):
-        return self._reduce("any", a, axis, keepdims, _BOOL)
+        return _reduce.reduce(self, "any", a, axis, keepdims, _BOOL)
 
     def all(self, a, axis, keepdims):
-        return self._reduce("all", a, axis, keepdims, _BOOL)
-
-    def _scan(self, op: str, a, axis):
-        a = self._device_array(a)
-        if axis is None:
-            a, axis = self.reshape(a, (-1,)), 0
-        axis = _normalize_axes(axis, a.ndim)[0] if a.ndim else 0
-        out_dtype = self._sum_dtype(a.dtype, None)
-        out = self.new(a.shape, out_dtype)
-        if out.size == 0:
-            return out
-        if a.ndim == 0:
-            return self.astype(self.copy(a), out_dtype)
-        others = [d for d in range(a.ndim) if d != axis]
-        outer, (in_strides, out_strides) = coalesce(tuple(a.shape[d] for d in others),
-                                                   tuple(a.estrides[d] for d in others),
-                                                   tuple(out.estrides[d] for d in others))
-        lines = out.size // a.shape[axis]
-        defines = (("IN_T", self._ctype(a.dtype)), ("ACC_T", self._ctype(out_dtype)), ("OUT_T", self._ctype(out_dtype)),
-                   ("OP_" + op.upper(), 1)) + self._type_defines(a.dtype, out_dtype)
-        self.launch(self.kernel("reduce", "scan", defines), lines, out.buffer, layout_arg(0, out_strides), a.buffer,
-                    layout_arg(a.offset, in_strides), shape_arg(outer, lines), np.int64(a.shape[axis]),
-                    np.int64(a.estrides[axis]), np.int64(out.estrides[axis]))
-        return out
+        return _reduce.reduce(self, "all", a, axis, keepdims, _BOOL)
 
     def cumsum(self, a, axis):
-        return self._scan("sum", a, axis)
+        return _reduce.scan(self, "sum", a, axis)
 
     def cumprod(self, a, axis):
-        return self._scan("prod", a, axis)
+        return _reduce.scan(self, "prod", a, axis)
 
     def sort(self, a, axis, descending, stable):
         return _sort.sort(self, a, axis, descending, stable)
@@ -613,13 +355,7 @@ class OpenCLBackend(Backend):
         return _sort.searchsorted(self, sorted_sequence, values, right)
 
     def sum_to(self, a, shape):
-        shape = tuple(shape)
-        if a.shape == shape:
-            return a
-        lead = a.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and a.shape[i + lead] != 1)
-        out = self.sum(a, axes, True, a.dtype) if axes else a
-        return self.reshape(out, shape)
+        return _reduce.sum_to(self, a, shape)
 
     # --- indexing ------------------------------------------------------------------------------
     def take_along_axis(self, a, index, axis):
@@ -637,7 +373,7 @@ class OpenCLBackend(Backend):
     def concatenate(self, arrays, axis):
         arrays = [self._device_array(x) for x in arrays]
         first = arrays[0]
-        axis = _normalize_axes(axis, first.ndim)[0]
+        axis = normalize_axes(axis, first.ndim)[0]
         for x in arrays[1:]:
             if x.ndim != first.ndim or any(m != n for d, (m, n) in enumerate(zip(x.shape, first.shape)) if d != axis):
                 raise ValueError(f"all the input array dimensions except for the concatenation axis must match "
@@ -659,7 +395,7 @@ class OpenCLBackend(Backend):
         shape = arrays[0].shape
         if any(x.shape != shape for x in arrays):
             raise ValueError("all input arrays must have the same shape")
-        axis = _normalize_axes(axis, len(shape) + 1)[0]
+        axis = normalize_axes(axis, len(shape) + 1)[0]
         expanded = [self.reshape(x, shape[:axis] + (1,) + shape[axis:]) for x in arrays]
         return self.concatenate(expanded, axis)
 
@@ -696,7 +432,7 @@ class OpenCLBackend(Backend):
     def einsum(self, equation, *arrays):
         return _linalg.einsum(self, equation, *arrays)
 
-    # --- convolution and pooling -----------------------------------------------------------------
+    # --- convolution and pooling ---------------------------------------------------------------
     def im2col(self, x, kernel, stride, padding, dilation):
         return _conv.im2col(self, x, kernel, stride, padding, dilation)
 
@@ -711,26 +447,26 @@ class OpenCLBackend(Backend):
                                       needs_weight)
 
     def max_pool_nd(self, x, kernel, stride, padding, dilation, output_size):
-        return _conv.max_pool_nd(self, x, kernel, stride, padding, dilation, output_size)
+        return _pool.max_pool_nd(self, x, kernel, stride, padding, dilation, output_size)
 
     def max_pool_nd_backward(self, grad, indices, x_shape, ndim):
-        return _conv.max_pool_nd_backward(self, grad, indices, x_shape, ndim)
+        return _pool.max_pool_nd_backward(self, grad, indices, x_shape, ndim)
 
     def avg_pool_nd(self, x, kernel, stride, padding, output_size, count_include_pad, divisor_override):
-        return _conv.avg_pool_nd(self, x, kernel, stride, padding, output_size, count_include_pad, divisor_override)
+        return _pool.avg_pool_nd(self, x, kernel, stride, padding, output_size, count_include_pad, divisor_override)
 
     def avg_pool_nd_backward(self, grad, x_shape, kernel, stride, padding, count_include_pad, divisor_override):
-        return _conv.avg_pool_nd_backward(self, grad, x_shape, kernel, stride, padding, count_include_pad,
+        return _pool.avg_pool_nd_backward(self, grad, x_shape, kernel, stride, padding, count_include_pad,
                                           divisor_override)
 
     def adaptive_avg_pool_nd(self, x, output_size):
-        return _conv.adaptive_avg_pool_nd(self, x, output_size)
+        return _pool.adaptive_avg_pool_nd(self, x, output_size)
 
     def adaptive_avg_pool_nd_backward(self, grad, x_shape, ndim):
-        return _conv.adaptive_avg_pool_nd_backward(self, grad, x_shape, ndim)
+        return _pool.adaptive_avg_pool_nd_backward(self, grad, x_shape, ndim)
 
     def adaptive_max_pool_nd(self, x, output_size):
-        return _conv.adaptive_max_pool_nd(self, x, output_size)
+        return _pool.adaptive_max_pool_nd(self, x, output_size)
 
     # --- softmax, norms, embedding, losses, recurrent cells ----------------------------------------
     def softmax(self, x, axis):
@@ -746,28 +482,28 @@ class OpenCLBackend(Backend):
         return _nn.softmax_backward(self, grad, y, axis, True)
 
     def cross_entropy(self, x, target, weight, ignore_index, label_smoothing):
-        return _nn.cross_entropy(self, x, target, weight, ignore_index, label_smoothing)
+        return _loss.cross_entropy(self, x, target, weight, ignore_index, label_smoothing)
 
     def cross_entropy_backward(self, grad, x, lse, target, weight, ignore_index, label_smoothing):
-        return _nn.cross_entropy_backward(self, grad, x, lse, target, weight, ignore_index, label_smoothing)
+        return _loss.cross_entropy_backward(self, grad, x, lse, target, weight, ignore_index, label_smoothing)
 
     def embedding_backward(self, grad, indices, num_weights, padding_idx):
         return _nn.embedding_backward(self, grad, indices, num_weights, padding_idx)
 
     def layer_norm(self, x, normalized_ndim, weight, bias, eps):
-        return _nn.layer_norm(self, x, normalized_ndim, weight, bias, eps)
+        return _norm.layer_norm(self, x, normalized_ndim, weight, bias, eps)
 
     def layer_norm_backward(self, grad, x, mean, rstd, weight, normalized_ndim, needs_input, needs_affine):
-        return _nn.layer_norm_backward(self, grad, x, mean, rstd, weight, normalized_ndim, needs_input, needs_affine)
+        return _norm.layer_norm_backward(self, grad, x, mean, rstd, weight, normalized_ndim, needs_input, needs_affine)
 
     def batch_norm_stats(self, x):
-        return _nn.batch_norm_stats(self, x)
+        return _norm.batch_norm_stats(self, x)
 
     def batch_norm_apply(self, x, mean, rstd, weight, bias):
-        return _nn.batch_norm_apply(self, x, mean, rstd, weight, bias)
+        return _norm.batch_norm_apply(self, x, mean, rstd, weight, bias)
 
     def batch_norm_backward(self, grad, x, mean, rstd, weight, training):
-        return _nn.batch_norm_backward(self, grad, x, mean, rstd, weight, training)
+        return _norm.batch_norm_backward(self, grad, x, mean, rstd, weight, training)
 
     def lstm_cell(self, gates, c_prev, h_out):
         return _nn.lstm_cell(self, gates, c_prev, h_out)
@@ -823,23 +559,6 @@ except ImportError:  # no pyopencl: the backend is never created
     _LocalMemory = type(None)
 
 
-_PREDICATES = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
-               "isnan", "isinf", "isfinite"}
-_BOOL_ALIASES = {"add": "logical_or", "mul": "logical_and", "sub": "logical_xor"}
-_BINARY_UFUNCS = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide, "pow": np.power,
-    "maximum": np.maximum, "minimum": np.minimum, "floor_divide": np.floor_divide, "remainder": np.remainder,
-    "fmod": np.fmod, "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
-    "ge": np.greater_equal, "logical_and": np.logical_and, "logical_or": np.logical_or,
-    "logical_xor": np.logical_xor, "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,
-    "bitwise_xor": np.bitwise_xor, "atan2": np.arctan2, "hypot": np.hypot,
-}
-_UNARY_NAMES = ("logical_not", "neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal",
-                "sin", "cos", "tan", "tanh", "sigmoid", "erf", "floor", "ceil", "round", "trunc", "log2", "log10",
-                "isnan", "isinf", "isfinite", "bitwise_not", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
-                "atanh")
-
-
 def _make_binary(name):
     def primitive(self, a, b):
         return self._binary(name, a, b)
@@ -854,9 +573,9 @@ def _make_unary(name):
     return primitive
 
 
-for _name in _BINARY_UFUNCS:
+for _name in _elementwise.BINARY_UFUNCS:
     setattr(OpenCLBackend, _name, _make_binary(_name))
-for _name in _UNARY_NAMES:
+for _name in _elementwise.UNARY_NAMES:
     setattr(OpenCLBackend, _name, _make_unary(_name))
 
 

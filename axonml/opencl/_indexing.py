@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from ._array import CLArray
 from ._layout import broadcast_strides, coalesce, contiguous_strides, layout_arg, scalar_layout, shape_arg
 
 __all__ = ["getitem", "setitem", "take_along_axis", "put_along_axis", "index_add", "triangle", "nonzero"]
@@ -33,7 +34,6 @@ def _defines(backend, dtype) -> tuple:
 
 def _items(backend, a, index) -> list:
     """The index as a list of None, Ellipsis, slices, ints and int64 device arrays (masks expanded)."""
-    from ..backends.opencl import CLArray
     if type(index) is not tuple:
         index = (index,)
     items = []
@@ -70,7 +70,6 @@ def _bool_scalar(backend, value: bool) -> list:
 
 def _resolve(backend, a, index):
     """(view shape, view strides, view offset, [(view dim, int or array)] advanced entries)."""
-    from ..backends.opencl import CLArray
     items = _items(backend, a, index)
     advanced = any(isinstance(item, CLArray) for item in items)
     consumed = sum(1 for item in items if item is not None and item is not Ellipsis)
@@ -114,7 +113,6 @@ def _resolve(backend, a, index):
 
 def _advanced_plan(backend, shape, strides, offset, entries):
     """(out shape, source strides over it, offsets array, offsets strides over it, base offset)."""
-    from ..backends.opencl import CLArray
     arrays = [value for _, value in entries if isinstance(value, CLArray)]
     index_shape = tuple(np.broadcast_shapes(*(x.shape for x in arrays)))
     count = math.prod(index_shape)
@@ -158,7 +156,6 @@ def getitem(backend, a, index):
 
 def _value_args(backend, value, dtype, shape):
     """The (buffer, layout, scalar) kernel arguments of value broadcast to shape."""
-    from ..backends.opencl import CLArray
     if isinstance(value, CLArray) or (isinstance(value, np.ndarray) and value.ndim) or isinstance(value, (list, tuple)):
         value = backend.astype(backend._device_array(value), dtype)
         try:

@@ -1,10 +1,13 @@
 """Host-side layout arithmetic for strided device arrays: kernel descriptors, dim coalescing, reshape."""
 from __future__ import annotations
 
+import numbers
 import struct
 
+import numpy as np
+
 __all__ = ["MAX_DIMS", "shape_arg", "layout_arg", "scalar_layout", "coalesce", "contiguous_strides",
-           "broadcast_strides", "reshape_strides"]
+           "broadcast_strides", "reshape_strides", "normalize_axes"]
 
 MAX_DIMS = 8
 _SHAPE = struct.Struct(f"<{2 + MAX_DIMS}q")
@@ -119,3 +122,18 @@ def reshape_strides(shape, strides, new_shape):
         if new_dims[i] == 1:
             result[i] = result[i + 1] * new_dims[i + 1] if i + 1 < len(new_dims) else 1
     return tuple(result)
+
+
+def normalize_axes(axis, ndim: int) -> tuple:
+    """axis (None, an int or a sequence of ints, negative ones counted from the end) as sorted unique axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, numbers.Integral):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise np.exceptions.AxisError(a, ndim)
+        out.append(a % ndim if ndim else 0)
+    return tuple(sorted(set(out)))

@@ -1,20 +1,17 @@
 """Neural-network primitives on an OpenCL device: row kernels (nn.cl) and compositions of primitives.
 
-softmax, cross-entropy and layer norm run as one work-group per row; batch norm, embedding
-backward and the LSTM cell are short sequences of elementwise, reduction and scatter
-primitives, each a single kernel over the whole tensor.
+softmax runs as one work-group per row; embedding backward and the LSTM cell are short
+sequences of elementwise and scatter primitives, each a single kernel over the whole tensor.
+The row helpers here (_group, _float_defines, _optional, _dense) are shared with _norm.py and
+_loss.py, whose kernels are also in nn.cl.
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from ._layout import coalesce, layout_arg, shape_arg
 
-__all__ = ["softmax", "softmax_backward", "cross_entropy", "cross_entropy_backward", "layer_norm",
-           "layer_norm_backward", "batch_norm_stats", "batch_norm_apply", "batch_norm_backward",
-           "embedding_backward", "lstm_cell", "lstm_cell_backward"]
+__all__ = ["softmax", "softmax_backward", "embedding_backward", "lstm_cell", "lstm_cell_backward"]
 
 
 def _float_defines(backend, dtype) -> tuple:
@@ -84,135 +81,6 @@ def _optional(backend, a, dtype):
         return None, np.int64(0), np.int32(0)
     a = backend.ascontiguousarray(backend.astype(backend._device_array(a), dtype))
     return a.buffer, np.int64(a.offset), np.int32(1)
-
-
-def cross_entropy(backend, x, target, weight, ignore_index, label_smoothing):
-    x = backend._device_array(x)
-    target = backend.astype(backend._device_array(target), np.dtype(np.int64))
-    rows, n = x.shape
-    loss, lse = backend.new((rows,), x.dtype), backend.new((rows,), x.dtype)
-    if not rows:
-        return loss, lse, 0.0
-    counted = backend.new((rows, 2), x.dtype)
-    local = _group(backend, n)
-    kernel = backend.kernel("nn", "cross_entropy_rows", _float_defines(backend, x.dtype))
-    backend.run(kernel, (rows * local,), (local,), loss.buffer, lse.buffer, counted.buffer, x.buffer,
-                np.int64(x.offset), np.int64(x.estrides[0]), np.int64(x.estrides[1]), target.buffer,
-                np.int64(target.offset), np.int64(target.estrides[0]), *_optional(backend, weight, x.dtype),
-                np.int64(n), np.int64(ignore_index), x.dtype.type(label_smoothing),
-                backend.cl.LocalMemory(local * x.itemsize))
-    total, bad = backend.to_numpy(backend.sum(counted, 0, False, np.float64 if backend.has_float64 else None))
-    if bad:
-        targets = backend.to_numpy(target)
-        outside = targets[(targets != ignore_index) & ((targets < 0) | (targets >= n))]
-        raise IndexError(f"Target {outside[0]} is out of bounds.")
-    return loss, lse, float(total)
-
-
-def cross_entropy_backward(backend, grad, x, lse, target, weight, ignore_index, label_smoothing):
-    x, lse = backend._device_array(x), backend._device_array(lse)
-    grad = backend.astype(backend._device_array(grad), x.dtype)
-    target = backend.astype(backend._device_array(target), np.dtype(np.int64))
-    rows, n = x.shape
-    dx = backend.new((rows, n), x.dtype)
-    if not dx.size:
-        return dx
-    grad = backend.broadcast_to(grad, (rows,))
-    weight_sum = float(backend.to_numpy(backend.sum(weight, None, False))) if weight is not None else float(n)
-    local = _group(backend, n)
-    kernel = backend.kernel("nn", "cross_entropy_backward_rows", _float_defines(backend, x.dtype))
-    backend.run(kernel, (rows * local,), (local,), dx.buffer, grad.buffer, np.int64(grad.offset),
-                np.int64(grad.estrides[0]), x.buffer, np.int64(x.offset), np.int64(x.estrides[0]),
-                np.int64(x.estrides[1]), _dense(backend, lse).buffer, target.buffer, np.int64(target.offset),
-                np.int64(target.estrides[0]), *_optional(backend, weight, x.dtype), x.dtype.type(weight_sum),
-                np.int64(n), np.int64(ignore_index), x.dtype.type(label_smoothing))
-    return dx
-
-
-def layer_norm(backend, x, normalized_ndim, weight, bias, eps):
-    x = backend._device_array(x)
-    lead = x.shape[:x.ndim - normalized_ndim]
-    rows = math.prod(lead)
-    n = math.prod(x.shape[x.ndim - normalized_ndim:])
-    y, mean, rstd = backend.new(x.shape, x.dtype), backend.new(lead, x.dtype), backend.new(lead, x.dtype)
-    if not x.size:
-        return y, mean, rstd
-    x = backend.ascontiguousarray(x)  # the kernel reads rows from x.offset
-    local = _group(backend, n)
-    kernel = backend.kernel("nn", "layer_norm_rows", _float_defines(backend, x.dtype))
-    backend.run(kernel, (rows * local,), (local,), y.buffer, mean.buffer, rstd.buffer, x.buffer,
-                np.int64(x.offset), np.int64(n), *_optional(backend, weight, x.dtype),
-                *_optional(backend, bias, x.dtype), x.dtype.type(eps), backend.cl.LocalMemory(local * x.itemsize))
-    return y, mean, rstd
-
-
-def layer_norm_backward(backend, grad, x, mean, rstd, weight, normalized_ndim, needs_input, needs_affine):
-    x = _dense(backend, backend._device_array(x))
-    grad = _dense(backend, backend.astype(backend._device_array(grad), x.dtype))
-    mean, rstd = _dense(backend, mean), _dense(backend, rstd)
-    rows = mean.size
-    n = x.size // rows if rows else 0
-    normalized_shape = x.shape[x.ndim - normalized_ndim:]
-    dx = dweight = dbias = None
-    if needs_input:
-        dx = backend.new(x.shape, x.dtype)
-        if x.size:
-            local = _group(backend, n)
-            kernel = backend.kernel("nn", "layer_norm_backward_rows", _float_defines(backend, x.dtype))
-            backend.run(kernel, (rows * local,), (local,), dx.buffer, grad.buffer, x.buffer, mean.buffer,
-                        rstd.buffer, np.int64(n), *_optional(backend, weight, x.dtype),
-                        backend.cl.LocalMemory(local * x.itemsize))
-    if needs_affine:
-        x_rows, grad_rows = backend.reshape(x, (rows, n)), backend.reshape(grad, (rows, n))
-        xhat = backend.mul(backend.sub(x_rows, backend.reshape(mean, (rows, 1))), backend.reshape(rstd, (rows, 1)))
-        dweight = backend.reshape(backend.sum(backend.mul(grad_rows, xhat), 0, False), normalized_shape)
-        dbias = backend.reshape(backend.sum(grad_rows, 0, False), normalized_shape)
-    return dx, dweight, dbias
-
-
-def _channel_axes(x) -> tuple:
-    return (0,) + tuple(range(2, x.ndim))
-
-
-def _per_channel(backend, a, x):
-    """a (C,) shaped to broadcast against x (N, C, ...)."""
-    return backend.reshape(a, (1, -1) + (1,) * (x.ndim - 2))
-
-
-def batch_norm_stats(backend, x):
-    axes = _channel_axes(x)
-    count = x.size // x.shape[1] if x.shape[1] else 0
-    mean = backend.div(backend.sum(x, axes, True), count)
-    centered = backend.sub(x, mean)
-    var = backend.div(backend.sum(backend.mul(centered, centered), axes, False), count)
-    return backend.reshape(mean, (x.shape[1],)), var
-
-
-def batch_norm_apply(backend, x, mean, rstd, weight, bias):
-    y = backend.mul(backend.sub(x, _per_channel(backend, mean, x)), _per_channel(backend, rstd, x))
-    if weight is not None:
-        y = backend.mul(y, _per_channel(backend, weight, x))
-    if bias is not None:
-        y = backend.add(y, _per_channel(backend, bias, x))
-    return y
-
-
-def batch_norm_backward(backend, grad, x, mean, rstd, weight, training):
-    axes = _channel_axes(x)
-    grad = backend.astype(grad, x.dtype)
-    count = x.size // x.shape[1] if x.shape[1] else 0
-    rstd_c = _per_channel(backend, rstd, x)
-    xhat = backend.mul(backend.sub(x, _per_channel(backend, mean, x)), rstd_c)
-    dbias = backend.sum(grad, axes, False)
-    dweight = backend.sum(backend.mul(grad, xhat), axes, False)
-    scale = rstd_c if weight is None else backend.mul(rstd_c, _per_channel(backend, weight, x))
-    if training and count:
-        mean_g = _per_channel(backend, backend.div(dbias, count), x)
-        mean_g_xhat = _per_channel(backend, backend.div(dweight, count), x)
-        dx = backend.mul(scale, backend.sub(backend.sub(grad, mean_g), backend.mul(xhat, mean_g_xhat)))
-    else:
-        dx = backend.mul(grad, scale)
-    return dx, dweight, dbias
 
 
 def embedding_backward(backend, grad, indices, num_weights, padding_idx):
