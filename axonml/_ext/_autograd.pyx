@@ -137,6 +137,7 @@ cdef class FunctionBase:
     cdef public list _saved_versions
     cdef public bint _released
     cdef public object _non_differentiable
+    cdef public tuple _saved_sources     # per saved item: input position i >= 0, output j as -1 - j, or None
 
 
 cdef Node accumulator_of(TensorBase leaf):
@@ -261,6 +262,10 @@ def apply(fn_cls, *args):
             grad_enabled = previous
     cdef bint multiple = type(out) is tuple
     cdef tuple outs = out if multiple else (out,)
+    if not array_io and fn._non_differentiable is not None:
+        # a custom Function marks output tensors (as PyTorch does): turn them into positions
+        marked = fn._non_differentiable
+        fn._non_differentiable = {j for j in range(len(outs)) if any(outs[j] is m for m in marked)}
     cdef list results = []
     cdef TensorBase r
     cdef TensorBase view_source = None
@@ -306,20 +311,27 @@ cdef _record(FunctionBase fn, tuple args, list results):
 
 
 cdef _remember_versions(FunctionBase fn, tuple args, list results):
-    """Note the version of every input/output whose memory the op saved for backward.
+    """Note the version of every input/output whose memory the op saved for backward, and where
+    each saved item came from (fn._saved_sources, read by a create_graph backward).
 
     The tensor itself is held by a weak reference (only for the error message): a strong one from
     a node to its own output would make a reference cycle, and the graph's memory would wait for
     the garbage collector instead of being freed when the last tensor dies.
     """
     cdef list versions = []
+    cdef list sources = []
     cdef TensorBase t
+    cdef Py_ssize_t i, j, k = -1
     for saved in fn._saved:
+        sources.append(None)
+        k += 1
         if saved is None:
             continue
-        for a in args:
+        for i in range(len(args)):
+            a = args[i]
             if isinstance(a, TensorBase) and ((<TensorBase>a)._data is saved or a is saved):
                 t = <TensorBase>a
+                sources[k] = i
                 if t._is_inference:
                     raise RuntimeError(
                         "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
@@ -329,20 +341,36 @@ cdef _remember_versions(FunctionBase fn, tuple args, list results):
                 versions.append((t._vc, t._vc.value, PyWeakref_NewRef(t, None)))
                 break
         else:
-            for r in results:
-                t = <TensorBase>r
+            if isinstance(saved, TensorBase):  # a custom Function saves the tensors it returned
+                saved = (<TensorBase>saved)._data
+            for j in range(len(results)):
+                t = <TensorBase>results[j]
                 if t._data is saved:
+                    sources[k] = -1 - j
                     versions.append((t._vc, t._vc.value, PyWeakref_NewRef(t, None)))
                     break
+    fn._saved_sources = tuple(sources)
     if versions:
         fn._saved_versions = versions
 
 
 # --- the backward sweep ----------------------------------------------------------------
 
-cdef object _add(object xp, object a, object b):
+cdef object _graph_backward = None
+
+
+def register_graph_backward(fn):
+    """Called once by axonml.autograd.recording: fn(node, grads) runs node's backward as recorded ops."""
+    global _graph_backward
+    _graph_backward = fn
+
+
+cdef object _add(object xp, object a, object b, bint create_graph):
+    """a + b for two gradients: arrays, or (create_graph) tensors summed by a recorded add."""
     if a is None:
         return b
+    if create_graph:
+        return a + b
     return xp.add(a, b)
 
 
@@ -389,7 +417,7 @@ cdef _check_versions(FunctionBase fn, Node node):
                 f"operation: {what}{where} is at version {vc.value}; expected version {expected} instead.")
 
 
-cdef tuple _call_backward(Node node, list grads):
+cdef tuple _call_backward(Node node, list grads, bint create_graph):
     cdef FunctionBase fn = node.fn
     cdef object fn_cls = type(fn)
     if fn._released:
@@ -405,7 +433,11 @@ cdef tuple _call_backward(Node node, list grads):
         if grads[k] is None:
             shape, dtype = node.output_meta[k]
             grads[k] = fn.xp.zeros(shape, dtype)
-    if fn_cls._array_io:
+            if create_graph:
+                grads[k] = wrap(grads[k], fn.xp)
+    if create_graph:
+        result = _graph_backward(node, grads)
+    elif fn_cls._array_io:
         result = fn_cls.backward(fn, *grads)
     else:
         result = fn_cls.backward(fn, *[wrap(g, fn.xp) for g in grads])
@@ -414,20 +446,24 @@ cdef tuple _call_backward(Node node, list grads):
     if len(result) != len(node.next_edges):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                            f"(expected {len(node.next_edges)}, got {len(result)})")
-    if not fn_cls._array_io:
+    if not fn_cls._array_io and not create_graph:
         result = tuple([(<TensorBase>g)._data if isinstance(g, TensorBase) else g for g in result])
     return result
 
 
-cdef _run_hooks(list hooks, object grad, object xp):
+cdef _run_hooks(list hooks, object grad, object xp, bint create_graph):
+    """Each hook sees the gradient as a tensor; one it returns replaces it."""
     for hook in hooks:
-        new = hook(wrap(grad, xp))
+        new = hook(grad if create_graph else wrap(grad, xp))
         if new is not None:
-            grad = (<TensorBase>new)._data if isinstance(new, TensorBase) else new
+            if create_graph:
+                grad = new if isinstance(new, TensorBase) else wrap(new, xp)
+            else:
+                grad = (<TensorBase>new)._data if isinstance(new, TensorBase) else new
     return grad
 
 
-cdef _accumulate_into_leaf(AccumulateGrad node, object grad):
+cdef _accumulate_into_leaf(AccumulateGrad node, object grad, bint create_graph):
     cdef TensorBase leaf = node.variable
     cdef TensorBase g
     xp = backend_of(leaf._data)
@@ -435,6 +471,12 @@ cdef _accumulate_into_leaf(AccumulateGrad node, object grad):
     if grad.shape != shape:
         raise RuntimeError(f"gradient of shape {tuple(grad.shape)} does not match the leaf tensor's shape "
                            f"{tuple(shape)}")
+    if create_graph:
+        # as PyTorch: the gradient keeps its graph, and a second one is added out of place
+        if grad.dtype != leaf.dtype:
+            grad = grad.to(leaf.dtype)
+        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        return
     if grad.dtype != leaf._data.dtype:
         grad = xp.astype(grad, leaf._data.dtype)
     if leaf.grad is None:
@@ -445,11 +487,14 @@ cdef _accumulate_into_leaf(AccumulateGrad node, object grad):
         g._vc.value += 1
 
 
-def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint accumulate=True):
+def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint accumulate=True,
+                 bint create_graph=False):
     """Propagate grad_tensors from tensors back through the graph.
 
     accumulate=True sums into leaves' .grad (Tensor.backward); with inputs given and
     accumulate=False, returns the gradients reaching those inputs (autograd.grad).
+    create_graph=True (grad_tensors are then tensors) runs every backward as recorded ops, so
+    that the gradients are tensors with a graph of their own, differentiable again.
     """
     cdef list roots = []
     cdef Node node, child
@@ -466,7 +511,7 @@ def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint acc
         node, k = edge_of(t)
         if node.buffer is None:
             node.buffer = [None] * node.num_outputs
-        node.buffer[k] = _add(backend_of(t._data), node.buffer[k], g)
+        node.buffer[k] = _add(backend_of(t._data), node.buffer[k], g, create_graph)
     # what autograd.grad wants: (node, output_nr) -> position in its result
     cdef dict captures = None
     cdef list captured = None
@@ -480,7 +525,7 @@ def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint acc
             captures.setdefault(edge, []).append(k)
     cdef list ready = [n for n in dict.fromkeys(roots) if (<Node>n).dependencies == 0]
     previous = grad_enabled
-    grad_enabled = False
+    grad_enabled = create_graph
     try:
         while ready:
             node = ready.pop()
@@ -491,11 +536,11 @@ def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint acc
             if node.hooks:
                 for k, hooks in node.hooks.items():
                     if grads[k] is not None:
-                        grads[k] = _run_hooks(hooks, grads[k], node.fn.xp)
+                        grads[k] = _run_hooks(hooks, grads[k], node.fn.xp, create_graph)
             if isinstance(node, AccumulateGrad) and grads[0] is not None:
                 leaf = (<AccumulateGrad>node).variable
                 if leaf._leaf_hooks:  # before capturing, so autograd.grad sees them too
-                    grads[0] = _run_hooks(leaf._leaf_hooks, grads[0], backend_of(leaf._data))
+                    grads[0] = _run_hooks(leaf._leaf_hooks, grads[0], backend_of(leaf._data), create_graph)
             if captures is not None:
                 for k in range(node.num_outputs):
                     positions = captures.get((node, k))
@@ -504,7 +549,7 @@ def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint acc
                             captured[p] = grads[k]
             if isinstance(node, AccumulateGrad):
                 if accumulate and grads[0] is not None:
-                    _accumulate_into_leaf(<AccumulateGrad>node, grads[0])
+                    _accumulate_into_leaf(<AccumulateGrad>node, grads[0], create_graph)
                 continue
             has_grad = False
             for g in grads:
@@ -512,7 +557,7 @@ def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint acc
                     has_grad = True
                     break
             if has_grad:
-                input_grads = _call_backward(node, grads)
+                input_grads = _call_backward(node, grads, create_graph)
                 if not retain_graph and (<FunctionBase>node.fn)._saved is not None:
                     # as in PyTorch, only a node that saved tensors refuses a second backward
                     (<FunctionBase>node.fn)._saved = None
@@ -527,7 +572,7 @@ def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint acc
                     if child.buffer is None:
                         child.buffer = [None] * child.num_outputs
                     k = edge[1]
-                    child.buffer[k] = _add(node.fn.xp, child.buffer[k], g)
+                    child.buffer[k] = _add(node.fn.xp, child.buffer[k], g, create_graph)
                 child.dependencies -= 1
                 if child.dependencies == 0:
                     ready.append(child)

@@ -44,26 +44,52 @@ def _initial_grads(outputs, grad_outputs):
     return grads
 
 
+def _graph_grads(grads, grad_outputs):
+    """create_graph: the seed gradients as tensors, the user's own where given (their graph is kept)."""
+    from ..tensor import Tensor, _make
+    given = _as_tuple(grad_outputs) or (None,) * len(grads)
+    return [g if isinstance(g, Tensor) else _make(data) for g, data in zip(given, grads)]
+
+
+def _run(outputs, grads, grad_outputs, retain_graph, create_graph, inputs=None, accumulate=True):
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        from . import recording  # noqa: F401  (registers the recording backward with the sweep)
+        grads = _graph_grads(grads, grad_outputs)
+    return _autograd.run_backward(outputs, grads, bool(retain_graph), inputs=inputs, accumulate=accumulate,
+                                  create_graph=bool(create_graph))
+
+
 def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False,
              inputs=None) -> None:
-    """Accumulate the gradients of tensors (seeded with grad_tensors) into the leaves' .grad."""
-    if create_graph:
-        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by axonml yet")
+    """Accumulate the gradients of tensors (seeded with grad_tensors) into the leaves' .grad.
+
+    Args:
+        tensors: the tensors to differentiate (scalars, or with grad_tensors given).
+        grad_tensors: the gradient of some loss with respect to each of tensors (None for a scalar).
+        retain_graph: keep the graph's saved tensors for another backward; defaults to create_graph.
+        create_graph: record the backward pass itself, so that the accumulated ``.grad`` carries a graph and
+            can be differentiated again (higher-order gradients).
+        inputs: accumulate only into these tensors' ``.grad``.
+    """
     tensors = _as_tuple(tensors)
     grads = _initial_grads(tensors, grad_tensors)
     if inputs is not None:
         inputs = _as_tuple(inputs)
-        captured = _autograd.run_backward(tensors, grads, bool(retain_graph), inputs=inputs, accumulate=False)
+        captured = _run(tensors, grads, grad_tensors, retain_graph, create_graph, inputs=inputs, accumulate=False)
         for leaf, g in zip(inputs, captured):
             if g is not None:
-                _accumulate(leaf, g)
+                _accumulate(leaf, g, create_graph)
         return
-    _autograd.run_backward(tensors, grads, bool(retain_graph))
+    _run(tensors, grads, grad_tensors, retain_graph, create_graph)
 
 
-def _accumulate(t, g):
-    from ..tensor import _make
-    if t.grad is None:
+def _accumulate(t, g, create_graph):
+    from ..tensor import Tensor, _make
+    if create_graph:
+        t.grad = g if t.grad is None else t.grad + g
+    elif t.grad is None:
         t.grad = _make(g.copy() if hasattr(g, "copy") else g)
     else:
         t.grad = t.grad + _make(g)
@@ -71,15 +97,31 @@ def _accumulate(t, g):
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,
          only_inputs: bool = True, allow_unused: bool | None = None, materialize_grads: bool = False):
-    """The gradients of outputs with respect to inputs, returned rather than accumulated into .grad."""
-    if create_graph:
-        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by axonml yet")
-    from ..tensor import _make
+    """The gradients of outputs with respect to inputs, returned rather than accumulated into .grad.
+
+    Args:
+        outputs: the tensors to differentiate.
+        inputs: the tensors to differentiate with respect to.
+        grad_outputs: the gradient of some loss with respect to each output (None for a scalar output).
+        retain_graph: keep the graph's saved tensors for another backward; defaults to create_graph.
+        create_graph: record the backward pass, so that the returned gradients carry a graph and can be
+            differentiated again (Hessian-vector products, gradient penalties, MAML ...).
+        allow_unused: return None for an input the outputs do not depend on, instead of raising.
+        materialize_grads: return zeros instead of None for such inputs.
+
+    Example::
+
+        >>> x = axonml.tensor([1.0, 2.0], requires_grad=True)
+        >>> (g,) = axonml.autograd.grad((x ** 3).sum(), x, create_graph=True)   # 3 x**2
+        >>> axonml.autograd.grad(g.sum(), x)                                   # 6 x
+        (tensor([ 6., 12.]),)
+    """
+    from ..tensor import Tensor, _make
     from .. import creation
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     grads = _initial_grads(outputs, grad_outputs)
-    captured = _autograd.run_backward(outputs, grads, bool(retain_graph), inputs=inputs, accumulate=False)
+    captured = _run(outputs, grads, grad_outputs, retain_graph, create_graph, inputs=inputs, accumulate=False)
     result = []
     for t, g in zip(inputs, captured):
         if g is None:
@@ -91,5 +133,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
                                    "Set allow_unused=True if this is the desired behavior.")
             result.append(None)
         else:
-            result.append(_make(g))
+            result.append(g if isinstance(g, Tensor) else _make(g))
     return tuple(result)
+
+
+def __getattr__(name):
+    # functional (jacobian, hessian, ...) builds on the ops, which import this package: load it on first use
+    if name == "functional":
+        import importlib
+        return importlib.import_module(".functional", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -49,8 +49,11 @@ class Function(_autograd.FunctionBase):
         return self._saved if self._saved is not None else ()
 
     def mark_non_differentiable(self, *outputs) -> None:
-        """Outputs (by position in forward's result) that never require grad."""
-        self._non_differentiable = set(outputs)
+        """Mark output tensors of forward (such as indices) that never require grad, as in PyTorch.
+
+        Call it in forward with the very tensors forward returns; their gradients in backward are zeros.
+        """
+        self._non_differentiable = outputs
 
     def set_materialize_grads(self, value: bool) -> None:
         if not value:
@@ -78,4 +81,5 @@ class ArrayFunction(Function):
     _array_io = True
 
     def mark_non_differentiable(self, *positions) -> None:
+        """Outputs, by position in forward's result, that never require grad (internal ops return arrays)."""
         self._non_differentiable = set(positions)
