@@ -9,6 +9,8 @@ compared after backpropagating a fixed random weighting of every output.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -22,6 +24,17 @@ TOLERANCES = {
     "float16": dict(rtol=2e-3, atol=2e-3),
 }
 DTYPES = ("float32", "float64")
+
+
+def namespace(x):
+    """The module-level namespace of x's framework (torch or axonml), for calls spelled the same in both."""
+    return torch if isinstance(x, torch.Tensor) else axonml
+
+
+def distinct(shape, seed=0):
+    """Values without ties (a permutation of a grid), so that max/min/argmax/sort are unambiguous."""
+    rng = np.random.default_rng(seed)
+    return (rng.permutation(math.prod(shape)).reshape(shape) - math.prod(shape) / 2) / 7.0
 
 
 def _make_input(spec, dtype, rng, noncontiguous):

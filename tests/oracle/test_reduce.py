@@ -6,22 +6,12 @@ import pytest
 import torch
 
 import axonml
-from tests.oracle.oracle import assert_close, check, check_raises
+from tests.oracle.oracle import assert_close, check, check_raises, distinct, namespace
 
 SHAPE = (2, 3, 4)
 DIMS = [None, 0, -1, (0, 2), [1], (-1, 0, 1)]
 INT = np.array([[1, -2, 3], [4, 5, -6]], dtype=np.int64)
 BOOL = np.array([[True, False, True], [False, False, True]])
-
-
-def namespace(t):
-    return torch if isinstance(t, torch.Tensor) else axonml
-
-
-def _distinct(shape, seed=0):
-    """Values without ties (a permutation of a grid), so that max/min/argmax are unambiguous."""
-    rng = np.random.default_rng(seed)
-    return (rng.permutation(math.prod(shape)).reshape(shape) - math.prod(shape) / 2) / 7.0
 
 
 # --- sum and mean ---------------------------------------------------------------------------------------------------
@@ -153,8 +143,8 @@ def test_prod_takes_one_dim(device):
 
 @pytest.mark.parametrize("op", ["max", "min"])
 def test_max_min_over_everything(op, device):
-    check(lambda x: getattr(x, op)(), [_distinct(SHAPE)], device=device)
-    check(lambda x: getattr(namespace(x), op)(x), [_distinct((5,))], device=device)
+    check(lambda x: getattr(x, op)(), [distinct(SHAPE)], device=device)
+    check(lambda x: getattr(namespace(x), op)(x), [distinct((5,))], device=device)
 
 
 @pytest.mark.parametrize("op", ["max", "min"])
@@ -166,7 +156,7 @@ def test_max_min_over_everything_shares_ties(op, device):
 @pytest.mark.parametrize("dim", [0, 1, -1])
 @pytest.mark.parametrize("op", ["max", "min"])
 def test_max_min_along_dim(op, dim, keepdim, device):
-    values = _distinct(SHAPE)
+    values = distinct(SHAPE)
     check(lambda x: tuple(getattr(x, op)(dim, keepdim)), [values], device=device)
     check(lambda x: getattr(x, op)(dim=dim, keepdim=keepdim).values, [values], device=device)
     check(lambda x: getattr(namespace(x), op)(x, dim).indices, [values], device=device)
@@ -203,7 +193,7 @@ def test_max_with_nan_propagates(device):
 @pytest.mark.parametrize("dim", [None, 1, (0, 2), ()])
 @pytest.mark.parametrize("op", ["amax", "amin"])
 def test_amax_amin(op, dim, keepdim, device):
-    check(lambda x: getattr(x, op)(dim, keepdim), [_distinct(SHAPE)] if dim is not None else [_distinct(SHAPE)],
+    check(lambda x: getattr(x, op)(dim, keepdim), [distinct(SHAPE)] if dim is not None else [distinct(SHAPE)],
           device=device, torch_fn=lambda x: getattr(x, op)(dim if dim is not None else (), keepdim))
 
 
@@ -219,8 +209,8 @@ def test_amax_amin_spread_gradient_over_ties(op, device):
 @pytest.mark.parametrize("dim", [None, 0, 1, -1])
 @pytest.mark.parametrize("op", ["argmax", "argmin"])
 def test_argmax_argmin(op, dim, keepdim, device):
-    check(lambda x: getattr(x, op)(dim, keepdim), [_distinct(SHAPE)], device=device)
-    check(lambda x: getattr(namespace(x), op)(x, dim=dim, keepdim=keepdim), [_distinct((4, 3), seed=2)],
+    check(lambda x: getattr(x, op)(dim, keepdim), [distinct(SHAPE)], device=device)
+    check(lambda x: getattr(namespace(x), op)(x, dim=dim, keepdim=keepdim), [distinct((4, 3), seed=2)],
           device=device)
 
 
@@ -263,7 +253,7 @@ def test_logsumexp_needs_dim(device):
 @pytest.mark.parametrize("p", ["fro", 2, 1, 3, 0.5, math.inf, -math.inf, 0])
 @pytest.mark.parametrize("dim", [None, 1, (0, 2)])
 def test_norm(p, dim, device):
-    values = _distinct(SHAPE)
+    values = distinct(SHAPE)
     check(lambda x: x.norm(p=p, dim=dim), [values], device=device)
     check(lambda x: namespace(x).norm(x, p, dim, True), [values], device=device)
 
@@ -356,199 +346,3 @@ def test_named_tuple_values_are_tensors_with_grad():
     values.sum().backward()
     assert_close(x.grad, torch.tensor([[0.0, 1.0], [1.0, 0.0]]))
     assert not indices.requires_grad and indices.dtype == axonml.int64
-
-
-# --- sorting and order statistics (ops/sort.py) -----------------------------------------------------------------------
-
-TIES = np.array([[2.0, 1.0, 2.0, 0.5, 1.0, 2.0], [0.0, 0.0, -1.0, 3.0, 3.0, 0.0]])
-
-
-@pytest.mark.parametrize("descending", [False, True])
-@pytest.mark.parametrize("dim", [0, 1, -1, 2])
-def test_sort(dim, descending, device):
-    check(lambda x: x.sort(dim, descending), [_distinct(SHAPE)], device=device)
-    check(lambda x: namespace(x).sort(x, dim=dim, descending=descending), [_distinct(SHAPE)], device=device)
-    check(lambda x: x.argsort(dim, descending), [_distinct(SHAPE)], device=device)
-
-
-@pytest.mark.parametrize("descending", [False, True])
-def test_sort_stable_keeps_ties_in_order(descending, device):
-    check(lambda x: x.sort(descending=descending, stable=True), [TIES], device=device)
-    check(lambda x: namespace(x).argsort(x, descending=descending, stable=True), [TIES], device=device)
-    check(lambda x: x.sort(dim=0, descending=descending, stable=True), [TIES], device=device)
-
-
-def test_sort_nan_is_largest(device):
-    values = np.array([2.0, np.nan, 1.0, -np.inf, np.inf, np.nan])
-    check(lambda x: x.sort(stable=True), [values], device=device)
-    check(lambda x: x.sort(descending=True, stable=True), [values], device=device)
-
-
-def test_sort_integers_bools_and_scalars(device):
-    check(lambda x: x.sort(stable=True), [INT], device=device)
-    check(lambda x: x.sort(dim=0, descending=True, stable=True), [INT], device=device)
-    check(lambda x: x.sort(stable=True), [BOOL], device=device)
-    check(lambda x: x.sort(), [np.array(2.5)], device=device)
-    check(lambda x: x.sort(), [np.zeros((2, 0))], device=device)
-
-
-def test_msort(device):
-    check(lambda x: namespace(x).msort(x), [_distinct((4, 3))], device=device)
-    check(lambda x: x.msort(), [_distinct((5,))], device=device)
-
-
-def test_sort_returns_named_tuple():
-    result = axonml.tensor([3.0, 1.0]).sort()
-    assert type(result).__name__ == "sort" and result._fields == ("values", "indices")
-    assert type(axonml.tensor([3.0, 1.0]).topk(1)).__name__ == "topk"
-    assert type(axonml.tensor([3.0, 1.0]).kthvalue(1)).__name__ == "kthvalue"
-    assert type(axonml.tensor([3.0, 1.0]).median(0)).__name__ == "median"
-
-
-@pytest.mark.parametrize("largest", [True, False])
-@pytest.mark.parametrize("k,dim", [(1, -1), (3, -1), (4, 2), (2, 0), (0, 1)])
-def test_topk(k, dim, largest, device):
-    check(lambda x: x.topk(k, dim, largest), [_distinct(SHAPE)], device=device)
-    check(lambda x: namespace(x).topk(x, k, dim=dim, largest=largest, sorted=True), [_distinct(SHAPE)],
-          device=device)
-
-
-def test_topk_integers_and_scalar(device):
-    check(lambda x: x.topk(2), [np.array([[5, 1, 9, 3], [0, 7, 2, 8]])], device=device)
-    check(lambda x: x.topk(1), [np.array(4.0)], device=device)
-
-
-@pytest.mark.parametrize("keepdim", [False, True])
-@pytest.mark.parametrize("k,dim", [(1, -1), (3, -1), (4, 2), (2, 0), (3, 1)])
-def test_kthvalue(k, dim, keepdim, device):
-    check(lambda x: x.kthvalue(k, dim, keepdim), [_distinct(SHAPE)], device=device)
-    check(lambda x: namespace(x).kthvalue(x, k, dim=dim, keepdim=keepdim), [_distinct(SHAPE)], device=device)
-
-
-def test_topk_kthvalue_errors(device):
-    check_raises(lambda x: x.topk(5), [SHAPE], device=device)
-    check_raises(lambda x: x.topk(-1), [SHAPE], device=device)
-    check_raises(lambda x: x.topk(1, dim=3), [SHAPE], device=device)
-    check_raises(lambda x: x.kthvalue(0), [SHAPE], device=device)
-    check_raises(lambda x: x.kthvalue(5), [SHAPE], device=device)
-    check_raises(lambda x: x.sort(dim=3), [SHAPE], device=device)
-    check_raises(lambda x: namespace(x).sort([1, 2]), [SHAPE], device=device)
-
-
-@pytest.mark.parametrize("shape", [(5,), (6,), (2, 3, 4), (3, 5)])
-def test_median_of_everything(shape, device):
-    check(lambda x: x.median(), [_distinct(shape)], device=device)
-    check(lambda x: namespace(x).median(x), [_distinct(shape)], device=device)
-
-
-@pytest.mark.parametrize("keepdim", [False, True])
-@pytest.mark.parametrize("dim", [0, 1, -1])
-def test_median_along_dim(dim, keepdim, device):
-    check(lambda x: x.median(dim, keepdim), [_distinct(SHAPE)], device=device)
-    check(lambda x: namespace(x).median(x, dim=dim, keepdim=keepdim), [_distinct((4, 5, 6))], device=device)
-
-
-def test_median_nan_integers_and_edges(device):
-    with_nan = np.array([[1.0, np.nan, 3.0, np.nan], [4.0, 2.0, 3.0, 1.0], [np.nan, 0.0, 1.0, 2.0]])
-    check(lambda x: x.median(1), [with_nan], device=device)
-    check(lambda x: x.median(), [TIES], device=device)
-    check(lambda x: x.median(), [with_nan], device=device)
-    check(lambda x: x.median(0), [INT], device=device)
-    check(lambda x: x.median(), [INT], device=device)
-    check(lambda x: x.median(), [np.array(3.5)], device=device)
-    check(lambda x: x.median(0), [np.array(3.5)], device=device)
-    check(lambda x: x.median(), [np.zeros((0,))], device=device, grad=False)
-    check_raises(lambda x: x.median(1), [np.zeros((2, 0))], device=device)
-
-
-def test_sort_family_gradcheck():
-    from axonml.autograd import gradcheck
-    x = axonml.tensor(_distinct((3, 4)), dtype=axonml.float64, requires_grad=True)
-    assert gradcheck(lambda a: a.sort(1, descending=True).values * a.topk(2, 0).values.sum(), (x,))
-    assert gradcheck(lambda a: a.kthvalue(2, 1).values + a.median(1).values + a.median(), (x,))
-
-
-@pytest.mark.parametrize("values", [
-    np.array([3, 1, 3, 2, 1, 7], dtype=np.int64),
-    np.array([[2.5, -1.0, 2.5], [0.0, -1.0, 9.0]]),
-    np.array([1.0, np.nan, np.nan, 1.0]),
-    np.array([True, False, True]),
-    np.array(4, dtype=np.int64),
-    np.zeros((0, 3)),
-], ids=["int", "float", "nan", "bool", "scalar", "empty"])
-@pytest.mark.parametrize("inverse,counts", [(False, False), (True, False), (False, True), (True, True)])
-def test_unique(values, inverse, counts, device):
-    check(lambda x: namespace(x).unique(x, return_inverse=inverse, return_counts=counts), [values],
-          device=device, grad=False)
-    check(lambda x: x.unique(sorted=True, return_inverse=inverse, return_counts=counts), [values],
-          device=device, grad=False)
-
-
-def test_unique_output_is_not_differentiable():
-    x = axonml.tensor([1.0, 2.0, 1.0], requires_grad=True)
-    assert not axonml.unique(x).requires_grad
-
-
-def test_unique_along_a_dim_is_not_supported(device):
-    with pytest.raises(NotImplementedError):
-        axonml.unique(axonml.tensor([[1, 2], [1, 2]], device=device), dim=0)
-
-
-@pytest.mark.parametrize("minlength", [0, 3, 10])
-def test_bincount(minlength, device):
-    counts = np.array([0, 4, 1, 1, 4, 7])
-    check(lambda x: namespace(x).bincount(x, minlength=minlength), [counts], device=device)
-    check(lambda x, w: x.bincount(w, minlength), [counts, np.linspace(-1, 2, 6)], device=device, grad=False)
-    check(lambda x, w: x.bincount(w), [counts, np.array([1, 2, 3, 4, 5, 6])], device=device)
-    check(lambda x: x.bincount(minlength=minlength), [np.zeros((0,), np.int64)], device=device)
-
-
-def test_bincount_errors(device):
-    check_raises(lambda x: x.bincount(), [np.array([1, -1])], device=device)
-    check_raises(lambda x: x.bincount(), [np.array([1.0, 2.0])], device=device)
-    check_raises(lambda x: x.bincount(), [np.array([[1, 2]])], device=device)
-    check_raises(lambda x: x.bincount(minlength=-1), [np.array([1, 2])], device=device)
-    check_raises(lambda x, w: x.bincount(w), [np.array([1, 2]), np.array([1.0])], device=device)
-
-
-@pytest.mark.parametrize("right", [False, True])
-def test_searchsorted(right, device):
-    boundaries = np.array([-1.0, 0.0, 0.0, 1.5, 3.0])
-    queries = np.array([[-2.0, 0.0, 1.5], [3.0, 4.0, 0.5]])
-    check(lambda s, v: namespace(s).searchsorted(s, v, right=right), [boundaries, queries], device=device)
-    check(lambda s, v: namespace(s).searchsorted(s, v, side="right" if right else "left", out_int32=True),
-          [boundaries, queries], device=device)
-    rows = np.sort(_distinct((2, 3, 5)), axis=-1)
-    check(lambda s, v: namespace(s).searchsorted(s, v, right=right), [rows, _distinct((2, 3, 4), seed=1)],
-          device=device)
-    check(lambda s: namespace(s).searchsorted(s, 0.0, right=right), [boundaries], device=device)
-
-
-def test_searchsorted_sorter_and_errors(device):
-    unsorted = np.array([3.0, -1.0, 1.5, 0.0])
-    order = np.argsort(unsorted)
-    check(lambda s, o, v: namespace(s).searchsorted(s, v, sorter=o), [unsorted, order, np.array([0.5, 2.0])],
-          device=device)
-    check(lambda s, v: namespace(s).searchsorted(s, v), [np.array([1, 3, 5]), np.array([2, 5, 9])], device=device)
-    check_raises(lambda s, v: namespace(s).searchsorted(s, v), [(2, 3), (3, 3)], device=device)
-    check_raises(lambda s, v: namespace(s).searchsorted(s, v, side="middle"), [(3,), (2,)], device=device)
-    check_raises(lambda s, v: namespace(s).searchsorted(s, v, side="left", right=True), [(3,), (2,)], device=device)
-    check_raises(lambda s: namespace(s).searchsorted(s, 1.0), [(2, 3)], device=device)
-
-
-@pytest.mark.parametrize("bins,low,high", [(4, 0, 5), (3, 0, 0), (10, -1, 1), (1, -3, 3)])
-def test_histc(bins, low, high, device):
-    values = np.array([1.0, 2.0, 1.0, 5.0, 7.0, -1.0, 0.0, 0.99, np.nan, -3.0])
-    if low == high:  # the range comes from the data, which a NaN makes non-finite
-        check_raises(lambda x: namespace(x).histc(x, bins=bins, min=low, max=high), [values], device=device)
-        values = values[~np.isnan(values)]
-    check(lambda x: namespace(x).histc(x, bins=bins, min=low, max=high), [values], device=device)
-    check(lambda x: x.histc(bins, low, high), [_distinct((4, 5))], device=device)
-
-
-def test_histc_edges_and_errors(device):
-    check(lambda x: x.histc(3), [np.array([2.0, 2.0])], device=device)
-    check(lambda x: x.histc(5), [np.zeros((0,))], device=device)
-    check_raises(lambda x: x.histc(-1), [(3,)], device=device)
-    check_raises(lambda x: x.histc(3, 5, 1), [(3,)], device=device)
-    check_raises(lambda x: x.long().histc(3), [(3,)], device=device)
