@@ -653,16 +653,16 @@ class Tensor(_autograd.TensorBase):
         return self._inplace(_elementwise.erf(self))
 
     def relu(self):
-        return _elementwise.relu(self)
+        return _activation.relu(self)
 
     def relu_(self):
-        return self._inplace(_elementwise.relu(self))
+        return self._inplace(_activation.relu(self))
 
     def hardshrink(self, lambd=0.5):
-        return _elementwise.hardshrink(self, lambd)
+        return _activation.hardshrink(self, lambd)
 
     def prelu(self, weight):
-        return _elementwise.prelu(self, weight)
+        return _activation.prelu(self, weight)
 
     def clamp(self, min=None, max=None):
         return _elementwise.clamp(self, min, max)
@@ -1382,6 +1382,7 @@ def _parse_to(t: Tensor, args, kwargs):
 _autograd.register(Tensor, _cpu_backend)
 
 from .ops import elementwise as _elementwise  # noqa: E402  (the ops import Tensor)
+from .ops import activation as _activation  # noqa: E402
 from .ops import reduce as _reduce  # noqa: E402
 from .ops import sort as _sort  # noqa: E402
 from .ops import random as _random  # noqa: E402

@@ -11,9 +11,10 @@ Example::
 from ..ops import conv as _conv
 from ..ops import pool as _pool
 from ..ops.conv import *  # noqa: F401,F403 - conv1d, conv2d, ... as ops/conv.py exports them
-from ..ops.elementwise import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu,
-                               logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu, softplus, softshrink,
-                               softsign, tanh, tanhshrink, threshold)
+from ..ops.activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu,
+                              logsigmoid, mish, prelu, relu, relu6, selu, silu, softplus, softshrink, softsign,
+                              tanhshrink, threshold)
+from ..ops.elementwise import sigmoid, tanh
 from ..ops.linalg import bilinear, linear
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div,
                         l1_loss, mse_loss, nll_loss, smooth_l1_loss)

@@ -341,8 +341,34 @@ def _equation(subscripts, output) -> str:
     return ",".join("".join(s) for s in subscripts) + "->" + "".join(output)
 
 
+def _ellipsis_split(term: str, where: str) -> tuple[str, str] | None:
+    """(letters before, letters after) a term's '...', or None without one; stray dots are torch's RuntimeError."""
+    before, found, after = term.partition("...")
+    if "." in before:
+        raise RuntimeError(f"einsum(): found '.' for {where} that is not part of any ellipsis"
+                           + (" (...)" if where == "output" else ""))
+    if not found:
+        return None
+    if "." in after:
+        raise RuntimeError(f"einsum(): found '.' for {where} for which an ellipsis was already found"
+                           if where != "output" else
+                           "einsum(): found '.' for output but an ellipsis (...) was already found")
+    return before, after
+
+
+def _check_letters(term: str, start: int) -> None:
+    """RuntimeError for a subscript outside [a-zA-Z]; term starts at index start of the equation."""
+    for k, c in enumerate(term):
+        if c not in string.ascii_letters and c != ".":
+            raise RuntimeError(f"einsum(): invalid subscript given at index {start + k} in the equation string, "
+                               "subscripts must be in [a-zA-Z]")
+
+
 def _parse_einsum(equation: str, operands) -> tuple[list, list]:
-    """Subscripts per operand and the output subscripts, with '...' replaced by fresh letters."""
+    """Subscripts per operand and the output subscripts, with '...' replaced by fresh letters.
+
+    Malformed equations raise RuntimeError with torch's messages.
+    """
     equation = equation.replace(" ", "")
     inputs, arrow, output = equation.partition("->")
     terms = inputs.split(",")
@@ -350,31 +376,47 @@ def _parse_einsum(equation: str, operands) -> tuple[list, list]:
         raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
                            if len(operands) > len(terms) else
                            "einsum(): fewer operands were provided than specified in the equation")
+    start = 0
+    for term in terms:
+        _check_letters(term, start)
+        start += len(term) + 1
+    if arrow:
+        _check_letters(output, len(inputs) + 2)
+    splits = [_ellipsis_split(term, f"operand {i}") for i, term in enumerate(terms)]
     free = [c for c in string.ascii_letters if c not in equation]
     ellipsis_ndim = 0
-    for term, x in zip(terms, operands):
-        if "..." in term:
-            ellipsis_ndim = max(ellipsis_ndim, x._data.ndim - len(term.replace("...", "")))
+    for split, x in zip(splits, operands):
+        if split is not None:
+            ellipsis_ndim = max(ellipsis_ndim, x._data.ndim - len(split[0]) - len(split[1]))
     ellipsis = free[:ellipsis_ndim]
     subscripts = []
-    for i, (term, x) in enumerate(zip(terms, operands)):
-        for c in term.replace("...", ""):
-            if c not in string.ascii_letters:
-                raise RuntimeError(f"einsum(): invalid subscript given at index {equation.index(c)} in the equation "
-                                   f"string, subscripts must be in [a-zA-Z]")
-        if "..." in term:
-            before, after = term.split("...")
-            n = x._data.ndim - len(before) - len(after)
-            letters = list(before) + ellipsis[ellipsis_ndim - n:] + list(after)
-        else:
+    for i, (term, split, x) in enumerate(zip(terms, splits, operands)):
+        ndim = x._data.ndim
+        if split is None:
             letters = list(term)
-        if len(letters) != x._data.ndim:
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(letters)}) does not match "
-                               f"the number of dimensions ({x._data.ndim}) for operand {i}"
-                               + ("" if "..." in term else " and no ellipsis was given"))
+            if len(letters) != ndim:
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(letters)}) does not "
+                                   f"match the number of dimensions ({ndim}) for operand {i} and no ellipsis was "
+                                   "given")
+        else:
+            before, after = split
+            n = ndim - len(before) - len(after)
+            if n < 0:
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(before) + len(after)}) "
+                                   f"is more than the number of dimensions ({ndim}) for operand {i}")
+            letters = list(before) + ellipsis[ellipsis_ndim - n:] + list(after)
         subscripts.append(letters)
     if arrow:
-        out = list(output.replace("...", "".join(ellipsis)))
+        split = _ellipsis_split(output, "output")
+        named = output if split is None else split[0] + split[1]
+        seen = set().union(*subscripts)
+        for c in named:
+            if named.count(c) > 1:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+            if c not in seen:
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input "
+                                   "operand")
+        out = list(named) if split is None else list(split[0]) + ellipsis + list(split[1])
     else:
         counts = {}
         for s in subscripts:
