@@ -112,7 +112,46 @@ def _parse_index(input: Tensor, index) -> tuple:
             parsed.append(item)
             basic = False
             dim += 1
-    return tuple(parsed), basic
+    parsed = tuple(parsed)
+    if not basic and any(type(item) is int for item in parsed) and \
+            not any(isinstance(item, (bool, np.bool_)) for item in parsed):
+        return _integers_first(parsed), False
+    return parsed, basic
+
+
+class _TwoStep(tuple):
+    """(basic, advanced): an index whose integers PyTorch applies before its arrays.
+
+    NumPy counts an integer as an advanced index, so x[:, i, :, 0] would put i's dims first
+    (the advanced indices are not adjacent); PyTorch selects with the integers first, then
+    indexes the arrays of what is left, where they are adjacent again.
+    """
+
+
+def _integers_first(parsed: tuple) -> _TwoStep:
+    def is_array(item):
+        return not (item is None or item is Ellipsis or isinstance(item, (int, slice)))
+    basic = tuple(slice(None) if is_array(item) else item for item in parsed)
+    advanced = tuple(item if is_array(item) or item is Ellipsis else slice(None)
+                     for item in parsed if type(item) is not int)
+    return _TwoStep((basic, advanced))
+
+
+def _read(xp, a, index):
+    """xp.getitem(a, index) for a plain or a two-step index."""
+    if type(index) is _TwoStep:
+        return xp.getitem(xp.getitem(a, index[0]), index[1])
+    return xp.getitem(a, index)
+
+
+def _write(xp, a, index, value, accumulate: bool) -> None:
+    """a[index] = value (or += value, repeats summed) in place, for a plain or a two-step index."""
+    if type(index) is _TwoStep:
+        a, index = xp.getitem(a, index[0]), index[1]  # a basic index: a view writing into a
+    if accumulate:
+        xp.setitem_add(a, index, value)
+    else:
+        xp.setitem(a, index, value)
 
 
 # --- tensor[index] ---------------------------------------------------------------------------------
@@ -122,12 +161,12 @@ class AdvancedIndex(ArrayFunction):
 
     def forward(ctx, a, index):
         ctx.input_shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
-        return ctx.xp.getitem(a, index)
+        return _read(ctx.xp, a, index)
 
     def backward(ctx, grad):
         xp = ctx.xp
         grad_input = xp.zeros(ctx.input_shape, ctx.dtype)
-        xp.setitem_add(grad_input, ctx.index, grad)
+        _write(xp, grad_input, ctx.index, grad, True)
         return grad_input, None
 
 
@@ -147,10 +186,7 @@ class IndexPut(ArrayFunction):
         ctx.index, ctx.accumulate = index, accumulate
         ctx.value_shape = getattr(value, "shape", ())
         out = xp.copy(a)
-        if accumulate:
-            xp.setitem_add(out, index, value)
-        else:
-            xp.setitem(out, index, value)
+        _write(xp, out, index, value, accumulate)
         return out
 
     def backward(ctx, grad):
@@ -161,9 +197,9 @@ class IndexPut(ArrayFunction):
             grad_input = grad
             if not ctx.accumulate:
                 grad_input = xp.copy(grad)
-                xp.setitem(grad_input, ctx.index, xp.zeros((), grad.dtype))
+                _write(xp, grad_input, ctx.index, xp.zeros((), grad.dtype), False)
         if needs_value:
-            grad_value = xp.getitem(grad, ctx.index)
+            grad_value = _read(xp, grad, ctx.index)
             missing = len(ctx.value_shape) - grad_value.ndim
             if missing > 0:  # value had leading size-1 dims the indexed region lacks
                 grad_value = xp.reshape(grad_value, (1,) * missing + tuple(grad_value.shape))
@@ -210,7 +246,7 @@ def setitem(input: Tensor, index, value) -> None:
     _check_inplace(input)
     xp = _backend_of(input._data)
     try:
-        xp.setitem(input._data, parsed, value._data if isinstance(value, Tensor) else value)
+        _write(xp, input._data, parsed, value._data if isinstance(value, Tensor) else value, False)
     except ValueError as error:
         raise RuntimeError(f"shape mismatch: value tensor cannot be broadcast to indexing result ({error})") from None
     input._vc.value += 1

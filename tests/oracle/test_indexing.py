@@ -53,6 +53,12 @@ GETITEM_CASES = {
     "mask_list": (lambda x: x[[True, False, True, False, True]], [(5, 4)]),
     "mask_and_int": (lambda x, m: x[m, 1], [(5, 4), MASK_ROWS]),
     "int_dtype_int32": (lambda x, i: x[i], [(5, 4), np.array([1, 3], dtype=np.int32)]),
+    # integers are applied before the arrays (PyTorch), not counted as advanced indices (NumPy)
+    "int_slice_array": (lambda x, i: x[1, :, i], [(3, 4, 5), ints(0, 4)]),
+    "slice_array_slice_int": (lambda x, i: x[:, i, :, 1], [(3, 4, 5, 2), ints(0, 2)]),
+    "int_array_int_array": (lambda x, i, j: x[i, 1, j, 0], [(3, 4, 5, 2), ints(0, 2), np.array([[1], [4]])]),
+    "ellipsis_array_int": (lambda x, i: x[..., i, 2, :], [(2, 3, 4, 5), ints(2, 0)]),
+    "none_array_int": (lambda x, i: x[None, 1, i, None], [(3, 4, 5), ints(1, 1, 2)]),
 }
 
 
@@ -357,3 +363,24 @@ def test_index_error_message_matches_torch():
         axonml.zeros(3, 4)[:, [0, 7]]
     with pytest.raises(ValueError, match="step must be greater than zero"):
         axonml.zeros(3)[::-1]
+
+
+SPLIT_INDICES = {
+    "int_slice_array": lambda i, j: (1, slice(None), i),
+    "slice_array_slice_int": lambda i, j: (slice(None), i, slice(None), 1),
+    "int_array_int_array": lambda i, j: (i, 1, j),
+}
+
+
+@pytest.mark.parametrize("name", list(SPLIT_INDICES))
+def test_setitem_integers_apply_before_arrays(name, device):
+    def setter(index_of, tensor_of):
+        def fn(x, value):
+            out = x * 1
+            out[index_of(tensor_of(ints(0, 2)), tensor_of(np.array([[1], [3]])))] = value
+            return out
+        return fn
+
+    shape = tuple(torch.zeros(3, 4, 5, 2)[SPLIT_INDICES[name](torch.tensor([0, 2]), torch.tensor([[1], [3]]))].shape)
+    check(setter(SPLIT_INDICES[name], axonml.from_numpy), [(3, 4, 5, 2), shape],
+          torch_fn=setter(SPLIT_INDICES[name], torch.from_numpy), device=device)
