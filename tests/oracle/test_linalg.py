@@ -187,6 +187,27 @@ def test_einsum_errors(equation, shapes):
     check_raises(lambda *xs: (axonml if isinstance(xs[0], axonml.Tensor) else torch).einsum(equation, *xs), shapes)
 
 
+ELLIPSIS_ERRORS = [("i..j,j", [(2, 3), (3,)]), ("...i...,i", [(2, 3), (3,)]), ("ij...,jk...->...ik...", [(2, 3), (3, 4)]),
+                   ("ij.", [(2, 3)]), ("ij->i.", [(2, 3)]), ("ij..,jk", [(2, 3), (3, 4)]), ("...ijk", [(3,)]),
+                   ("...i,...i", [(2, 3), (5, 3)]), ("ij->k", [(2, 3)]), ("ij->ii", [(2, 3)]),
+                   ("i...->i...i", [(2, 3)]), (".", [(2, 3)]), ("ij->-", [(2, 3)])]
+
+
+@pytest.mark.parametrize("equation, shapes", ELLIPSIS_ERRORS, ids=str)
+def test_einsum_bad_ellipsis_raises_runtime_error(equation, shapes):
+    check_raises(lambda *xs: (axonml if isinstance(xs[0], axonml.Tensor) else torch).einsum(equation, *xs), shapes)
+    with pytest.raises(RuntimeError):
+        axonml.einsum(equation, *(axonml.zeros(*s) for s in shapes))
+
+
+@pytest.mark.parametrize("equation, shapes", [("ij->...ij", [(2, 3)]), ("i...->...", [(2, 3)]),
+                                              ("i...j->j", [(2, 3, 4)]), ("i,j->ij...", [(2,), (3,)]),
+                                              ("...", [(2, 3)]), ("...->", [(2, 3)])], ids=str)
+def test_einsum_ellipsis_edge_cases(equation, shapes, device):
+    check(lambda *xs: (axonml if isinstance(xs[0], axonml.Tensor) else torch).einsum(equation, *xs), shapes,
+          device=device)
+
+
 def _functional(x):
     return torch.nn.functional if isinstance(x, torch.Tensor) else axonml
 
