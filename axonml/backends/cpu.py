@@ -404,18 +404,19 @@ class CPUBackend(Backend):
             grad_weight = grad_weight.reshape(weight.shape).astype(weight.dtype, copy=False)
         return grad_input, grad_weight
 
+    # Pooling runs 3-D kernels over (P, D, H, W) volumes; 1-D and 2-D pooling have unit D (and H).
     def max_pool_nd(self, x, kernel, stride, padding, dilation, output_size):
-        planes = self._planes(x, len(kernel))
-        (kh, kw), (sh, sw), pads, (dh, dw) = self._params_2d(kernel, stride, padding, dilation)
-        out = np.empty((planes.shape[0],) + self._size_2d(output_size), planes.dtype)
+        volumes = self._pool_volumes(x, len(kernel))
+        kernel3, stride3, pads3, dilation3 = self._pool_params(kernel, stride, padding, dilation)
+        out = np.empty((volumes.shape[0],) + self._pool_size(output_size), volumes.dtype)
         indices = np.empty(out.shape, np.int64)
         if out.size:
-            _pool.max_pool2d(planes, out, indices, kh, kw, sh, sw, pads[0][0], pads[1][0], dh, dw)
+            _pool.max_pool3d(volumes, out, indices, *kernel3, *stride3, *pads3, *dilation3)
         shape = x.shape[:x.ndim - len(kernel)] + tuple(output_size)
         return out.reshape(shape).astype(x.dtype, copy=False), indices.reshape(shape)
 
     def max_pool_nd_backward(self, grad, indices, x_shape, ndim):
-        grad_rows = self._planes(grad, ndim).reshape(-1, self._spatial_size(grad.shape, ndim))
+        grad_rows = self._pool_volumes(grad, ndim).reshape(-1, self._spatial_size(grad.shape, ndim))
         grad_input = np.zeros((grad_rows.shape[0], self._spatial_size(x_shape, ndim)), grad_rows.dtype)
         if grad_rows.size:
             _pool.max_pool_backward(grad_rows, np.ascontiguousarray(indices, np.int64).reshape(grad_rows.shape),
@@ -423,47 +424,64 @@ class CPUBackend(Backend):
         return grad_input.reshape(x_shape).astype(grad.dtype, copy=False)
 
     def avg_pool_nd(self, x, kernel, stride, padding, output_size, count_include_pad, divisor_override):
-        planes = self._planes(x, len(kernel))
-        (kh, kw), (sh, sw), pads, _ = self._params_2d(kernel, stride, padding, (1,) * len(kernel))
-        out = np.empty((planes.shape[0],) + self._size_2d(output_size), planes.dtype)
+        volumes = self._pool_volumes(x, len(kernel))
+        kernel3, stride3, pads3, _ = self._pool_params(kernel, stride, padding, (1,) * len(kernel))
+        out = np.empty((volumes.shape[0],) + self._pool_size(output_size), volumes.dtype)
         if out.size:
-            _pool.avg_pool2d(planes, out, kh, kw, sh, sw, pads[0][0], pads[1][0], count_include_pad,
-                             divisor_override or 0)
+            _pool.avg_pool3d(volumes, out, *kernel3, *stride3, *pads3, count_include_pad, divisor_override or 0)
         return out.reshape(x.shape[:x.ndim - len(kernel)] + tuple(output_size)).astype(x.dtype, copy=False)
 
     def avg_pool_nd_backward(self, grad, x_shape, kernel, stride, padding, count_include_pad, divisor_override):
-        grad_planes = self._planes(grad, len(kernel))
-        (kh, kw), (sh, sw), pads, _ = self._params_2d(kernel, stride, padding, (1,) * len(kernel))
-        grad_input = np.zeros((grad_planes.shape[0],) + self._size_2d(x_shape[len(x_shape) - len(kernel):]),
-                              grad_planes.dtype)
-        if grad_planes.size:
-            _pool.avg_pool2d_backward(grad_planes, grad_input, kh, kw, sh, sw, pads[0][0], pads[1][0],
-                                      count_include_pad, divisor_override or 0)
+        grad_volumes = self._pool_volumes(grad, len(kernel))
+        kernel3, stride3, pads3, _ = self._pool_params(kernel, stride, padding, (1,) * len(kernel))
+        grad_input = np.zeros((grad_volumes.shape[0],) + self._pool_size(x_shape[len(x_shape) - len(kernel):]),
+                              grad_volumes.dtype)
+        if grad_volumes.size:
+            _pool.avg_pool3d_backward(grad_volumes, grad_input, *kernel3, *stride3, *pads3, count_include_pad,
+                                      divisor_override or 0)
         return grad_input.reshape(x_shape).astype(grad.dtype, copy=False)
 
     def adaptive_avg_pool_nd(self, x, output_size):
-        planes = self._planes(x, len(output_size))
-        out = np.empty((planes.shape[0],) + self._size_2d(output_size), planes.dtype)
+        volumes = self._pool_volumes(x, len(output_size))
+        out = np.empty((volumes.shape[0],) + self._pool_size(output_size), volumes.dtype)
         if out.size:
-            _pool.adaptive_avg_pool2d(planes, out)
+            _pool.adaptive_avg_pool3d(volumes, out)
         return out.reshape(x.shape[:x.ndim - len(output_size)] + tuple(output_size)).astype(x.dtype, copy=False)
 
     def adaptive_avg_pool_nd_backward(self, grad, x_shape, ndim):
-        grad_planes = self._planes(grad, ndim)
-        grad_input = np.zeros((grad_planes.shape[0],) + self._size_2d(x_shape[len(x_shape) - ndim:]),
-                              grad_planes.dtype)
-        if grad_planes.size:
-            _pool.adaptive_avg_pool2d_backward(grad_planes, grad_input)
+        grad_volumes = self._pool_volumes(grad, ndim)
+        grad_input = np.zeros((grad_volumes.shape[0],) + self._pool_size(x_shape[len(x_shape) - ndim:]),
+                              grad_volumes.dtype)
+        if grad_volumes.size:
+            _pool.adaptive_avg_pool3d_backward(grad_volumes, grad_input)
         return grad_input.reshape(x_shape).astype(grad.dtype, copy=False)
 
     def adaptive_max_pool_nd(self, x, output_size):
-        planes = self._planes(x, len(output_size))
-        out = np.empty((planes.shape[0],) + self._size_2d(output_size), planes.dtype)
+        volumes = self._pool_volumes(x, len(output_size))
+        out = np.empty((volumes.shape[0],) + self._pool_size(output_size), volumes.dtype)
         indices = np.empty(out.shape, np.int64)
         if out.size:
-            _pool.adaptive_max_pool2d(planes, out, indices)
+            _pool.adaptive_max_pool3d(volumes, out, indices)
         shape = x.shape[:x.ndim - len(output_size)] + tuple(output_size)
         return out.reshape(shape).astype(x.dtype, copy=False), indices.reshape(shape)
+
+    @classmethod
+    def _pool_volumes(cls, x, ndim):
+        """x as a contiguous (P, D, H, W) stack of volumes, unit sizes in front of fewer than 3 spatial dims."""
+        shape = (cls._product(x.shape[:x.ndim - ndim]),) + cls._pool_size(x.shape[x.ndim - ndim:])
+        return np.ascontiguousarray(x, cls._kernel_dtype(x.dtype)).reshape(shape)
+
+    @staticmethod
+    def _pool_params(kernel, stride, padding, dilation):
+        """Kernel, stride, padding before and dilation as (D, H, W) triples (unit windows in front)."""
+        lead = 3 - len(kernel)
+        pads = tuple(p[0] if isinstance(p, tuple) else p for p in padding)
+        return ((1,) * lead + tuple(kernel), (1,) * lead + tuple(stride), (0,) * lead + pads,
+                (1,) * lead + tuple(dilation))
+
+    @staticmethod
+    def _pool_size(size):
+        return (1,) * (3 - len(size)) + tuple(size)
 
     @staticmethod
     def _kernel_dtype(dtype):

@@ -1,19 +1,24 @@
-"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d.
+"""Pooling over 1, 2 or 3 spatial dims: max, average, power-average (lp), adaptive, and max unpooling.
 
-Each op works on the last one or two dims of its input and treats every dim before them as
-independent planes, so batched (N, C, ...) and unbatched (C, ...) inputs share one path.
-Max pooling's indices are PyTorch's: the flat position h * W + w of the maximum in its plane.
+Each op works on the last one, two or three dims of its input and treats every dim before them
+as independent planes, so batched (N, C, ...) and unbatched (C, ...) inputs share one path.
+Max pooling's indices are PyTorch's: the flat position (d * H + h) * W + w of the maximum in
+its plane, which max_unpool reads back.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
+from .. import _dtype
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-           "adaptive_max_pool1d", "adaptive_max_pool2d"]
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "lp_pool1d",
+           "lp_pool2d", "lp_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d",
+           "max_unpool3d"]
 
 
 class MaxPool(ArrayFunction):
@@ -60,7 +65,32 @@ class AdaptiveMaxPool(ArrayFunction):
         return ctx.xp.max_pool_nd_backward(grad, indices, ctx.x_shape, ctx.ndim), None
 
 
+class MaxUnpool(ArrayFunction):
+    """Each value written at its flat index in a zeroed plane; the gradient is read back from there."""
+
+    def forward(ctx, x, indices, output_size):
+        xp = ctx.xp
+        planes = math.prod(x.shape[:x.ndim - len(output_size)])
+        ctx.x_shape, ctx.rows = x.shape, (planes, -1)
+        rows = xp.reshape(indices, ctx.rows)
+        ctx.save_for_backward(rows)
+        out = xp.zeros((planes, math.prod(output_size)), x.dtype)
+        if out.size and rows.size:
+            xp.put_along_axis(out, rows, xp.reshape(x, ctx.rows), 1)
+        return xp.reshape(out, x.shape[:x.ndim - len(output_size)] + tuple(output_size))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        rows, = ctx.saved_tensors
+        if not rows.size:
+            return xp.zeros(ctx.x_shape, grad.dtype), None, None
+        return xp.reshape(xp.take_along_axis(xp.reshape(grad, (rows.shape[0], -1)), rows, 1), ctx.x_shape), None, None
+
+
 # --- arguments and output sizes (PyTorch's rules and messages) --------------------------------------------
+
+_COUNT = {1: "a single int", 2: "a single int, or a tuple of two ints", 3: "a single int, or a tuple of three ints"}
+
 
 def _tuple(value, n: int, name: str, op: str) -> tuple:
     if isinstance(value, numbers.Integral):
@@ -69,8 +99,7 @@ def _tuple(value, n: int, name: str, op: str) -> tuple:
     if len(value) == 1:
         value = value * n
     if len(value) != n or not all(isinstance(v, numbers.Integral) for v in value):
-        what = "a single int" if n == 1 else "a single int, or a tuple of two ints"
-        raise RuntimeError(f"{op}: {name} must either be {what}")
+        raise RuntimeError(f"{op}: {name} must either be {_COUNT[n]}")
     return tuple(int(v) for v in value)
 
 
@@ -79,9 +108,8 @@ def _check_input(input, ndim: int, op: str) -> None:
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
     shape = tuple(input._data.shape)
     if len(shape) not in (ndim + 1, ndim + 2) or any(s == 0 for s in shape[-ndim - 1:]):
-        kinds = "2D or 3D" if ndim == 1 else "3D or 4D"
-        raise RuntimeError(f"{op}: Expected {kinds} (batch mode) tensor with optional 0 dim batch size for input, "
-                           f"but got:{list(shape)}")
+        raise RuntimeError(f"{op}: Expected {ndim + 1}D or {ndim + 2}D (batch mode) tensor with optional 0 dim "
+                           f"batch size for input, but got:{list(shape)}")
 
 
 def _pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool) -> int:
@@ -93,11 +121,16 @@ def _pool_output_size(size: int, kernel: int, stride: int, padding: int, dilatio
     return out
 
 
+def _stride(stride, kernel, ndim, op) -> tuple:
+    if stride is None or (not isinstance(stride, numbers.Integral) and len(stride) == 0):
+        return kernel
+    return _tuple(stride, ndim, "stride", op)
+
+
 def _window_args(input, ndim, kernel_size, stride, padding, dilation, ceil_mode, op, max_pool):
     _check_input(input, ndim, op)
     kernel = _tuple(kernel_size, ndim, "kernel_size", op)
-    stride = kernel if stride is None or (not isinstance(stride, numbers.Integral) and len(stride) == 0) \
-        else _tuple(stride, ndim, "stride", op)
+    stride = _stride(stride, kernel, ndim, op)
     padding = _tuple(padding, ndim, "padding", op)
     dilation = _tuple(dilation, ndim, "dilation", op)
     if any(k <= 0 for k in kernel):
@@ -176,6 +209,26 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     return _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
 
 
+def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """3-D max pooling over the last three dims of (N, C, D, H, W) or (C, D, H, W).
+
+    Args:
+        kernel_size: window size, an int or a triple
+        stride: window step (default: kernel_size)
+        padding: implicit -inf padding, at most half the effective window
+        dilation: spacing between window elements
+        ceil_mode: round output sizes up instead of down
+        return_indices: also return the flat position (d * H + h) * W + w of each maximum in its volume
+
+    Example::
+
+        >>> axonml.nn.functional.max_pool3d(axonml.randn(1, 3, 8, 8, 8), 2).shape
+        axonml.Size([1, 3, 4, 4, 4])
+    """
+    return _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool3d")
+
+
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True) -> Tensor:
     """1-D average pooling over the last dim of (N, C, L) or (C, L).
@@ -197,13 +250,76 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                      "avg_pool2d")
 
 
+def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """3-D average pooling over the last three dims of (N, C, D, H, W) or (C, D, H, W).
+
+    Args:
+        kernel_size: window size, an int or a triple
+        stride: window step (default: kernel_size)
+        padding: implicit zero padding, at most half the window
+        ceil_mode: round output sizes up instead of down
+        count_include_pad: count the zero padding in each window's divisor
+        divisor_override: divide every window sum by this instead
+
+    Example::
+
+        >>> axonml.nn.functional.avg_pool3d(axonml.randn(1, 3, 8, 8, 8), 2, stride=1).shape
+        axonml.Size([1, 3, 7, 7, 7])
+    """
+    return _avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+                     "avg_pool3d")
+
+
+def _lp_pool(input, ndim, norm_type, kernel_size, stride, ceil_mode, op):
+    # PyTorch's composition: (mean of x ** p) times the window size, to the 1 / p; an infinite p is a max pool
+    from .. import functional as ops
+    if norm_type == math.inf:
+        return _max_pool(ops.abs(input), ndim, kernel_size, stride, 0, 1, ceil_mode, False, op)
+    if norm_type == -math.inf:
+        return ops.neg(_max_pool(ops.neg(ops.abs(input)), ndim, kernel_size, stride, 0, 1, ceil_mode, False, op))
+    kernel = _tuple(kernel_size, ndim, "kernel_size", op)
+    out = _avg_pool(ops.pow(input, norm_type), ndim, kernel, stride, 0, ceil_mode, True, None, op)
+    out = ops.mul(ops.sign(out), ops.relu(ops.abs(out)))
+    return ops.pow(ops.mul(out, math.prod(kernel)), 1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling of (N, C, L) or (C, L): (sum of x ** p over each window) ** (1 / p).
+
+    Args:
+        norm_type: the exponent p; ``inf`` gives max pooling of abs(x)
+        kernel_size: window length
+        stride: window step (default: kernel_size)
+        ceil_mode: round the output length up instead of down
+
+    Windows whose sum of powers is zero get a zero gradient, as in PyTorch.
+    """
+    return _lp_pool(input, 1, norm_type, kernel_size, stride, ceil_mode, "lp_pool1d")
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling of (N, C, H, W) or (C, H, W); arguments as :func:`lp_pool1d` (ints or pairs).
+
+    Example::
+
+        >>> axonml.nn.functional.lp_pool2d(axonml.randn(1, 3, 8, 8), 2, 2).shape
+        axonml.Size([1, 3, 4, 4])
+    """
+    return _lp_pool(input, 2, norm_type, kernel_size, stride, ceil_mode, "lp_pool2d")
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling of (N, C, D, H, W) or (C, D, H, W); arguments as :func:`lp_pool1d` (ints or triples)."""
+    return _lp_pool(input, 3, norm_type, kernel_size, stride, ceil_mode, "lp_pool3d")
+
+
 def _adaptive_size(input, ndim, output_size, op) -> tuple:
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
     shape = tuple(input._data.shape)
     if len(shape) not in (ndim + 1, ndim + 2):
-        kinds = "2D or 3D" if ndim == 1 else "3D or 4D"
-        raise RuntimeError(f"{op}(): Expected {kinds} tensor, but got {list(shape)}")
+        raise RuntimeError(f"{op}(): Expected {ndim + 1}D or {ndim + 2}D tensor, but got {list(shape)}")
     if any(s == 0 for s in shape[1:]):
         raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, but input has "
                            f"sizes {list(shape)} with dimension {shape[1:].index(0) + 1} being empty")
@@ -231,6 +347,17 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     return apply(AdaptiveAvgPool, input, _adaptive_size(input, 2, output_size, "adaptive_avg_pool2d"))
 
 
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of (N, C, D, H, W) or (C, D, H, W) to output_size (an int, a triple; None keeps a size).
+
+    Example::
+
+        >>> axonml.nn.functional.adaptive_avg_pool3d(axonml.randn(1, 3, 8, 9, 10), (2, 3, None)).shape
+        axonml.Size([1, 3, 2, 3, 10])
+    """
+    return apply(AdaptiveAvgPool, input, _adaptive_size(input, 3, output_size, "adaptive_avg_pool3d"))
+
+
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
     """Max pooling of (N, C, L) or (C, L) into output_size windows that tile L."""
     values, indices = apply(AdaptiveMaxPool, input, _adaptive_size(input, 1, output_size, "adaptive_max_pool1d"))
@@ -241,3 +368,92 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     """Max pooling of (N, C, H, W) or (C, H, W) to output_size, windows as in adaptive_avg_pool2d."""
     values, indices = apply(AdaptiveMaxPool, input, _adaptive_size(input, 2, output_size, "adaptive_max_pool2d"))
     return (values, indices) if return_indices else values
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of (N, C, D, H, W) or (C, D, H, W) to output_size, windows as in adaptive_avg_pool3d."""
+    values, indices = apply(AdaptiveMaxPool, input, _adaptive_size(input, 3, output_size, "adaptive_max_pool3d"))
+    return (values, indices) if return_indices else values
+
+
+# --- max_unpool -------------------------------------------------------------------------------------------
+
+def _unpool_output_size(input, kernel, stride, padding, output_size) -> tuple:
+    """PyTorch's _unpool_output_size: the pooled input's size, or output_size within a stride of it."""
+    ndim = len(kernel)
+    default = tuple((input.shape[-ndim + d] - 1) * stride[d] + kernel[d] - 2 * padding[d] for d in range(ndim))
+    if output_size is None:
+        sizes = default
+    else:
+        sizes = tuple(int(s) for s in output_size)
+        if len(sizes) == ndim + 2:
+            sizes = sizes[2:]
+        if len(sizes) != ndim:
+            raise ValueError(f"output_size should be a sequence containing {ndim} or {ndim + 2} elements, but it "
+                             f"has a length of '{len(sizes)}'")
+        for d in range(ndim):
+            low, high = default[d] - stride[d], default[d] + stride[d]
+            if not low < sizes[d] < high:
+                raise ValueError(f'invalid output_size "{tuple(output_size)}" (dim {d} must be between {low} and '
+                                 f'{high})')
+    for d, size in enumerate(sizes):
+        if size < 0:
+            raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                             f"output_size[{d}]={size}")
+    return sizes
+
+
+def _max_unpool(input, indices, ndim, kernel_size, stride, padding, output_size, op):
+    for name, value in (("input", input), ("indices", indices)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__}")
+    if input.ndim not in (ndim + 1, ndim + 2):
+        raise RuntimeError(f"Input to max_unpooling{ndim}d should be a {ndim + 1}d or {ndim + 2}d Tensor, but got a "
+                           f"tensor with {input.ndim} dimensions.")
+    if indices.dtype != _dtype.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype.scalar_name}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
+                           f"but got indices tensor with shape: {list(indices.shape)}")
+    kernel = _tuple(kernel_size, ndim, "kernel_size", op)
+    sizes = _unpool_output_size(input, kernel, _stride(stride, kernel, ndim, op), _tuple(padding, ndim, "padding", op),
+                                output_size)
+    if indices.numel():
+        low, high = int(indices.min().item()), int(indices.max().item())
+        bad = low if low < 0 else high if high >= math.prod(sizes) else None
+        if bad is not None:
+            raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
+                               f"{'x'.join(map(str, sizes))})")
+    return apply(MaxUnpool, input, indices, sizes)
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool1d: each value put back at its index, zeros elsewhere.
+
+    Args:
+        input: the pooled values, (N, C, L_in) or (C, L_in)
+        indices: their positions, as max_pool1d(..., return_indices=True) returns them
+        kernel_size, stride, padding: the pooling's (stride defaults to kernel_size)
+        output_size: the size to restore, when the pooling dropped a remainder
+
+    Shape:
+        output: (N, C, L_out), L_out = (L_in - 1) * stride - 2 * padding + kernel_size
+    """
+    return _max_unpool(input, indices, 1, kernel_size, stride, padding, output_size, "max_unpool1d")
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool2d; arguments as :func:`max_unpool1d` (ints or pairs).
+
+    Example::
+
+        >>> values, indices = axonml.nn.functional.max_pool2d(axonml.randn(1, 1, 4, 4), 2, return_indices=True)
+        >>> axonml.nn.functional.max_unpool2d(values, indices, 2).shape
+        axonml.Size([1, 1, 4, 4])
+    """
+    return _max_unpool(input, indices, 2, kernel_size, stride, padding, output_size, "max_unpool2d")
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool3d; arguments as :func:`max_unpool1d` (ints or triples)."""
+    return _max_unpool(input, indices, 3, kernel_size, stride, padding, output_size, "max_unpool3d")

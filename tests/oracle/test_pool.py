@@ -1,4 +1,4 @@
-"""Pooling against PyTorch: max (indices, dilation, ceil_mode), average (padding rules), adaptive."""
+"""Pooling against PyTorch: max (indices, dilation, ceil_mode), average (padding rules), lp, adaptive, unpool."""
 import numpy as np
 import pytest
 import torch
@@ -44,6 +44,22 @@ def test_max_pool1d(shape, options, device):
     check(lambda x: _F(x).max_pool1d(x, **options), [shape], device=device)
 
 
+MAX_POOL3D_CASES = [
+    ((2, 2, 4, 6, 6), dict(kernel_size=2)),
+    ((1, 2, 5, 7, 6), dict(kernel_size=3, stride=2, padding=1)),
+    ((1, 2, 5, 7, 6), dict(kernel_size=(3, 2, 1), stride=(1, 2, 1), padding=(1, 1, 0))),
+    ((1, 2, 7, 7, 7), dict(kernel_size=3, stride=2, dilation=(2, 1, 2), padding=1)),
+    ((1, 2, 5, 5, 7), dict(kernel_size=2, stride=2, ceil_mode=True)),
+    ((2, 5, 6, 4), dict(kernel_size=(2, 3, 2), stride=1)),
+]
+
+
+@pytest.mark.parametrize("shape, options", MAX_POOL3D_CASES, ids=str)
+def test_max_pool3d(shape, options, device):
+    check(lambda x: _F(x).max_pool3d(x, **options), [shape], device=device)
+    check(lambda x: _F(x).max_pool3d(x, return_indices=True, **options), [shape], device=device)
+
+
 def test_max_pool_ties_and_nan():
     """Ties pick the first maximum, as PyTorch; a NaN wins its window."""
     values = np.array([[[[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0], [0.0, np.nan, 3.0, 3.0], [0.0, 0.0, 3.0, 1.0]]]])
@@ -71,6 +87,38 @@ def test_avg_pool2d(shape, options, device):
     check(lambda x: _F(x).avg_pool2d(x, **options), [shape], device=device)
 
 
+AVG_POOL3D_CASES = [
+    ((2, 2, 4, 6, 6), dict(kernel_size=2)),
+    ((1, 2, 5, 7, 6), dict(kernel_size=3, stride=2, padding=1)),
+    ((1, 2, 5, 7, 6), dict(kernel_size=3, stride=2, padding=1, count_include_pad=False)),
+    ((1, 2, 5, 5, 7), dict(kernel_size=(2, 3, 2), stride=2, padding=(1, 0, 1), ceil_mode=True,
+                           count_include_pad=False)),
+    ((1, 2, 6, 6, 6), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ((1, 2, 5, 7, 6), dict(kernel_size=(3, 2, 2), stride=(1, 2, 1), padding=(1, 1, 0), divisor_override=5)),
+    ((2, 5, 6, 4), dict(kernel_size=2, stride=1)),
+]
+
+
+@pytest.mark.parametrize("shape, options", AVG_POOL3D_CASES, ids=str)
+def test_avg_pool3d(shape, options, device):
+    check(lambda x: _F(x).avg_pool3d(x, **options), [shape], device=device)
+
+
+@pytest.mark.parametrize("ndim, shape, options", [
+    (1, (2, 3, 10), dict(norm_type=2, kernel_size=3)),
+    (1, (3, 11), dict(norm_type=3, kernel_size=3, stride=2, ceil_mode=True)),
+    (2, (2, 3, 7, 8), dict(norm_type=2, kernel_size=2)),
+    (2, (2, 3, 7, 8), dict(norm_type=1.5, kernel_size=(3, 2), stride=(2, 1), ceil_mode=True)),
+    (2, (2, 3, 6, 6), dict(norm_type=float("inf"), kernel_size=2)),
+    (3, (1, 2, 4, 6, 6), dict(norm_type=2, kernel_size=2)),
+    (3, (2, 5, 6, 7), dict(norm_type=4, kernel_size=(2, 3, 2), stride=1)),
+], ids=str)
+def test_lp_pool(ndim, shape, options, device):
+    # fractional powers of negative numbers are NaN in both; keep the inputs positive where p is not an integer
+    positive = np.abs(np.random.default_rng(1).standard_normal(shape)) + 0.1
+    check(lambda x: getattr(_F(x), f"lp_pool{ndim}d")(x, **options), [positive], device=device)
+
+
 @pytest.mark.parametrize("shape, options", [
     ((2, 3, 10), dict(kernel_size=2)),
     ((2, 3, 11), dict(kernel_size=3, stride=2, padding=1)),
@@ -88,6 +136,15 @@ def test_adaptive_pool2d(shape, size, device):
     check(lambda x: _F(x).adaptive_avg_pool2d(x, size), [shape], device=device)
     check(lambda x: _F(x).adaptive_max_pool2d(x, size), [shape], device=device)
     check(lambda x: _F(x).adaptive_max_pool2d(x, size, return_indices=True), [shape], device=device)
+
+
+@pytest.mark.parametrize("shape, size", [((2, 2, 6, 6, 6), 1), ((1, 2, 5, 7, 6), (2, 3, 4)),
+                                         ((2, 7, 6, 5), (3, None, 2)), ((1, 2, 3, 4, 5), (3, 4, 5)),
+                                         ((1, 2, 4, 5, 3), (6, 7, 2))],
+                         ids=str)
+def test_adaptive_pool3d(shape, size, device):
+    check(lambda x: _F(x).adaptive_avg_pool3d(x, size), [shape], device=device)
+    check(lambda x: _F(x).adaptive_max_pool3d(x, size, return_indices=True), [shape], device=device)
 
 
 def test_adaptive_pool2d_empty_output():
@@ -114,7 +171,17 @@ def test_adaptive_pool1d(shape, size, device):
     (lambda x: _F(x).avg_pool2d(x, 2, divisor_override=0), (1, 3, 8, 8)),
     (lambda x: _F(x).adaptive_avg_pool2d(x, 2), (8, 8)),
     (lambda x: _F(x).adaptive_max_pool2d(x, (2, 2, 2)), (1, 3, 8, 8)),
-], ids=range(12))
+    (lambda x: _F(x).max_pool3d(x, 2), (4, 4)),
+    (lambda x: _F(x).max_pool3d(x, (2, 2)), (1, 2, 4, 4, 4)),
+    (lambda x: _F(x).max_pool3d(x, 5), (1, 2, 4, 4, 4)),
+    (lambda x: _F(x).max_pool3d(x, 3, padding=2), (1, 2, 4, 4, 4)),
+    (lambda x: _F(x).avg_pool3d(x, 2, divisor_override=0), (1, 2, 4, 4, 4)),
+    (lambda x: _F(x).avg_pool3d(x, 5), (1, 2, 4, 4, 4)),
+    (lambda x: _F(x).adaptive_avg_pool3d(x, (2, 2)), (1, 2, 4, 4, 4)),
+    (lambda x: _F(x).adaptive_max_pool3d(x, 2), (4, 4)),
+    (lambda x: _F(x).adaptive_avg_pool3d(x, 2), (1, 0, 4, 4, 4)),
+    (lambda x: _F(x).lp_pool2d(x, 2, 5), (1, 2, 4, 4)),
+], ids=range(22))
 def test_pool_errors(call, shape):
     check_raises(call, [shape])
 
@@ -131,3 +198,49 @@ def test_gradcheck():
     assert gradcheck(lambda x: axonml.avg_pool1d(x, 2, ceil_mode=True), (_double(2, 2, 5),))
     assert gradcheck(lambda x: axonml.adaptive_avg_pool2d(x, (2, 3)), (_double(1, 2, 5, 7),))
     assert gradcheck(lambda x: axonml.adaptive_max_pool2d(x, 3), (_double(1, 2, 5, 7),))
+    assert gradcheck(lambda x: axonml.max_pool3d(x, 2, stride=1, padding=1, dilation=(1, 2, 1)),
+                     (_double(1, 2, 3, 4, 5),))
+    assert gradcheck(lambda x: axonml.avg_pool3d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+                     (_double(1, 2, 4, 5, 3),))
+    assert gradcheck(lambda x: axonml.adaptive_avg_pool3d(x, (2, 3, 2)), (_double(1, 2, 5, 4, 3),))
+    assert gradcheck(lambda x: axonml.lp_pool2d(x, 2, 2), (_double(1, 2, 4, 4),))
+
+
+# --- max_unpool --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ndim, shape, options, output_size", [
+    (1, (2, 3, 10), dict(kernel_size=2), None),
+    (1, (3, 11), dict(kernel_size=3, stride=2, padding=1), (11,)),
+    (2, (2, 3, 8, 8), dict(kernel_size=2), None),
+    (2, (2, 3, 7, 9), dict(kernel_size=3, stride=2, padding=1), (2, 3, 7, 9)),
+    (2, (3, 7, 7), dict(kernel_size=(2, 3), stride=(2, 1)), (7, 7)),
+    (3, (1, 2, 4, 6, 6), dict(kernel_size=2), None),
+    (3, (2, 5, 7, 6), dict(kernel_size=3, stride=2, padding=1), (5, 7, 6)),
+], ids=str)
+def test_max_unpool(ndim, shape, options, output_size, device):
+    def fn(x):
+        F = _F(x)
+        values, indices = getattr(F, f"max_pool{ndim}d")(x, return_indices=True, **options)
+        return getattr(F, f"max_unpool{ndim}d")(values, indices, output_size=output_size, **options)
+    check(fn, [shape], device=device)
+
+
+def test_max_unpool_values_as_input(device):
+    """The pooled values as a leaf, so that the gradient of unpool's own input is compared."""
+    indices = torch.nn.functional.max_pool2d(torch.randn(2, 3, 6, 6), 2, return_indices=True)[1]
+    check(lambda v, i: _F(v).max_unpool2d(v, i, 2), [(2, 3, 3, 3), indices.numpy()], device=device)
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, v, i: F.max_unpool2d(v, i.float(), 2),
+    lambda F, v, i: F.max_unpool2d(v, i[..., :1], 2),
+    lambda F, v, i: F.max_unpool2d(v, i + 100, 2),
+    lambda F, v, i: F.max_unpool2d(v, i - 100, 2),
+    lambda F, v, i: F.max_unpool2d(v[0, 0], i[0, 0], 2),
+    lambda F, v, i: F.max_unpool2d(v, i, 2, output_size=(7, 7)),
+    lambda F, v, i: F.max_unpool2d(v, i, 2, output_size=(5,)),
+    lambda F, v, i: F.max_unpool2d(v, i, 2, padding=3),
+], ids=range(8))
+def test_max_unpool_errors(call):
+    indices = torch.nn.functional.max_pool2d(torch.randn(1, 2, 4, 4), 2, return_indices=True)[1].numpy()
+    check_raises(lambda v, i: call(_F(v), v, i), [(1, 2, 2, 2), indices])

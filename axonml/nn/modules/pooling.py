@@ -1,13 +1,15 @@
-"""Pooling layers: max, average and adaptive average/max pooling in 1-D and 2-D."""
+"""Pooling layers: max, average, power-average and adaptive average/max pooling in 1-D, 2-D and 3-D,
+and max unpooling."""
 from __future__ import annotations
 
 from ...tensor import Tensor
 from .. import functional as F
 from .module import Module
-from .utils import _single
+from .utils import _pair, _single, _triple
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
-           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+__all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "LPPool1d", "LPPool2d",
+           "LPPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
+           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -54,6 +56,25 @@ class MaxPool2d(_MaxPoolNd):
 
     def forward(self, input: Tensor):
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class MaxPool3d(_MaxPoolNd):
+    """Max over sliding windows of (N, C, D, H, W) or (C, D, H, W) input; arguments as :class:`MaxPool1d`
+    (ints or triples).
+
+    Shape:
+        - Input: (N, C, D, H, W) or (C, D, H, W)
+        - Output: (N, C, D_out, H_out, W_out), each size as :func:`~axonml.nn.functional.max_pool1d` computes it
+
+    Example::
+
+        >>> nn.MaxPool3d((3, 2, 2), stride=(2, 1, 2))(axonml.randn(20, 16, 50, 44, 31)).shape
+        axonml.Size([20, 16, 24, 43, 15])
+    """
+
+    def forward(self, input: Tensor):
+        return F.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
@@ -115,6 +136,68 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+class AvgPool3d(AvgPool2d):
+    """Mean over sliding windows of (N, C, D, H, W) or (C, D, H, W) input; arguments as :class:`AvgPool2d`
+    (ints or triples).
+
+    Example::
+
+        >>> nn.AvgPool3d(3, stride=2)(axonml.randn(20, 16, 50, 44, 31)).shape
+        axonml.Size([20, 16, 24, 21, 15])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+
+class _LPPoolNd(Module):
+    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling of (N, C, L) or (C, L) input: (sum of x ** p over each window) ** (1 / p).
+
+    Args:
+        norm_type: the exponent p; ``inf`` gives max pooling of abs(x).
+        kernel_size: window size.
+        stride: window step. Default: kernel_size.
+        ceil_mode: round the output length up instead of down. Default: ``False``.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling of (N, C, H, W) or (C, H, W) input; arguments as :class:`LPPool1d` (ints or pairs).
+
+    Example::
+
+        >>> nn.LPPool2d(2, 3, stride=2)(axonml.randn(20, 16, 50, 32)).shape
+        axonml.Size([20, 16, 24, 15])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling of (N, C, D, H, W) or (C, D, H, W) input; arguments as :class:`LPPool1d`."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
 class _AdaptivePoolNd(Module):
     def __init__(self, output_size) -> None:
         super().__init__()
@@ -148,6 +231,19 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
 
+class AdaptiveAvgPool3d(_AdaptivePoolNd):
+    """Average pooling to a fixed output size (D_out, H_out, W_out) (an int for a cube; ``None`` keeps that dim).
+
+    Example::
+
+        >>> nn.AdaptiveAvgPool3d((5, 7, 9))(axonml.randn(1, 64, 8, 9, 10)).shape
+        axonml.Size([1, 64, 5, 7, 9])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+
 class _AdaptiveMaxPoolNd(Module):
     def __init__(self, output_size, return_indices: bool = False) -> None:
         super().__init__()
@@ -170,3 +266,72 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
 
     def forward(self, input: Tensor):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max pooling to a fixed output size (D_out, H_out, W_out); ``return_indices`` also returns the argmax indices."""
+
+    def forward(self, input: Tensor):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+
+class _MaxUnpoolNd(Module):
+    _ntuple = staticmethod(_single)
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        self.kernel_size = self._ntuple(kernel_size)
+        self.stride = self._ntuple(stride if stride is not None else kernel_size)
+        self.padding = self._ntuple(padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The partial inverse of :class:`MaxPool1d`: each maximum put back at its index, zeros elsewhere.
+
+    Args:
+        kernel_size: the pooling's window size.
+        stride: the pooling's step. Default: kernel_size.
+        padding: the pooling's padding. Default: 0.
+
+    Shape:
+        - Input: (N, C, L_in) or (C, L_in), with indices of the same shape
+        - Output: (N, C, L_out), L_out = (L_in - 1) * stride - 2 * padding + kernel_size, or ``output_size``
+
+    Example::
+
+        >>> pool, unpool = nn.MaxPool1d(2, return_indices=True), nn.MaxUnpool1d(2)
+        >>> unpool(*pool(axonml.randn(1, 1, 8))).shape
+        axonml.Size([1, 1, 8])
+    """
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of :class:`MaxPool2d`; arguments as :class:`MaxUnpool1d` (ints or pairs).
+
+    Example::
+
+        >>> pool, unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
+        >>> values, indices = pool(axonml.randn(1, 1, 5, 5))
+        >>> unpool(values, indices, output_size=(5, 5)).shape
+        axonml.Size([1, 1, 5, 5])
+    """
+
+    _ntuple = staticmethod(_pair)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of :class:`MaxPool3d`; arguments as :class:`MaxUnpool1d` (ints or triples)."""
+
+    _ntuple = staticmethod(_triple)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
