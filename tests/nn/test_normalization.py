@@ -25,21 +25,23 @@ def test_batchnorm_matches_torch(dtype, train, name, shape, options):
 
 
 @pytest.mark.parametrize("momentum", [0.1, None])
-def test_batchnorm_running_statistics_over_several_steps(momentum):
-    ours, theirs = nn.BatchNorm2d(3, momentum=momentum), torch.nn.BatchNorm2d(3, momentum=momentum)
+@pytest.mark.parametrize("name,shape", [("BatchNorm2d", (4, 3, 5, 5)), ("BatchNorm3d", (4, 3, 2, 5, 4))])
+def test_batchnorm_running_statistics_over_several_steps(momentum, name, shape, device):
+    ours, theirs = getattr(nn, name)(3, momentum=momentum), getattr(torch.nn, name)(3, momentum=momentum)
     load_torch_state(ours, theirs)
+    ours.to(device)
     rng = np.random.default_rng(0)
     for _ in range(4):
-        x = rng.standard_normal((4, 3, 5, 5)).astype(np.float32) * 3 + 1
-        theirs(torch.from_numpy(x))
-        ours(axonml.from_numpy(x))
-    for name, buffer in theirs.named_buffers():
-        assert_close(ours.get_buffer(name), buffer, "float32", name)
+        x = rng.standard_normal(shape).astype(np.float32) * 3 + 1
+        expected = theirs(torch.from_numpy(x))
+        assert_close(ours(axonml.from_numpy(x).to(device)), expected, "float32", "training output")
+    for buffer_name, buffer in theirs.named_buffers():
+        assert_close(ours.get_buffer(buffer_name), buffer, "float32", buffer_name)
     assert int(ours.num_batches_tracked) == 4
     theirs.eval()
     ours.eval()
-    x = rng.standard_normal((2, 3, 5, 5)).astype(np.float32)
-    assert_close(ours(axonml.from_numpy(x)), theirs(torch.from_numpy(x)), "float32")
+    x = rng.standard_normal((2,) + shape[1:]).astype(np.float32)
+    assert_close(ours(axonml.from_numpy(x).to(device)), theirs(torch.from_numpy(x)), "float32")
 
 
 def test_batchnorm_input_dim_errors():
@@ -47,6 +49,8 @@ def test_batchnorm_input_dim_errors():
         nn.BatchNorm2d(3)(axonml.randn(2, 3, 4))
     with pytest.raises(ValueError, match="expected 2D or 3D input"):
         nn.BatchNorm1d(3)(axonml.randn(2, 3, 4, 4))
+    with pytest.raises(ValueError, match="expected 5D input \\(got 4D input\\)"):
+        nn.BatchNorm3d(3)(axonml.randn(2, 3, 4, 4))
 
 
 def test_batchnorm_state_dict_keys_and_reset():
