@@ -285,8 +285,22 @@ def rnn_relu(input: Tensor, hx: Tensor, params, has_biases: bool, num_layers: in
 
 
 # --- single steps ------------------------------------------------------------------------------------
+def _check_cell(input: Tensor, states, w_ih: Tensor, w_hh: Tensor) -> None:
+    """RuntimeError, with PyTorch's messages, for a step whose input or states do not fit the weights."""
+    if input.shape[-1] != w_ih.shape[1]:
+        raise RuntimeError(f"input has inconsistent input_size: got {input.shape[-1]} expected {w_ih.shape[1]}")
+    for k, state in enumerate(states):
+        if state.shape[0] != input.shape[0]:
+            raise RuntimeError(f"Input batch size {input.shape[0]} doesn't match hidden{k} batch size "
+                               f"{state.shape[0]}")
+        if state.shape[-1] != w_hh.shape[1]:
+            raise RuntimeError(f"hidden{k} has inconsistent hidden_size: got {state.shape[-1]}, expected "
+                               f"{w_hh.shape[1]}")
+
+
 def _cell(mode: str, input: Tensor, hx: Tensor, cx: Tensor | None, w_ih: Tensor, w_hh: Tensor,
           b_ih: Tensor | None, b_hh: Tensor | None):
+    _check_cell(input, (hx,) if cx is None else (hx, cx), w_ih, w_hh)
     has_biases = b_ih is not None
     weights = [w_ih, w_hh] + ([b_ih, b_hh] if has_biases else [])
     step = input.unsqueeze(0)
