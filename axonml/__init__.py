@@ -47,8 +47,8 @@ __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_g
            "randint", "normal", "rand_like", "randn_like", "randint_like", "randperm", "float32", "float64",
            "float16", "int64", "int32", "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int",
            "short", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_tensor", "numel",
-           "set_printoptions", "is_inference_mode_enabled", "save", "load", "get_num_threads", "set_num_threads", "nn", "optim", "data", "utils", "opencl",
+           "set_printoptions", "is_inference_mode_enabled", "save", "load", "get_num_threads", "set_num_threads", "nn", "optim", "data", "utils", "opencl", "linalg",
            *_functional_all]
 
 from .serialize import load, save  # noqa: E402  (serialize imports Tensor)
-from . import data, nn, opencl, optim, utils  # noqa: E402  (torch.nn / torch.optim as attributes)
+from . import data, linalg, nn, opencl, optim, utils  # noqa: E402  (torch.nn / torch.optim as attributes)

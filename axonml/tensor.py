@@ -1279,6 +1279,49 @@ class Tensor(_autograd.TensorBase):
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
+    def cross(self, other, dim=None):
+        return _linalg.cross(self, other, dim)
+
+    # --- decompositions (ops/decomposition.py) ----------------------------------------------------------------
+    def det(self):
+        return _decomposition.det(self)
+
+    def logdet(self):
+        return _decomposition.logdet(self)
+
+    def slogdet(self):
+        return _decomposition.slogdet(self)
+
+    def inverse(self):
+        return _decomposition.inverse(self)
+
+    def cholesky(self, upper=False):
+        return _decomposition.cholesky(self, upper)
+
+    def cholesky_solve(self, input2, upper=False):
+        return _decomposition.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper=False):
+        return _decomposition.cholesky_inverse(self, upper)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        return _decomposition.triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def qr(self, some=True):
+        return _decomposition.qr(self, some)
+
+    def svd(self, some=True, compute_uv=True):
+        return _decomposition.svd(self, some, compute_uv)
+
+    def pinverse(self, rcond=1e-15):
+        return _decomposition.pinverse(self, rcond)
+
+    def matrix_power(self, n):
+        return _decomposition.matrix_power(self, n)
+
+    def matrix_exp(self):
+        return _decomposition.matrix_exp(self)
+
 
     # --- neural-network ops (ops/nn.py, ops/conv.py, ops/pool.py, ops/loss.py) -------------------------------
     def softmax(self, dim, dtype=None):
@@ -1389,4 +1432,5 @@ from .ops import random as _random  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
+from .ops import decomposition as _decomposition  # noqa: E402
 from .ops import nn as _nn  # noqa: E402

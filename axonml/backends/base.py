@@ -116,6 +116,20 @@ PRIMITIVES = {
             "for a (..., n, k), b (..., k, m) with broadcast batch dims; op transposes the last two dims when its "
             "flag is set (no copy); c broadcasts to the result; returns a new array",
     "einsum": "einsum(equation, *arrays): explicit '->' equations with letters only",
+    # --- matrix decompositions (LAPACK; ops/decomposition.py): a (..., n, n) unless said, batch
+    # dims broadcast; info is int32 (...,), LAPACK's per matrix (0: success)
+    "inv": "inv(a) -> (inverse, info): info the 1-based index of the first zero pivot of a singular matrix",
+    "solve": "solve(a, b) -> (x, info): x = a^-1 b for b (..., n, k); info as inv's",
+    "det": "det(a)", "slogdet": "slogdet(a) -> (sign, log|det|)",
+    "cholesky": "cholesky(a, upper) -> (factor, info): lower (or upper) factor from a's lower (upper) triangle; info "
+                "the order of the first leading minor that is not positive-definite",
+    "solve_triangular": "solve_triangular(a, b, upper, left, unitriangular): x with a x = b (left) or x a = b, a "
+                        "triangular (its other triangle not read)",
+    "qr": "qr(a (..., m, n), mode) -> (q or None for mode 'r', r); mode 'reduced' or 'complete' as LAPACK geqrf",
+    "svd": "svd(a (..., m, n), full_matrices, compute_uv) -> (u, s descending, vh); u, vh None without compute_uv",
+    "eigh": "eigh(a, upper, compute_v) -> (eigenvalues ascending, eigenvectors or None) from one triangle of a",
+    "lstsq": "lstsq(a (..., m, n), b (..., m, k), rcond, driver) -> (solution, int64 rank, singular_values) from "
+             "that LAPACK driver; empty (0,) arrays for what the driver does not compute",
     # --- random (generator: an axonml.Generator) -----------------------------------------------
     "uniform": "uniform(shape, low, high, dtype, generator)",
     "normal": "normal(shape, mean, std, dtype, generator)",

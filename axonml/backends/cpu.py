@@ -9,6 +9,7 @@ from .._ext import _conv, _linalg, _pool
 from .._ext import _optim
 from .._ext import _nn, _norm
 from .._ext import _rnn
+from . import _lapack
 from .base import Backend
 
 __all__ = ["CPUBackend", "cpu"]
@@ -346,6 +347,37 @@ class CPUBackend(Backend):
 
     def einsum(self, equation, *arrays):
         return np.einsum(equation, *arrays, optimize=len(arrays) > 1)
+
+    # --- matrix decompositions (ops/decomposition.py): LAPACK through NumPy and SciPy -------------
+    def inv(self, a):
+        return _lapack.inv(a)
+
+    def solve(self, a, b):
+        return _lapack.solve(a, b)
+
+    def det(self, a):
+        return _lapack.det(a)
+
+    def slogdet(self, a):
+        return _lapack.slogdet(a)
+
+    def cholesky(self, a, upper):
+        return _lapack.cholesky(a, upper)
+
+    def solve_triangular(self, a, b, upper, left, unitriangular):
+        return _lapack.solve_triangular(a, b, upper, left, unitriangular)
+
+    def qr(self, a, mode):
+        return _lapack.qr(a, mode)
+
+    def svd(self, a, full_matrices, compute_uv):
+        return _lapack.svd(a, full_matrices, compute_uv)
+
+    def eigh(self, a, upper, compute_v):
+        return _lapack.eigh(a, upper, compute_v)
+
+    def lstsq(self, a, b, rcond, driver):
+        return _lapack.lstsq(a, b, rcond, driver)
 
     # Convolution and pooling primitives take the last len(kernel) (or ndim) axes of x as spatial,
     # 1 or 2 of them (a 1-D case runs the 2-D kernels with a unit height), and the axes before as

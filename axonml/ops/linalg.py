@@ -11,7 +11,7 @@ from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "einsum", "linear", "bilinear"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "einsum", "linear", "bilinear", "cross"]
 
 # PyTorch's C++ scalar-type names, used in its dtype-mismatch messages
 _SCALAR_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
@@ -547,3 +547,51 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     rows2 = input2.reshape(-1, shape2[-1])
     out = einsum("bi,oij,bj->bo", rows1, weight, rows2).reshape(tuple(shape1[:-1]) + (w_shape[0],))
     return out if bias is None else out + bias
+
+
+# --- cross ---------------------------------------------------------------------------------------------
+
+def _cross(name: str, input: Tensor, other: Tensor, dim: int) -> Tensor:
+    """The cross product along dim of input and other broadcast together, composed from narrow and mul."""
+    _check_tensor(input, "input")
+    _check_tensor(other, "other")
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{name}: expected both inputs to have the same dtype, but got "
+                           f"{input.dtype.scalar_name} and {other.dtype.scalar_name}")
+    ndim = input._data.ndim
+    if other._data.ndim != ndim:
+        raise RuntimeError(f"{name}: inputs must have the same number of dimensions.")
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
+    shape = _broadcast_shape(input._data.shape, other._data.shape)
+    a, b = input.expand(shape), other.expand(shape)
+    if shape[dim] != 3:
+        raise RuntimeError(f"{name}: inputs dimension {dim} must have length 3. Got {a.shape[dim]} and {b.shape[dim]}")
+    dim %= ndim
+    a0, a1, a2 = (a.narrow(dim, i, 1) for i in range(3))
+    b0, b1, b2 = (b.narrow(dim, i, 1) for i in range(3))
+    from .shape import cat
+    return cat([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], dim)
+
+
+def _broadcast_shape(a_shape, b_shape) -> tuple:
+    ndim = max(len(a_shape), len(b_shape))
+    _broadcast_batch(a_shape, b_shape)
+    a = (1,) * (ndim - len(a_shape)) + tuple(a_shape)
+    b = (1,) * (ndim - len(b_shape)) + tuple(b_shape)
+    return tuple(max(x, y) for x, y in zip(a, b))
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
+    """The cross product of 3-vectors along dim (torch.cross); batch dims broadcast.
+
+    dim=None takes the first dim of size 3, as PyTorch does (torch.linalg.cross defaults to -1).
+    """
+    if dim is None:
+        _check_tensor(input, "input")
+        _check_tensor(other, "other")
+        sizes = _broadcast_shape(input._data.shape, other._data.shape)
+        if 3 not in sizes:
+            raise RuntimeError("no dimension of size 3 in input")
+        dim = sizes.index(3)
+    return _cross("linalg.cross", input, other, dim)

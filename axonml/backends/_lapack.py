@@ -1,0 +1,160 @@
+"""The CPU backend's LAPACK primitives (ops/decomposition.py), batched over leading dims.
+
+NumPy's ``linalg`` gufuncs loop over a batch in C; where they stop at the first failing
+matrix (a singular or indefinite one), the batch is redone matrix by matrix with SciPy's
+LAPACK wrappers, which report LAPACK's ``info`` for each matrix as PyTorch's ``*_ex``
+functions do. What NumPy does not batch (triangular solves, least squares) loops over the
+batch here, one LAPACK call per matrix.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as _scipy_linalg
+from scipy.linalg import lapack as _lapack
+
+__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "solve_triangular", "qr", "svd", "eigh", "lstsq"]
+
+
+def _info(shape) -> np.ndarray:
+    return np.zeros(shape, np.int32)
+
+
+def _getrf_info(a: np.ndarray) -> np.ndarray:
+    """LAPACK getrf's info per matrix: 0, or the 1-based index of the first exactly-zero pivot."""
+    info = _info(a.shape[:-2])
+    getrf, = _lapack.get_lapack_funcs(("getrf",), (a,))
+    for index in np.ndindex(*a.shape[:-2]):
+        info[index] = max(getrf(a[index])[2], 0)
+    return info
+
+
+def inv(a):
+    try:
+        return np.linalg.inv(a), _info(a.shape[:-2])
+    except np.linalg.LinAlgError:
+        info = _getrf_info(a)
+    inverse = np.full(a.shape, np.nan, a.dtype)
+    for index in np.ndindex(*a.shape[:-2]):
+        if info[index] == 0:
+            inverse[index] = np.linalg.inv(a[index])
+    return inverse, info
+
+
+def solve(a, b):
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    try:
+        return np.linalg.solve(a, b), _info(batch)
+    except np.linalg.LinAlgError:
+        pass
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    info = _getrf_info(a)
+    x = np.full(b.shape, np.nan, np.result_type(a, b))
+    for index in np.ndindex(*batch):
+        if info[index] == 0:
+            x[index] = np.linalg.solve(a[index], b[index])
+    return x, info
+
+
+def det(a):
+    return np.linalg.det(a)
+
+
+def slogdet(a):
+    sign, logabsdet = np.linalg.slogdet(a)
+    return sign, logabsdet
+
+
+def cholesky(a, upper):
+    try:
+        return np.linalg.cholesky(a, upper=upper), _info(a.shape[:-2])
+    except np.linalg.LinAlgError:
+        pass
+    info = _info(a.shape[:-2])
+    factor = np.zeros(a.shape, a.dtype)
+    potrf, = _lapack.get_lapack_funcs(("potrf",), (a,))
+    for index in np.ndindex(*a.shape[:-2]):
+        c, info[index] = potrf(a[index], lower=not upper, clean=True)
+        factor[index] = c
+    np.maximum(info, 0, out=info)
+    return factor, info
+
+
+def solve_triangular(a, b, upper, left, unitriangular):
+    """X with A X = B (left) or X A = B, A triangular; batch dims broadcast."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    x = np.empty(b.shape, np.result_type(a, b))
+    for index in np.ndindex(*batch):
+        if left:
+            x[index] = _scipy_linalg.solve_triangular(a[index], b[index], lower=not upper,
+                                                      unit_diagonal=unitriangular, check_finite=False)
+        else:  # X A = B  <=>  A^T X^T = B^T
+            x[index] = _scipy_linalg.solve_triangular(a[index], b[index].T, trans="T", lower=not upper,
+                                                      unit_diagonal=unitriangular, check_finite=False).T
+    return x
+
+
+def qr(a, mode):
+    if mode == "r":
+        return None, np.linalg.qr(a, mode="r")
+    q, r = np.linalg.qr(a, mode=mode)
+    return q, r
+
+
+def svd(a, full_matrices, compute_uv):
+    if not compute_uv:
+        return None, np.linalg.svd(a, compute_uv=False), None
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    return u, s, vh
+
+
+def eigh(a, upper, compute_v):
+    uplo = "U" if upper else "L"
+    if not compute_v:
+        return np.linalg.eigvalsh(a, UPLO=uplo), None
+    eigenvalues, eigenvectors = np.linalg.eigh(a, UPLO=uplo)
+    return eigenvalues, eigenvectors
+
+
+def lstsq(a, b, rcond, driver):
+    """LAPACK's least-squares drivers per matrix: (solution, rank, singular_values).
+
+    rank comes from every driver but 'gels', singular values from 'gelsd' and 'gelss'; what a
+    driver does not compute is an empty array, as in torch.linalg.lstsq.
+    """
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    (m, n), k = a.shape[-2:], b.shape[-1]
+    dtype = np.result_type(a, b)
+    solution = np.empty(batch + (n, k), dtype)
+    rank = np.empty(batch, np.int64)
+    singular_values = np.empty(batch + (min(m, n),), dtype)
+    for index in np.ndindex(*batch):
+        if driver == "gels":
+            solution[index] = _gels(a[index], b[index])
+            continue
+        x, _, r, s = _scipy_linalg.lstsq(a[index], b[index], cond=rcond, lapack_driver=driver, check_finite=False)
+        solution[index], rank[index] = x, r
+        if s is not None:
+            singular_values[index] = s
+    if driver == "gels":
+        rank = np.empty((0,), np.int64)
+    if driver not in ("gelsd", "gelss"):
+        singular_values = np.empty((0,), dtype)
+    return solution, rank, singular_values
+
+
+def _gels(a, b):
+    """LAPACK gels: QR (m >= n) or LQ (m < n) least squares for a full-rank A."""
+    gels, = _lapack.get_lapack_funcs(("gels",), (a, b))
+    m, n = a.shape
+    rows = max(m, n)
+    padded = np.zeros((rows, b.shape[1]), np.result_type(a, b))
+    padded[:m] = b
+    _, x, info = gels(a, padded)
+    if info > 0:
+        raise np.linalg.LinAlgError("gels: the input matrix does not have full rank")
+    return x[:n]
