@@ -8,9 +8,12 @@ Example::
     >>> import axonml.nn.functional as F
     >>> loss = F.cross_entropy(F.linear(x, w, b), labels, label_smoothing=0.1)
 """
+from ..ops import composite_loss as _composite_loss
 from ..ops import conv as _conv
 from ..ops import pool as _pool
+from ..ops.composite_loss import *  # noqa: F401,F403 - margin, ranking and embedding losses
 from ..ops.conv import *  # noqa: F401,F403 - conv1d, conv2d, ... as ops/conv.py exports them
+from ..ops.distance import pairwise_distance, pdist
 from ..ops.activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu,
                               logsigmoid, mish, prelu, relu, relu6, selu, silu, softplus, softshrink, softsign,
                               tanhshrink, threshold)
@@ -23,6 +26,7 @@ from ..ops.nn import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, e
                       softmax, softmin)
 from ..ops.norm import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ..ops.pool import *  # noqa: F401,F403 - max_pool2d, avg_pool2d, ... as ops/pool.py exports them
+from ..ops.rearrange import channel_shuffle, native_channel_shuffle, pixel_shuffle, pixel_unshuffle
 
 __all__ = [
     # linear and convolution
@@ -43,5 +47,7 @@ __all__ = [
     "pad",
     # losses
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "kl_div",
+    "binary_cross_entropy_with_logits", "kl_div", *_composite_loss.__all__,
+    # distances and channel rearrangements
+    "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
 ]

@@ -1,4 +1,4 @@
-"""InstanceNorm1d and InstanceNorm2d against PyTorch, running statistics included."""
+"""InstanceNorm1d, 2d and 3d against PyTorch, running statistics included."""
 from collections import OrderedDict
 
 import numpy as np
@@ -14,7 +14,8 @@ from tests.oracle.oracle import assert_close
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("train", [True, False])
 @pytest.mark.parametrize("name,shape", [("InstanceNorm1d", (4, 5, 6)), ("InstanceNorm1d", (5, 7)),
-                                        ("InstanceNorm2d", (3, 5, 4, 4)), ("InstanceNorm2d", (5, 3, 4))])
+                                        ("InstanceNorm2d", (3, 5, 4, 4)), ("InstanceNorm2d", (5, 3, 4)),
+                                        ("InstanceNorm3d", (2, 5, 3, 4, 2)), ("InstanceNorm3d", (5, 2, 3, 4))])
 @pytest.mark.parametrize("options", [dict(), dict(affine=True), dict(track_running_stats=True),
                                      dict(affine=True, track_running_stats=True, momentum=None)])
 def test_instancenorm_matches_torch(dtype, train, name, shape, options):

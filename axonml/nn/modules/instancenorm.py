@@ -1,4 +1,4 @@
-"""Instance normalisation: InstanceNorm1d, InstanceNorm2d."""
+"""Instance normalisation: InstanceNorm1d, InstanceNorm2d, InstanceNorm3d."""
 from __future__ import annotations
 
 import warnings
@@ -7,7 +7,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from .batchnorm import _NormBase
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d"]
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
 class _InstanceNorm(_NormBase):
@@ -94,3 +94,25 @@ class InstanceNorm2d(_InstanceNorm):
     """
 
     _spatial_dims = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    r"""Normalise each channel of each sample over its depth, height and width: input (N, C, D, H, W) or (C, D, H, W).
+
+    Args:
+        num_features: C, the number of channels.
+        eps: added to the variance for stability. Default: 1e-5.
+        momentum: weight of the new statistics in the running averages. Default: 0.1.
+        affine: learn a per-channel weight and bias. Default: ``False``.
+        track_running_stats: keep running mean and variance, used in eval mode. Default: ``False``.
+
+    Shape:
+        - Input: (N, C, D, H, W) or (C, D, H, W); Output: the same shape.
+
+    Example::
+
+        >>> nn.InstanceNorm3d(4, affine=True)(axonml.randn(2, 4, 3, 5, 5)).shape
+        axonml.Size([2, 4, 3, 5, 5])
+    """
+
+    _spatial_dims = 3
