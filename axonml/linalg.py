@@ -1,7 +1,7 @@
 """torch.linalg: norms, decompositions, inverses, solvers and matrix functions.
 
 The decompositions (inv, solve, det, slogdet, cholesky, qr, svd, eigh, pinv, lstsq,
-solve_triangular) are one op each in axonml/ops/decomposition.py, on LAPACK on the CPU;
+solve_triangular, lu_factor) are one op each in axonml/ops/decomposition.py, on LAPACK on the CPU;
 a device without LAPACK raises NotImplementedError naming the op and the device. The
 norms, cross, vecdot, multi_dot, matrix_power, matrix_exp, vander and the tensor
 inverses are composed from other ops, so they also run where those do (OpenCL).
@@ -26,7 +26,7 @@ from .tensor import Tensor
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "solve_ex", "det",
            "slogdet", "cholesky", "cholesky_ex", "solve_triangular", "qr", "svd", "svdvals", "eigh", "eigvalsh",
-           "pinv", "lstsq", "matrix_rank", "matrix_power", "matrix_exp", "cond", "cross", "vecdot", "multi_dot",
+           "pinv", "lstsq", "matrix_rank", "lu_factor", "lu_factor_ex", "lu", "lu_solve", "matrix_power", "matrix_exp", "cond", "cross", "vecdot", "multi_dot",
            "matmul", "vander", "tensorinv", "tensorsolve"]
 
 
@@ -157,7 +157,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     return _decomposition._eigh("linalg.eigvalsh", _decomposition.EigvalsH, A, UPLO)
 
 
-def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+def pinv(A: Tensor, rcond=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
     """The Moore-Penrose pseudo-inverse, from the SVD (from eigh when hermitian).
 
     Singular values at or below max(atol, rtol * largest) are treated as zero. By default
@@ -165,9 +165,12 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
 
     Args:
         A: (*, m, n).
-        atol, rtol: floats, or tensors broadcast over A's batch dims.
+        rcond: PyTorch's older name for rtol.
         hermitian: A is symmetric (only its lower triangle is read).
+        atol, rtol: floats, or tensors broadcast over A's batch dims.
     """
+    if rcond is not None:
+        atol, rtol = 0.0, rcond
     return _decomposition._pinv("linalg.pinv", A, atol, rtol, hermitian)
 
 
@@ -220,11 +223,14 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
     return _return_types.linalg_lstsq(solution, residuals, rank, singular_values)
 
 
-def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
     """How many singular values (|eigenvalues| when hermitian) exceed max(atol, rtol * largest).
 
-    Tolerances default as pinv's. Returns int64, shaped A's batch dims.
+    Tolerances default as pinv's; tol is PyTorch's older name for atol (with rtol = 0). Returns
+    int64, shaped A's batch dims.
     """
+    if tol is not None:
+        atol, rtol = tol, 0.0
     _decomposition._check_matrix("linalg.matrix_rank", A, square=hermitian)
     atol, rtol = _decomposition._tolerances(A._data.dtype, A._data.shape, atol, rtol)
     A = A.detach()
@@ -235,6 +241,40 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> 
     atol = _decomposition._tolerance_operand(atol, A)
     threshold = threshold.clamp_min(atol) if isinstance(atol, float) else threshold.maximum(atol)
     return (values > threshold).sum(-1)
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True):
+    """(LU, pivots): A = P L U with partial pivoting, packed as LAPACK's getrf (L's unit diagonal implied).
+
+    Args:
+        A: (*, m, n).
+        pivot: only True is supported on the CPU, as in PyTorch.
+
+    Raises:
+        RuntimeError: if U has a zero on its diagonal (use lu_factor_ex to get info instead).
+    """
+    lu, pivots, _ = _decomposition._lu_factor_ex("torch.linalg.lu_factor", A, pivot, True)
+    return _return_types.linalg_lu_factor(lu, pivots)
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False):
+    """(LU, pivots, info): lu_factor reporting a zero pivot in info (its 1-based index) instead of raising."""
+    return _return_types.linalg_lu_factor_ex(*_decomposition._lu_factor_ex("torch.linalg.lu_factor_ex", A, pivot,
+                                                                           check_errors))
+
+
+def lu(A: Tensor, *, pivot: bool = True):
+    """(P, L, U) with A = P L U: P (*, m, m) a permutation, L (*, m, k) unit lower, U (*, k, n) upper."""
+    lu, pivots, _ = _decomposition._lu_factor_ex("linalg.lu", A, pivot, False)
+    return _return_types.linalg_lu(*_decomposition.lu_unpack(lu, pivots))
+
+
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False) -> Tensor:
+    """X with A X = B (X A = B when left=False; A^T for A when adjoint) from lu_factor's output.
+
+    Two triangular solves, differentiable in LU and B.
+    """
+    return _decomposition._lu_solve("linalg.lu_solve", LU, pivots, B, left, adjoint)
 
 
 # --- norms ------------------------------------------------------------------------------------------

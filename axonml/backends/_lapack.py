@@ -12,7 +12,7 @@ import numpy as np
 import scipy.linalg as _scipy_linalg
 from scipy.linalg import lapack as _lapack
 
-__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "solve_triangular", "qr", "svd", "eigh", "lstsq"]
+__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "solve_triangular", "qr", "svd", "eigh", "lstsq", "lu_factor"]
 
 
 def _info(shape) -> np.ndarray:
@@ -158,3 +158,17 @@ def _gels(a, b):
     if info > 0:
         raise np.linalg.LinAlgError("gels: the input matrix does not have full rank")
     return x[:n]
+
+
+def lu_factor(a):
+    """LAPACK getrf per matrix: (LU packed, 1-based int32 pivots (..., min(m, n)), info)."""
+    m, n = a.shape[-2:]
+    lu = np.empty(a.shape, a.dtype)
+    pivots = np.empty(a.shape[:-2] + (min(m, n),), np.int32)
+    info = _info(a.shape[:-2])
+    getrf, = _lapack.get_lapack_funcs(("getrf",), (a,))
+    for index in np.ndindex(*a.shape[:-2]):
+        lu[index], piv, info[index] = getrf(a[index])
+        pivots[index] = piv + 1
+    np.maximum(info, 0, out=info)
+    return lu, pivots, info

@@ -130,6 +130,8 @@ PRIMITIVES = {
     "eigh": "eigh(a, upper, compute_v) -> (eigenvalues ascending, eigenvectors or None) from one triangle of a",
     "lstsq": "lstsq(a (..., m, n), b (..., m, k), rcond, driver) -> (solution, int64 rank, singular_values) from "
              "that LAPACK driver; empty (0,) arrays for what the driver does not compute",
+    "lu_factor": "lu_factor(a (..., m, n)) -> (LU, pivots, info): getrf's packed L (unit diagonal) and U, int32 "
+                 "1-based row interchanges (..., min(m, n)), info the 1-based index of the first zero pivot",
     # --- random (generator: an axonml.Generator) -----------------------------------------------
     "uniform": "uniform(shape, low, high, dtype, generator)",
     "normal": "normal(shape, mean, std, dtype, generator)",

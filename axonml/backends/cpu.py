@@ -379,6 +379,9 @@ class CPUBackend(Backend):
     def lstsq(self, a, b, rcond, driver):
         return _lapack.lstsq(a, b, rcond, driver)
 
+    def lu_factor(self, a):
+        return _lapack.lu_factor(a)
+
     # Convolution and pooling primitives take the last len(kernel) (or ndim) axes of x as spatial,
     # 1 or 2 of them (a 1-D case runs the 2-D kernels with a unit height), and the axes before as
     # a stack of independent planes. padding is per spatial dim: an int or a (before, after) pair.

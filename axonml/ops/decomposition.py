@@ -1,14 +1,14 @@
 """Matrix decompositions (LAPACK) and the functions built on them.
 
 One ArrayFunction per decomposition: Inv, Solve, Det, SlogDet, Cholesky, SolveTriangular, QR,
-SVD (and SVDVals), Eigh (and EigvalsH), Pinv and Lstsq. Each forward is one backend primitive
+SVD (and SVDVals), Eigh (and EigvalsH), Pinv, Lstsq and LuFactor. Each forward is one backend primitive
 (``xp.inv``, ``xp.svd`` ...: LAPACK through NumPy/SciPy on the CPU); each backward is PyTorch's
 formula for the real case, written with gemm and the same primitives. A device without LAPACK
 raises NotImplementedError naming the op and the device.
 
 The public functions here are the torch.* names (det, slogdet, logdet, inverse, cholesky,
 cholesky_solve, cholesky_inverse, qr, svd, pinverse, matrix_power, matrix_exp,
-triangular_solve); ``axonml.linalg`` holds the torch.linalg names, built on the same Functions.
+triangular_solve, lu_unpack); ``axonml.linalg`` holds the torch.linalg names, built on the same Functions.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from ..tensor import Tensor
 from .reduce import _legacy_name, return_types
 
 __all__ = ["det", "slogdet", "logdet", "inverse", "cholesky", "cholesky_solve", "cholesky_inverse", "qr", "svd",
-           "pinverse", "matrix_power", "matrix_exp", "triangular_solve"]
+           "pinverse", "matrix_power", "matrix_exp", "triangular_solve", "lu_unpack"]
 
 for _name, _fields in (("linalg_inv_ex", ["inverse", "info"]), ("linalg_cholesky_ex", ["L", "info"]),
                        ("linalg_solve_ex", ["result", "info"]), ("linalg_slogdet", ["sign", "logabsdet"]),
@@ -31,7 +31,9 @@ for _name, _fields in (("linalg_inv_ex", ["inverse", "info"]), ("linalg_cholesky
                        ("linalg_svd", ["U", "S", "Vh"]), ("svd", ["U", "S", "V"]),
                        ("linalg_eigh", ["eigenvalues", "eigenvectors"]),
                        ("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"]),
-                       ("triangular_solve", ["solution", "cloned_coefficient"])):
+                       ("triangular_solve", ["solution", "cloned_coefficient"]),
+                       ("linalg_lu_factor", ["LU", "pivots"]), ("linalg_lu_factor_ex", ["LU", "pivots", "info"]),
+                       ("linalg_lu", ["P", "L", "U"]), ("lu_unpack", ["P", "L", "U"])):
     setattr(return_types, _name, namedtuple(_name, _fields))
 
 
@@ -95,8 +97,8 @@ def _lapack(name: str, fn, *args):
                                   f"with .cpu())") from None
 
 
-def _raise_on_info(xp, info, message) -> None:
-    """LinAlgError for the first matrix whose LAPACK info is nonzero; message(info_value) says why."""
+def _raise_on_info(xp, info, message, error=None) -> None:
+    """LinAlgError (or error) for the first matrix whose LAPACK info is nonzero; message(info) says why."""
     info = np.asarray(xp.to_numpy(info))
     failed = np.flatnonzero(info)
     if failed.size == 0:
@@ -106,7 +108,7 @@ def _raise_on_info(xp, info, message) -> None:
     if info.ndim:
         name, _, rest = text.partition(": ")
         text = f"{name}: (Batch element {first}): {rest}"
-    raise LinAlgError(text)
+    raise (error or LinAlgError)(text)
 
 
 def _singular(name):
@@ -729,6 +731,136 @@ class Lstsq(ArrayFunction):
             if needs_a else None
         grad_b = xp.sum_to(xp.gemm(pinv, grad, True, False), ctx.shapes[1]) if needs_b else None
         return grad_a, grad_b, None, None
+
+
+# --- lu ---------------------------------------------------------------------------------------------------
+
+def _permutations(pivots: np.ndarray, m: int) -> np.ndarray:
+    """perm (..., m) with A[perm] = L U, from getrf's 1-based sequential row interchanges."""
+    perm = np.broadcast_to(np.arange(m), pivots.shape[:-1] + (m,)).copy()
+    for index in np.ndindex(*pivots.shape[:-1]):
+        row = perm[index]
+        for i, p in enumerate(pivots[index] - 1):
+            row[i], row[p] = row[p], row[i]
+    return perm
+
+
+def _permutation_matrix(pivots: np.ndarray, m: int, dtype) -> np.ndarray:
+    """P (..., m, m) with A = P L U: column j of P is e_perm[j]."""
+    perm = _permutations(pivots, m)
+    out = np.zeros(perm.shape + (m,), dtype)
+    np.put_along_axis(out, perm[..., None, :], 1, axis=-2)
+    return out
+
+
+def _unpack(xp, lu):
+    """(L (..., m, k) unit lower, U (..., k, n) upper) from getrf's packed factors."""
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    lower = xp.add(xp.tril(xp.getitem(lu, (Ellipsis, slice(None), slice(0, k))), -1), xp.eye(m, k, lu.dtype))
+    return lower, xp.triu(xp.getitem(lu, (Ellipsis, slice(0, k), slice(None))), 0)
+
+
+def _lu_backward(xp, grad_l, grad_u, p, lower, upper):
+    """PyTorch's linalg_lu_backward (real case) for A = P L U, gL strictly lower, gU upper.
+
+    Square: gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T; the wide and tall cases treat the
+    trailing columns of U (rows of L) as in PyTorch.
+    """
+    m, n = lower.shape[-2], upper.shape[-1]
+    k = min(m, n)
+    if m == n:
+        grad = xp.add(xp.tril(xp.gemm(lower, grad_l, True, False), -1), xp.triu(xp.gemm(grad_u, upper, False, True), 0))
+        grad = xp.solve_triangular(_mT(xp, upper), grad, False, False, False)
+        grad = xp.solve_triangular(_mT(xp, lower), grad, True, True, True)
+    elif m < n:
+        lead, tail = (Ellipsis, slice(None), slice(0, k)), (Ellipsis, slice(None), slice(k, n))
+        grad = xp.sub(xp.gemm(lower, grad_l, True, False), xp.gemm(grad_u, upper, False, True))
+        grad = xp.solve_triangular(_mT(xp, xp.getitem(upper, lead)), xp.tril(grad, -1), False, False, False)
+        grad = xp.concatenate([xp.add(grad, xp.getitem(grad_u, lead)), xp.getitem(grad_u, tail)], grad.ndim - 1)
+        grad = xp.solve_triangular(_mT(xp, lower), grad, True, True, True)
+    else:
+        lead, tail = (Ellipsis, slice(0, k), slice(None)), (Ellipsis, slice(k, m), slice(None))
+        grad = xp.sub(xp.gemm(grad_u, upper, False, True), xp.gemm(lower, grad_l, True, False))
+        grad = xp.solve_triangular(_mT(xp, xp.getitem(lower, lead)), xp.triu(grad, 0), True, True, True)
+        grad = xp.concatenate([xp.add(grad, xp.getitem(grad_l, lead)), xp.getitem(grad_l, tail)], grad.ndim - 2)
+        grad = xp.solve_triangular(_mT(xp, upper), grad, False, False, False)
+    return xp.gemm(p, grad)
+
+
+class LuFactor(ArrayFunction):
+    """(LU, pivots, info): A = P L U packed as LAPACK getrf does; differentiable in LU."""
+
+    def forward(ctx, a, check_errors, name):
+        xp = ctx.xp
+        lu, pivots, info = xp.lu_factor(a)
+        if check_errors:
+            _raise_on_info(xp, info, lambda i: f"{name}: U[{i},{i}] is zero and using it on lu_solve would "
+                                               f"result in a division by zero. If you still want to perform the "
+                                               f"factorization, consider calling linalg.lu(A, pivot) or "
+                                               f"linalg.lu_factor_ex(A, pivot)", error=RuntimeError)
+        ctx.save_for_backward(lu, pivots)
+        return lu, pivots, info
+
+    def backward(ctx, grad, grad_pivots, grad_info):
+        xp = ctx.xp
+        lu, pivots = ctx.saved_tensors
+        lower, upper = _unpack(xp, lu)
+        grad_l, grad_u = _unpack(xp, grad)
+        grad_l = xp.tril(grad_l, -1)  # the unit diagonal is not a variable
+        p = xp.asarray(_permutation_matrix(np.asarray(xp.to_numpy(pivots)), lu.shape[-2], lu.dtype))
+        return _lu_backward(xp, grad_l, grad_u, p, lower, upper), None, None
+
+
+def _lu_factor_ex(name: str, A: Tensor, pivot: bool, check_errors: bool):
+    _check_matrix(name, A, square=False)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    return _lapack(name, LuFactor, A, check_errors, name)
+
+
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True):
+    """(P, L, U) with A = P L U from lu_factor's packed LU and pivots; differentiable in LU_data.
+
+    Args:
+        LU_data: (*, m, n) packed factors.
+        LU_pivots: (*, min(m, n)) int32 1-based row interchanges.
+        unpack_data, unpack_pivots: compute L and U, P (an empty tensor where not).
+    """
+    _check_matrix("lu_unpack", LU_data, square=False, what="LU_data")
+    m, n = LU_data.shape[-2:]
+    k = min(m, n)
+    empty = LU_data.new_empty((0,))
+    lower = upper = empty
+    if unpack_data:
+        from ..creation import eye
+        lower = LU_data[..., :, :k].tril(-1) + eye(m, k, dtype=LU_data.dtype, device=LU_data.device)
+        upper = LU_data[..., :k, :].triu()
+    p = empty
+    if unpack_pivots:
+        pivots = np.asarray(LU_pivots.cpu().numpy(), np.int64)
+        from ..creation import from_numpy
+        p = from_numpy(_permutation_matrix(pivots, m, LU_data._data.dtype)).to(LU_data.device)
+    return return_types.lu_unpack(p, lower, upper)
+
+
+def _lu_solve(name: str, LU: Tensor, pivots: Tensor, B: Tensor, left: bool, adjoint: bool) -> Tensor:
+    """X with A X = B (X A = B when not left; A^T in place of A when adjoint) for A = P L U."""
+    _check_matrix(name, LU, what="LU")
+    _check_matrix(name, B, square=False, what="B")
+    n = LU.shape[-1]
+    rhs = B.shape[-2:]
+    if (rhs[0] if left else rhs[1]) != n:
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {rhs[0]}x{rhs[1]})")
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return _lu_solve(name, LU, pivots, B.mT, True, not adjoint).mT
+    p = lu_unpack(LU, pivots, unpack_data=False).P
+    if not adjoint:  # X = U^-1 L^-1 P^T B
+        y = _solve_triangular(name, LU, p.mT @ B, False, True, True)
+        return _solve_triangular(name, LU, y, True, True, False)
+    y = _solve_triangular(name, LU.mT, B, False, True, False)  # A^T = U^T L^T P^T: X = P L^-T U^-T B
+    return p @ _solve_triangular(name, LU.mT, y, True, True, True)
 
 
 # --- matrix_power, matrix_exp -------------------------------------------------------------------------------

@@ -273,6 +273,7 @@ def test_pinv_hermitian_and_tolerances():
     check(lambda a: _lib(a).pinv(a, rtol=1e-2), [low_rank], grad=False)
     check(lambda a: _lib(a).pinv(a, atol=1.5), [low_rank], grad=False)
     check(lambda a: _top(a).pinverse(a, rcond=1e-2), [low_rank], grad=False)
+    check(lambda a: _lib(a).pinv(a, 1e-2), [low_rank], grad=False)
     atol = torch.tensor([0.5, 2.5], dtype=torch.float64).unsqueeze(-1).squeeze(-1)
     expected = torch.linalg.pinv(torch.from_numpy(low_rank), atol=atol)
     actual = axonml.linalg.pinv(axonml.from_numpy(low_rank), atol=axonml.tensor([0.5, 2.5], dtype=axonml.float64))
@@ -304,7 +305,31 @@ def test_matrix_rank():
     check(lambda a: _lib(a).matrix_rank(a), [low_rank], grad=False)
     check(lambda a: _lib(a).matrix_rank(a, rtol=1e-2), [low_rank], grad=False)
     check(lambda a: _lib(a).matrix_rank(a, atol=2.5), [low_rank], grad=False)
+    check(lambda a: _lib(a).matrix_rank(a, 1.5), [low_rank], grad=False)
     check(lambda a: _lib(a).matrix_rank(a @ a.mT, hermitian=True), [low_rank], grad=False)
+
+
+# --- lu -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(4, 4), (2, 3, 5), (2, 5, 3)], ids=str)
+def test_lu(shape, device):
+    a = np.random.default_rng(0).standard_normal(shape)
+    _check_lapack(lambda a: tuple(_lib(a).lu(a)), [a], device, name="linalg.lu")
+    _check_lapack(lambda a: tuple(_lib(a).lu_factor(a)), [a], device, name="linalg.lu_factor")
+    if device == "cpu":
+        check(lambda a: tuple(_top(a).lu_unpack(*_lib(a).lu_factor(a))), [a])
+
+
+@pytest.mark.parametrize("left,adjoint", [(True, False), (True, True), (False, False), (False, True)])
+def test_lu_solve(left, adjoint):
+    a = _matrix((2,), 4, 4)
+    b = np.random.default_rng(1).standard_normal((2, 4, 3) if left else (3, 4))
+    check(lambda a, b: _lib(a).lu_solve(*_lib(a).lu_factor(a), b, left=left, adjoint=adjoint), [a, b])
+
+
+def test_lu_factor_ex_reports_a_zero_pivot():
+    singular = np.stack([np.eye(2), SINGULAR])
+    check(lambda a: tuple(_lib(a).lu_factor_ex(a)), [singular], grad=False)
 
 
 # --- composed ops: they run on every device -------------------------------------------------------------
@@ -422,7 +447,8 @@ def _leaf(array):
 
 @pytest.mark.parametrize("name", ["inv", "det", "slogdet", "cholesky", "cholesky_upper", "solve", "solve_triangular",
                                   "qr", "qr_wide", "svd", "svd_wide", "svdvals", "eigh", "eigvalsh", "pinv",
-                                  "pinv_hermitian", "lstsq", "matrix_exp", "matrix_power"])
+                                  "pinv_hermitian", "lstsq", "matrix_exp", "matrix_power", "lu", "lu_wide",
+                                  "lu_solve"])
 def test_gradcheck(name):
     linalg = axonml.linalg
     a = _leaf(_matrix((2,), 4, 4, seed=3))
@@ -450,6 +476,9 @@ def test_gradcheck(name):
         "lstsq": (lambda a, b: linalg.lstsq(a, b).solution, (tall, b_tall)),
         "matrix_exp": (linalg.matrix_exp, (a,)),
         "matrix_power": (lambda a: linalg.matrix_power(a, -2), (a,)),
+        "lu": (lambda a: tuple(linalg.lu(a))[1:], (tall,)),
+        "lu_wide": (lambda a: tuple(linalg.lu(a))[1:], (wide,)),
+        "lu_solve": (lambda a, b: linalg.lu_solve(*linalg.lu_factor(a), b, adjoint=True), (a, b)),
     }
     fn, inputs = cases[name]
     assert gradcheck(fn, inputs)
@@ -504,6 +533,9 @@ NOT_PD = np.array([[1.0, 2.0], [2.0, 1.0]])
     (lambda a, b: _lib(a).cross(a, b), [np.zeros((4, 2)), np.zeros((4, 2))]),
     (lambda a, b: _lib(a).cross(a, b), [np.zeros((4, 3)), np.zeros((2, 3))]),
     (lambda a: _lib(a).multi_dot([a]), [np.zeros((2, 2))]),
+    (lambda a: _lib(a).lu_factor(a), [SINGULAR]),
+    (lambda a: _lib(a).lu_factor(a, pivot=False), [np.eye(2)]),
+    (lambda a, b: _lib(a).lu_solve(*_lib(a).lu_factor(a), b), [np.eye(3), np.ones((2, 3))]),
     (lambda a, b: _lib(a).cross(a, b), [np.zeros((4, 3)), np.zeros(3)]),
     (lambda a: _lib(a).vander(a, N=1), [np.zeros(3)]),
     (lambda a, b: _lib(a).lstsq(a, b), [np.ones((2, 5, 3)), np.ones((4, 5, 1))]),
