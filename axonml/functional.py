@@ -2,15 +2,16 @@
 
 Each name comes from the ops module that defines it (its ``__all__``); nothing is defined here.
 """
-from .ops import (activation, composite_loss, conv, decomposition, distance, elementwise, indexing, linalg, loss, nn,
-                  norm, pool, random, rearrange, reduce, rnn, shape, sort)
+from .ops import (activation, attention, composite_loss, conv, decomposition, distance, elementwise, indexing, linalg,
+                  loss, nn, norm, pool, random, rearrange, reduce, rnn, shape, sort)
 
 # computed before the star imports below, which rebind names such as `norm` to op functions
 __all__ = [name for module in (elementwise, activation, reduce, sort, random, shape, indexing, linalg, conv, pool, nn,
-                                norm, loss, rnn, decomposition, composite_loss, distance, rearrange)
+                                attention, norm, loss, rnn, decomposition, composite_loss, distance, rearrange)
            for name in module.__all__]
 
 from .ops.activation import *  # noqa: F401,F403
+from .ops.attention import *  # noqa: F401,F403
 from .ops.composite_loss import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403
 from .ops.distance import *  # noqa: F401,F403

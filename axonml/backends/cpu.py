@@ -7,7 +7,7 @@ from scipy import special as _special
 from .._device import CPU
 from .._ext import _conv, _linalg, _pool
 from .._ext import _optim
-from .._ext import _nn, _norm
+from .._ext import _attention, _nn, _norm
 from .._ext import _rnn
 from . import _lapack
 from .base import Backend
@@ -617,6 +617,17 @@ class CPUBackend(Backend):
         index = np.ascontiguousarray(indices.reshape(-1), dtype=np.int64)
         out = _nn.embedding_backward(rows, index, num_weights, -1 if padding_idx is None else padding_idx)
         return out.astype(grad.dtype, copy=False)
+
+    def attention_forward(self, q, k, v, k_index, v_index, mask, mask_index, mask_row_stride, mask_col_stride,
+                          is_causal, scale, dropout_p, seed, offset):
+        return _attention.attention_forward(q, k, v, k_index, v_index, mask, mask_index, mask_row_stride,
+                                            mask_col_stride, is_causal, scale, dropout_p, seed, offset)
+
+    def attention_backward(self, grad, q, k, v, out, lse, k_index, v_index, mask, mask_index, mask_row_stride,
+                           mask_col_stride, is_causal, scale, dropout_p, seed, offset, needs_scores):
+        return _attention.attention_backward(grad, q, k, v, out, lse, k_index, v_index, mask, mask_index,
+                                             mask_row_stride, mask_col_stride, is_causal, scale, dropout_p, seed,
+                                             offset, needs_scores)
 
     def layer_norm(self, x, normalized_ndim, weight, bias, eps):
         lead = x.shape[:x.ndim - normalized_ndim]

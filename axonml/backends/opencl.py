@@ -17,8 +17,8 @@ import numbers
 import numpy as np
 
 from .._device import device as _device_cls
-from ..opencl import (_conv, _elementwise, _indexing, _linalg, _loss, _nn, _norm, _optim, _pool, _random, _reduce,
-                      _sort)
+from ..opencl import (_attention, _conv, _elementwise, _indexing, _linalg, _loss, _nn, _norm, _optim, _pool, _random,
+                      _reduce, _sort)
 from ..opencl._array import CLArray
 from ..opencl._elementwise import scalar_value
 from ..opencl._layout import broadcast_strides, coalesce, layout_arg, normalize_axes, reshape_strides, shape_arg
@@ -489,6 +489,17 @@ class OpenCLBackend(Backend):
 
     def embedding_backward(self, grad, indices, num_weights, padding_idx):
         return _nn.embedding_backward(self, grad, indices, num_weights, padding_idx)
+
+    def attention_forward(self, q, k, v, k_index, v_index, mask, mask_index, mask_row_stride, mask_col_stride,
+                          is_causal, scale, dropout_p, seed, offset):
+        return _attention.attention_forward(self, q, k, v, k_index, v_index, mask, mask_index, mask_row_stride,
+                                            mask_col_stride, is_causal, scale, dropout_p, seed, offset)
+
+    def attention_backward(self, grad, q, k, v, out, lse, k_index, v_index, mask, mask_index, mask_row_stride,
+                           mask_col_stride, is_causal, scale, dropout_p, seed, offset, needs_scores):
+        return _attention.attention_backward(self, grad, q, k, v, out, lse, k_index, v_index, mask, mask_index,
+                                             mask_row_stride, mask_col_stride, is_causal, scale, dropout_p, seed,
+                                             offset, needs_scores)
 
     def layer_norm(self, x, normalized_ndim, weight, bias, eps):
         return _norm.layer_norm(self, x, normalized_ndim, weight, bias, eps)

@@ -11,6 +11,7 @@ Example::
 from ..ops import composite_loss as _composite_loss
 from ..ops import conv as _conv
 from ..ops import pool as _pool
+from ..ops.attention import scaled_dot_product_attention
 from ..ops.composite_loss import *  # noqa: F401,F403 - margin, ranking and embedding losses
 from ..ops.conv import *  # noqa: F401,F403 - conv1d, conv2d, ... as ops/conv.py exports them
 from ..ops.distance import pairwise_distance, pdist
@@ -22,8 +23,7 @@ from ..ops.linalg import bilinear, linear
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div,
                         l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from ..ops.nn import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, embedding, feature_alpha_dropout,
-                      cosine_similarity, log_softmax, normalize, one_hot, pad, scaled_dot_product_attention,
-                      softmax, softmin)
+                      cosine_similarity, log_softmax, normalize, one_hot, pad, softmax, softmin)
 from ..ops.norm import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ..ops.pool import *  # noqa: F401,F403 - max_pool2d, avg_pool2d, ... as ops/pool.py exports them
 from ..ops.rearrange import channel_shuffle, native_channel_shuffle, pixel_shuffle, pixel_unshuffle

@@ -1,8 +1,8 @@
-"""Neural-network ops: the softmax family, dropout, embedding, one_hot, attention and pad.
+"""Neural-network ops: the softmax family, dropout, embedding, one_hot and pad.
 
 Softmax and log_softmax run a fused row kernel on the backend; dropout draws its mask from
-the backend's ``bernoulli`` with ``axonml.random.default_generator``; attention is composed
-from matmul and softmax in one Function so that its backward reuses the saved probabilities.
+the backend's ``bernoulli`` with ``axonml.random.default_generator``. Attention is its own
+family (ops/attention.py).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ..tensor import Tensor, _make, _normalize_dim
 from .elementwise import cast
 
 __all__ = ["softmax", "log_softmax", "softmin", "dropout", "alpha_dropout", "feature_alpha_dropout", "one_hot",
-           "scaled_dot_product_attention", "pad", "dropout1d", "dropout2d", "dropout3d", "normalize",
+           "pad", "dropout1d", "dropout2d", "dropout3d", "normalize",
            "cosine_similarity"]
 
 
@@ -334,128 +334,6 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     classes = xp.arange(0, num_classes, 1, np.int64)
     hits = xp.eq(xp.reshape(data, data.shape + (1,)), classes)
     return _make(xp.astype(hits, np.int64))
-
-
-# --- attention -------------------------------------------------------------------------------
-
-def _swap_last(xp, a):
-    axes = list(range(a.ndim))
-    axes[-1], axes[-2] = axes[-2], axes[-1]
-    return xp.transpose(a, tuple(axes))
-
-
-class ScaledDotProductAttention(ArrayFunction):
-    """softmax(q k^T * scale + mask) v, with optional dropout on the attention weights.
-
-    Rows whose every key is masked out get zero weights (PyTorch's safe softmax) rather than nan.
-    """
-
-    def forward(ctx, q, k, v, mask, keep, is_causal, scale):
-        xp = ctx.xp
-        scores = xp.mul(xp.matmul(q, _swap_last(xp, k)), q.dtype.type(scale))
-        length, source = scores.shape[-2], scores.shape[-1]
-        allowed = None
-        if is_causal:
-            allowed = xp.tril(xp.ones((length, source), np.bool_), 0)
-        if mask is not None and mask.dtype == np.bool_:
-            allowed = mask if allowed is None else xp.logical_and(allowed, mask)
-        elif mask is not None:
-            scores = xp.add(scores, mask)
-        if allowed is not None:
-            scores = xp.where(allowed, scores, q.dtype.type(-np.inf))
-        probs = xp.softmax(scores, -1)
-        if allowed is not None or mask is not None:
-            dead_rows = xp.all(xp.eq(scores, q.dtype.type(-np.inf)), -1, True)
-            probs = xp.where(dead_rows, q.dtype.type(0), probs)
-        weights = probs if keep is None else xp.mul(probs, keep)
-        ctx.save_for_backward(q, k, v)
-        ctx.probs, ctx.weights, ctx.keep, ctx.scale = probs, weights, keep, scale
-        ctx.mask_shape = None if mask is None else mask.shape
-        return xp.matmul(weights, v)
-
-    def backward(ctx, grad):
-        xp = ctx.xp
-        q, k, v = ctx.saved_tensors
-        needs_q, needs_k, needs_v, needs_mask = ctx.needs_input_grad[:4]
-        grad_v = xp.sum_to(xp.matmul(_swap_last(xp, ctx.weights), grad), v.shape) if needs_v else None
-        grad_q = grad_k = grad_mask = None
-        if needs_q or needs_k or needs_mask:
-            grad_weights = xp.matmul(grad, _swap_last(xp, v))
-            if ctx.keep is not None:
-                grad_weights = xp.mul(grad_weights, ctx.keep)
-            grad_scores = xp.softmax_backward(grad_weights, ctx.probs, -1)
-            if needs_mask:
-                grad_mask = xp.sum_to(grad_scores, ctx.mask_shape)
-            grad_scores = xp.mul(grad_scores, q.dtype.type(ctx.scale))
-            if needs_q:
-                grad_q = xp.sum_to(xp.matmul(grad_scores, k), q.shape)
-            if needs_k:
-                grad_k = xp.sum_to(xp.matmul(_swap_last(xp, grad_scores), q), k.shape)
-        return grad_q, grad_k, grad_v, grad_mask, None, None, None
-
-
-def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
-                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
-                                 enable_gqa: bool = False) -> Tensor:
-    r"""Attention: :math:`\mathrm{softmax}(QK^T \cdot scale + mask)\,V`.
-
-    Args:
-        query: (..., L, E). key: (..., S, E). value: (..., S, Ev).
-        attn_mask: a bool mask (True = attend) or a float mask added to the scores, broadcastable to (..., L, S).
-        dropout_p: dropout probability applied to the attention weights.
-        is_causal: mask out keys after each query (a lower-triangular L x S mask).
-        scale: the score scale; 1 / sqrt(E) by default.
-        enable_gqa: let query have a multiple of key/value's heads (dim -3); each key/value head serves a
-            group of consecutive query heads.
-
-    Shape:
-        output: (..., L, Ev).
-    """
-    for name, t in (("query", query), ("key", key), ("value", value)):
-        if t.ndim < 2:
-            raise RuntimeError(f"scaled_dot_product_attention: {name} must be at least 2-D, got shape "
-                               f"{list(t.shape)}")
-    if not query.dtype == key.dtype == value.dtype:
-        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
-                           f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead.")
-    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise RuntimeError(f"scaled_dot_product_attention: query {list(query.shape)}, key {list(key.shape)} and "
-                           f"value {list(value.shape)} do not fit: need query (..., L, E), key (..., S, E), "
-                           "value (..., S, Ev)")
-    if attn_mask is not None and attn_mask._data.dtype != np.bool_ and attn_mask._data.dtype != query._data.dtype:
-        raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, got "
-                           f"{attn_mask.dtype} and {query.dtype}")
-    if scale is None:
-        scale = 1.0 / math.sqrt(query.shape[-1])
-    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
-        return _grouped_attention(query, key, value, attn_mask, dropout_p, is_causal, scale)
-    keep = None
-    if dropout_p > 0.0:
-        _check_p(dropout_p)
-        batch = np.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2]))
-        xp, keep = _keep_mask(query, dropout_p, batch + (query.shape[-2], key.shape[-2]))
-        keep = xp.mul(keep, query._data.dtype.type(0.0 if dropout_p == 1.0 else 1.0 / (1.0 - dropout_p)))
-    return apply(ScaledDotProductAttention, query, key, value, attn_mask, keep, is_causal, float(scale))
-
-
-def _grouped_attention(query, key, value, attn_mask, dropout_p, is_causal, scale):
-    """Grouped-query attention: query heads (..., Hq, L, E) in Hk groups share key/value heads (..., Hk, S, E)."""
-    from .shape import reshape, unsqueeze
-    heads, kv_heads = query.shape[-3], key.shape[-3]
-    if heads % kv_heads or value.shape[-3] != kv_heads:
-        raise RuntimeError(f"scaled_dot_product_attention: number of heads in key/value ({kv_heads}) must divide "
-                           f"the number of heads in query ({heads})")
-    group = heads // kv_heads
-    lead = tuple(query.shape[:-3])
-    q = reshape(query, lead + (kv_heads, group) + tuple(query.shape[-2:]))
-    k, v = unsqueeze(key, -3), unsqueeze(value, -3)
-    mask = attn_mask
-    if mask is not None and mask.ndim >= 3 and mask.shape[-3] == heads and heads > 1:
-        mask = reshape(mask, tuple(mask.shape[:-3]) + (kv_heads, group) + tuple(mask.shape[-2:]))
-    elif mask is not None and mask.ndim >= 3:
-        mask = unsqueeze(mask, -3)
-    out = scaled_dot_product_attention(q, k, v, mask, dropout_p, is_causal, scale)
-    return reshape(out, lead + (heads,) + tuple(out.shape[-2:]))
 
 
 # --- pad -------------------------------------------------------------------------------------

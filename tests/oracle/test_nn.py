@@ -1,4 +1,4 @@
-"""Softmax family, dropout, embedding, one_hot, attention and pad against PyTorch."""
+"""Softmax family, dropout, embedding, one_hot and pad against PyTorch (attention: test_attention.py)."""
 import math
 
 import numpy as np
@@ -253,76 +253,6 @@ def test_one_hot(values, num_classes):
                                              (np.zeros(0, np.int64), -1)])
 def test_one_hot_errors(data, num_classes):
     check_raises(lambda t: F.one_hot(t, num_classes), [data], torch_fn=lambda t: TF.one_hot(t, num_classes))
-
-
-# --- scaled_dot_product_attention -------------------------------------------------------------------
-
-QKV = [(2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 7)]
-
-
-@pytest.mark.parametrize("kwargs", [{}, {"is_causal": True}, {"scale": 0.3}, {"is_causal": True, "scale": 2.0}])
-def test_attention(kwargs, device):
-    ax, th = both("scaled_dot_product_attention", **kwargs)
-    check(ax, QKV, torch_fn=th, device=device)
-
-
-def test_attention_unbatched_and_broadcast_batch():
-    ax, th = both("scaled_dot_product_attention")
-    check(ax, [(5, 4), (6, 4), (6, 3)], torch_fn=th)
-    check(ax, [(2, 3, 5, 4), (1, 3, 6, 4), (1, 3, 6, 4)], torch_fn=th)
-
-
-def test_attention_bool_mask_with_fully_masked_row():
-    mask = np.random.default_rng(3).random((5, 6)) > 0.4
-    mask[2] = False
-    fn = lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m)  # noqa: E731
-    th = lambda q, k, v, m: TF.scaled_dot_product_attention(q, k, v, attn_mask=m)  # noqa: E731
-    check(fn, QKV + [mask], torch_fn=th)
-    check(lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m, is_causal=False),
-          QKV + [mask[None, None].repeat(3, axis=1)], torch_fn=th)
-
-
-def test_attention_float_mask_gets_a_gradient():
-    fn = lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m)  # noqa: E731
-    th = lambda q, k, v, m: TF.scaled_dot_product_attention(q, k, v, attn_mask=m)  # noqa: E731
-    check(fn, QKV + [(1, 3, 5, 6)], torch_fn=th)
-
-
-def test_attention_grouped_query():
-    ax, th = both("scaled_dot_product_attention", enable_gqa=True)
-    check(ax, [(2, 6, 5, 4), (2, 2, 7, 4), (2, 2, 7, 3)], torch_fn=th)
-    mask = np.random.default_rng(0).random((2, 6, 5, 7)) > 0.3
-    fn = lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m, enable_gqa=True)  # noqa: E731
-    torch_fn = lambda q, k, v, m: TF.scaled_dot_product_attention(q, k, v, attn_mask=m, enable_gqa=True)  # noqa: E731
-    check(fn, [(2, 6, 5, 4), (2, 2, 7, 4), (2, 2, 7, 3), mask], torch_fn=torch_fn)
-
-
-def test_attention_dropout_is_seeded_and_changes_the_output():
-    q, k, v = (axonml.randn(*s) for s in QKV)
-    axonml.manual_seed(3)
-    out = np.asarray(F.scaled_dot_product_attention(q, k, v, dropout_p=0.4))
-    axonml.manual_seed(3)
-    again = np.asarray(F.scaled_dot_product_attention(q, k, v, dropout_p=0.4))
-    np.testing.assert_array_equal(out, again)
-    assert not np.allclose(out, np.asarray(F.scaled_dot_product_attention(q, k, v)))
-
-
-def test_attention_dropout_gradcheck():
-    def seeded(q, k, v):
-        axonml.manual_seed(11)  # the same dropout mask on every evaluation
-        return F.scaled_dot_product_attention(q, k, v, dropout_p=0.3)
-    assert gradcheck(seeded, [f64(QKV[0], 1), f64(QKV[1], 2), f64(QKV[2], 3)])
-
-
-def test_attention_gradcheck():
-    mask = axonml.from_numpy(np.random.default_rng(2).random((5, 6)) > 0.3)
-    assert gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=False),
-                     [f64(QKV[0], 1), f64(QKV[1], 2), f64(QKV[2], 3)])
-
-
-def test_attention_errors():
-    ax, th = both("scaled_dot_product_attention")
-    check_raises(ax, [(2, 5, 4), (2, 6, 3), (2, 6, 3)], torch_fn=th)
 
 
 # --- pad ----------------------------------------------------------------------------------------
