@@ -1,13 +1,14 @@
-"""The LSTM cell's gate math, forward (float32) and backward, each in one pass over memory.
+"""The LSTM cell's gate math, forward and backward (float32 and float64), each in one pass over memory.
 
-A step's gates are PyTorch's (i, f, g, o) blocks of H columns. The row loops are C (below)
-so that gcc vectorizes them: the float32 forward uses fast_math.h's branch-free exp for the
-sigmoids and for tanh beyond |x| > 0.625 (Cephes' tanhf: its odd polynomial below, where
-1 - 2 / (e^2x + 1) would cancel). A float64 forward stays with NumPy's SIMD tanh in the CPU
-backend: libm's scalar tanh and exp are several times slower. Rows are independent and a step
-is small (a few thousand elements), so the loops stay serial. The wrappers take C-contiguous
-arrays of one dtype (the CPU backend sees to that) and pass raw pointers: no memoryview is
-acquired per call.
+A step's gates are PyTorch's (i, f, g, o) blocks of H columns; the formula is the lstm_cell
+primitive's (backends/base.py). This is its one CPU definition (the OpenCL backend composes the
+same formula from its elementwise primitives, axonml/opencl/_nn.py). The row loops are C
+(below) so that gcc vectorizes them: the float32 forward uses fast_math.h's branch-free exp for
+the sigmoids and for tanh beyond |x| > 0.625 (Cephes' tanhf: its odd polynomial below, where
+1 - 2 / (e^2x + 1) would cancel); float64 uses libm's exp and tanh. Rows are independent and a
+step is small (a few thousand elements), so the loops stay serial. The wrappers take
+C-contiguous arrays of one dtype (the CPU backend sees to that) and pass raw pointers: no
+memoryview is acquired per call.
 """
 cimport numpy as cnp
 
@@ -16,6 +17,7 @@ cdef extern from *:
     #include "fast_math.h"
 
     static inline float axon_sigmoidf(float x) { return 1.0f / (1.0f + axon_expf(-x)); }
+    static inline double axon_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 
     static inline float axon_tanhf(float x)
     {
@@ -46,6 +48,7 @@ cdef extern from *:
     }
 
     AXON_LSTM_CELL(axon_lstm_cell_f32, float, axon_sigmoidf, axon_tanhf)
+    AXON_LSTM_CELL(axon_lstm_cell_f64, double, axon_sigmoid, tanh)
 
     #define AXON_LSTM_CELL_BACKWARD(NAME, T)                                                          \\
     AXON_ROW_LOOP static void NAME(const T *restrict grad_h, const T *restrict dh_next,               \\
@@ -78,6 +81,8 @@ cdef extern from *:
     """
     void axon_lstm_cell_f32(float* gates, const float* c_prev, float* c, float* tanh_c, float* h,
                             Py_ssize_t batch, Py_ssize_t hidden) nogil
+    void axon_lstm_cell_f64(double* gates, const double* c_prev, double* c, double* tanh_c, double* h,
+                            Py_ssize_t batch, Py_ssize_t hidden) nogil
     void axon_lstm_cell_backward_f32(const float* grad_h, const float* dh_next, const float* dc_next,
                                      const float* act, const float* c_prev, const float* tanh_c,
                                      float* d_gates, float* dc_prev, Py_ssize_t batch, Py_ssize_t hidden) nogil
@@ -89,14 +94,21 @@ cnp.import_array()
 
 
 def lstm_cell(cnp.ndarray gates, cnp.ndarray c_prev, cnp.ndarray c, cnp.ndarray tanh_c, cnp.ndarray h):
-    """float32: overwrite gates (B, 4H) with their activations; write c, tanh(c) and h (B, H)."""
+    """Overwrite gates (B, 4H) with their activations; write c, tanh(c) and h (B, H)."""
     cdef Py_ssize_t batch = cnp.PyArray_DIM(gates, 0), hidden = cnp.PyArray_DIM(gates, 1) // 4
-    if cnp.PyArray_TYPE(gates) != cnp.NPY_FLOAT:
-        raise TypeError(f"lstm_cell: expected float32, got {gates.dtype}")
-    with nogil:
-        axon_lstm_cell_f32(<float*>cnp.PyArray_DATA(gates), <const float*>cnp.PyArray_DATA(c_prev),
-                           <float*>cnp.PyArray_DATA(c), <float*>cnp.PyArray_DATA(tanh_c),
-                           <float*>cnp.PyArray_DATA(h), batch, hidden)
+    cdef int dtype = cnp.PyArray_TYPE(gates)
+    if dtype != cnp.NPY_FLOAT and dtype != cnp.NPY_DOUBLE:
+        raise TypeError(f"lstm_cell: expected float32 or float64, got {gates.dtype}")
+    if dtype == cnp.NPY_FLOAT:
+        with nogil:
+            axon_lstm_cell_f32(<float*>cnp.PyArray_DATA(gates), <const float*>cnp.PyArray_DATA(c_prev),
+                               <float*>cnp.PyArray_DATA(c), <float*>cnp.PyArray_DATA(tanh_c),
+                               <float*>cnp.PyArray_DATA(h), batch, hidden)
+    else:
+        with nogil:
+            axon_lstm_cell_f64(<double*>cnp.PyArray_DATA(gates), <const double*>cnp.PyArray_DATA(c_prev),
+                               <double*>cnp.PyArray_DATA(c), <double*>cnp.PyArray_DATA(tanh_c),
+                               <double*>cnp.PyArray_DATA(h), batch, hidden)
 
 
 def lstm_cell_backward(cnp.ndarray grad_h, cnp.ndarray dh_next, cnp.ndarray dc_next, cnp.ndarray act,

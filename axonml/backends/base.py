@@ -170,7 +170,7 @@ PRIMITIVES = {
     "attention_backward": "attention_backward(grad, q, k, v, out, lse, k_index, v_index, mask, mask_index, mask_row_stride, mask_col_stride, is_causal, scale, dropout_p, seed, offset, needs_scores) -> (dq (B, L, E), dk (B, S, E), dv (B, S, Ev), grad_scores (B, L, S) or None): per query batch, recomputing the probabilities from lse",
     "cross_entropy": "cross_entropy(x, target, weight, ignore_index, label_smoothing) -> (loss, lse, total_weight): x (rows, C), int64 target (rows,), weight (C,) or None; per-row loss and logsumexp, float sum of counted rows' w[target]; IndexError for a target outside [0, C) but ignore_index",
     "cross_entropy_backward": "cross_entropy_backward(grad, x, lse, target, weight, ignore_index, label_smoothing) -> dx (rows, C); grad (rows,)",
-    "lstm_cell": "lstm_cell(gates, c_prev, h_out) -> (c, tanh_c): gates (B, 4H) pre-activations in PyTorch's (i, f, g, o) order, overwritten with their activations; writes h (B, H) into h_out",
+    "lstm_cell": "lstm_cell(gates, c_prev, h_out) -> (c, tanh_c): gates (B, 4H) pre-activations in PyTorch's (i, f, g, o) order, overwritten with their activations i, f, o = sigmoid, g = tanh; c = f * c_prev + i * g; writes h = o * tanh(c) (B, H) into h_out",
     "lstm_cell_backward": "lstm_cell_backward(grad_h, dh_next, dc_next, act, c_prev, tanh_c, d_gates) -> dc_prev: writes the gates' pre-activation gradient (B, 4H) into d_gates",
     # --- fused optimizer updates (in place on param and state) -----------------------------------
     # torch.optim's single-tensor formulas in one pass; optional state is None when unused

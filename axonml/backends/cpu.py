@@ -681,29 +681,12 @@ class CPUBackend(Backend):
 
     # --- recurrent cells (ops/rnn.py) ------------------------------------------------------------
     def lstm_cell(self, gates, c_prev, h_out):
-        if gates.dtype == np.float32:
-            return self._lstm_cell_fused(gates, c_prev, h_out)
-        # NumPy's SIMD tanh beats a scalar libm loop several times over; sigmoid(x) = tanh(x / 2) / 2 + 1 / 2
-        hidden = gates.shape[1] // 4
-        g = np.tanh(gates[:, 2 * hidden:3 * hidden])
-        np.multiply(gates, 0.5, out=gates)
-        np.tanh(gates, out=gates)
-        np.multiply(gates, 0.5, out=gates)
-        np.add(gates, 0.5, out=gates)
-        gates[:, 2 * hidden:3 * hidden] = g
-        c = np.multiply(gates[:, hidden:2 * hidden], c_prev)
-        c += gates[:, :hidden] * g
-        tanh_c = np.tanh(c)
-        np.multiply(gates[:, 3 * hidden:], tanh_c, out=h_out)
-        return c, tanh_c
-
-    @staticmethod
-    def _lstm_cell_fused(gates, c_prev, h_out):
-        # the kernel works in place on C-contiguous float32 rows; anything else goes through a contiguous copy
+        # the kernel (_rnn.pyx) works in place on C-contiguous rows of one dtype; anything else goes through a copy
+        dtype = gates.dtype
         act = gates if gates.flags.c_contiguous else np.ascontiguousarray(gates)
-        c_prev = np.ascontiguousarray(c_prev, dtype=np.float32)
-        h = h_out if h_out.flags.c_contiguous and h_out.dtype == np.float32 else np.empty(c_prev.shape, np.float32)
-        c, tanh_c = np.empty(c_prev.shape, np.float32), np.empty(c_prev.shape, np.float32)
+        c_prev = np.ascontiguousarray(c_prev, dtype=dtype)
+        h = h_out if h_out.flags.c_contiguous and h_out.dtype == dtype else np.empty(c_prev.shape, dtype)
+        c, tanh_c = np.empty(c_prev.shape, dtype), np.empty(c_prev.shape, dtype)
         _rnn.lstm_cell(act, c_prev, c, tanh_c, h)
         if act is not gates:
             gates[...] = act

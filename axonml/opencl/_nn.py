@@ -95,6 +95,7 @@ def embedding_backward(backend, grad, indices, num_weights, padding_idx):
 
 
 def lstm_cell(backend, gates, c_prev, h_out):
+    """The lstm_cell primitive (its formula is in backends/base.py), one elementwise kernel per term."""
     hidden = gates.shape[1] // 4
     blocks = [backend.getitem(gates, (slice(None), slice(k * hidden, (k + 1) * hidden))) for k in range(4)]
     i, f, g, o = (backend.tanh(block) if k == 2 else backend.sigmoid(block) for k, block in enumerate(blocks))
