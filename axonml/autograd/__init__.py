@@ -5,11 +5,11 @@ from .._ext import _autograd
 from .function import ArrayFunction, Function, FunctionCtx
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
-from .gradcheck import gradcheck, numerical_gradient
+from .gradcheck import gradcheck, gradgradcheck, numerical_gradient
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "ArrayFunction", "no_grad", "enable_grad",
            "inference_mode", "set_grad_enabled", "is_grad_enabled", "is_inference_mode_enabled", "gradcheck",
-           "numerical_gradient"]
+           "gradgradcheck", "numerical_gradient", "functional"]
 
 
 def _as_tuple(x):
@@ -116,7 +116,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
         >>> axonml.autograd.grad(g.sum(), x)                                   # 6 x
         (tensor([ 6., 12.]),)
     """
-    from ..tensor import Tensor, _make
+    from ..tensor import Tensor, _backend_of
     from .. import creation
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
@@ -133,7 +133,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
                                    "Set allow_unused=True if this is the desired behavior.")
             result.append(None)
         else:
-            result.append(g if isinstance(g, Tensor) else _make(g))
+            # a backward can hand back a NumPy scalar for a 0-d input: wrap coerces it onto t's backend
+            result.append(g if isinstance(g, Tensor) else _autograd.wrap_array(g, _backend_of(t._data)))
     return tuple(result)
 
 

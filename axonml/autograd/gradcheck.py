@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["gradcheck", "numerical_gradient"]
+__all__ = ["gradcheck", "gradgradcheck", "numerical_gradient"]
 
 
 def _outputs(fn, inputs):
@@ -84,6 +84,55 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
                                        f"difference {worst:.3g}\nnumerical:{n}\nanalytical:{a}")
                 return False
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  gen_non_contig_grad_outputs: bool = False, raise_exception: bool = True, nondet_tol: float = 0.0,
+                  check_undefined_grad: bool = True, check_grad_dtypes: bool = False, check_batched_grad: bool = False,
+                  check_fwd_over_rev: bool = False, check_rev_over_rev: bool = True, fast_mode: bool = False,
+                  masked: bool = False) -> bool:
+    """Check second derivatives: gradcheck of the first-order gradient of func (recorded with create_graph).
+
+    The function checked maps (inputs, grad_outputs) to d(sum(func(inputs) * grad_outputs))/d(inputs), so both
+    its dependence on the inputs (the second derivative) and on grad_outputs are compared with central
+    differences. Use float64 inputs. The keyword arguments after rtol are accepted for PyTorch's signature.
+
+    Args:
+        func: a function of the inputs returning a tensor or a tuple of tensors.
+        inputs: a tensor or a tuple of tensors; those requiring grad are checked.
+        grad_outputs: one tensor per output of func; random (requiring grad) when None.
+
+    Example::
+
+        >>> x = axonml.randn(3, dtype=axonml.float64, requires_grad=True)
+        >>> gradgradcheck(axonml.tanh, (x,))
+        True
+    """
+    from ..tensor import Tensor
+    from .. import autograd
+    from .grad_mode import enable_grad
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    outputs = _outputs(func, inputs)
+    differentiable_outputs = [out for out in outputs if isinstance(out, Tensor) and out.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(1)
+        grad_outputs = tuple(_from_host(rng.standard_normal(out.shape), out).requires_grad_(True)
+                             for out in differentiable_outputs)
+    else:
+        grad_outputs = tuple(grad_outputs) if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
+    count = len(inputs)
+    differentiable = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+
+    def first_order(*args):
+        xs, seeds = args[:count], args[count:]
+        with enable_grad():  # finite differences call this under no_grad
+            outs = [out for out in _outputs(func, xs) if isinstance(out, Tensor) and out.requires_grad]
+            grads = autograd.grad(outs, [xs[i] for i in differentiable], grad_outputs=list(seeds),
+                                  create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)
 
 
 def _from_host(values, like):

@@ -191,6 +191,8 @@ class RecordingBackend:
     def sum(self, a, axis, keepdims, dtype=None):
         if not _in_graph((a,)):
             return self._backend.sum(a, axis, keepdims, dtype)
+        if isinstance(axis, int):
+            axis = (axis,)
         return _record(_reduce.Sum, a, axis, keepdims, dtype)
 
     def maximum(self, a, b):
@@ -407,10 +409,38 @@ def _joined(node, fn, saved):
     return tuple(joined)
 
 
+# ctx attributes holding float arrays outside save_for_backward, and the forward inputs they are functions of:
+# on the graph they are constants, right only while those inputs need no grad. () marks what the composed
+# kernels above recompute from the inputs (statistics, logsumexp) or what is an input without gradient.
+_CONSTANT_ATTRIBUTES = {
+    ("LayerNorm", "mean"): (), ("LayerNorm", "rstd"): (), ("BatchNorm", "mean"): (), ("BatchNorm", "rstd"): (),
+    ("CrossEntropy", "lse"): (), ("CrossEntropy", "weight"): (2,), ("NLLLoss", "target_weight"): (2,),
+    ("KLDiv", "prob"): (1,), ("KLDiv", "log_t"): (1,),
+    ("BinaryCrossEntropyWithLogits", "log_weight"): (1, 3), ("BinaryCrossEntropyWithLogits", "weight"): (2,),
+    ("BinaryCrossEntropyWithLogits", "pos_weight"): (3,), ("BinaryCrossEntropy", "weight"): (2,),
+}
+
+
+def _check_attributes(fn, backend):
+    """Refuse an op whose forward kept a float array, a function of an input needing grad, outside
+    save_for_backward: on the graph it would be a constant, and the second derivative silently wrong."""
+    for name, value in vars(fn).items():
+        if not (isinstance(value, backend.array_type) and value.dtype.kind == "f"):
+            continue
+        depends_on = _CONSTANT_ATTRIBUTES.get((type(fn).__name__, name))
+        if depends_on is None or any(fn.needs_input_grad[i] for i in depends_on if i < len(fn.needs_input_grad)):
+            raise NotImplementedError(
+                f"create_graph=True: the backward of {type(fn).__name__} reads ctx.{name}, an array its forward "
+                f"kept outside save_for_backward, so its gradient cannot be differentiated again "
+                f"(device {backend.device})")
+
+
 def graph_backward(node, grads):
     """Run node's backward on tensors (grads), recording it; returns one tensor or None per input."""
     fn = node.fn
     fn_cls = type(fn)
+    if fn_cls._array_io:
+        _check_attributes(fn, fn.xp)
     saved = fn._saved
     if saved is not None:
         fn._saved = _joined(node, fn, saved)

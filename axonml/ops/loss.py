@@ -15,6 +15,7 @@ from .. import _dtype
 from .._ext._autograd import apply, is_grad_enabled
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
+from ._checks import backend_of as _backend
 from .elementwise import cast
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -62,11 +63,6 @@ def _expand_grad(xp, grad, shape, reduction: str, count):
     if reduction == "mean":
         grad = xp.div(grad, grad.dtype.type(count)) if count else xp.mul(grad, grad.dtype.type(np.nan))
     return xp.broadcast_to(grad, shape)
-
-
-def _backend(t: Tensor):
-    from ..backends import cpu
-    return cpu if type(t._data) is np.ndarray else t._data.backend
 
 
 def _no_grad_allowed(fn: str, argument: str, t: Tensor | None) -> None:
@@ -304,13 +300,16 @@ class DifferenceLoss(ArrayFunction):
     def forward(ctx, input, target, kind, parameter, reduction):
         xp = ctx.xp
         diff = xp.sub(input, target)
-        ctx.diff, ctx.kind, ctx.parameter, ctx.reduction = diff, kind, parameter, reduction
+        ctx.kind, ctx.parameter, ctx.reduction = kind, parameter, reduction
         ctx.shapes = input.shape, target.shape
+        # backward recomputes the difference from the saved inputs, so that it is differentiable again
+        ctx.save_for_backward(input, target)
         return _reduce(xp, _difference_loss(xp, diff, kind, parameter), reduction)
 
     def backward(ctx, grad):
         xp = ctx.xp
-        diff = ctx.diff
+        input, target = ctx.saved_tensors
+        diff = xp.sub(input, target)
         grad = xp.mul(_expand_grad(xp, grad, diff.shape, ctx.reduction, diff.size),
                       _difference_slope(xp, diff, ctx.kind, ctx.parameter))
         needs_input, needs_target = ctx.needs_input_grad[:2]
@@ -480,8 +479,7 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
     def forward(ctx, x, target, weight, pos_weight, reduction):
         xp = ctx.xp
         dtype = x.dtype.type
-        # log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))
-        log_sigmoid = xp.sub(xp.minimum(x, dtype(0)), xp.log1p(xp.exp(xp.neg(xp.abs(x)))))
+        log_sigmoid = _log_sigmoid(xp, x)
         log_weight = None
         if pos_weight is not None:
             log_weight = xp.add(xp.mul(xp.sub(pos_weight, dtype(1)), target), dtype(1))
@@ -490,7 +488,7 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
         if weight is not None:
             loss = xp.mul(loss, weight)
         ctx.save_for_backward(x, target)
-        ctx.log_sigmoid, ctx.log_weight, ctx.weight, ctx.pos_weight = log_sigmoid, log_weight, weight, pos_weight
+        ctx.log_weight, ctx.weight, ctx.pos_weight = log_weight, weight, pos_weight
         ctx.reduction, ctx.shape = reduction, loss.shape
         return _reduce(xp, loss, reduction)
 
@@ -512,9 +510,14 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
             # d/dt = -x - (pos_weight - 1) log(sigmoid(x))
             slope = xp.neg(x)
             if ctx.pos_weight is not None:
-                slope = xp.sub(slope, xp.mul(xp.sub(ctx.pos_weight, dtype(1)), ctx.log_sigmoid))
+                slope = xp.sub(slope, xp.mul(xp.sub(ctx.pos_weight, dtype(1)), _log_sigmoid(xp, x)))
             grad_target = xp.sum_to(xp.mul(grad, slope), target.shape)
         return grad_x, grad_target, None, None, None
+
+
+def _log_sigmoid(xp, x):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), stable for any x."""
+    return xp.sub(xp.minimum(x, x.dtype.type(0)), xp.log1p(xp.exp(xp.neg(xp.abs(x)))))
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,

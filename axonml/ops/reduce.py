@@ -175,22 +175,25 @@ class Var(ArrayFunction):
         ctx.shape, ctx.axes, ctx.keepdim, ctx.take_sqrt = a.shape, axes, keepdim, take_sqrt
         count = _count(a.shape, axes)
         ctx.divisor = builtins.max(0, count - correction)
-        ctx.centered = xp.sub(a, xp.div(xp.sum(a, axes, True), count))
-        out = xp.div(xp.sum(xp.mul(ctx.centered, ctx.centered), axes, keepdim), ctx.divisor)
+        ctx.count = count
+        centered = xp.sub(a, xp.div(xp.sum(a, axes, True), count))
+        out = xp.div(xp.sum(xp.mul(centered, centered), axes, keepdim), ctx.divisor)
         if take_sqrt:
             out = xp.sqrt(out)
-            ctx.save_for_backward(out)
+        # backward recomputes x - mean from the saved input, so that it is differentiable again
+        ctx.save_for_backward(a, out if take_sqrt else None)
         return out
 
     def backward(ctx, grad):
         xp = ctx.xp
+        a, std = ctx.saved_tensors
         if ctx.take_sqrt:
-            std, = ctx.saved_tensors
             grad = xp.div(grad, std)  # d sqrt(v) = dv / (2 sqrt(v)); the 2 cancels below
         else:
             grad = xp.mul(grad, 2)
         grad = _expand_reduced(xp, xp.div(grad, ctx.divisor), ctx.shape, ctx.axes, ctx.keepdim)
-        return xp.mul(grad, ctx.centered), None, None, None, None
+        centered = xp.sub(a, xp.div(xp.sum(a, ctx.axes, True), ctx.count))
+        return xp.mul(grad, centered), None, None, None, None
 
 
 def _var_arguments(name: str, input: Tensor, dim, unbiased, keepdim, correction):
@@ -431,15 +434,16 @@ class LogSumExp(ArrayFunction):
         shift = xp.max(a, axes, True)
         shift = xp.where(xp.isinf(shift), 0, shift)
         out = xp.add(xp.log(xp.sum(xp.exp(xp.sub(a, shift)), axes, True)), shift)
-        ctx.save_for_backward(a)
-        ctx.out = out
-        return out if keepdim else _squeeze(xp, out, a.shape, axes)
+        out = out if keepdim else _squeeze(xp, out, a.shape, axes)
+        ctx.save_for_backward(a, out)
+        return out
 
     def backward(ctx, grad):
         xp = ctx.xp
-        a, = ctx.saved_tensors
+        a, out = ctx.saved_tensors
         grad = _keepdim(xp, grad, a.shape, ctx.axes, ctx.keepdim)
-        return xp.mul(grad, xp.exp(xp.sub(a, ctx.out))), None, None
+        out = _keepdim(xp, out, a.shape, ctx.axes, ctx.keepdim)
+        return xp.mul(grad, xp.exp(xp.sub(a, out))), None, None
 
 
 class Norm(ArrayFunction):
