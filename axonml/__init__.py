@@ -1,10 +1,12 @@
 """axonml: a PyTorch-equivalent deep-learning framework (Cython on the CPU, OpenCL on GPUs)."""
 from __future__ import annotations
 
+import math
+
 from . import _dtype
 from ._device import device
-from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,
-                     int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short, uint8)
+from ._dtype import (bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half, iinfo,
+                     int, int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short, uint8)
 from ._format import set_printoptions
 from .tensor import Size, Tensor
 from . import autograd
@@ -32,6 +34,14 @@ def set_num_threads(threads: int) -> None:
     _linalg.set_num_threads(threads)
 
 
+# torch's mathematical constants and NumPy's indexing alias
+e = math.e
+pi = math.pi
+inf = math.inf
+nan = math.nan
+newaxis = None
+
+
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
@@ -47,7 +57,8 @@ __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_g
            "randint", "normal", "rand_like", "randn_like", "randint_like", "randperm", "float32", "float64",
            "float16", "int64", "int32", "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int",
            "short", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_tensor", "numel",
-           "set_printoptions", "is_inference_mode_enabled", "save", "load", "get_num_threads", "set_num_threads", "nn", "optim", "data", "utils", "opencl", "linalg",
+           "set_printoptions", "is_inference_mode_enabled", "finfo", "iinfo", "e", "pi", "inf", "nan", "newaxis",
+           "save", "load", "get_num_threads", "set_num_threads", "nn", "optim", "data", "utils", "opencl", "linalg",
            *_functional_all]
 
 from .serialize import load, save  # noqa: E402  (serialize imports Tensor)

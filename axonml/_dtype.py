@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["dtype", "float32", "float64", "float16", "int32", "int64", "int16", "int8", "uint8", "bool",
-           "get_default_dtype", "set_default_dtype", "promote_types", "result_type"]
+           "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "finfo", "iinfo"]
 
 
 class dtype:
@@ -156,3 +156,49 @@ def result_type(*operands) -> dtype:
         elif scalar_category > result._category:
             result = int64 if scalar_category == 1 else _default
     return result
+
+
+class finfo:
+    """The numerical limits of a floating-point dtype (torch.finfo): bits, eps, max, min, tiny, resolution.
+
+    Example::
+
+        >>> axonml.finfo(axonml.float16).eps
+        0.0009765625
+    """
+
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+
+    def __init__(self, type=None) -> None:  # noqa: A002 - PyTorch's argument name
+        d = to_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError(f"torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            f"'{d.name}'")
+        info = np.finfo(d.np)
+        self.bits, self.dtype = info.bits, d.name
+        number = builtins_float
+        self.eps, self.max, self.min = number(info.eps), number(info.max), number(info.min)
+        self.tiny = self.smallest_normal = number(info.smallest_normal)
+        self.resolution = 10.0 ** -info.precision
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """The limits of an integer dtype (torch.iinfo): bits, max, min."""
+
+    __slots__ = ("bits", "max", "min", "dtype")
+
+    def __init__(self, type) -> None:  # noqa: A002
+        d = to_dtype(type)
+        if d.is_floating_point:
+            raise TypeError(f"torch.iinfo() requires an integer input type. Use torch.finfo to handle '{d.name}'")
+        if d is bool:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        info = np.iinfo(d.np)
+        self.bits, self.max, self.min, self.dtype = info.bits, builtins_int(info.max), builtins_int(info.min), d.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
