@@ -969,69 +969,87 @@ class Tensor(_autograd.TensorBase):
         return self._inplace(_elementwise._copied(self, src))
 
     # --- reductions (ops/reduce.py) -------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False, *, dtype=None):
-        return _reduce.sum(self, dim, keepdim, dtype=dtype)
+    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        return _reduce.sum(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
 
-    def mean(self, dim=None, keepdim=False, *, dtype=None):
-        return _reduce.mean(self, dim, keepdim, dtype=dtype)
+    def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        return _reduce.mean(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
 
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return _reduce.var(self, dim, unbiased, keepdim, correction=correction)
+    def nansum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        return _reduce.nansum(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
 
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return _reduce.std(self, dim, unbiased, keepdim, correction=correction)
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        return _reduce.nanmean(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
 
-    def prod(self, dim=None, keepdim=False, *, dtype=None):
-        return _reduce.prod(self, dim, keepdim, dtype=dtype)
+    def count_nonzero(self, dim=None, *, axis=None):
+        return _reduce.count_nonzero(self, dim, axis=axis)
 
-    def max(self, dim=None, keepdim=False):
-        return _reduce.max(self, dim, keepdim)
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        return _reduce.var(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
-    def min(self, dim=None, keepdim=False):
-        return _reduce.min(self, dim, keepdim)
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        return _reduce.std(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
-    def amax(self, dim=(), keepdim=False):
-        return _reduce.amax(self, dim, keepdim)
+    def prod(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        return _reduce.prod(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
 
-    def amin(self, dim=(), keepdim=False):
-        return _reduce.amin(self, dim, keepdim)
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _reduce.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def argmax(self, dim=None, keepdim=False):
-        return _reduce.argmax(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _reduce.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def argmin(self, dim=None, keepdim=False):
-        return _reduce.argmin(self, dim, keepdim)
+    def amax(self, dim=(), keepdim=False, *, axis=None, keepdims=None):
+        return _reduce.amax(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def logsumexp(self, dim, keepdim=False):
-        return _reduce.logsumexp(self, dim, keepdim)
+    def amin(self, dim=(), keepdim=False, *, axis=None, keepdims=None):
+        return _reduce.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _reduce.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _reduce.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _reduce.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         return _reduce.norm(self, p, dim, keepdim, dtype)
 
-    def all(self, dim=None, keepdim=False):
-        return _reduce.all(self, dim, keepdim)
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _reduce.all(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def any(self, dim=None, keepdim=False):
-        return _reduce.any(self, dim, keepdim)
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _reduce.any(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def cumsum(self, dim, *, dtype=None):
-        return _reduce.cumsum(self, dim, dtype=dtype)
+    def cumsum(self, dim=None, *, dtype=None, axis=None):
+        return _reduce.cumsum(self, dim, dtype=dtype, axis=axis)
 
-    def cumsum_(self, dim, *, dtype=None):
-        return self._inplace(_reduce.cumsum(self, dim, dtype=dtype))
+    def cumsum_(self, dim=None, *, dtype=None, axis=None):
+        return self._inplace(_reduce.cumsum(self, dim, dtype=dtype, axis=axis))
 
-    def cumprod(self, dim, *, dtype=None):
-        return _reduce.cumprod(self, dim, dtype=dtype)
+    def cumprod(self, dim=None, *, dtype=None, axis=None):
+        return _reduce.cumprod(self, dim, dtype=dtype, axis=axis)
 
-    def cumprod_(self, dim, *, dtype=None):
-        return self._inplace(_reduce.cumprod(self, dim, dtype=dtype))
+    def cumprod_(self, dim=None, *, dtype=None, axis=None):
+        return self._inplace(_reduce.cumprod(self, dim, dtype=dtype, axis=axis))
+
+    def cummax(self, dim=None, *, axis=None):
+        return _reduce.cummax(self, dim, axis=axis)
+
+    def cummin(self, dim=None, *, axis=None):
+        return _reduce.cummin(self, dim, axis=axis)
+
+    def logcumsumexp(self, dim=None, *, axis=None):
+        return _reduce.logcumsumexp(self, dim, axis=axis)
 
     # --- sorting and order statistics (ops/sort.py) ---------------------------------------------------------
-    def sort(self, dim=-1, descending=False, *, stable=False):
-        return _sort.sort(self, dim, descending, stable=stable)
+    def sort(self, dim=-1, descending=False, *, stable=False, axis=None):
+        return _sort.sort(self, dim, descending, stable=stable, axis=axis)
 
-    def argsort(self, dim=-1, descending=False, *, stable=False):
-        return _sort.argsort(self, dim, descending, stable=stable)
+    def argsort(self, dim=-1, descending=False, *, stable=False, axis=None):
+        return _sort.argsort(self, dim, descending, stable=stable, axis=axis)
 
     def msort(self):
         return _sort.msort(self)
@@ -1042,11 +1060,17 @@ class Tensor(_autograd.TensorBase):
     def kthvalue(self, k, dim=-1, keepdim=False):
         return _sort.kthvalue(self, k, dim, keepdim)
 
-    def median(self, dim=None, keepdim=False):
-        return _sort.median(self, dim, keepdim)
+    def median(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _sort.median(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def mode(self, dim=-1, keepdim=False, *, axis=None, keepdims=None):
+        return _sort.mode(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return _sort.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _sort.unique_consecutive(self, return_inverse, return_counts, dim)
 
     def bincount(self, weights=None, minlength=0):
         return _sort.bincount(self, weights, minlength)

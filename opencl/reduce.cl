@@ -24,6 +24,13 @@
 #define BETTER(a, b) ((a) < (b))
 #endif
 
+// an input element as an accumulator value; any/all test truth, since (uchar)0.5f would be 0
+#if defined(OP_ANY) || defined(OP_ALL)
+#define TO_ACC(x) ((ACC_T)((x) != 0))
+#else
+#define TO_ACC(x) ((ACC_T)(x))
+#endif
+
 #ifdef IN_IS_FLOAT
 #define IS_NAN(x) isnan(x)
 #else
@@ -88,12 +95,12 @@ __kernel void reduce(__global OUT_T* out, __global const IN_T* in,
     const int lid = get_local_id(0), lsize = get_local_size(0);
     const long base = offset_of(&outer, &lo, o);
 #if defined(OP_MAX) || defined(OP_MIN)
-    ACC_T acc = first < stop ? (ACC_T)in[base + offset_of(&inner, &li, first)] : (ACC_T)0;
+    ACC_T acc = first < stop ? TO_ACC(in[base + offset_of(&inner, &li, first)]) : (ACC_T)0;
 #else
     ACC_T acc = INIT;
 #endif
     for (long r = first + lid; r < stop; r += lsize) {
-        const ACC_T v = (ACC_T)in[base + offset_of(&inner, &li, r)];
+        const ACC_T v = TO_ACC(in[base + offset_of(&inner, &li, r)]);
         acc = COMBINE(acc, v);
     }
     scratch[lid] = acc;
@@ -116,7 +123,7 @@ __kernel void scan(__global OUT_T* out, const layout_t lo, __global const IN_T* 
     long src = offset_of(&outer, &li, line), dst = offset_of(&outer, &lo, line);
     ACC_T acc = INIT;
     for (long k = 0; k < length; ++k, src += in_stride, dst += out_stride) {
-        acc = COMBINE(acc, (ACC_T)in[src]);
+        acc = COMBINE(acc, TO_ACC(in[src]));
         out[dst] = (OUT_T)acc;
     }
 }

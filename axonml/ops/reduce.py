@@ -1,9 +1,9 @@
 """Reductions over dims: sum, mean, var/std, prod, max/min, amax/amin, argmax/argmin, logsumexp, norm,
-all/any, and the scans cumsum/cumprod.
+all/any, nansum/nanmean, count_nonzero, and the scans cumsum/cumprod, cummax/cummin, logcumsumexp.
 
 ``dim`` is PyTorch's: None (every dim), an int, or a tuple/list of ints; ``keepdim`` keeps reduced dims
 with size 1. An empty tuple means every dim for sum/mean/var/std/amax/amin/norm, and no dim for all/any,
-as in PyTorch.
+as in PyTorch. NumPy's spellings ``axis=`` and ``keepdims=`` are accepted where torch accepts them.
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _normalize_dim
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "prod", "max", "min", "amax", "amin", "argmax",
-           "argmin", "logsumexp", "norm", "all", "any", "cumsum", "cumprod", "return_types"]
+           "argmin", "logsumexp", "norm", "all", "any", "nansum", "nanmean", "count_nonzero", "cumsum", "cumprod",
+           "cummax", "cummin", "logcumsumexp", "return_types"]
 
 
 class return_types:  # noqa: N801 - PyTorch's name
@@ -25,6 +26,34 @@ class return_types:  # noqa: N801 - PyTorch's name
 
     max = namedtuple("max", ["values", "indices"])
     min = namedtuple("min", ["values", "indices"])
+    cummax = namedtuple("cummax", ["values", "indices"])
+    cummin = namedtuple("cummin", ["values", "indices"])
+
+
+def _numpy_keywords(name: str, dim, keepdim, axis, keepdims, default=None):
+    """(dim, keepdim) from torch's two spellings: dim=/keepdim= or NumPy's axis=/keepdims=.
+
+    Giving both spellings of one argument is the TypeError torch raises.
+    """
+    if axis is not None:
+        if not (dim is default or (type(dim) is tuple and dim == default)):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got both 'dim' and its alias "
+                            f"'axis' (dim={dim!r}, axis={axis!r})")
+        dim = axis
+    if keepdims is not None:
+        if keepdim:
+            raise TypeError(f"{name}() received an invalid combination of arguments - got both 'keepdim' and its "
+                            "alias 'keepdims'")
+        keepdim = keepdims
+    return dim, keepdim
+
+
+def _required_dim(name: str, dim, axis):
+    """The dim of a scan (cumsum(input, dim) or cumsum(input, axis=...)): required, one spelling only."""
+    dim, _ = _numpy_keywords(name, dim, False, axis, None)
+    if dim is None:
+        raise TypeError(f"{name}() missing 1 required positional argument: 'dim'")
+    return dim
 
 
 def _axes(dim, ndim: int):
@@ -133,9 +162,11 @@ class Mean(ArrayFunction):
         return _expand_reduced(xp, xp.div(grad, ctx.count), ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
     """Sum over dim (all dims when None). Integer and bool inputs sum to int64, as in PyTorch."""
     _check_tensor("sum", input)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords("sum", dim, keepdim, axis, keepdims)
     if dtype is not None:
         dtype = _dtype.to_dtype(dtype).np
     elif input._data.dtype.kind in "biu":
@@ -143,7 +174,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
     return apply(Sum, input, _axes(dim, input._data.ndim), keepdim, dtype)
 
 
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
     """Mean over dim (all dims when None); integer inputs need an explicit floating dtype, as in PyTorch.
 
     Args:
@@ -151,6 +182,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
         dim: an int, a tuple of ints, or None for every dim.
         keepdim: keep the reduced dims with size 1.
         dtype: compute and return in this dtype (input is cast first).
+        axis, keepdims: NumPy's names for dim and keepdim.
 
     Example::
 
@@ -158,6 +190,8 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
         tensor([2., 3.])
     """
     _check_tensor("mean", input)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords("mean", dim, keepdim, axis, keepdims)
     target = _floating_dtype("mean", input, dtype)
     if not target.is_floating_point:
         raise RuntimeError(f"mean(): could not infer output dtype. Optional dtype must be either a floating point "
@@ -196,9 +230,11 @@ class Var(ArrayFunction):
         return xp.mul(grad, centered), None, None, None, None
 
 
-def _var_arguments(name: str, input: Tensor, dim, unbiased, keepdim, correction):
+def _var_arguments(name: str, input: Tensor, dim, unbiased, keepdim, correction, axis=None, keepdims=None):
     """PyTorch's var/std overloads: var(x, unbiased), var(x, dim, unbiased, keepdim), var(x, dim, correction=)."""
     _check_tensor(name, input)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords(name, dim, keepdim, axis, keepdims)
     if isinstance(dim, bool):
         if unbiased is not None:
             raise TypeError(f"{name}() received an invalid combination of arguments")
@@ -213,7 +249,7 @@ def _var_arguments(name: str, input: Tensor, dim, unbiased, keepdim, correction)
     return _axes(dim, input._data.ndim), correction, keepdim
 
 
-def var(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+def var(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, axis=None, keepdims=None,
         correction: float | None = None) -> Tensor:
     """Variance over dim, with Bessel's correction by default (correction=1; unbiased=False means 0).
 
@@ -224,28 +260,28 @@ def var(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = F
         keepdim: keep the reduced dims with size 1.
         correction: the difference between the sample size and the divisor.
     """
-    axes, correction, keepdim = _var_arguments("var", input, dim, unbiased, keepdim, correction)
+    axes, correction, keepdim = _var_arguments("var", input, dim, unbiased, keepdim, correction, axis, keepdims)
     return apply(Var, input, axes, correction, keepdim, False)
 
 
-def std(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+def std(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, axis=None, keepdims=None,
         correction: float | None = None) -> Tensor:
     """Standard deviation over dim: sqrt(var(...)) with the same arguments."""
-    axes, correction, keepdim = _var_arguments("std", input, dim, unbiased, keepdim, correction)
+    axes, correction, keepdim = _var_arguments("std", input, dim, unbiased, keepdim, correction, axis, keepdims)
     return apply(Var, input, axes, correction, keepdim, True)
 
 
-def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, axis=None, keepdims=None,
              correction: float | None = None):
     """(var, mean) over dim."""
-    axes, correction, keepdim = _var_arguments("var_mean", input, dim, unbiased, keepdim, correction)
+    axes, correction, keepdim = _var_arguments("var_mean", input, dim, unbiased, keepdim, correction, axis, keepdims)
     return apply(Var, input, axes, correction, keepdim, False), apply(Mean, input, axes, keepdim)
 
 
-def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, axis=None, keepdims=None,
              correction: float | None = None):
     """(std, mean) over dim."""
-    axes, correction, keepdim = _var_arguments("std_mean", input, dim, unbiased, keepdim, correction)
+    axes, correction, keepdim = _var_arguments("std_mean", input, dim, unbiased, keepdim, correction, axis, keepdims)
     return apply(Var, input, axes, correction, keepdim, True), apply(Mean, input, axes, keepdim)
 
 
@@ -271,9 +307,12 @@ class Prod(ArrayFunction):
         return xp.mul(grad, local), None, None
 
 
-def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None, axis=None,
+         keepdims=None) -> Tensor:
     """Product over one dim (all elements when None). Integer and bool inputs give int64, as in PyTorch."""
     _check_tensor("prod", input)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords("prod", dim, keepdim, axis, keepdims)
     if dim is not None and not isinstance(dim, int):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     if dtype is not None:
@@ -351,8 +390,10 @@ def _check_nonempty(name: str, input: Tensor, axes) -> None:
             raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
 
 
-def _extreme(name: str, largest: bool, input: Tensor, dim, keepdim: bool):
+def _extreme(name: str, largest: bool, input: Tensor, dim, keepdim: bool, axis=None, keepdims=None):
     _check_tensor(name, input)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords(name, dim, keepdim, axis, keepdims)
     if isinstance(dim, Tensor):
         from . import elementwise
         return elementwise.maximum(input, dim) if largest else elementwise.minimum(input, dim)
@@ -366,7 +407,7 @@ def _extreme(name: str, largest: bool, input: Tensor, dim, keepdim: bool):
     return getattr(return_types, name)(values, indices)
 
 
-def max(input: Tensor, dim=None, keepdim: bool = False):
+def max(input: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
     """The largest element; along dim, the named tuple (values, indices); max(input, other) is maximum.
 
     Example::
@@ -375,33 +416,37 @@ def max(input: Tensor, dim=None, keepdim: bool = False):
         >>> values, indices
         (tensor([5., 7.]), tensor([1, 0]))
     """
-    return _extreme("max", True, input, dim, keepdim)
+    return _extreme("max", True, input, dim, keepdim, axis, keepdims)
 
 
-def min(input: Tensor, dim=None, keepdim: bool = False):
+def min(input: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
     """The smallest element; along dim, the named tuple (values, indices); min(input, other) is minimum."""
-    return _extreme("min", False, input, dim, keepdim)
+    return _extreme("min", False, input, dim, keepdim, axis, keepdims)
 
 
-def _amax_amin(name: str, largest: bool, input: Tensor, dim, keepdim: bool) -> Tensor:
+def _amax_amin(name: str, largest: bool, input: Tensor, dim, keepdim: bool, axis=None, keepdims=None) -> Tensor:
     _check_tensor(name, input)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords(name, dim, keepdim, axis, keepdims, default=())
     axes = _axes(dim, input._data.ndim)
     _check_nonempty(name, input, axes)
     return apply(Extreme, input, axes, keepdim, largest)
 
 
-def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amax(input: Tensor, dim=(), keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
     """The largest values over dim (every dim by default); ties share the gradient evenly."""
-    return _amax_amin("amax", True, input, dim, keepdim)
+    return _amax_amin("amax", True, input, dim, keepdim, axis, keepdims)
 
 
-def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amin(input: Tensor, dim=(), keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
     """The smallest values over dim (every dim by default); ties share the gradient evenly."""
-    return _amax_amin("amin", False, input, dim, keepdim)
+    return _amax_amin("amin", False, input, dim, keepdim, axis, keepdims)
 
 
-def _arg_extreme(name: str, largest: bool, input: Tensor, dim, keepdim: bool) -> Tensor:
+def _arg_extreme(name: str, largest: bool, input: Tensor, dim, keepdim: bool, axis=None, keepdims=None) -> Tensor:
     _check_tensor(name, input)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords(name, dim, keepdim, axis, keepdims)
     if dim is None:
         if input._data.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -413,14 +458,14 @@ def _arg_extreme(name: str, largest: bool, input: Tensor, dim, keepdim: bool) ->
     return apply(ArgExtreme, input, axis, keepdim, largest)
 
 
-def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
     """int64 index of the first largest element (over the flattened tensor when dim is None)."""
-    return _arg_extreme("argmax", True, input, dim, keepdim)
+    return _arg_extreme("argmax", True, input, dim, keepdim, axis, keepdims)
 
 
-def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
     """int64 index of the first smallest element (over the flattened tensor when dim is None)."""
-    return _arg_extreme("argmin", False, input, dim, keepdim)
+    return _arg_extreme("argmin", False, input, dim, keepdim, axis, keepdims)
 
 
 # --- logsumexp and norms -----------------------------------------------------------------------------------------
@@ -494,9 +539,12 @@ class Norm(ArrayFunction):
         return xp.mul(grad, local), None, None, None
 
 
-def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+def logsumexp(input: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
     """log(sum(exp(input))) over dim, computed stably; integer inputs give the default float type."""
     _check_tensor("logsumexp", input)
+    dim, keepdim = _numpy_keywords("logsumexp", dim, keepdim, axis, keepdims)
+    if dim is None:
+        raise TypeError("logsumexp() missing 1 required positional argument: 'dim'")
     if input._data.dtype.kind != "f":
         input = _cast(input, _dtype.get_default_dtype())
     return apply(LogSumExp, input, _axes(dim, input._data.ndim), keepdim)
@@ -552,15 +600,19 @@ def _truth_axes(dim, ndim: int):
     return _axes(dim, ndim)
 
 
-def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def all(input: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
     """Whether every element over dim is nonzero (a bool tensor; uint8 input gives uint8)."""
     _check_tensor("all", input)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords("all", dim, keepdim, axis, keepdims)
     return apply(All, input, _truth_axes(dim, input._data.ndim), keepdim, True)
 
 
-def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def any(input: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
     """Whether some element over dim is nonzero (a bool tensor; uint8 input gives uint8)."""
     _check_tensor("any", input)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords("any", dim, keepdim, axis, keepdims)
     return apply(Any, input, _truth_axes(dim, input._data.ndim), keepdim, False)
 
 
@@ -630,11 +682,208 @@ def _scan(name: str, fn_cls, input: Tensor, dim: int, dtype) -> Tensor:
     return apply(fn_cls, input, axis)
 
 
-def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumsum(input: Tensor, dim: int | None = None, *, dtype=None, axis: int | None = None) -> Tensor:
     """Running sum along dim; integer and bool inputs give int64."""
-    return _scan("cumsum", CumSum, input, dim, dtype)
+    return _scan("cumsum", CumSum, input, _required_dim("cumsum", dim, axis), dtype)
 
 
-def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumprod(input: Tensor, dim: int | None = None, *, dtype=None, axis: int | None = None) -> Tensor:
     """Running product along dim; integer and bool inputs give int64. The gradient is exact with zeros."""
-    return _scan("cumprod", CumProd, input, dim, dtype)
+    return _scan("cumprod", CumProd, input, _required_dim("cumprod", dim, axis), dtype)
+
+
+# --- NaN-ignoring reductions and counting ------------------------------------------------------------------------
+
+class NanSum(ArrayFunction):
+    """sum with NaNs counted as zero; the gradient is grad times 'not NaN' (so inf * 0 stays NaN, as in PyTorch)."""
+
+    def forward(ctx, a, axes, keepdim, dtype):
+        xp = ctx.xp
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        ctx.counted = xp.logical_not(xp.isnan(a))
+        return xp.sum(xp.where(ctx.counted, a, 0), axes, keepdim, dtype)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        grad = _expand_reduced(xp, grad, ctx.shape, ctx.axes, ctx.keepdim)
+        return xp.mul(grad, xp.astype(ctx.counted, grad.dtype)), None, None, None
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
+    """sum over dim with NaNs counted as zero."""
+    _check_tensor("nansum", input)
+    dim, keepdim = _numpy_keywords("nansum", dim, keepdim, axis, keepdims)
+    if input._data.dtype.kind != "f":
+        return sum(input, dim, keepdim, dtype=dtype)
+    if dtype is not None:
+        input = _cast(input, _dtype.to_dtype(dtype))
+    return apply(NanSum, input, _axes(dim, input._data.ndim), keepdim, None)
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
+    """mean over dim of the elements that are not NaN (NaN where every element is)."""
+    _check_tensor("nanmean", input)
+    dim, keepdim = _numpy_keywords("nanmean", dim, keepdim, axis, keepdims)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{_legacy_name(input.dtype)}")
+    from .elementwise import isnan, logical_not
+    counted = sum(logical_not(isnan(input)), dim, keepdim)
+    return nansum(input, dim, keepdim, dtype=dtype) / counted
+
+
+def count_nonzero(input: Tensor, dim=None, *, axis=None) -> Tensor:
+    """How many elements over dim (an int, a tuple of ints, or None for all) are not zero, as int64."""
+    _check_tensor("count_nonzero", input)
+    dim, _ = _numpy_keywords("count_nonzero", dim, False, axis, None)
+    from .elementwise import ne
+    return sum(ne(input.detach(), 0), dim)
+
+
+# --- running max/min and logcumsumexp (scans composed from elementwise primitives) --------------------------------
+
+def _along(a, axis: int, start: int, stop: int) -> tuple:
+    return (slice(None),) * axis + (slice(start, stop),)
+
+
+def _inclusive_scan(xp, arrays: tuple, axis: int, combine) -> tuple:
+    """Hillis-Steele scan of a tuple of same-shaped arrays along axis: log2(n) device passes.
+
+    combine(later, earlier) merges the summaries of two adjacent runs (tuples like arrays); it
+    must be associative. After the pass with offset k every position holds the summary of the
+    2k positions ending there.
+    """
+    n = arrays[0].shape[axis]
+    offset = 1
+    while offset < n:
+        head = tuple(xp.getitem(a, _along(a, axis, 0, offset)) for a in arrays)
+        later = tuple(xp.getitem(a, _along(a, axis, offset, n)) for a in arrays)
+        earlier = tuple(xp.getitem(a, _along(a, axis, 0, n - offset)) for a in arrays)
+        arrays = tuple(xp.concatenate([h, t], axis) for h, t in zip(head, combine(later, earlier)))
+        offset *= 2
+    return arrays
+
+
+def _positions(xp, shape, axis: int):
+    """int64 positions along axis, broadcast to shape."""
+    line = xp.arange(0, shape[axis], 1, _dtype.int64.np)
+    line = xp.reshape(line, tuple(n if d == axis else 1 for d, n in enumerate(shape)))
+    return xp.copy(xp.broadcast_to(line, shape))
+
+
+class CumExtreme(ArrayFunction):
+    """cummax/cummin along axis: (values, indices). A later element equal to the running extreme takes over
+    (the last index of a tie), and a NaN, once seen, stays, as in PyTorch; the gradient goes to the index."""
+
+    def forward(ctx, a, axis, largest):
+        xp = ctx.xp
+        ctx.shape, ctx.axis = a.shape, axis
+        floating = a.dtype.kind == "f"
+
+        def combine(later, earlier):
+            (later_value, later_index), (earlier_value, earlier_index) = later, earlier
+            wins = xp.ge(later_value, earlier_value) if largest else xp.le(later_value, earlier_value)
+            if floating:
+                wins = xp.logical_or(xp.isnan(later_value),
+                                     xp.logical_and(xp.logical_not(xp.isnan(earlier_value)), wins))
+            return xp.where(wins, later_value, earlier_value), xp.where(wins, later_index, earlier_index)
+
+        values, indices = _inclusive_scan(xp, (a, _positions(xp, a.shape, axis)), axis, combine)
+        ctx.indices = indices
+        return values, indices
+
+    def backward(ctx, grad, grad_indices):
+        xp = ctx.xp
+        grad_input = xp.zeros(ctx.shape, grad.dtype)
+        xp.put_along_axis_add(grad_input, ctx.indices, grad, ctx.axis)
+        return grad_input, None, None
+
+
+def _logaddexp(xp, a, b):
+    """log(exp(a) + exp(b)) without overflow; equal operands (infinities too) give a + log 2."""
+    same = xp.eq(a, b)
+    gap = xp.sub(xp.where(same, 0, a), xp.where(same, 0, b))  # inf - inf would be NaN
+    spread = xp.log1p(xp.exp(xp.neg(xp.abs(gap))))
+    return xp.where(same, xp.add(a, math.log(2.0)), xp.add(xp.maximum(a, b), spread))
+
+
+def _logcumsumexp(xp, a, axis: int):
+    return _inclusive_scan(xp, (a,), axis, lambda later, earlier: (_logaddexp(xp, later[0], earlier[0]),))[0]
+
+
+def _flip_axis(xp, a, axis: int):
+    return xp.getitem(a, (slice(None),) * axis + (slice(None, None, -1),))
+
+
+class LogCumSumExp(ArrayFunction):
+    """log(cumsum(exp(x))) along axis, each step a stable logaddexp."""
+
+    def forward(ctx, a, axis):
+        ctx.axis = axis
+        out = _logcumsumexp(ctx.xp, a, axis)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):
+        # d out_i / d a_j = exp(a_j - out_i) for j <= i; summed against grad in log space, positive and
+        # negative parts apart, so that nothing overflows (PyTorch's formula)
+        xp = ctx.xp
+        a, out = ctx.saved_tensors
+        axis = ctx.axis
+
+        def part(weights):
+            positive = xp.gt(weights, 0)
+            log_weights = xp.where(positive, xp.log(xp.where(positive, weights, 1)), -math.inf)
+            reverse = _flip_axis(xp, _logcumsumexp(xp, _flip_axis(xp, xp.sub(log_weights, out), axis), axis), axis)
+            return xp.exp(xp.add(reverse, a))
+
+        return xp.sub(part(grad), part(xp.neg(grad))), None
+
+
+def _scan_axis(name: str, input: Tensor, dim, axis) -> int:
+    _check_tensor(name, input)
+    return _normalize_dim(_required_dim(name, dim, axis), input._data.ndim)
+
+
+def _cum_extreme(name: str, largest: bool, input: Tensor, dim, axis):
+    scan_axis = _scan_axis(name, input, dim, axis)
+    if input._data.ndim == 0:
+        values, indices = apply(CumExtreme, input.reshape(1), 0, largest)
+        values, indices = values.reshape(()), indices.reshape(())
+    else:
+        values, indices = apply(CumExtreme, input, scan_axis, largest)
+    return getattr(return_types, name)(values, indices)
+
+
+def cummax(input: Tensor, dim: int | None = None, *, axis: int | None = None):
+    """The running maximum along dim and the index where each running maximum was found.
+
+    Returns the named tuple (values, indices). Ties take the later index; a NaN propagates.
+
+    Example::
+
+        >>> axonml.tensor([1., 3., 2., 3.]).cummax(0)
+        torch.return_types.cummax(values=tensor([1., 3., 3., 3.]), indices=tensor([0, 1, 1, 3]))
+    """
+    return _cum_extreme("cummax", True, input, dim, axis)
+
+
+def cummin(input: Tensor, dim: int | None = None, *, axis: int | None = None):
+    """The running minimum along dim and its indices (see cummax)."""
+    return _cum_extreme("cummin", False, input, dim, axis)
+
+
+def logcumsumexp(input: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """log(cumsum(exp(input))) along dim, computed without overflow; floating-point input only, as in PyTorch.
+
+    Example::
+
+        >>> axonml.tensor([0., 0., 1000.]).logcumsumexp(0)
+        tensor([   0.0000,    0.6931, 1000.0000])
+    """
+    scan_axis = _scan_axis("logcumsumexp", input, dim, axis)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{_legacy_name(input.dtype)}'")
+    if input._data.ndim == 0:
+        return apply(LogCumSumExp, input.reshape(1), 0).reshape(())
+    return apply(LogCumSumExp, input, scan_axis)

@@ -1,5 +1,5 @@
-"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, unique, bincount,
-searchsorted, histc.
+"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, mode, unique,
+unique_consecutive, bincount, searchsorted, histc.
 
 Everything is composed from one backend primitive, ``sort(a, axis, descending, stable)``, and
 the gather/scatter primitives. The gradient of a selected value flows back to the element
@@ -15,9 +15,10 @@ from .. import _dtype
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _normalize_dim
-from .reduce import _legacy_name, return_types
+from .reduce import _inclusive_scan, _legacy_name, _numpy_keywords, _positions, return_types
 
-__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "unique", "bincount", "searchsorted", "histc"]
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "unique", "unique_consecutive",
+           "bincount", "searchsorted", "histc"]
 
 _INT64 = _dtype.int64.np
 
@@ -25,6 +26,7 @@ return_types.sort = namedtuple("sort", ["values", "indices"])
 return_types.topk = namedtuple("topk", ["values", "indices"])
 return_types.kthvalue = namedtuple("kthvalue", ["values", "indices"])
 return_types.median = namedtuple("median", ["values", "indices"])
+return_types.mode = namedtuple("mode", ["values", "indices"])
 
 
 def _check_tensor(name: str, input) -> None:
@@ -138,25 +140,94 @@ class MedianOfAll(ArrayFunction):
         return xp.where(chosen, share, 0)
 
 
-class Unique(ArrayFunction):
-    """The sorted distinct values of the flattened input, the inverse map and the counts."""
+class Mode(ArrayFunction):
+    """The most frequent value along axis (the smallest of equally frequent ones) and the index of its last
+    occurrence; the gradient goes to that index."""
 
-    def forward(ctx, a):
+    def forward(ctx, a, axis, keepdim):
         xp = ctx.xp
-        flat = xp.reshape(a, (a.size,))
-        n = a.size
+        ctx.shape, ctx.axis = a.shape, axis
+        if a.ndim == 0:
+            ctx.indices = None
+            return xp.copy(a), xp.zeros((), _INT64)
+        n = a.shape[axis]
+        values, order = xp.sort(a, axis, False, True)
+        positions = _positions(xp, a.shape, axis)
+        previous = _slice_along(xp, values, axis, 0, n - 1)
+        following = _slice_along(xp, values, axis, 1, n)
+        edge = xp.full(tuple(1 if d == axis else s for d, s in enumerate(a.shape)), True, _dtype.bool.np)
+        starts = xp.concatenate([edge, xp.ne(following, previous)], axis)
+        ends = xp.concatenate([xp.ne(following, previous), edge], axis)
+        # each sorted position's run: the last start at or before it, the first end at or after it
+        run_start, = _inclusive_scan(xp, (xp.where(starts, positions, 0),), axis,
+                                     lambda later, earlier: (xp.maximum(later[0], earlier[0]),))
+        run_end, = _inclusive_scan(xp, (_flip(xp, xp.where(ends, positions, n), axis),), axis,
+                                   lambda later, earlier: (xp.minimum(later[0], earlier[0]),))
+        run_end = _flip(xp, run_end, axis)
+        best = xp.argmax(xp.sub(run_end, run_start), axis, True)  # the first (smallest) of the longest runs
+        indices = xp.take_along_axis(order, xp.take_along_axis(run_end, best, axis), axis)
+        values = xp.take_along_axis(values, best, axis)
+        ctx.indices = indices
+        if not keepdim:
+            squeezed = a.shape[:axis] + a.shape[axis + 1:]
+            values, indices = xp.reshape(values, squeezed), xp.reshape(indices, squeezed)
+        return values, indices
+
+    def backward(ctx, grad, grad_indices):
+        xp = ctx.xp
+        if ctx.indices is None:
+            return grad, None, None
+        grad = xp.reshape(grad, ctx.indices.shape)
+        return _scatter_back(xp, grad, ctx.indices, ctx.shape, ctx.axis), None, None
+
+
+def _flip(xp, a, axis):
+    return xp.getitem(a, (slice(None),) * axis + (slice(None, None, -1),))
+
+
+def _take_rows(xp, rows, index):
+    return xp.getitem(rows, (index,))
+
+
+class Unique(ArrayFunction):
+    """The distinct rows of a 2-d array (rows, k) in ascending lexicographic order, or in their own order
+    for consecutive runs only; with the inverse map (row -> its group) and the group sizes.
+
+    unique() of a tensor is the case k = 1 of its flattened values; unique(dim=d) moves d first
+    and flattens the rest into k. NaN != NaN: every NaN is its own value, as in PyTorch.
+    """
+
+    def forward(ctx, rows, consecutive):
+        xp = ctx.xp
+        n, width = rows.shape
         if n == 0:
-            return xp.copy(flat), xp.zeros(a.shape, _INT64), xp.zeros((0,), _INT64)
-        values, order = xp.sort(flat, 0, False, True)
-        # NaN != NaN: every NaN is its own value, as in PyTorch
-        starts_group = xp.concatenate([xp.full((1,), True, _dtype.bool.np),
-                                       xp.ne(xp.getitem(values, slice(1, None)), xp.getitem(values, slice(0, -1)))], 0)
+            return xp.copy(rows), xp.zeros((0,), _INT64), xp.zeros((0,), _INT64)
+        order = None
+        if not consecutive:
+            # stable sorts by each column, the last first: lexicographic order of the rows
+            for column in range(width - 1, -1, -1):
+                keys = xp.getitem(rows, (slice(None), column))
+                if order is not None:
+                    keys = _take_rows(xp, keys, order)
+                _, permutation = xp.sort(keys, 0, False, True)
+                order = permutation if order is None else _take_rows(xp, order, permutation)
+            if order is not None:
+                rows = _take_rows(xp, rows, order)
+        differs = xp.ne(xp.getitem(rows, slice(1, None)), xp.getitem(rows, slice(0, -1)))
+        if width:
+            differs = xp.any(differs, 1, False)
+        else:
+            differs = xp.zeros((n - 1,), _dtype.bool.np)
+        starts_group = xp.concatenate([xp.full((1,), True, _dtype.bool.np), differs], 0)
         group = xp.sub(xp.cumsum(xp.astype(starts_group, _INT64), 0), 1)
         starts, = xp.nonzero(starts_group)
-        inverse = xp.zeros((n,), _INT64)
-        xp.put_along_axis(inverse, order, group, 0)
+        if order is None:
+            inverse = group
+        else:
+            inverse = xp.zeros((n,), _INT64)
+            xp.put_along_axis(inverse, order, group, 0)
         ends = xp.concatenate([xp.getitem(starts, slice(1, None)), xp.full((1,), n, _INT64)], 0)
-        return xp.getitem(values, starts), xp.reshape(inverse, a.shape), xp.sub(ends, starts)
+        return _take_rows(xp, rows, starts), inverse, xp.sub(ends, starts)
 
     def backward(ctx, *grads):
         raise RuntimeError("the derivative for 'unique' is not implemented.")
@@ -204,7 +275,7 @@ def _dim_axis(input: Tensor, dim) -> int:
     return _normalize_dim(dim, input._data.ndim)
 
 
-def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False, axis: int | None = None):
     """Sort along dim; the named tuple (values, indices). NaN sorts as the largest value.
 
     Args:
@@ -212,6 +283,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
         dim: the dimension to sort along (the last by default).
         descending: largest first.
         stable: keep equal elements in their original order (always the case here).
+        axis: NumPy's name for dim.
 
     Example::
 
@@ -219,15 +291,18 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
         torch.return_types.sort(values=tensor([1., 2., 3.]), indices=tensor([1, 2, 0]))
     """
     _check_tensor("sort", input)
+    if axis is not None:
+        dim, _ = _numpy_keywords("sort", dim, False, axis, None, default=-1)
     axis = _dim_axis(input, dim)
     size = input._data.shape[axis] if input._data.ndim else 1
     values, indices = apply(Sort, input, axis, bool(descending), bool(stable), 0, size, True)
     return return_types.sort(values, indices)
 
 
-def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False,
+            axis: int | None = None) -> Tensor:
     """The int64 indices that sort input along dim (see sort)."""
-    return sort(input, dim, descending, stable=stable).indices
+    return sort(input, dim, descending, stable=stable, axis=axis).indices
 
 
 def msort(input: Tensor) -> Tensor:
@@ -268,12 +343,15 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     return return_types.kthvalue(values, indices)
 
 
-def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
+def median(input: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+           keepdims: bool | None = None):
     """The lower median: of all elements (a tensor), or along dim (the named tuple (values, indices)).
 
     NaN propagates: a slice holding a NaN has median NaN.
     """
     _check_tensor("median", input)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords("median", dim, keepdim, axis, keepdims)
     if dim is None:
         flat = input.reshape(-1)
         if input._data.size == 0:
@@ -286,21 +364,75 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
     return return_types.median(values, indices)
 
 
-def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
-           dim: int | None = None):
-    """The distinct elements of input, ascending; with return_inverse / return_counts, a tuple that adds
-    each element's position in the result (shaped like input) and each distinct value's count.
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, axis: int | None = None,
+         keepdims: bool | None = None):
+    """The most frequent value along dim and the index of its last occurrence: the named tuple (values, indices).
 
-    The result is sorted whatever ``sorted`` says (PyTorch leaves the order unspecified then). Only
-    dim=None (the flattened input) is supported.
+    Among equally frequent values the smallest is the mode, as in PyTorch.
+
+    Example::
+
+        >>> axonml.tensor([3., 1., 3., 1., 2.]).mode()
+        torch.return_types.mode(values=tensor(1.), indices=tensor(3))
     """
-    _check_tensor("unique", input)
-    if dim is not None:
-        raise NotImplementedError("unique(): only dim=None is supported")
-    values, inverse, counts = apply(Unique, input.detach())
+    _check_tensor("mode", input)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords("mode", dim, keepdim, axis, keepdims, default=-1)
+    axis = _dim_axis(input, dim)
+    if input._data.ndim and input._data.shape[axis] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size.")
+    values, indices = apply(Mode, input, axis, bool(keepdim))
+    return return_types.mode(values, indices)
+
+
+def _unique(name: str, input: Tensor, consecutive: bool, return_inverse: bool, return_counts: bool, dim):
+    _check_tensor(name, input)
+    data = input.detach()
+    if dim is None:
+        values, inverse, counts = apply(Unique, data.reshape(-1, 1), consecutive)
+        values, inverse = values.reshape(-1), inverse.reshape(tuple(input.shape))
+    else:
+        axis = _normalize_dim(dim, input._data.ndim)
+        if input._data.ndim == 0:
+            raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got {dim})")
+        moved = data.movedim(axis, 0)
+        if moved.numel() == 0 and moved.shape[0]:
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+        rows, inverse, counts = apply(Unique, moved.reshape(moved.shape[0], math.prod(moved.shape[1:])),
+                                      consecutive)
+        values = rows.reshape((rows.shape[0],) + tuple(moved.shape[1:])).movedim(0, axis)
     if not return_inverse and not return_counts:
         return values
     return (values,) + ((inverse,) if return_inverse else ()) + ((counts,) if return_counts else ())
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim: int | None = None):
+    """The distinct elements of input (or, with dim, its distinct slices along dim), ascending.
+
+    With return_inverse / return_counts, a tuple that adds each element's (slice's) position in the
+    result and each distinct value's count. The result is sorted whatever ``sorted`` says (PyTorch
+    leaves the order unspecified then).
+
+    Example::
+
+        >>> axonml.unique(axonml.tensor([[1, 2], [3, 4], [1, 2]]), dim=0, return_counts=True)
+        (tensor([[1, 2],
+                [3, 4]]), tensor([2, 1]))
+    """
+    return _unique("unique", input, False, return_inverse, return_counts, dim)
+
+
+def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,
+                       dim: int | None = None):
+    """The first element (or slice along dim) of every run of equal consecutive ones, in order.
+
+    Example::
+
+        >>> axonml.unique_consecutive(axonml.tensor([1, 1, 2, 2, 3, 1]), return_counts=True)
+        (tensor([1, 2, 3, 1]), tensor([2, 2, 1, 1]))
+    """
+    return _unique("unique_consecutive", input, True, return_inverse, return_counts, dim)
 
 
 def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:

@@ -139,9 +139,64 @@ def test_unique_output_is_not_differentiable():
     assert not axonml.unique(x).requires_grad
 
 
-def test_unique_along_a_dim_is_not_supported(device):
-    with pytest.raises(NotImplementedError):
-        axonml.unique(axonml.tensor([[1, 2], [1, 2]], device=device), dim=0)
+ROWS = np.array([[1, 2, 0], [3, 4, 1], [1, 2, 0], [0, 9, 1], [3, 4, 0]])
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("inverse, counts", [(False, False), (True, False), (False, True), (True, True)])
+def test_unique_along_a_dim(dim, inverse, counts, device):
+    for values in (ROWS, ROWS.astype(np.float64) / 2, np.stack([ROWS, ROWS[::-1]], 2)):
+        check(lambda x: namespace(x).unique(x, dim=dim, return_inverse=inverse, return_counts=counts), [values],
+              device=device, grad=False)
+
+
+def test_unique_along_a_dim_empty_and_errors(device):
+    check(lambda x: namespace(x).unique(x, dim=0, return_inverse=True, return_counts=True), [np.zeros((0, 3))],
+          device=device, grad=False)
+    check_raises(lambda x: namespace(x).unique(x, dim=0), [np.zeros((2, 0))], device=device)
+    check_raises(lambda x: namespace(x).unique(x, dim=2), [ROWS], device=device)
+
+
+CONSECUTIVE = np.array([1, 1, 2, 2, 3, 1, 1, 2, 2, 2])
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+@pytest.mark.parametrize("inverse, counts", [(False, False), (True, False), (False, True), (True, True)])
+def test_unique_consecutive(dim, inverse, counts, device):
+    values = CONSECUTIVE if dim is None else np.array([[1, 1, 2], [1, 1, 2], [3, 3, 2], [1, 1, 2]])
+    check(lambda x: namespace(x).unique_consecutive(x, return_inverse=inverse, return_counts=counts, dim=dim),
+          [values], device=device, grad=False)
+    check(lambda x: x.unique_consecutive(return_inverse=inverse, return_counts=counts, dim=dim),
+          [values.astype(np.float64)], device=device, grad=False)
+
+
+MODE_CASES = [np.array([1, 2, 2, 3, 3]), np.array([3.0, 1.0, 3.0, 1.0, 2.0]),
+              np.array([[5.0, 5.0, 1.0, 1.0], [2.0, 7.0, 7.0, -1.0], [4.0, 0.5, 0.25, 8.0]])]
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("case", range(len(MODE_CASES)))
+def test_mode(case, keepdim, device):
+    values = MODE_CASES[case]
+    check(lambda x: namespace(x).mode(x, keepdim=keepdim), [values], device=device)
+    check(lambda x: x.mode(0, keepdim), [values], device=device)
+
+
+def test_mode_of_repeats_along_a_dim(device):
+    # which occurrence torch's index names is unspecified for long lines (an unstable sort): compare the values,
+    # and check that each index points at its value
+    values = np.random.default_rng(0).integers(0, 4, size=(3, 17, 2)).astype(np.float64)
+    check(lambda x: namespace(x).mode(x, 1).values, [values], device=device, grad=False)
+    check(lambda i: i.long().mode(0).values, [values], device=device)
+    x = axonml.tensor(values, device=device)
+    result = x.mode(1, keepdim=True)
+    assert np.array_equal(np.asarray(x.gather(1, result.indices).cpu()), np.asarray(result.values.cpu()))
+
+
+def test_mode_scalar_and_errors(device):
+    check(lambda x: x.mode(), [np.array(2.5)], device=device)
+    check_raises(lambda x: x.mode(1), [np.zeros((2, 0))], device=device)
+    check_raises(lambda x: x.mode(3), [(2, 3)], device=device)
 
 
 @pytest.mark.parametrize("minlength", [0, 3, 10])
