@@ -86,6 +86,40 @@ class Tensor(_autograd.TensorBase):
     def element_size(self) -> int:
         return self._data.dtype.itemsize
 
+    @property
+    def itemsize(self) -> int:
+        return self._data.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.size) * self._data.dtype.itemsize
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of its grad_fn this tensor is (0 for leaves)."""
+        return self._output_nr
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def is_signed(self) -> bool:
+        return self.dtype.is_signed
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor, raising as torch does for any other."""
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        if self._data.size > 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def is_same_size(self, other: "Tensor") -> bool:
+        return tuple(self._data.shape) == tuple(other._data.shape)
+
     def stride(self, dim: int | None = None):
         strides = tuple(s // self._data.dtype.itemsize for s in self._data.strides)
         return strides if dim is None else strides[_normalize_dim(dim, self._data.ndim)]
@@ -226,6 +260,31 @@ class Tensor(_autograd.TensorBase):
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return _backend_of(self._data).to_numpy(self._data).reshape(()).item()
 
+    def apply_(self, callable):
+        """Replace every element x by callable(x), in Python: slow, CPU only, as torch's apply_."""
+        return self._map_in_place("apply_", callable)
+
+    def map_(self, tensor: "Tensor", callable):
+        """Replace every element x by callable(x, y), y the element of tensor (broadcast to self), CPU only."""
+        return self._map_in_place("map_", callable, tensor)
+
+    def map2_(self, x: "Tensor", y: "Tensor", callable):
+        """Replace every element a by callable(a, b, c), b and c the elements of x and y, CPU only."""
+        return self._map_in_place("map2_", callable, x, y)
+
+    def _map_in_place(self, name: str, callable, *others: "Tensor"):
+        if _backend_of(self._data) is not _cpu_backend or any(_backend_of(o._data) is not _cpu_backend
+                                                              for o in others):
+            raise TypeError(f"{name} is only implemented on CPU tensors")
+        if self._requires_grad and self._node is None and _autograd.is_grad_enabled():
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        columns = [np.broadcast_to(o._data, self._data.shape).ravel().tolist() for o in others]
+        values = [callable(*row) for row in zip(self._data.ravel().tolist(), *columns)]
+        result = np.array(values, dtype=self._data.dtype).reshape(self._data.shape)
+        _cpu_backend.copy_into(self._data, result)
+        self._vc.value += 1
+        return self
+
     def tolist(self):
         return _backend_of(self._data).to_numpy(self._data).tolist()
 
@@ -332,6 +391,9 @@ class Tensor(_autograd.TensorBase):
 
     def byte(self) -> "Tensor":
         return self.to(_dtype.uint8)
+
+    def char(self) -> "Tensor":
+        return self.to(_dtype.int8)
 
     def bool(self) -> "Tensor":
         return self.to(_dtype.bool)
@@ -770,6 +832,26 @@ class Tensor(_autograd.TensorBase):
 
     greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
+    def eq_(self, other):
+        return self._inplace(_elementwise.eq(self, other))
+
+    def ne_(self, other):
+        return self._inplace(_elementwise.ne(self, other))
+
+    def lt_(self, other):
+        return self._inplace(_elementwise.lt(self, other))
+
+    def le_(self, other):
+        return self._inplace(_elementwise.le(self, other))
+
+    def gt_(self, other):
+        return self._inplace(_elementwise.gt(self, other))
+
+    def ge_(self, other):
+        return self._inplace(_elementwise.ge(self, other))
+
+    greater_, greater_equal_, less_, less_equal_, not_equal_ = gt_, ge_, lt_, le_, ne_
+
     def logical_and(self, other):
         return _elementwise.logical_and(self, other)
 
@@ -781,6 +863,18 @@ class Tensor(_autograd.TensorBase):
 
     def logical_not(self):
         return _elementwise.logical_not(self)
+
+    def logical_and_(self, other):
+        return self._inplace(_elementwise.logical_and(self, other))
+
+    def logical_or_(self, other):
+        return self._inplace(_elementwise.logical_or(self, other))
+
+    def logical_xor_(self, other):
+        return self._inplace(_elementwise.logical_xor(self, other))
+
+    def logical_not_(self):
+        return self._inplace(_elementwise.logical_not(self))
 
     def __and__(self, other):
         return _elementwise.bitwise_and(self, other)
@@ -823,6 +917,18 @@ class Tensor(_autograd.TensorBase):
 
     def bitwise_not(self):
         return _elementwise.bitwise_not(self)
+
+    def bitwise_and_(self, other):
+        return self._inplace(_elementwise.bitwise_and(self, other))
+
+    def bitwise_or_(self, other):
+        return self._inplace(_elementwise.bitwise_or(self, other))
+
+    def bitwise_xor_(self, other):
+        return self._inplace(_elementwise.bitwise_xor(self, other))
+
+    def bitwise_not_(self):
+        return self._inplace(_elementwise.bitwise_not(self))
 
     def asin(self):
         return _elementwise.asin(self)
@@ -1136,6 +1242,22 @@ class Tensor(_autograd.TensorBase):
     def mT(self):
         return _shape.matrix_transpose(self)
 
+    @property
+    def H(self):
+        """The conjugate transpose of a matrix (the transpose: axonml tensors are real)."""
+        if self._data.ndim not in (0, 2):
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self._data.ndim}-D "
+                               "tensor.")
+        return _shape.reverse_dims(self)
+
+    @property
+    def mH(self):
+        """The conjugate transpose of the last two dims (mT: axonml tensors are real)."""
+        return _shape.matrix_transpose(self)
+
+    def adjoint(self):
+        return _shape.matrix_transpose(self)
+
     def movedim(self, source, destination):
         return _shape.movedim(self, source, destination)
 
@@ -1147,6 +1269,19 @@ class Tensor(_autograd.TensorBase):
 
     def expand_as(self, other):
         return _shape.expand_as(self, other)
+
+    def sum_to_size(self, *size):
+        """Sum this tensor down to size, which must be expandable to this tensor's shape (expand's adjoint)."""
+        if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+            size = tuple(size[0])
+        size = tuple(int(n) for n in size)
+        shape = tuple(self._data.shape)
+        lead = len(shape) - len(size)
+        if lead < 0 or any(n != 1 and n != m for n, m in zip(size, shape[lead:])):
+            raise RuntimeError(f"size {{{', '.join(map(str, size))}}} is not expandable to size "
+                               f"{{{', '.join(map(str, shape))}}}.")
+        dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(size) if n == 1 and shape[lead + i] != 1)
+        return self.sum(dims, keepdim=True).reshape(size) if dims else self
 
     def broadcast_to(self, size):
         return _shape.broadcast_to(self, size)

@@ -157,6 +157,8 @@ PRIMITIVES = {
     "adaptive_avg_pool_nd": "adaptive_avg_pool_nd(x, output_size): windows [floor(i*S/out), ceil((i+1)*S/out))",
     "adaptive_avg_pool_nd_backward": "adaptive_avg_pool_nd_backward(grad, x_shape, ndim)",
     "adaptive_max_pool_nd": "adaptive_max_pool_nd(x, output_size) -> (values, int64 indices flat within each plane)",
+    "resample_axis": "resample_axis(x, axis, index, weights): out[..., j, ...] = sum_k weights[j, k] * x[..., "
+                     "index[j, k], ...] along axis; int64 index and float weights (out_size, taps)",
     "softmax": "softmax(x, axis)", "log_softmax": "log_softmax(x, axis)",
     "softmax_backward": "softmax_backward(grad, y, axis)",
     "log_softmax_backward": "log_softmax_backward(grad, y, axis)",

@@ -5,7 +5,7 @@ import numpy as np
 from scipy import special as _special
 
 from .._device import CPU
-from .._ext import _conv, _linalg, _pool
+from .._ext import _conv, _interpolate, _linalg, _pool
 from .._ext import _optim
 from .._ext import _attention, _nn, _norm
 from .._ext import _rnn
@@ -499,6 +499,15 @@ class CPUBackend(Backend):
             _pool.adaptive_max_pool3d(volumes, out, indices)
         shape = x.shape[:x.ndim - len(output_size)] + tuple(output_size)
         return out.reshape(shape).astype(x.dtype, copy=False), indices.reshape(shape)
+
+    def resample_axis(self, x, axis, index, weights):
+        dtype = self._kernel_dtype(x.dtype)
+        blocks = np.ascontiguousarray(x, dtype).reshape(self._product(x.shape[:axis]), x.shape[axis], -1)
+        out = np.empty((blocks.shape[0], index.shape[0], blocks.shape[2]), dtype)
+        if out.size:
+            _interpolate.resample_axis(blocks, np.ascontiguousarray(index, np.int64),
+                                       np.ascontiguousarray(weights, dtype), out)
+        return out.reshape(x.shape[:axis] + (index.shape[0],) + x.shape[axis + 1:]).astype(x.dtype, copy=False)
 
     @classmethod
     def _pool_volumes(cls, x, ndim):

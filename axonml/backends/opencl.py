@@ -17,8 +17,8 @@ import numbers
 import numpy as np
 
 from .._device import device as _device_cls
-from ..opencl import (_attention, _conv, _elementwise, _indexing, _linalg, _loss, _nn, _norm, _optim, _pool, _random,
-                      _reduce, _sort)
+from ..opencl import (_attention, _conv, _elementwise, _indexing, _interpolate, _linalg, _loss, _nn, _norm, _optim,
+                      _pool, _random, _reduce, _sort)
 from ..opencl._array import CLArray
 from ..opencl._elementwise import scalar_value
 from ..opencl._layout import broadcast_strides, coalesce, layout_arg, normalize_axes, reshape_strides, shape_arg
@@ -467,6 +467,9 @@ class OpenCLBackend(Backend):
 
     def adaptive_max_pool_nd(self, x, output_size):
         return _pool.adaptive_max_pool_nd(self, x, output_size)
+
+    def resample_axis(self, x, axis, index, weights):
+        return _interpolate.resample_axis(self, x, axis, index, weights)
 
     # --- softmax, norms, embedding, losses, recurrent cells ----------------------------------------
     def softmax(self, x, axis):

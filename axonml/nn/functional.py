@@ -24,6 +24,7 @@ from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, 
                         l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from ..ops.nn import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, embedding, feature_alpha_dropout,
                       cosine_similarity, log_softmax, normalize, one_hot, pad, softmax, softmin)
+from ..ops.interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest
 from ..ops.norm import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ..ops.pool import *  # noqa: F401,F403 - max_pool2d, avg_pool2d, ... as ops/pool.py exports them
 from ..ops.rearrange import channel_shuffle, native_channel_shuffle, pixel_shuffle, pixel_unshuffle
@@ -43,8 +44,8 @@ __all__ = [
     "embedding", "one_hot", "scaled_dot_product_attention", "normalize", "cosine_similarity",
     # normalisation
     "layer_norm", "batch_norm", "group_norm", "instance_norm", "rms_norm",
-    # padding
-    "pad",
+    # padding and resampling
+    "pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
     # losses
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div", *_composite_loss.__all__,
