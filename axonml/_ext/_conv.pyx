@@ -1,20 +1,33 @@
-"""Convolution on the CPU: im2col / col2im and the per-image im2col + gemm convolution.
+"""Convolution on the CPU: im2col / col2im, the per-image im2col + gemm convolution, and Winograd.
 
-For an image (C, H, W), its patch matrix (C*kh*kw, Ho*Wo) holds at row (c*kh + i)*kw + j and
-column oh*Wo + ow the pixel x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (zero in the padding),
-so a convolution is weight (Cout, C*kh*kw) @ patches, one gemm per image and group.
+Images are volumes (C, D, H, W); a 2-D convolution has D = 1 and a 1-D one H = D = 1, so one
+code path serves every spatial rank. An image's patch matrix (C*kd*kh*kw, Do*Ho*Wo) holds at row
+((c*kd + a)*kh + i)*kw + j and column (od*Ho + oh)*Wo + ow the pixel
+x[c, od*sd - pd + a*dd, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (zero in the padding), so a
+convolution is weight (Cout, C*kd*kh*kw) @ patches, one gemm per image and group.
 
-conv2d_forward/backward give each OpenMP thread whole images: the thread builds an image's
+conv_forward/backward give each OpenMP thread whole images: the thread builds an image's
 patch matrix in its own buffer, still in cache, and multiplies it straight into that image's
 output (forward), into its private weight-gradient sum, and into the image's input gradient
 through col2im (backward). With fewer images than threads, each image's product is split
 over the threads instead. A 1x1 kernel with unit stride and no padding skips im2col: the
 image already is its patch matrix.
+
+winograd_forward/backward compute a 3x3, stride-1 2-D convolution with Winograd's minimal
+filtering F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
+2016): each 2x2 output tile is A^T [(G g G^T) * (B^T d B)] A for the 4x4 input tile d, so the
+channel sums become 16 gemms, one per tile position, with 2.25x fewer multiply-adds than im2col.
+Each thread takes a run of tiles: it transforms their input into its own buffer, runs the 16
+gemms and transforms the products back, all while the run is still in cache. The backward
+passes are the same transforms: the input gradient is the forward pass over the output
+gradient with the flipped, transposed kernel; the weight gradient is the forward map's
+adjoint, G^T [sum over tiles of (A dY A^T) V^T] G, its gemms summing over the tiles.
 """
 import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport prange
+from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 from openmp cimport omp_get_thread_num
 
@@ -39,103 +52,133 @@ cdef inline Py_ssize_t end_inside(Py_ssize_t offset, Py_ssize_t stride, Py_ssize
 
 
 cdef struct Geometry:
-    Py_ssize_t height, width, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w
+    Py_ssize_t depth, height, width, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, out_d, out_h, out_w
 
 
-cdef void plane_to_rows(const floating* plane, floating* rows, Geometry* g) noexcept nogil:
-    """The kh*kw patch-matrix rows (each out_h*out_w long) of one image plane (height x width)."""
-    cdef Py_ssize_t i, j, oh, ow, ih, w_lo, w_hi, offset_w, out_l = g.out_h * g.out_w
-    cdef floating* dst
-    cdef const floating* src
-    for i in range(g.kh):
-        for j in range(g.kw):
-            offset_w = j * g.dw - g.pw
-            w_lo = first_inside(offset_w, g.sw)
-            w_hi = end_inside(offset_w, g.sw, g.width, g.out_w)
-            if w_hi < w_lo:
-                w_hi = w_lo
-            for oh in range(g.out_h):
-                dst = rows + (i * g.kw + j) * out_l + oh * g.out_w
-                ih = oh * g.sh - g.ph + i * g.dh
-                if ih < 0 or ih >= g.height:
-                    memset(dst, 0, g.out_w * sizeof(floating))
-                    continue
-                src = plane + ih * g.width + offset_w
-                if w_lo > 0:
-                    memset(dst, 0, w_lo * sizeof(floating))
-                if g.sw == 1:
-                    for ow in range(w_lo, w_hi):
-                        dst[ow] = src[ow]
-                else:
-                    for ow in range(w_lo, w_hi):
-                        dst[ow] = src[ow * g.sw]
-                if w_hi < g.out_w:
-                    memset(dst + w_hi, 0, (g.out_w - w_hi) * sizeof(floating))
-
-
-cdef void rows_to_plane(const floating* rows, floating* plane, Geometry* g) noexcept nogil:
-    """Add one plane's kh*kw patch-matrix rows back into the pixels they were read from."""
-    cdef Py_ssize_t i, j, oh, ow, ih, w_lo, w_hi, offset_w, out_l = g.out_h * g.out_w
-    cdef const floating* src
-    cdef floating* dst
-    for i in range(g.kh):
-        for j in range(g.kw):
-            offset_w = j * g.dw - g.pw
-            w_lo = first_inside(offset_w, g.sw)
-            w_hi = end_inside(offset_w, g.sw, g.width, g.out_w)
-            for oh in range(g.out_h):
-                ih = oh * g.sh - g.ph + i * g.dh
-                if ih < 0 or ih >= g.height:
-                    continue
-                src = rows + (i * g.kw + j) * out_l + oh * g.out_w
-                dst = plane + ih * g.width + offset_w
-                for ow in range(w_lo, w_hi):
-                    dst[ow * g.sw] += src[ow]
-
-
-cdef Geometry geometry(Py_ssize_t height, Py_ssize_t width, int kh, int kw, int sh, int sw, int ph, int pw,
-                       int dh, int dw, int out_h, int out_w):
+cdef Geometry geometry(tuple spatial, tuple kernel, tuple stride, tuple padding, tuple dilation, tuple out_size):
+    """The geometry from (D, H, W) triples; padding holds the zeros before each axis."""
     cdef Geometry g
-    g.height, g.width, g.kh, g.kw, g.sh, g.sw = height, width, kh, kw, sh, sw
-    g.ph, g.pw, g.dh, g.dw, g.out_h, g.out_w = ph, pw, dh, dw, out_h, out_w
+    g.depth, g.height, g.width = spatial
+    g.kd, g.kh, g.kw = kernel
+    g.sd, g.sh, g.sw = stride
+    g.pd, g.ph, g.pw = padding
+    g.dd, g.dh, g.dw = dilation
+    g.out_d, g.out_h, g.out_w = out_size
     return g
 
 
-def im2col(const floating[:, :, :, ::1] x, floating[:, :, ::1] columns, int kh, int kw, int sh, int sw,
-           int ph, int pw, int dh, int dw, int out_h, int out_w):
-    """Fill columns (N, C*kh*kw, out_h*out_w) from the contiguous images x (N, C, H, W)."""
-    cdef Geometry g = geometry(x.shape[2], x.shape[3], kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w)
+cdef inline Py_ssize_t taps(Geometry* g) noexcept nogil:
+    return g.kd * g.kh * g.kw
+
+
+cdef inline Py_ssize_t positions(Geometry* g) noexcept nogil:
+    return g.out_d * g.out_h * g.out_w
+
+
+cdef void volume_to_rows(const floating* volume, floating* rows, Geometry* g) noexcept nogil:
+    """The kd*kh*kw patch-matrix rows (each out_d*out_h*out_w long) of one channel's volume."""
+    cdef Py_ssize_t a, i, j, od, oh, ow, idp, ih, w_lo, w_hi, offset_w
+    cdef Py_ssize_t out_plane = g.out_h * g.out_w, plane = g.height * g.width
+    cdef floating* row
+    cdef floating* dst
+    cdef const floating* src
+    for a in range(g.kd):
+        for i in range(g.kh):
+            for j in range(g.kw):
+                row = rows + ((a * g.kh + i) * g.kw + j) * positions(g)
+                offset_w = j * g.dw - g.pw
+                w_lo = first_inside(offset_w, g.sw)
+                w_hi = end_inside(offset_w, g.sw, g.width, g.out_w)
+                if w_hi < w_lo:
+                    w_hi = w_lo
+                for od in range(g.out_d):
+                    idp = od * g.sd - g.pd + a * g.dd
+                    if idp < 0 or idp >= g.depth:
+                        memset(row + od * out_plane, 0, out_plane * sizeof(floating))
+                        continue
+                    for oh in range(g.out_h):
+                        dst = row + od * out_plane + oh * g.out_w
+                        ih = oh * g.sh - g.ph + i * g.dh
+                        if ih < 0 or ih >= g.height:
+                            memset(dst, 0, g.out_w * sizeof(floating))
+                            continue
+                        src = volume + idp * plane + ih * g.width + offset_w
+                        if w_lo > 0:
+                            memset(dst, 0, w_lo * sizeof(floating))
+                        if g.sw == 1:
+                            for ow in range(w_lo, w_hi):
+                                dst[ow] = src[ow]
+                        else:
+                            for ow in range(w_lo, w_hi):
+                                dst[ow] = src[ow * g.sw]
+                        if w_hi < g.out_w:
+                            memset(dst + w_hi, 0, (g.out_w - w_hi) * sizeof(floating))
+
+
+cdef void rows_to_volume(const floating* rows, floating* volume, Geometry* g) noexcept nogil:
+    """Add one channel's kd*kh*kw patch-matrix rows back into the pixels they were read from."""
+    cdef Py_ssize_t a, i, j, od, oh, ow, idp, ih, w_lo, w_hi, offset_w
+    cdef Py_ssize_t out_plane = g.out_h * g.out_w, plane = g.height * g.width
+    cdef const floating* row
+    cdef const floating* src
+    cdef floating* dst
+    for a in range(g.kd):
+        for i in range(g.kh):
+            for j in range(g.kw):
+                row = rows + ((a * g.kh + i) * g.kw + j) * positions(g)
+                offset_w = j * g.dw - g.pw
+                w_lo = first_inside(offset_w, g.sw)
+                w_hi = end_inside(offset_w, g.sw, g.width, g.out_w)
+                for od in range(g.out_d):
+                    idp = od * g.sd - g.pd + a * g.dd
+                    if idp < 0 or idp >= g.depth:
+                        continue
+                    for oh in range(g.out_h):
+                        ih = oh * g.sh - g.ph + i * g.dh
+                        if ih < 0 or ih >= g.height:
+                            continue
+                        src = row + od * out_plane + oh * g.out_w
+                        dst = volume + idp * plane + ih * g.width + offset_w
+                        for ow in range(w_lo, w_hi):
+                            dst[ow * g.sw] += src[ow]
+
+
+def im2col(const floating[:, :, :, :, ::1] x, floating[:, :, ::1] columns, tuple kernel, tuple stride,
+           tuple padding, tuple dilation, tuple out_size):
+    """Fill columns (N, C*kd*kh*kw, Do*Ho*Wo) from the contiguous images x (N, C, D, H, W)."""
+    cdef Geometry g = geometry((x.shape[2], x.shape[3], x.shape[4]), kernel, stride, padding, dilation, out_size)
     cdef Py_ssize_t channels = x.shape[1], pair
     cdef int threads = threads_for(columns.shape[0] * columns.shape[1] * columns.shape[2])
     for pair in prange(x.shape[0] * channels, nogil=True, schedule="static", num_threads=threads):
-        plane_to_rows(&x[pair // channels, pair % channels, 0, 0],
-                      &columns[pair // channels, (pair % channels) * kh * kw, 0], &g)
+        volume_to_rows(&x[pair // channels, pair % channels, 0, 0, 0],
+                       &columns[pair // channels, (pair % channels) * taps(&g), 0], &g)
 
 
-def col2im(const floating[:, :, ::1] columns, floating[:, :, :, ::1] grad, int kh, int kw, int sh, int sw,
-           int ph, int pw, int dh, int dw, int out_h, int out_w):
-    """Add every column entry into the pixel it was read from: grad (N, C, H, W), zeroed by the caller."""
-    cdef Geometry g = geometry(grad.shape[2], grad.shape[3], kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w)
+def col2im(const floating[:, :, ::1] columns, floating[:, :, :, :, ::1] grad, tuple kernel, tuple stride,
+           tuple padding, tuple dilation, tuple out_size):
+    """Add every column entry into the pixel it was read from: grad (N, C, D, H, W), zeroed by the caller."""
+    cdef Geometry g = geometry((grad.shape[2], grad.shape[3], grad.shape[4]), kernel, stride, padding, dilation,
+                               out_size)
     cdef Py_ssize_t channels = grad.shape[1], pair
     cdef int threads = threads_for(columns.shape[0] * columns.shape[1] * columns.shape[2])
     for pair in prange(grad.shape[0] * channels, nogil=True, schedule="static", num_threads=threads):
-        rows_to_plane(&columns[pair // channels, (pair % channels) * kh * kw, 0],
-                      &grad[pair // channels, pair % channels, 0, 0], &g)
+        rows_to_volume(&columns[pair // channels, (pair % channels) * taps(&g), 0],
+                       &grad[pair // channels, pair % channels, 0, 0, 0], &g)
 
 
 cdef bint is_pointwise(Geometry* g) noexcept nogil:
-    return (g.kh == 1 and g.kw == 1 and g.sh == 1 and g.sw == 1 and g.ph == 0 and g.pw == 0
-            and g.out_h == g.height and g.out_w == g.width)
+    return (taps(g) == 1 and g.sd == 1 and g.sh == 1 and g.sw == 1 and g.pd == 0 and g.ph == 0 and g.pw == 0
+            and g.out_d == g.depth and g.out_h == g.height and g.out_w == g.width)
 
 
 cdef const floating* image_patches(const floating* image, Py_ssize_t channels, floating* buffer,
                                    Geometry* g) noexcept nogil:
     """One image's patch matrix: the image itself for a pointwise kernel, else built in buffer."""
-    cdef Py_ssize_t c, plane = g.height * g.width, rows = g.kh * g.kw * g.out_h * g.out_w
+    cdef Py_ssize_t c, volume = g.depth * g.height * g.width, rows = taps(g) * positions(g)
     if is_pointwise(g):
         return image
     for c in range(channels):
-        plane_to_rows(image + c * plane, buffer + c * rows, g)
+        volume_to_rows(image + c * volume, buffer + c * rows, g)
     return buffer
 
 
@@ -144,7 +187,7 @@ cdef void forward_image(const floating* image, const floating* weight, floating*
                         bint has_bias, int threads) noexcept nogil:
     """out (Cout, L) (+)= weight (Cout, K) @ patches (K, L), group by group; threads > 1 splits each gemm."""
     cdef const floating* patches = image_patches(image, channels, buffer, g)
-    cdef int length = g.out_h * g.out_w, group_k = channels // groups * g.kh * g.kw
+    cdef int length = positions(g), group_k = channels // groups * taps(g)
     cdef int group_out = out_channels // groups, group
     cdef floating beta = 1 if has_bias else 0
     for group in range(groups):
@@ -159,29 +202,29 @@ cdef void forward_image(const floating* image, const floating* weight, floating*
                      out + group * group_out * length, length)
 
 
-def conv2d_forward(const floating[:, :, :, ::1] x, const floating[:, ::1] weight, floating[:, :, ::1] out,
-                   int groups, bint has_bias, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
-                   int out_h, int out_w):
-    """out (N, Cout, out_h*out_w), holding the bias when has_bias, (+)= x (N, C, H, W) convolved with
-    weight (Cout, C/groups*kh*kw)."""
-    cdef Geometry g = geometry(x.shape[2], x.shape[3], kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w)
+def conv_forward(const floating[:, :, :, :, ::1] x, const floating[:, ::1] weight, floating[:, :, ::1] out,
+                 int groups, bint has_bias, tuple kernel, tuple stride, tuple padding, tuple dilation,
+                 tuple out_size):
+    """out (N, Cout, Do*Ho*Wo), holding the bias when has_bias, (+)= x (N, C, D, H, W) convolved with
+    weight (Cout, C/groups*kd*kh*kw)."""
+    cdef Geometry g = geometry((x.shape[2], x.shape[3], x.shape[4]), kernel, stride, padding, dilation, out_size)
     cdef Py_ssize_t batch = x.shape[0], channels = x.shape[1], out_channels = weight.shape[0], n
-    cdef int threads = threads_for(batch * out_channels * weight.shape[1] * out_h * out_w)
+    cdef int threads = threads_for(batch * out_channels * weight.shape[1] * positions(&g))
     cdef floating[:, ::1] buffers = patch_buffers(x, 1 if batch < threads else threads, &g)
     if batch >= threads:
         for n in prange(batch, nogil=True, schedule="dynamic", num_threads=threads):
-            forward_image(&x[n, 0, 0, 0], &weight[0, 0], &out[n, 0, 0], &buffers[omp_get_thread_num(), 0],
+            forward_image(&x[n, 0, 0, 0, 0], &weight[0, 0], &out[n, 0, 0], &buffers[omp_get_thread_num(), 0],
                           channels, out_channels, groups, &g, has_bias, 1)
     else:
         with nogil:
             for n in range(batch):
-                forward_image(&x[n, 0, 0, 0], &weight[0, 0], &out[n, 0, 0], &buffers[0, 0],
+                forward_image(&x[n, 0, 0, 0, 0], &weight[0, 0], &out[n, 0, 0], &buffers[0, 0],
                               channels, out_channels, groups, &g, has_bias, threads)
 
 
 cdef patch_buffers(x, Py_ssize_t count, Geometry* g):
     """count patch matrices' worth of scratch memory (one element when the kernel is pointwise)."""
-    cdef Py_ssize_t size = 1 if is_pointwise(g) else x.shape[1] * g.kh * g.kw * g.out_h * g.out_w
+    cdef Py_ssize_t size = 1 if is_pointwise(g) else x.shape[1] * taps(g) * positions(g)
     return np.empty((count, size), np.asarray(x).dtype)
 
 
@@ -190,9 +233,9 @@ cdef void backward_image(const floating* image, const floating* grad, const floa
                          floating* grad_patches_buffer, Py_ssize_t channels, Py_ssize_t out_channels, int groups,
                          Geometry* g, int threads) noexcept nogil:
     """One image's share of the weight gradient (+=) and its input gradient (grad_image, zeroed)."""
-    cdef int length = g.out_h * g.out_w, group_k = channels // groups * g.kh * g.kw
+    cdef int length = positions(g), group_k = channels // groups * taps(g)
     cdef int group_out = out_channels // groups, group
-    cdef Py_ssize_t c, plane = g.height * g.width, rows = g.kh * g.kw * length
+    cdef Py_ssize_t c, volume = g.depth * g.height * g.width, rows = taps(g) * length
     cdef const floating* patches
     cdef floating* grad_patches
     if grad_weight != NULL:
@@ -221,16 +264,16 @@ cdef void backward_image(const floating* image, const floating* grad, const floa
                          grad_patches + group * group_k * length, length)
         if not is_pointwise(g):
             for c in range(channels):
-                rows_to_plane(grad_patches + c * rows, grad_image + c * plane, g)
+                rows_to_volume(grad_patches + c * rows, grad_image + c * volume, g)
 
 
-def conv2d_backward(const floating[:, :, :, ::1] x, const floating[:, ::1] weight, const floating[:, :, ::1] grad,
-                    floating[:, :, :, ::1] grad_input, floating[:, ::1] grad_weight, int groups, int kh, int kw,
-                    int sh, int sw, int ph, int pw, int dh, int dw, int out_h, int out_w):
-    """grad_input (N, C, H, W, zeroed) and grad_weight (Cout, K) from grad (N, Cout, L); either may be None."""
-    cdef Geometry g = geometry(x.shape[2], x.shape[3], kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w)
+def conv_backward(const floating[:, :, :, :, ::1] x, const floating[:, ::1] weight, const floating[:, :, ::1] grad,
+                  floating[:, :, :, :, ::1] grad_input, floating[:, ::1] grad_weight, int groups, tuple kernel,
+                  tuple stride, tuple padding, tuple dilation, tuple out_size):
+    """grad_input (N, C, D, H, W, zeroed) and grad_weight (Cout, K) from grad (N, Cout, L); either may be None."""
+    cdef Geometry g = geometry((x.shape[2], x.shape[3], x.shape[4]), kernel, stride, padding, dilation, out_size)
     cdef Py_ssize_t batch = x.shape[0], channels = x.shape[1], out_channels = weight.shape[0], n
-    cdef int threads = threads_for(batch * out_channels * weight.shape[1] * out_h * out_w), t
+    cdef int threads = threads_for(batch * out_channels * weight.shape[1] * positions(&g)), t
     cdef bint per_image = batch >= threads
     cdef int count = threads if per_image else 1
     cdef bint need_input = grad_input is not None, need_weight = grad_weight is not None
@@ -244,16 +287,331 @@ def conv2d_backward(const floating[:, :, :, ::1] x, const floating[:, ::1] weigh
         # static: each thread sums a fixed run of images, so grad_weight is the same on every run
         for n in prange(batch, nogil=True, schedule="static", num_threads=threads):
             t = omp_get_thread_num()
-            backward_image(&x[n, 0, 0, 0], &grad[n, 0, 0], &weight[0, 0],
-                           &grad_input[n, 0, 0, 0] if need_input else NULL,
+            backward_image(&x[n, 0, 0, 0, 0], &grad[n, 0, 0], &weight[0, 0],
+                           &grad_input[n, 0, 0, 0, 0] if need_input else NULL,
                            &partial_weights[t, 0, 0] if need_weight else NULL,
                            &patches[t, 0], &grad_patches[t, 0], channels, out_channels, groups, &g, 1)
     else:
         with nogil:
             for n in range(batch):
-                backward_image(&x[n, 0, 0, 0], &grad[n, 0, 0], &weight[0, 0],
-                               &grad_input[n, 0, 0, 0] if need_input else NULL,
+                backward_image(&x[n, 0, 0, 0, 0], &grad[n, 0, 0], &weight[0, 0],
+                               &grad_input[n, 0, 0, 0, 0] if need_input else NULL,
                                &partial_weights[0, 0, 0] if need_weight else NULL,
                                &patches[0, 0], &grad_patches[0, 0], channels, out_channels, groups, &g, threads)
     if need_weight:
         np.sum(partial_weights, axis=0, out=np.asarray(grad_weight))
+
+
+# --- Winograd F(2x2, 3x3) ---------------------------------------------------------------------------------
+# Interpolation points 0, 1, -1 and infinity. F(4x4, 3x3) saves more multiply-adds, but its points
+# (0, +-1, +-2) amplify float32 rounding past what a convolution of 64 or more channels may differ
+# from PyTorch's; F(2x2, 3x3) stays as close as im2col. The kernel transform G (4x3) is applied in
+# float64 by NumPy (it touches only the Cout*C*9 weights); B^T and A^T, whose entries are 0 and
+# +-1, are written out below as 1-D transforms applied along the rows and then the columns of every
+# tile, vectorized over a block of tiles:
+#
+#   B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]    A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+
+cdef enum:
+    TILE = 4        # input tile side: OUT_TILE + 3 - 1
+    OUT_TILE = 2    # output tile side
+    SPOTS = 16      # TILE * TILE transformed positions, one gemm each
+
+KERNEL_TRANSFORM = np.array([[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]], np.float64) / 2  # G (4 x 3)
+
+# The tiles a thread takes at once (a block): enough for each of the 16 gemms to have many rows,
+# few enough that the block's transformed input and products, 16 * (C + Cout) values per tile,
+# stay in the core's cache.
+cdef enum:
+    BLOCK_VALUES = 65536   # (C + Cout) * block
+    MAX_BLOCK = 256
+    MIN_BLOCK = 32
+
+
+cdef inline void input_1d(const floating* src, Py_ssize_t src_step, Py_ssize_t src_stride, floating* dst,
+                          Py_ssize_t dst_step, Py_ssize_t count) noexcept nogil:
+    """B^T v for count 4-vectors: entry j of vector r at src[j * src_step + r * src_stride], of its
+    transform at dst[j * dst_step + r]."""
+    cdef Py_ssize_t r
+    cdef floating v0, v1, v2, v3
+    for r in range(count):
+        v0 = src[r * src_stride]
+        v1 = src[src_step + r * src_stride]
+        v2 = src[2 * src_step + r * src_stride]
+        v3 = src[3 * src_step + r * src_stride]
+        dst[r] = v0 - v2
+        dst[dst_step + r] = v1 + v2
+        dst[2 * dst_step + r] = v2 - v1
+        dst[3 * dst_step + r] = v1 - v3
+
+
+cdef inline void output_1d(const floating* src, Py_ssize_t src_step, floating* dst, Py_ssize_t dst_step,
+                           Py_ssize_t count) noexcept nogil:
+    """A^T m for count 4-vectors (entry j of vector r at src[j * src_step + r]): 2-vectors at dst."""
+    cdef Py_ssize_t r
+    cdef floating v1, v2
+    for r in range(count):
+        v1 = src[src_step + r]
+        v2 = src[2 * src_step + r]
+        dst[r] = src[r] + v1 + v2
+        dst[dst_step + r] = v1 - v2 - src[3 * src_step + r]
+
+
+cdef inline void output_adjoint_1d(const floating* src, Py_ssize_t src_step, floating* dst, Py_ssize_t dst_step,
+                                   Py_ssize_t count) noexcept nogil:
+    """A y for count 2-vectors (entry j of vector r at src[j * src_step + r]): 4-vectors at dst."""
+    cdef Py_ssize_t r
+    cdef floating y0, y1
+    for r in range(count):
+        y0 = src[r]
+        y1 = src[src_step + r]
+        dst[r] = y0
+        dst[dst_step + r] = y0 + y1
+        dst[2 * dst_step + r] = y0 - y1
+        dst[3 * dst_step + r] = -y1
+
+
+cdef struct Tiles:
+    Py_ssize_t channels, height, width      # the input planes
+    Py_ssize_t out_channels, out_h, out_w   # the output planes
+    Py_ssize_t top, left                    # the input row and column of output (0, 0)'s first tap
+    Py_ssize_t tiles_h, tiles_w, count      # output tiles per column, per row, in all
+    Py_ssize_t block                        # tiles per thread block
+
+
+cdef Tiles tiles_of(Py_ssize_t batch, Py_ssize_t channels, Py_ssize_t height, Py_ssize_t width,
+                    Py_ssize_t out_channels, Py_ssize_t out_h, Py_ssize_t out_w, Py_ssize_t top, Py_ssize_t left):
+    cdef Tiles s
+    s.channels, s.height, s.width = channels, height, width
+    s.out_channels, s.out_h, s.out_w = out_channels, out_h, out_w
+    s.top, s.left = top, left
+    s.tiles_h = (out_h + OUT_TILE - 1) // OUT_TILE
+    s.tiles_w = (out_w + OUT_TILE - 1) // OUT_TILE
+    s.count = batch * s.tiles_h * s.tiles_w
+    s.block = min(MAX_BLOCK, max(MIN_BLOCK, BLOCK_VALUES // (channels + out_channels) // 16 * 16))
+    return s
+
+
+cdef inline Py_ssize_t tile_run(Tiles* s, Py_ssize_t tile, Py_ssize_t left_in_block, Py_ssize_t* image,
+                                Py_ssize_t* row, Py_ssize_t* column) noexcept nogil:
+    """The output origin (image, row, column) of `tile`, and how many tiles from it on lie in the
+    same row of tiles and the block: a run, whose windows step OUT_TILE columns along one image row."""
+    cdef Py_ssize_t per_image = s.tiles_h * s.tiles_w, within, run
+    image[0] = tile // per_image
+    within = tile - image[0] * per_image
+    row[0] = within // s.tiles_w * OUT_TILE
+    column[0] = within % s.tiles_w * OUT_TILE
+    run = s.tiles_w - within % s.tiles_w
+    return run if run < left_in_block else left_in_block
+
+
+cdef void padded_line(const floating* row, Py_ssize_t width, Py_ssize_t start, Py_ssize_t length,
+                      floating* line) noexcept nogil:
+    """line[0:length] = row[start:start + length], zero where that falls outside row[0:width]."""
+    cdef Py_ssize_t lo = -start if start < 0 else 0, hi = width - start, i
+    if hi > length:
+        hi = length
+    if hi < lo:
+        hi = lo
+    if lo > length:
+        lo = hi = length
+    memset(line, 0, lo * sizeof(floating))
+    for i in range(lo, hi):
+        line[i] = row[start + i]
+    memset(line + hi, 0, (length - hi) * sizeof(floating))
+
+
+cdef void transform_input(const floating* x, Tiles* s, Py_ssize_t first, Py_ssize_t count, floating* transformed,
+                          floating* scratch) noexcept nogil:
+    """transformed (16, C, s.block) = B^T d B for each tile's 4x4 input window d in each channel."""
+    cdef Py_ssize_t c, k, run, n, y, x0, i, ih, j
+    cdef floating* rows = scratch                  # (16, s.block): B^T applied along each window row
+    cdef floating* line = scratch + SPOTS * s.block  # one zero-padded image row under a run's windows
+    for c in range(s.channels):
+        k = 0
+        while k < count:
+            run = tile_run(s, first + k, count - k, &n, &y, &x0)
+            for i in range(TILE):
+                ih = y + s.top + i
+                if ih < 0 or ih >= s.height:
+                    for j in range(TILE):
+                        memset(rows + (i * TILE + j) * s.block + k, 0, run * sizeof(floating))
+                    continue
+                padded_line(x + ((n * s.channels + c) * s.height + ih) * s.width, s.width, x0 + s.left,
+                            run * OUT_TILE + TILE - OUT_TILE, line)
+                input_1d(line, 1, OUT_TILE, rows + i * TILE * s.block + k, s.block, run)
+            k += run
+        for j in range(TILE):  # B^T down each column of the row-transformed windows
+            input_1d(rows + j * s.block, TILE * s.block, 1, transformed + (j * s.channels + c) * s.block,
+                     TILE * s.channels * s.block, count)
+
+
+cdef void transform_output(const floating* products, Py_ssize_t co, Tiles* s, Py_ssize_t first, Py_ssize_t count,
+                           floating* out, floating* scratch, bint accumulate) noexcept nogil:
+    """out's tiles (+)= A^T m A for the 4x4 products m (16, Cout, s.block) of output channel co."""
+    cdef Py_ssize_t j, a, b, k, run, n, y, x0, r, hi
+    cdef floating* columns = scratch                 # (2, 4, s.block): A^T applied down each column
+    cdef floating* values = scratch + OUT_TILE * TILE * s.block  # (2, 2, s.block): the output tiles
+    cdef floating* dst
+    cdef const floating* src
+    for j in range(TILE):
+        output_1d(products + (j * s.out_channels + co) * s.block, TILE * s.out_channels * s.block,
+                  columns + j * s.block, TILE * s.block, count)
+    for a in range(OUT_TILE):
+        output_1d(columns + a * TILE * s.block, s.block, values + a * OUT_TILE * s.block, s.block, count)
+    k = 0
+    while k < count:
+        run = tile_run(s, first + k, count - k, &n, &y, &x0)
+        for a in range(OUT_TILE):
+            if y + a >= s.out_h:
+                break
+            for b in range(OUT_TILE):
+                dst = out + ((n * s.out_channels + co) * s.out_h + y + a) * s.out_w + x0 + b
+                src = values + (a * OUT_TILE + b) * s.block + k
+                hi = end_inside(x0 + b, OUT_TILE, s.out_w, run)
+                if accumulate:
+                    for r in range(hi):
+                        dst[r * OUT_TILE] += src[r]
+                else:
+                    for r in range(hi):
+                        dst[r * OUT_TILE] = src[r]
+        k += run
+
+
+cdef void transform_output_gradient(const floating* grad, Py_ssize_t co, Tiles* s, Py_ssize_t first,
+                                    Py_ssize_t count, floating* products, floating* scratch) noexcept nogil:
+    """products (16, Cout, s.block) for channel co = A g A^T for each tile's 2x2 output gradient g (the
+    adjoint of transform_output), zero where the tile passes the output's edge."""
+    cdef Py_ssize_t a, b, j, k, run, n, y, x0, r, hi
+    cdef floating* tiles = scratch                  # (2, 2, s.block): the gradient tiles
+    cdef floating* rows = scratch + OUT_TILE * OUT_TILE * s.block  # (2, 4, s.block): A applied along each tile row
+    cdef floating* dst
+    cdef const floating* src
+    k = 0
+    while k < count:
+        run = tile_run(s, first + k, count - k, &n, &y, &x0)
+        for a in range(OUT_TILE):
+            for b in range(OUT_TILE):
+                dst = tiles + (a * OUT_TILE + b) * s.block + k
+                hi = end_inside(x0 + b, OUT_TILE, s.out_w, run) if y + a < s.out_h else 0
+                src = grad + ((n * s.out_channels + co) * s.out_h + y + a) * s.out_w + x0 + b
+                for r in range(hi):
+                    dst[r] = src[r * OUT_TILE]
+                for r in range(hi, run):
+                    dst[r] = 0
+        k += run
+    for a in range(OUT_TILE):
+        output_adjoint_1d(tiles + a * OUT_TILE * s.block, s.block, rows + a * TILE * s.block, s.block, count)
+    for j in range(TILE):
+        output_adjoint_1d(rows + j * s.block, TILE * s.block, products + (j * s.out_channels + co) * s.block,
+                          TILE * s.out_channels * s.block, count)
+
+
+cdef void forward_block(const floating* x, const floating* kernels, floating* out, Tiles* s, Py_ssize_t first,
+                        Py_ssize_t count, floating* transformed, floating* products, floating* scratch,
+                        bint accumulate) noexcept nogil:
+    """out's tiles first .. first+count-1 (+)= the convolution of x with the transformed kernels (16, Cout, C)."""
+    cdef Py_ssize_t e, co
+    transform_input(x, s, first, count, transformed, scratch)
+    for e in range(SPOTS):
+        # column-major: products_e^T (count x Cout) = transformed_e^T (count x C) . kernels_e^T (C x Cout)
+        gemm_one(c'N', c'N', count, s.out_channels, s.channels, <floating>1, transformed + e * s.channels * s.block,
+                 s.block, kernels + e * s.out_channels * s.channels, s.channels, <floating>0,
+                 products + e * s.out_channels * s.block, s.block)
+    for co in range(s.out_channels):
+        transform_output(products, co, s, first, count, out, scratch, accumulate)
+
+
+cdef void weight_block(const floating* x, const floating* grad, floating* grad_kernels, Tiles* s, Py_ssize_t first,
+                       Py_ssize_t count, floating* transformed, floating* products, floating* scratch) noexcept nogil:
+    """grad_kernels (16, Cout, C) += the tiles' share of the transformed kernels' gradient."""
+    cdef Py_ssize_t e, co
+    transform_input(x, s, first, count, transformed, scratch)
+    for co in range(s.out_channels):
+        transform_output_gradient(grad, co, s, first, count, products, scratch)
+    for e in range(SPOTS):
+        # column-major: grad_kernels_e^T (C x Cout) += transformed_e (C x count) . products_e^T (count x Cout)
+        gemm_one(c'T', c'N', s.channels, s.out_channels, count, <floating>1, transformed + e * s.channels * s.block,
+                 s.block, products + e * s.out_channels * s.block, s.block, <floating>1,
+                 grad_kernels + e * s.out_channels * s.channels, s.channels)
+
+
+cdef int block_threads(Tiles* s) noexcept nogil:
+    cdef Py_ssize_t blocks = (s.count + s.block - 1) // s.block
+    cdef int threads = threads_for(s.count * SPOTS * s.channels * s.out_channels)
+    return <int>blocks if blocks < threads else threads
+
+
+cdef scratch_buffers(Tiles* s, int threads, dtype):
+    """Per thread: the transformed inputs, the products and the transforms' scratch of one block."""
+    return (np.empty((threads, SPOTS * s.channels * s.block), dtype),
+            np.empty((threads, SPOTS * s.out_channels * s.block), dtype),
+            np.empty((threads, SPOTS * s.block + OUT_TILE * s.block + TILE), dtype))
+
+
+cdef winograd_apply(const floating[:, :, :, ::1] x, floating[:, :, ::1] kernels, floating[:, :, :, ::1] out,
+                    Py_ssize_t top, Py_ssize_t left, bint accumulate):
+    """out (+)= x convolved with the transformed kernels (16, Cout, C); output (0, 0) reads x from (top, left)."""
+    cdef Tiles s = tiles_of(x.shape[0], x.shape[1], x.shape[2], x.shape[3], out.shape[1], out.shape[2],
+                            out.shape[3], top, left)
+    cdef int threads = block_threads(&s), t
+    cdef floating[:, ::1] transformed, products, scratch
+    transformed, products, scratch = scratch_buffers(&s, threads, np.asarray(x).dtype)
+    cdef Py_ssize_t block, blocks = (s.count + s.block - 1) // s.block
+    for block in prange(blocks, nogil=True, schedule="static", num_threads=threads):
+        t = omp_get_thread_num()
+        forward_block(&x[0, 0, 0, 0], &kernels[0, 0, 0], &out[0, 0, 0, 0], &s, block * s.block,
+                      min(s.block, s.count - block * s.block), &transformed[t, 0], &products[t, 0], &scratch[t, 0],
+                      accumulate)
+
+
+def _transform_kernels(weight, dtype):
+    """G g G^T of every 3x3 kernel g of weight (A, B, 3, 3), computed in float64: (16, A, B)."""
+    g = KERNEL_TRANSFORM
+    transformed = np.einsum("ui,abij,vj->uvab", g, np.asarray(weight, np.float64), g, optimize=True)
+    return np.ascontiguousarray(transformed.reshape((SPOTS,) + transformed.shape[2:]), dtype)
+
+
+def winograd_forward(const floating[:, :, :, ::1] x, weight, floating[:, :, :, ::1] out, bint has_bias,
+                     Py_ssize_t pad_h, Py_ssize_t pad_w):
+    """out (N, Cout, Ho, Wo), holding the bias when has_bias, (+)= x (N, C, H, W) convolved with the 3x3
+    weight (Cout, C, 3, 3) at stride 1, with pad_h / pad_w zero rows / columns before the input."""
+    cdef floating[:, :, ::1] kernels = _transform_kernels(weight, np.asarray(x).dtype)
+    winograd_apply(x, kernels, out, -pad_h, -pad_w, has_bias)
+
+
+def winograd_backward(const floating[:, :, :, ::1] x, weight, const floating[:, :, :, ::1] grad, grad_input,
+                      grad_weight, Py_ssize_t pad_h, Py_ssize_t pad_w):
+    """grad_input (N, C, H, W) and grad_weight (Cout, C, 3, 3), either None, from grad (N, Cout, Ho, Wo)."""
+    cdef floating[:, :, ::1] kernels
+    cdef floating[:, :, :, ::1] grad_images
+    if grad_input is not None:
+        # grad_input[h, w] = sum over (i, j) of grad[h + pad_h - i, w + pad_w - j] weight[i, j]: a
+        # correlation of grad with the flipped kernel, transposed to map Cout onto C
+        kernels = _transform_kernels(np.asarray(weight)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3), np.asarray(x).dtype)
+        grad_images = grad_input
+        winograd_apply(grad, kernels, grad_images, pad_h - 2, pad_w - 2, False)
+    if grad_weight is not None:
+        np.copyto(grad_weight, _weight_gradient(x, grad, pad_h, pad_w), casting="unsafe")
+
+
+cdef _weight_gradient(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] grad, Py_ssize_t pad_h,
+                      Py_ssize_t pad_w):
+    """(Cout, C, 3, 3): G^T (the transformed kernels' gradient, summed per thread and then added) G."""
+    cdef Tiles s = tiles_of(x.shape[0], x.shape[1], x.shape[2], x.shape[3], grad.shape[1], grad.shape[2],
+                            grad.shape[3], -pad_h, -pad_w)
+    cdef int threads = block_threads(&s), t
+    dtype = np.asarray(x).dtype
+    cdef floating[:, ::1] transformed, products, scratch
+    transformed, products, scratch = scratch_buffers(&s, threads, dtype)
+    partial_kernels = np.zeros((threads, SPOTS, s.out_channels, s.channels), dtype)
+    cdef floating[:, :, :, ::1] partial = partial_kernels
+    cdef Py_ssize_t block, blocks = (s.count + s.block - 1) // s.block
+    # static: each thread sums a fixed run of blocks, so the gradient is the same on every run
+    for block in prange(blocks, nogil=True, schedule="static", num_threads=threads):
+        t = omp_get_thread_num()
+        weight_block(&x[0, 0, 0, 0], &grad[0, 0, 0, 0], &partial[t, 0, 0, 0], &s, block * s.block,
+                     min(s.block, s.count - block * s.block), &transformed[t, 0], &products[t, 0], &scratch[t, 0])
+    summed = partial_kernels.sum(axis=0, dtype=np.float64).reshape((TILE, TILE, s.out_channels, s.channels))
+    g = KERNEL_TRANSFORM
+    return np.einsum("ui,uvab,vj->abij", g, summed, g, optimize=True)

@@ -139,7 +139,8 @@ PRIMITIVES = {
     "randperm": "randperm(n, dtype, generator)",
     "bernoulli": "bernoulli(shape, p, dtype, generator): 1 with probability p",
     # --- neural-network kernels (fused where NumPy would make several passes) ------------------
-    # convolution and pooling: the last len(kernel) (1 or 2) axes are spatial, the axes before them
+    # convolution and pooling: the last len(kernel) axes are spatial (1 to 3 for im2col, col2im,
+    # conv_nd and conv_nd_backward; 1 or 2 for pooling), the axes before them
     # independent planes; padding is per spatial dim, an int or a (before, after) pair
     "im2col": "im2col(x (N, C, *spatial), kernel, stride, padding, dilation) -> patch columns (N, C*prod(kernel), L)",
     "col2im": "col2im(cols, x_shape, kernel, stride, padding, dilation) -> image gradient (im2col's adjoint)",

@@ -382,55 +382,66 @@ class CPUBackend(Backend):
     def lu_factor(self, a):
         return _lapack.lu_factor(a)
 
-    # Convolution and pooling primitives take the last len(kernel) (or ndim) axes of x as spatial,
-    # 1 or 2 of them (a 1-D case runs the 2-D kernels with a unit height), and the axes before as
-    # a stack of independent planes. padding is per spatial dim: an int or a (before, after) pair.
+    # Convolution and pooling primitives take the last len(kernel) (or ndim) axes of x as spatial
+    # and the axes before as a stack of independent planes. padding is per spatial dim: an int or
+    # a (before, after) pair. The convolution kernels see every image as a (C, D, H, W) volume
+    # (unit depth for 2-D, unit depth and height for 1-D); pooling as (H, W) planes (1 or 2 axes).
     def im2col(self, x, kernel, stride, padding, dilation):
-        images = self._planes(x, len(kernel), keep=2)
-        (kh, kw), (sh, sw), pads, (dh, dw) = self._params_2d(kernel, stride, padding, dilation)
-        out_h, out_w = self._conv_output_size(images.shape[2:], (kh, kw), (sh, sw), pads, (dh, dw))
-        columns = np.empty((images.shape[0], images.shape[1] * kh * kw, out_h * out_w), images.dtype)
+        images = self._volumes(x, len(kernel))
+        geometry = self._conv_geometry(kernel, stride, padding, dilation, images.shape[2:])
+        columns = np.empty((images.shape[0], images.shape[1] * self._product(kernel), self._product(geometry[4])),
+                           images.dtype)
         if columns.size:
-            _conv.im2col(images, columns, kh, kw, sh, sw, pads[0][0], pads[1][0], dh, dw, out_h, out_w)
+            _conv.im2col(images, columns, *geometry)
         return columns.astype(x.dtype, copy=False)
 
     def col2im(self, cols, x_shape, kernel, stride, padding, dilation):
-        (kh, kw), (sh, sw), pads, (dh, dw) = self._params_2d(kernel, stride, padding, dilation)
-        image_shape = tuple(x_shape[:2]) + (1,) * (2 - len(kernel)) + tuple(x_shape[2:])
-        out_h, out_w = self._conv_output_size(image_shape[2:], (kh, kw), (sh, sw), pads, (dh, dw))
+        image_shape = tuple(x_shape[:2]) + self._size_3d(x_shape[2:])
+        geometry = self._conv_geometry(kernel, stride, padding, dilation, image_shape[2:])
         columns = np.ascontiguousarray(cols, self._kernel_dtype(cols.dtype))
         grad = np.zeros(image_shape, columns.dtype)
         if columns.size:
-            _conv.col2im(columns, grad, kh, kw, sh, sw, pads[0][0], pads[1][0], dh, dw, out_h, out_w)
+            _conv.col2im(columns, grad, *geometry)
         return grad.reshape(x_shape).astype(cols.dtype, copy=False)
 
     def conv_nd(self, x, weight, bias, stride, padding, dilation, groups):
-        images = self._planes(x, weight.ndim - 2, keep=2)
+        ndim = weight.ndim - 2
+        images = self._volumes(x, ndim)
         weight_rows = np.ascontiguousarray(weight, images.dtype).reshape(weight.shape[0], -1)
-        (kh, kw), (sh, sw), pads, (dh, dw) = self._params_2d(weight.shape[2:], stride, padding, dilation)
-        out_h, out_w = self._conv_output_size(images.shape[2:], (kh, kw), (sh, sw), pads, (dh, dw))
-        out = np.empty((images.shape[0], weight.shape[0], out_h * out_w), images.dtype)
+        geometry = self._conv_geometry(weight.shape[2:], stride, padding, dilation, images.shape[2:])
+        out_size = geometry[4]
+        out = np.empty((images.shape[0], weight.shape[0], self._product(out_size)), images.dtype)
         if bias is not None:
             np.copyto(out, bias.reshape(-1, 1), casting="unsafe")
         if out.size and weight_rows.size:
-            _conv.conv2d_forward(images, weight_rows, out, groups, bias is not None, kh, kw, sh, sw,
-                                 pads[0][0], pads[1][0], dh, dw, out_h, out_w)
+            if self._winograd(geometry, groups, images.shape[1], weight.shape[0]):
+                _conv.winograd_forward(images[:, :, 0], weight_rows.reshape(weight.shape[:2] + (3, 3)),
+                                       out.reshape(out.shape[:2] + out_size[1:]), bias is not None, *geometry[2][1:])
+            else:
+                _conv.conv_forward(images, weight_rows, out, groups, bias is not None, *geometry)
         elif bias is None:
             out.fill(0)
-        out_spatial = (out_w,) if weight.ndim == 3 else (out_h, out_w)
-        return out.reshape((x.shape[0], weight.shape[0]) + out_spatial).astype(x.dtype, copy=False)
+        return out.reshape((x.shape[0], weight.shape[0]) + out_size[3 - ndim:]).astype(x.dtype, copy=False)
 
     def conv_nd_backward(self, grad, x, weight, stride, padding, dilation, groups, needs_input, needs_weight):
-        images = self._planes(x, weight.ndim - 2, keep=2)
+        ndim = weight.ndim - 2
+        images = self._volumes(x, ndim)
         weight_rows = np.ascontiguousarray(weight, images.dtype).reshape(weight.shape[0], -1)
-        (kh, kw), (sh, sw), pads, (dh, dw) = self._params_2d(weight.shape[2:], stride, padding, dilation)
-        out_h, out_w = self._size_2d(grad.shape[2:])
+        geometry = self._conv_geometry(weight.shape[2:], stride, padding, dilation, images.shape[2:])
+        out_size = self._size_3d(grad.shape[2:])  # may be smaller than geometry's (conv_transpose's output_padding)
         grad_rows = np.ascontiguousarray(grad, images.dtype).reshape(grad.shape[0], grad.shape[1], -1)
         grad_input = np.zeros(images.shape, images.dtype) if needs_input else None
         grad_weight = np.empty(weight_rows.shape, images.dtype) if needs_weight else None
         if grad_rows.size and weight_rows.size:
-            _conv.conv2d_backward(images, weight_rows, grad_rows, grad_input, grad_weight, groups, kh, kw, sh, sw,
-                                  pads[0][0], pads[1][0], dh, dw, out_h, out_w)
+            if self._winograd(geometry, groups, images.shape[1], weight.shape[0]):
+                _conv.winograd_backward(images[:, :, 0], weight_rows.reshape(weight.shape[:2] + (3, 3)),
+                                        grad_rows.reshape(grad_rows.shape[:2] + out_size[1:]),
+                                        None if grad_input is None else grad_input[:, :, 0],
+                                        None if grad_weight is None else grad_weight.reshape(weight.shape[:2] + (3, 3)),
+                                        *geometry[2][1:])
+            else:
+                _conv.conv_backward(images, weight_rows, grad_rows, grad_input, grad_weight, groups,
+                                    *geometry[:4], out_size)
         elif needs_weight:
             grad_weight.fill(0)
         if needs_input:
@@ -535,14 +546,10 @@ class CPUBackend(Backend):
         return np.dtype(np.float32) if dtype == np.float16 else np.dtype(np.float64)
 
     @classmethod
-    def _planes(cls, x, ndim, keep=1):
-        """x as a contiguous (P, H, W) stack of planes (keep=2: (N, C, H, W)); H = 1 when ndim is 1."""
+    def _planes(cls, x, ndim):
+        """x as a contiguous (P, H, W) stack of planes; H = 1 when ndim is 1."""
         spatial = x.shape[x.ndim - ndim:]
-        lead = x.shape[:x.ndim - ndim]
-        if keep == 2:
-            lead = (lead[0] if lead else 1, CPUBackend._product(lead[1:]))
-        else:
-            lead = (CPUBackend._product(lead),)
+        lead = (CPUBackend._product(x.shape[:x.ndim - ndim]),)
         shape = lead + (1,) * (2 - ndim) + tuple(spatial)
         return np.ascontiguousarray(x, cls._kernel_dtype(x.dtype)).reshape(shape)
 
@@ -554,10 +561,34 @@ class CPUBackend(Backend):
             return tuple(kernel), tuple(stride), pads, tuple(dilation)
         return (1, kernel[0]), (1, stride[0]), ((0, 0), pads[0]), (1, dilation[0])
 
+    @classmethod
+    def _volumes(cls, x, ndim):
+        """x as contiguous (N, C, D, H, W) volumes: the leading axes folded into N and C, unit D (and H) below 3-D."""
+        lead = x.shape[:x.ndim - ndim]
+        shape = (lead[0] if lead else 1, cls._product(lead[1:])) + cls._size_3d(x.shape[x.ndim - ndim:])
+        return np.ascontiguousarray(x, cls._kernel_dtype(x.dtype)).reshape(shape)
+
+    @classmethod
+    def _conv_geometry(cls, kernel, stride, padding, dilation, spatial):
+        """(kernel, stride, padding before, dilation, output size) as (D, H, W) triples for the _conv kernels;
+        spatial is the (D, H, W) of the input volumes."""
+        pads = cls._size_3d(tuple(p if isinstance(p, tuple) else (p, p) for p in padding), (0, 0))
+        kernel, stride, dilation = cls._size_3d(kernel), cls._size_3d(stride), cls._size_3d(dilation)
+        out_size = tuple((size + before + after - d * (k - 1) - 1) // s + 1
+                         for size, k, s, (before, after), d in zip(spatial, kernel, stride, pads, dilation))
+        return kernel, stride, tuple(before for before, _ in pads), dilation, out_size
+
     @staticmethod
-    def _conv_output_size(spatial, kernel, stride, pads, dilation):
-        return tuple((size + before + after - d * (k - 1) - 1) // s + 1
-                     for size, k, s, (before, after), d in zip(spatial, kernel, stride, pads, dilation))
+    def _winograd(geometry, groups, channels, out_channels):
+        """Whether the Winograd kernels take this convolution: 2-D 3x3, stride 1, dilation 1, ungrouped,
+        with enough channels for the gemms to outweigh the tile transforms."""
+        kernel, stride, _, dilation, _ = geometry
+        return (kernel == (1, 3, 3) and stride == (1, 1, 1) and dilation == (1, 1, 1) and groups == 1
+                and channels >= 16 and out_channels >= 16)
+
+    @staticmethod
+    def _size_3d(size, unit=1):
+        return (unit,) * (3 - len(size)) + tuple(size)
 
     @staticmethod
     def _size_2d(size):
