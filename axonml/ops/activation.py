@@ -11,7 +11,8 @@ import math
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from .elementwise import _check_tensor, _float_only, _floating
+from ._checks import check_tensor as _check_tensor
+from .elementwise import _float_only, _floating
 
 __all__ = ["relu", "gelu", "silu", "elu", "selu", "celu", "leaky_relu", "softplus", "hardtanh", "relu6",
            "hardsigmoid", "hardswish", "mish", "logsigmoid", "threshold", "hardshrink", "prelu"]

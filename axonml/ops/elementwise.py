@@ -11,6 +11,7 @@ from .. import _dtype
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
+from ._checks import check_tensor as _check_tensor
 
 __all__ = ["add", "sub", "mul", "div", "neg", "negative", "cast",
            "pow", "square", "floor_divide", "remainder", "fmod",
@@ -240,11 +241,6 @@ negative = neg
 
 
 # --- argument helpers for the families below -------------------------------------------------------
-
-def _check_tensor(name: str, input) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-
 
 def _floating(name: str, input: Tensor) -> Tensor:
     """input, cast to the default float type when it is an integer or bool tensor (PyTorch's rule for exp, log ...)."""

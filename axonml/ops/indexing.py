@@ -16,6 +16,7 @@ from .._ext import _autograd
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _backend_of, _check_inplace, _normalize_dim
+from ._checks import host_int as _host_int
 from .elementwise import broadcast_error, cast, mul
 from .shape import Slice, expand
 
@@ -42,10 +43,6 @@ def _index_array(item, xp):
     elif kind not in "biu":
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     return data
-
-
-def _host_int(xp, scalar) -> int:
-    return int(np.asarray(xp.to_numpy(scalar)).reshape(()))
 
 
 def _check_bounds(xp, array, size: int, dim: int) -> None:

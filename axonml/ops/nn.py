@@ -15,6 +15,8 @@ from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..random import default_generator
 from ..tensor import Tensor, _make, _normalize_dim
+from ._checks import backend_of as _backend
+from ._checks import host_int as _host_int
 from .elementwise import cast
 
 __all__ = ["softmax", "log_softmax", "softmin", "dropout", "alpha_dropout", "feature_alpha_dropout", "one_hot",
@@ -248,10 +250,6 @@ class Embedding(ArrayFunction):
         return xp.embedding_backward(grad, indices, ctx.num_weights, ctx.padding_idx), None, None, None
 
 
-def _host_int(xp, scalar) -> int:
-    return int(np.asarray(xp.to_numpy(scalar)).reshape(()))
-
-
 def _renorm_rows(weight: Tensor, indices, max_norm: float, norm_type: float) -> None:
     """Scale, in place and outside autograd, the rows of weight that indices reference to norm <= max_norm."""
     xp = _backend(weight)
@@ -302,11 +300,6 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     if max_norm is not None and indices.size:
         _renorm_rows(weight, indices, max_norm, norm_type)
     return apply(Embedding, weight, indices, padding_idx, scale_grad_by_freq)
-
-
-def _backend(t: Tensor):
-    from ..backends import cpu
-    return cpu if type(t._data) is np.ndarray else t._data.backend
 
 
 # --- one_hot ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import numpy as np
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
+from ._checks import backend_of as _backend
 
 __all__ = ["layer_norm", "group_norm", "rms_norm"]
 
@@ -78,11 +79,6 @@ def _update_running(xp, running: Tensor | None, statistic, momentum: float) -> N
     updated = xp.add(xp.mul(data, dtype(1.0 - momentum)), xp.mul(xp.astype(statistic, data.dtype), dtype(momentum)))
     xp.copy_into(data, updated)
     running._vc.value += 1
-
-
-def _backend(t: Tensor):
-    from ..backends import cpu
-    return cpu if type(t._data) is np.ndarray else t._data.backend
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,

@@ -15,6 +15,7 @@ from .. import _dtype
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _normalize_dim
+from ._checks import check_tensor as _check_tensor
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "prod", "max", "min", "amax", "amin", "argmax",
            "argmin", "logsumexp", "norm", "all", "any", "nansum", "nanmean", "count_nonzero", "cumsum", "cumprod",
@@ -85,11 +86,6 @@ def _count(shape, axes) -> int:
     if axes is None:
         return math.prod(shape)
     return math.prod(shape[axis] for axis in axes)
-
-
-def _check_tensor(name: str, input) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
 
 
 def _expand_reduced(xp, grad, shape, axes, keepdim):
