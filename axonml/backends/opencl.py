@@ -19,6 +19,7 @@ import numpy as np
 from .._device import device as _device_cls
 from ..opencl import (_attention, _conv, _elementwise, _indexing, _interpolate, _linalg, _loss, _nn, _norm, _optim,
                       _pool, _random, _reduce, _sort)
+from ..opencl import _decomposition
 from ..opencl._array import CLArray
 from ..opencl._elementwise import scalar_value
 from ..opencl._layout import broadcast_strides, coalesce, layout_arg, normalize_axes, reshape_strides, shape_arg
@@ -431,6 +432,28 @@ class OpenCLBackend(Backend):
 
     def einsum(self, equation, *arrays):
         return _linalg.einsum(self, equation, *arrays)
+
+    # --- decompositions (LU-based and Cholesky; QR, SVD, eigh and lstsq have no device kernel) ---------
+    def lu_factor(self, a):
+        return _decomposition.lu_factor(self, a)
+
+    def cholesky(self, a, upper):
+        return _decomposition.cholesky(self, a, upper)
+
+    def solve_triangular(self, a, b, upper, left, unitriangular):
+        return _decomposition.solve_triangular(self, a, b, upper, left, unitriangular)
+
+    def solve(self, a, b):
+        return _decomposition.solve(self, a, b)
+
+    def inv(self, a):
+        return _decomposition.inv(self, a)
+
+    def det(self, a):
+        return _decomposition.det(self, a)
+
+    def slogdet(self, a):
+        return _decomposition.slogdet(self, a)
 
     # --- convolution and pooling ---------------------------------------------------------------
     def im2col(self, x, kernel, stride, padding, dilation):

@@ -4,7 +4,8 @@ Inputs are built with known, well-separated singular values (eigenvalues), so th
 agrees with PyTorch to the stated tolerances and the gradients of SVD / eigh are well defined.
 SVD, eigh and QR outputs are compared through functions that do not depend on the sign of
 each singular (eigen) vector, as PyTorch's own tests do. The LAPACK ops run on the CPU; on
-OpenCL they must raise NotImplementedError naming the op and the device.
+OpenCL, LU, Cholesky and triangular solves (and inv, solve, det, slogdet built on them) run
+on the device; the others must raise NotImplementedError naming the op and the device.
 """
 import math
 
@@ -57,10 +58,16 @@ def _spd(batch, n, seed=0):
     return _symmetric(batch, n, seed, np.linspace(1.0, 3.0, n))
 
 
+# the decompositions with an OpenCL kernel (opencl/decomposition.cl); the others raise there
+ON_DEVICE = {"linalg.inv", "linalg.solve", "linalg.det", "linalg.slogdet", "linalg.cholesky",
+             "linalg.solve_triangular", "linalg.lu", "linalg.lu_factor"}
+
+
 def _check_lapack(fn, inputs, device, *, torch_fn=None, name=None, **kwargs):
-    """The oracle check on the CPU; on another device, the NotImplementedError naming op and device."""
-    if device == "cpu":
-        check(fn, inputs, torch_fn=torch_fn, **kwargs)
+    """The oracle check on the CPU and for the ops a device implements; elsewhere the
+    NotImplementedError naming the op and the device."""
+    if device == "cpu" or name in ON_DEVICE:
+        check(fn, inputs, torch_fn=torch_fn, device=device, **kwargs)
         return
     arrays = [np.asarray(a, np.float32) if not isinstance(a, tuple) else np.ones(a, np.float32) for a in inputs]
     tensors = [axonml.from_numpy(a).to(device) for a in arrays]
@@ -75,17 +82,17 @@ def test_inv(batch, device):
     _check_lapack(lambda a: _lib(a).inv(a), [_matrix(batch, 4, 4)], device, name="linalg.inv")
 
 
-def test_inverse_alias():
-    check(lambda a: _top(a).inverse(a), [_matrix((2,), 3, 3)])
-    check(lambda a: a.inverse(), [_matrix((), 3, 3)])
+def test_inverse_alias(device):
+    check(lambda a: _top(a).inverse(a), [_matrix((2,), 3, 3)], device=device)
+    check(lambda a: a.inverse(), [_matrix((), 3, 3)], device=device)
 
 
-def test_inv_ex_reports_singular_matrices():
+def test_inv_ex_reports_singular_matrices(device):
     singular = np.stack([np.eye(3), [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 1.0]]])
-    inverse, info = axonml.linalg.inv_ex(axonml.from_numpy(singular))
+    inverse, info = axonml.linalg.inv_ex(axonml.from_numpy(singular).to(device))
     expected = torch.linalg.inv_ex(torch.from_numpy(singular))
-    np.testing.assert_array_equal(info.numpy(), expected.info.numpy())
-    np.testing.assert_allclose(inverse.numpy()[0], np.eye(3))
+    np.testing.assert_array_equal(info.cpu().numpy(), expected.info.numpy())
+    np.testing.assert_allclose(inverse.cpu().numpy()[0], np.eye(3), atol=1e-12)
     assert info.dtype == axonml.int32
 
 
@@ -98,10 +105,10 @@ def test_solve(shapes, device):
     _check_lapack(lambda a, b: _lib(a).solve(a, b), [a, b], device, name="linalg.solve")
 
 
-def test_solve_right():
+def test_solve_right(device):
     a = _matrix((2,), 4, 4)
     b = np.random.default_rng(1).standard_normal((2, 3, 4))
-    check(lambda a, b: _lib(a).solve(a, b, left=False), [a, b])
+    check(lambda a, b: _lib(a).solve(a, b, left=False), [a, b], device=device)
 
 
 def test_solve_ex_reports_singular_matrices():
@@ -146,21 +153,22 @@ def test_cholesky(batch, upper, device):
                   name="linalg.cholesky")
 
 
-def test_cholesky_aliases():
+def test_cholesky_aliases(device):
     x = _matrix((2,), 4, 4)
-    check(lambda x: _top(x).cholesky(x @ x.mT), [x])
-    check(lambda x: (x @ x.mT).cholesky(upper=True), [x])
-    check(lambda b, x: _top(x).cholesky_solve(b, _lib(x).cholesky(x @ x.mT)), [(2, 4, 3), x])
-    check(lambda b, x: _top(x).cholesky_solve(b, _lib(x).cholesky(x @ x.mT, upper=True), upper=True), [(4, 3), x])
-    check(lambda x: _top(x).cholesky_inverse(_lib(x).cholesky(x @ x.mT)), [x])
+    check(lambda x: _top(x).cholesky(x @ x.mT), [x], device=device)
+    check(lambda x: (x @ x.mT).cholesky(upper=True), [x], device=device)
+    check(lambda b, x: _top(x).cholesky_solve(b, _lib(x).cholesky(x @ x.mT)), [(2, 4, 3), x], device=device)
+    check(lambda b, x: _top(x).cholesky_solve(b, _lib(x).cholesky(x @ x.mT, upper=True), upper=True), [(4, 3), x],
+          device=device)
+    check(lambda x: _top(x).cholesky_inverse(_lib(x).cholesky(x @ x.mT)), [x], device=device)
 
 
-def test_cholesky_ex_reports_the_failing_minor():
+def test_cholesky_ex_reports_the_failing_minor(device):
     a = np.stack([np.eye(3), np.diag([1.0, 1.0, -1.0])])
-    factor, info = axonml.linalg.cholesky_ex(axonml.from_numpy(a))
+    factor, info = axonml.linalg.cholesky_ex(axonml.from_numpy(a).to(device))
     expected = torch.linalg.cholesky_ex(torch.from_numpy(a))
-    np.testing.assert_array_equal(info.numpy(), expected.info.numpy())
-    np.testing.assert_allclose(factor.numpy()[0], expected.L.numpy()[0])
+    np.testing.assert_array_equal(info.cpu().numpy(), expected.info.numpy())
+    np.testing.assert_allclose(factor.cpu().numpy()[0], expected.L.numpy()[0])
 
 
 @pytest.mark.parametrize("upper,left,unitriangular", [(True, True, False), (False, True, False), (True, False, False),
@@ -316,20 +324,19 @@ def test_lu(shape, device):
     a = np.random.default_rng(0).standard_normal(shape)
     _check_lapack(lambda a: tuple(_lib(a).lu(a)), [a], device, name="linalg.lu")
     _check_lapack(lambda a: tuple(_lib(a).lu_factor(a)), [a], device, name="linalg.lu_factor")
-    if device == "cpu":
-        check(lambda a: tuple(_top(a).lu_unpack(*_lib(a).lu_factor(a))), [a])
+    check(lambda a: tuple(_top(a).lu_unpack(*_lib(a).lu_factor(a))), [a], device=device)
 
 
 @pytest.mark.parametrize("left,adjoint", [(True, False), (True, True), (False, False), (False, True)])
-def test_lu_solve(left, adjoint):
+def test_lu_solve(left, adjoint, device):
     a = _matrix((2,), 4, 4)
     b = np.random.default_rng(1).standard_normal((2, 4, 3) if left else (3, 4))
-    check(lambda a, b: _lib(a).lu_solve(*_lib(a).lu_factor(a), b, left=left, adjoint=adjoint), [a, b])
+    check(lambda a, b: _lib(a).lu_solve(*_lib(a).lu_factor(a), b, left=left, adjoint=adjoint), [a, b], device=device)
 
 
-def test_lu_factor_ex_reports_a_zero_pivot():
+def test_lu_factor_ex_reports_a_zero_pivot(device):
     singular = np.stack([np.eye(2), SINGULAR])
-    check(lambda a: tuple(_lib(a).lu_factor_ex(a)), [singular], grad=False)
+    check(lambda a: tuple(_lib(a).lu_factor_ex(a)), [singular], grad=False, device=device)
 
 
 # --- composed ops: they run on every device -------------------------------------------------------------

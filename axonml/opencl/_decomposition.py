@@ -1,0 +1,156 @@
+"""Decompositions on an OpenCL device (opencl/decomposition.cl): LU, Cholesky, triangular solves.
+
+inv, solve, det and slogdet are built here from LU, as LAPACK builds them (getrf, then
+laswp and two triangular solves, or the product of U's diagonal). QR, SVD, eigh and least
+squares have no device kernel: those primitives stay missing (NotImplementedError).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["lu_factor", "cholesky", "solve_triangular", "solve", "inv", "det", "slogdet"]
+
+_INT32 = np.dtype(np.int32)
+
+
+def _defines(backend, dtype) -> tuple:
+    return (("T", backend._ctype(dtype)),) + backend._type_defines(dtype)
+
+
+def _group(backend, work: int) -> int:
+    """Work-items per matrix: enough for the widest step, within the device's limit."""
+    threads = 1
+    while threads < work and threads * 2 <= min(backend.max_group, 256):
+        threads *= 2
+    return threads
+
+
+def _fresh(backend, a, shape=None):
+    """A contiguous working copy of a (broadcast to shape), which the kernels overwrite."""
+    a = backend._device_array(a)
+    if shape is not None and tuple(a.shape) != tuple(shape):
+        a = backend.broadcast_to(a, shape)
+    return backend.copy(a)
+
+
+def _transposed(backend, a):
+    return backend.transpose(a, tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
+
+
+def lu_factor(backend, a):
+    lu = _fresh(backend, a)
+    m, n = lu.shape[-2:]
+    batch = lu.shape[:-2]
+    count = math.prod(batch)
+    pivots = backend.new(batch + (min(m, n),), _INT32)
+    info = backend.new(batch, _INT32)
+    if count and min(m, n):
+        threads = _group(backend, max(m, n))
+        kernel = backend.kernel("decomposition", "lu_factor", _defines(backend, lu.dtype))
+        backend.run(kernel, (count * threads,), (threads,), lu.buffer, pivots.buffer, info.buffer, np.int64(m),
+                    np.int64(n))
+    elif count:
+        backend.copy_into(info, backend.zeros(batch, _INT32))
+    return lu, pivots, info
+
+
+def cholesky(backend, a, upper):
+    # the upper factor of a's upper triangle is the transposed lower factor of a^T's lower one
+    work = _fresh(backend, _transposed(backend, backend._device_array(a)) if upper else a)
+    n = work.shape[-1]
+    batch = work.shape[:-2]
+    count = math.prod(batch)
+    info = backend.new(batch, _INT32)
+    if count and n:
+        threads = _group(backend, n)
+        kernel = backend.kernel("decomposition", "cholesky", _defines(backend, work.dtype))
+        backend.run(kernel, (count * threads,), (threads,), work.buffer, info.buffer, np.int64(n))
+    elif count:
+        backend.copy_into(info, backend.zeros(batch, _INT32))
+    lower = backend.tril(work, 0)
+    return (backend.copy(_transposed(backend, lower)) if upper else lower), info
+
+
+def _substitute(backend, a, x, upper, unitriangular):
+    """x <- a^-1 x in place, a (batch, n, n) and x (batch, n, k) contiguous with the same batch."""
+    n, k = x.shape[-2:]
+    count = math.prod(x.shape[:-2])
+    if not count or not n or not k:
+        return x
+    kernel = backend.kernel("decomposition", "solve_triangular", _defines(backend, x.dtype))
+    backend.launch(kernel, count * k, a.buffer, x.buffer, np.int64(n), np.int64(k), np.int64(count),
+                   np.int32(bool(upper)), np.int32(bool(unitriangular)))
+    return x
+
+
+def _operands(backend, a, b):
+    """Contiguous copies of a and b over their broadcast batch dims, in their common dtype."""
+    a, b = backend._device_array(a), backend._device_array(b)
+    dtype = np.result_type(a.dtype, b.dtype)
+    batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
+    return (_fresh(backend, backend.astype(a, dtype), batch + a.shape[-2:]),
+            _fresh(backend, backend.astype(b, dtype), batch + b.shape[-2:]))
+
+
+def solve_triangular(backend, a, b, upper, left, unitriangular):
+    a, b = backend._device_array(a), backend._device_array(b)
+    if not left:  # X A = B  <=>  A^T X^T = B^T, and A^T has the other triangle
+        x = solve_triangular(backend, _transposed(backend, a), _transposed(backend, b), not upper, True, unitriangular)
+        return backend.copy(_transposed(backend, x))
+    a, x = _operands(backend, a, b)
+    return _substitute(backend, a, x, upper, unitriangular)
+
+
+def _apply_pivots(backend, x, pivots):
+    n, k = x.shape[-2:]
+    count = math.prod(x.shape[:-2])
+    steps = pivots.shape[-1]
+    if count and k and steps:
+        kernel = backend.kernel("decomposition", "apply_pivots", _defines(backend, x.dtype))
+        backend.launch(kernel, count * k, x.buffer, pivots.buffer, np.int64(n), np.int64(k), np.int64(steps),
+                       np.int64(count))
+    return x
+
+
+def solve(backend, a, b):
+    a, x = _operands(backend, a, b)
+    lu, pivots, info = lu_factor(backend, a)
+    _apply_pivots(backend, x, pivots)
+    _substitute(backend, lu, x, False, True)
+    return _substitute(backend, lu, x, True, False), info
+
+
+def inv(backend, a):
+    a = backend._device_array(a)
+    n = a.shape[-1]
+    return solve(backend, a, backend.broadcast_to(backend.eye(n, n, a.dtype), a.shape))
+
+
+def _diagonal(backend, lu):
+    """U's diagonal (batch, n): a view of the packed factors."""
+    return backend.as_strided(lu, lu.shape[:-1], lu.estrides[:-2] + (lu.estrides[-2] + lu.estrides[-1],), 0)
+
+
+def _permutation_sign(backend, pivots, dtype):
+    """(-1) ** (the number of rows the pivots interchange), as dtype."""
+    steps = pivots.shape[-1]
+    moved = backend.ne(pivots, backend.arange(1, steps + 1, 1, _INT32))
+    swaps = backend.sum(backend.astype(moved, _INT32), pivots.ndim - 1, False)
+    return backend.add(backend.mul(backend.astype(backend.remainder(swaps, 2), dtype), -2), 1)
+
+
+def det(backend, a):
+    lu, pivots, _ = lu_factor(backend, a)
+    product = backend.prod(_diagonal(backend, lu), lu.ndim - 2, False)
+    return backend.mul(product, _permutation_sign(backend, pivots, lu.dtype))
+
+
+def slogdet(backend, a):
+    lu, pivots, _ = lu_factor(backend, a)
+    diagonal = _diagonal(backend, lu)
+    axis = lu.ndim - 2
+    signs = backend.prod(backend.sign(diagonal), axis, False)
+    logabsdet = backend.sum(backend.log(backend.abs(diagonal)), axis, False)
+    return backend.mul(signs, _permutation_sign(backend, pivots, lu.dtype)), logabsdet

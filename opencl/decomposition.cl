@@ -1,0 +1,117 @@
+// Matrix decompositions of small and medium matrices: one work-group per matrix, in place on
+// C-contiguous (batch, rows, cols) buffers the host allocated. The column loop is serial (each
+// step depends on the last); within a step the work-items share the rows and columns, with
+// barriers between the steps. The host defines T and picks the work-group size.
+//
+// lu_factor: LAPACK getf2 (partial pivoting, the first largest |a| in the column).
+// cholesky: the lower factor of the lower triangle, column by column (LAPACK potf2).
+// solve_triangular: substitution, one work-item per right-hand-side column.
+
+__kernel void lu_factor(__global T* A, __global int* pivots, __global int* info, const long m, const long n) {
+    const long batch = get_group_id(0);
+    const int lid = get_local_id(0), threads = get_local_size(0);
+    const long k = min(m, n);
+    __global T* a = A + batch * m * n;
+    __local long pivot_row;
+    __local int failed;
+    if (lid == 0) failed = 0;
+    for (long j = 0; j < k; ++j) {
+        if (lid == 0) {
+            long p = j;
+            T best = fabs(a[j * n + j]);
+            for (long i = j + 1; i < m; ++i) {
+                const T value = fabs(a[i * n + j]);
+                if (value > best) { best = value; p = i; }
+            }
+            pivot_row = p;
+            pivots[batch * k + j] = (int)(p + 1);
+            if (best == 0 && !failed) failed = (int)(j + 1);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+        const long p = pivot_row;
+        if (p != j) {
+            for (long c = lid; c < n; c += threads) {
+                const T swap = a[j * n + c];
+                a[j * n + c] = a[p * n + c];
+                a[p * n + c] = swap;
+            }
+        }
+        barrier(CLK_GLOBAL_MEM_FENCE);
+        const T diagonal = a[j * n + j];
+        if (diagonal != 0) {
+            for (long i = j + 1 + lid; i < m; i += threads) a[i * n + j] /= diagonal;
+        }
+        barrier(CLK_GLOBAL_MEM_FENCE);
+        const long rows = m - j - 1, cols = n - j - 1;
+        for (long e = lid; e < rows * cols; e += threads) {
+            const long i = j + 1 + e / cols, c = j + 1 + e % cols;
+            a[i * n + c] -= a[i * n + j] * a[j * n + c];
+        }
+        barrier(CLK_GLOBAL_MEM_FENCE);
+    }
+    if (lid == 0) info[batch] = failed;
+}
+
+__kernel void cholesky(__global T* A, __global int* info, const long n) {
+    const long batch = get_group_id(0);
+    const int lid = get_local_id(0), threads = get_local_size(0);
+    __global T* a = A + batch * n * n;
+    __local int failed;
+    if (lid == 0) failed = 0;
+    for (long j = 0; j < n; ++j) {
+        if (lid == 0) {
+            T d = a[j * n + j];
+            for (long c = 0; c < j; ++c) d -= a[j * n + c] * a[j * n + c];
+            if (!(d > 0)) failed = (int)(j + 1);  // also catches NaN
+            else a[j * n + j] = sqrt(d);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+        if (failed) break;
+        const T diagonal = a[j * n + j];
+        for (long i = j + 1 + lid; i < n; i += threads) {
+            T s = a[i * n + j];
+            for (long c = 0; c < j; ++c) s -= a[i * n + c] * a[j * n + c];
+            a[i * n + j] = s / diagonal;
+        }
+        barrier(CLK_GLOBAL_MEM_FENCE);
+    }
+    if (lid == 0) info[batch] = failed;
+}
+
+// X = A^-1 B in place of B (batch, n, k), A (batch, n, n) triangular; one work-item per (batch, column).
+__kernel void solve_triangular(__global const T* A, __global T* B, const long n, const long k, const long count,
+                               const int upper, const int unitriangular) {
+    const long item = get_global_id(0);
+    if (item >= count * k) return;
+    const long batch = item / k, column = item % k;
+    __global const T* a = A + batch * n * n;
+    __global T* x = B + batch * n * k + column;
+    for (long step = 0; step < n; ++step) {
+        const long i = upper ? n - 1 - step : step;
+        T s = x[i * k];
+        if (upper) {
+            for (long j = i + 1; j < n; ++j) s -= a[i * n + j] * x[j * k];
+        } else {
+            for (long j = 0; j < i; ++j) s -= a[i * n + j] * x[j * k];
+        }
+        x[i * k] = unitriangular ? s : s / a[i * n + i];
+    }
+}
+
+// B[batch] = P^T B[batch]: LAPACK laswp, the pivots' row interchanges in order; one work-item per column.
+__kernel void apply_pivots(__global T* B, __global const int* pivots, const long n, const long k, const long steps,
+                           const long count) {
+    const long item = get_global_id(0);
+    if (item >= count * k) return;
+    const long batch = item / k, column = item % k;
+    __global T* x = B + batch * n * k + column;
+    __global const int* p = pivots + batch * steps;
+    for (long i = 0; i < steps; ++i) {
+        const long j = p[i] - 1;
+        if (j != i) {
+            const T swap = x[i * k];
+            x[i * k] = x[j * k];
+            x[j * k] = swap;
+        }
+    }
+}
