@@ -12,7 +12,7 @@ first argument) or they are documented as views.
 """
 from __future__ import annotations
 
-__all__ = ["Backend", "PRIMITIVES"]
+__all__ = ["Backend", "PRIMITIVES", "matmul_via_gemm"]
 
 
 def _missing(name):
@@ -34,6 +34,18 @@ class Backend:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.device}>"
+
+
+def matmul_via_gemm(backend, a, b):
+    """The matmul primitive from gemm: a 1-D a is a row vector and a 1-D b a column vector, each dimension
+    dropped from the result again (NumPy's and PyTorch's rule, written once for every backend)."""
+    if a.ndim > 1 and b.ndim > 1:
+        return backend.gemm(a, b)
+    out = backend.gemm(backend.reshape(a, (1, -1)) if a.ndim == 1 else a,
+                       backend.reshape(b, (-1, 1)) if b.ndim == 1 else b)
+    if a.ndim == 1:
+        out = backend.reshape(out, out.shape[:-2] + out.shape[-1:])
+    return backend.reshape(out, out.shape[:-1]) if b.ndim == 1 else out
 
 
 # name -> one line of what it does; the authoritative list a backend must cover.

@@ -10,7 +10,7 @@ from .._ext import _optim
 from .._ext import _attention, _nn, _norm
 from .._ext import _rnn
 from . import _lapack
-from .base import Backend
+from .base import Backend, matmul_via_gemm
 
 __all__ = ["CPUBackend", "cpu"]
 
@@ -338,12 +338,7 @@ class CPUBackend(Backend):
         return out
 
     def matmul(self, a, b):
-        if a.ndim > 1 and b.ndim > 1:
-            return self.gemm(a, b)
-        out = self.gemm(a.reshape(1, -1) if a.ndim == 1 else a, b.reshape(-1, 1) if b.ndim == 1 else b)
-        if a.ndim == 1:
-            out = out.reshape(out.shape[:-2] + out.shape[-1:])
-        return out.reshape(out.shape[:-1]) if b.ndim == 1 else out
+        return matmul_via_gemm(self, a, b)
 
     def einsum(self, equation, *arrays):
         return np.einsum(equation, *arrays, optimize=len(arrays) > 1)

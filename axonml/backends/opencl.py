@@ -23,7 +23,7 @@ from ..opencl import _decomposition
 from ..opencl._array import CLArray
 from ..opencl._elementwise import scalar_value
 from ..opencl._layout import broadcast_strides, coalesce, layout_arg, normalize_axes, reshape_strides, shape_arg
-from .base import Backend
+from .base import Backend, matmul_via_gemm
 
 __all__ = ["CLArray", "OpenCLBackend", "get_opencl_backend"]
 
@@ -423,12 +423,7 @@ class OpenCLBackend(Backend):
         return _linalg.gemm(self, a, b, trans_a, trans_b, alpha, beta, c)
 
     def matmul(self, a, b):
-        if a.ndim > 1 and b.ndim > 1:
-            return self.gemm(a, b)
-        out = self.gemm(self.reshape(a, (1, -1)) if a.ndim == 1 else a, self.reshape(b, (-1, 1)) if b.ndim == 1 else b)
-        if a.ndim == 1:
-            out = self.reshape(out, out.shape[:-2] + out.shape[-1:])
-        return self.reshape(out, out.shape[:-1]) if b.ndim == 1 else out
+        return matmul_via_gemm(self, a, b)
 
     def einsum(self, equation, *arrays):
         return _linalg.einsum(self, equation, *arrays)

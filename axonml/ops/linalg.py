@@ -55,13 +55,10 @@ class Matmul(ArrayFunction):
         needs_a, needs_b = ctx.needs_input_grad
         ctx.a_shape, ctx.b_shape = a.shape, b.shape
         ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
-        a2 = xp.reshape(a, (1, a.shape[0])) if a.ndim == 1 else a
-        b2 = xp.reshape(b, (b.shape[0], 1)) if b.ndim == 1 else b
-        out = xp.gemm(a2, b2)
-        ctx.out2_shape = out.shape
-        if a.ndim == 1 or b.ndim == 1:
-            shape = out.shape[:-2] + out.shape[-2:-1] * (a.ndim > 1) + out.shape[-1:] * (b.ndim > 1)
-            out = xp.reshape(out, shape)
+        out = xp.matmul(a, b)
+        # the product's shape with the dims of 1-D operands kept (as size 1), which the gemms below use
+        shape = out.shape + (1,) * (b.ndim == 1)
+        ctx.out2_shape = shape[:-1] + (1,) + shape[-1:] if a.ndim == 1 else shape
         return out
 
     def backward(ctx, grad):
