@@ -630,6 +630,18 @@ class Tensor(_autograd.TensorBase):
     def exp_(self):
         return self._inplace(_elementwise.exp(self))
 
+    def exp2(self):
+        return _elementwise.exp2(self)
+
+    def exp2_(self):
+        return self._inplace(_elementwise.exp2(self))
+
+    def copysign(self, other):
+        return _elementwise.copysign(self, other)
+
+    def copysign_(self, other):
+        return self._inplace(_elementwise.copysign(self, other))
+
     def log(self):
         return _elementwise.log(self)
 
@@ -905,6 +917,36 @@ class Tensor(_autograd.TensorBase):
 
     def __ixor__(self, other):
         return self._inplace(_elementwise.bitwise_xor(self, other))
+
+    def __lshift__(self, other):
+        return _elementwise.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return _elementwise.bitwise_left_shift(other, self)
+
+    def __ilshift__(self, other):
+        return self._inplace(_elementwise.bitwise_left_shift(self, other))
+
+    def __rshift__(self, other):
+        return _elementwise.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return _elementwise.bitwise_right_shift(other, self)
+
+    def __irshift__(self, other):
+        return self._inplace(_elementwise.bitwise_right_shift(self, other))
+
+    def bitwise_left_shift(self, other):
+        return _elementwise.bitwise_left_shift(self, other)
+
+    def bitwise_left_shift_(self, other):
+        return self._inplace(_elementwise.bitwise_left_shift(self, other))
+
+    def bitwise_right_shift(self, other):
+        return _elementwise.bitwise_right_shift(self, other)
+
+    def bitwise_right_shift_(self, other):
+        return self._inplace(_elementwise.bitwise_right_shift(self, other))
 
     def bitwise_and(self, other):
         return _elementwise.bitwise_and(self, other)

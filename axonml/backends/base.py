@@ -97,6 +97,10 @@ PRIMITIVES = {
     "asin": "asin(a)", "acos": "acos(a)", "atan": "atan(a)", "sinh": "sinh(a)", "cosh": "cosh(a)",
     "asinh": "asinh(a)", "acosh": "acosh(a)", "atanh": "atanh(a)",
     "atan2": "atan2(a, b): the angle of the point (b, a)", "hypot": "hypot(a, b): sqrt(a*a + b*b) without overflow",
+    "copysign": "copysign(a, b): |a| with the sign bit of b (floats)",
+    "left_shift": "left_shift(a, b): integer a << b; 0 where b is negative or reaches the bit width",
+    "right_shift": "right_shift(a, b): integer a >> b, arithmetic for signed types; -1 or 0 where b is negative or "
+                   "reaches the bit width",
     # --- reductions ----------------------------------------------------------------------------
     "sum": "sum(a, axis, keepdims, dtype=None)",
     "prod": "prod(a, axis, keepdims)",

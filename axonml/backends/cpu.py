@@ -203,6 +203,9 @@ class CPUBackend(Backend):
     atanh = staticmethod(np.arctanh)
     atan2 = staticmethod(np.arctan2)
     hypot = staticmethod(np.hypot)
+    copysign = staticmethod(np.copysign)
+    left_shift = staticmethod(np.left_shift)
+    right_shift = staticmethod(np.right_shift)
     erf = staticmethod(_special.erf)
     sigmoid = staticmethod(_special.expit)
 

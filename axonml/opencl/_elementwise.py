@@ -30,7 +30,8 @@ BINARY_UFUNCS = {
     "fmod": np.fmod, "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
     "ge": np.greater_equal, "logical_and": np.logical_and, "logical_or": np.logical_or,
     "logical_xor": np.logical_xor, "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,
-    "bitwise_xor": np.bitwise_xor, "atan2": np.arctan2, "hypot": np.hypot,
+    "bitwise_xor": np.bitwise_xor, "atan2": np.arctan2, "hypot": np.hypot, "copysign": np.copysign,
+    "left_shift": np.left_shift, "right_shift": np.right_shift,
 }
 UNARY_NAMES = ("logical_not", "neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal",
                "sin", "cos", "tan", "tanh", "sigmoid", "erf", "floor", "ceil", "round", "trunc", "log2", "log10",

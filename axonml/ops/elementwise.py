@@ -24,7 +24,8 @@ __all__ = ["add", "sub", "mul", "div", "neg", "negative", "cast",
            "nan_to_num",
            "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
            "logical_and", "logical_or", "logical_xor", "logical_not",
-           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite"]
+           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite",
+           "copysign", "exp2", "bitwise_left_shift", "bitwise_right_shift"]
 
 _SCALARS = (int, float, bool)
 
@@ -1620,3 +1621,90 @@ def _copied(input: Tensor, src: Tensor) -> Tensor:
         raise RuntimeError(f"The size of tensor a ({input.shape[-1] if input.ndim else 1}) must match the size of "
                            f"tensor b ({src.shape[-1] if src.ndim else 1}): src {list(src.shape)} does not "
                            f"broadcast to {list(input.shape)}") from None
+
+
+# --- copysign, exp2 and bit shifts ---------------------------------------------------------------------
+
+class CopySign(ArrayFunction):
+    """|a| with the sign bit of b (so -0.0 counts as negative); the gradient is sign(out / a), 0 where a is 0,
+    and zero for b, as in PyTorch."""
+
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        ctx.shapes = (_shape(a), _shape(b))
+        out = xp.copysign(a, b)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, out = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if needs_a:
+            is_zero = xp.eq(a, 0)
+            local = xp.where(is_zero, 0, xp.div(out, xp.where(is_zero, 1, a)))
+            grad_a = xp.sum_to(xp.mul(grad, local), ctx.shapes[0])
+        if needs_b:
+            grad_b = xp.zeros(ctx.shapes[1], grad.dtype)
+        return grad_a, grad_b
+
+
+class Exp2(ArrayFunction):
+    def forward(ctx, a):
+        out = ctx.xp.pow(2.0, a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return ctx.xp.mul(grad, ctx.xp.mul(out, math.log(2.0)))
+
+
+class LeftShift(_Elementwise):
+    primitive = "left_shift"
+
+
+class RightShift(_Elementwise):
+    primitive = "right_shift"
+
+
+def copysign(input: Tensor, other) -> Tensor:
+    """The magnitude of input with the sign of other (a tensor or a number), elementwise.
+
+    Integer inputs give the default float type. The sign bit counts, so copysign(1, -0.0) is -1.
+
+    Example::
+
+        >>> axonml.copysign(axonml.tensor([1., -2., 3.]), axonml.tensor([-1., 1., -0.]))
+        tensor([-1.,  2., -3.])
+    """
+    _check_tensor("copysign", input)
+    a, b = _promote(input, other)
+    if _kind(a) != "f":
+        a = cast(a, _dtype.get_default_dtype())
+        b = cast(b, _dtype.get_default_dtype()) if isinstance(b, Tensor) else float(b)
+    return _apply_broadcasting(CopySign, a, b)
+
+
+def exp2(input: Tensor) -> Tensor:
+    """2 ** input, elementwise (integer inputs give the default float type)."""
+    return apply(Exp2, _floating("exp2", input))
+
+
+def _shift(fn_cls, torch_name: str, input, other) -> Tensor:
+    a, b = _promote(input, other)
+    tensor = a if isinstance(a, Tensor) else b
+    if tensor._data.dtype.kind not in "iu":
+        raise NotImplementedError(f"\"{torch_name}_cpu\" not implemented for '{tensor.dtype.scalar_name}'")
+    return _apply_broadcasting(fn_cls, a, b)
+
+
+def bitwise_left_shift(input, other) -> Tensor:
+    """input << other for integer tensors (or numbers): 0 once the shift reaches the type's width, as in PyTorch."""
+    return _shift(LeftShift, "lshift", input, other)
+
+
+def bitwise_right_shift(input, other) -> Tensor:
+    """input >> other for integer tensors, arithmetic for signed types: -1 or 0 once the shift reaches the width."""
+    return _shift(RightShift, "rshift", input, other)

@@ -871,3 +871,79 @@ def test_equal_returns_python_bool(device):
 def test_sinc_at_zero_and_integers(device):
     check(lambda x: x.sinc(), [np.array([0.0, -0.0, 1.0, -2.0, 1e-4, 0.5])], device=device)
     check(lambda i: i.sinc(), [INT], device=device)
+
+
+# --- copysign, exp2, bit shifts ----------------------------------------------------------------------------------
+
+def _ns(x):
+    return torch if isinstance(x, torch.Tensor) else axonml
+
+
+SIGNED_ZEROS = np.array([[3.0, -0.0, 2.0, 1.0, -4.5], [0.0, -1.0, 0.25, -2.0, 7.0]])
+SIGNS = np.array([[-1.0, -0.0, 4.0, -0.0, 0.0], [-3.0, 2.0, -1.0, np.inf, -np.inf]])
+
+
+def test_copysign(device):
+    check(lambda a, b: _ns(a).copysign(a, b), [(3, 4), (4,)], device=device)
+    check(lambda a, b: a.copysign(b), [SIGNED_ZEROS, SIGNS], device=device)
+    check(lambda a: _ns(a).copysign(a, -1.5), [(2, 3)], device=device)
+    check(lambda i, b: _ns(b).copysign(i, b), [np.array([[1, -2, 0]]), np.array([[-1.0, 2.0, -0.0]])],
+          device=device)
+    check(lambda i: _ns(i).copysign(i, -1), [np.array([1, -2, 3])], device=device)
+
+
+def test_copysign_gradcheck():
+    # away from b == 0, where the sign flips and finite differences jump
+    a = axonml.tensor(SIGNED_ZEROS + 0.5, dtype=axonml.float64, requires_grad=True)
+    b = axonml.tensor([[-1.0, 0.5, 4.0, -0.75, 2.0], [-3.0, 2.0, -1.0, 1.5, -2.5]], dtype=axonml.float64,
+                      requires_grad=True)
+    assert gradcheck(lambda x, y: x.copysign(y), (a, b))
+
+
+def test_exp2(device):
+    check(lambda x: _ns(x).exp2(x), [(3, 4)], device=device)
+    check(lambda x: x.exp2(), [np.array([-2.0, 0.0, 0.5, 10.0])], device=device)
+    check(lambda i: i.exp2(), [np.array([0, 3, -1])], device=device)
+
+
+def test_copysign_exp2_inplace(device):
+    check(lambda a, b: (a * 1).copysign_(b), [(3,), (3,)], device=device)
+    check(lambda a: (a * 1).exp2_(), [(3,)], device=device)
+
+
+SHIFT_CASES = [
+    ("int64", [5, -5, 1, -1, 7, 3, 9], [1, 2, 63, 64, -1, 0, 70]),
+    ("int32", [5, -5, 1, -1, 7, 3, 9], [1, 2, 31, 32, -1, 0, 40]),
+    ("int16", [5, -5, 1, -1, 7, 3, 9], [1, 2, 15, 16, -1, 0, 20]),
+    ("int8", [5, -5, 1, -1, 7, 3, 9], [1, 2, 7, 8, -1, 0, 9]),
+    ("uint8", [5, 200, 1, 255, 7, 3, 9], [1, 2, 7, 8, 0, 3, 9]),
+]
+
+
+@pytest.mark.parametrize("dtype, values, shifts", SHIFT_CASES, ids=[c[0] for c in SHIFT_CASES])
+def test_shifts(dtype, values, shifts, device):
+    inputs = [np.array(values, dtype=dtype), np.array(shifts, dtype=dtype)]
+    check(lambda a, b: a << b, inputs, device=device)
+    check(lambda a, b: a >> b, inputs, device=device)
+    check(lambda a, b: _ns(a).bitwise_left_shift(a, b), inputs, device=device)
+    check(lambda a, b: a.bitwise_right_shift(b), inputs, device=device)
+    check(lambda a: (a << 2, a >> 1, 3 << a.abs() % 5, 100 >> a.abs() % 5), inputs[:1], device=device)
+
+
+def test_shifts_broadcast_and_inplace(device):
+    values, shifts = np.array([[1, -8, 3], [4, 5, -6]]), np.array([0, 1, 2])
+    check(lambda a, b: a << b, [values, shifts], device=device)
+
+    def inplace(a, b):
+        a = a * 1
+        a <<= b
+        a >>= 1
+        a.bitwise_left_shift_(b)
+        return a.bitwise_right_shift_(b)
+    check(inplace, [values, shifts], device=device)
+
+
+def test_shifts_reject_floats_and_bools(device):
+    check_raises(lambda x: x << 1, [(3,)], device=device)
+    check_raises(lambda x: x >> x, [(3,)], device=device)
+    check_raises(lambda b: b << b, [np.array([True, False])], device=device)
