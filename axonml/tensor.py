@@ -1312,6 +1312,100 @@ class Tensor(_autograd.TensorBase):
     def expand_as(self, other):
         return _shape.expand_as(self, other)
 
+    # --- composed functions (axonml/ops/compose.py) -------------------------------------------------
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _compose.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        return self._inplace(_compose.addmv(self, mat, vec, beta=beta, alpha=alpha))
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return _compose.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+        return self._inplace(_compose.addr(self, vec1, vec2, beta=beta, alpha=alpha))
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _compose.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return self._inplace(_compose.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _compose.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return self._inplace(_compose.addbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+
+    def inner(self, other):
+        return _compose.inner(self, other)
+
+    def kron(self, other):
+        return _compose.kron(self, other)
+
+    def vdot(self, other):
+        return _compose.vdot(self, other)
+
+    def ger(self, vec2):
+        return _compose.ger(self, vec2)
+
+    def dist(self, other, p=2):
+        return _compose.dist(self, other, p)
+
+    def renorm(self, p, dim, maxnorm):
+        return _compose.renorm(self, p, dim, maxnorm)
+
+    def renorm_(self, p, dim, maxnorm):
+        return self._inplace(_compose.renorm(self, p, dim, maxnorm))
+
+    def trace(self):
+        return _compose.trace(self)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return _compose.rot90(self, k, dims)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return _compose.diff(self, n, dim, prepend, append)
+
+    def ravel(self):
+        return _compose.ravel(self)
+
+    def take_along_dim(self, indices, dim=None):
+        return _compose.take_along_dim(self, indices, dim)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return _compose.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, indices_or_sections):
+        return _compose.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return _compose.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return _compose.dsplit(self, indices_or_sections)
+
+    def select_scatter(self, src, dim, index):
+        return _compose.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        return _compose.slice_scatter(self, src, dim, start, end, step)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        return _compose.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    def index_copy(self, dim, index, source):
+        return _compose.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim, index, source):
+        return self._inplace(_compose.index_copy(self, dim, index, source))
+
+    def masked_scatter(self, mask, source):
+        return _compose.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source):
+        return self._inplace(_compose.masked_scatter(self, mask, source))
+
     def sum_to_size(self, *size):
         """Sum this tensor down to size, which must be expandable to this tensor's shape (expand's adjoint)."""
         if len(size) == 1 and not isinstance(size[0], numbers.Integral):
@@ -1631,6 +1725,7 @@ from .ops import reduce as _reduce  # noqa: E402
 from .ops import sort as _sort  # noqa: E402
 from .ops import random as _random  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
+from .ops import compose as _compose  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
 from .ops import decomposition as _decomposition  # noqa: E402
