@@ -106,6 +106,7 @@ cdef class Node:
     cdef public int num_outputs
     cdef public tuple output_meta         # (shape, dtype) per output, to fill missing grads with zeros
     cdef public dict hooks                # output_nr -> hooks registered on the non-leaf output tensors
+    cdef public long long sequence_nr     # creation order of recorded nodes (from 1; 0 for AccumulateGrad)
     # sweep state, valid only during one backward call
     cdef int dependencies
     cdef list buffer
@@ -133,7 +134,7 @@ cdef class FunctionBase:
     """The fields every Function instance (the ctx) carries; see axonml.autograd.Function."""
     cdef public object xp
     cdef public tuple needs_input_grad
-    cdef public tuple _saved
+    cdef public object _saved            # a tuple, or a RecomputedSaved (utils.checkpoint)
     cdef public list _saved_versions
     cdef public bint _released
     cdef public object _non_differentiable
@@ -287,10 +288,21 @@ def apply(fn_cls, *args):
     return results[0]
 
 
+cdef long long _next_sequence_nr = 1
+
+
+def next_sequence_nr():
+    """The sequence_nr the next recorded node will get (utils.checkpoint finds the nodes a call made)."""
+    return _next_sequence_nr
+
+
 cdef _record(FunctionBase fn, tuple args, list results):
+    global _next_sequence_nr
     cdef Node node = Node()
     cdef TensorBase r
     cdef Py_ssize_t j
+    node.sequence_nr = _next_sequence_nr
+    _next_sequence_nr += 1
     node.fn = fn
     node.next_edges = tuple([edge_of(<TensorBase>a) if isinstance(a, TensorBase) else None for a in args])
     node.num_outputs = len(results)

@@ -11,6 +11,20 @@ from .._ext import _autograd
 __all__ = ["Function", "ArrayFunction", "FunctionCtx"]
 
 
+class RecomputedSaved:
+    """What a ctx holds instead of its saved tensors once they were dropped after forward
+    (axonml.utils.checkpoint): ``recompute(ctx)`` brings them back, into ``ctx._saved``, when backward reads them.
+    It iterates as empty, for code that scans saved arrays (none are held)."""
+
+    __slots__ = ("recompute",)
+
+    def __init__(self, recompute):
+        self.recompute = recompute
+
+    def __iter__(self):
+        return iter(())
+
+
 class Function(_autograd.FunctionBase):
     """Base class for custom differentiable operations (PyTorch's torch.autograd.Function).
 
@@ -46,7 +60,10 @@ class Function(_autograd.FunctionBase):
         if self._released:
             raise RuntimeError("Trying to backward through the graph a second time (or directly access saved "
                                "tensors after they have already been freed). Specify retain_graph=True.")
-        return self._saved if self._saved is not None else ()
+        saved = self._saved
+        if type(saved) is RecomputedSaved:
+            saved = saved.recompute(self)
+        return saved if saved is not None else ()
 
     def mark_non_differentiable(self, *outputs) -> None:
         """Mark output tensors of forward (such as indices) that never require grad, as in PyTorch.

@@ -37,6 +37,7 @@ from ..ops import pool as _pool
 from ..ops import reduce as _reduce
 from ..ops import shape as _shape
 from . import backward_kernels as _kernels
+from .function import RecomputedSaved
 
 __all__ = ["GraphArray", "RecordingBackend", "graph_backward"]
 
@@ -442,6 +443,8 @@ def graph_backward(node, grads):
     if fn_cls._array_io:
         _check_attributes(fn, fn.xp)
     saved = fn._saved
+    if type(saved) is RecomputedSaved:
+        saved = saved.recompute(fn)
     if saved is not None:
         fn._saved = _joined(node, fn, saved)
     try:

@@ -1,4 +1,5 @@
-"""PyTorch's ``torch.utils`` spellings: ``axonml.utils.data`` is :mod:`axonml.data`."""
-from . import data
+"""PyTorch's ``torch.utils`` spellings: ``axonml.utils.data`` is :mod:`axonml.data`;
+``axonml.utils.checkpoint`` trades compute for memory."""
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
