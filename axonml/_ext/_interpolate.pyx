@@ -8,7 +8,7 @@ tables, and the backward pass is this same kernel run with the transposed tables
 from cython cimport floating
 from cython.parallel cimport prange
 
-from axonml._ext._blas cimport threads_for
+from axonml._ext._threads cimport threads_for
 
 ctypedef long long index_t
 
@@ -17,23 +17,22 @@ def resample_axis(const floating[:, :, ::1] x, const index_t[:, ::1] index, cons
                   floating[:, :, ::1] out):
     """out[o, j, i] = sum_k weights[j, k] * x[o, index[j, k], i]."""
     cdef Py_ssize_t outer = x.shape[0], inner = x.shape[2], out_size = out.shape[1], taps = index.shape[1]
-    cdef Py_ssize_t t, o, j, k, i, source
+    cdef Py_ssize_t o, j, k, i, source
     cdef floating weight, total
     cdef int threads = threads_for(outer * out_size * taps * inner)
-    for t in prange(outer * out_size, nogil=True, schedule="static", num_threads=threads):
-        o = t // out_size
-        j = t % out_size
-        if inner == 1:
-            total = 0
-            for k in range(taps):
-                total = total + weights[j, k] * x[o, index[j, k], 0]
-            out[o, j, 0] = total
-        else:
-            # whole rows at a time: the inner loop runs over contiguous memory and vectorises
-            for i in range(inner):
-                out[o, j, i] = 0
-            for k in range(taps):
-                weight = weights[j, k]
-                source = index[j, k]
+    for o in prange(outer, nogil=True, schedule="static", num_threads=threads):
+        for j in range(out_size):
+            if inner == 1:
+                total = 0
+                for k in range(taps):
+                    total = total + weights[j, k] * x[o, index[j, k], 0]
+                out[o, j, 0] = total
+            else:
+                # whole rows at a time: the inner loop runs over contiguous memory and vectorises
                 for i in range(inner):
-                    out[o, j, i] += weight * x[o, source, i]
+                    out[o, j, i] = 0
+                for k in range(taps):
+                    weight = weights[j, k]
+                    source = index[j, k]
+                    for i in range(inner):
+                        out[o, j, i] += weight * x[o, source, i]

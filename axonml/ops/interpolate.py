@@ -40,7 +40,7 @@ class Resample(ArrayFunction):
         xp = ctx.xp
         ctx.tables = tables
         for axis, index, weights, _, _ in tables:
-            if weights is None:  # a nearest mode: a plain gather, for any dtype
+            if weights is None:  # nearest modes on integers: a plain gather
                 x = xp.getitem(x, (slice(None),) * axis + (index,))
             else:
                 x = xp.resample_axis(x, axis, index, weights)
@@ -95,7 +95,7 @@ def _cubic_weights(t, ft) -> np.ndarray:
 @functools.lru_cache(maxsize=512)
 def _table(mode: str, in_size: int, out_size: int, align_corners: bool, scale, dtype: str):
     """(index, weights, index_t, weights_t) resampling one axis from in_size to out_size, or None for
-    the identity. weights is None for the nearest modes (a gather); the _t tables are the adjoint."""
+    the identity; the _t tables are the adjoint."""
     ft = np.float64 if dtype == "float64" else np.float32
     if mode in ("nearest", "nearest-exact"):
         step = _source_scale(in_size, out_size, False, scale, ft)
@@ -125,10 +125,9 @@ def _table(mode: str, in_size: int, out_size: int, align_corners: bool, scale, d
     if index.shape[1] == 1 and out_size == in_size and np.array_equal(index[:, 0], np.arange(in_size)):
         return None
     index_t, weights_t = _transpose(index, weights, in_size)
-    tables = (index, None if mode.startswith("nearest") else weights, index_t, weights_t)
+    tables = (index, weights, index_t, weights_t)
     for array in tables:
-        if array is not None:
-            array.setflags(write=False)
+        array.setflags(write=False)
     return tables
 
 
@@ -241,14 +240,14 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         return input.clone()  # PyTorch's 2-D nearest copies an unchanged size, whatever the scale_factor
     xp = _backend(input)
     dtype = "float64" if input.dtype.name == "float64" else "float32"
+    gather = not input.dtype.is_floating_point
     tables = []
     for axis in reversed(range(2, input.ndim)):  # the last axis first: its pass reads contiguous rows
         table = _table(mode, spatial[axis - 2], sizes[axis - 2], bool(align_corners), scales[axis - 2], dtype)
         if table is not None:
             index, weights, index_t, weights_t = table
-            tables.append((axis, xp.asarray(index[:, 0] if weights is None else index),
-                           None if weights is None else xp.asarray(weights), xp.asarray(index_t),
-                           xp.asarray(weights_t)))
+            tables.append((axis, xp.asarray(index[:, 0] if gather else index),
+                           None if gather else xp.asarray(weights), xp.asarray(index_t), xp.asarray(weights_t)))
     if not tables:
         return input.clone()
     return apply(Resample, input, tuple(tables))
