@@ -1,8 +1,9 @@
 """Convolution on an OpenCL device: im2col/col2im (conv.cl) with the batched gemm.
 
-As on the CPU, the last len(kernel) axes are spatial (1 or 2 of them; a 1-D case runs the
-2-D kernels with a unit height) and the axes before them a stack of independent planes;
-padding is per spatial dim, an int or a (before, after) pair.
+As on the CPU, the last len(kernel) axes are spatial and the axes before them a stack of
+independent planes, and every image is a (C, D, H, W) volume: a 2-D convolution runs the kernels
+with a unit depth, a 1-D one with a unit depth and height. padding is per spatial dim, an int or
+a (before, after) pair.
 """
 from __future__ import annotations
 
@@ -13,20 +14,13 @@ import numpy as np
 
 __all__ = ["im2col", "col2im", "conv_nd", "conv_nd_backward"]
 
-_GEOMETRY = struct.Struct("<13q")
+_GEOMETRY = struct.Struct("<19q")
 
 
 def _defines(backend, dtype) -> tuple:
     if np.dtype(dtype).kind != "f":
         raise TypeError(f"convolution and pooling need floating-point input, got {dtype}")
     return (("T", backend._ctype(dtype)),) + backend._type_defines(dtype)
-
-
-def _params_2d(kernel, stride, padding, dilation):
-    pads = tuple(p if isinstance(p, tuple) else (p, p) for p in padding)
-    if len(kernel) == 2:
-        return tuple(kernel), tuple(stride), pads, tuple(dilation)
-    return (1, kernel[0]), (1, stride[0]), ((0, 0), pads[0]), (1, dilation[0])
 
 
 def _output_size(spatial, kernel, stride, pads, dilation):
@@ -45,49 +39,60 @@ def _image_shape(x_shape, ndim) -> tuple:
     return (lead[0] if lead else 1, math.prod(lead[1:])) + tuple(x_shape[len(x_shape) - ndim:])
 
 
-def _images(backend, x, ndim):
-    """x as dense (N, C, H, W) images (H = 1 for one spatial dim)."""
+def _size_3d(size, unit=1) -> tuple:
+    return (unit,) * (3 - len(size)) + tuple(size)
+
+
+def _volumes(backend, x, ndim):
+    """x as dense (N, C, D, H, W) volumes (unit D, and H, below three spatial dims)."""
     shape = _image_shape(x.shape, ndim)
-    return backend.reshape(_dense(backend, x), shape[:2] + (1,) * (2 - ndim) + shape[2:])
+    return backend.reshape(_dense(backend, x), shape[:2] + _size_3d(shape[2:]))
 
 
-def _planes(backend, x, ndim):
-    """x as dense (P, H, W) planes."""
-    lead = x.shape[:x.ndim - ndim]
-    shape = (math.prod(lead),) + (1,) * (2 - ndim) + tuple(x.shape[x.ndim - ndim:])
-    return backend.reshape(_dense(backend, x), shape)
+def _conv_geometry(kernel, stride, padding, dilation, spatial):
+    """(kernel, stride, padding pairs, dilation, output size) as (D, H, W) triples, for input volumes of
+    size spatial (D, H, W)."""
+    pads = _size_3d(tuple(p if isinstance(p, tuple) else (p, p) for p in padding), (0, 0))
+    kernel, stride, dilation = _size_3d(kernel), _size_3d(stride), _size_3d(dilation)
+    return kernel, stride, pads, dilation, _output_size(spatial, kernel, stride, pads, dilation)
 
 
-def _geometry(channels, height, width, kernel, stride, pads, dilation, out_size) -> bytes:
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    return _GEOMETRY.pack(channels, height, width, kh, kw, sh, sw, pads[0][0], pads[1][0], dh, dw, *out_size)
+def _geometry(channels, spatial, kernel, stride, pads, dilation, out_size) -> bytes:
+    """conv.cl's geometry_t: every size a (D, H, W) triple, the padding the zeros before each axis."""
+    return _GEOMETRY.pack(channels, *spatial, *kernel, *stride, *(before for before, _ in pads), *dilation,
+                          *out_size)
 
 
 def im2col(backend, x, kernel, stride, padding, dilation):
-    images = _images(backend, backend._device_array(x), len(kernel))
-    kernel2, stride2, pads, dilation2 = _params_2d(kernel, stride, padding, dilation)
-    out_h, out_w = _output_size(images.shape[2:], kernel2, stride2, pads, dilation2)
-    n, channels, height, width = images.shape
-    columns = backend.new((n, channels * kernel2[0] * kernel2[1], out_h * out_w), images.dtype)
+    images = _volumes(backend, backend._device_array(x), len(kernel))
+    kernel3, stride3, pads, dilation3, out_size = _conv_geometry(kernel, stride, padding, dilation,
+                                                                images.shape[2:])
+    n, channels = images.shape[:2]
+    columns = backend.new((n, channels * math.prod(kernel3), math.prod(out_size)), images.dtype)
     if columns.size:
-        geometry = _geometry(channels, height, width, kernel2, stride2, pads, dilation2, (out_h, out_w))
+        geometry = _geometry(channels, images.shape[2:], kernel3, stride3, pads, dilation3, out_size)
         backend.launch(backend.kernel("conv", "im2col", _defines(backend, images.dtype)), columns.size,
                        columns.buffer, images.buffer, geometry, np.int64(columns.size))
     return columns
 
 
 def col2im(backend, cols, x_shape, kernel, stride, padding, dilation):
-    kernel2, stride2, pads, dilation2 = _params_2d(kernel, stride, padding, dilation)
-    image_shape = tuple(x_shape[:2]) + (1,) * (2 - len(kernel)) + tuple(x_shape[2:])
-    out_h, out_w = _output_size(image_shape[2:], kernel2, stride2, pads, dilation2)
+    image_shape = tuple(x_shape[:2]) + _size_3d(x_shape[2:])
+    kernel3, stride3, pads, dilation3, out_size = _conv_geometry(kernel, stride, padding, dilation, image_shape[2:])
     columns = _dense(backend, backend._device_array(cols))
     images = backend.new(image_shape, cols.dtype)
     if images.size:
-        geometry = _geometry(image_shape[1], image_shape[2], image_shape[3], kernel2, stride2, pads, dilation2,
-                             (out_h, out_w))
+        geometry = _geometry(image_shape[1], image_shape[2:], kernel3, stride3, pads, dilation3, out_size)
         backend.launch(backend.kernel("conv", "col2im", _defines(backend, cols.dtype)), images.size, images.buffer,
                        columns.buffer, geometry, np.int64(images.size))
     return backend.reshape(images, tuple(x_shape))
+
+
+def _out_spatial(x, weight, stride, padding, dilation) -> tuple:
+    """The convolution's output size over x's last weight.ndim - 2 axes."""
+    ndim = weight.ndim - 2
+    out_size = _conv_geometry(weight.shape[2:], stride, padding, dilation, _size_3d(x.shape[x.ndim - ndim:]))[4]
+    return out_size[3 - ndim:]
 
 
 def conv_nd(backend, x, weight, bias, stride, padding, dilation, groups):
@@ -104,11 +109,8 @@ def conv_nd(backend, x, weight, bias, stride, padding, dilation, groups):
     out = backend.reshape(out, (n, out_channels, positions))
     if bias is not None:
         out = backend.add(out, backend.reshape(backend.astype(bias, out.dtype), (out_channels, 1)))
-    kernel2, stride2, pads, dilation2 = _params_2d(weight.shape[2:], stride, padding, dilation)
-    spatial = x.shape[x.ndim - ndim:]
-    out_size = _output_size(((1,) if ndim == 1 else ()) + tuple(spatial), kernel2, stride2, pads, dilation2)
-    out_spatial = out_size[1:] if ndim == 1 else out_size
-    return backend.reshape(out, x.shape[:x.ndim - ndim - 1] + (out_channels,) + out_spatial)
+    return backend.reshape(out, x.shape[:x.ndim - ndim - 1] + (out_channels,)
+                           + _out_spatial(x, weight, stride, padding, dilation))
 
 
 def conv_nd_backward(backend, grad, x, weight, stride, padding, dilation, groups, needs_input, needs_weight):
@@ -140,9 +142,7 @@ def _pad_to_geometry(backend, grad, x, weight, stride, padding, dilation):
     """grad zero-extended to the convolution's full output size: a transposed convolution's
     output_padding leaves trailing outputs that no input position reaches."""
     ndim = weight.ndim - 2
-    kernel2, stride2, pads, dilation2 = _params_2d(weight.shape[2:], stride, padding, dilation)
-    out_size = _output_size(((1,) if ndim == 1 else ()) + tuple(x.shape[x.ndim - ndim:]), kernel2, stride2, pads,
-                            dilation2)[2 - ndim:]
+    out_size = _out_spatial(x, weight, stride, padding, dilation)
     if tuple(grad.shape[grad.ndim - ndim:]) == out_size:
         return grad
     full = backend.zeros(grad.shape[:grad.ndim - ndim] + out_size, grad.dtype)

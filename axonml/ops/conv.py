@@ -1,4 +1,5 @@
-"""Convolutions: conv1d and conv2d (stride, padding incl. 'same'/'valid', dilation, groups, bias).
+"""Convolutions: conv1d, conv2d, conv3d and their transposes (stride, padding incl. 'same'/'valid',
+dilation, groups, bias).
 
 The backend's conv_nd computes a convolution as im2col + gemm (on the CPU one image per thread,
 its patch matrix multiplied straight into its output); conv_nd_backward gives the input and
@@ -12,7 +13,8 @@ from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
+           "fold"]
 
 
 class ConvNd(ArrayFunction):
@@ -271,6 +273,30 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """3-D convolution (cross-correlation, as in PyTorch) over an input of several volumes.
+
+    Args:
+        input: (N, C_in, D, H, W) or (C_in, D, H, W)
+        weight: (C_out, C_in / groups, kD, kH, kW)
+        bias: (C_out,) or None
+        stride, dilation: an int or a triple
+        padding: an int, a triple, 'valid' or 'same'
+        groups: splits the channels into groups convolved separately
+
+    Shape:
+        output: (N, C_out, D_out, H_out, W_out) with
+        D_out = (D + 2 * padding[0] - dilation[0] * (kD - 1) - 1) // stride[0] + 1, likewise H_out and W_out
+
+    Example::
+
+        >>> axonml.nn.functional.conv3d(axonml.randn(2, 3, 8, 16, 16), axonml.randn(8, 3, 3, 3, 3), padding=1).shape
+        axonml.Size([2, 8, 8, 16, 16])
+    """
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
 def _conv_transpose(name: str, spatial: int, input, weight, bias, stride, padding, output_padding, groups,
                     dilation) -> Tensor:
     _check_tensors(name, input, weight)
@@ -344,6 +370,30 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
         H_out = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kH - 1) + output_padding[0] + 1
     """
     return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """3-D transposed convolution (the input gradient of conv3d with this weight), a.k.a. deconvolution.
+
+    Args:
+        input: (N, C_in, D, H, W) or (C_in, D, H, W)
+        weight: (C_in, C_out / groups, kD, kH, kW)
+        output_padding: extra size added on one side of each output dim
+
+    Shape:
+        output: (N, C_out, D_out, H_out, W_out),
+        D_out = (D - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kD - 1) + output_padding[0] + 1, likewise
+        H_out and W_out
+
+    Example::
+
+        >>> axonml.nn.functional.conv_transpose3d(axonml.randn(1, 4, 3, 5, 5), axonml.randn(4, 2, 2, 2, 2),
+        ...                                       stride=2).shape
+        axonml.Size([1, 2, 6, 10, 10])
+    """
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups,
                            dilation)
 
 

@@ -1,4 +1,4 @@
-"""Conv1d and Conv2d against PyTorch."""
+"""Conv1d, Conv2d and Conv3d against PyTorch."""
 import math
 
 import numpy as np
@@ -9,14 +9,21 @@ from axonml import nn
 from tests.nn.parity import check_module
 
 
+CONV2D_OPTIONS = [dict(), dict(stride=2, padding=1), dict(dilation=2, bias=False), dict(groups=2, padding="same"),
+                  dict(padding="valid"), dict(padding=2, padding_mode="reflect"),
+                  dict(padding=1, padding_mode="circular"), dict(padding=(1, 2), padding_mode="replicate")]
+CONV3D_OPTIONS = [dict(), dict(stride=(2, 1, 2), padding=1), dict(dilation=(1, 2, 1), bias=False),
+                  dict(groups=2, padding="same"), dict(padding="valid"), dict(padding=2, padding_mode="reflect"),
+                  dict(padding=1, padding_mode="circular"), dict(padding=(1, 0, 2), padding_mode="replicate")]
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("options", [dict(), dict(stride=2, padding=1), dict(dilation=2, bias=False),
-                                     dict(groups=2, padding="same"), dict(padding="valid"),
-                                     dict(padding=2, padding_mode="reflect"), dict(padding=1, padding_mode="circular"),
-                                     dict(padding=(1, 2), padding_mode="replicate")])
-def test_conv2d_matches_torch(dtype, options):
-    ours, theirs = nn.Conv2d(4, 6, 3, **options), torch.nn.Conv2d(4, 6, 3, **options)
-    check_module(ours, theirs, [(2, 4, 7, 8)], dtype=dtype)
+@pytest.mark.parametrize("layer, shape, options",
+                         [("Conv2d", (2, 4, 7, 8), options) for options in CONV2D_OPTIONS]
+                         + [("Conv3d", (2, 4, 5, 6, 7), options) for options in CONV3D_OPTIONS], ids=str)
+def test_conv2d_conv3d_matches_torch(layer, shape, options, dtype):
+    ours, theirs = getattr(nn, layer)(4, 6, 3, **options), getattr(torch.nn, layer)(4, 6, 3, **options)
+    check_module(ours, theirs, [shape], dtype=dtype)
     assert repr(ours) == repr(theirs)
 
 
@@ -31,6 +38,17 @@ def test_conv1d_matches_torch(dtype, options):
 
 def test_unbatched_conv():
     check_module(nn.Conv2d(2, 3, (2, 3)), torch.nn.Conv2d(2, 3, (2, 3)), [(2, 5, 6)], dtype="float64")
+    check_module(nn.Conv3d(2, 3, (2, 3, 1)), torch.nn.Conv3d(2, 3, (2, 3, 1)), [(2, 4, 5, 6)], dtype="float64")
+
+
+def test_conv3d_state_dict_and_init():
+    layer = nn.Conv3d(4, 8, (3, 2, 2), groups=2)
+    assert list(layer.state_dict()) == list(torch.nn.Conv3d(4, 8, (3, 2, 2), groups=2).state_dict())
+    assert layer.weight.shape == (8, 2, 3, 2, 2)
+    bound = 1 / math.sqrt(2 * 12)
+    weight = np.asarray(layer.weight.detach())
+    assert np.abs(weight).max() <= bound and np.abs(weight).max() > 0.9 * bound
+    assert np.abs(np.asarray(layer.bias.detach())).max() <= bound
 
 
 def test_conv_default_init_bounds():
@@ -49,3 +67,5 @@ def test_conv_argument_errors():
         nn.Conv2d(2, 2, 3, stride=2, padding="same")
     with pytest.raises(ValueError, match="padding_mode"):
         nn.Conv1d(2, 2, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match="strided"):
+        nn.Conv3d(2, 2, 3, stride=(1, 1, 2), padding="same")

@@ -1,4 +1,4 @@
-"""ConvTranspose1d and ConvTranspose2d against PyTorch."""
+"""ConvTranspose1d, ConvTranspose2d and ConvTranspose3d against PyTorch."""
 import math
 
 import numpy as np
@@ -11,13 +11,21 @@ from tests.nn.parity import check_module, load_torch_state
 from tests.oracle.oracle import assert_close
 
 
+CONV_TRANSPOSE2D_OPTIONS = [dict(), dict(stride=2, padding=1), dict(stride=2, output_padding=1),
+                            dict(dilation=2, bias=False), dict(groups=2, stride=3, padding=2),
+                            dict(stride=(2, 1), padding=(0, 1), output_padding=(1, 0))]
+CONV_TRANSPOSE3D_OPTIONS = [dict(), dict(stride=2, padding=1), dict(stride=(2, 1, 3), output_padding=(1, 0, 2)),
+                            dict(dilation=(2, 1, 1), bias=False), dict(groups=2, stride=2, padding=(1, 0, 2))]
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("options", [dict(), dict(stride=2, padding=1), dict(stride=2, output_padding=1),
-                                     dict(dilation=2, bias=False), dict(groups=2, stride=3, padding=2),
-                                     dict(stride=(2, 1), padding=(0, 1), output_padding=(1, 0))])
-def test_conv_transpose2d_matches_torch(dtype, options):
-    ours, theirs = nn.ConvTranspose2d(4, 6, 3, **options), torch.nn.ConvTranspose2d(4, 6, 3, **options)
-    check_module(ours, theirs, [(2, 4, 5, 6)], dtype=dtype)
+@pytest.mark.parametrize("layer, shape, options",
+                         [("ConvTranspose2d", (2, 4, 5, 6), options) for options in CONV_TRANSPOSE2D_OPTIONS]
+                         + [("ConvTranspose3d", (2, 4, 3, 4, 5), options) for options in CONV_TRANSPOSE3D_OPTIONS],
+                         ids=str)
+def test_conv_transpose2d_conv_transpose3d_matches_torch(layer, shape, options, dtype):
+    ours, theirs = getattr(nn, layer)(4, 6, 3, **options), getattr(torch.nn, layer)(4, 6, 3, **options)
+    check_module(ours, theirs, [shape], dtype=dtype)
     assert repr(ours) == repr(theirs)
 
 
@@ -33,6 +41,17 @@ def test_conv_transpose1d_matches_torch(dtype, options):
 def test_unbatched_conv_transpose():
     check_module(nn.ConvTranspose2d(2, 3, (2, 3), stride=2), torch.nn.ConvTranspose2d(2, 3, (2, 3), stride=2),
                  [(2, 4, 5)], dtype="float64")
+
+
+def test_conv_transpose3d_output_size_picks_output_padding():
+    ours, theirs = nn.ConvTranspose3d(3, 2, 3, stride=2, padding=1), torch.nn.ConvTranspose3d(3, 2, 3, stride=2,
+                                                                                             padding=1)
+    load_torch_state(ours, theirs)
+    x = np.random.default_rng(0).standard_normal((1, 3, 3, 4, 5)).astype(np.float32)
+    expected = theirs(torch.from_numpy(x), output_size=[6, 7, 10])
+    actual = ours(axonml.from_numpy(x), output_size=[6, 7, 10])
+    assert actual.shape == tuple(expected.shape)
+    assert_close(actual, expected, "float32", "output")
 
 
 @pytest.mark.parametrize("output_size", [[10, 12], [2, 2, 10, 11], [9, 11]])

@@ -1,4 +1,5 @@
-"""conv1d / conv2d against PyTorch: stride, padding ('same', 'valid', asymmetric), dilation, groups, bias."""
+"""conv1d / conv2d / conv3d and their transposes against PyTorch: stride, padding ('same', 'valid',
+asymmetric), dilation, groups, bias; 3x3 stride-1 2-D cases with 16+ channels take the CPU's Winograd path."""
 import numpy as np
 import pytest
 import torch
@@ -29,6 +30,12 @@ CONV2D_CASES = [
     ((3, 6, 6), (4, 3, 3, 3), dict(padding=1)),
     ((5, 2, 4, 4), (3, 2, 4, 4), dict()),
     ((3, 2, 5, 5), (3, 2, 3, 3), dict(padding=1)),
+    # Winograd: 3x3, stride 1, 16+ channels; odd sizes leave partial tiles, padding 0 and 2 shift them
+    ((2, 16, 9, 11), (24, 16, 3, 3), dict(padding=1)),
+    ((3, 16, 8, 8), (16, 16, 3, 3), dict()),
+    ((1, 16, 5, 7), (16, 16, 3, 3), dict(padding=2)),
+    ((2, 16, 6, 7), (17, 16, 3, 3), dict(padding="same")),
+    ((16, 5, 6), (16, 16, 3, 3), dict(padding=(0, 1))),
 ]
 
 
@@ -50,10 +57,24 @@ CONV1D_CASES = [
     ((3, 10), (4, 3, 5), dict(padding=2)),
 ]
 
+CONV3D_CASES = [
+    ((2, 3, 5, 6, 7), (4, 3, 3, 3, 3), dict()),
+    ((2, 3, 5, 6, 7), (4, 3, 3, 2, 3), dict(stride=(2, 1, 2), padding=(1, 0, 2))),
+    ((1, 4, 6, 6, 6), (6, 2, 3, 3, 3), dict(groups=2, dilation=(2, 1, 1), padding=1)),
+    ((2, 3, 4, 5, 6), (2, 3, 2, 3, 2), dict(padding="same")),
+    ((2, 3, 4, 5, 6), (2, 3, 2, 2, 3), dict(padding="same", dilation=(1, 2, 1))),
+    ((2, 3, 4, 5, 6), (5, 3, 1, 1, 1), dict()),
+    ((2, 3, 4, 5, 6), (5, 3, 1, 1, 1), dict(stride=2)),
+    ((3, 4, 5, 6), (4, 3, 3, 3, 3), dict(padding=1)),
+]
 
-@pytest.mark.parametrize("x_shape, w_shape, options", CONV1D_CASES, ids=str)
-def test_conv1d(x_shape, w_shape, options, device):
-    check(lambda x, w, b: _F(x).conv1d(x, w, b, **options), [x_shape, w_shape, (w_shape[0],)], device=device)
+
+@pytest.mark.parametrize("name, x_shape, w_shape, options",
+                         [("conv1d",) + case for case in CONV1D_CASES] + [("conv3d",) + case for case in CONV3D_CASES],
+                         ids=str)
+def test_conv1d_conv3d(name, x_shape, w_shape, options, device):
+    check(lambda x, w, b: getattr(_F(x), name)(x, w, b, **options), [x_shape, w_shape, (w_shape[0],)],
+          device=device)
 
 
 def test_conv2d_batch_smaller_and_larger_than_threads(device):
@@ -68,10 +89,33 @@ def test_conv2d_large_product(device):
           device=device, noncontiguous=(False,))
 
 
-def test_conv2d_only_some_inputs_need_grad():
+@pytest.mark.parametrize("x_shape, w_shape", [((2, 3, 5, 5), (4, 3, 3, 3)), ((2, 16, 5, 5), (16, 16, 3, 3))],
+                         ids=["im2col", "winograd"])
+def test_conv2d_only_some_inputs_need_grad(x_shape, w_shape):
     for needed in [(0,), (1,), (2,), (0, 2), (1, 2)]:
-        check(lambda x, w, b: _F(x).conv2d(x, w, b, padding=1), [(2, 3, 5, 5), (4, 3, 3, 3), (4,)],
+        check(lambda x, w, b: _F(x).conv2d(x, w, b, padding=1), [x_shape, w_shape, (w_shape[0],)],
               grad_inputs=needed, noncontiguous=(False,))
+
+
+def test_conv2d_winograd_realistic_layer():
+    """A 64-channel layer with initialised weights (U(-1/sqrt(fan_in), 1/sqrt(fan_in))), as in training:
+    against float64, Winograd's float32 output and gradients are as close as PyTorch's own float32 ones
+    (the weight gradient sums 1024 products per entry, further from either than the oracle's tolerance)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 64, 16, 16)).astype(np.float32)
+    w = (rng.uniform(-1, 1, (64, 64, 3, 3)) / np.sqrt(64 * 9)).astype(np.float32)
+    grad = rng.standard_normal((4, 64, 16, 16)).astype(np.float32)
+
+    def run(lib, dtype):
+        xt, wt = lib.from_numpy(x).to(dtype).requires_grad_(), lib.from_numpy(w).to(dtype).requires_grad_()
+        out = _F(xt).conv2d(xt, wt, padding=1)
+        out.backward(lib.from_numpy(grad).to(dtype))
+        return [np.asarray(t.detach().double()) for t in (out, xt.grad, wt.grad)]
+
+    exact = run(torch, torch.float64)
+    for ours, theirs, truth, what in zip(run(axonml, axonml.float32), run(torch, torch.float32), exact,
+                                         ("output", "input grad", "weight grad")):
+        assert np.abs(ours - truth).max() <= 2 * np.abs(theirs - truth).max(), what
 
 
 @pytest.mark.parametrize("call, shapes", [
@@ -90,7 +134,12 @@ def test_conv2d_only_some_inputs_need_grad():
     (lambda x, w: _F(x).conv2d(x.double(), w), [(1, 3, 8, 8), (4, 3, 3, 3)]),
     (lambda x, w, b: _F(x).conv2d(x, w, b), [(1, 3, 8, 8), (4, 3, 3, 3), (3,)]),
     (lambda x, w: _F(x).conv1d(x, w), [(1, 3, 8), (4, 3, 3, 3)]),
-], ids=range(15))
+    (lambda x, w: _F(x).conv3d(x, w), [(1, 3, 8, 8), (4, 3, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv3d(x, w), [(1, 3, 8, 8, 8), (4, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv3d(x, w), [(1, 3, 2, 8, 8), (4, 3, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv3d(x, w, stride=(1, 2)), [(1, 3, 4, 4, 4), (4, 3, 3, 3, 3)]),
+    (lambda x, w: _F(x).conv3d(x, w, groups=2), [(1, 3, 4, 4, 4), (4, 3, 3, 3, 3)]),
+], ids=range(20))
 def test_conv_errors(call, shapes):
     check_raises(call, shapes)
 
@@ -103,6 +152,7 @@ CONV_TRANSPOSE2D_CASES = [
     ((2, 4, 5, 5), (4, 3, 3, 3), dict(dilation=2, output_padding=1)),
     ((2, 4, 5, 5), (4, 3, 1, 1), dict()),
     ((4, 5, 5), (4, 3, 2, 2), dict(stride=2)),
+    ((2, 16, 5, 6), (16, 16, 3, 3), dict(padding=1)),  # Winograd, through conv_nd_backward
 ]
 
 
@@ -113,11 +163,20 @@ def test_conv_transpose2d(x_shape, w_shape, options, device):
           device=device)
 
 
-@pytest.mark.parametrize("x_shape, w_shape, options", [((2, 4, 7), (4, 3, 3), dict(stride=2, padding=1)),
-                                                        ((4, 7), (4, 2, 4), dict(output_padding=1, stride=2))],
-                         ids=str)
-def test_conv_transpose1d(x_shape, w_shape, options, device):
-    check(lambda x, w, b: _F(x).conv_transpose1d(x, w, b, **options), [x_shape, w_shape, (w_shape[1],)],
+CONV_TRANSPOSE_ND_CASES = [
+    ("conv_transpose1d", (2, 4, 7), (4, 3, 3), dict(stride=2, padding=1)),
+    ("conv_transpose1d", (4, 7), (4, 2, 4), dict(output_padding=1, stride=2)),
+    ("conv_transpose3d", (2, 4, 3, 4, 5), (4, 3, 3, 3, 3), dict(stride=2, padding=1, output_padding=1)),
+    ("conv_transpose3d", (2, 4, 3, 4, 4), (4, 2, 2, 3, 2), dict(groups=2, stride=(1, 2, 3), dilation=(2, 1, 1))),
+    ("conv_transpose3d", (2, 4, 3, 3, 3), (4, 3, 3, 3, 3), dict(stride=(3, 1, 2), output_padding=(2, 0, 1))),
+    ("conv_transpose3d", (4, 3, 3, 3), (4, 2, 2, 2, 2), dict(stride=2)),
+]
+
+
+@pytest.mark.parametrize("name, x_shape, w_shape, options", CONV_TRANSPOSE_ND_CASES, ids=str)
+def test_conv_transpose1d_conv_transpose3d(name, x_shape, w_shape, options, device):
+    out_channels = w_shape[1] * options.get("groups", 1)
+    check(lambda x, w, b: getattr(_F(x), name)(x, w, b, **options), [x_shape, w_shape, (out_channels,)],
           device=device)
 
 
@@ -169,3 +228,9 @@ def test_gradcheck():
                      (_double(1, 2, 3, 3), _double(2, 3, 3, 3, seed=1), _double(3, seed=2)))
     assert gradcheck(lambda x, w, b: axonml.conv1d(x, w, b, padding=1),
                      (_double(2, 2, 6), _double(3, 2, 3, seed=1), _double(3, seed=2)))
+    assert gradcheck(lambda x, w, b: axonml.conv3d(x, w, b, stride=(1, 2, 1), padding=(1, 0, 1), dilation=(1, 1, 2)),
+                     (_double(1, 2, 3, 4, 5), _double(2, 2, 2, 2, 2, seed=1), _double(2, seed=2)))
+    assert gradcheck(lambda x, w, b: axonml.conv_transpose3d(x, w, b, stride=2, padding=(0, 1, 0), output_padding=1),
+                     (_double(1, 2, 2, 3, 2), _double(2, 2, 2, 3, 2, seed=1), _double(2, seed=2)))
+    assert gradcheck(lambda x, w: axonml.conv2d(x, w, padding=1),  # Winograd
+                     (_double(1, 16, 4, 5), _double(16, 16, 3, 3, seed=1)))

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d."""
+"""Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d."""
 from __future__ import annotations
 
 import math
@@ -9,9 +9,9 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
-from .utils import _pair, _reverse_repeat_tuple, _single
+from .utils import _pair, _reverse_repeat_tuple, _single, _triple
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
@@ -171,6 +171,51 @@ class Conv2d(_ConvNd):
         return self._conv_forward(input, self.weight, self.bias)
 
 
+class Conv3d(_ConvNd):
+    r"""3-D convolution (cross-correlation) over (N, C_in, D, H, W) or (C_in, D, H, W) input.
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: an int or (kD, kH, kW).
+        stride: Default: 1.
+        padding: an int, a triple, ``'valid'`` or ``'same'``. Default: 0.
+        dilation: spacing between kernel elements. Default: 1.
+        groups: blocked connections from input to output channels. Default: 1.
+        bias: add a learnable bias. Default: ``True``.
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. Default: ``'zeros'``.
+
+    Shape:
+        - Output: :math:`(N, C_{out}, D_{out}, H_{out}, W_{out})`,
+          :math:`D_{out} = \lfloor (D_{in} + 2p_0 - d_0 (k_0 - 1) - 1) / s_0 + 1 \rfloor`, likewise
+          :math:`H_{out}` and :math:`W_{out}`.
+
+    Attributes:
+        weight: shape (out_channels, in_channels / groups, kD, kH, kW), from
+            :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})`, :math:`k = groups / (C_{in} kD kH kW)`; bias likewise.
+
+    Example::
+
+        >>> nn.Conv3d(16, 33, (3, 5, 2), stride=(2, 1, 1), padding=(4, 2, 0))(axonml.randn(20, 16, 10, 50, 100)).shape
+        axonml.Size([20, 33, 8, 50, 99])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, _triple(kernel_size), _triple(stride),
+                         padding if isinstance(padding, str) else _triple(padding), _triple(dilation), False,
+                         _triple(0), groups, bias, padding_mode, device, dtype)
+
+    def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        if self.padding_mode != "zeros":
+            return F.conv3d(F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode), weight,
+                            bias, self.stride, _triple(0), self.dilation, self.groups)
+        return F.conv3d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._conv_forward(input, self.weight, self.bias)
+
+
 class _ConvTransposeNd(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple, stride: tuple, padding: tuple,
                  dilation: tuple, output_padding: tuple, groups: int, bias: bool, padding_mode: str, device=None,
@@ -279,4 +324,47 @@ class ConvTranspose2d(_ConvTransposeNd):
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         output_padding = self._output_padding(input, output_size)
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                  self.groups, self.dilation)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    r"""3-D transposed convolution over (N, C_in, D, H, W) or (C_in, D, H, W) input, a.k.a. deconvolution.
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: an int or (kD, kH, kW).
+        stride: Default: 1.
+        padding: ``dilation * (kernel_size - 1) - padding`` zeros are added to both sides of each dim. Default: 0.
+        output_padding: extra size added to one side of each output dim. Default: 0.
+        groups: blocked connections from input to output channels. Default: 1.
+        bias: add a learnable bias. Default: ``True``.
+        dilation: spacing between kernel elements. Default: 1.
+        padding_mode: only ``'zeros'``.
+
+    Shape:
+        - Output: :math:`(N, C_{out}, D_{out}, H_{out}, W_{out})`,
+          :math:`D_{out} = (D_{in} - 1) s_0 - 2p_0 + d_0 (k_0 - 1) + op_0 + 1`, likewise :math:`H_{out}` and
+          :math:`W_{out}`.
+
+    Attributes:
+        weight: shape (in_channels, out_channels / groups, kD, kH, kW), from
+            :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})`, :math:`k = groups / (C_{out} kD kH kW)`; bias likewise.
+
+    Example::
+
+        >>> up = nn.ConvTranspose3d(16, 8, 3, stride=2, padding=1)
+        >>> up(axonml.randn(1, 16, 4, 6, 6), output_size=[8, 12, 12]).shape
+        axonml.Size([1, 8, 8, 12, 12])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
+        super().__init__(in_channels, out_channels, _triple(kernel_size), _triple(stride), _triple(padding),
+                         _triple(dilation), _triple(output_padding), groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        output_padding = self._output_padding(input, output_size)
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
                                   self.groups, self.dilation)
