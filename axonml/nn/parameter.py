@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor, _make
 
-__all__ = ["Parameter", "Buffer"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"]
 
 
 def _share(cls, data: Tensor) -> Tensor:
@@ -74,6 +74,77 @@ class Buffer(Tensor):
         return buffer
 
     def __init__(self, data: Tensor | None = None, *, persistent: bool = True):
+        pass
+
+
+class _UninitializedMixin:
+    """A tensor with no shape yet: a lazy module materializes it on its first forward."""
+
+    __slots__ = ()
+    cls_to_become = None
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give the tensor memory of the given shape (uninitialized values) and make it a cls_to_become."""
+        from ..creation import empty
+        data = empty(tuple(shape), device=device if device is not None else self.device,
+                     dtype=dtype if dtype is not None else self.dtype)
+        self._data = data._data
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError("Can't access the shape of an uninitialized parameter or buffer. This error usually "
+                           "happens in `load_state_dict` when trying to load an uninitialized parameter into an "
+                           "initialized one. Call `forward` to initialize the parameters before accessing their "
+                           "attributes.")
+
+    def size(self, dim=None):
+        return self.shape
+
+    def numel(self) -> int:
+        return self.shape
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    def __deepcopy__(self, memo):
+        result = type(self)(self.requires_grad, device=self.device, dtype=self.dtype)
+        memo[id(self)] = result
+        return result
+
+
+class UninitializedParameter(_UninitializedMixin, Parameter):
+    """A parameter whose shape a lazy module (LazyLinear, LazyConv2d ...) infers from its first input.
+
+    Args:
+        requires_grad (bool): Default: ``True``.
+        device, dtype: of the parameter once materialized.
+    """
+
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None):
+        from ..creation import empty
+        return Parameter.__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None):
+        pass
+
+
+class UninitializedBuffer(_UninitializedMixin, Tensor):
+    """A buffer whose shape a lazy module infers from its first input."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad: bool = False, device=None, dtype=None):
+        from ..creation import empty
+        t = _share(cls, empty(0, device=device, dtype=dtype))
+        t.requires_grad_(requires_grad)
+        return t
+
+    def __init__(self, requires_grad: bool = False, device=None, dtype=None):
         pass
 
 
