@@ -2,13 +2,14 @@
 the deprecated F.upsample, F.upsample_nearest and F.upsample_bilinear.
 
 Every mode but 'area' is separable: along each spatial axis, an output is a weighted sum of
-at most four input positions. An interpolation is therefore one ``resample_axis`` pass per
+a few input positions. An interpolation is therefore one ``resample_axis`` pass per
 axis, driven by a small table of taps (index, weight) built here with PyTorch's CPU index
 arithmetic, in its precision (float32 for float32 input, float64 for float64), including
 how a given scale_factor is used (1 / scale_factor, not in / out) and bicubic's A = -0.75
-with clamped border taps. The backward pass runs the same kernel with the transposed tables
-(for each input position, the outputs that read it), so no device has to scatter. 'area' is
-adaptive average pooling.
+with clamped border taps; antialias widens PIL's triangle or cubic filter over each output's
+footprint, so its tables have more taps. The backward pass runs the same kernel with the
+transposed tables (for each input position, the outputs that read it), so no device has to
+scatter. 'area' is adaptive average pooling.
 """
 from __future__ import annotations
 
@@ -92,12 +93,43 @@ def _cubic_weights(t, ft) -> np.ndarray:
     return np.stack([far(t + one), near(t), near(one - t), far(one - t + one)], axis=1)
 
 
+def _antialias_filter(mode: str, x):
+    """The filters of PyTorch's antialiased resampling: a triangle, or Keys' cubic with a = -0.5."""
+    x = np.abs(x)
+    if mode == "bilinear":
+        return np.where(x < 1, 1 - x, 0)
+    a = -0.5
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0))
+
+
+def _antialias_taps(mode: str, in_size: int, out_size: int, align_corners: bool, scale, ft):
+    """_compute_weights_aa: the filter stretched by the downscaling factor over every output's
+    footprint, normalised to sum to 1."""
+    step = _source_scale(in_size, out_size, align_corners, scale, ft)
+    support = (2.0 if mode == "bilinear" else 4.0) * 0.5 * (step if step >= 1 else 1)
+    width = int(math.ceil(support)) * 2 + 1
+    center = step * (np.arange(out_size).astype(ft) + ft(0.5))
+    first = np.maximum((center - support + 0.5).astype(np.int64), 0)
+    count = np.minimum((center + support + 0.5).astype(np.int64), in_size) - first
+    taps = np.arange(width)
+    inv_scale = ft(1 / step) if step >= 1 else ft(1)
+    weights = _antialias_filter(mode, (first[:, None] + taps - center[:, None] + ft(0.5)) * inv_scale).astype(ft)
+    weights = np.where(taps < count[:, None], weights, ft(0))
+    total = weights.sum(axis=1, keepdims=True)
+    weights = np.where(total != 0, weights / np.where(total != 0, total, 1), weights).astype(ft)
+    return np.minimum(first[:, None] + taps, in_size - 1), weights
+
+
 @functools.lru_cache(maxsize=512)
-def _table(mode: str, in_size: int, out_size: int, align_corners: bool, scale, dtype: str):
+def _table(mode: str, in_size: int, out_size: int, align_corners: bool, scale, dtype: str, antialias: bool = False):
     """(index, weights, index_t, weights_t) resampling one axis from in_size to out_size, or None for
     the identity; the _t tables are the adjoint."""
     ft = np.float64 if dtype == "float64" else np.float32
-    if mode in ("nearest", "nearest-exact"):
+    if antialias:
+        index, weights = _antialias_taps(mode, in_size, out_size, align_corners, scale, ft)
+    elif mode in ("nearest", "nearest-exact"):
         step = _source_scale(in_size, out_size, False, scale, ft)
         if mode == "nearest":
             index = _floorf(step * np.arange(out_size).astype(ft))
@@ -195,7 +227,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         align_corners: for the linear and cubic modes, map the corner pixels' centres onto each
             other instead of their outer edges. Default: ``False``.
         recompute_scale_factor: step by input size / output size instead of the given scale_factor.
-        antialias: not supported (a NotImplementedError), as a low-pass filter would be needed.
+        antialias: for 'bilinear' and 'bicubic', widen the filter by the downscaling factor (a
+            low-pass filter), as PIL and PyTorch's antialias do.
 
     Example::
 
@@ -218,7 +251,6 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         if not (mode in ("bilinear", "bicubic") and input.ndim == 4):
             raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires "
                              "a 4-D tensor as input")
-        raise NotImplementedError("interpolate: antialias=True is not supported")
     if not 1 <= dim <= 3 or mode not in _MODES or _MODE_DIMS.get(mode, dim) != dim:
         needed = _MODE_DIMS.get(mode)
         if needed is not None and 1 <= dim <= 3 and mode != "bicubic":
@@ -243,7 +275,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     gather = not input.dtype.is_floating_point
     tables = []
     for axis in reversed(range(2, input.ndim)):  # the last axis first: its pass reads contiguous rows
-        table = _table(mode, spatial[axis - 2], sizes[axis - 2], bool(align_corners), scales[axis - 2], dtype)
+        table = _table(mode, spatial[axis - 2], sizes[axis - 2], bool(align_corners), scales[axis - 2], dtype,
+                       bool(antialias))
         if table is not None:
             index, weights, index_t, weights_t = table
             tables.append((axis, xp.asarray(index[:, 0] if gather else index),

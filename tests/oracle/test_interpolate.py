@@ -1,5 +1,5 @@
 """F.interpolate against PyTorch: every mode, size or scale_factor (used as given or recomputed),
-align_corners, down- and upsampling, forward and backward."""
+align_corners, antialias, down- and upsampling, forward and backward."""
 import numpy as np
 import pytest
 import torch
@@ -88,9 +88,12 @@ def test_interpolate_errors(shape, options):
     check_raises(lambda x: _F(x).interpolate(x, **options), [shape])
 
 
-def test_interpolate_antialias_is_refused():
-    with pytest.raises(NotImplementedError, match="antialias"):
-        F.interpolate(axonml.randn(1, 1, 8, 8), size=4, mode="bilinear", antialias=True)
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("options", [dict(size=(4, 5)), dict(scale_factor=0.3), dict(size=(20, 7)),
+                                     dict(size=(3, 2), align_corners=True),
+                                     dict(scale_factor=0.7, recompute_scale_factor=True)], ids=str)
+def test_interpolate_antialias(mode, options, device):
+    check(lambda x: _F(x).interpolate(x, mode=mode, antialias=True, **options), [(2, 3, 9, 13)], device=device)
 
 
 def test_deprecated_upsample_functions():
@@ -111,6 +114,7 @@ def _double(*shape):
 @pytest.mark.parametrize("options", [dict(scale_factor=2, mode="nearest"), dict(size=(3, 7), mode="nearest-exact"),
                                      dict(size=(7, 3), mode="bilinear"), dict(scale_factor=1.6, mode="bicubic"),
                                      dict(size=(4, 5), mode="bicubic", align_corners=True),
-                                     dict(size=(2, 3), mode="area")], ids=str)
+                                     dict(size=(2, 3), mode="area"),
+                                     dict(size=(2, 3), mode="bicubic", antialias=True)], ids=str)
 def test_interpolate_gradcheck(options):
     assert gradcheck(lambda x: F.interpolate(x, **options), (_double(1, 2, 4, 5),))
