@@ -392,8 +392,10 @@ def _joined(node, fn, saved):
     for k, item in enumerate(saved):
         source = sources[k] if sources is not None and k < len(sources) else None
         if item is None or source is None:
-            joined.append(GraphArray(_autograd.wrap_array(item, fn.xp)) if array_io and hasattr(item, "shape")
-                          else item)
+            if array_io and hasattr(item, "shape"):
+                _check_constant(fn, f"saved tensor {k}", item, _CONSTANT_SAVED.get((type(fn).__name__, k)))
+                item = GraphArray(_autograd.wrap_array(item, fn.xp))
+            joined.append(item)
             continue
         if source >= 0:
             if not array_io:  # a custom Function saved the input tensor itself, already on the graph
@@ -422,18 +424,27 @@ _CONSTANT_ATTRIBUTES = {
 }
 
 
+# saved items (op, position) that are neither an input nor an output, and the inputs they are functions of
+_CONSTANT_SAVED: dict = {}
+
+
 def _check_attributes(fn, backend):
-    """Refuse an op whose forward kept a float array, a function of an input needing grad, outside
-    save_for_backward: on the graph it would be a constant, and the second derivative silently wrong."""
     for name, value in vars(fn).items():
-        if not (isinstance(value, backend.array_type) and value.dtype.kind == "f"):
-            continue
-        depends_on = _CONSTANT_ATTRIBUTES.get((type(fn).__name__, name))
-        if depends_on is None or any(fn.needs_input_grad[i] for i in depends_on if i < len(fn.needs_input_grad)):
-            raise NotImplementedError(
-                f"create_graph=True: the backward of {type(fn).__name__} reads ctx.{name}, an array its forward "
-                f"kept outside save_for_backward, so its gradient cannot be differentiated again "
-                f"(device {backend.device})")
+        if isinstance(value, backend.array_type):
+            _check_constant(fn, f"ctx.{name}", value, _CONSTANT_ATTRIBUTES.get((type(fn).__name__, name)))
+
+
+def _check_constant(fn, what, value, depends_on):
+    """Refuse a float array the backward reads that is neither an input nor an output (an intermediate of
+    forward) unless it is known not to depend on an input needing grad: on the graph it is a constant, and
+    the second derivative through it would be silently wrong."""
+    if value.dtype.kind != "f":
+        return
+    if depends_on is None or any(fn.needs_input_grad[i] for i in depends_on if i < len(fn.needs_input_grad)):
+        raise NotImplementedError(
+            f"create_graph=True: the backward of {type(fn).__name__} reads {what}, an array computed in its "
+            f"forward (not an input or output), so its gradient cannot be differentiated again "
+            f"(device {fn.xp.device})")
 
 
 def graph_backward(node, grads):

@@ -323,13 +323,14 @@ class Prelu(ArrayFunction):
     def forward(ctx, a, weight):
         xp = ctx.xp
         ctx.weight_shape = weight.shape
+        ctx.save_for_backward(a, weight)  # the weight itself, not its reshape: backward's math stays differentiable
         weight = xp.reshape(weight, _prelu_weight_shape(a.ndim, weight.size))
-        ctx.save_for_backward(a, weight)
         return xp.where(xp.gt(a, 0), a, xp.mul(a, weight))
 
     def backward(ctx, grad):
         xp = ctx.xp
         a, weight = ctx.saved_tensors
+        weight = xp.reshape(weight, _prelu_weight_shape(a.ndim, weight.size))
         needs_a, needs_weight = ctx.needs_input_grad
         positive = xp.gt(a, 0)
         grad_a = xp.where(positive, grad, xp.mul(grad, weight)) if needs_a else None

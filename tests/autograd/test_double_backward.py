@@ -251,6 +251,47 @@ def test_gather_index_select(device):
     check_double(fn, [(3, 4)], device=device)
 
 
+MORE_NN = {
+    "pad": (lambda x, f: f.pad(x, (1, 2, 0, 1)) ** 3, [(2, 3, 4)]),
+    "prelu": (lambda x, w, f: f.prelu(x, w) * x, [(2, 3, 4), (3,)]),
+    "glu": (lambda x, f: f.glu(x, -1), [(3, 4)]),
+    "normalize": (lambda x, f: f.normalize(x, dim=1), [(3, 4)]),
+    "cosine_similarity": (lambda x, y, f: f.cosine_similarity(x, y), [(3, 4), (3, 4)]),
+    "hardswish": (lambda x, f: f.hardswish(x) * x, [(3, 4)]),
+    "unfold": (lambda x, f: f.unfold(x, 2, stride=1) ** 3, [(1, 2, 3, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_NN))
+def test_nn_functional(name, device):
+    fn, inputs = MORE_NN[name]
+    check_double(lambda *xs: fn(*xs, F), inputs, torch_fn=lambda *xs: fn(*xs, TF), device=device)
+
+
+def test_fused_attention_refuses_create_graph(device):
+    """The fused attention kernel keeps its output and logsumexp outside save_for_backward: its backward
+    cannot be differentiated again, and says so instead of returning a wrong second derivative."""
+    q, k, v = (axonml.randn(2, 3, 4, requires_grad=True) for _ in range(3))
+    if device != "cpu":
+        q, k, v = (t.detach().to(device).requires_grad_(True) for t in (q, k, v))
+    out = F.scaled_dot_product_attention(q, k, v)
+    with pytest.raises(NotImplementedError, match="ScaledDotProductAttention"):
+        axonml.autograd.grad(out.sum(), q, create_graph=True)
+
+
+def test_scatter_masked_fill_setitem(device):
+    index = np.array([[0, 1, 0, 2]])
+
+    def fn(x, src):
+        ns = axonml if isinstance(x, axonml.Tensor) else torch
+        scattered = (x * x).scatter_add(0, _constant(index, x), src * src)
+        filled = x.masked_fill(_constant([[True, False, False, True]], x), 0.5) * x
+        written = x.clone()
+        written[1] = src[0] * src[0]
+        return scattered, filled, ns.lerp(x, written, 0.3) * x
+    check_double(fn, [(3, 4), (1, 4)], device=device)
+
+
 # --- norms ------------------------------------------------------------------------------------------------
 
 def test_layer_norm(device):
