@@ -3,14 +3,16 @@
 NumPy's ``linalg`` gufuncs loop over a batch in C; where they stop at the first failing
 matrix (a singular or indefinite one), the batch is redone matrix by matrix with SciPy's
 LAPACK wrappers, which report LAPACK's ``info`` for each matrix as PyTorch's ``*_ex``
-functions do. What NumPy does not batch (triangular solves, least squares) loops over the
-batch here, one LAPACK call per matrix.
+functions do. Triangular solves are one BLAS trsm per matrix (axonml/_ext/_decomposition.pyx);
+least squares and LU loop over the batch here, one LAPACK call per matrix.
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.linalg as _scipy_linalg
 from scipy.linalg import lapack as _lapack
+
+from .._ext import _decomposition
 
 __all__ = ["inv", "solve", "det", "slogdet", "cholesky", "solve_triangular", "qr", "svd", "eigh", "lstsq", "lu_factor"]
 
@@ -81,18 +83,15 @@ def cholesky(a, upper):
 
 
 def solve_triangular(a, b, upper, left, unitriangular):
-    """X with A X = B (left) or X A = B, A triangular; batch dims broadcast."""
+    """X with A X = B (left) or X A = B, A triangular; batch dims broadcast (BLAS trsm per matrix)."""
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    a = np.broadcast_to(a, batch + a.shape[-2:])
-    b = np.broadcast_to(b, batch + b.shape[-2:])
-    x = np.empty(b.shape, np.result_type(a, b))
-    for index in np.ndindex(*batch):
-        if left:
-            x[index] = _scipy_linalg.solve_triangular(a[index], b[index], lower=not upper,
-                                                      unit_diagonal=unitriangular, check_finite=False)
-        else:  # X A = B  <=>  A^T X^T = B^T
-            x[index] = _scipy_linalg.solve_triangular(a[index], b[index].T, trans="T", lower=not upper,
-                                                      unit_diagonal=unitriangular, check_finite=False).T
+    dtype = np.result_type(a, b)
+    if dtype not in (np.float32, np.float64):
+        dtype = np.dtype(np.float64)
+    a = np.ascontiguousarray(np.broadcast_to(a, batch + a.shape[-2:]), dtype)
+    x = np.array(np.broadcast_to(b, batch + b.shape[-2:]), dtype, order="C")
+    _decomposition.solve_triangular(a.reshape((-1,) + a.shape[-2:]), x.reshape((-1,) + x.shape[-2:]), upper, left,
+                                    unitriangular)
     return x
 
 
