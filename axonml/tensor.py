@@ -1495,11 +1495,17 @@ class Tensor(_autograd.TensorBase):
     def gather(self, dim, index, *, sparse_grad=False):
         return _indexing.gather(self, dim, index)
 
-    def scatter(self, dim, index, src=None, *, value=None):
-        return _indexing.scatter(self, dim, index, src, value=value)
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return _indexing.scatter(self, dim, index, src, value=value, reduce=reduce)
 
-    def scatter_(self, dim, index, src=None, *, value=None):
-        return self._inplace(_indexing.scatter(self, dim, index, src, value=value))
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return self._inplace(_indexing.scatter(self, dim, index, src, value=value, reduce=reduce))
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return _indexing.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return self._inplace(_indexing.scatter_reduce(self, dim, index, src, reduce, include_self=include_self))
 
     def scatter_add(self, dim, index, src):
         return _indexing.scatter_add(self, dim, index, src)

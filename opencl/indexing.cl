@@ -49,6 +49,53 @@ inline void atomic_add_value(volatile __global int* p, int v) { atomic_add(p, v)
 inline void atomic_add_value(volatile __global long* p, long v) { atom_add(p, v); }
 #endif
 
+#if ATOMIC && defined(REDUCE)
+// dst[...] = reduce(dst[...], value) for REDUCE 1 (prod), 2 (amax), 3 (amin), by compare-and-swap on the
+// element's bits; a NaN wins amax/amin, as in torch.
+#if ATOMIC == 1
+#define BITS_T uint
+#define CMPXCHG atomic_cmpxchg
+#define IS_NAN(x) isnan(x)
+#elif ATOMIC == 2
+#define BITS_T ulong
+#define CMPXCHG atom_cmpxchg
+#define IS_NAN(x) isnan(x)
+#elif ATOMIC == 3
+#define BITS_T int
+#define CMPXCHG atomic_cmpxchg
+#define IS_NAN(x) 0
+#else
+#define BITS_T long
+#define CMPXCHG atom_cmpxchg
+#define IS_NAN(x) 0
+#endif
+#if REDUCE == 1
+#define REDUCE_VALUES(a, b) ((a) * (b))
+#elif REDUCE == 2
+#define REDUCE_VALUES(a, b) ((IS_NAN(a) || (a) > (b)) ? (a) : (b))
+#else
+#define REDUCE_VALUES(a, b) ((IS_NAN(a) || (a) < (b)) ? (a) : (b))
+#endif
+
+inline void atomic_reduce_value(volatile __global T* p, T v) {
+    union { BITS_T u; T f; } old, updated;
+    do {
+        old.f = *p;
+        updated.f = REDUCE_VALUES(old.f, v);
+    } while (CMPXCHG((volatile __global BITS_T*)p, old.u, updated.u) != old.u);
+}
+
+__kernel void scatter_reduce(__global T* dst, const layout_t ld, const shape_t s,
+                             __global const T* value, const layout_t lv, const T value_scalar,
+                             __global const long* index, const layout_t li, const long stride, const long size) {
+    const long i = get_global_id(0);
+    if (i >= s.size) return;
+    const long k = wrap_index(index[offset_of(&s, &li, i)], size);
+    atomic_reduce_value(dst + offset_of(&s, &ld, i) + k * stride,
+                        lv.offset < 0 ? value_scalar : value[offset_of(&s, &lv, i)]);
+}
+#endif
+
 #if ATOMIC
 // dst[...] += value, repeated indices summed (atomically).
 __kernel void scatter_add(__global T* dst, const layout_t ld, const shape_t s,

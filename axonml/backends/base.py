@@ -117,6 +117,8 @@ PRIMITIVES = {
     # --- indexing ------------------------------------------------------------------------------
     "take_along_axis": "take_along_axis(a, index, axis): torch.gather (index may be shorter than a along other axes)",
     "put_along_axis_add": "put_along_axis_add(dst, index, src, axis): torch.scatter_add_ in place (src shaped like index)",
+    "put_along_axis_reduce": "put_along_axis_reduce(dst, index, src, axis, reduce): torch.scatter_reduce_ in place "
+                             "for reduce 'prod', 'amax' or 'amin' (src shaped like index; NaN wins amax/amin)",
     "put_along_axis": "put_along_axis(dst, index, src, axis): torch.scatter_ in place (src shaped like index)",
     "setitem_add": "setitem_add(a, index, value): a[index] += value in place, repeated indices summed",
     "view_index": "view_index(base, view): int64 array shaped like view, the C-order flat index in base of each "

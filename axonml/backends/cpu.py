@@ -322,6 +322,10 @@ class CPUBackend(Backend):
     def put_along_axis_add(self, dst, index, src, axis):
         np.add.at(dst, _along_axis_index(index, axis), src)
 
+    def put_along_axis_reduce(self, dst, index, src, axis, reduce):
+        ufunc = {"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+        ufunc.at(dst, _along_axis_index(index, axis), src)
+
     def index_add(self, dst, axis, index, src):
         np.add.at(dst, (slice(None),) * axis + (index,), src)
 

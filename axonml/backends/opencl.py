@@ -368,6 +368,9 @@ class OpenCLBackend(Backend):
     def put_along_axis_add(self, dst, index, src, axis):
         _indexing.put_along_axis(self, dst, index, src, axis, accumulate=True)
 
+    def put_along_axis_reduce(self, dst, index, src, axis, reduce):
+        _indexing.put_along_axis(self, dst, index, src, axis, accumulate=True, reduce=reduce)
+
     def index_add(self, dst, axis, index, src):
         _indexing.index_add(self, dst, axis, index, src)
 

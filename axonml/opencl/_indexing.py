@@ -180,13 +180,14 @@ def setitem(backend, a, index, value, accumulate: bool):
              offsets, offset_strides, 1, 0)
 
 
-def _scatter(backend, name, dst, dst_offset, dst_strides, shape, value, index, index_strides, stride, size):
+def _scatter(backend, name, dst, dst_offset, dst_strides, shape, value, index, index_strides, stride, size,
+             extra_defines=()):
     count = math.prod(shape)
     if not count:
         return
     value, value_strides = _value_args(backend, value, dst.dtype, shape)
-    if name == "scatter_add" and not _atomic_kind(backend, dst.dtype):
-        raise NotImplementedError(f"'scatter_add' of {dst.dtype} is not implemented on device {backend.device}")
+    if name in ("scatter_add", "scatter_reduce") and not _atomic_kind(backend, dst.dtype):
+        raise NotImplementedError(f"'{name}' of {dst.dtype} is not implemented on device {backend.device}")
     if value_strides is None:
         merged, (dst_strides, index_strides) = coalesce(shape, dst_strides, index_strides)
         value_args = [None, scalar_layout, dst.dtype.type(value)]
@@ -194,7 +195,7 @@ def _scatter(backend, name, dst, dst_offset, dst_strides, shape, value, index, i
         merged, (dst_strides, index_strides, value_strides) = coalesce(shape, dst_strides, index_strides,
                                                                        value_strides)
         value_args = [value.buffer, layout_arg(value.offset, value_strides), dst.dtype.type(0)]
-    backend.launch(backend.kernel("indexing", name, _defines(backend, dst.dtype)), count, dst.buffer,
+    backend.launch(backend.kernel("indexing", name, _defines(backend, dst.dtype) + extra_defines), count, dst.buffer,
                    layout_arg(dst_offset, dst_strides), shape_arg(merged, count), *value_args, index.buffer,
                    layout_arg(index.offset, index_strides), np.int64(stride), np.int64(size))
 
@@ -218,12 +219,20 @@ def take_along_axis(backend, a, index, axis):
     return out
 
 
-def put_along_axis(backend, dst, index, src, axis, accumulate: bool):
+_REDUCE_CODES = {"prod": 1, "amax": 2, "amin": 3}
+
+
+def put_along_axis(backend, dst, index, src, axis, accumulate: bool, reduce: str | None = None):
+    """torch.scatter_ (or, accumulating, scatter_add_; with reduce, scatter_reduce_ for prod/amax/amin) in place."""
     index = backend.astype(index, _INT64)
     axis = axis % dst.ndim if dst.ndim else 0
     dst_strides, stride, size = _along_axis(dst, index, axis)
     if hasattr(src, "shape") and tuple(src.shape) != tuple(index.shape) and len(src.shape) == index.ndim:
         src = backend.getitem(src, tuple(slice(0, n) for n in index.shape))
+    if reduce is not None:
+        _scatter(backend, "scatter_reduce", dst, dst.offset, dst_strides, index.shape, src, index, index.estrides,
+                 stride, size, (("REDUCE", _REDUCE_CODES[reduce]),))
+        return
     _scatter(backend, "scatter_add" if accumulate else "scatter", dst, dst.offset, dst_strides, index.shape, src,
              index, index.estrides, stride, size)
 

@@ -20,7 +20,7 @@ from ._checks import host_int as _host_int
 from .elementwise import broadcast_error, cast, mul
 from .shape import Slice, expand
 
-__all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "index_fill", "index_put",
+__all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add", "index_fill", "index_put",
            "masked_fill", "masked_select", "take", "nonzero", "argwhere"]
 
 
@@ -384,18 +384,33 @@ class Scatter(ArrayFunction):
         return grad_input, grad_src, None, None, None
 
 
-def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None) -> Tensor:
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce: str | None = None) -> Tensor:
     """A copy of input with the entries of src (a tensor, or a number) written at index along dim.
 
     Args:
         dim: the dim to scatter along.
         index: int64 indices, of input's rank, no larger than src along any dim.
         src: the values (a tensor of input's dtype), or a number; ``value=`` is the keyword form of a number.
+        reduce: 'add' or 'multiply' combine src with what is there instead of replacing it (no gradient,
+            as in PyTorch; scatter_reduce is the differentiable form).
     """
     if src is None:
         src = value
     if src is None:
         raise TypeError("scatter() missing 1 required positional argument: 'src' or 'value'")
+    if reduce is not None:
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        if not isinstance(src, Tensor):
+            from ..creation import full
+            axis = _check_gather_args("scatter", input, dim, index)
+            src = full(tuple(index.shape), input._data.dtype.type(src).item(), dtype=input.dtype,
+                       device=input.device)
+        elif src._data.dtype != input._data.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        axis = _check_gather_args("scatter", input, dim, index, src)
+        return apply(ScatterReduce, input.detach(), src.detach(), index, axis,
+                     "sum" if reduce == "add" else "prod", True)
     if isinstance(src, Tensor):
         if src._data.dtype != input._data.dtype:
             raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
@@ -414,6 +429,131 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
         raise RuntimeError("scatter_add(): Expected self.dtype to be equal to src.dtype")
     axis = _check_gather_args("scatter_add", input, dim, index, src)
     return apply(Scatter, input, src, index, axis, True)
+
+
+def _scatter_reduced(xp, a, block, index, axis, reduce, include_self):
+    """a with block (shaped like index) reduced into it at index along axis (torch.scatter_reduce)."""
+    out = xp.copy(a)
+    if not include_self:
+        # the scattered-to positions start from the reduction's identity instead of a's values
+        xp.put_along_axis(out, index, xp.full(index.shape, _identity(reduce, a.dtype), a.dtype), axis)
+    if reduce in ("sum", "mean"):
+        xp.put_along_axis_add(out, index, block, axis)
+    else:
+        xp.put_along_axis_reduce(out, index, block, axis, reduce)
+    if reduce == "mean":
+        counts = _scatter_counts(xp, a, index, axis, include_self)
+        safe = xp.maximum(counts, 1)
+        out = xp.floor_divide(out, safe) if a.dtype.kind in "iu" else xp.div(out, safe)
+    return out
+
+
+def _identity(reduce: str, dtype):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    info = np.iinfo(dtype) if dtype.kind in "iu" else None
+    if info is None:  # bool
+        return reduce == "amin"
+    return info.min if reduce == "amax" else info.max
+
+
+def _scatter_counts(xp, a, index, axis, include_self):
+    """How many values each position of a reduces: its own (when included) and the scattered ones."""
+    counts = xp.full(a.shape, 1 if include_self else 0, a.dtype)
+    xp.put_along_axis_add(counts, index, xp.ones(index.shape, a.dtype), axis)
+    return counts
+
+
+class ScatterReduce(ArrayFunction):
+    """torch.scatter_reduce: src reduced into a copy of input at index along axis; the gradients are torch's."""
+
+    def forward(ctx, a, src, index, axis, reduce, include_self):
+        xp = ctx.xp
+        ctx.axis, ctx.reduce, ctx.include_self, ctx.src_shape = axis, reduce, include_self, src.shape
+        block = xp.getitem(src, _leading_block(index.shape))
+        out = _scatter_reduced(xp, a, block, index, axis, reduce, include_self)
+        ctx.save_for_backward(a, block, index, out)
+        return out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, block, index, out = ctx.saved_tensors
+        axis, reduce, include_self = ctx.axis, ctx.reduce, ctx.include_self
+        if reduce == "sum":
+            grad_self, grad_block = grad, xp.take_along_axis(grad, index, axis)
+        elif reduce == "mean":
+            grad_self = xp.div(grad, xp.maximum(_scatter_counts(xp, a, index, axis, include_self), 1))
+            grad_block = xp.take_along_axis(grad_self, index, axis)
+        elif reduce == "prod":
+            grad_self, grad_block = _prod_grads(xp, grad, a, block, index, out, axis, include_self)
+        else:
+            value = xp.take_along_axis(out, index, axis)
+            self_is_result = xp.astype(xp.eq(a, out), grad.dtype)
+            block_is_result = xp.astype(xp.eq(block, value), grad.dtype)
+            ties = xp.copy(self_is_result)
+            xp.put_along_axis_add(ties, index, block_is_result, axis)
+            shared = xp.div(grad, ties)
+            grad_self = xp.mul(self_is_result, shared)
+            grad_block = xp.mul(block_is_result, xp.take_along_axis(shared, index, axis))
+        if not include_self:
+            grad_self = xp.copy(grad_self)
+            xp.put_along_axis(grad_self, index, xp.zeros(index.shape, grad.dtype), axis)
+        grad_src = None
+        if ctx.needs_input_grad[1]:
+            grad_src = xp.zeros(ctx.src_shape, grad.dtype)
+            xp.setitem(grad_src, _leading_block(index.shape), grad_block)
+        return (grad_self if ctx.needs_input_grad[0] else None), grad_src, None, None, None, None
+
+
+def _prod_grads(xp, grad, a, block, index, out, axis, include_self):
+    """The product's gradients, exact where one factor is zero (torch's formula)."""
+    a_is_zero = xp.eq(a, 0)
+    masked_self = xp.where(a_is_zero, 1, a)
+    masked_self_result = _scatter_reduced(xp, masked_self, block, index, axis, "prod", include_self)
+    grad_self = xp.div(xp.mul(grad, masked_self_result), masked_self)
+    block_is_zero = xp.eq(block, 0)
+    zeros_there = xp.zeros(a.shape, grad.dtype)
+    xp.put_along_axis_add(zeros_there, index, xp.astype(block_is_zero, grad.dtype), axis)
+    single_zero = xp.logical_and(block_is_zero, xp.eq(xp.take_along_axis(zeros_there, index, axis), 1))
+    masked_block_result = _scatter_reduced(xp, a, xp.where(single_zero, 1, block), index, axis, "prod", include_self)
+    grad_block = xp.where(single_zero, xp.take_along_axis(xp.mul(grad, masked_block_result), index, axis),
+                          xp.div(xp.take_along_axis(xp.mul(grad, out), index, axis),
+                                 xp.where(block_is_zero, 1, block)))
+    return grad_self, grad_block
+
+
+_SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    """A copy of input with src's entries reduced into it at index along dim.
+
+    Args:
+        dim: the dim to scatter along.
+        index: int64 indices, of input's rank, no larger than src along any dim.
+        src: the values, of input's dtype.
+        reduce: 'sum', 'prod', 'mean', 'amax' or 'amin'.
+        include_self: whether input's own values at the scattered-to positions take part.
+
+    Example::
+
+        >>> axonml.zeros(3).scatter_reduce(0, axonml.tensor([0, 1, 0]), axonml.tensor([5., 2., 3.]), "amax")
+        tensor([5., 2., 0.])
+    """
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # torch's older spellings
+    if reduce not in _SCATTER_REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_reduce(): argument 'src' must be Tensor, not {type(src).__name__}")
+    if src._data.dtype != input._data.dtype:
+        raise RuntimeError("scatter_reduce(): Expected self.dtype to be equal to src.dtype")
+    axis = _check_gather_args("scatter_reduce", input, dim, index, src)
+    return apply(ScatterReduce, input, src, index, axis, reduce, bool(include_self))
 
 
 # --- index_select, index_add, index_fill, take --------------------------------------------------------

@@ -384,3 +384,70 @@ def test_setitem_integers_apply_before_arrays(name, device):
     shape = tuple(torch.zeros(3, 4, 5, 2)[SPLIT_INDICES[name](torch.tensor([0, 2]), torch.tensor([[1], [3]]))].shape)
     check(setter(SPLIT_INDICES[name], axonml.from_numpy), [(3, 4, 5, 2), shape],
           torch_fn=setter(SPLIT_INDICES[name], torch.from_numpy), device=device)
+
+
+# --- scatter_reduce and scatter(reduce=) ------------------------------------------------------------------------
+
+SCATTER_INDEX = np.array([[0, 0, 1, 2], [1, 0, 0, 0], [2, 2, 2, 1]])
+SCATTER_REDUCTIONS = ["sum", "prod", "mean", "amax", "amin"]
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", SCATTER_REDUCTIONS)
+def test_scatter_reduce(reduce, include_self, device):
+    check(lambda x, i, s: x.scatter_reduce(0, i, s, reduce, include_self=include_self),
+          [(4, 4), SCATTER_INDEX, (3, 4)], device=device)
+    check(lambda x, i, s: _ns(x).scatter_reduce(x, 1, i, s, reduce, include_self=include_self),
+          [(3, 5), SCATTER_INDEX, (3, 4)], device=device)
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", SCATTER_REDUCTIONS)
+def test_scatter_reduce_integers(reduce, include_self, device):
+    x = np.array([[1, 2, 3, 4], [4, 5, 6, 7], [-1, 0, 2, 9]])
+    src = np.array([[7, 8, 9, 1], [1, 2, 3, -4], [5, 5, -2, 0]])
+    check(lambda a, i, s: a.scatter_reduce(0, i, s, reduce, include_self=include_self), [x, SCATTER_INDEX, src],
+          device=device)
+
+
+@pytest.mark.parametrize("reduce", ["prod", "amax", "amin"])
+def test_scatter_reduce_ties_and_zeros(reduce, device):
+    x = np.array([[1.0, 0.0, 2.0], [3.0, 3.0, -1.0]])
+    src = np.array([[3.0, 0.0, 2.0], [3.0, 5.0, 0.0], [3.0, 0.0, -1.0]])
+    index = np.array([[1, 0, 0], [1, 1, 0], [1, 0, 1]])
+    for include_self in (True, False):
+        check(lambda a, i, s: a.scatter_reduce(0, i, s, reduce, include_self=include_self), [x, index, src],
+              device=device)
+
+
+def test_scatter_reduce_inplace_and_gradcheck(device):
+    check(lambda x, i, s: (x * 1).scatter_reduce_(0, i, s, "amax"), [(4, 4), SCATTER_INDEX, (3, 4)], device=device)
+    x = axonml.randn(4, 4, dtype=axonml.float64, requires_grad=True)
+    src = axonml.randn(3, 4, dtype=axonml.float64, requires_grad=True)
+    index = axonml.from_numpy(SCATTER_INDEX)
+    for reduce in SCATTER_REDUCTIONS:
+        for include_self in (True, False):
+            assert gradcheck(lambda a, s: a.scatter_reduce(0, index, s, reduce, include_self=include_self), (x, src))
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+def test_scatter_with_reduce(reduce, device):
+    check(lambda x, i, s: x.scatter(0, i, s, reduce=reduce), [(4, 4), SCATTER_INDEX, (3, 4)], device=device,
+          grad=False)
+    check(lambda x, i: x.scatter(1, i, 2.5, reduce=reduce), [(3, 4), SCATTER_INDEX[:, :3]], device=device,
+          grad=False)
+    check(lambda x, i, s: (x * 1).scatter_(0, i, s, reduce=reduce), [np.array([[1, 2, 3, 4]] * 4), SCATTER_INDEX,
+                                                                     np.array([[2, 3, 4, 5]] * 3)], device=device)
+
+
+def test_scatter_reduce_errors(device):
+    check_raises(lambda x, i, s: x.scatter_reduce(0, i, s, "add"), [(4, 4), SCATTER_INDEX, (3, 4)], device=device)
+    check(lambda x, i, s: x.scatter_reduce(0, i, s, "max"), [(4, 4), SCATTER_INDEX, (3, 4)], device=device, grad=False)
+    check_raises(lambda x, i, s: x.scatter(0, i, s, reduce="mean"), [(4, 4), SCATTER_INDEX, (3, 4)], device=device)
+    check_raises(lambda x, i, s: x.scatter_reduce(0, i, s.double(), "sum"), [(4, 4), SCATTER_INDEX, (3, 4)],
+                 device=device)
+    check_raises(lambda x, i, s: x.scatter_reduce(0, i, s, "sum"), [(2, 4), SCATTER_INDEX, (3, 4)], device=device)
+
+
+def _ns(x):
+    return torch if isinstance(x, torch.Tensor) else axonml
