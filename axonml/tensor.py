@@ -1482,6 +1482,21 @@ class Tensor(_autograd.TensorBase):
     def tril_(self, diagonal=0):
         return self._inplace(_shape.tril(self, diagonal))
 
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _shape.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal=0):
+        return _shape.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return _shape.diag_embed(self, offset, dim1, dim2)
+
+    def unfold(self, dimension, size, step):
+        return _shape.unfold(self, dimension, size, step)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return _shape.repeat_interleave(self, repeats, dim, output_size=output_size)
+
     def triu_(self, diagonal=0):
         return self._inplace(_shape.triu(self, diagonal))
 

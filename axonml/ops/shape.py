@@ -22,7 +22,7 @@ from .elementwise import cast
 __all__ = ["reshape", "transpose", "swapaxes", "swapdims", "permute", "t", "squeeze", "unsqueeze", "flatten",
            "unflatten", "narrow", "select", "movedim", "moveaxis", "clone", "tile", "flip", "fliplr", "flipud", "roll",
            "cat", "concat", "concatenate", "stack", "hstack", "vstack", "split", "chunk", "unbind", "tril", "triu",
-           "broadcast_to"]
+           "broadcast_to", "diagonal", "diag", "diag_embed", "meshgrid", "repeat_interleave"]
 
 
 # --- argument helpers ----------------------------------------------------------------------------
@@ -703,3 +703,264 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
         return ()
     out = apply(Unbind, input, axis)
     return out if isinstance(out, tuple) else (out,)
+
+
+# --- diagonals, sliding windows, meshgrid -------------------------------------------------------------
+
+def _diagonal_view(xp, a, offset: int, axis1: int, axis2: int):
+    """The view of a's diagonal `offset` over axes (axis1, axis2), appended as the last axis (torch.diagonal)."""
+    others = [d for d in range(a.ndim) if d not in (axis1, axis2)]
+    moved = xp.transpose(a, tuple(others) + (axis1, axis2))
+    lead = (slice(None),) * len(others)
+    moved = xp.getitem(moved, lead + ((slice(None), slice(offset, None)) if offset >= 0 else
+                                      (slice(-offset, None), slice(None))))
+    rows, columns = moved.shape[-2:]
+    strides = [s // moved.itemsize for s in moved.strides]
+    return xp.as_strided(moved, tuple(moved.shape[:-2]) + (min(rows, columns),),
+                         tuple(strides[:-2]) + (strides[-2] + strides[-1],), 0)
+
+
+class Diagonal(ArrayFunction):
+    """A view of one diagonal; its gradient is the gradient written onto that diagonal of zeros."""
+
+    _is_view = True
+
+    def forward(ctx, a, offset, axis1, axis2):
+        ctx.shape, ctx.args = a.shape, (offset, axis1, axis2)
+        return _diagonal_view(ctx.xp, a, offset, axis1, axis2)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        grad_input = xp.zeros(ctx.shape, grad.dtype)
+        xp.copy_into(_diagonal_view(xp, grad_input, *ctx.args), grad)
+        return grad_input, None, None, None
+
+
+class DiagEmbed(ArrayFunction):
+    """A new array of zeros with a's last axis written onto a diagonal over two new axes."""
+
+    def forward(ctx, a, offset, axis1, axis2, shape):
+        xp = ctx.xp
+        ctx.args = (offset, axis1, axis2)
+        out = xp.zeros(shape, a.dtype)
+        xp.copy_into(_diagonal_view(xp, out, offset, axis1, axis2), a)
+        return out
+
+    def backward(ctx, grad):
+        return ctx.xp.copy(_diagonal_view(ctx.xp, grad, *ctx.args)), None, None, None, None
+
+
+def _diagonal_axes(name: str, ndim: int, dim1: int, dim2: int) -> tuple:
+    axis1, axis2 = _normalize_dim(dim1, ndim), _normalize_dim(dim2, ndim)
+    if axis1 == axis2:
+        raise RuntimeError(f"{name}(): dimensions cannot be identical {dim1}, {dim2}")
+    return axis1, axis2
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """A view of the diagonal of input over dims (dim1, dim2), appended as the last dim.
+
+    Args:
+        offset: 0 for the main diagonal, > 0 above it, < 0 below it.
+        dim1, dim2: the two dims the diagonal runs over.
+
+    Example::
+
+        >>> axonml.arange(9.).reshape(3, 3).diagonal(1)
+        tensor([1., 5.])
+    """
+    axis1, axis2 = _diagonal_axes("diagonal", input.ndim, dim1, dim2)
+    return apply(Diagonal, input, int(offset), axis1, axis2)
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """A tensor whose diagonals over dims (dim1, dim2) hold input's last dim; zeros elsewhere.
+
+    The result has one dim more than input; dims dim1 and dim2 have size
+    input.shape[-1] + abs(offset).
+    """
+    ndim = input.ndim + 1
+    axis1, axis2 = _diagonal_axes("diag_embed", ndim, dim1, dim2)
+    size = (input.shape[-1] if input.ndim else 1) + abs(int(offset))
+    rest = iter(tuple(input.shape[:-1]))
+    shape = tuple(size if d in (axis1, axis2) else next(rest) for d in range(ndim))
+    source = input if input.ndim else input.reshape(1)
+    return apply(DiagEmbed, source, int(offset), axis1, axis2, shape)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A 1-d input as the diagonal of a square matrix; the diagonal of a 2-d input, as a new tensor."""
+    if input.ndim == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if input.ndim == 2:
+        return clone(apply(Diagonal, input, int(diagonal), 0, 1))
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+
+
+class Unfold(ArrayFunction):
+    """Windows of `size` elements every `step` along axis, as a new last dim: a strided view.
+
+    Windows overlap when step < size, so the gradient adds each window position back in turn.
+    """
+
+    _is_view = True
+
+    def forward(ctx, a, axis, size, step):
+        xp = ctx.xp
+        ctx.shape, ctx.axis, ctx.size, ctx.step = a.shape, axis, size, step
+        count = (a.shape[axis] - size) // step + 1
+        strides = [s // a.itemsize for s in a.strides]
+        shape = tuple(count if d == axis else n for d, n in enumerate(a.shape)) + (size,)
+        return xp.as_strided(a, shape, tuple(s * step if d == axis else s for d, s in enumerate(strides))
+                             + (strides[axis],), 0)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        axis, size, step = ctx.axis, ctx.size, ctx.step
+        count = grad.shape[axis]
+        grad_input = xp.zeros(ctx.shape, grad.dtype)
+        lead = (slice(None),) * axis
+        for k in range(size):
+            window = xp.getitem(grad, (slice(None),) * (grad.ndim - 1) + (k,))
+            target = xp.getitem(grad_input, lead + (slice(k, k + step * (count - 1) + 1, step),))
+            xp.add_into(target, window)
+        return grad_input, None, None, None
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Tensor.unfold: a view of the windows of `size` elements taken every `step` along dimension.
+
+    The windows become a new last dim; dimension shrinks to (input.size(dimension) - size) // step + 1.
+
+    Example::
+
+        >>> axonml.arange(7.).unfold(0, 3, 2)
+        tensor([[0., 1., 2.],
+                [2., 3., 4.],
+                [4., 5., 6.]])
+    """
+    if input.ndim == 0:
+        if size > 1:
+            raise RuntimeError(f"maximum size for tensor at dimension 0 is 1 but size is {size}")
+        if step <= 0:
+            raise RuntimeError(f"step is {step} but must be > 0")
+        return apply(Unfold, input.reshape(1), 0, int(size), int(step)).reshape(1)
+    axis = _normalize_dim(dimension, input.ndim)
+    if size > input.shape[axis]:
+        raise RuntimeError(f"maximum size for tensor at dimension {axis} is {input.shape[axis]} but size is {size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return apply(Unfold, input, axis, int(size), int(step))
+
+
+def meshgrid(*tensors, indexing: str | None = None) -> tuple:
+    """Coordinate grids from 1-d tensors: output i varies along dim i ('ij'), or with the first two dims
+    swapped ('xy', Cartesian). The outputs are expanded views of the inputs.
+
+    Example::
+
+        >>> x, y = axonml.meshgrid(axonml.tensor([1, 2, 3]), axonml.tensor([4, 5]), indexing="ij")
+        >>> x.shape
+        axonml.Size([3, 2])
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
+                      UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    if not tensors:
+        raise RuntimeError("torch.meshgrid expects a non-empty TensorList")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"meshgrid(): expected Tensor as element, but got {type(t).__name__}")
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t.ndim}D")
+    first = tensors[0]
+    for t in tensors[1:]:
+        if t.dtype != first.dtype:
+            raise RuntimeError("torch.meshgrid: Expected all tensors in the tensor list to have the same dtype.")
+        if t.device != first.device:
+            raise RuntimeError("torch.meshgrid: Expected all tensors in the tensor list to have the same device.")
+    sizes = [t.numel() for t in tensors]
+    positions = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+        positions[0], positions[1] = 1, 0
+    grids = []
+    for t, position in zip(tensors, positions):
+        shape = tuple(-1 if d == position else 1 for d in range(len(tensors)))
+        grids.append(expand(reshape(t, shape), tuple(sizes)))
+    return tuple(grids)
+
+
+def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
+    """Each element (each slice along dim) repeated repeats times, in place of the original.
+
+    Args:
+        input: the tensor; flattened first when dim is None.
+        repeats: an int, or a 1-d integer tensor with one count per element (slice).
+        dim: the dim to repeat along.
+        output_size: the total length along dim, when known (saves reading the counts back).
+
+    ``repeat_interleave(counts)`` (a 1-d integer tensor alone) gives 0, 1, ... each repeated counts[i] times.
+
+    Example::
+
+        >>> axonml.tensor([[1, 2], [3, 4]]).repeat_interleave(axonml.tensor([1, 2]), dim=0)
+        tensor([[1, 2],
+                [3, 4],
+                [3, 4]])
+    """
+    from ..creation import arange, full
+    from .indexing import index_select
+    from .sort import searchsorted
+    if repeats is None:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"repeat_interleave(): argument 'repeats' must be Tensor, not {type(input).__name__}")
+        return _repeat_positions(input, output_size, arange, searchsorted)
+    if dim is None:
+        input, axis = input.reshape(-1), 0
+    else:
+        axis = _normalize_dim(dim, input.ndim)
+    length = input.shape[axis] if input.ndim else 1
+    if isinstance(repeats, Tensor):
+        if repeats.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        if repeats.ndim == 0 or repeats.numel() == 1:
+            repeats = int(repeats.reshape(()).item())
+        elif repeats.numel() != length:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                               f"{repeats.numel()} and input.size({axis}) = {length}")
+    if not isinstance(repeats, Tensor):
+        if not isinstance(repeats, numbers.Integral):
+            raise TypeError(f"repeat_interleave(): argument 'repeats' must be int or Tensor, not "
+                            f"{type(repeats).__name__}")
+        if repeats < 0:
+            raise RuntimeError("repeats can not be negative")
+        repeats = full((length,), int(repeats), dtype=_dtype.int64, device=input.device)
+    elif repeats.device != input.device:
+        repeats = repeats.to(input.device)
+    index = _repeat_positions(repeats, output_size, arange, searchsorted)
+    if input.ndim == 0:
+        return index_select(input.reshape(1), 0, index)
+    return index_select(input, axis, index)
+
+
+def _repeat_positions(counts: Tensor, output_size, arange, searchsorted) -> Tensor:
+    """0, 1, ..., len(counts) - 1, position i repeated counts[i] times (an int64 tensor of counts' device)."""
+    if counts.ndim != 1 or counts._data.dtype.kind not in "iu":
+        raise RuntimeError("repeat_interleave only accept 1D vector as repeat" if counts.ndim != 1 else
+                           f"repeats has to be Long or Int tensor, got {counts.dtype}")
+    counts = counts.detach().long()
+    if counts.numel() and int(counts.min().item()) < 0:
+        raise RuntimeError("repeats can not be negative")
+    ends = counts.cumsum(0)
+    total = int(ends[-1].item()) if counts.numel() else 0
+    if output_size is not None and output_size != total:
+        raise RuntimeError(f"allocated size does not match required size")
+    return searchsorted(ends, arange(total, device=counts.device), right=True)

@@ -282,3 +282,113 @@ def test_view_error_message_suggests_reshape():
 def test_cat_error_message_names_the_tensor():
     with pytest.raises(RuntimeError, match="Expected size 4 but got size 5 for tensor number 1 in the list"):
         axonml.cat([axonml.zeros(3, 4), axonml.zeros(3, 5)])
+
+
+# --- diagonal, diag, diag_embed, unfold, repeat_interleave, meshgrid ---------------------------------------------
+
+def _ns(x):
+    return torch if isinstance(x, torch.Tensor) else axonml
+
+
+@pytest.mark.parametrize("offset, dim1, dim2", [(0, 0, 1), (1, 0, 1), (-2, 0, 1), (5, 0, 1), (0, -1, 0),
+                                                (1, 2, 0), (-1, 1, 2)])
+def test_diagonal(offset, dim1, dim2, device):
+    check(lambda x: _ns(x).diagonal(x, offset, dim1, dim2), [(3, 4, 5)], device=device)
+    check(lambda x: x.diagonal(offset=offset, dim1=dim1, dim2=dim2), [(4, 4, 2)], device=device)
+
+
+def test_diagonal_is_a_view(device):
+    x = axonml.zeros(3, 3, device=device)
+    d = x.diagonal()
+    d.add_(1)
+    assert x.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    assert d._base is x
+
+
+def test_diagonal_of_a_transposed_view_and_errors(device):
+    check(lambda x: x.t().diagonal(1), [(4, 3)], device=device)
+    check(lambda x: x[:, 1:].diagonal(-1), [(4, 5)], device=device)
+    check_raises(lambda x: x.diagonal(), [(3,)], device=device)
+    check_raises(lambda x: x.diagonal(0, 1, 1), [(3, 3)], device=device)
+    check_raises(lambda x: x.diagonal(0, 0, 2), [(3, 3)], device=device)
+
+
+@pytest.mark.parametrize("offset", [0, 1, -2])
+def test_diag(offset, device):
+    check(lambda x: _ns(x).diag(x, offset), [(4,)], device=device)
+    check(lambda x: x.diag(offset), [(3, 5)], device=device)
+    check_raises(lambda x: _ns(x).diag(x), [(2, 2, 2)], device=device)
+
+
+@pytest.mark.parametrize("offset, dim1, dim2", [(0, -2, -1), (1, 0, 2), (-1, 2, 0), (2, 1, -1)])
+def test_diag_embed(offset, dim1, dim2, device):
+    check(lambda x: _ns(x).diag_embed(x, offset, dim1, dim2), [(2, 3)], device=device)
+    check(lambda x: x.diag_embed(offset=offset), [(4,)], device=device)
+    check_raises(lambda x: x.diag_embed(0, 1, 1), [(2, 3)], device=device)
+
+
+@pytest.mark.parametrize("dimension, size, step", [(0, 3, 2), (1, 2, 1), (-1, 4, 3), (1, 5, 1), (0, 1, 1),
+                                                   (2, 2, 4)])
+def test_unfold(dimension, size, step, device):
+    check(lambda x: x.unfold(dimension, size, step), [(7, 5, 6)], device=device)
+
+
+def test_unfold_is_a_view_and_errors(device):
+    x = axonml.zeros(6, device=device)
+    windows = x.unfold(0, 2, 2)
+    windows[1].add_(1)
+    assert x.tolist() == [0, 0, 1, 1, 0, 0]
+    check(lambda x: x.unfold(0, 1, 1), [np.array(2.5)], device=device)
+    check(lambda x: x.t().unfold(0, 2, 1), [(3, 4)], device=device)
+    check_raises(lambda x: x.unfold(0, 4, 1), [(3,)], device=device)
+    check_raises(lambda x: x.unfold(0, 2, 0), [(3,)], device=device)
+    check_raises(lambda x: x.unfold(2, 1, 1), [(3, 2)], device=device)
+
+
+def test_unfold_gradcheck():
+    x = axonml.randn(9, 2, dtype=axonml.float64, requires_grad=True)
+    assert gradcheck(lambda t: t.unfold(0, 4, 2), (x,))
+    assert gradcheck(lambda t: t.diagonal(1) * 2, (x.reshape(3, 6),))
+
+
+REPEAT_COUNTS = np.array([1, 0, 3, 2])
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1, -1])
+def test_repeat_interleave_int(dim, device):
+    check(lambda x: _ns(x).repeat_interleave(x, 2, dim), [(3, 4)], device=device)
+    check(lambda x: x.repeat_interleave(3, dim=dim), [(2, 3)], device=device)
+
+
+def test_repeat_interleave_tensor(device):
+    check(lambda x, r: x.repeat_interleave(r, dim=1), [(3, 4), REPEAT_COUNTS], device=device)
+    check(lambda x, r: _ns(x).repeat_interleave(x, r, 0, output_size=6), [(4, 2), REPEAT_COUNTS], device=device)
+    check(lambda x, r: x.repeat_interleave(r), [(2, 2), REPEAT_COUNTS], device=device)
+    check(lambda r: _ns(r).repeat_interleave(r), [REPEAT_COUNTS], device=device)
+    check(lambda r: _ns(r).repeat_interleave(r), [np.array([2, 1, 0, 1])], device=device)
+    check(lambda x: x.repeat_interleave(2), [np.array(1.5)], device=device)
+    check(lambda i: i.repeat_interleave(2, dim=0), [np.array([[1, 2], [3, 4]])], device=device)
+
+
+def test_repeat_interleave_errors(device):
+    check_raises(lambda x: x.repeat_interleave(-1), [(3,)], device=device)
+    check_raises(lambda x, r: x.repeat_interleave(r, dim=0), [(3, 2), REPEAT_COUNTS], device=device)
+    check_raises(lambda x, r: x.repeat_interleave(r.reshape(2, 2), dim=0), [(2, 2), REPEAT_COUNTS], device=device)
+    check_raises(lambda r: _ns(r).repeat_interleave(-r), [REPEAT_COUNTS], device=device)
+    check_raises(lambda x, r: x.repeat_interleave(r, 0, output_size=3), [(4, 2), REPEAT_COUNTS], device=device)
+
+
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+def test_meshgrid(indexing, device):
+    check(lambda a, b: _ns(a).meshgrid(a, b, indexing=indexing), [(3,), (4,)], device=device)
+    check(lambda a, b, c: _ns(a).meshgrid([a, b, c], indexing=indexing), [(2,), (3,), (4,)], device=device)
+    check(lambda a: _ns(a).meshgrid(a, indexing=indexing), [(3,)], device=device)
+    check(lambda a, b: _ns(a).meshgrid(a, b, indexing=indexing), [np.array(2.0), (3,)], device=device)
+
+
+def test_meshgrid_default_warns_and_errors(device):
+    with pytest.warns(UserWarning):
+        axonml.meshgrid(axonml.zeros(2, device=device), axonml.zeros(3, device=device))
+    check_raises(lambda a, b: _ns(a).meshgrid(a, b, indexing="yx"), [(2,), (3,)], device=device)
+    check_raises(lambda a, b: _ns(a).meshgrid(a, b, indexing="ij"), [(2, 2), (3,)], device=device)
+    check_raises(lambda a, b: _ns(a).meshgrid(a, b.double(), indexing="ij"), [(2,), (3,)], device=device)
