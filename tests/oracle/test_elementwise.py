@@ -947,3 +947,11 @@ def test_shifts_reject_floats_and_bools(device):
     check_raises(lambda x: x << 1, [(3,)], device=device)
     check_raises(lambda x: x >> x, [(3,)], device=device)
     check_raises(lambda b: b << b, [np.array([True, False])], device=device)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+def test_rsqrt_of_integers_promotes_to_float(dtype, device):
+    values = np.array([1, 4, 9, 0, 2]).astype(dtype)
+    check(lambda i: i.rsqrt(), [values], device=device)
+    check(lambda i: _ns(i).rsqrt(i), [values], device=device)
+    check_raises(lambda i: i.long().rsqrt_(), [values], device=device)
