@@ -46,18 +46,18 @@ def _fused_update(kernel, arrays, *scalars):
 
     The kernels take C-contiguous float32/float64 arrays of the parameter's dtype; anything else
     is staged in contiguous copies of the working dtype (float32 for half precision) and written
-    back afterwards (except grad, which is only read).
+    back afterwards (except grad, which is only read). Returns what the kernel returns.
     """
     dtype = arrays[0].dtype
     if dtype in _KERNEL_DTYPES and all(a is None or (a.dtype == dtype and a.flags.c_contiguous) for a in arrays):
-        kernel(*arrays, *scalars)
-        return
+        return kernel(*arrays, *scalars)
     work_dtype = dtype if dtype in _KERNEL_DTYPES else _KERNEL_DTYPES[0]
     staged = [None if a is None else np.asarray(a, dtype=work_dtype, order="C") for a in arrays]
-    kernel(*staged, *scalars)
+    result = kernel(*staged, *scalars)
     for position, (array, work) in enumerate(zip(arrays, staged)):
         if array is not None and position != 1 and work is not array:
             np.copyto(array, work, casting="unsafe")
+    return result
 
 
 class CPUBackend(Backend):
@@ -210,8 +210,8 @@ class CPUBackend(Backend):
     sigmoid = staticmethod(_special.expit)
 
     def rsqrt(self, a):
-        out = np.sqrt(a)
-        return np.divide(1, out, out=out) if out.dtype.kind == "f" else 1 / out
+        out = np.sqrt(a)  # a NumPy scalar for 0-d input, which out= cannot take
+        return np.divide(1, out, out=out) if type(out) is np.ndarray and out.dtype.kind == "f" else 1 / out
 
     def reciprocal(self, a):
         return np.divide(1, a)
@@ -753,19 +753,46 @@ class CPUBackend(Backend):
         _fused_update(_optim.sgd, (param, grad, momentum_buffer), lr, momentum, dampening, weight_decay, nesterov,
                       maximize, first_step)
 
-    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay,
-                  decoupled, amsgrad, maximize):
-        # torch's bias corrections, in Python floats
-        step_size = lr / (1 - beta1 ** step)
-        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-        _fused_update(_optim.adam, (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None),
-                      step_size, bias_correction2_sqrt, beta1, beta2, eps, weight_decay, 1 - lr * weight_decay,
-                      decoupled, maximize)
+    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size, bias_correction2_sqrt, beta1,
+                  beta2, eps, weight_decay, decay_factor, maximize):
+        _fused_update(_optim.adam, (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq), step_size,
+                      bias_correction2_sqrt, beta1, beta2, eps, weight_decay, decay_factor, maximize)
 
     def rmsprop_step(self, param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum,
                      centered, maximize):
         _fused_update(_optim.rmsprop, (param, grad, square_avg, momentum_buffer if momentum > 0 else None,
                                        grad_avg if centered else None), lr, alpha, eps, weight_decay, momentum, maximize)
+
+    def adadelta_step(self, param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+        _fused_update(_optim.adadelta, (param, grad, square_avg, acc_delta), lr, rho, eps, weight_decay, maximize)
+
+    def adagrad_step(self, param, grad, state_sum, clr, eps, weight_decay, maximize):
+        _fused_update(_optim.adagrad, (param, grad, state_sum), clr, eps, weight_decay, maximize)
+
+    def adamax_step(self, param, grad, exp_avg, exp_inf, clr, beta1, beta2, eps, weight_decay, maximize):
+        _fused_update(_optim.adamax, (param, grad, exp_avg, exp_inf), clr, beta1, beta2, eps, weight_decay, maximize)
+
+    def nadam_step(self, param, grad, exp_avg, exp_avg_sq, bias_correction2, grad_coefficient, exp_avg_coefficient,
+                   beta1, beta2, eps, weight_decay, decay_factor, maximize):
+        _fused_update(_optim.nadam, (param, grad, exp_avg, exp_avg_sq), bias_correction2, grad_coefficient,
+                      exp_avg_coefficient, beta1, beta2, eps, weight_decay, decay_factor, maximize)
+
+    def radam_step(self, param, grad, exp_avg, exp_avg_sq, bias_correction1, lr, bias_correction2_sqrt, rect, beta1,
+                   beta2, eps, weight_decay, decay_factor, rectified, maximize):
+        _fused_update(_optim.radam, (param, grad, exp_avg, exp_avg_sq), bias_correction1, lr, bias_correction2_sqrt,
+                      rect, beta1, beta2, eps, weight_decay, decay_factor, rectified, maximize)
+
+    def asgd_step(self, param, grad, ax, eta, decay_factor, mu, weight_decay, maximize):
+        _fused_update(_optim.asgd, (param, grad, ax), eta, decay_factor, mu, weight_decay, maximize)
+
+    def rprop_step(self, param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max, maximize):
+        _fused_update(_optim.rprop, (param, grad, prev, step_size), etaminus, etaplus, step_size_min, step_size_max,
+                      maximize)
+
+    def lamb_step(self, param, grad, exp_avg, exp_avg_sq, update, bias_correction1, bias_correction2, beta1, beta2,
+                  eps, weight_decay, maximize):
+        return _fused_update(_optim.lamb, (param, grad, exp_avg, exp_avg_sq, update), bias_correction1,
+                             bias_correction2, beta1, beta2, eps, weight_decay, maximize)
 
     # --- random --------------------------------------------------------------------------------
     def uniform(self, shape, low, high, dtype, generator):
