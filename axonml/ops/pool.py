@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 from .. import _dtype
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
@@ -17,8 +19,8 @@ from ..tensor import Tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "lp_pool1d",
            "lp_pool2d", "lp_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d",
-           "max_unpool3d"]
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "fractional_max_pool2d",
+           "fractional_max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
 class MaxPool(ArrayFunction):
@@ -63,6 +65,27 @@ class AdaptiveMaxPool(ArrayFunction):
     def backward(ctx, grad, grad_indices):
         indices, = ctx.saved_tensors
         return ctx.xp.max_pool_nd_backward(grad, indices, ctx.x_shape, ctx.ndim), None
+
+
+class FractionalMaxPool(ArrayFunction):
+    """The maximum of each output's window, the windows given as flat input indices per plane (P, L * K)."""
+
+    def forward(ctx, x, windows, output_size):
+        xp = ctx.xp
+        planes, ndim = windows.shape[0], len(output_size)
+        lead, positions = x.shape[:x.ndim - ndim], math.prod(output_size)
+        ctx.x_shape, ctx.ndim = x.shape, ndim
+        windows = xp.reshape(windows, (planes, positions, -1))
+        values = xp.reshape(xp.take_along_axis(xp.reshape(x, (planes, -1)), xp.reshape(windows, (planes, -1)), 1),
+                            windows.shape)
+        best = xp.argmax(values, 2, True)
+        indices = xp.reshape(xp.take_along_axis(windows, best, 2), lead + tuple(output_size))
+        ctx.save_for_backward(indices)
+        return xp.reshape(xp.take_along_axis(values, best, 2), lead + tuple(output_size)), indices
+
+    def backward(ctx, grad, grad_indices):
+        indices, = ctx.saved_tensors
+        return ctx.xp.max_pool_nd_backward(grad, indices, ctx.x_shape, ctx.ndim), None, None
 
 
 class MaxUnpool(ArrayFunction):
@@ -374,6 +397,99 @@ def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False
     """Max pooling of (N, C, D, H, W) or (C, D, H, W) to output_size, windows as in adaptive_avg_pool3d."""
     values, indices = apply(AdaptiveMaxPool, input, _adaptive_size(input, 3, output_size, "adaptive_max_pool3d"))
     return (values, indices) if return_indices else values
+
+
+# --- fractional_max_pool ----------------------------------------------------------------------------------
+
+_SIZE_NAMES = ("time", "height", "width")
+
+
+def _fractional_starts(samples, in_size: int, out_size: int, kernel: int, dtype):
+    """PyTorch's generate_intervals: pseudo-random window starts, one row per plane, the last window at the end."""
+    samples = samples.astype(dtype)
+    starts = np.full((samples.shape[0], out_size), in_size - kernel, np.int64)
+    if out_size > 1:
+        alpha = dtype(in_size - kernel) / dtype(out_size - 1)
+        steps = np.arange(out_size - 1).astype(dtype)
+        starts[:, :-1] = (((steps + samples[:, None]) * alpha).astype(np.int64)
+                          - (samples * alpha).astype(np.int64)[:, None])
+    return starts
+
+
+def _fractional_max_pool(input, ndim, kernel_size, output_size, output_ratio, return_indices, random_samples, op):
+    _check_input(input, ndim, op)
+    kernel = _tuple(kernel_size, ndim, "kernel_size", op)
+    spatial = tuple(input.shape[-ndim:])
+    if output_size is None:
+        if output_ratio is None:
+            raise ValueError(f"{op} requires specifying either an output_size or an output_ratio")
+        ratios = (output_ratio,) * ndim if isinstance(output_ratio, numbers.Real) else tuple(output_ratio)
+        output_size = tuple(int(n * r) for n, r in zip(spatial, ratios))
+    output_size = _tuple(output_size, ndim, "output_size", op)
+    for name, n, k, o in zip(_SIZE_NAMES[3 - ndim:], spatial, kernel, output_size):
+        if o + k - 1 > n:
+            raise RuntimeError(f"{op}(): pool {name} {k} too large relative to input {name} {n}")
+    batch = input.shape[0] if input.ndim == ndim + 2 else 1
+    channels = input.shape[-ndim - 1]
+    if random_samples is None:
+        from ..creation import rand
+        random_samples = rand(batch, channels, ndim, dtype=input.dtype, device=input.device)
+    if tuple(random_samples.shape) != (batch, channels, ndim):
+        raise RuntimeError(f"Expect _random_samples to be of shape {[batch, channels, ndim]}, got "
+                           f"{list(random_samples.shape)}")
+    samples = np.asarray(random_samples.detach().cpu()).reshape(batch * channels, ndim)
+    dtype = np.float64 if samples.dtype == np.float64 else np.float32
+    # 2-d pooling reads (width, height) from its samples, 3-d pooling (time, height, width)
+    columns = (1, 0) if ndim == 2 else tuple(range(ndim))
+    flat = np.zeros((batch * channels,) + (1,) * (2 * ndim), np.int64)
+    stride = 1
+    for axis in reversed(range(ndim)):
+        starts = _fractional_starts(samples[:, columns[axis]], spatial[axis], output_size[axis], kernel[axis], dtype)
+        # positions of (plane, out_0, .., out_n, k_0, .., k_n): window start plus offset along this axis
+        shape = [starts.shape[0]] + [1] * (2 * ndim)
+        shape[1 + axis] = output_size[axis]
+        offsets = [1] * (2 * ndim + 1)
+        offsets[1 + ndim + axis] = kernel[axis]
+        flat = flat + (starts.reshape(shape) + np.arange(kernel[axis]).reshape(offsets)) * stride
+        stride *= spatial[axis]
+    windows = _backend(input).asarray(flat.reshape(batch * channels, -1))
+    values, indices = apply(FractionalMaxPool, input, windows, output_size)
+    return (values, indices) if return_indices else values
+
+
+def _backend(t: Tensor):
+    from ..backends import cpu
+    return cpu if type(t._data) is np.ndarray else t._data.backend
+
+
+def fractional_max_pool2d(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                          return_indices: bool = False, _random_samples=None):
+    """Fractional max pooling of (N, C, H, W) or (C, H, W) (Graham, 2014): windows of kernel_size at
+    pseudo-random, overlapping starts that shrink each size by a non-integer factor.
+
+    Args:
+        kernel_size: window size, an int or a pair
+        output_size: the output (H_out, W_out), or
+        output_ratio: the output size as a fraction of the input's
+        return_indices: also return the flat position h * W + w of each maximum in its plane
+        _random_samples: (N, C, 2) numbers in [0, 1) that place the windows (width first); drawn
+            uniformly when None
+
+    Example::
+
+        >>> axonml.nn.functional.fractional_max_pool2d(axonml.randn(1, 3, 9, 9), 2, output_size=5).shape
+        axonml.Size([1, 3, 5, 5])
+    """
+    return _fractional_max_pool(input, 2, kernel_size, output_size, output_ratio, return_indices, _random_samples,
+                                "fractional_max_pool2d")
+
+
+def fractional_max_pool3d(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                          return_indices: bool = False, _random_samples=None):
+    """Fractional max pooling of (N, C, T, H, W) or (C, T, H, W); arguments as :func:`fractional_max_pool2d`,
+    with (N, C, 3) samples in (time, height, width) order."""
+    return _fractional_max_pool(input, 3, kernel_size, output_size, output_ratio, return_indices, _random_samples,
+                                "fractional_max_pool3d")
 
 
 # --- max_unpool -------------------------------------------------------------------------------------------

@@ -64,3 +64,26 @@ def test_max_unpool_matches_torch(ndim, args, kwargs, shape, output_size):
     (expected * weight).sum().backward()
     (actual * to_axonml(weight)).sum().backward()
     assert_close(ax_values.grad, values.grad, "float64", "grad")
+
+
+@pytest.mark.parametrize("name,args,kwargs,shape", [
+    ("FractionalMaxPool2d", (3,), dict(output_ratio=(0.5, 0.6)), (2, 3, 11, 9)),
+    ("FractionalMaxPool2d", ((2, 3),), dict(output_size=4, return_indices=True), (3, 9, 8)),
+    ("FractionalMaxPool3d", (2,), dict(output_size=(3, 4, 2)), (1, 2, 7, 6, 5)),
+], ids=str)
+def test_fractional_max_pool_matches_torch(name, args, kwargs, shape):
+    """Both modules get the same _random_samples (a buffer, as in torch), so they place the same windows."""
+    ndim = int(name[-2])
+    batch = shape[0] if len(shape) == ndim + 2 else 1
+    samples = torch.rand(batch, shape[-ndim - 1], ndim, dtype=torch.float64)
+    theirs = getattr(torch.nn, name)(*args, _random_samples=samples, **kwargs)
+    ours = getattr(nn, name)(*args, _random_samples=to_axonml(samples), **kwargs)
+    check_module(ours, theirs, [shape], dtype="float64")
+    assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(output_size=2, output_ratio=0.5), dict(output_ratio=1.5)])
+def test_fractional_max_pool_argument_errors(kwargs):
+    for lib in (nn, torch.nn):
+        with pytest.raises(ValueError):
+            lib.FractionalMaxPool2d(2, **kwargs)

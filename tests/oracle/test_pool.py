@@ -1,4 +1,5 @@
-"""Pooling against PyTorch: max (indices, dilation, ceil_mode), average (padding rules), lp, adaptive, unpool."""
+"""Pooling against PyTorch: max (indices, dilation, ceil_mode), average (padding rules), lp, adaptive,
+fractional, unpool."""
 import numpy as np
 import pytest
 import torch
@@ -204,6 +205,42 @@ def test_gradcheck():
                      (_double(1, 2, 4, 5, 3),))
     assert gradcheck(lambda x: axonml.adaptive_avg_pool3d(x, (2, 3, 2)), (_double(1, 2, 5, 4, 3),))
     assert gradcheck(lambda x: axonml.lp_pool2d(x, 2, 2), (_double(1, 2, 4, 4),))
+
+
+# --- fractional_max_pool ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ndim, shape, kernel, options", [
+    (2, (2, 3, 9, 10), 2, dict(output_size=5)),
+    (2, (2, 3, 9, 10), (3, 2), dict(output_size=(4, 7))),
+    (2, (3, 11, 8), 3, dict(output_ratio=(0.5, 0.6))),
+    (3, (1, 2, 7, 8, 9), 2, dict(output_size=(3, 4, 5))),
+    (3, (2, 6, 7, 8), (2, 3, 2), dict(output_ratio=(0.5, 0.5, 0.7))),
+], ids=str)
+def test_fractional_max_pool(ndim, shape, kernel, options, device):
+    """The windows are placed by _random_samples, given to both (width first in 2-d, (T, H, W) in 3-d)."""
+    batch = shape[0] if len(shape) == ndim + 2 else 1
+    samples = np.random.default_rng(1).random((batch, shape[-ndim - 1], ndim))
+    check(lambda x, r: getattr(_F(x), f"fractional_max_pool{ndim}d")(x, kernel, return_indices=True,
+                                                                      _random_samples=r, **options),
+          [shape, samples], grad_inputs=[0], device=device)
+
+
+def test_fractional_max_pool_draws_its_samples():
+    x = axonml.randn(2, 3, 9, 9)
+    values, indices = axonml.nn.functional.fractional_max_pool2d(x, 2, output_ratio=0.5, return_indices=True)
+    assert tuple(values.shape) == (2, 3, 4, 4)
+    np.testing.assert_array_equal(np.asarray(values),
+                                  np.take_along_axis(np.asarray(x).reshape(6, -1), np.asarray(indices).reshape(6, -1),
+                                                     1).reshape(2, 3, 4, 4))
+
+
+@pytest.mark.parametrize("call, shape", [
+    (lambda x: _F(x).fractional_max_pool2d(x, 3), (1, 1, 10, 10)),
+    (lambda x: _F(x).fractional_max_pool2d(x, 3, output_size=9), (1, 1, 10, 10)),
+    (lambda x: _F(x).fractional_max_pool3d(x, 2, output_size=(2, 2, 9)), (1, 1, 5, 5, 5)),
+], ids=range(3))
+def test_fractional_max_pool_errors(call, shape):
+    check_raises(call, [shape])
 
 
 # --- max_unpool --------------------------------------------------------------------------------------------

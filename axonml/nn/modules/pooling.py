@@ -1,5 +1,5 @@
 """Pooling layers: max, average, power-average and adaptive average/max pooling in 1-D, 2-D and 3-D,
-and max unpooling."""
+fractional max pooling, and max unpooling."""
 from __future__ import annotations
 
 from ...tensor import Tensor
@@ -9,7 +9,8 @@ from .utils import _pair, _single, _triple
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "LPPool1d", "LPPool2d",
            "LPPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
-           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
+           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "FractionalMaxPool2d", "FractionalMaxPool3d", "MaxUnpool1d",
+           "MaxUnpool2d", "MaxUnpool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -273,6 +274,57 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
 
     def forward(self, input: Tensor):
         return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+
+class _FractionalMaxPoolNd(Module):
+    _ntuple = staticmethod(_pair)
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False,
+                 _random_samples=None) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = self._ntuple(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = self._ntuple(output_size) if output_size is not None else None
+        self.output_ratio = self._ntuple(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Fractional max pooling of (N, C, H, W) or (C, H, W) input: windows at pseudo-random starts.
+
+    Args:
+        kernel_size: window size (int or pair).
+        output_size: the output (H_out, W_out), or
+        output_ratio: the output size as a fraction (in (0, 1)) of the input's.
+        return_indices: also return the argmax indices (for MaxUnpool2d). Default: ``False``.
+
+    Example::
+
+        >>> nn.FractionalMaxPool2d(3, output_ratio=(0.5, 0.5))(axonml.randn(20, 16, 50, 32)).shape
+        axonml.Size([20, 16, 25, 16])
+    """
+
+    def forward(self, input: Tensor):
+        return F.fractional_max_pool2d(input, self.kernel_size, self.output_size, self.output_ratio,
+                                       self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Fractional max pooling of (N, C, T, H, W) or (C, T, H, W) input; arguments as
+    :class:`FractionalMaxPool2d` (ints or triples)."""
+
+    _ntuple = staticmethod(_triple)
+
+    def forward(self, input: Tensor):
+        return F.fractional_max_pool3d(input, self.kernel_size, self.output_size, self.output_ratio,
+                                       self.return_indices, _random_samples=self._random_samples)
 
 
 class _MaxUnpoolNd(Module):
