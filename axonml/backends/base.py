@@ -196,8 +196,18 @@ PRIMITIVES = {
     # --- fused optimizer updates (in place on param and state) -----------------------------------
     # torch.optim's single-tensor formulas in one pass; optional state is None when unused
     "sgd_step": "sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step): buffer None when momentum == 0; first_step sets buffer = grad",
-    "adam_step": "adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad, maximize): step is the count after this step (float)",
+    # scalars that depend on the step (bias corrections, step sizes) come computed by the optimizer;
+    # weight_decay is the L2 term added to the gradient, decay_factor the decoupled multiplier of param (1 for none)
+    "adam_step": "adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size, bias_correction2_sqrt, beta1, beta2, eps, weight_decay, decay_factor, maximize): max_exp_avg_sq None unless amsgrad",
     "rmsprop_step": "rmsprop_step(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum, centered, maximize): buffer None when momentum == 0, grad_avg None unless centered",
+    "adadelta_step": "adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize)",
+    "adagrad_step": "adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize): clr the decayed lr",
+    "adamax_step": "adamax_step(param, grad, exp_avg, exp_inf, clr, beta1, beta2, eps, weight_decay, maximize): clr = lr / bias_correction1",
+    "nadam_step": "nadam_step(param, grad, exp_avg, exp_avg_sq, bias_correction2, grad_coefficient, exp_avg_coefficient, beta1, beta2, eps, weight_decay, decay_factor, maximize): param += grad_coefficient * g / denom + exp_avg_coefficient * m / denom",
+    "radam_step": "radam_step(param, grad, exp_avg, exp_avg_sq, bias_correction1, lr, bias_correction2_sqrt, rect, beta1, beta2, eps, weight_decay, decay_factor, rectified, maximize): the adaptive step only when rectified",
+    "asgd_step": "asgd_step(param, grad, ax, eta, decay_factor, mu, weight_decay, maximize): decay_factor = 1 - lambd * eta; ax = param when mu == 1",
+    "rprop_step": "rprop_step(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max, maximize)",
+    "lamb_step": "lamb_step(param, grad, exp_avg, exp_avg_sq, update, bias_correction1, bias_correction2, beta1, beta2, eps, weight_decay, maximize) -> (param norm, update norm) as floats: updates the moments and writes LAMB's direction into update; param is only read",
 }
 
 for _name in PRIMITIVES:

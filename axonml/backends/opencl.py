@@ -552,15 +552,25 @@ class OpenCLBackend(Backend):
         _optim.sgd_step(self, param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
                         maximize, first_step)
 
-    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay,
-                  decoupled, amsgrad, maximize):
-        _optim.adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
-                         weight_decay, decoupled, amsgrad, maximize)
+    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size, bias_correction2_sqrt, beta1,
+                  beta2, eps, weight_decay, decay_factor, maximize):
+        _optim.adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size, bias_correction2_sqrt,
+                         beta1, beta2, eps, weight_decay, decay_factor, maximize)
 
     def rmsprop_step(self, param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum,
                      centered, maximize):
         _optim.rmsprop_step(self, param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay,
                             momentum, centered, maximize)
+
+    # the other updates take the backend first, as these methods do: bound as they are
+    adadelta_step = _optim.adadelta_step
+    adagrad_step = _optim.adagrad_step
+    adamax_step = _optim.adamax_step
+    nadam_step = _optim.nadam_step
+    radam_step = _optim.radam_step
+    asgd_step = _optim.asgd_step
+    rprop_step = _optim.rprop_step
+    lamb_step = _optim.lamb_step
 
     # --- random --------------------------------------------------------------------------------
     def uniform(self, shape, low, high, dtype, generator):

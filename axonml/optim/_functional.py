@@ -1,4 +1,4 @@
-"""What every optimizer's step shares: lazily created state tensors and the step counter."""
+"""What every optimizer's step shares: lazily created state tensors, scalar state and argument checks."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,9 +13,20 @@ def zeros_state(param: Tensor) -> Tensor:
     return _make(_backend_of(data).zeros(data.shape, data.dtype))
 
 
+def full_state(param: Tensor, value: float) -> Tensor:
+    """A tensor shaped, typed and placed like param, filled with value (torch.full_like)."""
+    data = param._data
+    return _make(_backend_of(data).full(data.shape, value, data.dtype))
+
+
+def scalar_state(value: float) -> Tensor:
+    """A float32 scalar on the CPU, as torch.optim keeps step counters and other per-parameter scalars."""
+    return _make(cpu.full((), value, np.dtype(np.float32)))
+
+
 def new_step() -> Tensor:
     """A float32 scalar step counter on the CPU, as torch.optim keeps it."""
-    return _make(cpu.zeros((), np.dtype(np.float32)))
+    return scalar_state(0.0)
 
 
 def advance(step: Tensor) -> float:
@@ -30,7 +41,53 @@ def advance(step: Tensor) -> float:
     return float(xp.to_numpy(data))
 
 
+def assign(scalar: Tensor, value: float) -> float:
+    """Write value into a scalar state tensor in place (rounded to its dtype) and return what it now holds."""
+    data = scalar._data
+    scalar._vc.value += 1
+    if type(data) is np.ndarray:
+        data[...] = value
+        return float(data)
+    xp = _backend_of(data)
+    xp.copy_into(data, xp.full((), value, data.dtype))
+    return float(xp.to_numpy(data))
+
+
 def array_or_none(state: dict, key: str):
     """The backend array of state[key], or None when there is no such state."""
     tensor = state.get(key)
     return None if tensor is None else tensor._data
+
+
+def decay_terms(lr: float, weight_decay: float, decoupled: bool) -> tuple[float, float]:
+    """(L2 coefficient added to the gradient, factor multiplying the parameter) for the fused kernels:
+    AdamW-style decoupled decay multiplies the parameter by 1 - lr * weight_decay, L2 decay adds
+    weight_decay * param to the gradient; the unused one is the identity (0, or 1)."""
+    if decoupled:
+        return 0.0, 1.0 - lr * weight_decay
+    return weight_decay, 1.0
+
+
+def check_betas(betas) -> None:
+    """torch.optim's checks of a (beta1, beta2) pair."""
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+
+
+def check_rates(lr: float, eps: float | None = None, weight_decay: float | None = None) -> None:
+    """torch.optim's checks of the learning rate, epsilon and weight decay (None: not an option)."""
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if eps is not None and not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if weight_decay is not None and not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def refuse_unfusable(name: str, capturable: bool = False, differentiable: bool = False) -> None:
+    """capturable / differentiable updates are not offered: every update is one fused kernel."""
+    if capturable or differentiable:
+        raise NotImplementedError(f"{name}(capturable=True / differentiable=True) is not supported: "
+                                  "the update is a fused kernel")

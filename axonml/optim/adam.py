@@ -4,28 +4,20 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..tensor import Tensor, _backend_of
-from ._functional import advance, array_or_none, new_step, zeros_state
+from ._functional import (advance, array_or_none, check_betas, check_rates, decay_terms, new_step,
+                          refuse_unfusable, zeros_state)
 from .optimizer import Optimizer
 
 __all__ = ["Adam"]
 
 
 def _check_adam_args(lr, betas, eps, weight_decay, capturable, differentiable, name):
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    check_rates(lr, eps)
+    check_betas(betas)
+    check_rates(lr, weight_decay=weight_decay)
     if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
         raise ValueError("betas must be either both floats or both Tensors")
-    if capturable or differentiable:
-        raise NotImplementedError(f"{name}(capturable=True / differentiable=True) is not supported: "
-                                  "the update is a fused kernel")
+    refuse_unfusable(name, capturable, differentiable)
 
 
 class Adam(Optimizer):
@@ -70,9 +62,10 @@ class Adam(Optimizer):
         """Perform a single optimization step; returns closure's loss when a closure is given."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
+            lr, eps = float(group["lr"]), group["eps"]
+            beta1, beta2 = map(float, group["betas"])
             weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
-            decoupled = group["decoupled_weight_decay"]
+            l2, decay_factor = decay_terms(lr, weight_decay, group["decoupled_weight_decay"])
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
@@ -85,9 +78,11 @@ class Adam(Optimizer):
                     if amsgrad:
                         state["max_exp_avg_sq"] = zeros_state(p)
                 step = advance(state["step"])
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2 = 1 - beta2 ** step
                 _backend_of(p._data).adam_step(
                     p._data, grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
-                    array_or_none(state, "max_exp_avg_sq"), step, lr, float(beta1), float(beta2), eps,
-                    weight_decay, decoupled, amsgrad, maximize)
+                    array_or_none(state, "max_exp_avg_sq") if amsgrad else None, lr / bias_correction1,
+                    bias_correction2 ** 0.5, beta1, beta2, eps, l2, decay_factor, maximize)
                 p._vc.value += 1
         return loss

@@ -1,5 +1,4 @@
 """SGD, Adam, AdamW and RMSprop against torch.optim: same parameters, same gradients, same trajectory."""
-import functools
 import itertools
 
 import numpy as np
@@ -8,89 +7,20 @@ import torch
 
 import axonml
 from axonml import optim
-from axonml.backends import Backend, get_backend
-from tests.oracle.oracle import assert_close
+from tests.optim.trajectory import STEPS, Pair, assert_states_close, require_primitives, run_trajectory
 
-# (5, 7), (7,) and () are ordinary; (3, 4, 2) is stored transposed (not contiguous); (180, 200) is
-# large enough for the kernels' multi-threaded loop.
-SHAPES = [(5, 7), (7,), (3, 4, 2), (180, 200), ()]
-STEPS = 30
+_PRIMITIVES = ("sgd_step", "adam_step", "rmsprop_step")
 
 
-def _initial_params(dtype, seed=0):
-    rng = np.random.default_rng(seed)
-    arrays = [np.asarray(rng.standard_normal(shape), dtype=dtype) for shape in SHAPES]
-    arrays[2] = np.ascontiguousarray(arrays[2].transpose(2, 1, 0)).transpose(2, 1, 0)
-    assert not arrays[2].flags.c_contiguous
-    return arrays
-
-
-@functools.lru_cache(maxsize=None)
-def _noise(shape, dtype, step, index):
-    return np.asarray(np.random.default_rng(1000 * step + index).standard_normal(shape), dtype=dtype)
-
-
-def _gradient(param_values, step, index, sign):
-    """The gradient of a quadratic (convex for sign=1, concave for sign=-1, so that maximizing converges too)
-    plus noise fixed by (step, index): both frameworks see the same function."""
-    noise = _noise(param_values.shape, param_values.dtype.name, step, index)
-    return np.asarray(sign * 0.5 * (param_values - 0.25) + 0.1 * noise, dtype=param_values.dtype)
-
-
-def _require_fused_updates(device):
-    """Skip on a backend that does not implement the optimizer primitives yet (the CPU always does)."""
-    backend = get_backend(axonml.device(device))
-    missing = [name for name in ("sgd_step", "adam_step", "rmsprop_step")
-               if getattr(type(backend), name) is getattr(Backend, name)]
-    if missing and device != "cpu":
-        pytest.skip(f"the {device} backend does not implement {', '.join(missing)} yet")
-
-
-class _Pair:
-    """The same parameters in axonml (on device) and torch, and one call to give both their gradients."""
-
+class _Pair(Pair):
     def __init__(self, dtype, device, maximize=False):
-        _require_fused_updates(device)
-        self.device, self.sign = device, -1 if maximize else 1
-        arrays = _initial_params(dtype)
-        self.ours = [axonml.from_numpy(a.copy()).to(device).requires_grad_() for a in arrays]
-        self.theirs = [torch.from_numpy(a.copy()).requires_grad_() for a in arrays]
-
-    def set_gradients(self, step):
-        for i, (ours, theirs) in enumerate(zip(self.ours, self.theirs)):
-            g_ours = _gradient(np.asarray(ours.detach().cpu()), step, i, self.sign)
-            g_theirs = _gradient(theirs.detach().numpy(), step, i, self.sign)
-            ours.grad = axonml.from_numpy(g_ours).to(self.device)
-            theirs.grad = torch.from_numpy(g_theirs)
-
-    def assert_close(self, dtype, what):
-        for i, (ours, theirs) in enumerate(zip(self.ours, self.theirs)):
-            assert_close(ours, theirs, dtype, what=f"{what}: param {i}")
-
-
-def _assert_states_close(ours, theirs, dtype):
-    ours_sd, theirs_sd = ours.state_dict(), theirs.state_dict()
-    assert sorted(ours_sd["state"]) == sorted(theirs_sd["state"])
-    for index, state in theirs_sd["state"].items():
-        assert sorted(ours_sd["state"][index]) == sorted(state), f"state keys of param {index}"
-        for key, value in state.items():
-            if key == "step":
-                assert float(ours_sd["state"][index][key]) == float(value)
-            else:
-                assert_close(ours_sd["state"][index][key], value, dtype, what=f"state {index}.{key}")
-    for ours_group, theirs_group in zip(ours_sd["param_groups"], theirs_sd["param_groups"]):
-        assert ours_group == theirs_group
+        require_primitives(device, *_PRIMITIVES)
+        super().__init__(dtype, device, maximize)
 
 
 def _run(ours_cls, theirs_cls, options, dtype, device, steps=STEPS):
-    pair = _Pair(dtype, device, options.get("maximize", False))
-    ours, theirs = ours_cls(pair.ours, **options), theirs_cls(pair.theirs, **options)
-    for step in range(steps):
-        pair.set_gradients(step)
-        ours.step()
-        theirs.step()
-    pair.assert_close(dtype, f"{ours_cls.__name__}({options}) after {steps} steps")
-    _assert_states_close(ours, theirs, dtype)
+    require_primitives(device, *_PRIMITIVES)
+    run_trajectory(ours_cls, theirs_cls, options, dtype, device, steps)
 
 
 def _sgd_options():
@@ -116,6 +46,8 @@ def _rmsprop_options():
 
 
 CASES = ([("SGD", o) for o in _sgd_options()] + [("Adam", o) for o in _adam_options((0.0, 0.1))]
+         + [("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, amsgrad=amsgrad))
+            for amsgrad in (False, True)]
          + [("AdamW", o) for o in _adam_options((0.0, 0.05))] + [("RMSprop", o) for o in _rmsprop_options()])
 
 
@@ -156,7 +88,7 @@ def test_state_dict_round_trip_continues_like_torch(name, options, device, tmp_p
         restored.step()
         theirs.step()
     pair.assert_close(dtype, f"{name} resumed from a state_dict")
-    _assert_states_close(restored, theirs, dtype)
+    assert_states_close(restored, theirs, dtype)
 
 
 def test_param_groups_with_their_own_options():
@@ -168,7 +100,7 @@ def test_param_groups_with_their_own_options():
         ours.step()
         theirs.step()
     pair.assert_close("float64", "SGD with two param groups")
-    _assert_states_close(ours, theirs, "float64")
+    assert_states_close(ours, theirs, "float64")
     assert [g["lr"] for g in ours.param_groups] == [0.1, 0.01]
 
 
