@@ -1422,11 +1422,11 @@ class Tensor(_autograd.TensorBase):
     def broadcast_to(self, size):
         return _shape.broadcast_to(self, size)
 
-    def squeeze(self, dim=None):
-        return _shape.squeeze(self, dim)
+    def squeeze(self, dim=None, *, axis=None):
+        return _shape.squeeze(self, dim, axis=axis)
 
-    def unsqueeze(self, dim):
-        return _shape.unsqueeze(self, dim)
+    def unsqueeze(self, dim=None, *, axis=None):
+        return _shape.unsqueeze(self, dim, axis=axis)
 
     def flatten(self, start_dim=0, end_dim=-1):
         return _shape.flatten(self, start_dim, end_dim)

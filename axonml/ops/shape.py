@@ -279,8 +279,14 @@ def broadcast_to(input: Tensor, size) -> Tensor:
     return expand(input, tuple(size))
 
 
-def squeeze(input: Tensor, dim=None) -> Tensor:
-    """A view of input without its size-1 dims (only those among dim, an int or a tuple, when given)."""
+def squeeze(input: Tensor, dim=None, *, axis=None) -> Tensor:
+    """A view of input without its size-1 dims (only those among dim, an int or a tuple, when given).
+
+    ``axis=`` is NumPy's name for dim, accepted as torch does.
+    """
+    if axis is not None:
+        from .reduce import _numpy_keywords
+        dim, _ = _numpy_keywords("squeeze", dim, False, axis, None)
     shape = tuple(input.shape)
     if dim is None:
         dims = range(len(shape))
@@ -292,8 +298,11 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     return apply(View, input, tuple(s for d, s in enumerate(shape) if d not in drop))
 
 
-def unsqueeze(input: Tensor, dim: int) -> Tensor:
-    """A view of input with a size-1 dim inserted at position dim."""
+def unsqueeze(input: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """A view of input with a size-1 dim inserted at position dim (or NumPy's axis=)."""
+    if axis is not None or dim is None:
+        from .reduce import _required_dim
+        dim = _required_dim("unsqueeze", dim, axis)
     shape = list(input.shape)
     shape.insert(_normalize_dim(dim, len(shape) + 1), 1)
     return apply(View, input, tuple(shape))

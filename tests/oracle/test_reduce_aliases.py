@@ -69,3 +69,10 @@ def test_count_nonzero(dim, device):
     data = np.array([[1.0, 0.0, -2.0], [0.0, 0.0, 3.0]])
     check(lambda x: namespace(x).count_nonzero(x, dim), [data], device=device)
     check(lambda b: b.count_nonzero(dim), [BOOL], device=device)
+
+
+@pytest.mark.parametrize("op", ["squeeze", "unsqueeze"])
+def test_axis_alias_of_squeeze_unsqueeze(op, device):
+    check(lambda x: getattr(namespace(x), op)(x, axis=1), [(2, 1, 3)], device=device)
+    check(lambda x: getattr(x, op)(axis=-1), [(2, 3, 1)], device=device)
+    check_raises(lambda x: getattr(x, op)(1, axis=1), [(2, 1, 3)], device=device)
