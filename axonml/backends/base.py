@@ -58,7 +58,6 @@ PRIMITIVES = {
     "ones": "ones(shape, dtype)",
     "full": "full(shape, value, dtype)",
     "arange": "arange(start, stop, step, dtype)",
-    "linspace": "linspace(start, stop, steps, dtype)",
     "eye": "eye(n, m, dtype)",
     "astype": "astype(a, dtype): a converted to dtype (a itself when it already has it)",
     "copy": "copy(a): a new contiguous array with a's values",

@@ -89,9 +89,6 @@ class CPUBackend(Backend):
     def arange(self, start, stop, step, dtype):
         return np.arange(start, stop, step, dtype=dtype)
 
-    def linspace(self, start, stop, steps, dtype):
-        return np.linspace(start, stop, steps, dtype=dtype)
-
     def eye(self, n, m, dtype):
         return np.eye(n, m, dtype=dtype)
 

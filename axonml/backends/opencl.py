@@ -208,9 +208,6 @@ class OpenCLBackend(Backend):
     def arange(self, start, stop, step, dtype):
         return self.asarray(np.arange(start, stop, step, dtype=dtype))
 
-    def linspace(self, start, stop, steps, dtype):
-        return self.asarray(np.linspace(start, stop, steps, dtype=dtype))
-
     def eye(self, n, m, dtype):
         return self.asarray(np.eye(n, m, dtype=dtype))
 
