@@ -31,7 +31,8 @@ from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 from openmp cimport omp_get_thread_num
 
-from axonml._ext._blas cimport gemm_one, gemm_split, threads_for
+from axonml._ext._blas cimport gemm_one, gemm_split
+from axonml._ext._threads cimport threads_for
 
 
 cdef inline Py_ssize_t first_inside(Py_ssize_t offset, Py_ssize_t stride) noexcept nogil:
@@ -305,19 +306,18 @@ def conv_backward(const floating[:, :, :, :, ::1] x, const floating[:, ::1] weig
 # --- Winograd F(2x2, 3x3) ---------------------------------------------------------------------------------
 # Interpolation points 0, 1, -1 and infinity. F(4x4, 3x3) saves more multiply-adds, but its points
 # (0, +-1, +-2) amplify float32 rounding past what a convolution of 64 or more channels may differ
-# from PyTorch's; F(2x2, 3x3) stays as close as im2col. The kernel transform G (4x3) is applied in
-# float64 by NumPy (it touches only the Cout*C*9 weights); B^T and A^T, whose entries are 0 and
-# +-1, are written out below as 1-D transforms applied along the rows and then the columns of every
-# tile, vectorized over a block of tiles:
+# from PyTorch's; F(2x2, 3x3) stays as close as im2col. The transforms are written out below as 1-D
+# transforms applied along the rows and then the columns of every tile: B^T and A^T, whose entries
+# are 0 and +-1, vectorized over a block of tiles; the kernel transform G, which touches only the
+# Cout*C*9 weights, in float64.
 #
 #   B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]    A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+#   G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]
 
 cdef enum:
     TILE = 4        # input tile side: OUT_TILE + 3 - 1
     OUT_TILE = 2    # output tile side
     SPOTS = 16      # TILE * TILE transformed positions, one gemm each
-
-KERNEL_TRANSFORM = np.array([[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]], np.float64) / 2  # G (4 x 3)
 
 # The tiles a thread takes at once (a block): enough for each of the 16 gemms to have many rows,
 # few enough that the block's transformed input and products, 16 * (C + Cout) values per tile,
@@ -565,11 +565,64 @@ cdef winograd_apply(const floating[:, :, :, ::1] x, floating[:, :, ::1] kernels,
                       accumulate)
 
 
+cdef inline void kernel_1d(const double* g, Py_ssize_t g_step, double* out, Py_ssize_t out_step) noexcept nogil:
+    """G g for one 3-vector g: the 4-vector out."""
+    out[0] = g[0]
+    out[out_step] = (g[0] + g[g_step] + g[2 * g_step]) / 2
+    out[2 * out_step] = (g[0] - g[g_step] + g[2 * g_step]) / 2
+    out[3 * out_step] = g[2 * g_step]
+
+
+cdef inline void kernel_adjoint_1d(const double* d, Py_ssize_t d_step, double* out, Py_ssize_t out_step) noexcept nogil:
+    """G^T d for one 4-vector d: the 3-vector out."""
+    out[0] = d[0] + (d[d_step] + d[2 * d_step]) / 2
+    out[out_step] = (d[d_step] - d[2 * d_step]) / 2
+    out[2 * out_step] = (d[d_step] + d[2 * d_step]) / 2 + d[3 * d_step]
+
+
 def _transform_kernels(weight, dtype):
     """G g G^T of every 3x3 kernel g of weight (A, B, 3, 3), computed in float64: (16, A, B)."""
-    g = KERNEL_TRANSFORM
-    transformed = np.einsum("ui,abij,vj->uvab", g, np.asarray(weight, np.float64), g, optimize=True)
-    return np.ascontiguousarray(transformed.reshape((SPOTS,) + transformed.shape[2:]), dtype)
+    cdef const double[:, :, :, :] kernels = np.asarray(weight, np.float64)
+    cdef Py_ssize_t a, b, i, u, rows = kernels.shape[0], columns = kernels.shape[1]
+    transformed_array = np.empty((SPOTS, rows, columns), np.float64)
+    cdef double[:, :, ::1] transformed = transformed_array
+    cdef double g[9]
+    cdef double half[12]  # G g, 4 x 3
+    cdef double full[16]  # G g G^T
+    with nogil:
+        for a in range(rows):
+            for b in range(columns):
+                for i in range(9):
+                    g[i] = kernels[a, b, i // 3, i % 3]
+                for i in range(3):
+                    kernel_1d(g + i, 3, half + i, 3)
+                for u in range(TILE):
+                    kernel_1d(half + 3 * u, 1, full + TILE * u, 1)
+                for u in range(SPOTS):
+                    transformed[u, a, b] = full[u]
+    return transformed_array.astype(dtype, copy=False)
+
+
+def _kernel_gradient(const double[:, :, ::1] transformed):
+    """The gradient of the kernels (A, B, 3, 3) from that of their transforms (16, A, B): G^T d G."""
+    cdef Py_ssize_t a, b, i, u, rows = transformed.shape[1], columns = transformed.shape[2]
+    gradient_array = np.empty((rows, columns, 3, 3), np.float64)
+    cdef double[:, :, :, ::1] gradient = gradient_array
+    cdef double d[16]
+    cdef double half[12]  # G^T d, 3 x 4
+    cdef double kernel[9]
+    with nogil:
+        for a in range(rows):
+            for b in range(columns):
+                for u in range(SPOTS):
+                    d[u] = transformed[u, a, b]
+                for u in range(TILE):
+                    kernel_adjoint_1d(d + u, TILE, half + u, TILE)
+                for i in range(3):
+                    kernel_adjoint_1d(half + TILE * i, 1, kernel + 3 * i, 1)
+                for i in range(9):
+                    gradient[a, b, i // 3, i % 3] = kernel[i]
+    return gradient_array
 
 
 def winograd_forward(const floating[:, :, :, ::1] x, weight, floating[:, :, :, ::1] out, bint has_bias,
@@ -612,6 +665,4 @@ cdef _weight_gradient(const floating[:, :, :, ::1] x, const floating[:, :, :, ::
         t = omp_get_thread_num()
         weight_block(&x[0, 0, 0, 0], &grad[0, 0, 0, 0], &partial[t, 0, 0, 0], &s, block * s.block,
                      min(s.block, s.count - block * s.block), &transformed[t, 0], &products[t, 0], &scratch[t, 0])
-    summed = partial_kernels.sum(axis=0, dtype=np.float64).reshape((TILE, TILE, s.out_channels, s.channels))
-    g = KERNEL_TRANSFORM
-    return np.einsum("ui,uvab,vj->abij", g, summed, g, optimize=True)
+    return _kernel_gradient(partial_kernels.sum(axis=0, dtype=np.float64))
