@@ -1,5 +1,5 @@
-"""Optimizers and learning-rate schedules, as torch.optim has them."""
-from . import lr_scheduler
+"""Optimizers (torch.optim's, and LAMB), learning-rate schedules and swa_utils, as torch.optim has them."""
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adagrad import Adagrad
@@ -17,4 +17,4 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "ASGD", "LAMB", "LBFGS", "NAdam",
-           "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler"]
+           "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler", "swa_utils"]
