@@ -30,7 +30,8 @@ from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
-from ._blas cimport gemm_one, threads_for
+from ._blas cimport gemm_one
+from ._threads cimport threads_for
 
 cdef extern from "fast_math.h" nogil:
     float axon_row_max_f32(const float* x, Py_ssize_t n)

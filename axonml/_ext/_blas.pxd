@@ -1,22 +1,11 @@
-"""Shared helpers for the kernels: how many threads to use, gemm on one thread or split over threads.
+"""Shared helpers for the kernels: gemm on one thread or split over threads.
 
 Column-major, as BLAS: out (m x n) = alpha * op(op_1) (m x k) @ op(op_2) (k x n) + beta * out,
 where op is the identity for flag 'N' and the transpose for 'T'.
 """
 from cython cimport floating
 from cython.parallel cimport prange
-from openmp cimport omp_get_max_threads
 from scipy.linalg.cython_blas cimport dgemm, sgemm
-
-# Below this many elementary steps (multiply-adds, copies) waking threads costs more than it saves.
-cdef enum:
-    PARALLEL_WORK = 65536
-
-
-cdef inline int threads_for(Py_ssize_t work) noexcept nogil:
-    """The OpenMP threads worth using for `work` elementary steps: all of them, or one."""
-    return omp_get_max_threads() if work >= PARALLEL_WORK else 1
-
 
 cdef inline void gemm_one(char trans_1, char trans_2, int m, int n, int k, floating alpha,
                           const floating* op_1, int ld_1, const floating* op_2, int ld_2,

@@ -12,7 +12,8 @@ from cython cimport floating
 from cython.parallel cimport prange
 from openmp cimport omp_get_max_threads, omp_set_num_threads
 
-from axonml._ext._blas cimport gemm_one, gemm_split, threads_for
+from axonml._ext._blas cimport gemm_one, gemm_split
+from axonml._ext._threads cimport threads_for
 
 cnp.import_array()
 

@@ -16,6 +16,7 @@ import numpy as np
 cimport numpy as cnp
 from cython cimport floating
 from cython.parallel cimport prange
+from axonml._ext._threads cimport worth_threads
 from libc.math cimport INFINITY, exp, expf, log, logf
 
 cdef extern from "fast_math.h" nogil:
@@ -31,8 +32,7 @@ cdef extern from "fast_math.h" nogil:
 
 cnp.import_array()
 
-# below this many elements a kernel runs on one thread: waking OpenMP costs more than it saves
-cdef Py_ssize_t PARALLEL_MIN = 1 << 15
+# a row kernel passes over each element twice or more: its work is 2 * elements (_threads.pxd)
 
 
 cdef inline floating fexp(floating x) noexcept nogil:
@@ -98,7 +98,7 @@ cdef void softmax_rows(const floating* x, floating* out, Py_ssize_t rows, Py_ssi
                        bint log_space) noexcept nogil:
     cdef Py_ssize_t r, j
     cdef floating lse, scale
-    for r in prange(rows, schedule="static", use_threads_if=rows * n >= PARALLEL_MIN):
+    for r in prange(rows, schedule="static", use_threads_if=worth_threads(2 * rows * n)):
         if log_space:
             lse = row_logsumexp(x + r * n, n)
             if floating is float:
@@ -141,7 +141,7 @@ def softmax_backward(const floating[:, ::1] grad, const floating[:, ::1] y, bint
     cdef floating* dx = &dx_view[0, 0]
     cdef floating s
     with nogil:
-        for r in prange(rows, schedule="static", use_threads_if=rows * n >= PARALLEL_MIN):
+        for r in prange(rows, schedule="static", use_threads_if=worth_threads(2 * rows * n)):
             if log_space:
                 if floating is float:
                     axon_row_sub_scaled_exp_f32(g + r * n, yp + r * n, axon_row_sum_f32(g + r * n, n),
@@ -185,7 +185,7 @@ def cross_entropy(const floating[:, ::1] x, const cnp.int64_t[::1] target, weigh
     cdef Py_ssize_t bad = 0
     cdef cnp.int64_t t
     with nogil:
-        for r in prange(rows, schedule="static", use_threads_if=rows * n >= PARALLEL_MIN):
+        for r in prange(rows, schedule="static", use_threads_if=worth_threads(2 * rows * n)):
             row_lse = row_logsumexp(&x[r, 0], n)
             lse[r] = row_lse
             t = target[r]
@@ -232,7 +232,7 @@ def cross_entropy_backward(const floating[:] grad, const floating[:, ::1] x, con
     cdef floating g, row_lse, mass, hit
     cdef cnp.int64_t t
     with nogil:
-        for r in prange(rows, schedule="static", use_threads_if=rows * n >= PARALLEL_MIN):
+        for r in prange(rows, schedule="static", use_threads_if=worth_threads(2 * rows * n)):
             t = target[r]
             if t == ignore_index:
                 for j in range(n):

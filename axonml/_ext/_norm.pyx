@@ -13,6 +13,7 @@ import numpy as np
 cimport numpy as cnp
 from cython cimport floating
 from cython.parallel cimport prange
+from axonml._ext._threads cimport worth_threads
 from libc.math cimport isfinite, sqrt, sqrtf
 
 cdef extern from "norm_rows.h" nogil:
@@ -31,7 +32,7 @@ cdef extern from "norm_rows.h" nogil:
 
 cnp.import_array()
 
-cdef Py_ssize_t PARALLEL_MIN = 1 << 15
+# a row kernel passes over each element twice or more: its work is 2 * elements (_threads.pxd)
 
 
 cdef inline float row_shift(const float* x, Py_ssize_t k) noexcept nogil:
@@ -57,7 +58,7 @@ def layer_norm(const floating[:, ::1] x, weight, bias, double eps):
     cdef float shift_f, mean_f, rstd_f
     if floating is float:
         with nogil:
-            for r in prange(rows, schedule="static", use_threads_if=rows * k >= PARALLEL_MIN):
+            for r in prange(rows, schedule="static", use_threads_if=worth_threads(2 * rows * k)):
                 shift_f = row_shift(&x[r, 0], k)
                 mean_f = shift_f + axon_row_shifted_sum_f32(&x[r, 0], shift_f, k) / k
                 rstd_f = 1 / sqrtf(axon_row_centered_sumsq_f32(&x[r, 0], mean_f, k) / k + <float>eps)
@@ -66,7 +67,7 @@ def layer_norm(const floating[:, ::1] x, weight, bias, double eps):
                 axon_row_normalize_f32(&x[r, 0], mean_f, rstd_f, &w[0], &b[0], &y[r, 0], k)
     else:
         with nogil:
-            for r in prange(rows, schedule="static", use_threads_if=rows * k >= PARALLEL_MIN):
+            for r in prange(rows, schedule="static", use_threads_if=worth_threads(2 * rows * k)):
                 total = 0
                 for j in range(k):
                     total = total + x[r, j]
@@ -103,7 +104,7 @@ def layer_norm_backward(const floating[:, ::1] grad, const floating[:, ::1] x, c
     if floating is float:
         if needs_input:
             with nogil:
-                for r in prange(rows, schedule="static", use_threads_if=rows * k >= PARALLEL_MIN):
+                for r in prange(rows, schedule="static", use_threads_if=worth_threads(2 * rows * k)):
                     sum_gw_f = axon_row_dot_f32(&grad[r, 0], &w[0], k)
                     sum_gw_centered_f = axon_row_centered_dot_f32(&grad[r, 0], &w[0], &x[r, 0], mean[r], k)
                     rstd_f = rstd[r]
@@ -111,7 +112,7 @@ def layer_norm_backward(const floating[:, ::1] grad, const floating[:, ::1] x, c
                                            rstd_f * rstd_f * sum_gw_centered_f / k, &dx[r, 0], k)
     elif needs_input:
         with nogil:
-            for r in prange(rows, schedule="static", use_threads_if=rows * k >= PARALLEL_MIN):
+            for r in prange(rows, schedule="static", use_threads_if=worth_threads(2 * rows * k)):
                 sum_gw = 0
                 sum_gw_xhat = 0
                 for j in range(k):
@@ -133,7 +134,7 @@ def layer_norm_backward(const floating[:, ::1] grad, const floating[:, ::1] x, c
         if floating is float:
             with nogil:
                 for start in prange(0, k, AXON_AFFINE_GRAD_COLUMNS, schedule="static",
-                                    use_threads_if=rows * k >= PARALLEL_MIN):
+                                    use_threads_if=worth_threads(2 * rows * k)):
                     width = min(AXON_AFFINE_GRAD_COLUMNS, k - start)
                     axon_affine_grad_block_f32(&grad[0, start], &x[0, start], k, &mean[0], &rstd[0], rows,
                                                &dweight[start], &dbias[start], width)
@@ -157,7 +158,7 @@ def batch_norm_stats(const floating[:, :, ::1] x):
     cdef floating[::1] mean_out = mean_array, var_out = var_array
     cdef double count = n * length, total, mean, centered
     with nogil:
-        for c in prange(channels, schedule="static", use_threads_if=n * channels * length >= PARALLEL_MIN):
+        for c in prange(channels, schedule="static", use_threads_if=worth_threads(2 * n * channels * length)):
             total = 0
             for i in range(n):
                 for j in range(length):
@@ -185,7 +186,7 @@ def batch_norm_apply(const floating[:, :, ::1] x, const floating[::1] mean, cons
     cdef floating scale, shift
     with nogil:
         for block in prange(n * channels, schedule="static",
-                            use_threads_if=n * channels * length >= PARALLEL_MIN):
+                            use_threads_if=worth_threads(2 * n * channels * length)):
             i = block // channels
             c = block % channels
             scale = rstd[c] * w[c]
@@ -212,7 +213,7 @@ def batch_norm_backward(const floating[:, :, ::1] grad, const floating[:, :, ::1
     cdef const floating[::1] w = weight if weight is not None else np.ones(channels, dtype)
     cdef double count = n * length, sum_g, sum_g_xhat, mean_g, mean_g_xhat, scale, xhat, m, s
     with nogil:
-        for c in prange(channels, schedule="static", use_threads_if=n * channels * length >= PARALLEL_MIN):
+        for c in prange(channels, schedule="static", use_threads_if=worth_threads(2 * n * channels * length)):
             m = mean[c]
             s = rstd[c]
             sum_g = 0

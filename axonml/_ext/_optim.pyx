@@ -18,6 +18,7 @@ import numpy as np
 cimport numpy as cnp
 from cython cimport floating
 from cython.parallel cimport prange
+from axonml._ext._threads cimport worth_threads
 from libc.math cimport fabs, sqrt, sqrtf
 from libc.stdlib cimport free, malloc
 
@@ -25,6 +26,7 @@ cnp.import_array()
 
 # Elements per block; below two blocks a thread team costs more than it saves.
 cdef Py_ssize_t BLOCK = 1 << 14
+# an update is a handful of steps per element: its work is 4 * elements (_threads.pxd)
 
 
 cdef inline floating root(floating x) noexcept nogil:
@@ -95,7 +97,7 @@ cdef void sgd_blocks(Py_ssize_t n, floating* param, const floating* grad, floati
                      floating momentum, floating dampening, floating weight_decay, bint nesterov, bint maximize,
                      bint first_step) noexcept nogil:
     cdef Py_ssize_t blocks = (n + BLOCK - 1) // BLOCK, b, start
-    for b in prange(blocks, schedule="static", use_threads_if=blocks > 1):
+    for b in prange(blocks, schedule="static", use_threads_if=worth_threads(4 * n)):
         start = b * BLOCK
         sgd_kernel(min(BLOCK, n - start), param + start, grad + start, shifted(buffer, start), lr, momentum,
                    dampening, weight_decay, nesterov, maximize, first_step)
@@ -165,7 +167,7 @@ cdef void adam_blocks(Py_ssize_t n, floating* param, const floating* grad, float
                       floating beta2, floating eps, floating weight_decay, floating decay_factor,
                       bint maximize) noexcept nogil:
     cdef Py_ssize_t blocks = (n + BLOCK - 1) // BLOCK, b, start
-    for b in prange(blocks, schedule="static", use_threads_if=blocks > 1):
+    for b in prange(blocks, schedule="static", use_threads_if=worth_threads(4 * n)):
         start = b * BLOCK
         adam_kernel(min(BLOCK, n - start), param + start, grad + start, exp_avg + start, exp_avg_sq + start,
                     shifted(max_exp_avg_sq, start), step_size, bias_correction2_sqrt, beta1, beta2, eps,
@@ -245,7 +247,7 @@ cdef void rmsprop_blocks(Py_ssize_t n, floating* param, const floating* grad, fl
                          floating* grad_avg, floating lr, floating alpha, floating eps, floating weight_decay,
                          floating momentum, bint maximize) noexcept nogil:
     cdef Py_ssize_t blocks = (n + BLOCK - 1) // BLOCK, b, start
-    for b in prange(blocks, schedule="static", use_threads_if=blocks > 1):
+    for b in prange(blocks, schedule="static", use_threads_if=worth_threads(4 * n)):
         start = b * BLOCK
         rmsprop_kernel(min(BLOCK, n - start), param + start, grad + start, square_avg + start,
                        shifted(buffer, start), shifted(grad_avg, start), lr, alpha, eps, weight_decay, momentum,
@@ -292,7 +294,7 @@ cdef void adadelta_blocks(Py_ssize_t n, floating* param, const floating* grad, f
                           floating* acc_delta, floating lr, floating rho, floating eps, floating weight_decay,
                           bint maximize) noexcept nogil:
     cdef Py_ssize_t blocks = (n + BLOCK - 1) // BLOCK, b, start
-    for b in prange(blocks, schedule="static", use_threads_if=blocks > 1):
+    for b in prange(blocks, schedule="static", use_threads_if=worth_threads(4 * n)):
         start = b * BLOCK
         adadelta_kernel(min(BLOCK, n - start), param + start, grad + start, square_avg + start, acc_delta + start,
                         lr, rho, eps, weight_decay, maximize)
@@ -332,7 +334,7 @@ cdef void adagrad_kernel(Py_ssize_t n, floating* param, const floating* grad, fl
 cdef void adagrad_blocks(Py_ssize_t n, floating* param, const floating* grad, floating* state_sum, floating clr,
                          floating eps, floating weight_decay, bint maximize) noexcept nogil:
     cdef Py_ssize_t blocks = (n + BLOCK - 1) // BLOCK, b, start
-    for b in prange(blocks, schedule="static", use_threads_if=blocks > 1):
+    for b in prange(blocks, schedule="static", use_threads_if=worth_threads(4 * n)):
         start = b * BLOCK
         adagrad_kernel(min(BLOCK, n - start), param + start, grad + start, state_sum + start, clr, eps,
                        weight_decay, maximize)
@@ -376,7 +378,7 @@ cdef void adamax_blocks(Py_ssize_t n, floating* param, const floating* grad, flo
                         floating clr, floating beta1, floating beta2, floating eps, floating weight_decay,
                         bint maximize) noexcept nogil:
     cdef Py_ssize_t blocks = (n + BLOCK - 1) // BLOCK, b, start
-    for b in prange(blocks, schedule="static", use_threads_if=blocks > 1):
+    for b in prange(blocks, schedule="static", use_threads_if=worth_threads(4 * n)):
         start = b * BLOCK
         adamax_kernel(min(BLOCK, n - start), param + start, grad + start, exp_avg + start, exp_inf + start, clr,
                       beta1, beta2, eps, weight_decay, maximize)
@@ -426,7 +428,7 @@ cdef void nadam_blocks(Py_ssize_t n, floating* param, const floating* grad, floa
                        floating beta1, floating beta2, floating eps, floating weight_decay, floating decay_factor,
                        bint maximize) noexcept nogil:
     cdef Py_ssize_t blocks = (n + BLOCK - 1) // BLOCK, b, start
-    for b in prange(blocks, schedule="static", use_threads_if=blocks > 1):
+    for b in prange(blocks, schedule="static", use_threads_if=worth_threads(4 * n)):
         start = b * BLOCK
         nadam_kernel(min(BLOCK, n - start), param + start, grad + start, exp_avg + start, exp_avg_sq + start,
                      bias_correction2, grad_coefficient, exp_avg_coefficient, beta1, beta2, eps, weight_decay,
@@ -480,7 +482,7 @@ cdef void radam_blocks(Py_ssize_t n, floating* param, const floating* grad, floa
                        floating beta1, floating beta2, floating eps, floating weight_decay, floating decay_factor,
                        bint rectified, bint maximize) noexcept nogil:
     cdef Py_ssize_t blocks = (n + BLOCK - 1) // BLOCK, b, start
-    for b in prange(blocks, schedule="static", use_threads_if=blocks > 1):
+    for b in prange(blocks, schedule="static", use_threads_if=worth_threads(4 * n)):
         start = b * BLOCK
         radam_kernel(min(BLOCK, n - start), param + start, grad + start, exp_avg + start, exp_avg_sq + start,
                      bias_correction1, lr, bias_correction2_sqrt, rect, beta1, beta2, eps, weight_decay, decay_factor,
@@ -525,7 +527,7 @@ cdef void asgd_kernel(Py_ssize_t n, floating* param, const floating* grad, float
 cdef void asgd_blocks(Py_ssize_t n, floating* param, const floating* grad, floating* ax, floating eta,
                       floating decay_factor, floating mu, floating weight_decay, bint maximize) noexcept nogil:
     cdef Py_ssize_t blocks = (n + BLOCK - 1) // BLOCK, b, start
-    for b in prange(blocks, schedule="static", use_threads_if=blocks > 1):
+    for b in prange(blocks, schedule="static", use_threads_if=worth_threads(4 * n)):
         start = b * BLOCK
         asgd_kernel(min(BLOCK, n - start), param + start, grad + start, ax + start, eta, decay_factor, mu,
                     weight_decay, maximize)
@@ -570,7 +572,7 @@ cdef void rprop_blocks(Py_ssize_t n, floating* param, const floating* grad, floa
                        floating etaminus, floating etaplus, floating step_size_min, floating step_size_max,
                        bint maximize) noexcept nogil:
     cdef Py_ssize_t blocks = (n + BLOCK - 1) // BLOCK, b, start
-    for b in prange(blocks, schedule="static", use_threads_if=blocks > 1):
+    for b in prange(blocks, schedule="static", use_threads_if=worth_threads(4 * n)):
         start = b * BLOCK
         rprop_kernel(min(BLOCK, n - start), param + start, grad + start, prev + start, step_size + start, etaminus,
                      etaplus, step_size_min, step_size_max, maximize)
@@ -624,7 +626,7 @@ cdef void lamb_blocks(Py_ssize_t n, const floating* param, const floating* grad,
                       floating beta1, floating beta2, floating eps, floating weight_decay, bint maximize,
                       double* sums) noexcept nogil:
     cdef Py_ssize_t blocks = (n + BLOCK - 1) // BLOCK, b, start
-    for b in prange(blocks, schedule="static", use_threads_if=blocks > 1):
+    for b in prange(blocks, schedule="static", use_threads_if=worth_threads(4 * n)):
         start = b * BLOCK
         lamb_kernel(min(BLOCK, n - start), param + start, grad + start, exp_avg + start, exp_avg_sq + start,
                     update + start, bias_correction1, bias_correction2, beta1, beta2, eps, weight_decay, maximize,

@@ -10,7 +10,7 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport INFINITY, isnan
 
-from axonml._ext._blas cimport threads_for
+from axonml._ext._threads cimport threads_for
 
 ctypedef long long index_t
 
