@@ -16,23 +16,30 @@ ctypedef long long index_t
 def resample_axis(const floating[:, :, ::1] x, const index_t[:, ::1] index, const floating[:, ::1] weights,
                   floating[:, :, ::1] out):
     """out[o, j, i] = sum_k weights[j, k] * x[o, index[j, k], i]."""
-    cdef Py_ssize_t outer = x.shape[0], inner = x.shape[2], out_size = out.shape[1], taps = index.shape[1]
-    cdef Py_ssize_t o, j, k, i, source
+    cdef Py_ssize_t outer = x.shape[0], size = x.shape[1], inner = x.shape[2], out_size = out.shape[1]
+    cdef Py_ssize_t taps = index.shape[1], o, j, k, i
+    cdef const floating* row
+    cdef const floating* source
+    cdef floating* target
     cdef floating weight, total
     cdef int threads = threads_for(outer * out_size * taps * inner)
+    if outer == 0 or out_size == 0 or inner == 0:
+        return
     for o in prange(outer, nogil=True, schedule="static", num_threads=threads):
+        row = &x[o, 0, 0]
         for j in range(out_size):
+            target = &out[o, j, 0]
             if inner == 1:
                 total = 0
                 for k in range(taps):
-                    total = total + weights[j, k] * x[o, index[j, k], 0]
-                out[o, j, 0] = total
+                    total = total + weights[j, k] * row[index[j, k]]
+                target[0] = total
             else:
                 # whole rows at a time: the inner loop runs over contiguous memory and vectorises
                 for i in range(inner):
-                    out[o, j, i] = 0
+                    target[i] = 0
                 for k in range(taps):
                     weight = weights[j, k]
-                    source = index[j, k]
+                    source = row + index[j, k] * inner
                     for i in range(inner):
-                        out[o, j, i] += weight * x[o, source, i]
+                        target[i] = target[i] + weight * source[i]
