@@ -1211,6 +1211,9 @@ class Tensor(_autograd.TensorBase):
     def median(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         return _sort.median(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
+    def nanmedian(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _sort.nanmedian(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
     def mode(self, dim=-1, keepdim=False, *, axis=None, keepdims=None):
         return _sort.mode(self, dim, keepdim, axis=axis, keepdims=keepdims)
 

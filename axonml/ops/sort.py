@@ -15,10 +15,9 @@ from .. import _dtype
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _normalize_dim
-from ._checks import check_tensor as _check_tensor
 from .reduce import _inclusive_scan, _legacy_name, _numpy_keywords, _positions, return_types
 
-__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "unique", "unique_consecutive",
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique", "unique_consecutive",
            "bincount", "searchsorted", "histc"]
 
 _INT64 = _dtype.int64.np
@@ -27,7 +26,13 @@ return_types.sort = namedtuple("sort", ["values", "indices"])
 return_types.topk = namedtuple("topk", ["values", "indices"])
 return_types.kthvalue = namedtuple("kthvalue", ["values", "indices"])
 return_types.median = namedtuple("median", ["values", "indices"])
+return_types.nanmedian = namedtuple("nanmedian", ["values", "indices"])
 return_types.mode = namedtuple("mode", ["values", "indices"])
+
+
+def _check_tensor(name: str, input) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
 
 
 def _scatter_back(xp, grad, indices, shape, axis):
@@ -86,9 +91,10 @@ class Kthvalue(Select):
 
 
 class Median(ArrayFunction):
-    """The lower median along axis, NaN (at the first NaN's index) where a NaN is present."""
+    """The lower median along axis, NaN (at the first NaN's index) where a NaN is present; with ignore_nan
+    (nanmedian) the lower median of the other elements, NaN only where every element is."""
 
-    def forward(ctx, a, axis, keepdim):
+    def forward(ctx, a, axis, keepdim, ignore_nan=False):
         xp = ctx.xp
         ctx.shape, ctx.axis = a.shape, axis
         if a.ndim == 0:
@@ -101,7 +107,11 @@ class Median(ArrayFunction):
         if a.dtype.kind == "f":
             # NaNs sort last, in their original order: the first of them is at count - nan_count
             nan_count = xp.sum(xp.isnan(a), axis, True, _INT64)
-            position = xp.where(xp.gt(nan_count, 0), xp.sub(count, nan_count), position)
+            if ignore_nan:
+                valid = xp.sub(count, nan_count)
+                position = xp.where(xp.gt(valid, 0), xp.floor_divide(xp.sub(valid, 1), 2), position)
+            else:
+                position = xp.where(xp.gt(nan_count, 0), xp.sub(count, nan_count), position)
         selected = xp.take_along_axis(indices, position, axis)
         ctx.indices = selected
         values = xp.take_along_axis(values, position, axis)
@@ -113,16 +123,16 @@ class Median(ArrayFunction):
     def backward(ctx, grad, grad_indices):
         xp = ctx.xp
         if ctx.indices is None:
-            return grad, None, None
+            return grad, None, None, None
         grad = xp.reshape(grad, ctx.indices.shape)
-        return _scatter_back(xp, grad, ctx.indices, ctx.shape, ctx.axis), None, None
+        return _scatter_back(xp, grad, ctx.indices, ctx.shape, ctx.axis), None, None, None
 
 
 class MedianOfAll(ArrayFunction):
     """The lower median of a 1-d array; ties (NaNs for a NaN median) share the gradient evenly, as in PyTorch."""
 
-    def forward(ctx, a):
-        value, _ = Median.forward(ctx, a, 0, False)
+    def forward(ctx, a, ignore_nan=False):
+        value, _ = Median.forward(ctx, a, 0, False, ignore_nan)
         ctx.save_for_backward(a, value)
         return value
 
@@ -133,7 +143,7 @@ class MedianOfAll(ArrayFunction):
         if a.dtype.kind == "f":
             chosen = xp.logical_or(chosen, xp.logical_and(xp.isnan(a), xp.isnan(value)))
         share = xp.div(grad, xp.sum(chosen, None, False, grad.dtype))
-        return xp.where(chosen, share, 0)
+        return xp.where(chosen, share, 0), None
 
 
 class Mode(ArrayFunction):
@@ -352,12 +362,38 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False, *, axis
         flat = input.reshape(-1)
         if input._data.size == 0:
             return flat.sum() * math.nan
-        return apply(MedianOfAll, flat)
+        return apply(MedianOfAll, flat, False)
     axis = _dim_axis(input, dim)
     if input._data.ndim and input._data.shape[axis] == 0:
         raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
-    values, indices = apply(Median, input, axis, bool(keepdim))
+    values, indices = apply(Median, input, axis, bool(keepdim), False)
     return return_types.median(values, indices)
+
+
+def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+              keepdims: bool | None = None):
+    """median ignoring NaNs: the lower median of the other elements (NaN where every element is NaN).
+
+    Of all elements a tensor; along dim the named tuple (values, indices).
+
+    Example::
+
+        >>> axonml.tensor([1., float("nan"), 3., 2.]).nanmedian()
+        tensor(2.)
+    """
+    _check_tensor("nanmedian", input)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords("nanmedian", dim, keepdim, axis, keepdims)
+    if dim is None:
+        flat = input.reshape(-1)
+        if input._data.size == 0:
+            return flat.sum() * math.nan
+        return apply(MedianOfAll, flat, True)
+    axis = _dim_axis(input, dim)
+    if input._data.ndim and input._data.shape[axis] == 0:
+        raise IndexError(f"nanmedian(): Expected reduction dim {axis} to have non-zero size.")
+    values, indices = apply(Median, input, axis, bool(keepdim), True)
+    return return_types.nanmedian(values, indices)
 
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, axis: int | None = None,

@@ -76,3 +76,10 @@ def test_axis_alias_of_squeeze_unsqueeze(op, device):
     check(lambda x: getattr(namespace(x), op)(x, axis=1), [(2, 1, 3)], device=device)
     check(lambda x: getattr(x, op)(axis=-1), [(2, 3, 1)], device=device)
     check_raises(lambda x: getattr(x, op)(1, axis=1), [(2, 1, 3)], device=device)
+
+
+@pytest.mark.parametrize("op", ["var_mean", "std_mean", "nanmedian"])
+def test_axis_and_keepdims_on_function_only_reductions(op, device):
+    data = distinct(SHAPE)
+    check(lambda x: getattr(namespace(x), op)(x, axis=1), [data], device=device)
+    check(lambda x: getattr(namespace(x), op)(x, axis=-1, keepdims=True), [data], device=device)

@@ -257,3 +257,23 @@ def test_histc_edges_and_errors(device):
     check_raises(lambda x: x.histc(-1), [(3,)], device=device)
     check_raises(lambda x: x.histc(3, 5, 1), [(3,)], device=device)
     check_raises(lambda x: x.long().histc(3), [(3,)], device=device)
+
+
+NAN_ROWS = np.array([[1.0, np.nan, 3.0, 2.0, 0.5], [np.nan, 4.0, np.nan, -1.0, 2.0], [5.0, 1.0, 2.0, 4.0, 3.0]])
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_nanmedian(dim, keepdim, device):
+    check(lambda x: namespace(x).nanmedian(x, dim, keepdim), [NAN_ROWS], device=device)
+    check(lambda x: x.nanmedian(axis=dim, keepdims=keepdim), [distinct((3, 4))], device=device)
+
+
+def test_nanmedian_of_everything_and_all_nan(device):
+    check(lambda x: x.nanmedian(), [NAN_ROWS], device=device)
+    check(lambda x: namespace(x).nanmedian(x), [distinct((2, 3))], device=device)
+    check(lambda i: i.nanmedian(), [np.array([1, 3, 2])], device=device)
+    all_nan = np.array([[np.nan, np.nan, np.nan], [1.0, np.nan, 2.0]])
+    check(lambda x: x.nanmedian(1).values, [all_nan], device=device, grad=False)
+    check(lambda x: x.nanmedian(), [np.array([np.nan, np.nan])], device=device, grad=False)
+    check_raises(lambda x: x.nanmedian(1), [np.zeros((2, 0))], device=device)
