@@ -15,7 +15,8 @@ from ._checks import check_tensor as _check_tensor
 from .elementwise import _float_only, _floating
 
 __all__ = ["relu", "gelu", "silu", "elu", "selu", "celu", "leaky_relu", "softplus", "hardtanh", "relu6",
-           "hardsigmoid", "hardswish", "mish", "logsigmoid", "threshold", "hardshrink", "prelu"]
+           "hardsigmoid", "hardswish", "mish", "logsigmoid", "threshold", "hardshrink", "prelu", "rrelu", "rrelu_",
+           "elu_", "selu_", "celu_", "leaky_relu_", "hardtanh_", "threshold_"]
 
 _SQRT_2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -552,3 +553,40 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         raise RuntimeError(f"prelu: Type promoting not supported. Got {_legacy_name(input.dtype)} and "
                            f"{_legacy_name(weight.dtype)}")
     return apply(Prelu, input, weight)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU (Xu et al., 2015): negative inputs scaled by a slope drawn from U(lower, upper)
+    per element while training, and by the mean slope (lower + upper) / 2 in evaluation.
+
+    Example::
+
+        >>> axonml.nn.functional.rrelu(axonml.tensor([-1.0, 2.0]))
+        tensor([-0.2292,  2.0000])
+    """
+    _check_tensor("rrelu", input)
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    from ..creation import rand_like
+    slopes = rand_like(input) * (upper - lower) + lower
+    out = input * slopes.where(input < 0, input.new_ones(()))
+    return input._inplace(out) if inplace else out
+
+
+def _inplace_variant(function):
+    def variant(input: Tensor, *args, **kwargs) -> Tensor:
+        return function(input, *args, inplace=True, **kwargs)
+    name = function.__name__ + "_"
+    variant.__name__ = variant.__qualname__ = name
+    variant.__doc__ = f"``{function.__name__}(input, ..., inplace=True)``."
+    return variant
+
+
+rrelu_ = _inplace_variant(rrelu)
+elu_ = _inplace_variant(elu)
+selu_ = _inplace_variant(selu)
+celu_ = _inplace_variant(celu)
+leaky_relu_ = _inplace_variant(leaky_relu)
+hardtanh_ = _inplace_variant(hardtanh)
+threshold_ = _inplace_variant(threshold)

@@ -21,7 +21,7 @@ from .elementwise import cast
 
 __all__ = ["softmax", "log_softmax", "softmin", "dropout", "alpha_dropout", "feature_alpha_dropout", "one_hot",
            "pad", "dropout1d", "dropout2d", "dropout3d", "normalize",
-           "cosine_similarity"]
+           "cosine_similarity", "gumbel_softmax", "embedding_bag"]
 
 
 # --- softmax family ---------------------------------------------------------------------------
@@ -482,3 +482,103 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     unit_1 = div(x1, clamp_min(norm(x1, 2, dim, keepdim=True), eps))
     unit_2 = div(x2, clamp_min(norm(x2, 2, dim, keepdim=True), eps))
     return sum_(mul(unit_1, unit_2), dim)
+
+
+
+# --- composed from the ops above ------------------------------------------------------------
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Tensor:
+    """A sample of the Gumbel-softmax (concrete) distribution over dim (Jang et al., 2016; Maddison et al., 2016).
+
+    With hard=True the sample is one-hot, with the soft sample's gradient (the straight-through trick).
+    """
+    import warnings
+
+    from ..creation import empty_like
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -empty_like(logits).exponential_().log()
+    soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return soft
+    index = soft.argmax(dim, keepdim=True)
+    one_hot_sample = soft.new_zeros(soft.shape).scatter(dim, index, 1.0)
+    return one_hot_sample - soft.detach() + soft
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm: float | None = None,
+                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Sums, means or maxima of bags of embeddings, without materialising each bag.
+
+    Args:
+        input: (B, N) indices, each row a bag, or 1-D indices cut into bags at offsets.
+        weight: (V, E) the embedding matrix.
+        offsets: (B,) start of each bag in a 1-D input (B + 1 with include_last_offset).
+        mode: 'sum', 'mean' or 'max'. Default: 'mean'.
+        per_sample_weights: weights of input's shape multiplying each embedding (mode 'sum' only).
+        padding_idx: entries equal to it are left out of their bag (and of a mean's count).
+        max_norm, norm_type, scale_grad_by_freq: as :func:`embedding`.
+
+    Shape:
+        output (B, E); an empty bag gives zeros.
+    """
+    from ..creation import tensor as _tensor
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"mode has to be one of sum, mean or max, got {mode}")
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                      f"supported for mode='sum' (got mode='{mode}'). Please open a feature request "
+                                      "on GitHub.")
+        if tuple(per_sample_weights.shape) != tuple(input.shape):
+            raise ValueError(f"embedding_bag: If per_sample_weights ({tuple(per_sample_weights.shape)}) is not None, "
+                             f"then it must have the same shape as the input ({tuple(input.shape)})")
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+                             "fixed length sequences.")
+        bags, length = input.shape
+        starts = np.arange(0, bags * length, length, dtype=np.int64)
+        flat = input.reshape(-1)
+        weights = per_sample_weights.reshape(-1) if per_sample_weights is not None else None
+    elif input.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.ndim != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        starts = np.asarray(offsets.cpu().numpy() if not offsets.requires_grad else offsets.detach().cpu().numpy(),
+                            dtype=np.int64)
+        if include_last_offset:
+            starts = starts[:-1]
+        flat, weights = input, per_sample_weights
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}")
+    bags, count = len(starts), flat.shape[0]
+    if len(starts) and (starts[0] != 0 if count else False):
+        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
+                           f"position 0. However, got {int(starts[0])}")
+    rows = embedding(flat, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq)
+    bag_of = np.zeros(count, dtype=np.int64)
+    if count and bags:
+        bag_of = np.searchsorted(starts, np.arange(count), side="right") - 1
+    keep = np.ones(count, dtype=bool)
+    if padding_idx is not None:
+        index_values = flat.cpu().numpy()
+        keep = index_values != (padding_idx if padding_idx >= 0 else weight.shape[0] + padding_idx)
+    if weights is not None:
+        rows = rows * weights.unsqueeze(1)
+    kept = np.nonzero(keep)[0]
+    bag_index = _tensor(bag_of[kept], device=input.device)
+    rows = rows[_tensor(kept, device=input.device)] if len(kept) != count else rows
+    out = weight.new_zeros((bags, weight.shape[1]))
+    if mode == "max":
+        gathered = bag_index.unsqueeze(1).expand(rows.shape)
+        out = out.scatter_reduce(0, gathered, rows, "amax", include_self=False)
+        return out
+    out = out.index_add(0, bag_index, rows)
+    if mode == "mean":
+        sizes = np.bincount(bag_of[kept], minlength=bags).astype(np.float64)
+        out = out / _tensor(np.maximum(sizes, 1.0), dtype=out.dtype, device=out.device).unsqueeze(1)
+    return out

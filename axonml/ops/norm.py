@@ -15,7 +15,7 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 from ._checks import backend_of as _backend
 
-__all__ = ["layer_norm", "group_norm", "rms_norm"]
+__all__ = ["layer_norm", "group_norm", "rms_norm", "local_response_norm"]
 
 
 class LayerNorm(ArrayFunction):
@@ -220,3 +220,28 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
 def _make_like(data) -> Tensor:
     from ..tensor import _make
     return _make(data)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """Normalise each element by the squares of its neighbours across channels (AlexNet's LRN):
+    x / (k + alpha * mean of x**2 over size neighbouring channels) ** beta, composed from pad and avg_pool.
+
+    Args:
+        input: (N, C, *) with at least 3 dims.
+        size: how many neighbouring channels to normalise over.
+    """
+    from .nn import pad
+    from .pool import avg_pool2d, avg_pool3d
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    if input.numel() == 0:
+        return input
+    square = input * input
+    if input.ndim == 3:
+        window = pad(square.unsqueeze(1), (0, 0, size // 2, (size - 1) // 2))
+        mean = avg_pool2d(window, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = tuple(input.shape)
+        window = pad(square.reshape(sizes[0], 1, sizes[1], sizes[2], -1), (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        mean = avg_pool3d(window, (size, 1, 1), stride=1).squeeze(1).reshape(sizes)
+    return input / (mean * alpha + k) ** beta

@@ -8,7 +8,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["ReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish", "Hardswish", "ELU", "CELU",
+__all__ = ["RReLU", "ReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish", "Hardswish", "ELU", "CELU",
            "SELU", "GELU", "LeakyReLU", "LogSigmoid", "Softplus", "Softmin", "Softmax", "Softmax2d", "LogSoftmax",
            "Threshold", "GLU", "Hardshrink", "Softshrink", "Tanhshrink", "Softsign", "PReLU"]
 
@@ -222,6 +222,35 @@ class LeakyReLU(Module):
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}{_inplace_suffix(self.inplace)}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: negative inputs scaled by a slope drawn from U(lower, upper) while training,
+    by (lower + upper) / 2 in evaluation (Xu et al., 2015).
+
+    Args:
+        lower: the lower bound of the slope. Default: 1/8.
+        upper: the upper bound of the slope. Default: 1/3.
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: (*); Output: (*), the same shape.
+
+    Example::
+
+        >>> nn.RReLU(0.1, 0.3)(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}{_inplace_suffix(self.inplace)}"
 
 
 class LogSigmoid(Module):

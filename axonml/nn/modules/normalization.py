@@ -10,7 +10,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm", "CrossMapLRN2d"]
 
 
 def _shape_tuple(normalized_shape) -> tuple:
@@ -142,3 +142,60 @@ class RMSNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Module):
+    """Normalise each element by the mean square of its neighbours across channels (Krizhevsky et al., 2012).
+
+    Args:
+        size: the number of neighbouring channels.
+        alpha: the multiplicative factor. Default: 1e-4.
+        beta: the exponent. Default: 0.75.
+        k: the additive factor. Default: 1.
+
+    Shape:
+        - Input: (N, C, *); Output: the same shape.
+
+    Example::
+
+        >>> nn.LocalResponseNorm(2)(axonml.randn(32, 5, 24, 24)).shape
+        axonml.Size([32, 5, 24, 24])
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(LocalResponseNorm):
+    """LocalResponseNorm for (N, C, H, W) input only, under Torch7's name.
+
+    PyTorch's legacy implementation of this module keeps channel 0 in the window of every channel
+    past the first (size + 1) // 2 (a recurrence that never subtracts it); this one uses
+    LocalResponseNorm's window, as the documented formula says.
+
+    Args:
+        size, alpha, beta, k: as :class:`LocalResponseNorm` (k defaults to 1).
+
+    Shape:
+        - Input: (N, C, H, W); Output: the same shape.
+
+    Example::
+
+        >>> nn.CrossMapLRN2d(3)(axonml.randn(2, 5, 4, 4)).shape
+        axonml.Size([2, 5, 4, 4])
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
+        super().__init__(size, alpha, beta, k)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.ndim}D instead.")
+        return super().forward(input)
