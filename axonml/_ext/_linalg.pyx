@@ -156,7 +156,8 @@ def gemm(cnp.ndarray a not None, cnp.ndarray b not None, double alpha=1.0, doubl
 
 
 def limit_blas_threads():
-    """Make the OpenBLAS behind scipy.linalg.cython_blas run every call on one thread.
+    """Make the OpenBLAS behind scipy.linalg.cython_blas, and NumPy's behind numpy.linalg (the
+    CPU's LAPACK decompositions), run every call on one thread.
 
     axonml parallelises products itself (above) in the same OpenMP thread pool as its other
     kernels; a second pool of BLAS threads spinning between calls would fight it for the cores.
@@ -166,19 +167,30 @@ def limit_blas_threads():
     import glob
     import os
 
+    import numpy
     import scipy
-    root = os.path.dirname(os.path.dirname(scipy.__file__))
-    for path in glob.glob(os.path.join(root, "scipy.libs", "libscipy_openblas*.so*")) + [None]:
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in ("scipy_openblas_set_num_threads", "openblas_set_num_threads"):
-            setter = getattr(library, name, None)
-            if setter is not None:
-                setter(1)
-                return True
-    return False
+
+    def limit(paths) -> bool:
+        for path in paths:
+            try:
+                library = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for name in ("scipy_openblas_set_num_threads", "scipy_openblas_set_num_threads64_",
+                         "openblas_set_num_threads"):
+                setter = getattr(library, name, None)
+                if setter is not None:
+                    setter(1)
+                    return True
+        return False
+
+    def bundled(package) -> list:
+        root = os.path.dirname(os.path.dirname(package.__file__))
+        return glob.glob(os.path.join(root, f"{package.__name__}.libs", "libscipy_openblas*.so*"))
+
+    limited_scipy = limit(bundled(scipy) + [None])
+    limited_numpy = limit(bundled(numpy))
+    return limited_scipy or limited_numpy
 
 
 def get_num_threads():
