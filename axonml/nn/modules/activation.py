@@ -23,6 +23,10 @@ class ReLU(Module):
     Args:
         inplace: do the operation in place. Default: ``False``.
 
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
     Example::
 
         >>> nn.ReLU()(axonml.randn(2))
@@ -46,6 +50,16 @@ class Hardtanh(Module):
         min_val: lower bound. Default: -1.
         max_val: upper bound. Default: 1.
         inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.Hardtanh(-2.0, 2.0)
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
     """
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
@@ -64,7 +78,21 @@ class Hardtanh(Module):
 
 
 class ReLU6(Hardtanh):
-    """min(max(0, x), 6)."""
+    """min(max(0, x), 6).
+
+    Args:
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.ReLU6()
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__(0.0, 6.0, inplace)
@@ -74,14 +102,39 @@ class ReLU6(Hardtanh):
 
 
 class Sigmoid(Module):
-    """1 / (1 + exp(-x))."""
+    """1 / (1 + exp(-x)).
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.Sigmoid()
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.sigmoid(input)
 
 
 class Hardsigmoid(Module):
-    """The piecewise-linear sigmoid: 0 below -3, 1 above 3, x / 6 + 1 / 2 between."""
+    """The piecewise-linear sigmoid: 0 below -3, 1 above 3, x / 6 + 1 / 2 between.
+
+    Args:
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.Hardsigmoid()
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -92,14 +145,39 @@ class Hardsigmoid(Module):
 
 
 class Tanh(Module):
-    """The hyperbolic tangent."""
+    """The hyperbolic tangent.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.Tanh()
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.tanh(input)
 
 
 class SiLU(Module):
-    """x * sigmoid(x) (swish)."""
+    """x * sigmoid(x) (swish).
+
+    Args:
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.SiLU()
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -113,7 +191,21 @@ class SiLU(Module):
 
 
 class Mish(Module):
-    """x * tanh(softplus(x))."""
+    """x * tanh(softplus(x)).
+
+    Args:
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.Mish()
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -127,7 +219,21 @@ class Mish(Module):
 
 
 class Hardswish(Module):
-    """x * hardsigmoid(x)."""
+    """x * hardsigmoid(x).
+
+    Args:
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.Hardswish()
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -143,6 +249,16 @@ class ELU(Module):
     Args:
         alpha: the scale of the negative part. Default: 1.0.
         inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.ELU(alpha=0.5)
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
     """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
@@ -158,7 +274,22 @@ class ELU(Module):
 
 
 class CELU(Module):
-    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+
+    Args:
+        alpha: the scale of the negative part, not 0. Default: 1.0.
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.CELU(alpha=2.0)
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
@@ -173,7 +304,21 @@ class CELU(Module):
 
 
 class SELU(Module):
-    """scale * (max(0, x) + min(0, alpha * (exp(x) - 1))) with the self-normalising constants."""
+    """scale * (max(0, x) + min(0, alpha * (exp(x) - 1))) with the self-normalising constants.
+
+    Args:
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.SELU()
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -191,6 +336,16 @@ class GELU(Module):
 
     Args:
         approximate: ``'none'`` (default) or ``'tanh'``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.GELU(approximate='tanh')
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
     """
 
     def __init__(self, approximate: str = "none") -> None:
@@ -210,6 +365,16 @@ class LeakyReLU(Module):
     Args:
         negative_slope: the slope for negative inputs. Default: 1e-2.
         inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.LeakyReLU(0.1)
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
     """
 
     def __init__(self, negative_slope: float = 1e-2, inplace: bool = False) -> None:
@@ -254,7 +419,18 @@ class RReLU(Module):
 
 
 class LogSigmoid(Module):
-    """log(sigmoid(x))."""
+    """log(sigmoid(x)).
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.LogSigmoid()
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.logsigmoid(input)
@@ -266,6 +442,16 @@ class Softplus(Module):
     Args:
         beta: Default: 1.0.
         threshold: Default: 20.0.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.Softplus(beta=2.0)
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
     """
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
@@ -281,7 +467,21 @@ class Softplus(Module):
 
 
 class Softmin(Module):
-    """softmax(-x) along dim."""
+    """softmax(-x) along dim.
+
+    Args:
+        dim: the dimension to normalise over (slices along it sum to 1).
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input, values in [0, 1].
+
+    Example::
+
+        >>> m = nn.Softmin(dim=1)
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
@@ -300,6 +500,10 @@ class Softmax(Module):
     Args:
         dim: the dimension to normalise over.
 
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input, values in [0, 1].
+
     Example::
 
         >>> nn.Softmax(dim=1)(axonml.randn(2, 3))
@@ -317,7 +521,18 @@ class Softmax(Module):
 
 
 class Softmax2d(Module):
-    """Softmax over the channels of (N, C, H, W) or (C, H, W) input, at each spatial location."""
+    """Softmax over the channels of (N, C, H, W) or (C, H, W) input, at each spatial location.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        - Output: the shape of the input.
+
+    Example::
+
+        >>> m = nn.Softmax2d()
+        >>> m(axonml.randn(2, 3, 4, 5)).shape
+        axonml.Size([2, 3, 4, 5])
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         if input.dim() not in (3, 4):
@@ -330,6 +545,16 @@ class LogSoftmax(Module):
 
     Args:
         dim: the dimension to normalise over.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input, values in (-inf, 0].
+
+    Example::
+
+        >>> m = nn.LogSoftmax(dim=1)
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
     """
 
     def __init__(self, dim: int | None = None) -> None:
@@ -350,6 +575,10 @@ class Threshold(Module):
         threshold: the value to threshold at.
         value: the value that replaces the elements at or below threshold.
         inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
 
     Example::
 
@@ -377,6 +606,12 @@ class GLU(Module):
 
     Shape:
         Input (*, 2N, *), output (*, N, *).
+
+    Example::
+
+        >>> m = nn.GLU()
+        >>> m(axonml.randn(4, 2)).shape
+        axonml.Size([4, 1])
     """
 
     def __init__(self, dim: int = -1) -> None:
@@ -395,6 +630,16 @@ class Hardshrink(Module):
 
     Args:
         lambd: the half-width of the zeroed band. Default: 0.5.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.Hardshrink(0.3)
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
     """
 
     def __init__(self, lambd: float = 0.5) -> None:
@@ -413,6 +658,16 @@ class Softshrink(Module):
 
     Args:
         lambd: the half-width of the zeroed band, at least 0. Default: 0.5.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.Softshrink(0.3)
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
     """
 
     def __init__(self, lambd: float = 0.5) -> None:
@@ -427,14 +682,36 @@ class Softshrink(Module):
 
 
 class Tanhshrink(Module):
-    """x - tanh(x)."""
+    """x - tanh(x).
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.Tanhshrink()
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.tanhshrink(input)
 
 
 class Softsign(Module):
-    """x / (1 + |x|)."""
+    """x / (1 + |x|).
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.Softsign()
+        >>> m(axonml.randn(2, 3)).shape
+        axonml.Size([2, 3])
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.softsign(input)
@@ -446,6 +723,10 @@ class PReLU(Module):
     Args:
         num_parameters: how many slopes to learn: 1, or the number of input channels (dim 1). Default: 1.
         init: the initial slope. Default: 0.25.
+
+    Shape:
+        - Input: :math:`(*)`, with the channels at dim 1 when num_parameters > 1.
+        - Output: :math:`(*)`, the shape of the input.
 
     Attributes:
         weight: the learnable slopes, shape (num_parameters,).

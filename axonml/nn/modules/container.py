@@ -26,6 +26,9 @@ class Sequential(Module):
 
     Built from modules as arguments, or from an ``OrderedDict`` of named modules.
 
+    Args:
+        *args: the modules, in order; or one ``OrderedDict`` mapping names to modules.
+
     Example::
 
         >>> model = nn.Sequential(nn.Conv2d(1, 20, 5), nn.ReLU(), nn.Conv2d(20, 64, 5), nn.ReLU())
@@ -134,6 +137,9 @@ class Sequential(Module):
 class ModuleList(Module):
     """Submodules in a list: indexable like a list, and registered, so the parent sees their parameters.
 
+    Args:
+        modules: an iterable of modules to add. Default: ``None`` (empty).
+
     Example::
 
         >>> self.linears = nn.ModuleList([nn.Linear(10, 10) for _ in range(10)])
@@ -223,6 +229,9 @@ class ModuleList(Module):
 class ModuleDict(Module):
     """Submodules in an ordered dict, registered so the parent sees their parameters.
 
+    Args:
+        modules: a mapping (or iterable of (name, module) pairs) to add. Default: ``None`` (empty).
+
     Example::
 
         >>> self.activations = nn.ModuleDict({"relu": nn.ReLU(), "gelu": nn.GELU()})
@@ -296,7 +305,17 @@ def _parameter_line(key, value) -> str:
 
 
 class ParameterList(Module):
-    """Parameters in a list, registered so the parent sees them; tensors are wrapped in Parameter."""
+    """Parameters in a list, registered so the parent sees them; tensors are wrapped in Parameter.
+
+    Args:
+        values: an iterable of parameters or tensors to add. Default: ``None`` (empty).
+
+    Example::
+
+        >>> params = nn.ParameterList([nn.Parameter(axonml.randn(10, 10)) for _ in range(3)])
+        >>> len(params), params[0].shape
+        (3, axonml.Size([10, 10]))
+    """
 
     def __init__(self, values: Iterable[Any] | None = None) -> None:
         super().__init__()
@@ -352,7 +371,17 @@ class ParameterList(Module):
 
 
 class ParameterDict(Module):
-    """Parameters in an ordered dict, registered so the parent sees them; tensors are wrapped in Parameter."""
+    """Parameters in an ordered dict, registered so the parent sees them; tensors are wrapped in Parameter.
+
+    Args:
+        parameters: a mapping (or iterable of (name, value) pairs) to add. Default: ``None`` (empty).
+
+    Example::
+
+        >>> params = nn.ParameterDict({"left": nn.Parameter(axonml.randn(5, 10))})
+        >>> params["left"].shape
+        axonml.Size([5, 10])
+    """
 
     def __init__(self, parameters: Any = None) -> None:
         super().__init__()

@@ -27,6 +27,10 @@ class Dropout(_DropoutNd):
         p: probability of an element being zeroed. Default: 0.5.
         inplace: do the operation in place. Default: ``False``.
 
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
     Example::
 
         >>> nn.Dropout(p=0.2)(axonml.randn(20, 16))
@@ -37,35 +41,110 @@ class Dropout(_DropoutNd):
 
 
 class Dropout1d(_DropoutNd):
-    """Zeroes whole channels of (N, C, L) or (C, L) input with probability p during training."""
+    """Zeroes whole channels of (N, C, L) or (C, L) input with probability p during training.
+
+    Args:
+        p: probability of a channel being zeroed. Default: 0.5.
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`.
+        - Output: the shape of the input.
+
+    Example::
+
+        >>> m = nn.Dropout1d(p=0.2)
+        >>> m(axonml.randn(20, 16, 32)).shape
+        axonml.Size([20, 16, 32])
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(_DropoutNd):
-    """Zeroes whole channels of (N, C, H, W) or (C, H, W) input with probability p during training."""
+    """Zeroes whole channels of (N, C, H, W) or (C, H, W) input with probability p during training.
+
+    Args:
+        p: probability of a channel being zeroed. Default: 0.5.
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        - Output: the shape of the input.
+
+    Example::
+
+        >>> m = nn.Dropout2d(p=0.2)
+        >>> m(axonml.randn(20, 16, 32, 32)).shape
+        axonml.Size([20, 16, 32, 32])
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
 class Dropout3d(_DropoutNd):
-    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p during training."""
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p during training.
+
+    Args:
+        p: probability of a channel being zeroed. Default: 0.5.
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`.
+        - Output: the shape of the input.
+
+    Example::
+
+        >>> m = nn.Dropout3d(p=0.2)
+        >>> m(axonml.randn(20, 16, 4, 32, 32)).shape
+        axonml.Size([20, 16, 4, 32, 32])
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(_DropoutNd):
-    """Dropout that keeps the zero mean and unit variance of SELU activations."""
+    """Dropout that keeps the zero mean and unit variance of SELU activations.
+
+    Args:
+        p: probability of an element being dropped. Default: 0.5.
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the shape of the input.
+
+    Example::
+
+        >>> m = nn.AlphaDropout(p=0.2)
+        >>> m(axonml.randn(20, 16)).shape
+        axonml.Size([20, 16])
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.alpha_dropout(input, self.p, self.training)
 
 
 class FeatureAlphaDropout(_DropoutNd):
-    """Alpha dropout of whole channels."""
+    """Alpha dropout of whole channels.
+
+    Args:
+        p: probability of a channel being dropped. Default: 0.5.
+        inplace: do the operation in place. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(N, C, *)` or :math:`(C, *)`.
+        - Output: the shape of the input.
+
+    Example::
+
+        >>> m = nn.FeatureAlphaDropout(p=0.2)
+        >>> m(axonml.randn(20, 16, 4, 32)).shape
+        axonml.Size([20, 16, 4, 32])
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.feature_alpha_dropout(input, self.p, self.training)

@@ -8,11 +8,15 @@ __all__ = ["Flatten", "Unflatten"]
 
 
 class Flatten(Module):
-    """Flattens dims start_dim..end_dim into one (by default all but the batch dim).
+    r"""Flattens dims start_dim..end_dim into one (by default all but the batch dim).
 
     Args:
         start_dim: first dim to flatten. Default: 1.
         end_dim: last dim to flatten. Default: -1.
+
+    Shape:
+        - Input: :math:`(*, S_{start}, ..., S_{end}, *)`.
+        - Output: :math:`(*, \prod_{i=start}^{end} S_i, *)`.
 
     Example::
 
@@ -38,6 +42,10 @@ class Unflatten(Module):
     Args:
         dim: the dim to unflatten.
         unflattened_size: the new shape of that dim (a tuple or list of ints).
+
+    Shape:
+        - Input: :math:`(*, S_{dim}, *)`.
+        - Output: :math:`(*, U_1, ..., U_n, *)`, with :math:`\prod U_i = S_{dim}` (U = unflattened_size).
 
     Example::
 

@@ -18,6 +18,10 @@ class Fold(Module):
         padding: implicit zeros around the output that the blocks also cover. Default: 0.
         stride: step between blocks. Default: 1.
 
+    Shape:
+        - Input: :math:`(N, C \times \prod(kernel\_size), L)` or :math:`(C \times \prod(kernel\_size), L)`.
+        - Output: :math:`(N, C, *output\_size)` or :math:`(C, *output\_size)`.
+
     Example::
 
         >>> nn.Fold(output_size=(4, 5), kernel_size=(2, 2))(axonml.randn(1, 3 * 2 * 2, 12)).shape
@@ -48,6 +52,10 @@ class Unfold(Module):
         dilation: spacing between block elements. Default: 1.
         padding: implicit zeros added on both sides of the input. Default: 0.
         stride: step between blocks. Default: 1.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        - Output: :math:`(N, C \times \prod(kernel\_size), L)` or :math:`(C \times \prod(kernel\_size), L)`.
 
     Example::
 

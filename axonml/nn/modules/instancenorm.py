@@ -68,6 +68,10 @@ class InstanceNorm1d(_InstanceNorm):
         affine: learn a per-channel weight and bias. Default: ``False``.
         track_running_stats: keep running mean and variance, used in eval mode. Default: ``False``.
 
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`.
+        - Output: the shape of the input.
+
     Example::
 
         >>> nn.InstanceNorm1d(100)(axonml.randn(20, 100, 40)).shape
@@ -86,6 +90,10 @@ class InstanceNorm2d(_InstanceNorm):
         momentum: weight of the new statistics in the running averages. Default: 0.1.
         affine: learn a per-channel weight and bias. Default: ``False``.
         track_running_stats: keep running mean and variance, used in eval mode. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        - Output: the shape of the input.
 
     Example::
 

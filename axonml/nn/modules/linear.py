@@ -16,6 +16,13 @@ __all__ = ["Identity", "Linear", "Bilinear"]
 class Identity(Module):
     """Returns its input unchanged; accepts (and ignores) any constructor arguments.
 
+    Args:
+        args, kwargs: any arguments, ignored (so that it can stand in for any layer).
+
+    Shape:
+        - Input: :math:`(*)`, any shape.
+        - Output: :math:`(*)`, the input itself.
+
     Example::
 
         >>> m = nn.Identity(54, unused_argument1=0.1)

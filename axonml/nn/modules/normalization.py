@@ -30,6 +30,10 @@ class LayerNorm(Module):
         elementwise_affine: learnable per-element gamma (ones) and beta (zeros). Default: ``True``.
         bias: learn beta too (with elementwise_affine). Default: ``True``.
 
+    Shape:
+        - Input: :math:`(N, *)`.
+        - Output: :math:`(N, *)`, the shape of the input.
+
     Example::
 
         >>> nn.LayerNorm(10)(axonml.randn(20, 5, 10)).shape
@@ -76,6 +80,16 @@ class GroupNorm(Module):
         eps: added to the variance. Default: 1e-5.
         affine: learnable per-channel gamma (ones) and beta (zeros). Default: ``True``.
         bias: learn beta (with affine). Default: ``True``.
+
+    Shape:
+        - Input: :math:`(N, C, *)` with C = num_channels.
+        - Output: the shape of the input.
+
+    Example::
+
+        >>> m = nn.GroupNorm(3, 6)
+        >>> m(axonml.randn(20, 6, 10, 10)).shape
+        axonml.Size([20, 6, 10, 10])
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, device=None,
@@ -119,6 +133,16 @@ class RMSNorm(Module):
         normalized_shape: the trailing shape to normalise over.
         eps: added to the mean square; ``None`` uses the dtype's machine epsilon. Default: ``None``.
         elementwise_affine: learnable per-element gamma (ones). Default: ``True``.
+
+    Shape:
+        - Input: :math:`(N, *)`, ending in normalized_shape.
+        - Output: the shape of the input.
+
+    Example::
+
+        >>> m = nn.RMSNorm([3, 4])
+        >>> m(axonml.randn(2, 3, 4)).shape
+        axonml.Size([2, 3, 4])
     """
 
     def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True, device=None,
