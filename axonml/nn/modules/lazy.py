@@ -22,6 +22,14 @@ class LazyModuleMixin:
 
     A subclass implements ``initialize_parameters(*args, **kwargs)``, which materializes every
     uninitialized tensor and calls ``reset_parameters()``.
+
+    Example::
+
+        >>> m = nn.LazyLinear(10)
+        >>> m(axonml.randn(2, 5)).shape
+        axonml.Size([2, 10])
+        >>> type(m).__name__, m.in_features
+        ('Linear', 5)
     """
 
     cls_to_become = None

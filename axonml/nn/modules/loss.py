@@ -43,6 +43,15 @@ class _WeightedLoss(_Loss):
 class L1Loss(_Loss):
     """Mean absolute error: |input - target|, reduced by ``reduction`` (``'none'``, ``'mean'``, ``'sum'``).
 
+    Args:
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``. Default: ``'mean'``.
+        size_average, reduce: deprecated; use ``reduction``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Target: :math:`(*)`, the shape of the input.
+        - Output: scalar, or :math:`(*)` with ``reduction='none'``.
+
     Example::
 
         >>> loss = nn.L1Loss()(axonml.randn(3, 5, requires_grad=True), axonml.randn(3, 5))
@@ -53,7 +62,23 @@ class L1Loss(_Loss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error: (input - target) ** 2, reduced by ``reduction``."""
+    """Mean squared error: (input - target) ** 2, reduced by ``reduction``.
+
+    Args:
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``. Default: ``'mean'``.
+        size_average, reduce: deprecated; use ``reduction``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Target: :math:`(*)`, the shape of the input.
+        - Output: scalar, or :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.MSELoss()
+        >>> loss(axonml.randn(3, 5, requires_grad=True), axonml.randn(3, 5)).shape
+        axonml.Size([])
+    """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
@@ -66,6 +91,17 @@ class NLLLoss(_WeightedLoss):
         weight: a rescaling weight per class, shape (C,).
         ignore_index: a target value that contributes neither loss nor gradient. Default: -100.
         reduction: ``'none'``, ``'mean'`` (weighted mean) or ``'sum'``. Default: ``'mean'``.
+
+    Shape:
+        - Input: :math:`(N, C)`, :math:`(C)` or :math:`(N, C, d_1, ..., d_K)`.
+        - Target: :math:`(N)`, :math:`()` or :math:`(N, d_1, ..., d_K)`, class indices in [0, C).
+        - Output: scalar, or the target's shape with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.NLLLoss()
+        >>> loss(F.log_softmax(axonml.randn(3, 5), dim=1), axonml.tensor([1, 0, 4])).shape
+        axonml.Size([])
     """
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None, ignore_index: int = -100,
@@ -113,6 +149,17 @@ class BCELoss(_WeightedLoss):
     Args:
         weight: a rescaling weight broadcast against the input.
         reduction: ``'none'``, ``'mean'`` or ``'sum'``. Default: ``'mean'``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Target: :math:`(*)`, the shape of the input.
+        - Output: scalar, or :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.BCELoss()
+        >>> loss(axonml.rand(3), axonml.tensor([0.0, 1.0, 1.0])).shape
+        axonml.Size([])
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -126,6 +173,17 @@ class BCEWithLogitsLoss(_Loss):
         weight: a rescaling weight broadcast against the input.
         reduction: ``'none'``, ``'mean'`` or ``'sum'``. Default: ``'mean'``.
         pos_weight: a weight on positive examples, broadcast along the class dimension.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Target: :math:`(*)`, the shape of the input.
+        - Output: scalar, or :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.BCEWithLogitsLoss()
+        >>> loss(axonml.randn(3), axonml.tensor([0.0, 1.0, 1.0])).shape
+        axonml.Size([])
     """
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None, reduce: bool | None = None,
@@ -147,6 +205,17 @@ class SmoothL1Loss(_Loss):
     Args:
         reduction: ``'none'``, ``'mean'`` or ``'sum'``. Default: ``'mean'``.
         beta: where the loss turns from quadratic to linear. Default: 1.0.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Target: :math:`(*)`, the shape of the input.
+        - Output: scalar, or :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.SmoothL1Loss(beta=0.5)
+        >>> loss(axonml.randn(3, 5), axonml.randn(3, 5)).shape
+        axonml.Size([])
     """
 
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
@@ -164,6 +233,17 @@ class HuberLoss(_Loss):
     Args:
         reduction: ``'none'``, ``'mean'`` or ``'sum'``. Default: ``'mean'``.
         delta: where the loss turns from quadratic to linear. Default: 1.0.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Target: :math:`(*)`, the shape of the input.
+        - Output: scalar, or :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.HuberLoss(delta=0.5)
+        >>> loss(axonml.randn(3, 5), axonml.randn(3, 5)).shape
+        axonml.Size([])
     """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
@@ -180,6 +260,17 @@ class KLDivLoss(_Loss):
     Args:
         reduction: ``'none'``, ``'mean'``, ``'batchmean'`` or ``'sum'``. Default: ``'mean'``.
         log_target: whether target is in log space too. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(*)`, log-probabilities.
+        - Target: :math:`(*)`, the shape of the input.
+        - Output: scalar, or :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.KLDivLoss(reduction='batchmean')
+        >>> loss(F.log_softmax(axonml.randn(3, 5), dim=1), F.softmax(axonml.randn(3, 5), dim=1)).shape
+        axonml.Size([])
     """
 
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
@@ -224,6 +315,12 @@ class HingeEmbeddingLoss(_Loss):
 
     Shape:
         - Input: (*); Target: (*), of 1 and -1; Output: scalar, or (*) with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.HingeEmbeddingLoss()
+        >>> loss(axonml.randn(4), axonml.tensor([1.0, -1.0, 1.0, -1.0])).shape
+        axonml.Size([])
     """
 
     def __init__(self, margin: float = 1.0, size_average: bool | None = None, reduce: bool | None = None,
@@ -238,8 +335,18 @@ class HingeEmbeddingLoss(_Loss):
 class SoftMarginLoss(_Loss):
     """log(1 + exp(-y * x)): the two-class logistic loss with targets 1 and -1.
 
+    Args:
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``. Default: ``'mean'``.
+        size_average, reduce: deprecated; use ``reduction``.
+
     Shape:
         - Input: (*); Target: (*); Output: scalar, or (*) with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.SoftMarginLoss()
+        >>> loss(axonml.randn(4), axonml.tensor([1.0, -1.0, 1.0, -1.0])).shape
+        axonml.Size([])
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -255,6 +362,12 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 
     Shape:
         - Input: (N, C); Target: (N, C) of 0 and 1; Output: scalar, or (N) with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.MultiLabelSoftMarginLoss()
+        >>> loss(axonml.randn(2, 3), axonml.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])).shape
+        axonml.Size([])
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -272,6 +385,12 @@ class MultiMarginLoss(_WeightedLoss):
 
     Shape:
         - Input: (N, C) or (C); Target: (N) or () class indices; Output: scalar, or (N) with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.MultiMarginLoss()
+        >>> loss(axonml.randn(3, 4), axonml.tensor([3, 0, 1])).shape
+        axonml.Size([])
     """
 
     def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
@@ -290,9 +409,19 @@ class MultiMarginLoss(_WeightedLoss):
 class MultiLabelMarginLoss(_Loss):
     """Multi-label hinge loss between each target class and each non-target class.
 
+    Args:
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``. Default: ``'mean'``.
+        size_average, reduce: deprecated; use ``reduction``.
+
     Shape:
         - Input: (N, C) or (C); Target: int64 of the same shape, target classes ended by -1;
           Output: scalar, or (N) with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.MultiLabelMarginLoss()
+        >>> loss(axonml.randn(1, 4), axonml.tensor([[3, 0, -1, 1]])).shape
+        axonml.Size([])
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -308,6 +437,12 @@ class CosineEmbeddingLoss(_Loss):
 
     Shape:
         - Input1, Input2: (N, D) or (D); Target: (N) or (); Output: scalar, or (N) with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.CosineEmbeddingLoss(margin=0.2)
+        >>> loss(axonml.randn(3, 5), axonml.randn(3, 5), axonml.tensor([1, -1, 1])).shape
+        axonml.Size([])
     """
 
     def __init__(self, margin: float = 0.0, size_average: bool | None = None, reduce: bool | None = None,
@@ -361,6 +496,12 @@ class TripletMarginWithDistanceLoss(_Loss):
 
     Shape:
         - Anchor, Positive, Negative: (N, *); Output: scalar, or (N) with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.TripletMarginWithDistanceLoss(distance_function=nn.PairwiseDistance())
+        >>> loss(axonml.randn(3, 5), axonml.randn(3, 5), axonml.randn(3, 5)).shape
+        axonml.Size([])
     """
 
     def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
@@ -390,6 +531,12 @@ class PoissonNLLLoss(_Loss):
 
     Shape:
         - Input: (*); Target: (*); Output: scalar, or (*) with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.PoissonNLLLoss()
+        >>> loss(axonml.randn(3, 5), axonml.rand(3, 5) * 4).shape
+        axonml.Size([])
     """
 
     def __init__(self, log_input: bool = True, full: bool = False, size_average: bool | None = None,
@@ -413,6 +560,12 @@ class GaussianNLLLoss(_Loss):
     Shape:
         - Input: (N, *); Target: (N, *); Var: (N, *), (N, *) with one dim of size 1, one dim fewer, or a float;
           Output: scalar, or (N, *) with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.GaussianNLLLoss()
+        >>> loss(axonml.randn(3, 5), axonml.randn(3, 5), axonml.rand(3, 5) + 0.1).shape
+        axonml.Size([])
     """
 
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:

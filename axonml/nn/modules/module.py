@@ -27,7 +27,18 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
 
 
 class RemovableHandle:
-    """What register_*_hook returns: ``handle.remove()`` unregisters the hook (also usable as a context)."""
+    """What register_*_hook returns: ``handle.remove()`` unregisters the hook (also usable as a context).
+
+    Args:
+        hooks_dict: the dict of hooks the handle removes its hook from.
+        extra_dict: further dicts (or a list of them) holding the same hook id.
+
+    Example::
+
+        >>> m = nn.Linear(2, 2)
+        >>> handle = m.register_forward_hook(lambda module, args, output: None)
+        >>> handle.remove()
+    """
 
     _next_id = 0
 
@@ -78,6 +89,10 @@ class Module:
     Subclasses assign parameters and submodules as attributes in ``__init__`` (which must call
     ``super().__init__()`` first) and define ``forward``; calling the module runs the hooks and
     ``forward``.
+
+    Args:
+        args, kwargs: must be empty (as in PyTorch, extra arguments are a TypeError); a
+            subclass takes its own in its ``__init__``.
 
     Example::
 

@@ -24,7 +24,22 @@ _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
 class RNNBase(Module):
-    """The parameters and checks shared by RNN, LSTM and GRU."""
+    """The parameters and checks shared by RNN, LSTM and GRU.
+
+    Args:
+        mode: ``'RNN_TANH'``, ``'RNN_RELU'``, ``'LSTM'`` or ``'GRU'``.
+        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional: as :class:`RNN`.
+        proj_size: must be 0.
+
+    Shape:
+        As :class:`RNN`, :class:`LSTM` and :class:`GRU`.
+
+    Example::
+
+        >>> rnn = nn.GRU(10, 20)
+        >>> isinstance(rnn, nn.RNNBase)
+        True
+    """
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
@@ -196,6 +211,11 @@ class RNN(RNNBase):
         - output: (L, N, D * H_out), the last layer's h_t for every t.
         - h_n: (D * num_layers, N, H_out), every layer's final hidden state.
 
+    Shape:
+        - input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` with batch_first, or :math:`(L, H_{in})`.
+        - h_0, h_n: :math:`(D \cdot num\_layers, N, H_{out})`, or without N for unbatched input.
+        - output: :math:`(L, N, D \cdot H_{out})` (batch first with batch_first), D = 2 if bidirectional else 1.
+
     Example::
 
         >>> rnn = nn.RNN(10, 20, 2)
@@ -239,6 +259,11 @@ class LSTM(RNNBase):
         - h_0, c_0: (D * num_layers, N, H); zeros if not given.
 
     Outputs: output, (h_n, c_n)
+
+    Shape:
+        - input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` with batch_first, or :math:`(L, H_{in})`.
+        - h_0, c_0, h_n, c_n: :math:`(D \cdot num\_layers, N, H_{out})`, or without N for unbatched input.
+        - output: :math:`(L, N, D \cdot H_{out})` (batch first with batch_first), D = 2 if bidirectional else 1.
 
     Example::
 
@@ -289,6 +314,13 @@ class GRU(RNNBase):
 
     Arguments, inputs and outputs as :class:`RNN` (without ``nonlinearity``).
 
+    Args:
+        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional: as :class:`RNN`.
+
+    Shape:
+        As :class:`RNN`: input :math:`(L, N, H_{in})`, h_0 and h_n :math:`(D \cdot num\_layers, N, H_{out})`,
+        output :math:`(L, N, D \cdot H_{out})`.
+
     Example::
 
         >>> gru = nn.GRU(10, 20, 2)
@@ -306,7 +338,22 @@ class GRU(RNNBase):
 
 
 class RNNCellBase(Module):
-    """The parameters shared by the single-step cells: weight_ih, weight_hh, bias_ih, bias_hh."""
+    """The parameters shared by the single-step cells: weight_ih, weight_hh, bias_ih, bias_hh.
+
+    Args:
+        input_size, hidden_size: feature sizes.
+        bias: use b_ih and b_hh.
+        num_chunks: gate blocks in the weights (1 for RNNCell, 4 for LSTMCell, 3 for GRUCell).
+
+    Shape:
+        As :class:`RNNCell`, :class:`LSTMCell` and :class:`GRUCell`.
+
+    Example::
+
+        >>> cell = nn.GRUCell(10, 20)
+        >>> cell.weight_ih.shape
+        axonml.Size([60, 10])
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device=None,
                  dtype=None) -> None:
@@ -357,6 +404,10 @@ class RNNCell(RNNCellBase):
         bias: use b_ih and b_hh. Default: ``True``.
         nonlinearity: ``'tanh'`` or ``'relu'``. Default: ``'tanh'``.
 
+    Shape:
+        - input: :math:`(N, H_{in})` or :math:`(H_{in})`.
+        - hx, output: :math:`(N, H_{out})` or :math:`(H_{out})`; hx zeros if not given.
+
     Example::
 
         >>> cell = nn.RNNCell(10, 20)
@@ -389,6 +440,14 @@ class RNNCell(RNNCellBase):
 class LSTMCell(RNNCellBase):
     """One LSTM step; returns (h', c'). Gates as :class:`LSTM`.
 
+    Args:
+        input_size, hidden_size: feature sizes.
+        bias: use b_ih and b_hh. Default: ``True``.
+
+    Shape:
+        - input: :math:`(N, H_{in})` or :math:`(H_{in})`.
+        - hx = (h, c), and the output (h', c'): each :math:`(N, H_{out})` or :math:`(H_{out})`; zeros if not given.
+
     Example::
 
         >>> cell = nn.LSTMCell(10, 20)
@@ -414,6 +473,14 @@ class LSTMCell(RNNCellBase):
 
 class GRUCell(RNNCellBase):
     """One GRU step; returns h'. Gates as :class:`GRU`.
+
+    Args:
+        input_size, hidden_size: feature sizes.
+        bias: use b_ih and b_hh. Default: ``True``.
+
+    Shape:
+        - input: :math:`(N, H_{in})` or :math:`(H_{in})`.
+        - hx, output: :math:`(N, H_{out})` or :math:`(H_{out})`; hx zeros if not given.
 
     Example::
 
