@@ -22,12 +22,13 @@ from .ops.linalg import matmul
 from .creation import ones_like
 from .ops.reduce import norm as _vector_norm_op
 from .ops.shape import cat
+from .ops.shape import diagonal as _diagonal
 from .tensor import Tensor
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "solve_ex", "det",
            "slogdet", "cholesky", "cholesky_ex", "solve_triangular", "qr", "svd", "svdvals", "eigh", "eigvalsh",
-           "pinv", "lstsq", "matrix_rank", "lu_factor", "lu_factor_ex", "lu", "lu_solve", "matrix_power", "matrix_exp", "cond", "cross", "vecdot", "multi_dot",
-           "matmul", "vander", "tensorinv", "tensorsolve"]
+           "pinv", "lstsq", "matrix_rank", "lu_factor", "lu_factor_ex", "lu", "lu_solve", "householder_product", "matrix_power", "matrix_exp", "cond", "cross", "vecdot", "multi_dot",
+           "matmul", "diagonal", "vander", "tensorinv", "tensorsolve"]
 
 
 # --- inverses and solvers ----------------------------------------------------------------------------
@@ -277,6 +278,43 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
     return _decomposition._lu_solve("linalg.lu_solve", LU, pivots, B, left, adjoint)
 
 
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """The first n columns of H_1 H_2 ... H_k, H_i = I - tau_i v_i v_i^T (LAPACK orgqr).
+
+    v_i is column i of A below the diagonal, with a 1 on it (geqrf's packed reflectors).
+    Composed from products, so it runs on every device and differentiates through them.
+
+    Args:
+        A: (*, m, n) with m >= n.
+        tau: (*, k) with k <= n.
+    """
+    name = "torch.linalg.householder_product"
+    if isinstance(A, Tensor) and A.ndim < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    _decomposition._check_matrix(name, A, square=False, what="input")
+    if not isinstance(tau, Tensor):
+        raise TypeError(f"linalg.householder_product(): argument 'tau' must be Tensor, not {type(tau).__name__}")
+    (m, n), k = A.shape[-2:], tau.shape[-1] if tau.ndim else 0
+    if m < n:
+        raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to input.shape[-1]")
+    if n < k:
+        raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+                           f"{list(tau.shape[:-1])}")
+    _decomposition._check_same_dtype(name, A, tau)
+    from .creation import eye
+    identity = eye(m, n, dtype=A.dtype, device=A.device)
+    if k == 0:  # the identity, joined to A's graph as PyTorch's result is
+        return identity.expand(tuple(A.shape)) + A * 0
+    reflectors = A.tril(-1) + identity
+    q = identity.expand(tuple(A.shape))
+    for i in range(k - 1, -1, -1):  # Q = H_i Q, from the last reflector to the first
+        v = reflectors[..., :, i:i + 1]
+        q = q - (tau[..., i:i + 1].unsqueeze(-1) * v) @ (v.mT @ q)
+    return q
+
+
 # --- norms ------------------------------------------------------------------------------------------
 
 def _check_ord(name: str, ord) -> None:
@@ -481,6 +519,11 @@ def _chain_product(matrices, split, i, j):
         return matrices[i]
     k = split[i][j]
     return matmul(_chain_product(matrices, split, i, k), _chain_product(matrices, split, k + 1, j))
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """axonml.diagonal with the matrix dims last by default: the (offset) diagonal of each matrix, a view."""
+    return _diagonal(A, offset, dim1, dim2)
 
 
 def vander(x: Tensor, N: int | None = None) -> Tensor:

@@ -339,6 +339,22 @@ def test_lu_factor_ex_reports_a_zero_pivot(device):
     check(lambda a: tuple(_lib(a).lu_factor_ex(a)), [singular], grad=False, device=device)
 
 
+@pytest.mark.parametrize("shape,k", [((5, 3), 3), ((2, 5, 3), 2), ((4, 4), 4), ((4, 4), 0)], ids=str)
+def test_householder_product(shape, k, device):
+    a = np.random.default_rng(0).standard_normal(shape)
+    tau = np.random.default_rng(1).uniform(0.0, 2.0, shape[:-2] + (k,))
+    check(lambda a, tau: _lib(a).householder_product(a, tau), [a, tau], device=device)
+
+
+def test_householder_product_of_geqrf_is_q():
+    a = _matrix((), 5, 3)
+    q = axonml.linalg.qr(axonml.from_numpy(a)).Q
+    packed, tau = torch.geqrf(torch.from_numpy(a))
+    np.testing.assert_allclose(axonml.linalg.householder_product(axonml.from_numpy(packed.numpy()),
+                                                                 axonml.from_numpy(tau.numpy())).numpy(), q.numpy(),
+                               rtol=1e-10, atol=1e-12)
+
+
 # --- composed ops: they run on every device -------------------------------------------------------------
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 6, -1, -3])
@@ -434,6 +450,11 @@ def test_multi_dot(shapes, device):
     check(lambda *t: _lib(t[0]).multi_dot(list(t)), shapes, device=device)
 
 
+@pytest.mark.parametrize("offset,dims", [(0, {}), (1, {}), (-1, {"dim1": 0, "dim2": 2})], ids=str)
+def test_diagonal(offset, dims, device):
+    check(lambda a: _lib(a).diagonal(a, offset=offset, **dims), [(2, 3, 4)], device=device)
+
+
 @pytest.mark.parametrize("shape,N", [((4,), None), ((2, 3), 5), ((3,), 2)], ids=str)
 def test_vander(shape, N, device):
     check(lambda x: _lib(x).vander(x, N=N), [shape], device=device)
@@ -455,7 +476,7 @@ def _leaf(array):
 @pytest.mark.parametrize("name", ["inv", "det", "slogdet", "cholesky", "cholesky_upper", "solve", "solve_triangular",
                                   "qr", "qr_wide", "svd", "svd_wide", "svdvals", "eigh", "eigvalsh", "pinv",
                                   "pinv_hermitian", "lstsq", "matrix_exp", "matrix_power", "lu", "lu_wide",
-                                  "lu_solve"])
+                                  "lu_solve", "householder_product"])
 def test_gradcheck(name):
     linalg = axonml.linalg
     a = _leaf(_matrix((2,), 4, 4, seed=3))
@@ -486,6 +507,7 @@ def test_gradcheck(name):
         "lu": (lambda a: tuple(linalg.lu(a))[1:], (tall,)),
         "lu_wide": (lambda a: tuple(linalg.lu(a))[1:], (wide,)),
         "lu_solve": (lambda a, b: linalg.lu_solve(*linalg.lu_factor(a), b, adjoint=True), (a, b)),
+        "householder_product": (linalg.householder_product, (tall, _leaf(np.random.default_rng(8).random((2, 3))))),
     }
     fn, inputs = cases[name]
     assert gradcheck(fn, inputs)
@@ -540,6 +562,10 @@ NOT_PD = np.array([[1.0, 2.0], [2.0, 1.0]])
     (lambda a, b: _lib(a).cross(a, b), [np.zeros((4, 2)), np.zeros((4, 2))]),
     (lambda a, b: _lib(a).cross(a, b), [np.zeros((4, 3)), np.zeros((2, 3))]),
     (lambda a: _lib(a).multi_dot([a]), [np.zeros((2, 2))]),
+    (lambda a, t: _lib(a).householder_product(a, t), [np.zeros((3, 5)), np.zeros(3)]),
+    (lambda a, t: _lib(a).householder_product(a, t), [np.zeros((5, 3)), np.zeros(4)]),
+    (lambda a, t: _lib(a).householder_product(a, t), [np.zeros(5), np.zeros(1)]),
+    (lambda a, t: _lib(a).householder_product(a, t), [np.zeros((2, 5, 3)), np.zeros((3, 3))]),
     (lambda a: _lib(a).lu_factor(a), [SINGULAR]),
     (lambda a: _lib(a).lu_factor(a, pivot=False), [np.eye(2)]),
     (lambda a, b: _lib(a).lu_solve(*_lib(a).lu_factor(a), b), [np.eye(3), np.ones((2, 3))]),
