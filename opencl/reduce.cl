@@ -1,4 +1,5 @@
-// Reductions over any set of axes, argmax/argmin, and scans (cumsum/cumprod).
+// Reductions over any set of axes, argmax/argmin, and scans (cumsum/cumprod, logcumsumexp, and
+// cummax/cummin: OP_MAX / OP_MIN with SCAN_INDEX).
 //
 // The host permutes the reduced axes last and passes two descriptors over the same buffer:
 // `outer` (the kept axes, one work-group per output element) and `inner` (the reduced axes,
@@ -18,6 +19,15 @@
 #elif defined(OP_ALL)
 #define INIT ((ACC_T)1)
 #define COMBINE(a, b) ((ACC_T)((a) && (b)))
+#elif defined(OP_LOGCUMSUMEXP)
+#define INIT ((ACC_T)(-INFINITY))
+// log(exp(a) + exp(b)) without overflow; equal operands (infinities too) give a + log 2, a NaN propagates
+inline ACC_T log_add_exp(ACC_T a, ACC_T b) {
+    if (a == b) return a + (ACC_T)0.69314718055994530942;
+    const ACC_T big = a > b ? a : b;
+    return big + log1p(exp(-fabs(a - b)));
+}
+#define COMBINE(a, b) log_add_exp(a, b)
 #elif defined(OP_MAX) || defined(OP_ARGMAX)
 #define BETTER(a, b) ((a) > (b))
 #elif defined(OP_MIN) || defined(OP_ARGMIN)
@@ -114,7 +124,7 @@ __kernel void reduce(__global OUT_T* out, __global const IN_T* in,
 
 #endif
 
-#if defined(OP_SUM) || defined(OP_PROD)
+#if defined(OP_SUM) || defined(OP_PROD) || defined(OP_LOGCUMSUMEXP)
 // One work-item per line along the scanned axis; in and out share the outer shape.
 __kernel void scan(__global OUT_T* out, const layout_t lo, __global const IN_T* in, const layout_t li,
                    const shape_t outer, const long length, const long in_stride, const long out_stride) {
@@ -125,6 +135,29 @@ __kernel void scan(__global OUT_T* out, const layout_t lo, __global const IN_T* 
     for (long k = 0; k < length; ++k, src += in_stride, dst += out_stride) {
         acc = COMBINE(acc, TO_ACC(in[src]));
         out[dst] = (OUT_T)acc;
+    }
+}
+#endif
+
+#if defined(SCAN_INDEX) && (defined(OP_MAX) || defined(OP_MIN))
+// cummax/cummin: the running extreme along the scanned axis and the position it came from. A later
+// element equal to the running extreme takes over (the last index of a tie); a NaN, once seen, stays.
+__kernel void scan_extreme(__global IN_T* out, __global long* out_index, const layout_t lo,
+                           __global const IN_T* in, const layout_t li, const shape_t outer, const long length,
+                           const long in_stride, const long out_stride) {
+    const long line = get_global_id(0);
+    if (line >= outer.size) return;
+    long src = offset_of(&outer, &li, line), dst = offset_of(&outer, &lo, line);
+    IN_T best = in[src];
+    long best_k = 0;
+    for (long k = 0; k < length; ++k, src += in_stride, dst += out_stride) {
+        const IN_T x = in[src];
+        if (IS_NAN(x) || (!IS_NAN(best) && !BETTER(best, x))) {
+            best = x;
+            best_k = k;
+        }
+        out[dst] = best;
+        out_index[dst] = best_k;
     }
 }
 #endif

@@ -108,6 +108,9 @@ PRIMITIVES = {
     "argmin": "argmin(a, axis, keepdims)",
     "any": "any(a, axis, keepdims)", "all": "all(a, axis, keepdims)",
     "cumsum": "cumsum(a, axis)", "cumprod": "cumprod(a, axis)",
+    "cum_extreme": "cum_extreme(a, axis, largest) -> (running max (min) along axis, int64 index it came from): "
+                   "a later equal element takes over, a NaN once seen stays",
+    "logcumsumexp": "logcumsumexp(a, axis): log(cumsum(exp(a))) along axis without overflow (floats)",
     "sort": "sort(a, axis, descending, stable) -> (values, int64 indices) along axis; NaN is the largest value; "
             "equal elements keep their order when stable",
     "searchsorted": "searchsorted(sorted_sequence, values, right) -> int64 insertion points of values in the last "

@@ -251,6 +251,18 @@ class CPUBackend(Backend):
     def cumprod(self, a, axis):
         return np.cumprod(a, axis=axis)
 
+    def cum_extreme(self, a, axis, largest):
+        values = (np.maximum if largest else np.minimum).accumulate(a, axis=axis)
+        # an element that is the running extreme (or a NaN) takes over the index; positions only grow
+        taken = np.equal(a, values)
+        if a.dtype.kind == "f":
+            taken |= np.isnan(a)
+        positions = np.arange(a.shape[axis]).reshape(tuple(-1 if d == axis else 1 for d in range(a.ndim)))
+        return values, np.maximum.accumulate(np.where(taken, positions, 0), axis=axis)
+
+    def logcumsumexp(self, a, axis):
+        return np.logaddexp.accumulate(a, axis=axis)
+
     def sort(self, a, axis, descending, stable):
         if descending:
             # a stable ascending sort of the reversed axis, reversed back, keeps equal elements in order

@@ -346,6 +346,12 @@ class OpenCLBackend(Backend):
     def cumprod(self, a, axis):
         return _reduce.scan(self, "prod", a, axis)
 
+    def cum_extreme(self, a, axis, largest):
+        return _reduce.scan_extreme(self, a, axis, largest)
+
+    def logcumsumexp(self, a, axis):
+        return _reduce.scan(self, "logcumsumexp", a, axis)
+
     def sort(self, a, axis, descending, stable):
         return _sort.sort(self, a, axis, descending, stable)
 

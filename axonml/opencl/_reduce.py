@@ -12,7 +12,7 @@ import numpy as np
 
 from ._layout import coalesce, layout_arg, normalize_axes, shape_arg
 
-__all__ = ["reduce", "arg_reduce", "sum_dtype", "scan", "sum_to"]
+__all__ = ["reduce", "arg_reduce", "sum_dtype", "scan", "scan_extreme", "sum_to"]
 
 _BOOL = np.dtype(np.bool_)
 _INT64 = np.dtype(np.int64)
@@ -80,7 +80,8 @@ def arg_reduce(backend, op: str, a, axis, keepdims: bool):
 
 
 def scan(backend, op: str, a, axis):
-    """The inclusive scan ('sum' or 'prod') of a along axis (the flattened array when axis is None)."""
+    """The inclusive scan ('sum', 'prod' or 'logcumsumexp') of a along axis (the flattened array when axis
+    is None)."""
     a = backend._device_array(a)
     if axis is None:
         a, axis = backend.reshape(a, (-1,)), 0
@@ -102,6 +103,27 @@ def scan(backend, op: str, a, axis):
                    layout_arg(a.offset, in_strides), shape_arg(outer, lines), np.int64(a.shape[axis]),
                    np.int64(a.estrides[axis]), np.int64(out.estrides[axis]))
     return out
+
+
+def scan_extreme(backend, a, axis: int, largest: bool):
+    """(running max (min) of a along axis, int64 positions they came from): cummax/cummin."""
+    a = backend._device_array(a)
+    values, indices = backend.new(a.shape, a.dtype), backend.new(a.shape, np.int64)
+    if values.size == 0:
+        return values, indices
+    others = [d for d in range(a.ndim) if d != axis]
+    outer, (in_strides, out_strides) = coalesce(tuple(a.shape[d] for d in others),
+                                               tuple(a.estrides[d] for d in others),
+                                               tuple(values.estrides[d] for d in others))
+    lines = values.size // a.shape[axis]
+    ctype = backend._ctype(a.dtype)
+    defines = (("IN_T", ctype), ("ACC_T", ctype), ("OUT_T", ctype), ("OP_MAX" if largest else "OP_MIN", 1),
+               ("SCAN_INDEX", 1)) + ((("IN_IS_FLOAT", 1),) if a.dtype.kind == "f" else ()) + \
+        backend._type_defines(a.dtype)
+    backend.launch(backend.kernel("reduce", "scan_extreme", defines), lines, values.buffer, indices.buffer,
+                   layout_arg(0, out_strides), a.buffer, layout_arg(a.offset, in_strides), shape_arg(outer, lines),
+                   np.int64(a.shape[axis]), np.int64(a.estrides[axis]), np.int64(values.estrides[axis]))
+    return values, indices
 
 
 def sum_to(backend, a, shape):

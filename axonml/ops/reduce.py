@@ -736,29 +736,7 @@ def count_nonzero(input: Tensor, dim=None, *, axis=None) -> Tensor:
     return sum(ne(input.detach(), 0), dim)
 
 
-# --- running max/min and logcumsumexp (scans composed from elementwise primitives) --------------------------------
-
-def _along(a, axis: int, start: int, stop: int) -> tuple:
-    return (slice(None),) * axis + (slice(start, stop),)
-
-
-def _inclusive_scan(xp, arrays: tuple, axis: int, combine) -> tuple:
-    """Hillis-Steele scan of a tuple of same-shaped arrays along axis: log2(n) device passes.
-
-    combine(later, earlier) merges the summaries of two adjacent runs (tuples like arrays); it
-    must be associative. After the pass with offset k every position holds the summary of the
-    2k positions ending there.
-    """
-    n = arrays[0].shape[axis]
-    offset = 1
-    while offset < n:
-        head = tuple(xp.getitem(a, _along(a, axis, 0, offset)) for a in arrays)
-        later = tuple(xp.getitem(a, _along(a, axis, offset, n)) for a in arrays)
-        earlier = tuple(xp.getitem(a, _along(a, axis, 0, n - offset)) for a in arrays)
-        arrays = tuple(xp.concatenate([h, t], axis) for h, t in zip(head, combine(later, earlier)))
-        offset *= 2
-    return arrays
-
+# --- running max/min and logcumsumexp ------------------------------------------------------------------------------
 
 def _positions(xp, shape, axis: int):
     """int64 positions along axis, broadcast to shape."""
@@ -772,19 +750,8 @@ class CumExtreme(ArrayFunction):
     (the last index of a tie), and a NaN, once seen, stays, as in PyTorch; the gradient goes to the index."""
 
     def forward(ctx, a, axis, largest):
-        xp = ctx.xp
         ctx.shape, ctx.axis = a.shape, axis
-        floating = a.dtype.kind == "f"
-
-        def combine(later, earlier):
-            (later_value, later_index), (earlier_value, earlier_index) = later, earlier
-            wins = xp.ge(later_value, earlier_value) if largest else xp.le(later_value, earlier_value)
-            if floating:
-                wins = xp.logical_or(xp.isnan(later_value),
-                                     xp.logical_and(xp.logical_not(xp.isnan(earlier_value)), wins))
-            return xp.where(wins, later_value, earlier_value), xp.where(wins, later_index, earlier_index)
-
-        values, indices = _inclusive_scan(xp, (a, _positions(xp, a.shape, axis)), axis, combine)
+        values, indices = ctx.xp.cum_extreme(a, axis, largest)
         ctx.indices = indices
         return values, indices
 
@@ -795,28 +762,12 @@ class CumExtreme(ArrayFunction):
         return grad_input, None, None
 
 
-def _logaddexp(xp, a, b):
-    """log(exp(a) + exp(b)) without overflow; equal operands (infinities too) give a + log 2."""
-    same = xp.eq(a, b)
-    gap = xp.sub(xp.where(same, 0, a), xp.where(same, 0, b))  # inf - inf would be NaN
-    spread = xp.log1p(xp.exp(xp.neg(xp.abs(gap))))
-    return xp.where(same, xp.add(a, math.log(2.0)), xp.add(xp.maximum(a, b), spread))
-
-
-def _logcumsumexp(xp, a, axis: int):
-    return _inclusive_scan(xp, (a,), axis, lambda later, earlier: (_logaddexp(xp, later[0], earlier[0]),))[0]
-
-
-def _flip_axis(xp, a, axis: int):
-    return xp.getitem(a, (slice(None),) * axis + (slice(None, None, -1),))
-
-
 class LogCumSumExp(ArrayFunction):
     """log(cumsum(exp(x))) along axis, each step a stable logaddexp."""
 
     def forward(ctx, a, axis):
         ctx.axis = axis
-        out = _logcumsumexp(ctx.xp, a, axis)
+        out = ctx.xp.logcumsumexp(a, axis)
         ctx.save_for_backward(a, out)
         return out
 
@@ -830,7 +781,7 @@ class LogCumSumExp(ArrayFunction):
         def part(weights):
             positive = xp.gt(weights, 0)
             log_weights = xp.where(positive, xp.log(xp.where(positive, weights, 1)), -math.inf)
-            reverse = _flip_axis(xp, _logcumsumexp(xp, _flip_axis(xp, xp.sub(log_weights, out), axis), axis), axis)
+            reverse = _flip(xp, xp.logcumsumexp(_flip(xp, xp.sub(log_weights, out), axis), axis), axis)
             return xp.exp(xp.add(reverse, a))
 
         return xp.sub(part(grad), part(xp.neg(grad))), None

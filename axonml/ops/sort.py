@@ -15,7 +15,7 @@ from .. import _dtype
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _normalize_dim
-from .reduce import _inclusive_scan, _legacy_name, _numpy_keywords, _positions, return_types
+from .reduce import _flip, _legacy_name, _numpy_keywords, _positions, return_types
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique", "unique_consecutive",
            "bincount", "searchsorted", "histc"]
@@ -165,10 +165,8 @@ class Mode(ArrayFunction):
         starts = xp.concatenate([edge, xp.ne(following, previous)], axis)
         ends = xp.concatenate([xp.ne(following, previous), edge], axis)
         # each sorted position's run: the last start at or before it, the first end at or after it
-        run_start, = _inclusive_scan(xp, (xp.where(starts, positions, 0),), axis,
-                                     lambda later, earlier: (xp.maximum(later[0], earlier[0]),))
-        run_end, = _inclusive_scan(xp, (_flip(xp, xp.where(ends, positions, n), axis),), axis,
-                                   lambda later, earlier: (xp.minimum(later[0], earlier[0]),))
+        run_start, _ = xp.cum_extreme(xp.where(starts, positions, 0), axis, True)
+        run_end, _ = xp.cum_extreme(_flip(xp, xp.where(ends, positions, n), axis), axis, False)
         run_end = _flip(xp, run_end, axis)
         best = xp.argmax(xp.sub(run_end, run_start), axis, True)  # the first (smallest) of the longest runs
         indices = xp.take_along_axis(order, xp.take_along_axis(run_end, best, axis), axis)
@@ -185,10 +183,6 @@ class Mode(ArrayFunction):
             return grad, None, None
         grad = xp.reshape(grad, ctx.indices.shape)
         return _scatter_back(xp, grad, ctx.indices, ctx.shape, ctx.axis), None, None
-
-
-def _flip(xp, a, axis):
-    return xp.getitem(a, (slice(None),) * axis + (slice(None, None, -1),))
 
 
 def _take_rows(xp, rows, index):
