@@ -41,11 +41,11 @@ cdef extern from "fast_math.h" nogil:
 
 cnp.import_array()
 
-# Query rows and keys per tile: a (64, 128) float tile is 32 KiB, two of them stay in L2
+# Query rows and keys per tile: a (128, 256) float tile is 128 KiB, two of them stay in L2
 # beside the K and V blocks they multiply, and the gemms are still large enough for BLAS.
 cdef enum:
-    BLOCK_Q = 64
-    BLOCK_K = 128
+    BLOCK_Q = 128
+    BLOCK_K = 256
 
 
 cdef inline bint is_dropped(uint64_t seed, uint64_t counter, uint64_t threshold) noexcept nogil:
