@@ -123,27 +123,3 @@ def test_lstm_forward_backward(compare, benchmark):
     for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-3, atol=1e-3, err_msg=name)
     _report(compare, benchmark, step_axonml, step_torch, rounds=30, target=2.0)
-
-
-def test_transformer_encoder_forward(compare, benchmark):
-    """6-layer TransformerEncoder, d_model 384, 6 heads, feed-forward 1536, batch 8 x seq 128, eval mode,
-    no grad: inference forward (target <= 1.5x). torch takes its fused inference path here, as users get."""
-    ours = nn.TransformerEncoder(nn.TransformerEncoderLayer(384, 6, 1536, dropout=0.0, batch_first=True), 6)
-    theirs = torch.nn.TransformerEncoder(
-        torch.nn.TransformerEncoderLayer(384, 6, 1536, dropout=0.0, batch_first=True), 6, enable_nested_tensor=False)
-    _copy_weights(ours, theirs)
-    ours.eval()
-    theirs.eval()
-    x_ax, x_th = _pair((8, 128, 384))
-
-    def forward_axonml():
-        with axonml.no_grad():
-            ours(x_ax)
-
-    def forward_torch():
-        with torch.no_grad():
-            theirs(x_th)
-
-    with axonml.no_grad(), torch.no_grad():
-        np.testing.assert_allclose(ours(x_ax).numpy(), theirs(x_th).numpy(), rtol=1e-3, atol=1e-3)
-    _report(compare, benchmark, forward_axonml, forward_torch, rounds=20, target=1.5)
