@@ -372,24 +372,46 @@ cdef inline void output_adjoint_1d(const floating* src, Py_ssize_t src_step, flo
 
 
 cdef struct Tiles:
-    Py_ssize_t channels, height, width      # the input planes
-    Py_ssize_t out_channels, out_h, out_w   # the output planes
+    # A (kd, 3, 3) convolution at stride 1 is a 2-D one over (H, W) planes whose channels are the
+    # rows (input channel, depth tap): output plane (n, od) reads channel c's depth od + front + a*dilation
+    # through depth tap a. The gemms' inner dimension is the rows = C * kd.
+    Py_ssize_t channels, depth, height, width      # the input volumes
+    Py_ssize_t taps, front, dilation, rows         # depth taps, first tap's offset, their spacing, C * taps
+    Py_ssize_t out_channels, out_d, out_h, out_w   # the output volumes
     Py_ssize_t top, left                    # the input row and column of output (0, 0)'s first tap
     Py_ssize_t tiles_h, tiles_w, count      # output tiles per column, per row, in all
     Py_ssize_t block                        # tiles per thread block
 
 
-cdef Tiles tiles_of(Py_ssize_t batch, Py_ssize_t channels, Py_ssize_t height, Py_ssize_t width,
-                    Py_ssize_t out_channels, Py_ssize_t out_h, Py_ssize_t out_w, Py_ssize_t top, Py_ssize_t left):
+cdef Tiles tiles_of(x_shape, out_shape, Py_ssize_t taps, Py_ssize_t front, Py_ssize_t dilation, Py_ssize_t top,
+                    Py_ssize_t left):
+    """The tiles of a convolution of x (N, C, D, H, W) into out (N, Cout, Do, Ho, Wo)."""
     cdef Tiles s
-    s.channels, s.height, s.width = channels, height, width
-    s.out_channels, s.out_h, s.out_w = out_channels, out_h, out_w
+    s.channels, s.depth, s.height, s.width = x_shape[1], x_shape[2], x_shape[3], x_shape[4]
+    s.taps, s.front, s.dilation, s.rows = taps, front, dilation, s.channels * taps
+    s.out_channels, s.out_d, s.out_h, s.out_w = out_shape[1], out_shape[2], out_shape[3], out_shape[4]
     s.top, s.left = top, left
-    s.tiles_h = (out_h + OUT_TILE - 1) // OUT_TILE
-    s.tiles_w = (out_w + OUT_TILE - 1) // OUT_TILE
-    s.count = batch * s.tiles_h * s.tiles_w
-    s.block = min(MAX_BLOCK, max(MIN_BLOCK, BLOCK_VALUES // (channels + out_channels) // 16 * 16))
+    s.tiles_h = (s.out_h + OUT_TILE - 1) // OUT_TILE
+    s.tiles_w = (s.out_w + OUT_TILE - 1) // OUT_TILE
+    s.count = x_shape[0] * s.out_d * s.tiles_h * s.tiles_w
+    s.block = min(MAX_BLOCK, max(MIN_BLOCK, BLOCK_VALUES // (s.rows + s.out_channels) // 16 * 16))
     return s
+
+
+cdef inline const floating* input_plane(const floating* x, Tiles* s, Py_ssize_t image, Py_ssize_t row) noexcept nogil:
+    """The (H, W) plane of x that gemm row `row` (channel, depth tap) reads for output plane `image`
+    (n, od), or NULL in the depth padding."""
+    cdef Py_ssize_t n = image // s.out_d, channel = row // s.taps
+    cdef Py_ssize_t depth = image - n * s.out_d + s.front + (row - channel * s.taps) * s.dilation
+    if depth < 0 or depth >= s.depth:
+        return NULL
+    return x + ((n * s.channels + channel) * s.depth + depth) * s.height * s.width
+
+
+cdef inline Py_ssize_t output_plane(Tiles* s, Py_ssize_t image, Py_ssize_t co) noexcept nogil:
+    """The offset of output plane `image` (n, od) of channel co in the output (N, Cout, Do, Ho, Wo)."""
+    cdef Py_ssize_t n = image // s.out_d
+    return ((n * s.out_channels + co) * s.out_d + image - n * s.out_d) * s.out_h * s.out_w
 
 
 cdef inline Py_ssize_t tile_run(Tiles* s, Py_ssize_t tile, Py_ssize_t left_in_block, Py_ssize_t* image,
@@ -423,27 +445,28 @@ cdef void padded_line(const floating* row, Py_ssize_t width, Py_ssize_t start, P
 
 cdef void transform_input(const floating* x, Tiles* s, Py_ssize_t first, Py_ssize_t count, floating* transformed,
                           floating* scratch) noexcept nogil:
-    """transformed (16, C, s.block) = B^T d B for each tile's 4x4 input window d in each channel."""
-    cdef Py_ssize_t c, k, run, n, y, x0, i, ih, j
-    cdef floating* rows = scratch                  # (16, s.block): B^T applied along each window row
+    """transformed (16, C * kd, s.block) = B^T d B for each tile's 4x4 input window d in each gemm row."""
+    cdef Py_ssize_t row, k, run, n, y, x0, i, ih, j
+    cdef floating* windows = scratch                 # (16, s.block): B^T applied along each window row
     cdef floating* line = scratch + SPOTS * s.block  # one zero-padded image row under a run's windows
-    for c in range(s.channels):
+    cdef const floating* plane
+    for row in range(s.rows):
         k = 0
         while k < count:
             run = tile_run(s, first + k, count - k, &n, &y, &x0)
+            plane = input_plane(x, s, n, row)
             for i in range(TILE):
                 ih = y + s.top + i
-                if ih < 0 or ih >= s.height:
+                if plane == NULL or ih < 0 or ih >= s.height:
                     for j in range(TILE):
-                        memset(rows + (i * TILE + j) * s.block + k, 0, run * sizeof(floating))
+                        memset(windows + (i * TILE + j) * s.block + k, 0, run * sizeof(floating))
                     continue
-                padded_line(x + ((n * s.channels + c) * s.height + ih) * s.width, s.width, x0 + s.left,
-                            run * OUT_TILE + TILE - OUT_TILE, line)
-                input_1d(line, 1, OUT_TILE, rows + i * TILE * s.block + k, s.block, run)
+                padded_line(plane + ih * s.width, s.width, x0 + s.left, run * OUT_TILE + TILE - OUT_TILE, line)
+                input_1d(line, 1, OUT_TILE, windows + i * TILE * s.block + k, s.block, run)
             k += run
         for j in range(TILE):  # B^T down each column of the row-transformed windows
-            input_1d(rows + j * s.block, TILE * s.block, 1, transformed + (j * s.channels + c) * s.block,
-                     TILE * s.channels * s.block, count)
+            input_1d(windows + j * s.block, TILE * s.block, 1, transformed + (j * s.rows + row) * s.block,
+                     TILE * s.rows * s.block, count)
 
 
 cdef void transform_output(const floating* products, Py_ssize_t co, Tiles* s, Py_ssize_t first, Py_ssize_t count,
@@ -466,7 +489,7 @@ cdef void transform_output(const floating* products, Py_ssize_t co, Tiles* s, Py
             if y + a >= s.out_h:
                 break
             for b in range(OUT_TILE):
-                dst = out + ((n * s.out_channels + co) * s.out_h + y + a) * s.out_w + x0 + b
+                dst = out + output_plane(s, n, co) + (y + a) * s.out_w + x0 + b
                 src = values + (a * OUT_TILE + b) * s.block + k
                 hi = end_inside(x0 + b, OUT_TILE, s.out_w, run)
                 if accumulate:
@@ -484,7 +507,7 @@ cdef void transform_output_gradient(const floating* grad, Py_ssize_t co, Tiles* 
     adjoint of transform_output), zero where the tile passes the output's edge."""
     cdef Py_ssize_t a, b, j, k, run, n, y, x0, r, hi
     cdef floating* tiles = scratch                  # (2, 2, s.block): the gradient tiles
-    cdef floating* rows = scratch + OUT_TILE * OUT_TILE * s.block  # (2, 4, s.block): A applied along each tile row
+    cdef floating* rows = scratch + OUT_TILE * OUT_TILE * s.block  # (2, 4, s.block): A along each tile row
     cdef floating* dst
     cdef const floating* src
     k = 0
@@ -494,7 +517,7 @@ cdef void transform_output_gradient(const floating* grad, Py_ssize_t co, Tiles* 
             for b in range(OUT_TILE):
                 dst = tiles + (a * OUT_TILE + b) * s.block + k
                 hi = end_inside(x0 + b, OUT_TILE, s.out_w, run) if y + a < s.out_h else 0
-                src = grad + ((n * s.out_channels + co) * s.out_h + y + a) * s.out_w + x0 + b
+                src = grad + output_plane(s, n, co) + (y + a) * s.out_w + x0 + b
                 for r in range(hi):
                     dst[r] = src[r * OUT_TILE]
                 for r in range(hi, run):
@@ -510,13 +533,14 @@ cdef void transform_output_gradient(const floating* grad, Py_ssize_t co, Tiles* 
 cdef void forward_block(const floating* x, const floating* kernels, floating* out, Tiles* s, Py_ssize_t first,
                         Py_ssize_t count, floating* transformed, floating* products, floating* scratch,
                         bint accumulate) noexcept nogil:
-    """out's tiles first .. first+count-1 (+)= the convolution of x with the transformed kernels (16, Cout, C)."""
+    """out's tiles first .. first+count-1 (+)= the convolution of x with the transformed kernels
+    (16, Cout, C * kd)."""
     cdef Py_ssize_t e, co
     transform_input(x, s, first, count, transformed, scratch)
     for e in range(SPOTS):
-        # column-major: products_e^T (count x Cout) = transformed_e^T (count x C) . kernels_e^T (C x Cout)
-        gemm_one(c'N', c'N', count, s.out_channels, s.channels, <floating>1, transformed + e * s.channels * s.block,
-                 s.block, kernels + e * s.out_channels * s.channels, s.channels, <floating>0,
+        # column-major: products_e^T (count x Cout) = transformed_e^T (count x K) . kernels_e^T (K x Cout)
+        gemm_one(c'N', c'N', count, s.out_channels, s.rows, <floating>1, transformed + e * s.rows * s.block,
+                 s.block, kernels + e * s.out_channels * s.rows, s.rows, <floating>0,
                  products + e * s.out_channels * s.block, s.block)
     for co in range(s.out_channels):
         transform_output(products, co, s, first, count, out, scratch, accumulate)
@@ -524,43 +548,44 @@ cdef void forward_block(const floating* x, const floating* kernels, floating* ou
 
 cdef void weight_block(const floating* x, const floating* grad, floating* grad_kernels, Tiles* s, Py_ssize_t first,
                        Py_ssize_t count, floating* transformed, floating* products, floating* scratch) noexcept nogil:
-    """grad_kernels (16, Cout, C) += the tiles' share of the transformed kernels' gradient."""
+    """grad_kernels (16, Cout, C * kd) += the tiles' share of the transformed kernels' gradient."""
     cdef Py_ssize_t e, co
     transform_input(x, s, first, count, transformed, scratch)
     for co in range(s.out_channels):
         transform_output_gradient(grad, co, s, first, count, products, scratch)
     for e in range(SPOTS):
-        # column-major: grad_kernels_e^T (C x Cout) += transformed_e (C x count) . products_e^T (count x Cout)
-        gemm_one(c'T', c'N', s.channels, s.out_channels, count, <floating>1, transformed + e * s.channels * s.block,
+        # column-major: grad_kernels_e^T (K x Cout) += transformed_e (K x count) . products_e^T (count x Cout)
+        gemm_one(c'T', c'N', s.rows, s.out_channels, count, <floating>1, transformed + e * s.rows * s.block,
                  s.block, products + e * s.out_channels * s.block, s.block, <floating>1,
-                 grad_kernels + e * s.out_channels * s.channels, s.channels)
+                 grad_kernels + e * s.out_channels * s.rows, s.rows)
 
 
 cdef int block_threads(Tiles* s) noexcept nogil:
     cdef Py_ssize_t blocks = (s.count + s.block - 1) // s.block
-    cdef int threads = threads_for(s.count * SPOTS * s.channels * s.out_channels)
+    cdef int threads = threads_for(s.count * SPOTS * s.rows * s.out_channels)
     return <int>blocks if blocks < threads else threads
 
 
 cdef scratch_buffers(Tiles* s, int threads, dtype):
     """Per thread: the transformed inputs, the products and the transforms' scratch of one block."""
-    return (np.empty((threads, SPOTS * s.channels * s.block), dtype),
+    return (np.empty((threads, SPOTS * s.rows * s.block), dtype),
             np.empty((threads, SPOTS * s.out_channels * s.block), dtype),
             np.empty((threads, SPOTS * s.block + OUT_TILE * s.block + TILE), dtype))
 
 
-cdef winograd_apply(const floating[:, :, :, ::1] x, floating[:, :, ::1] kernels, floating[:, :, :, ::1] out,
+cdef winograd_apply(const floating[:, :, :, :, ::1] x, floating[:, :, ::1] kernels,
+                    floating[:, :, :, :, ::1] out, Py_ssize_t taps, Py_ssize_t front, Py_ssize_t dilation,
                     Py_ssize_t top, Py_ssize_t left, bint accumulate):
-    """out (+)= x convolved with the transformed kernels (16, Cout, C); output (0, 0) reads x from (top, left)."""
-    cdef Tiles s = tiles_of(x.shape[0], x.shape[1], x.shape[2], x.shape[3], out.shape[1], out.shape[2],
-                            out.shape[3], top, left)
+    """out (+)= x convolved with the transformed kernels (16, Cout, C * taps); output (0, 0, 0) reads x
+    from depth front (taps `dilation` apart), row top and column left."""
+    cdef Tiles s = tiles_of(x.shape, out.shape, taps, front, dilation, top, left)
     cdef int threads = block_threads(&s), t
     cdef floating[:, ::1] transformed, products, scratch
     transformed, products, scratch = scratch_buffers(&s, threads, np.asarray(x).dtype)
     cdef Py_ssize_t block, blocks = (s.count + s.block - 1) // s.block
     for block in prange(blocks, nogil=True, schedule="static", num_threads=threads):
         t = omp_get_thread_num()
-        forward_block(&x[0, 0, 0, 0], &kernels[0, 0, 0], &out[0, 0, 0, 0], &s, block * s.block,
+        forward_block(&x[0, 0, 0, 0, 0], &kernels[0, 0, 0], &out[0, 0, 0, 0, 0], &s, block * s.block,
                       min(s.block, s.count - block * s.block), &transformed[t, 0], &products[t, 0], &scratch[t, 0],
                       accumulate)
 
@@ -625,44 +650,57 @@ def _kernel_gradient(const double[:, :, ::1] transformed):
     return gradient_array
 
 
-def winograd_forward(const floating[:, :, :, ::1] x, weight, floating[:, :, :, ::1] out, bint has_bias,
-                     Py_ssize_t pad_h, Py_ssize_t pad_w):
-    """out (N, Cout, Ho, Wo), holding the bias when has_bias, (+)= x (N, C, H, W) convolved with the 3x3
-    weight (Cout, C, 3, 3) at stride 1, with pad_h / pad_w zero rows / columns before the input."""
-    cdef floating[:, :, ::1] kernels = _transform_kernels(weight, np.asarray(x).dtype)
-    winograd_apply(x, kernels, out, -pad_h, -pad_w, has_bias)
+def winograd_forward(const floating[:, :, :, :, ::1] x, weight, floating[:, :, :, :, ::1] out, bint has_bias,
+                     tuple padding, Py_ssize_t depth_dilation):
+    """out (N, Cout, Do, Ho, Wo), holding the bias when has_bias, (+)= x (N, C, D, H, W) convolved at
+    stride 1 with weight (Cout, C, kd, 3, 3), its depth taps depth_dilation apart; padding: the zeros
+    before each axis (D, H, W)."""
+    cdef floating[:, :, ::1] kernels = _transform_kernels(_as_planar(weight), np.asarray(x).dtype)
+    cdef Py_ssize_t pad_d = padding[0], pad_h = padding[1], pad_w = padding[2], taps = weight.shape[2]
+    winograd_apply(x, kernels, out, taps, -pad_d, depth_dilation, -pad_h, -pad_w, has_bias)
 
 
-def winograd_backward(const floating[:, :, :, ::1] x, weight, const floating[:, :, :, ::1] grad, grad_input,
-                      grad_weight, Py_ssize_t pad_h, Py_ssize_t pad_w):
-    """grad_input (N, C, H, W) and grad_weight (Cout, C, 3, 3), either None, from grad (N, Cout, Ho, Wo)."""
+def winograd_backward(const floating[:, :, :, :, ::1] x, weight, const floating[:, :, :, :, ::1] grad, grad_input,
+                      grad_weight, tuple padding, Py_ssize_t depth_dilation):
+    """grad_input (N, C, D, H, W) and grad_weight (Cout, C, kd, 3, 3), either None, from grad
+    (N, Cout, Do, Ho, Wo), for winograd_forward's convolution."""
     cdef floating[:, :, ::1] kernels
-    cdef floating[:, :, :, ::1] grad_images
+    cdef floating[:, :, :, :, ::1] grad_volumes
+    cdef Py_ssize_t pad_d = padding[0], pad_h = padding[1], pad_w = padding[2], taps = weight.shape[2]
     if grad_input is not None:
-        # grad_input[h, w] = sum over (i, j) of grad[h + pad_h - i, w + pad_w - j] weight[i, j]: a
-        # correlation of grad with the flipped kernel, transposed to map Cout onto C
-        kernels = _transform_kernels(np.asarray(weight)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3), np.asarray(x).dtype)
-        grad_images = grad_input
-        winograd_apply(grad, kernels, grad_images, pad_h - 2, pad_w - 2, False)
+        # grad_input[d, h, w] = sum over taps (a, i, j) of grad[d + pad_d - a * dilation, h + pad_h - i,
+        # w + pad_w - j] weight[a, i, j]: a correlation of grad with the flipped kernel, transposed to map
+        # Cout onto C
+        flipped = np.asarray(weight)[:, :, ::-1, ::-1, ::-1].transpose(1, 0, 2, 3, 4)
+        kernels = _transform_kernels(_as_planar(flipped), np.asarray(x).dtype)
+        grad_volumes = grad_input
+        winograd_apply(grad, kernels, grad_volumes, taps, pad_d - (taps - 1) * depth_dilation, depth_dilation,
+                       pad_h - 2, pad_w - 2, False)
     if grad_weight is not None:
-        np.copyto(grad_weight, _weight_gradient(x, grad, pad_h, pad_w), casting="unsafe")
+        np.copyto(grad_weight, _weight_gradient(x, grad, taps, padding, depth_dilation).reshape(weight.shape),
+                  casting="unsafe")
 
 
-cdef _weight_gradient(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] grad, Py_ssize_t pad_h,
-                      Py_ssize_t pad_w):
-    """(Cout, C, 3, 3): G^T (the transformed kernels' gradient, summed per thread and then added) G."""
-    cdef Tiles s = tiles_of(x.shape[0], x.shape[1], x.shape[2], x.shape[3], grad.shape[1], grad.shape[2],
-                            grad.shape[3], -pad_h, -pad_w)
+def _as_planar(weight):
+    """weight (A, B, kd, 3, 3) as (A, B * kd, 3, 3) 2-D kernels, one per gemm row (channel, depth tap)."""
+    return np.asarray(weight).reshape((weight.shape[0], weight.shape[1] * weight.shape[2], 3, 3))
+
+
+cdef _weight_gradient(const floating[:, :, :, :, ::1] x, const floating[:, :, :, :, ::1] grad, Py_ssize_t taps,
+                      tuple padding, Py_ssize_t depth_dilation):
+    """(Cout, C * kd, 3, 3): G^T (the transformed kernels' gradient, summed per thread and then added) G."""
+    cdef Py_ssize_t pad_d = padding[0], pad_h = padding[1], pad_w = padding[2]
+    cdef Tiles s = tiles_of(x.shape, grad.shape, taps, -pad_d, depth_dilation, -pad_h, -pad_w)
     cdef int threads = block_threads(&s), t
     dtype = np.asarray(x).dtype
     cdef floating[:, ::1] transformed, products, scratch
     transformed, products, scratch = scratch_buffers(&s, threads, dtype)
-    partial_kernels = np.zeros((threads, SPOTS, s.out_channels, s.channels), dtype)
+    partial_kernels = np.zeros((threads, SPOTS, s.out_channels, s.rows), dtype)
     cdef floating[:, :, :, ::1] partial = partial_kernels
     cdef Py_ssize_t block, blocks = (s.count + s.block - 1) // s.block
     # static: each thread sums a fixed run of blocks, so the gradient is the same on every run
     for block in prange(blocks, nogil=True, schedule="static", num_threads=threads):
         t = omp_get_thread_num()
-        weight_block(&x[0, 0, 0, 0], &grad[0, 0, 0, 0], &partial[t, 0, 0, 0], &s, block * s.block,
+        weight_block(&x[0, 0, 0, 0, 0], &grad[0, 0, 0, 0, 0], &partial[t, 0, 0, 0], &s, block * s.block,
                      min(s.block, s.count - block * s.block), &transformed[t, 0], &products[t, 0], &scratch[t, 0])
     return _kernel_gradient(partial_kernels.sum(axis=0, dtype=np.float64))

@@ -426,8 +426,9 @@ class CPUBackend(Backend):
             np.copyto(out, bias.reshape(-1, 1), casting="unsafe")
         if out.size and weight_rows.size:
             if self._winograd(geometry, groups, images.shape[1], weight.shape[0]):
-                _conv.winograd_forward(images[:, :, 0], weight_rows.reshape(weight.shape[:2] + (3, 3)),
-                                       out.reshape(out.shape[:2] + out_size[1:]), bias is not None, *geometry[2][1:])
+                _conv.winograd_forward(images, weight_rows.reshape(weight.shape[:2] + geometry[0]),
+                                       out.reshape(out.shape[:2] + out_size), bias is not None, geometry[2],
+                                       geometry[3][0])
             else:
                 _conv.conv_forward(images, weight_rows, out, groups, bias is not None, *geometry)
         elif bias is None:
@@ -445,11 +446,11 @@ class CPUBackend(Backend):
         grad_weight = np.empty(weight_rows.shape, images.dtype) if needs_weight else None
         if grad_rows.size and weight_rows.size:
             if self._winograd(geometry, groups, images.shape[1], weight.shape[0]):
-                _conv.winograd_backward(images[:, :, 0], weight_rows.reshape(weight.shape[:2] + (3, 3)),
-                                        grad_rows.reshape(grad_rows.shape[:2] + out_size[1:]),
-                                        None if grad_input is None else grad_input[:, :, 0],
-                                        None if grad_weight is None else grad_weight.reshape(weight.shape[:2] + (3, 3)),
-                                        *geometry[2][1:])
+                kernel_shape = weight.shape[:2] + geometry[0]
+                _conv.winograd_backward(images, weight_rows.reshape(kernel_shape),
+                                        grad_rows.reshape(grad_rows.shape[:2] + out_size), grad_input,
+                                        None if grad_weight is None else grad_weight.reshape(kernel_shape),
+                                        geometry[2], geometry[3][0])
             else:
                 _conv.conv_backward(images, weight_rows, grad_rows, grad_input, grad_weight, groups,
                                     *geometry[:4], out_size)
@@ -591,8 +592,9 @@ class CPUBackend(Backend):
 
     @staticmethod
     def _winograd(geometry, groups, channels, out_channels):
-        """Whether the Winograd kernels take this convolution: 2-D 3x3, stride 1, dilation 1, ungrouped,
-        with enough channels for the gemms to outweigh the tile transforms."""
+        """Whether the Winograd kernels take this convolution: a 3x3 kernel over (H, W) (any depth and
+        depth dilation), stride 1, ungrouped, with enough channels for the gemms to outweigh the tile
+        transforms."""
         kernel, stride, _, dilation, _ = geometry
         return (kernel == (1, 3, 3) and stride == (1, 1, 1) and dilation == (1, 1, 1) and groups == 1
                 and channels >= 16 and out_channels >= 16)

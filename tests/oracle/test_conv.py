@@ -66,6 +66,10 @@ CONV3D_CASES = [
     ((2, 3, 4, 5, 6), (5, 3, 1, 1, 1), dict()),
     ((2, 3, 4, 5, 6), (5, 3, 1, 1, 1), dict(stride=2)),
     ((3, 4, 5, 6), (4, 3, 3, 3, 3), dict(padding=1)),
+    # Winograd over (H, W), the depth taps summed in its gemms
+    ((2, 8, 4, 5, 6), (16, 8, 3, 3, 3), dict(padding=1)),
+    ((2, 8, 5, 4, 7), (16, 8, 2, 3, 3), dict(padding=(2, 0, 1), dilation=(3, 1, 1))),
+    ((1, 16, 3, 5, 5), (16, 16, 1, 3, 3), dict(padding="same")),
 ]
 
 
@@ -170,6 +174,8 @@ CONV_TRANSPOSE_ND_CASES = [
     ("conv_transpose3d", (2, 4, 3, 4, 4), (4, 2, 2, 3, 2), dict(groups=2, stride=(1, 2, 3), dilation=(2, 1, 1))),
     ("conv_transpose3d", (2, 4, 3, 3, 3), (4, 3, 3, 3, 3), dict(stride=(3, 1, 2), output_padding=(2, 0, 1))),
     ("conv_transpose3d", (4, 3, 3, 3), (4, 2, 2, 2, 2), dict(stride=2)),
+    ("conv_transpose3d", (2, 16, 3, 4, 5), (16, 8, 3, 3, 3), dict(padding=1)),  # Winograd
+    ("conv_transpose3d", (2, 16, 3, 4, 5), (16, 8, 3, 3, 3), dict(dilation=(2, 1, 1), output_padding=(1, 0, 0))),
 ]
 
 
@@ -234,3 +240,5 @@ def test_gradcheck():
                      (_double(1, 2, 2, 3, 2), _double(2, 2, 2, 3, 2, seed=1), _double(2, seed=2)))
     assert gradcheck(lambda x, w: axonml.conv2d(x, w, padding=1),  # Winograd
                      (_double(1, 16, 4, 5), _double(16, 16, 3, 3, seed=1)))
+    assert gradcheck(lambda x, w: axonml.conv3d(x, w, padding=(1, 0, 1), dilation=(2, 1, 1)),  # Winograd
+                     (_double(1, 8, 4, 4, 3), _double(16, 8, 2, 3, 3, seed=1)))
