@@ -43,7 +43,7 @@ class _Formatter:
     """Formats each element of one tensor to the same width."""
 
     def __init__(self, values: np.ndarray):
-        self.floating = values.dtype.kind == "f"
+        self.floating = values.dtype.kind in "fV"
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1

@@ -128,7 +128,7 @@ class Tensor(_autograd.TensorBase):
         return bool(_backend_of(self._data).is_contiguous(self._data))
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind in "fV"
 
     def is_complex(self) -> bool:
         return False
@@ -153,7 +153,7 @@ class Tensor(_autograd.TensorBase):
                                    "a computed variable in a subgraph that doesn't require differentiation use "
                                    "var_no_grad = var.detach().")
             return self
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind not in "fV":
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
         if requires_grad and self._is_inference and not _autograd.is_inference_mode_enabled():
             raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
@@ -379,6 +379,9 @@ class Tensor(_autograd.TensorBase):
 
     def half(self) -> "Tensor":
         return self.to(_dtype.float16)
+
+    def bfloat16(self) -> "Tensor":
+        return self.to(_dtype.bfloat16)
 
     def long(self) -> "Tensor":
         return self.to(_dtype.int64)

@@ -115,3 +115,67 @@ __kernel void apply_pivots(__global T* B, __global const int* pivots, const long
         }
     }
 }
+
+// QR by Householder reflections (LAPACK geqr2 with dlarfg's sign convention): R in A's upper
+// triangle, reflector j below the diagonal of column j (its leading 1 implied), tau[j].
+// The reflectors are applied one column of A per work-item.
+__kernel void householder_qr(__global T* A, __global T* tau, const long m, const long n) {
+    const long batch = get_group_id(0);
+    const int lid = get_local_id(0), threads = get_local_size(0);
+    const long k = min(m, n);
+    __global T* a = A + batch * m * n;
+    __global T* t = tau + batch * k;
+    __local T scale;
+    for (long j = 0; j < k; ++j) {
+        if (lid == 0) {
+            T sigma = 0;
+            for (long i = j + 1; i < m; ++i) sigma += a[i * n + j] * a[i * n + j];
+            const T alpha = a[j * n + j];
+            if (sigma == 0) {
+                t[j] = 0;
+                scale = 0;
+            } else {
+                const T beta = -copysign(sqrt(alpha * alpha + sigma), alpha);
+                t[j] = (beta - alpha) / beta;
+                scale = 1 / (alpha - beta);
+                a[j * n + j] = beta;
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+        const T s = scale;
+        if (s != 0) {
+            for (long i = j + 1 + lid; i < m; i += threads) a[i * n + j] *= s;
+        }
+        barrier(CLK_GLOBAL_MEM_FENCE);
+        const T tj = t[j];
+        for (long c = j + 1 + lid; c < n; c += threads) {  // a[j:, c] -= tau v (v^T a[j:, c])
+            T w = a[j * n + c];
+            for (long i = j + 1; i < m; ++i) w += a[i * n + j] * a[i * n + c];
+            w *= tj;
+            a[j * n + c] -= w;
+            for (long i = j + 1; i < m; ++i) a[i * n + c] -= w * a[i * n + j];
+        }
+        barrier(CLK_GLOBAL_MEM_FENCE);
+    }
+}
+
+// Q (batch, m, cols) = H_0 H_1 ... H_{k-1} applied to Q's initial columns (the identity's first
+// cols), from the last reflector to the first (LAPACK org2r); one column of Q per work-item.
+__kernel void householder_q(__global const T* A, __global const T* tau, __global T* Q, const long m, const long n,
+                            const long cols) {
+    const long batch = get_group_id(0);
+    const int lid = get_local_id(0), threads = get_local_size(0);
+    const long k = min(m, n);
+    __global const T* a = A + batch * m * n;
+    __global const T* t = tau + batch * k;
+    __global T* q = Q + batch * m * cols;
+    for (long c = lid; c < cols; c += threads) {
+        for (long j = k - 1; j >= 0; --j) {
+            T w = q[j * cols + c];
+            for (long i = j + 1; i < m; ++i) w += a[i * n + j] * q[i * cols + c];
+            w *= t[j];
+            q[j * cols + c] -= w;
+            for (long i = j + 1; i < m; ++i) q[i * cols + c] -= w * a[i * n + j];
+        }
+    }
+}

@@ -5,6 +5,7 @@ Cython: attribute access on the cdef classes below is a C field read. The sweep 
 like micrograd's: count each node's consumers, then walk the graph from the roots,
 calling a node's backward once all its consumers have handed it their gradients.
 """
+import ml_dtypes
 import numpy as np
 from cpython.weakref cimport PyWeakref_NewRef
 
@@ -66,6 +67,10 @@ cdef class TensorBase:
 
 cdef object _tensor_cls = None
 cdef object _cpu_backend = None
+# bfloat16 arrays (ml_dtypes) are computed on through float32: apply converts an op's bfloat16 inputs
+# and rounds its float32 outputs back, so no kernel needs a bfloat16 variant
+cdef object _bfloat16 = np.dtype(ml_dtypes.bfloat16)
+cdef object _float32 = np.dtype(np.float32)
 
 
 def register(tensor_cls, cpu_backend):
@@ -139,6 +144,7 @@ cdef class FunctionBase:
     cdef public bint _released
     cdef public object _non_differentiable
     cdef public tuple _saved_sources     # per saved item: input position i >= 0, output j as -1 - j, or None
+    cdef public bint _through_float32    # ran on float32 copies of bfloat16 inputs: backward sees float32
 
 
 cdef Node accumulator_of(TensorBase leaf):
@@ -227,6 +233,7 @@ def apply(fn_cls, *args):
     cdef TensorBase t
     cdef object xp = None
     cdef object other_xp
+    cdef bint through_float32 = False
     for i in range(n):
         a = inputs[i]
         if isinstance(a, TensorBase):
@@ -240,7 +247,11 @@ def apply(fn_cls, *args):
             if t._requires_grad:
                 any_requires_grad = True
             if array_io:
-                inputs[i] = t._data
+                data = t._data
+                if data.dtype is _bfloat16 and not (fn_cls._is_view or fn_cls._bfloat16_native):
+                    data = other_xp.astype(data, _float32)
+                    through_float32 = True
+                inputs[i] = data
     if xp is None:
         xp = _cpu_backend
     cdef bint record = any_requires_grad and grad_enabled
@@ -263,6 +274,9 @@ def apply(fn_cls, *args):
             grad_enabled = previous
     cdef bint multiple = type(out) is tuple
     cdef tuple outs = out if multiple else (out,)
+    if through_float32:
+        fn._through_float32 = True
+        outs = tuple([xp.astype(o, _bfloat16) if getattr(o, "dtype", None) is _float32 else o for o in outs])
     if not array_io and fn._non_differentiable is not None:
         # a custom Function marks output tensors (as PyTorch does): turn them into positions
         marked = fn._non_differentiable
@@ -276,6 +290,9 @@ def apply(fn_cls, *args):
         if isinstance(o, TensorBase):
             o = (<TensorBase>o)._data
         r = wrap(o, xp)
+        if r._data is not o and fn._saved is not None:
+            # a NumPy scalar (a full reduction) became a 0-d array: a saved output is known by that array
+            fn._saved = tuple([r._data if s is o else s for s in fn._saved])
         if view_source is not None:
             r._vc = view_source._vc
             r._base = view_source._base if view_source._base is not None else view_source
@@ -313,7 +330,7 @@ cdef _record(FunctionBase fn, tuple args, list results):
         r = results[j]
         if non_diff is not None and j in non_diff:
             continue
-        if not r._data.dtype.kind == "f":
+        if not r._data.dtype.kind in "fV":
             continue
         r._requires_grad = True
         r._node = node
@@ -447,6 +464,8 @@ cdef tuple _call_backward(Node node, list grads, bint create_graph):
             grads[k] = fn.xp.zeros(shape, dtype)
             if create_graph:
                 grads[k] = wrap(grads[k], fn.xp)
+        if fn._through_float32 and not create_graph and grads[k].dtype is _bfloat16:
+            grads[k] = fn.xp.astype(grads[k], _float32)
     if create_graph:
         result = _graph_backward(node, grads)
     elif fn_cls._array_io:

@@ -438,7 +438,7 @@ def _check_constant(fn, what, value, depends_on):
     """Refuse a float array the backward reads that is neither an input nor an output (an intermediate of
     forward) unless it is known not to depend on an input needing grad: on the graph it is a constant, and
     the second derivative through it would be silently wrong."""
-    if value.dtype.kind != "f":
+    if value.dtype.kind not in "fV":
         return
     if depends_on is None or any(fn.needs_input_grad[i] for i in depends_on if i < len(fn.needs_input_grad)):
         raise NotImplementedError(

@@ -208,7 +208,7 @@ class CPUBackend(Backend):
 
     def rsqrt(self, a):
         out = np.sqrt(a)  # a NumPy scalar for 0-d input, which out= cannot take
-        return np.divide(1, out, out=out) if type(out) is np.ndarray and out.dtype.kind == "f" else 1 / out
+        return np.divide(1, out, out=out) if type(out) is np.ndarray and out.dtype.kind in "fV" else 1 / out
 
     def reciprocal(self, a):
         return np.divide(1, a)
@@ -255,7 +255,7 @@ class CPUBackend(Backend):
         values = (np.maximum if largest else np.minimum).accumulate(a, axis=axis)
         # an element that is the running extreme (or a NaN) takes over the index; positions only grow
         taken = np.equal(a, values)
-        if a.dtype.kind == "f":
+        if a.dtype.kind in "fV":
             taken |= np.isnan(a)
         positions = np.arange(a.shape[axis]).reshape(tuple(-1 if d == axis else 1 for d in range(a.ndim)))
         return values, np.maximum.accumulate(np.where(taken, positions, 0), axis=axis)

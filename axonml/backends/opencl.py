@@ -434,7 +434,7 @@ class OpenCLBackend(Backend):
     def einsum(self, equation, *arrays):
         return _linalg.einsum(self, equation, *arrays)
 
-    # --- decompositions (LU-based and Cholesky; QR, SVD, eigh and lstsq have no device kernel) ---------
+    # --- decompositions (LU-based, Cholesky, QR; SVD, eigh and lstsq have no device kernel) ------------
     def lu_factor(self, a):
         return _decomposition.lu_factor(self, a)
 
@@ -455,6 +455,9 @@ class OpenCLBackend(Backend):
 
     def slogdet(self, a):
         return _decomposition.slogdet(self, a)
+
+    def qr(self, a, mode):
+        return _decomposition.qr(self, a, mode)
 
     # --- convolution and pooling ---------------------------------------------------------------
     def im2col(self, x, kernel, stride, padding, dilation):

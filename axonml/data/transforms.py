@@ -30,7 +30,7 @@ def _host_array(sample) -> np.ndarray:
 
 def _float_array(sample) -> np.ndarray:
     array = _host_array(sample)
-    return array if array.dtype.kind == "f" else array.astype(_dtype.get_default_dtype().np)
+    return array if array.dtype.kind in "fV" else array.astype(_dtype.get_default_dtype().np)
 
 
 def _uniform(low: float = 0.0, high: float = 1.0) -> float:

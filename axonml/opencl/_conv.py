@@ -18,7 +18,7 @@ _GEOMETRY = struct.Struct("<19q")
 
 
 def _defines(backend, dtype) -> tuple:
-    if np.dtype(dtype).kind != "f":
+    if np.dtype(dtype).kind not in "fV":
         raise TypeError(f"convolution and pooling need floating-point input, got {dtype}")
     return (("T", backend._ctype(dtype)),) + backend._type_defines(dtype)
 

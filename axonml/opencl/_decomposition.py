@@ -1,7 +1,8 @@
-"""Decompositions on an OpenCL device (opencl/decomposition.cl): LU, Cholesky, triangular solves.
+"""Decompositions on an OpenCL device (opencl/decomposition.cl): LU, Cholesky, Householder QR,
+triangular solves.
 
 inv, solve, det and slogdet are built here from LU, as LAPACK builds them (getrf, then
-laswp and two triangular solves, or the product of U's diagonal). QR, SVD, eigh and least
+laswp and two triangular solves, or the product of U's diagonal). SVD, eigh and least
 squares have no device kernel: those primitives stay missing (NotImplementedError).
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ import math
 
 import numpy as np
 
-__all__ = ["lu_factor", "cholesky", "solve_triangular", "solve", "inv", "det", "slogdet"]
+__all__ = ["lu_factor", "cholesky", "solve_triangular", "qr", "solve", "inv", "det", "slogdet"]
 
 _INT32 = np.dtype(np.int32)
 
@@ -101,6 +102,30 @@ def solve_triangular(backend, a, b, upper, left, unitriangular):
         return backend.copy(_transposed(backend, x))
     a, x = _operands(backend, a, b)
     return _substitute(backend, a, x, upper, unitriangular)
+
+
+def qr(backend, a, mode):
+    """Householder QR (opencl/decomposition.cl): R from the packed factors, Q by applying the reflectors to I."""
+    packed = _fresh(backend, a)
+    m, n = packed.shape[-2:]
+    batch = packed.shape[:-2]
+    count, k = math.prod(batch), min(m, n)
+    tau = backend.new(batch + (k,), packed.dtype)
+    defines = _defines(backend, packed.dtype)
+    threads = _group(backend, max(m, n))
+    if count and k:
+        kernel = backend.kernel("decomposition", "householder_qr", defines)
+        backend.run(kernel, (count * threads,), (threads,), packed.buffer, tau.buffer, np.int64(m), np.int64(n))
+    rows = m if mode == "complete" else k
+    r = backend.triu(backend.getitem(packed, (Ellipsis, slice(0, rows), slice(None))), 0)
+    if mode == "r":
+        return None, r
+    q = backend.copy(backend.broadcast_to(backend.eye(m, rows, packed.dtype), batch + (m, rows)))
+    if count and k and rows:
+        kernel = backend.kernel("decomposition", "householder_q", defines)
+        backend.run(kernel, (count * threads,), (threads,), packed.buffer, tau.buffer, q.buffer, np.int64(m),
+                    np.int64(n), np.int64(rows))
+    return q, r
 
 
 def _apply_pivots(backend, x, pivots):

@@ -113,7 +113,7 @@ def unary(backend, name: str, a):
     """The unary op name (one of UNARY_NAMES) of a; float-only ops compute integer input as float."""
     a = backend._device_array(a)
     compute = a.dtype
-    if name in _FLOAT_ONLY_UNARY and compute.kind != "f":
+    if name in _FLOAT_ONLY_UNARY and compute.kind not in "fV":
         compute = _FLOAT64 if backend.has_float64 else _FLOAT32
         a = backend.astype(a, compute)
     out_dtype = _BOOL if name in _PREDICATES else compute

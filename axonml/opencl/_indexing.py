@@ -60,7 +60,7 @@ def _items(backend, a, index) -> list:
 
 def _host_index(item):
     host = np.asarray(item)
-    return host.astype(np.int64) if host.size == 0 and host.dtype.kind == "f" else host
+    return host.astype(np.int64) if host.size == 0 and host.dtype.kind in "fV" else host
 
 
 def _bool_scalar(backend, value: bool) -> list:

@@ -15,7 +15,7 @@ __all__ = ["softmax", "softmax_backward", "embedding_backward", "lstm_cell", "ls
 
 
 def _float_defines(backend, dtype) -> tuple:
-    if np.dtype(dtype).kind != "f":
+    if np.dtype(dtype).kind not in "fV":
         raise TypeError(f"expected a floating-point array, got {dtype}")
     return (("T", backend._ctype(dtype)),) + backend._type_defines(dtype)
 

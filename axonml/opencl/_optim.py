@@ -42,7 +42,7 @@ class _Staged:
 
 def _run(backend, name, staged, *args):
     dtype = staged.dtype
-    if dtype.kind != "f":
+    if dtype.kind not in "fV":
         raise TypeError(f"optimizer updates need floating-point parameters, got {dtype}")
     defines = (("T", backend._ctype(dtype)),) + backend._type_defines(dtype)
     n = staged.arrays[0].size

@@ -19,7 +19,7 @@ def _key(generator) -> bytes:
 
 def _float_type(dtype):
     dtype = np.dtype(dtype)
-    return dtype if dtype.kind == "f" and dtype.itemsize >= 4 else np.dtype(np.float32)
+    return dtype if dtype.kind in "fV" and dtype.itemsize >= 4 else np.dtype(np.float32)
 
 
 def _defines(backend, float_type, out_type=None) -> tuple:

@@ -40,7 +40,7 @@ def reduce(backend, op: str, a, axis, keepdims: bool, out_dtype, acc_dtype=None)
         target = out if chunks == 1 else backend.new((out.size, chunks), acc_dtype)
         defines = (("IN_T", backend._ctype(a.dtype)), ("ACC_T", backend._ctype(acc_dtype)),
                    ("OUT_T", backend._ctype(target.dtype)), ("OP_" + op.upper(), 1))
-        if a.dtype.kind == "f":
+        if a.dtype.kind in "fV":
             defines += (("IN_IS_FLOAT", 1),)
         defines += backend._type_defines(a.dtype, acc_dtype, target.dtype)
         args = [target.buffer, a.buffer, shape_arg(outer, out.size), layout_arg(a.offset, outer_strides),
@@ -118,7 +118,7 @@ def scan_extreme(backend, a, axis: int, largest: bool):
     lines = values.size // a.shape[axis]
     ctype = backend._ctype(a.dtype)
     defines = (("IN_T", ctype), ("ACC_T", ctype), ("OUT_T", ctype), ("OP_MAX" if largest else "OP_MIN", 1),
-               ("SCAN_INDEX", 1)) + ((("IN_IS_FLOAT", 1),) if a.dtype.kind == "f" else ()) + \
+               ("SCAN_INDEX", 1)) + ((("IN_IS_FLOAT", 1),) if a.dtype.kind in "fV" else ()) + \
         backend._type_defines(a.dtype)
     backend.launch(backend.kernel("reduce", "scan_extreme", defines), lines, values.buffer, indices.buffer,
                    layout_arg(0, out_strides), a.buffer, layout_arg(a.offset, in_strides), shape_arg(outer, lines),

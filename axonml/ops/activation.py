@@ -461,7 +461,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     kind = input._data.dtype.kind
     if kind == "b":
         raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
-    if kind == "f":
+    if kind in "fV":
         threshold, value = float(threshold), float(value)
     else:
         threshold, value = int(threshold), input._data.dtype.type(int(value))

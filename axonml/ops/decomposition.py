@@ -58,7 +58,7 @@ def _check_matrix(name: str, A, square: bool = True, what: str = "A") -> None:
 
 def _check_floating(name: str, A: Tensor) -> None:
     kind = A._data.dtype
-    if kind.kind != "f":
+    if kind.kind not in "fV":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_legacy_name(kind)}")
     if kind == np.float16:
         raise NotImplementedError(f"{name}: not implemented for 'Half'")

@@ -41,7 +41,7 @@ def _promote(a, b):
         if type(b) in _SCALARS:
             # a Python scalar never changes a float tensor's type, nor an int one's unless it is a float
             kind = a._data.dtype.kind
-            if kind == "f" or (kind != "b" and type(b) is not float):
+            if kind in "fV" or (kind != "b" and type(b) is not float):
                 return a, b
         else:
             return _promote(a, _python_scalar(b))
@@ -49,7 +49,7 @@ def _promote(a, b):
         if type(a) not in _SCALARS:
             return _promote(_python_scalar(a), b)
         kind = b._data.dtype.kind
-        if kind == "f" or (kind != "b" and type(a) is not float):
+        if kind in "fV" or (kind != "b" and type(a) is not float):
             return a, b
     target = _dtype.result_type(a, b)
     if a_is_tensor and a._data.dtype != target.np:
@@ -80,6 +80,8 @@ def _shape(x):
 # --- casts ---------------------------------------------------------------------------------------
 
 class Cast(ArrayFunction):
+    _bfloat16_native = True
+
     def forward(ctx, a, dtype):
         ctx.source_dtype = a.dtype
         return ctx.xp.astype(a, dtype)
@@ -214,7 +216,7 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode is not None:
         return _div_rounding(input, other, rounding_mode)
     a, b = _promote(input, other)
-    if _kind(a) != "f" and _kind(b) != "f":
+    if _kind(a) not in "fV" and _kind(b) not in "fV":
         default = _dtype.get_default_dtype()
         a = cast(a, default) if isinstance(a, Tensor) else float(a)
         b = cast(b, default) if isinstance(b, Tensor) else float(b)
@@ -246,7 +248,7 @@ negative = neg
 def _floating(name: str, input: Tensor) -> Tensor:
     """input, cast to the default float type when it is an integer or bool tensor (PyTorch's rule for exp, log ...)."""
     _check_tensor(name, input)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         return cast(input, _dtype.get_default_dtype())
     return input
 
@@ -254,7 +256,7 @@ def _floating(name: str, input: Tensor) -> Tensor:
 def _float_only(name: str, input: Tensor) -> Tensor:
     """input, which must be floating point (PyTorch has no integer kernel for these activations)."""
     _check_tensor(name, input)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"{name}\" not implemented for '{input.dtype.name}'")
     return input
 
@@ -338,7 +340,7 @@ class DivRounding(ArrayFunction):
         ctx.shapes = (_shape(a), _shape(b))
         if mode == "floor":
             return xp.floor_divide(a, b)
-        if (a.dtype if _is_array(xp, a) else b.dtype).kind == "f":
+        if (a.dtype if _is_array(xp, a) else b.dtype).kind in "fV":
             return xp.trunc(xp.div(a, b))
         return xp.floor_divide(xp.sub(a, xp.fmod(a, b)), b)  # exact: a - fmod(a, b) is a multiple of b
 
@@ -484,7 +486,7 @@ class Sign(_PiecewiseConstant):
     def forward(ctx, a):
         xp = ctx.xp
         ctx.shape = a.shape
-        if a.dtype.kind == "f":
+        if a.dtype.kind in "fV":
             return xp.where(xp.isnan(a), 0, xp.sign(a))
         return xp.sign(a)
 
@@ -1019,7 +1021,7 @@ def _floating_pair(name: str, input, other, integers: bool):
     """input and other promoted together, then to the default float type when integral (if integers allows)."""
     _both_tensors(name, input, other)
     a, b = _promote(input, other)
-    if _kind(a) != "f":
+    if _kind(a) not in "fV":
         if not integers:
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{a.dtype.scalar_name}'")
         a, b = cast(a, _dtype.get_default_dtype()), cast(b, _dtype.get_default_dtype())
@@ -1168,7 +1170,7 @@ class NanToNum(ArrayFunction):
     def forward(ctx, a, nan, posinf, neginf):
         xp = ctx.xp
         ctx.save_for_backward(a)
-        if a.dtype.kind != "f":
+        if a.dtype.kind not in "fV":
             return xp.copy(a)
         out = xp.where(xp.isnan(a), nan, a)
         infinite = xp.isinf(a)
@@ -1282,7 +1284,7 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     for name, x in (("end", end), ("weight", weight)):
         if isinstance(x, Tensor) and x._data.dtype != input._data.dtype:
             raise RuntimeError(f"expected dtype {input.dtype.name} for `{name}` but got dtype {x.dtype.name}")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{input.dtype.name}'")
     return _apply_broadcasting(Lerp, input, end, weight if isinstance(weight, Tensor) else float(weight))
 
@@ -1305,7 +1307,7 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tens
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
     """Replace NaN by nan, +inf by posinf and -inf by neginf (defaults: the dtype's largest/lowest finite value)."""
     _check_tensor("nan_to_num", input)
-    if input._data.dtype.kind == "f":
+    if input._data.dtype.kind in "fV":
         import numpy  # the dtype's finite range, computed on the host
 
         info = numpy.finfo(input._data.dtype)
@@ -1465,7 +1467,7 @@ def logical_not(input: Tensor) -> Tensor:
 
 def _bitwise(fn_cls, input, other) -> Tensor:
     a, b = _promote(input, other)
-    if _kind(a) == "f" or _kind(b) == "f":
+    if _kind(a) in "fV" or _kind(b) in "fV":
         raise NotImplementedError(f"\"{fn_cls.primitive}_cpu\" not implemented for 'Float'")
     return _apply_broadcasting(fn_cls, a, b)
 
@@ -1488,7 +1490,7 @@ def bitwise_xor(input, other) -> Tensor:
 def bitwise_not(input: Tensor) -> Tensor:
     """~input: bitwise NOT of integers, logical NOT of bools."""
     _check_tensor("bitwise_not", input)
-    if input._data.dtype.kind == "f":
+    if input._data.dtype.kind in "fV":
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     return apply(BitwiseNot, input)
 
@@ -1533,9 +1535,9 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     close = eq(a, b)
     if a._data.dtype.kind == "b":
         return close
-    if equal_nan and a._data.dtype.kind == "f":
+    if equal_nan and a._data.dtype.kind in "fV":
         close = logical_or(close, logical_and(isnan(a), isnan(b)))
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind not in "fV":
         a, b = cast(a, _dtype.get_default_dtype()), cast(b, _dtype.get_default_dtype())
     error = abs(sub(a, b))
     allowed = add(abs(mul(b, rtol)), atol)
@@ -1582,6 +1584,8 @@ class Fill(ArrayFunction):
 
 class Copy(ArrayFunction):
     """src broadcast to dst's shape and cast to dst's dtype; the gradient flows to src only."""
+
+    _bfloat16_native = True
 
     def forward(ctx, dst, src):
         xp = ctx.xp
@@ -1681,7 +1685,7 @@ def copysign(input: Tensor, other) -> Tensor:
     """
     _check_tensor("copysign", input)
     a, b = _promote(input, other)
-    if _kind(a) != "f":
+    if _kind(a) not in "fV":
         a = cast(a, _dtype.get_default_dtype())
         b = cast(b, _dtype.get_default_dtype()) if isinstance(b, Tensor) else float(b)
     return _apply_broadcasting(CopySign, a, b)

@@ -268,6 +268,8 @@ class CopySlices(ArrayFunction):
     """A view's base after an in-place write through the view: base with the view's elements replaced by the
     written values (PyTorch's CopySlices). The memory already holds the result; this records the gradient."""
 
+    _bfloat16_native = True
+
     def forward(ctx, base, written, positions):
         ctx.positions = positions
         return base
@@ -453,7 +455,7 @@ def _identity(reduce: str, dtype):
         return 0
     if reduce == "prod":
         return 1
-    if dtype.kind == "f":
+    if dtype.kind in "fV":
         return -np.inf if reduce == "amax" else np.inf
     info = np.iinfo(dtype) if dtype.kind in "iu" else None
     if info is None:  # bool

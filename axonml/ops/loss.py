@@ -215,15 +215,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     weight_data = _class_weight("cross_entropy", input, weight)
-    if target._data.dtype.kind == "f" and tuple(target.shape) == tuple(input.shape):
+    if target._data.dtype.kind in "fV" and tuple(target.shape) == tuple(input.shape):
         if target.dtype != input.dtype:
             target = cast(target, input.dtype)
         return apply(ProbabilityCrossEntropy, input, target, weight_data, float(label_smoothing), reduction)
-    if input.ndim == 0 or (target._data.dtype.kind == "f" and input.ndim == 1):
+    if input.ndim == 0 or (target._data.dtype.kind in "fV" and input.ndim == 1):
         raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
                            f"{input.dtype.scalar_name if input.ndim == 0 else target.dtype}")
     _check_class_target("cross_entropy", input, target)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
                            f"'{input.dtype.scalar_name}'")
     target_data = _backend(input).astype(target._data, np.int64)

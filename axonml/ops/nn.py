@@ -62,7 +62,7 @@ def _softmax_like(fn_cls, name: str, input: Tensor, dim, dtype) -> Tensor:
     axis = _normalize_dim(dim, input.ndim)
     if dtype is not None:
         input = cast(input, dtype)
-    elif input._data.dtype.kind != "f":
+    elif input._data.dtype.kind not in "fV":
         raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
                                   f"'{input.dtype.scalar_name}'")
     if input.ndim == 0:

@@ -68,7 +68,7 @@ def _fill(input: Tensor, kind: str, params: tuple, generator, p: Tensor | None =
 
 
 def _float_only(name: str, kernel: str, input: Tensor) -> None:
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_legacy_name(input.dtype)}'")
 
 
@@ -90,7 +90,7 @@ def normal_fill(input: Tensor, mean: float = 0.0, std: float = 1.0, generator=No
 
 def exponential_fill(input: Tensor, lambd: float = 1.0, generator=None) -> Tensor:
     """The values input.exponential_(lambd) writes: exponential with rate lambd."""
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
                            f"floating point but you specified {_legacy_name(input.dtype)}")
     if not lambd > 0:
@@ -100,7 +100,7 @@ def exponential_fill(input: Tensor, lambd: float = 1.0, generator=None) -> Tenso
 
 def _random_default_high(dtype) -> int:
     """random_()'s exclusive upper bound: every integer the dtype holds exactly, from 0."""
-    if dtype.kind == "f":
+    if dtype.kind in "fV":
         return 2 ** (np.finfo(dtype).nmant + 1) + 1
     if dtype.kind == "b":
         return 2
@@ -130,7 +130,7 @@ def random_fill(input: Tensor, from_=None, to=None, generator=None) -> Tensor:
 def bernoulli_fill(input: Tensor, p=0.5, generator=None) -> Tensor:
     """The values input.bernoulli_(p) writes: 1 with probability p (a number or a tensor of them), else 0."""
     if isinstance(p, Tensor):
-        if p._data.dtype.kind != "f":
+        if p._data.dtype.kind not in "fV":
             raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{_legacy_name(p.dtype)}'")
         _check_probabilities(p)
         if p.device != input.device:
@@ -163,7 +163,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator=None) -> Tenso
         raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     if p is not None:
         return bernoulli_fill(input.detach(), p, generator)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{_legacy_name(input.dtype)}'")
     _check_probabilities(input)
     probabilities = input.detach()
@@ -216,7 +216,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
     if not isinstance(num_samples, numbers.Integral):
         raise TypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
                         f"{type(num_samples).__name__}")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{_legacy_name(input.dtype)}")
     if input.ndim not in (1, 2):

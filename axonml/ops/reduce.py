@@ -116,7 +116,7 @@ def _floating_dtype(name: str, input: Tensor, dtype):
     """The dtype a floating-point reduction computes in: dtype if given, else input's, which must be floating."""
     if dtype is not None:
         return _dtype.to_dtype(dtype)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {_legacy_name(input.dtype)}")
     return input.dtype
@@ -240,7 +240,7 @@ def _var_arguments(name: str, input: Tensor, dim, unbiased, keepdim, correction,
                         "'correction'")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError("std and var only support floating point and complex dtypes")
     return _axes(dim, input._data.ndim), correction, keepdim
 
@@ -541,7 +541,7 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False, *, axis=None, keep
     dim, keepdim = _numpy_keywords("logsumexp", dim, keepdim, axis, keepdims)
     if dim is None:
         raise TypeError("logsumexp() missing 1 required positional argument: 'dim'")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         input = _cast(input, _dtype.get_default_dtype())
     return apply(LogSumExp, input, _axes(dim, input._data.ndim), keepdim)
 
@@ -559,7 +559,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     _check_tensor("norm", input)
     if dtype is not None:
         input = _cast(input, _dtype.to_dtype(dtype))
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_legacy_name(input.dtype)}")
     if p is None or p == "fro":
@@ -709,7 +709,7 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=N
     """sum over dim with NaNs counted as zero."""
     _check_tensor("nansum", input)
     dim, keepdim = _numpy_keywords("nansum", dim, keepdim, axis, keepdims)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         return sum(input, dim, keepdim, dtype=dtype)
     if dtype is not None:
         input = _cast(input, _dtype.to_dtype(dtype))
@@ -720,7 +720,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=
     """mean over dim of the elements that are not NaN (NaN where every element is)."""
     _check_tensor("nanmean", input)
     dim, keepdim = _numpy_keywords("nanmean", dim, keepdim, axis, keepdims)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{_legacy_name(input.dtype)}")
     from .elementwise import isnan, logical_not
@@ -829,7 +829,7 @@ def logcumsumexp(input: Tensor, dim: int | None = None, *, axis: int | None = No
         tensor([   0.0000,    0.6931, 1000.0000])
     """
     scan_axis = _scan_axis("logcumsumexp", input, dim, axis)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{_legacy_name(input.dtype)}'")
     if input._data.ndim == 0:
         return apply(LogCumSumExp, input.reshape(1), 0).reshape(())

@@ -104,7 +104,7 @@ class Median(ArrayFunction):
         values, indices = xp.sort(a, axis, False, True)
         keep_shape = tuple(1 if i == axis else n for i, n in enumerate(a.shape))
         position = xp.full(keep_shape, (count - 1) // 2, _INT64)
-        if a.dtype.kind == "f":
+        if a.dtype.kind in "fV":
             # NaNs sort last, in their original order: the first of them is at count - nan_count
             nan_count = xp.sum(xp.isnan(a), axis, True, _INT64)
             if ignore_nan:
@@ -140,7 +140,7 @@ class MedianOfAll(ArrayFunction):
         xp = ctx.xp
         a, value = ctx.saved_tensors
         chosen = xp.eq(a, value)
-        if a.dtype.kind == "f":
+        if a.dtype.kind in "fV":
             chosen = xp.logical_or(chosen, xp.logical_and(xp.isnan(a), xp.isnan(value)))
         share = xp.div(grad, xp.sum(chosen, None, False, grad.dtype))
         return xp.where(chosen, share, 0), None
@@ -489,7 +489,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
         index = index.long()
     if weights is not None:
         weights = weights.detach()
-        if weights._data.dtype.kind != "f":
+        if weights._data.dtype.kind not in "fV":
             weights = weights.double()
     return apply(Bincount, index, weights, length)
 
@@ -545,7 +545,7 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     (and NaNs) are not counted. The result has input's floating-point dtype.
     """
     _check_tensor("histc", input)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_legacy_name(input.dtype)}'")
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")

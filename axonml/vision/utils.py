@@ -39,7 +39,7 @@ def _grid(array: np.ndarray, nrow: int, padding: int, normalize: bool, value_ran
     if normalize:
         if value_range is not None and not isinstance(value_range, tuple):
             raise TypeError("value_range has to be a tuple (min, max) if specified. min and max are numbers")
-        array = array.astype(np.float32 if array.dtype.kind != "f" else array.dtype, copy=True)
+        array = array.astype(np.float32 if array.dtype.kind not in "fV" else array.dtype, copy=True)
 
         def norm(image):
             low, high = value_range if value_range is not None else (float(image.min()), float(image.max()))

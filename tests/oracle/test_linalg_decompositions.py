@@ -4,8 +4,8 @@ Inputs are built with known, well-separated singular values (eigenvalues), so th
 agrees with PyTorch to the stated tolerances and the gradients of SVD / eigh are well defined.
 SVD, eigh and QR outputs are compared through functions that do not depend on the sign of
 each singular (eigen) vector, as PyTorch's own tests do. The LAPACK ops run on the CPU; on
-OpenCL, LU, Cholesky and triangular solves (and inv, solve, det, slogdet built on them) run
-on the device; the others must raise NotImplementedError naming the op and the device.
+OpenCL, LU, Cholesky, QR and triangular solves (and inv, solve, det, slogdet built on them)
+run on the device; the others must raise NotImplementedError naming the op and the device.
 """
 import math
 
@@ -60,7 +60,7 @@ def _spd(batch, n, seed=0):
 
 # the decompositions with an OpenCL kernel (opencl/decomposition.cl); the others raise there
 ON_DEVICE = {"linalg.inv", "linalg.solve", "linalg.det", "linalg.slogdet", "linalg.cholesky",
-             "linalg.solve_triangular", "linalg.lu", "linalg.lu_factor"}
+             "linalg.solve_triangular", "linalg.lu", "linalg.lu_factor", "linalg.qr"}
 
 
 def _check_lapack(fn, inputs, device, *, torch_fn=None, name=None, **kwargs):
@@ -189,7 +189,8 @@ def test_triangular_solve():
 # --- qr -------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("shape,mode", [((5, 3), "reduced"), ((3, 5), "reduced"), ((2, 4, 4), "reduced"),
-                                        ((3, 5), "complete"), ((2, 4, 3), "complete"), ((5, 3), "r")], ids=str)
+                                        ((3, 5), "complete"), ((2, 4, 3), "complete"), ((5, 3), "r"),
+                                        ((6, 1), "reduced"), ((1, 6), "complete")], ids=str)
 def test_qr(shape, mode, device):
     a = _matrix(shape[:-2], *shape[-2:])
     differentiable = mode == "reduced" or shape[-2] <= shape[-1]
@@ -210,9 +211,9 @@ def test_qr_mode_r_is_not_differentiable():
         q.sum().backward()
 
 
-def test_torch_qr():
-    check(lambda a: tuple(_top(a).qr(a)), [_matrix((), 5, 3)])
-    check(lambda a: tuple(a.qr(some=False)), [_matrix((), 3, 4)])
+def test_torch_qr(device):
+    check(lambda a: tuple(_top(a).qr(a)), [_matrix((), 5, 3)], device=device)
+    check(lambda a: tuple(a.qr(some=False)), [_matrix((), 3, 4)], device=device)
 
 
 # --- svd, eigh ----------------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def _max_value(dtype: np.dtype) -> float:
 
 def _to_dtype(values: np.ndarray, dtype: np.dtype, rounding: bool) -> np.ndarray:
     """Float work values back to the image dtype (integer images: rounded or truncated, clipped)."""
-    if dtype.kind == "f":
+    if dtype.kind in "fV":
         return values.astype(dtype, copy=False)
     if dtype.kind == "b":
         return values > 0.5
@@ -80,7 +80,7 @@ def _to_dtype(values: np.ndarray, dtype: np.dtype, rounding: bool) -> np.ndarray
 
 
 def _work_dtype(dtype: np.dtype) -> np.dtype:
-    return dtype if dtype.kind == "f" else np.dtype(np.float32)
+    return dtype if dtype.kind in "fV" else np.dtype(np.float32)
 
 
 def get_dimensions(img) -> list[int]:
@@ -513,14 +513,14 @@ def adjust_hue(img, hue_factor: float):
     array = image.array
     if _channels(array) == 1:
         return img
-    if array.dtype.kind == "f":
+    if array.dtype.kind in "fV":
         values = array
     else:
         values = array.astype(np.float32) / np.float32(_max_value(array.dtype))
     hsv = _rgb_to_hsv(values)
     hsv[..., 0, :, :] = np.mod(hsv[..., 0, :, :] + hue_factor, 1.0)
     rgb = _hsv_to_rgb(hsv)
-    if array.dtype.kind == "f":
+    if array.dtype.kind in "fV":
         return image.result(rgb.astype(array.dtype, copy=False))
     # torchvision's convert_image_dtype from float to an integer type
     top = _max_value(array.dtype)
