@@ -5,8 +5,9 @@ import math
 
 from . import _dtype
 from ._device import device
-from ._dtype import (bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half, iinfo,
-                     int, int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short, uint8)
+from ._dtype import (bfloat16, bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
+                     iinfo, int, int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short,
+                     uint8)
 from ._format import set_printoptions
 from .tensor import Size, Tensor
 from . import autograd
@@ -55,7 +56,7 @@ __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_g
            "set_rng_state", "Generator", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty",
            "zeros_like", "ones_like", "full_like", "empty_like", "arange", "linspace", "eye", "rand", "randn",
            "randint", "normal", "rand_like", "randn_like", "randint_like", "randperm", "float32", "float64",
-           "float16", "int64", "int32", "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int",
+           "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int",
            "short", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_tensor", "numel",
            "set_printoptions", "is_inference_mode_enabled", "finfo", "iinfo", "e", "pi", "inf", "nan", "newaxis",
            "save", "load", "get_num_threads", "set_num_threads", "nn", "optim", "data", "utils", "opencl", "linalg",

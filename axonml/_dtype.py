@@ -1,9 +1,15 @@
-"""dtypes as PyTorch spells them, and PyTorch's type-promotion rules."""
+"""dtypes as PyTorch spells them, and PyTorch's type-promotion rules.
+
+bfloat16 is ml_dtypes' NumPy dtype (the one JAX and TensorFlow use; NumPy has none). Its NumPy
+kind is 'V', so a check for a floating-point array reads ``dtype.kind in "fV"``: axonml has no
+other 'V' arrays.
+"""
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 
-__all__ = ["dtype", "float32", "float64", "float16", "int32", "int64", "int16", "int8", "uint8", "bool",
+__all__ = ["dtype", "float32", "float64", "float16", "bfloat16", "int32", "int64", "int16", "int8", "uint8", "bool",
            "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "finfo", "iinfo"]
 
 
@@ -15,11 +21,11 @@ class dtype:
     def __init__(self, name: str, np_dtype):
         self.name = name
         self.np = np.dtype(np_dtype)
-        self.is_floating_point = self.np.kind == "f"
-        self.is_signed = self.np.kind in "if"
+        self.is_floating_point = self.np.kind in "fV"
+        self.is_signed = self.np.kind in "ifV"
         self.itemsize = self.np.itemsize
         # 0 bool, 1 integer, 2 floating: PyTorch promotes across categories, not by value.
-        self._category = {"b": 0, "u": 1, "i": 1, "f": 2}[self.np.kind]
+        self._category = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2}[self.np.kind]
 
     @property
     def is_complex(self) -> bool:
@@ -40,6 +46,7 @@ class dtype:
 float32 = dtype("float32", np.float32)
 float64 = dtype("float64", np.float64)
 float16 = dtype("float16", np.float16)
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16)
 int64 = dtype("int64", np.int64)
 int32 = dtype("int32", np.int32)
 int16 = dtype("int16", np.int16)
@@ -54,9 +61,10 @@ long = int64
 int = int32  # noqa: A001
 short = int16
 
-_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+                 "int32": "Int",
                  "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-_ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool)
+_ALL = (float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool)
 _BY_NUMPY = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(float=float32, double=float64, half=float16, long=int64, int=int32, short=int16)
@@ -81,7 +89,7 @@ def from_numpy_dtype(np_dtype) -> dtype:
         return _BY_NUMPY[np.dtype(np_dtype)]
     except KeyError:
         raise TypeError(f"can't convert NumPy array of type {np.dtype(np_dtype)}: the supported types are "
-                        "float64, float32, float16, int64, int32, int16, int8, uint8 and bool") from None
+                        "float64, float32, float16, bfloat16, int64, int32, int16, int8, uint8 and bool") from None
 
 
 def to_dtype(d) -> dtype:
@@ -116,7 +124,9 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     if a._category != b._category:
         return a if a._category > b._category else b
     if a.is_floating_point:
-        return a if a.itemsize >= b.itemsize else b
+        if a.itemsize == b.itemsize:  # float16 with bfloat16: neither holds the other
+            return float32
+        return a if a.itemsize > b.itemsize else b
     return _BY_NUMPY[np.promote_types(a.np, b.np)]
 
 

@@ -17,17 +17,32 @@
 #define CONVERT(x) ((DST_T)(x))
 #endif
 
-#ifdef SRC_IS_HALF
+// bfloat16 is a storage type too (SRC_T / DST_T ushort): the high half of a float32, rounded to
+// nearest even when stored; NaN stays a quiet NaN.
+inline float bf16_load(ushort h) { return as_float(((uint)h) << 16); }
+inline ushort bf16_round(float x) {
+    const uint u = as_uint(x);
+    if (isnan(x)) return (ushort)((u >> 16) | 0x40);
+    return (ushort)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+
+#if defined(SRC_IS_HALF)
 #define LOAD_SRC(ptr, at) vload_half((at), (ptr))
+#define SRC_VALUE_T float
+#elif defined(SRC_IS_BF16)
+#define LOAD_SRC(ptr, at) bf16_load((ptr)[at])
 #define SRC_VALUE_T float
 #else
 #define LOAD_SRC(ptr, at) ((ptr)[at])
 #define SRC_VALUE_T SRC_T
 #endif
 
-#ifdef DST_IS_HALF
+#if defined(DST_IS_HALF)
 #define STORE_DST(ptr, at, x) vstore_half_rte((float)(x), (at), (ptr))
 #define LOAD_DST(ptr, at) vload_half((at), (ptr))
+#elif defined(DST_IS_BF16)
+#define STORE_DST(ptr, at, x) ((ptr)[at] = bf16_round((float)(x)))
+#define LOAD_DST(ptr, at) bf16_load((ptr)[at])
 #else
 #define STORE_DST(ptr, at, x) ((ptr)[at] = CONVERT(x))
 #define LOAD_DST(ptr, at) ((ptr)[at])

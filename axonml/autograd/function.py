@@ -47,6 +47,9 @@ class Function(_autograd.FunctionBase):
 
     _array_io = False
     _is_view = False
+    # an op that must see bfloat16 arrays as they are (casts, device copies, in-place writes); every
+    # other op runs on float32 copies of its bfloat16 inputs, its float32 outputs rounded back
+    _bfloat16_native = False
 
     @classmethod
     def apply(cls, *args):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 
+import ml_dtypes
 import numpy as np
 
 from .._device import device as _device_cls
@@ -37,6 +38,7 @@ _BOOL = np.dtype(np.bool_)
 _INT64 = np.dtype(np.int64)
 _FLOAT64 = np.dtype(np.float64)
 _FLOAT16 = np.dtype(np.float16)
+_BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
 class OpenCLBackend(Backend):
     """One OpenCL device: its context, queue, program cache and buffer pool."""
 
@@ -127,16 +129,23 @@ class OpenCLBackend(Backend):
         kind = "IS_BOOL" if dtype == _BOOL else {"f": "IS_FLOAT", "i": "IS_SIGNED", "u": "IS_UNSIGNED"}[dtype.kind]
         return (("T", self._ctype(dtype)), (kind, 1)) + self._type_defines(dtype)
 
+    def _storage_ctype(self, dtype) -> str:
+        """The C type a cast kernel reads or writes: float16 and bfloat16 are stored, not computed on."""
+        return "half" if dtype == _FLOAT16 else "ushort" if dtype == _BFLOAT16 else self._ctype(dtype)
+
     def _cast_defines(self, src, dst) -> tuple:
         src, dst = np.dtype(src), np.dtype(dst)
-        defines = (("SRC_T", "half" if src == _FLOAT16 else self._ctype(src)),
-                   ("DST_T", "half" if dst == _FLOAT16 else self._ctype(dst)))
+        defines = (("SRC_T", self._storage_ctype(src)), ("DST_T", self._storage_ctype(dst)))
         if dst == _BOOL:
             defines += (("DST_IS_BOOL", 1),)
         if src == _FLOAT16:
             defines += (("SRC_IS_HALF", 1),)
         if dst == _FLOAT16:
             defines += (("DST_IS_HALF", 1),)
+        if src == _BFLOAT16:
+            defines += (("SRC_IS_BF16", 1),)
+        if dst == _BFLOAT16:
+            defines += (("DST_IS_BF16", 1),)
         return defines + self._type_defines(src, dst)
 
     def new(self, shape, dtype) -> CLArray:

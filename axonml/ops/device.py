@@ -10,6 +10,8 @@ __all__ = ["to_device"]
 
 
 class ToDevice(ArrayFunction):
+    _bfloat16_native = True
+
     def forward(ctx, a, target):
         ctx.source = ctx.xp
         return target.asarray(ctx.xp.to_numpy(a)) if target is not ctx.xp else ctx.xp.copy(a)
