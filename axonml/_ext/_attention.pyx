@@ -185,7 +185,6 @@ cdef void forward_block(const floating* q, const floating* k, const floating* v,
     for r in range(rows):
         row_m[r] = -INFINITY
         row_l[r] = 0
-    memset(out, 0, rows * ev * sizeof(floating))
     for block in range(blocks):
         j0 = block * BLOCK_K
         cols = <int>min(BLOCK_K, source - j0)
@@ -200,11 +199,12 @@ cdef void forward_block(const floating* q, const floating* k, const floating* v,
             total = row_exp_store(scores + r * BLOCK_K, m_shift, probs + r * BLOCK_K, cols)
             row_l[r] = row_l[r] * correction + total
             row_m[r] = m_new
-            if correction != 1:
+            if block and correction != 1:
                 row_scale(out + r * ev, correction, ev)
         if dropout:
             apply_dropout(probs, rows, cols, seed, first + j0, source, p, keep_scale)
-        rm_gemm(c'N', c'N', rows, ev, cols, 1, probs, BLOCK_K, v + j0 * ev, ev, 1, out, ev)
+        # the first block's product initialises out (beta = 0), later ones accumulate
+        rm_gemm(c'N', c'N', rows, ev, cols, 1, probs, BLOCK_K, v + j0 * ev, ev, 1 if block else 0, out, ev)
     for r in range(rows):
         out_row = out + r * ev
         if row_m[r] != -INFINITY:
