@@ -13,10 +13,11 @@ through col2im (backward). With fewer images than threads, each image's product 
 over the threads instead. A 1x1 kernel with unit stride and no padding skips im2col: the
 image already is its patch matrix.
 
-winograd_forward/backward compute a 3x3, stride-1 2-D convolution with Winograd's minimal
-filtering F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
+winograd_forward/backward compute a stride-1 convolution whose kernel is 3x3 over (H, W) (2-D, or
+3-D with any depth taps) with Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
 2016): each 2x2 output tile is A^T [(G g G^T) * (B^T d B)] A for the 4x4 input tile d, so the
-channel sums become 16 gemms, one per tile position, with 2.25x fewer multiply-adds than im2col.
+channel (and depth-tap) sums become 16 gemms, one per tile position, with 2.25x fewer
+multiply-adds than im2col.
 Each thread takes a run of tiles: it transforms their input into its own buffer, runs the 16
 gemms and transforms the products back, all while the run is still in cache. The backward
 passes are the same transforms: the input gradient is the forward pass over the output
