@@ -1,6 +1,9 @@
-"""Optimizer benchmarks: one Adam step over the parameters of a 784-256-128-10 MLP, axonml vs torch.optim.
+"""Optimizer benchmarks: one step over the parameters of a 784-256-128-10 MLP, axonml vs torch.optim.
 
     pytest benchmarks/test_bench_optim.py --benchmark-columns=median,iqr,rounds -s
+
+Each element-wise optimizer runs one fused pass per parameter; torch runs its default implementation
+(on the CPU, the single-tensor loop) and, where it has one, the multi-tensor foreach path.
 """
 import numpy as np
 import pytest
@@ -11,8 +14,23 @@ from axonml import optim
 
 MLP_SHAPES = [(256, 784), (256,), (128, 256), (128,), (10, 128), (10,)]
 
+# name -> (options, whether torch has a foreach implementation)
+OPTIMIZERS = {
+    "SGD": (dict(lr=1e-2, momentum=0.9), True),
+    "Adam": (dict(lr=1e-3), True),
+    "AdamW": (dict(lr=1e-3), True),
+    "RMSprop": (dict(lr=1e-3, momentum=0.9), True),
+    "Adadelta": (dict(), True),
+    "Adagrad": (dict(lr=1e-2), True),
+    "Adamax": (dict(), True),
+    "NAdam": (dict(), True),
+    "RAdam": (dict(), True),
+    "ASGD": (dict(), True),
+    "Rprop": (dict(), True),
+}
 
-def _adam_pair(**torch_options):
+
+def _pair(name, options, **torch_options):
     rng = np.random.default_rng(0)
     values = [rng.standard_normal(shape).astype(np.float32) for shape in MLP_SHAPES]
     grads = [rng.standard_normal(shape).astype(np.float32) for shape in MLP_SHAPES]
@@ -20,11 +38,25 @@ def _adam_pair(**torch_options):
     theirs = [torch.from_numpy(v.copy()).requires_grad_() for v in values]
     for p, q, g in zip(ours, theirs, grads):
         p.grad, q.grad = axonml.from_numpy(g.copy()), torch.from_numpy(g.copy())
-    return optim.Adam(ours, lr=1e-3), torch.optim.Adam(theirs, lr=1e-3, **torch_options)
+    return getattr(optim, name)(ours, **options), getattr(torch.optim, name)(theirs, **options, **torch_options)
 
 
-@pytest.mark.parametrize("torch_options", [dict(foreach=False), dict()], ids=["torch-foreach=False", "torch-default"])
-def test_adam_step_mlp(compare, torch_options):
-    """One fused Adam step per parameter against torch.optim.Adam on the same 235k parameters."""
-    ours, theirs = _adam_pair(**torch_options)
-    compare(ours.step, theirs.step, rounds=200, name="torch", warmup=20)
+CASES = [(name, variant) for name, (_, has_foreach) in OPTIMIZERS.items()
+         for variant in (["foreach=False", "foreach=True"] if has_foreach else ["default"])]
+
+
+@pytest.mark.parametrize("name, variant", CASES, ids=[f"{n}-torch-{v}" for n, v in CASES])
+def test_optimizer_step_mlp(compare, name, variant):
+    """One fused step per parameter against the torch optimizer on the same 235k parameters."""
+    options, _ = OPTIMIZERS[name]
+    torch_options = {} if variant == "default" else dict(foreach=variant == "foreach=True")
+    ours, theirs = _pair(name, options, **torch_options)
+    compare(ours.step, theirs.step, rounds=100, name="torch", warmup=10)
+
+
+def test_lamb_step_mlp(compare):
+    """LAMB (no torch counterpart) against torch's foreach Adam, the update it extends by a trust ratio."""
+    ours, _ = _pair("Adam", dict(lr=1e-3))
+    ours = optim.LAMB([p for group in ours.param_groups for p in group["params"]], lr=1e-3, weight_decay=0.01)
+    _, theirs = _pair("Adam", dict(lr=1e-3), foreach=True)
+    compare(ours.step, theirs.step, rounds=100, name="torch_adam", warmup=10)

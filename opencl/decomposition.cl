@@ -179,3 +179,75 @@ __kernel void householder_q(__global const T* A, __global const T* tau, __global
         }
     }
 }
+
+#ifdef USE_FP64
+#define JACOBI_EPS DBL_EPSILON
+#else
+#define JACOBI_EPS FLT_EPSILON
+#endif
+#define JACOBI_SWEEPS 40
+
+// Eigen-decomposition of a symmetric matrix by cyclic Jacobi rotations (in place: A's diagonal
+// becomes the eigenvalues, V, which the host sets to I, the eigenvectors as columns). Each
+// rotation J (c, s) zeroes a[p][q]: A <- J^T A J, V <- V J (Numerical Recipes' convention),
+// its rows and columns shared by the work-items. Sweeps stop when the off-diagonal part is
+// below eps times A's norm.
+__kernel void jacobi_eigh(__global T* A, __global T* V, const long n) {
+    const long batch = get_group_id(0);
+    const int lid = get_local_id(0), threads = get_local_size(0);
+    __global T* a = A + batch * n * n;
+    __global T* v = V + batch * n * n;
+    __local T rotation[2];
+    __local int converged;
+    for (int sweep = 0; sweep < JACOBI_SWEEPS; ++sweep) {
+        if (lid == 0) {
+            T off = 0, total = 0;
+            for (long p = 0; p < n; ++p)
+                for (long q = 0; q < n; ++q) {
+                    const T x = a[p * n + q] * a[p * n + q];
+                    total += x;
+                    if (p != q) off += x;
+                }
+            converged = off <= JACOBI_EPS * JACOBI_EPS * total;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+        if (converged) break;
+        for (long p = 0; p < n - 1; ++p) {
+            for (long q = p + 1; q < n; ++q) {
+                if (lid == 0) {
+                    const T apq = a[p * n + q];
+                    T c = 1, s = 0;
+                    if (apq != 0) {
+                        const T theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+                        const T t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
+                        c = 1 / sqrt(t * t + 1);
+                        s = t * c;
+                    }
+                    rotation[0] = c;
+                    rotation[1] = s;
+                }
+                barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+                const T c = rotation[0], s = rotation[1];
+                if (s != 0) {
+                    for (long r = lid; r < n; r += threads) {  // columns p, q of A and V
+                        const T arp = a[r * n + p], arq = a[r * n + q];
+                        a[r * n + p] = c * arp - s * arq;
+                        a[r * n + q] = s * arp + c * arq;
+                        const T vrp = v[r * n + p], vrq = v[r * n + q];
+                        v[r * n + p] = c * vrp - s * vrq;
+                        v[r * n + q] = s * vrp + c * vrq;
+                    }
+                }
+                barrier(CLK_GLOBAL_MEM_FENCE);
+                if (s != 0) {
+                    for (long r = lid; r < n; r += threads) {  // rows p, q of A
+                        const T apr = a[p * n + r], aqr = a[q * n + r];
+                        a[p * n + r] = c * apr - s * aqr;
+                        a[q * n + r] = s * apr + c * aqr;
+                    }
+                }
+                barrier(CLK_GLOBAL_MEM_FENCE);
+            }
+        }
+    }
+}

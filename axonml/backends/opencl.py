@@ -443,7 +443,7 @@ class OpenCLBackend(Backend):
     def einsum(self, equation, *arrays):
         return _linalg.einsum(self, equation, *arrays)
 
-    # --- decompositions (LU-based, Cholesky, QR; SVD, eigh and lstsq have no device kernel) ------------
+    # --- decompositions (LU-based, Cholesky, QR, eigh; SVD and lstsq have no device kernel) ------------
     def lu_factor(self, a):
         return _decomposition.lu_factor(self, a)
 
@@ -467,6 +467,9 @@ class OpenCLBackend(Backend):
 
     def qr(self, a, mode):
         return _decomposition.qr(self, a, mode)
+
+    def eigh(self, a, upper, compute_v):
+        return _decomposition.eigh(self, a, upper, compute_v)
 
     # --- convolution and pooling ---------------------------------------------------------------
     def im2col(self, x, kernel, stride, padding, dilation):

@@ -1,9 +1,9 @@
 """Decompositions on an OpenCL device (opencl/decomposition.cl): LU, Cholesky, Householder QR,
-triangular solves.
+Jacobi eigh, triangular solves.
 
 inv, solve, det and slogdet are built here from LU, as LAPACK builds them (getrf, then
-laswp and two triangular solves, or the product of U's diagonal). SVD, eigh and least
-squares have no device kernel: those primitives stay missing (NotImplementedError).
+laswp and two triangular solves, or the product of U's diagonal). SVD and least squares
+have no device kernel: those primitives stay missing (NotImplementedError).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-__all__ = ["lu_factor", "cholesky", "solve_triangular", "qr", "solve", "inv", "det", "slogdet"]
+__all__ = ["lu_factor", "cholesky", "solve_triangular", "qr", "eigh", "solve", "inv", "det", "slogdet"]
 
 _INT32 = np.dtype(np.int32)
 
@@ -126,6 +126,27 @@ def qr(backend, a, mode):
         backend.run(kernel, (count * threads,), (threads,), packed.buffer, tau.buffer, q.buffer, np.int64(m),
                     np.int64(n), np.int64(rows))
     return q, r
+
+
+def eigh(backend, a, upper, compute_v):
+    """Cyclic Jacobi on the symmetric matrix one triangle of a gives; eigenvalues sorted ascending."""
+    a = backend._device_array(a)
+    half = backend.triu(a, 1) if upper else backend.tril(a, -1)
+    work = backend.copy(backend.add(backend.add(half, _transposed(backend, half)),
+                                    backend.triu(backend.tril(a, 0), 0)))
+    n = work.shape[-1]
+    batch = work.shape[:-2]
+    count = math.prod(batch)
+    vectors = backend.copy(backend.broadcast_to(backend.eye(n, n, work.dtype), work.shape))
+    if count and n:
+        threads = _group(backend, n)
+        kernel = backend.kernel("decomposition", "jacobi_eigh", _defines(backend, work.dtype))
+        backend.run(kernel, (count * threads,), (threads,), work.buffer, vectors.buffer, np.int64(n))
+    values, order = backend.sort(backend.copy(_diagonal(backend, work)), work.ndim - 2, False, True)
+    if not compute_v:
+        return values, None
+    columns = backend.copy(backend.broadcast_to(backend.reshape(order, batch + (1, n)), work.shape))
+    return values, backend.take_along_axis(vectors, columns, work.ndim - 1)
 
 
 def _apply_pivots(backend, x, pivots):

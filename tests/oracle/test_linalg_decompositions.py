@@ -4,8 +4,8 @@ Inputs are built with known, well-separated singular values (eigenvalues), so th
 agrees with PyTorch to the stated tolerances and the gradients of SVD / eigh are well defined.
 SVD, eigh and QR outputs are compared through functions that do not depend on the sign of
 each singular (eigen) vector, as PyTorch's own tests do. The LAPACK ops run on the CPU; on
-OpenCL, LU, Cholesky, QR and triangular solves (and inv, solve, det, slogdet built on them)
-run on the device; the others must raise NotImplementedError naming the op and the device.
+OpenCL, LU, Cholesky, QR, eigh and triangular solves (and inv, solve, det, slogdet built on
+them) run on the device; the others must raise NotImplementedError naming the op and the device.
 """
 import math
 
@@ -60,7 +60,8 @@ def _spd(batch, n, seed=0):
 
 # the decompositions with an OpenCL kernel (opencl/decomposition.cl); the others raise there
 ON_DEVICE = {"linalg.inv", "linalg.solve", "linalg.det", "linalg.slogdet", "linalg.cholesky",
-             "linalg.solve_triangular", "linalg.lu", "linalg.lu_factor", "linalg.qr"}
+             "linalg.solve_triangular", "linalg.lu", "linalg.lu_factor", "linalg.qr", "linalg.eigh",
+             "linalg.eigvalsh"}
 
 
 def _check_lapack(fn, inputs, device, *, torch_fn=None, name=None, **kwargs):
@@ -260,8 +261,12 @@ def test_eigh(batch, uplo, device):
     _check_lapack(eigh, [_symmetric(batch, 4)], device, name="linalg.eigh")
 
 
-def test_eigh_through_a_symmetric_product():
-    check(lambda x: (lambda v: (v[0], v[1].abs()))(_lib(x).eigh(x + x.mT)), [_matrix((2,), 4, 4)])
+def test_eigh_through_a_symmetric_product(device):
+    check(lambda x: (lambda v: (v[0], v[1].abs()))(_lib(x).eigh(x + x.mT)), [_matrix((2,), 4, 4)], device=device)
+
+
+def test_pinv_hermitian_on_device(device):
+    check(lambda a: _lib(a).pinv(a, hermitian=True), [_symmetric((2,), 4)], device=device)
 
 
 @pytest.mark.parametrize("uplo", ["L", "U"])
