@@ -8,7 +8,7 @@ from .._device import CPU
 from .._ext import _conv, _interpolate, _linalg, _pool
 from .._ext import _optim
 from .._ext import _attention, _nn, _norm
-from .._ext import _rnn
+from .._ext import _reduce, _rnn
 from . import _lapack
 from .base import Backend, matmul_via_gemm
 
@@ -252,6 +252,12 @@ class CPUBackend(Backend):
         return np.cumprod(a, axis=axis)
 
     def cum_extreme(self, a, axis, largest):
+        if a.dtype in _KERNEL_DTYPES:
+            block = np.ascontiguousarray(a).reshape(self._product(a.shape[:axis]), a.shape[axis],
+                                                    self._product(a.shape[axis + 1:]))
+            values, indices = np.empty(block.shape, a.dtype), np.empty(block.shape, np.int64)
+            _reduce.cum_extreme(block, values, indices, largest)
+            return values.reshape(a.shape), indices.reshape(a.shape)
         values = (np.maximum if largest else np.minimum).accumulate(a, axis=axis)
         # an element that is the running extreme (or a NaN) takes over the index; positions only grow
         taken = np.equal(a, values)
