@@ -131,11 +131,39 @@ class MultiheadAttention(Module):
             w_q, w_k, w_v = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
         return F.linear(query, w_q, b_q), F.linear(key, w_k, b_k), F.linear(value, w_v, b_v)
 
+    def _fused_self_attention(self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
+                              dropout_p: float, is_causal: bool, tgt_len: int, bsz: int) -> Tensor:
+        """Self-attention through the fused kernel, in x's layout ((L, N, E), or (N, L, E) when batch_first).
+
+        The packed projection (N L, 3E) is permuted once into contiguous (3, N, H, L, head_dim) heads; the
+        masks stay (N or 1, H or 1, L, L) broadcasts. The heads' output is the out_proj's (N L, E) rows.
+        """
+        heads, head_dim = self.num_heads, self.head_dim
+        qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)
+        if self.batch_first:
+            heads_first = qkv.reshape(bsz, tgt_len, 3, heads, head_dim).permute(2, 0, 3, 1, 4)
+        else:
+            heads_first = qkv.reshape(tgt_len, bsz, 3, heads, head_dim).permute(2, 1, 3, 0, 4)
+        q, k, v = heads_first.contiguous().unbind(0)
+        if attn_mask is not None:
+            attn_mask = attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1 else \
+                attn_mask.reshape(bsz, heads, tgt_len, tgt_len)
+        if key_padding_mask is not None:
+            padding = key_padding_mask.reshape(bsz, 1, 1, tgt_len)
+            attn_mask = padding if attn_mask is None else attn_mask + padding
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)  # (N, H, L, head_dim)
+        out = out.permute(0, 2, 1, 3) if self.batch_first else out.permute(2, 0, 1, 3)
+        out = F.linear(out.reshape(bsz * tgt_len, self.embed_dim), self.out_proj.weight, self.out_proj.bias)
+        return out.reshape(x.shape)
+
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None = None,
                 need_weights: bool = True, attn_mask: Tensor | None = None, average_attn_weights: bool = True,
                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
         is_batched = query.dim() == 3
-        if self.batch_first and is_batched:
+        # self-attention without weights: projected in the input's own layout, copied once into heads
+        fused = (not need_weights and is_batched and query is key and key is value and self._qkv_same_embed_dim
+                 and self.bias_k is None and not self.add_zero_attn)
+        if self.batch_first and is_batched and not fused:
             if key is value:
                 if query is key:
                     query = key = value = query.transpose(1, 0)
@@ -151,11 +179,15 @@ class MultiheadAttention(Module):
             value = key if same_kv else value.unsqueeze(1)
             if key_padding_mask is not None:
                 key_padding_mask = key_padding_mask.unsqueeze(0)
-        tgt_len, bsz, embed_dim = query.shape
+        if fused and self.batch_first:
+            bsz, tgt_len, embed_dim = query.shape
+        else:
+            tgt_len, bsz, embed_dim = query.shape
         if embed_dim != self.embed_dim:
             raise AssertionError(f"was expecting embedding dimension of {self.embed_dim}, but got {embed_dim}")
         if key.shape[:2] != value.shape[:2]:
             raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
+        source_len = tgt_len if fused else key.shape[0]
         if is_causal and attn_mask is None:
             raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
                                "method `generate_square_subsequent_mask` to create this mask.")
@@ -168,16 +200,23 @@ class MultiheadAttention(Module):
                 is_causal = False
         if attn_mask is not None:
             if attn_mask.dim() == 2:
-                if tuple(attn_mask.shape) != (tgt_len, key.shape[0]):
+                if tuple(attn_mask.shape) != (tgt_len, source_len):
                     raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but should be "
-                                       f"{(tgt_len, key.shape[0])}.")
+                                       f"{(tgt_len, source_len)}.")
                 attn_mask = attn_mask.unsqueeze(0)
             elif attn_mask.dim() == 3:
-                if tuple(attn_mask.shape) != (bsz * self.num_heads, tgt_len, key.shape[0]):
+                if tuple(attn_mask.shape) != (bsz * self.num_heads, tgt_len, source_len):
                     raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but should be "
-                                       f"{(bsz * self.num_heads, tgt_len, key.shape[0])}.")
+                                       f"{(bsz * self.num_heads, tgt_len, source_len)}.")
             else:
                 raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
+        if key_padding_mask is not None and tuple(key_padding_mask.shape) != (bsz, source_len):
+            raise AssertionError(f"expecting key_padding_mask shape of {(bsz, source_len)}, but got "
+                                 f"{key_padding_mask.shape}")
+        dropout_p = self.dropout if self.training else 0.0
+        if fused:
+            return self._fused_self_attention(query, attn_mask, key_padding_mask, dropout_p, is_causal, tgt_len,
+                                              bsz), None
 
         q, k, v = self._project(query, key, value)
         if self.bias_k is not None:
@@ -197,13 +236,9 @@ class MultiheadAttention(Module):
             key_padding_mask = F.pad(key_padding_mask, (0, 1)) if key_padding_mask is not None else None
         src_len = k.shape[1]
         if key_padding_mask is not None:
-            if tuple(key_padding_mask.shape) != (bsz, src_len):
-                raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
-                                     f"{key_padding_mask.shape}")
             padding = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(-1, heads, -1, -1)
             padding = padding.reshape(bsz * heads, 1, src_len)
             attn_mask = padding if attn_mask is None else attn_mask + padding
-        dropout_p = self.dropout if self.training else 0.0
 
         if need_weights:
             scores = _ops.bmm(q * (1.0 / math.sqrt(head_dim)), k.transpose(-2, -1))
