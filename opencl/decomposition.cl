@@ -251,3 +251,60 @@ __kernel void jacobi_eigh(__global T* A, __global T* V, const long n) {
         }
     }
 }
+
+// Singular values by one-sided Jacobi (Hestenes): rotate pairs of A's columns (m >= n) until
+// all are orthogonal, applying the same rotations to V (set to I by the host). Then the column
+// norms are the singular values and the normalised columns the left singular vectors.
+__kernel void jacobi_svd(__global T* A, __global T* V, const long m, const long n) {
+    const long batch = get_group_id(0);
+    const int lid = get_local_id(0), threads = get_local_size(0);
+    __global T* a = A + batch * m * n;
+    __global T* v = V + batch * n * n;
+    __local T rotation[2];
+    __local int rotated;
+    for (int sweep = 0; sweep < JACOBI_SWEEPS; ++sweep) {
+        if (lid == 0) rotated = 0;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (long p = 0; p < n - 1; ++p) {
+            for (long q = p + 1; q < n; ++q) {
+                if (lid == 0) {
+                    T alpha = 0, beta = 0, gamma = 0;
+                    for (long i = 0; i < m; ++i) {
+                        const T x = a[i * n + p], y = a[i * n + q];
+                        alpha += x * x;
+                        beta += y * y;
+                        gamma += x * y;
+                    }
+                    T c = 1, s = 0;
+                    if (gamma != 0 && fabs(gamma) > JACOBI_EPS * sqrt(alpha * beta)) {
+                        const T zeta = (beta - alpha) / (2 * gamma);
+                        const T t = (zeta >= 0 ? 1 : -1) / (fabs(zeta) + sqrt(1 + zeta * zeta));
+                        c = 1 / sqrt(1 + t * t);
+                        s = c * t;
+                        rotated = 1;
+                    }
+                    rotation[0] = c;
+                    rotation[1] = s;
+                }
+                barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+                const T c = rotation[0], s = rotation[1];
+                if (s != 0) {
+                    for (long i = lid; i < m; i += threads) {
+                        const T x = a[i * n + p], y = a[i * n + q];
+                        a[i * n + p] = c * x - s * y;
+                        a[i * n + q] = s * x + c * y;
+                    }
+                    for (long i = lid; i < n; i += threads) {
+                        const T x = v[i * n + p], y = v[i * n + q];
+                        v[i * n + p] = c * x - s * y;
+                        v[i * n + q] = s * x + c * y;
+                    }
+                }
+                barrier(CLK_GLOBAL_MEM_FENCE);
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (!rotated) break;
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}

@@ -443,7 +443,7 @@ class OpenCLBackend(Backend):
     def einsum(self, equation, *arrays):
         return _linalg.einsum(self, equation, *arrays)
 
-    # --- decompositions (LU-based, Cholesky, QR, eigh; SVD and lstsq have no device kernel) ------------
+    # --- decompositions (LU-based, Cholesky, QR, eigh, SVD; lstsq has no device kernel) ---------------
     def lu_factor(self, a):
         return _decomposition.lu_factor(self, a)
 
@@ -470,6 +470,9 @@ class OpenCLBackend(Backend):
 
     def eigh(self, a, upper, compute_v):
         return _decomposition.eigh(self, a, upper, compute_v)
+
+    def svd(self, a, full_matrices, compute_uv):
+        return _decomposition.svd(self, a, full_matrices, compute_uv)
 
     # --- convolution and pooling ---------------------------------------------------------------
     def im2col(self, x, kernel, stride, padding, dilation):

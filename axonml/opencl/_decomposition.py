@@ -1,9 +1,9 @@
 """Decompositions on an OpenCL device (opencl/decomposition.cl): LU, Cholesky, Householder QR,
-Jacobi eigh, triangular solves.
+Jacobi eigh and SVD, triangular solves.
 
 inv, solve, det and slogdet are built here from LU, as LAPACK builds them (getrf, then
-laswp and two triangular solves, or the product of U's diagonal). SVD and least squares
-have no device kernel: those primitives stay missing (NotImplementedError).
+laswp and two triangular solves, or the product of U's diagonal). Least squares has no
+device kernel: those primitives stay missing (NotImplementedError).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-__all__ = ["lu_factor", "cholesky", "solve_triangular", "qr", "eigh", "solve", "inv", "det", "slogdet"]
+__all__ = ["lu_factor", "cholesky", "solve_triangular", "qr", "eigh", "svd", "solve", "inv", "det", "slogdet"]
 
 _INT32 = np.dtype(np.int32)
 
@@ -149,6 +149,47 @@ def eigh(backend, a, upper, compute_v):
     return values, backend.take_along_axis(vectors, columns, work.ndim - 1)
 
 
+def svd(backend, a, full_matrices, compute_uv):
+    """One-sided Jacobi on a (on a^T when it is wide), singular values sorted descending.
+
+    The normalised columns are completed to an orthonormal basis (all m of them with
+    full_matrices, else where a singular value is zero) by a complete Householder QR: its
+    first columns are the singular vectors themselves, up to the signs of R's diagonal.
+    """
+    a = backend._device_array(a)
+    m, n = a.shape[-2:]
+    if m < n:  # a^T = U S V^T, so a = V S U^T
+        u, s, vh = svd(backend, _transposed(backend, a), full_matrices, compute_uv)
+        return (None, s, None) if not compute_uv else (backend.copy(_transposed(backend, vh)), s,
+                                                      backend.copy(_transposed(backend, u)))
+    work = _fresh(backend, a)
+    batch = work.shape[:-2]
+    count, axis = math.prod(batch), work.ndim - 1
+    vectors = backend.copy(backend.broadcast_to(backend.eye(n, n, work.dtype), batch + (n, n)))
+    if count and n:
+        threads = _group(backend, m)
+        kernel = backend.kernel("decomposition", "jacobi_svd", _defines(backend, work.dtype))
+        backend.run(kernel, (count * threads,), (threads,), work.buffer, vectors.buffer, np.int64(m), np.int64(n))
+    norms = backend.sqrt(backend.sum(backend.mul(work, work), axis - 1, False))
+    values, order = backend.sort(norms, axis - 1, True, True)
+    if not compute_uv:
+        return None, values, None
+    columns = backend.reshape(order, batch + (1, n))
+    left = backend.take_along_axis(work, backend.copy(backend.broadcast_to(columns, batch + (m, n))), axis)
+    right = backend.take_along_axis(vectors, backend.copy(backend.broadcast_to(columns, batch + (n, n))), axis)
+    positive = backend.gt(values, 0)
+    scale = backend.where(positive, backend.reciprocal(backend.where(positive, values, 1)), 0)
+    left = backend.mul(left, backend.reshape(scale, batch + (1, n)))
+    if full_matrices or not bool(backend.to_numpy(backend.all(positive, None, False))):
+        q, r = qr(backend, left, "complete")
+        signs = backend.where(backend.lt(_diagonal(backend, r), 0), -1, 1)
+        q_lead = backend.mul(backend.getitem(q, (Ellipsis, slice(None), slice(0, n))),
+                             backend.reshape(backend.astype(signs, work.dtype), batch + (1, n)))
+        left = q_lead if not full_matrices else backend.concatenate(
+            [q_lead, backend.getitem(q, (Ellipsis, slice(None), slice(n, m)))], axis)
+    return left, values, backend.copy(_transposed(backend, right))
+
+
 def _apply_pivots(backend, x, pivots):
     n, k = x.shape[-2:]
     count = math.prod(x.shape[:-2])
@@ -174,9 +215,10 @@ def inv(backend, a):
     return solve(backend, a, backend.broadcast_to(backend.eye(n, n, a.dtype), a.shape))
 
 
-def _diagonal(backend, lu):
-    """U's diagonal (batch, n): a view of the packed factors."""
-    return backend.as_strided(lu, lu.shape[:-1], lu.estrides[:-2] + (lu.estrides[-2] + lu.estrides[-1],), 0)
+def _diagonal(backend, a):
+    """The main diagonal (batch, min(m, n)) of contiguous matrices: a view."""
+    return backend.as_strided(a, a.shape[:-2] + (min(a.shape[-2:]),),
+                              a.estrides[:-2] + (a.estrides[-2] + a.estrides[-1],), 0)
 
 
 def _permutation_sign(backend, pivots, dtype):

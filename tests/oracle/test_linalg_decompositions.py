@@ -4,8 +4,8 @@ Inputs are built with known, well-separated singular values (eigenvalues), so th
 agrees with PyTorch to the stated tolerances and the gradients of SVD / eigh are well defined.
 SVD, eigh and QR outputs are compared through functions that do not depend on the sign of
 each singular (eigen) vector, as PyTorch's own tests do. The LAPACK ops run on the CPU; on
-OpenCL, LU, Cholesky, QR, eigh and triangular solves (and inv, solve, det, slogdet built on
-them) run on the device; the others must raise NotImplementedError naming the op and the device.
+OpenCL, LU, Cholesky, QR, eigh, SVD and triangular solves (and inv, solve, det, slogdet, pinv
+built on them) run on the device; the others must raise NotImplementedError naming the op and the device.
 """
 import math
 
@@ -61,7 +61,7 @@ def _spd(batch, n, seed=0):
 # the decompositions with an OpenCL kernel (opencl/decomposition.cl); the others raise there
 ON_DEVICE = {"linalg.inv", "linalg.solve", "linalg.det", "linalg.slogdet", "linalg.cholesky",
              "linalg.solve_triangular", "linalg.lu", "linalg.lu_factor", "linalg.qr", "linalg.eigh",
-             "linalg.eigvalsh"}
+             "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.pinv"}
 
 
 def _check_lapack(fn, inputs, device, *, torch_fn=None, name=None, **kwargs):
@@ -314,9 +314,9 @@ def test_lstsq_rank_deficient():
         check(lambda a, b: tuple(_lib(a).lstsq(a, b, driver=driver)), [a, b], grad=False, dtypes=("float64",))
 
 
-def test_matrix_rank():
+def test_matrix_rank(device):
     low_rank = _matrix((3,), 5, 4, values=[3.0, 2.0, 1e-3, 0.0])
-    check(lambda a: _lib(a).matrix_rank(a), [low_rank], grad=False)
+    check(lambda a: _lib(a).matrix_rank(a), [low_rank], grad=False, device=device)
     check(lambda a: _lib(a).matrix_rank(a, rtol=1e-2), [low_rank], grad=False)
     check(lambda a: _lib(a).matrix_rank(a, atol=2.5), [low_rank], grad=False)
     check(lambda a: _lib(a).matrix_rank(a, 1.5), [low_rank], grad=False)
@@ -420,9 +420,9 @@ def test_norm_of_vectors():
 
 
 @pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, math.inf, -math.inf])
-def test_cond(p):
+def test_cond(p, device):
     # PyTorch cannot differentiate cond in the orders it computes through inv_ex (an in-place write)
-    check(lambda x: _lib(x).cond(x, p), [_matrix((2,), 4, 4)], grad=p in (None, 2, -2, "nuc"))
+    check(lambda x: _lib(x).cond(x, p), [_matrix((2,), 4, 4)], grad=p in (None, 2, -2, "nuc"), device=device)
 
 
 def test_cond_of_a_rectangular_matrix():
