@@ -17,9 +17,9 @@ CASES = [("ReLU", (), {}), ("ReLU6", (), {}), ("LeakyReLU", (0.2,), {}), ("Sigmo
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name,args,kwargs", CASES)
-def test_activation_matches_torch(dtype, name, args, kwargs):
+def test_activation_matches_torch(dtype, name, args, kwargs, device):
     ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
-    check_module(ours, theirs, [(2, 3, 4, 5)], dtype=dtype)
+    check_module(ours, theirs, [(2, 3, 4, 5)], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
 
 
@@ -35,22 +35,22 @@ SHRINK_CASES = [("Threshold", (0.1, 20.0), {}), ("Threshold", (-0.3, -1.0), {}),
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name,args,kwargs", SHRINK_CASES)
-def test_shrink_activation_matches_torch(dtype, name, args, kwargs):
+def test_shrink_activation_matches_torch(dtype, name, args, kwargs, device):
     ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
-    check_module(ours, theirs, [(2, 4, 3, 6)], dtype=dtype)
+    check_module(ours, theirs, [(2, 4, 3, 6)], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("args,kwargs", [((), {}), ((3,), {}), ((3,), dict(init=-0.1))])
-def test_prelu_matches_torch(dtype, args, kwargs):
+def test_prelu_matches_torch(dtype, args, kwargs, device):
     ours, theirs = nn.PReLU(*args, **kwargs), torch.nn.PReLU(*args, **kwargs)
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == ["weight"]
     np.testing.assert_array_equal(np.asarray(ours.weight.detach()), theirs.weight.detach().numpy())
     with torch.no_grad():
         theirs.weight.copy_(torch.linspace(-0.5, 0.8, theirs.num_parameters))
-    check_module(ours, theirs, [(2, 3, 4, 5)], dtype=dtype)
+    check_module(ours, theirs, [(2, 3, 4, 5)], dtype=dtype, device=device)
 
 
 def test_threshold_inplace_repr():

@@ -13,9 +13,9 @@ from tests.nn.parity import check_module
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("shapes", [[(6, 4), (6, 5)], [(2, 3, 4), (2, 3, 5)], [(4,), (5,)]])
-def test_bilinear_matches_torch(dtype, bias, shapes):
+def test_bilinear_matches_torch(dtype, bias, shapes, device):
     ours, theirs = nn.Bilinear(4, 5, 3, bias=bias), torch.nn.Bilinear(4, 5, 3, bias=bias)
-    check_module(ours, theirs, shapes, dtype=dtype)
+    check_module(ours, theirs, shapes, dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
 
 

@@ -26,9 +26,9 @@ CASES = [
 
 @pytest.mark.parametrize("name, options, inputs", CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
-def test_loss_modules_match_torch(name, options, inputs, reduction):
+def test_loss_modules_match_torch(name, options, inputs, reduction, device):
     ours = getattr(nn, name)(reduction=reduction, **options)
     theirs = getattr(torch.nn, name)(reduction=reduction, **options)
     # PyTorch's soft_margin_loss refuses a target that requires grad (as axonml's does)
-    check_module(ours, theirs, inputs, dtype="float64", grad=name != "SoftMarginLoss")
+    check_module(ours, theirs, inputs, dtype="float64", grad=name != "SoftMarginLoss", device=device)
     assert repr(ours) == repr(theirs)

@@ -21,24 +21,25 @@ CONV3D_OPTIONS = [dict(), dict(stride=(2, 1, 2), padding=1), dict(dilation=(1, 2
 @pytest.mark.parametrize("layer, shape, options",
                          [("Conv2d", (2, 4, 7, 8), options) for options in CONV2D_OPTIONS]
                          + [("Conv3d", (2, 4, 5, 6, 7), options) for options in CONV3D_OPTIONS], ids=str)
-def test_conv2d_conv3d_matches_torch(layer, shape, options, dtype):
+def test_conv2d_conv3d_matches_torch(layer, shape, options, dtype, device):
     ours, theirs = getattr(nn, layer)(4, 6, 3, **options), getattr(torch.nn, layer)(4, 6, 3, **options)
-    check_module(ours, theirs, [shape], dtype=dtype)
+    check_module(ours, theirs, [shape], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("options", [dict(), dict(stride=2, padding=2, dilation=2), dict(groups=4, bias=False),
                                      dict(padding="same"), dict(padding=1, padding_mode="circular")])
-def test_conv1d_matches_torch(dtype, options):
+def test_conv1d_matches_torch(dtype, options, device):
     ours, theirs = nn.Conv1d(4, 8, 3, **options), torch.nn.Conv1d(4, 8, 3, **options)
-    check_module(ours, theirs, [(2, 4, 9)], dtype=dtype)
+    check_module(ours, theirs, [(2, 4, 9)], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
 
 
-def test_unbatched_conv():
-    check_module(nn.Conv2d(2, 3, (2, 3)), torch.nn.Conv2d(2, 3, (2, 3)), [(2, 5, 6)], dtype="float64")
-    check_module(nn.Conv3d(2, 3, (2, 3, 1)), torch.nn.Conv3d(2, 3, (2, 3, 1)), [(2, 4, 5, 6)], dtype="float64")
+def test_unbatched_conv(device):
+    check_module(nn.Conv2d(2, 3, (2, 3)), torch.nn.Conv2d(2, 3, (2, 3)), [(2, 5, 6)], dtype="float64", device=device)
+    check_module(nn.Conv3d(2, 3, (2, 3, 1)), torch.nn.Conv3d(2, 3, (2, 3, 1)), [(2, 4, 5, 6)], dtype="float64",
+                 device=device)
 
 
 def test_conv3d_state_dict_and_init():

@@ -23,24 +23,24 @@ CONV_TRANSPOSE3D_OPTIONS = [dict(), dict(stride=2, padding=1), dict(stride=(2, 1
                          [("ConvTranspose2d", (2, 4, 5, 6), options) for options in CONV_TRANSPOSE2D_OPTIONS]
                          + [("ConvTranspose3d", (2, 4, 3, 4, 5), options) for options in CONV_TRANSPOSE3D_OPTIONS],
                          ids=str)
-def test_conv_transpose2d_conv_transpose3d_matches_torch(layer, shape, options, dtype):
+def test_conv_transpose2d_conv_transpose3d_matches_torch(layer, shape, options, dtype, device):
     ours, theirs = getattr(nn, layer)(4, 6, 3, **options), getattr(torch.nn, layer)(4, 6, 3, **options)
-    check_module(ours, theirs, [shape], dtype=dtype)
+    check_module(ours, theirs, [shape], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("options", [dict(), dict(stride=2, padding=2, dilation=2), dict(groups=4, bias=False),
                                      dict(stride=3, output_padding=2)])
-def test_conv_transpose1d_matches_torch(dtype, options):
+def test_conv_transpose1d_matches_torch(dtype, options, device):
     ours, theirs = nn.ConvTranspose1d(4, 8, 3, **options), torch.nn.ConvTranspose1d(4, 8, 3, **options)
-    check_module(ours, theirs, [(2, 4, 7)], dtype=dtype)
+    check_module(ours, theirs, [(2, 4, 7)], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
 
 
-def test_unbatched_conv_transpose():
+def test_unbatched_conv_transpose(device):
     check_module(nn.ConvTranspose2d(2, 3, (2, 3), stride=2), torch.nn.ConvTranspose2d(2, 3, (2, 3), stride=2),
-                 [(2, 4, 5)], dtype="float64")
+                 [(2, 4, 5)], dtype="float64", device=device)
 
 
 def test_conv_transpose3d_output_size_picks_output_padding():

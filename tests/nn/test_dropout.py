@@ -13,9 +13,9 @@ NAMES_SHAPES = [("Dropout", (4, 6)), ("Dropout1d", (4, 6, 5)), ("Dropout2d", (4,
 
 @pytest.mark.parametrize("name,shape", NAMES_SHAPES)
 @pytest.mark.parametrize("p,train", [(0.0, True), (0.5, False)])
-def test_dropout_identity_cases_match_torch(name, shape, p, train):
+def test_dropout_identity_cases_match_torch(name, shape, p, train, device):
     ours, theirs = getattr(nn, name)(p), getattr(torch.nn, name)(p)
-    check_module(ours, theirs, [shape], dtype="float64", train=train)
+    check_module(ours, theirs, [shape], dtype="float64", train=train, device=device)
     assert repr(ours) == repr(theirs)
 
 

@@ -12,8 +12,8 @@ from tests.nn.parity import check_module
     (nn.Unflatten(1, (2, 5)), torch.nn.Unflatten(1, (2, 5)), (3, 10)),
     (nn.Unflatten(-1, [2, -1]), torch.nn.Unflatten(-1, [2, -1]), (3, 10)),
 ])
-def test_flatten_unflatten(ours, theirs, shape):
-    check_module(ours, theirs, [shape], dtype="float64")
+def test_flatten_unflatten(ours, theirs, shape, device):
+    check_module(ours, theirs, [shape], dtype="float64", device=device)
     assert repr(ours) == repr(theirs)
 
 

@@ -11,9 +11,9 @@ from tests.nn.parity import check_module
                                            (dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=2),
                                             (2, 3, 6, 7)),
                                            (dict(kernel_size=3, padding=1), (3, 4, 4))])
-def test_unfold_matches_torch(dtype, options, shape):
+def test_unfold_matches_torch(dtype, options, shape, device):
     ours, theirs = nn.Unfold(**options), torch.nn.Unfold(**options)
-    check_module(ours, theirs, [shape], dtype=dtype)
+    check_module(ours, theirs, [shape], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
 
 
@@ -22,7 +22,7 @@ def test_unfold_matches_torch(dtype, options, shape):
                                            (dict(output_size=6, kernel_size=(2, 3), dilation=(1, 2), padding=1,
                                                  stride=2), (2, 18, 8)),
                                            (dict(output_size=(3, 3), kernel_size=2), (8, 4))])
-def test_fold_matches_torch(dtype, options, shape):
+def test_fold_matches_torch(dtype, options, shape, device):
     ours, theirs = nn.Fold(**options), torch.nn.Fold(**options)
-    check_module(ours, theirs, [shape], dtype=dtype)
+    check_module(ours, theirs, [shape], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)

@@ -18,12 +18,12 @@ from tests.oracle.oracle import assert_close
                                         ("InstanceNorm3d", (2, 5, 3, 4, 2)), ("InstanceNorm3d", (5, 2, 3, 4))])
 @pytest.mark.parametrize("options", [dict(), dict(affine=True), dict(track_running_stats=True),
                                      dict(affine=True, track_running_stats=True, momentum=None)])
-def test_instancenorm_matches_torch(dtype, train, name, shape, options):
+def test_instancenorm_matches_torch(dtype, train, name, shape, options, device):
     ours, theirs = getattr(nn, name)(5, **options), getattr(torch.nn, name)(5, **options)
     with torch.no_grad():  # non-trivial starting statistics and affine parameters
         for t in list(theirs.parameters()) + [b for b in theirs.buffers() if b.is_floating_point()]:
             t.uniform_(0.5, 1.5)
-    check_module(ours, theirs, [shape], dtype=dtype, train=train)
+    check_module(ours, theirs, [shape], dtype=dtype, train=train, device=device)
     assert repr(ours) == repr(theirs)
 
 

@@ -24,7 +24,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("name, args, shape", CASES, ids=[c[0] for c in CASES])
-def test_lazy_module_becomes_the_eager_one_and_matches_torch(name, args, shape):
+def test_lazy_module_becomes_the_eager_one_and_matches_torch(name, args, shape, device):
     ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
     assert ours.has_uninitialized_params() and theirs.has_uninitialized_params()
     assert repr(ours) == repr(theirs)
@@ -35,7 +35,7 @@ def test_lazy_module_becomes_the_eager_one_and_matches_torch(name, args, shape):
     assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
         [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
     assert repr(ours) == repr(theirs)
-    check_module(ours, theirs, [shape])
+    check_module(ours, theirs, [shape], device=device)
 
 
 def test_lazy_linear_initializes_like_linear():

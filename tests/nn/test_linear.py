@@ -13,8 +13,8 @@ from tests.nn.parity import check_module
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("shape", [(5, 3), (2, 4, 3), (3,)])
-def test_linear_matches_torch(dtype, bias, shape):
-    check_module(nn.Linear(3, 4, bias=bias), torch.nn.Linear(3, 4, bias=bias), [shape], dtype=dtype)
+def test_linear_matches_torch(dtype, bias, shape, device):
+    check_module(nn.Linear(3, 4, bias=bias), torch.nn.Linear(3, 4, bias=bias), [shape], dtype=dtype, device=device)
 
 
 def test_linear_default_init_bounds():

@@ -15,12 +15,12 @@ from tests.oracle.oracle import assert_close
                                         ("BatchNorm2d", (4, 5, 3, 3)), ("BatchNorm3d", (2, 5, 2, 3, 2))])
 @pytest.mark.parametrize("options", [dict(), dict(affine=False), dict(momentum=None), dict(bias=False),
                                      dict(track_running_stats=False)])
-def test_batchnorm_matches_torch(dtype, train, name, shape, options):
+def test_batchnorm_matches_torch(dtype, train, name, shape, options, device):
     ours, theirs = getattr(nn, name)(5, **options), getattr(torch.nn, name)(5, **options)
     with torch.no_grad():  # non-trivial starting statistics and affine parameters
         for t in list(theirs.parameters()) + [b for b in theirs.buffers() if b.is_floating_point()]:
             t.uniform_(0.5, 1.5)
-    check_module(ours, theirs, [shape], dtype=dtype, train=train)
+    check_module(ours, theirs, [shape], dtype=dtype, train=train, device=device)
     assert repr(ours) == repr(theirs)
 
 
@@ -64,23 +64,23 @@ def test_batchnorm_state_dict_keys_and_reset():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("shape,options", [(5, {}), ((3, 5), {}), (5, dict(elementwise_affine=False)),
                                            (5, dict(bias=False)), (5, dict(eps=1e-2))])
-def test_layernorm_matches_torch(dtype, shape, options):
+def test_layernorm_matches_torch(dtype, shape, options, device):
     ours, theirs = nn.LayerNorm(shape, **options), torch.nn.LayerNorm(shape, **options)
     with torch.no_grad():
         for p in theirs.parameters():
             p.uniform_(0.5, 1.5)
-    check_module(ours, theirs, [(2, 4, 3, 5)], dtype=dtype)
+    check_module(ours, theirs, [(2, 4, 3, 5)], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("options", [{}, dict(affine=False), dict(bias=False)])
-def test_groupnorm_matches_torch(dtype, options):
+def test_groupnorm_matches_torch(dtype, options, device):
     ours, theirs = nn.GroupNorm(3, 6, **options), torch.nn.GroupNorm(3, 6, **options)
     with torch.no_grad():
         for p in theirs.parameters():
             p.uniform_(0.5, 1.5)
-    check_module(ours, theirs, [(2, 6, 4, 3)], dtype=dtype)
+    check_module(ours, theirs, [(2, 6, 4, 3)], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
     with pytest.raises(ValueError):
         nn.GroupNorm(4, 6)
@@ -88,7 +88,7 @@ def test_groupnorm_matches_torch(dtype, options):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("options", [{}, dict(eps=1e-3), dict(elementwise_affine=False)])
-def test_rmsnorm_matches_torch(dtype, options):
+def test_rmsnorm_matches_torch(dtype, options, device):
     ours, theirs = nn.RMSNorm([3, 4], **options), torch.nn.RMSNorm([3, 4], **options)
-    check_module(ours, theirs, [(2, 3, 4)], dtype=dtype)
+    check_module(ours, theirs, [(2, 3, 4)], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)

@@ -31,16 +31,16 @@ from tests.oracle.oracle import assert_close
     ("AdaptiveMaxPool1d", (4,), {}, (2, 3, 10)),
     ("AdaptiveMaxPool3d", (2,), {}, (2, 3, 5, 4)),
 ], ids=str)
-def test_pooling_matches_torch(dtype, name, args, kwargs, shape):
+def test_pooling_matches_torch(dtype, name, args, kwargs, shape, device):
     ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
-    check_module(ours, theirs, [shape], dtype=dtype)
+    check_module(ours, theirs, [shape], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
 
 
 @pytest.mark.parametrize("name", ["MaxPool2d", "MaxPool3d", "AdaptiveMaxPool3d"])
-def test_max_pool_return_indices(name):
+def test_max_pool_return_indices(name, device):
     ours, theirs = getattr(nn, name)(2, return_indices=True), getattr(torch.nn, name)(2, return_indices=True)
-    check_module(ours, theirs, [(1, 2, 6, 6, 6)[:4 if name == "MaxPool2d" else 5]], dtype="float64")
+    check_module(ours, theirs, [(1, 2, 6, 6, 6)[:4 if name == "MaxPool2d" else 5]], dtype="float64", device=device)
 
 
 @pytest.mark.parametrize("ndim,args,kwargs,shape,output_size", [
@@ -71,14 +71,14 @@ def test_max_unpool_matches_torch(ndim, args, kwargs, shape, output_size):
     ("FractionalMaxPool2d", ((2, 3),), dict(output_size=4, return_indices=True), (3, 9, 8)),
     ("FractionalMaxPool3d", (2,), dict(output_size=(3, 4, 2)), (1, 2, 7, 6, 5)),
 ], ids=str)
-def test_fractional_max_pool_matches_torch(name, args, kwargs, shape):
+def test_fractional_max_pool_matches_torch(name, args, kwargs, shape, device):
     """Both modules get the same _random_samples (a buffer, as in torch), so they place the same windows."""
     ndim = int(name[-2])
     batch = shape[0] if len(shape) == ndim + 2 else 1
     samples = torch.rand(batch, shape[-ndim - 1], ndim, dtype=torch.float64)
     theirs = getattr(torch.nn, name)(*args, _random_samples=samples, **kwargs)
     ours = getattr(nn, name)(*args, _random_samples=to_axonml(samples), **kwargs)
-    check_module(ours, theirs, [shape], dtype="float64")
+    check_module(ours, theirs, [shape], dtype="float64", device=device)
     assert repr(ours) == repr(theirs)
 
 

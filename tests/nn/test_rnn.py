@@ -18,21 +18,21 @@ def _pair(kind, *args, **kwargs):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("options", [dict(), dict(num_layers=2, bidirectional=True), dict(batch_first=True),
                                      dict(bias=False, num_layers=2)])
-def test_recurrent_layer_matches_torch(kind, dtype, options):
+def test_recurrent_layer_matches_torch(kind, dtype, options, device):
     ours, theirs = _pair(kind, IN, HIDDEN, **options)
     shape = (BATCH, SEQ, IN) if options.get("batch_first") else (SEQ, BATCH, IN)
-    check_module(ours, theirs, [shape], dtype=dtype)
+    check_module(ours, theirs, [shape], dtype=dtype, device=device)
 
 
 @pytest.mark.parametrize("kind", ["RNN", "GRU"])
-def test_initial_state_gets_gradient(kind):
+def test_initial_state_gets_gradient(kind, device):
     ours, theirs = _pair(kind, IN, HIDDEN, num_layers=2, bidirectional=True)
-    check_module(ours, theirs, [(SEQ, BATCH, IN), (4, BATCH, HIDDEN)], dtype="float64")
+    check_module(ours, theirs, [(SEQ, BATCH, IN), (4, BATCH, HIDDEN)], dtype="float64", device=device)
 
 
-def test_relu_rnn_matches_torch():
+def test_relu_rnn_matches_torch(device):
     ours, theirs = _pair("RNN", IN, HIDDEN, num_layers=2, nonlinearity="relu")
-    check_module(ours, theirs, [(SEQ, BATCH, IN)], dtype="float64")
+    check_module(ours, theirs, [(SEQ, BATCH, IN)], dtype="float64", device=device)
     assert repr(ours) == repr(theirs)
 
 
@@ -56,21 +56,21 @@ class _AxLSTMWithState(nn.Module):
         return self.lstm(x, (h0, c0))
 
 
-def test_lstm_initial_states_get_gradients():
+def test_lstm_initial_states_get_gradients(device):
     ours, theirs = _pair("LSTM", IN, HIDDEN, num_layers=2, bidirectional=True, batch_first=True)
     check_module(_AxLSTMWithState(ours), _LSTMWithState(theirs),
-                 [(BATCH, SEQ, IN), (4, BATCH, HIDDEN), (4, BATCH, HIDDEN)], dtype="float64")
+                 [(BATCH, SEQ, IN), (4, BATCH, HIDDEN), (4, BATCH, HIDDEN)], dtype="float64", device=device)
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
-def test_unbatched_input(kind):
+def test_unbatched_input(kind, device):
     ours, theirs = _pair(kind, IN, HIDDEN, num_layers=2)
-    check_module(ours, theirs, [(SEQ, IN)], dtype="float64")
+    check_module(ours, theirs, [(SEQ, IN)], dtype="float64", device=device)
 
 
-def test_eval_mode_without_dropout_between_layers():
+def test_eval_mode_without_dropout_between_layers(device):
     ours, theirs = _pair("LSTM", IN, HIDDEN, num_layers=3, dropout=0.5)
-    check_module(ours, theirs, [(SEQ, BATCH, IN)], dtype="float64", train=False)
+    check_module(ours, theirs, [(SEQ, BATCH, IN)], dtype="float64", train=False, device=device)
 
 
 def test_dropout_between_layers_in_training():
@@ -103,23 +103,24 @@ def test_default_init_is_uniform_in_one_over_sqrt_hidden():
 
 @pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_cells_match_torch(kind, dtype):
+def test_cells_match_torch(kind, dtype, device):
     ours, theirs = _pair(kind, IN, HIDDEN)
-    check_module(ours, theirs, [(BATCH, IN)], dtype=dtype)
+    check_module(ours, theirs, [(BATCH, IN)], dtype=dtype, device=device)
     ours, theirs = _pair(kind, IN, HIDDEN, bias=False)
     hidden = (BATCH, HIDDEN)
     if kind == "LSTMCell":
-        check_module(_AxLSTMWithState(ours), _LSTMWithState(theirs), [(BATCH, IN), hidden, hidden], dtype=dtype)
+        check_module(_AxLSTMWithState(ours), _LSTMWithState(theirs), [(BATCH, IN), hidden, hidden], dtype=dtype,
+                     device=device)
     else:
-        check_module(ours, theirs, [(BATCH, IN), hidden], dtype=dtype)
+        check_module(ours, theirs, [(BATCH, IN), hidden], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
 
 
-def test_relu_cell_and_unbatched_cell():
+def test_relu_cell_and_unbatched_cell(device):
     ours, theirs = _pair("RNNCell", IN, HIDDEN, nonlinearity="relu")
-    check_module(ours, theirs, [(BATCH, IN)], dtype="float64")
+    check_module(ours, theirs, [(BATCH, IN)], dtype="float64", device=device)
     ours, theirs = _pair("GRUCell", IN, HIDDEN)
-    check_module(ours, theirs, [(IN,)], dtype="float64")
+    check_module(ours, theirs, [(IN,)], dtype="float64", device=device)
 
 
 def test_errors_match_torch():

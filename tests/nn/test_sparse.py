@@ -11,10 +11,10 @@ from tests.nn.parity import check_module
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("options", [{}, dict(padding_idx=0), dict(padding_idx=-1), dict(max_norm=1.0),
                                      dict(scale_grad_by_freq=True)])
-def test_embedding_matches_torch(dtype, options):
+def test_embedding_matches_torch(dtype, options, device):
     ours, theirs = nn.Embedding(10, 4, **options), torch.nn.Embedding(10, 4, **options)
     indices = np.array([[0, 2, 9, 2], [9, 1, 0, 5]])
-    check_module(ours, theirs, [indices], dtype=dtype)
+    check_module(ours, theirs, [indices], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
 
 

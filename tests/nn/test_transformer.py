@@ -11,6 +11,11 @@ from tests.oracle.oracle import assert_close
 E, HEADS, L, S, N = 8, 2, 5, 6, 3
 
 
+def _options_on(options, x):
+    """The options with torch tensors (masks) as axonml tensors on x's device."""
+    return {k: to_axonml(v).to(x.device) if isinstance(v, torch.Tensor) else v for k, v in options.items()}
+
+
 class _Attend(torch.nn.Module):
     """Wraps a MultiheadAttention so that query/key/value are separate inputs and options are fixed."""
 
@@ -28,7 +33,7 @@ class _AxAttend(nn.Module):
         self.attention, self.options = attention, options
 
     def forward(self, query, key, value):
-        return self.attention(query, key, value, **{k: to_axonml(v) for k, v in self.options.items()})
+        return self.attention(query, key, value, **_options_on(self.options, query))
 
 
 def _causal(size):
@@ -42,7 +47,7 @@ def _causal(size):
                                      dict(attn_mask=torch.randn(N * HEADS, L, S), need_weights=False)])
 @pytest.mark.parametrize("layer_options", [dict(), dict(bias=False), dict(kdim=3, vdim=7), dict(add_bias_kv=True),
                                            dict(add_zero_attn=True)])
-def test_multihead_attention_matches_torch(dtype, options, layer_options):
+def test_multihead_attention_matches_torch(dtype, options, layer_options, device):
     torch.manual_seed(0)
     ours, theirs = nn.MultiheadAttention(E, HEADS, **layer_options), torch.nn.MultiheadAttention(E, HEADS,
                                                                                                **layer_options)
@@ -51,7 +56,7 @@ def test_multihead_attention_matches_torch(dtype, options, layer_options):
                    for k, v in options.items()}
     kdim, vdim = layer_options.get("kdim", E), layer_options.get("vdim", E)
     check_module(_AxAttend(ours, **options), _Attend(theirs, **options), [(L, N, E), (S, N, kdim), (S, N, vdim)],
-                 dtype=dtype)
+                 dtype=dtype, device=device)
 
 
 def test_self_attention_batch_first_causal_and_unbatched():
@@ -90,7 +95,7 @@ class _AxSelfAttend(nn.Module):
         self.attention, self.options = attention, options
 
     def forward(self, x):
-        return self.attention(x, x, x, need_weights=False, **{k: to_axonml(v) for k, v in self.options.items()})[0]
+        return self.attention(x, x, x, need_weights=False, **_options_on(self.options, x))[0]
 
 
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -100,14 +105,14 @@ class _AxSelfAttend(nn.Module):
                                      dict(attn_mask=torch.randn(N * HEADS, L, L),
                                           key_padding_mask=torch.tensor([[False] * (L - 1) + [True]] * N)),
                                      dict(attn_mask=_causal(L), is_causal=True)])
-def test_fused_self_attention_matches_torch(batch_first, options):
+def test_fused_self_attention_matches_torch(batch_first, options, device):
     torch.manual_seed(0)
     ours, theirs = nn.MultiheadAttention(E, HEADS, batch_first=batch_first), \
         torch.nn.MultiheadAttention(E, HEADS, batch_first=batch_first)
     options = {k: v.double() if isinstance(v, torch.Tensor) and v.is_floating_point() else v
                for k, v in options.items()}
     check_module(_AxSelfAttend(ours, **options), _SelfAttend(theirs, **options),
-                 [(N, L, E) if batch_first else (L, N, E)], dtype="float64")
+                 [(N, L, E) if batch_first else (L, N, E)], dtype="float64", device=device)
 
 
 def test_multihead_attention_names_and_errors():
@@ -126,39 +131,39 @@ def test_multihead_attention_names_and_errors():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("options", [dict(), dict(norm_first=True, activation="gelu"), dict(batch_first=True),
                                      dict(bias=False)])
-def test_encoder_layer_matches_torch(dtype, options):
+def test_encoder_layer_matches_torch(dtype, options, device):
     ours = nn.TransformerEncoderLayer(E, HEADS, dim_feedforward=16, dropout=0.0, **options)
     theirs = torch.nn.TransformerEncoderLayer(E, HEADS, dim_feedforward=16, dropout=0.0, **options)
-    check_module(ours, theirs, [(L, N, E)], dtype=dtype)
+    check_module(ours, theirs, [(L, N, E)], dtype=dtype, device=device)
 
 
-def test_encoder_layer_masks_in_eval():
+def test_encoder_layer_masks_in_eval(device):
     ours = nn.TransformerEncoderLayer(E, HEADS, dim_feedforward=16)
     theirs = torch.nn.TransformerEncoderLayer(E, HEADS, dim_feedforward=16)
     padding = torch.tensor([[False] * (L - 1) + [True]] * N)
     check_module(ours, theirs, [(L, N, E)], dtype="float64", train=False,
-                 kwargs=dict(src_mask=_causal(L).double(), src_key_padding_mask=padding))
+                 kwargs=dict(src_mask=_causal(L).double(), src_key_padding_mask=padding), device=device)
 
 
 @pytest.mark.parametrize("options", [dict(), dict(norm_first=True, batch_first=True)])
-def test_decoder_layer_matches_torch(options):
+def test_decoder_layer_matches_torch(options, device):
     ours = nn.TransformerDecoderLayer(E, HEADS, dim_feedforward=16, dropout=0.0, **options)
     theirs = torch.nn.TransformerDecoderLayer(E, HEADS, dim_feedforward=16, dropout=0.0, **options)
     shapes = [(N, L, E), (N, S, E)] if options.get("batch_first") else [(L, N, E), (S, N, E)]
-    check_module(ours, theirs, shapes, dtype="float64", kwargs=dict(tgt_mask=_causal(L).double()))
+    check_module(ours, theirs, shapes, dtype="float64", kwargs=dict(tgt_mask=_causal(L).double()), device=device)
 
 
-def test_encoder_decoder_stacks_and_transformer():
+def test_encoder_decoder_stacks_and_transformer(device):
     layer = nn.TransformerEncoderLayer(E, HEADS, dim_feedforward=16, dropout=0.0)
     ours = nn.TransformerEncoder(layer, 3, norm=nn.LayerNorm(E))
     theirs = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(E, HEADS, dim_feedforward=16, dropout=0.0),
                                          3, norm=torch.nn.LayerNorm(E), enable_nested_tensor=False)
     assert ours.layers[0] is not ours.layers[1]
-    check_module(ours, theirs, [(L, N, E)], dtype="float64", kwargs=dict(mask=_causal(L).double()))
+    check_module(ours, theirs, [(L, N, E)], dtype="float64", kwargs=dict(mask=_causal(L).double()), device=device)
     ours = nn.Transformer(E, HEADS, 2, 2, dim_feedforward=16, dropout=0.0)
     theirs = torch.nn.Transformer(E, HEADS, 2, 2, dim_feedforward=16, dropout=0.0)
     check_module(ours, theirs, [(S, N, E), (L, N, E)], dtype="float64",
-                 kwargs=dict(tgt_mask=torch.nn.Transformer.generate_square_subsequent_mask(L).double()))
+                 kwargs=dict(tgt_mask=torch.nn.Transformer.generate_square_subsequent_mask(L).double()), device=device)
     assert repr(ours) == repr(theirs)
 
 

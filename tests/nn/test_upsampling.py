@@ -20,9 +20,9 @@ from tests.nn.parity import check_module
     ("UpsamplingBilinear2d", dict(scale_factor=2), (2, 3, 4, 5)),
     ("UpsamplingBilinear2d", dict(size=6), (2, 3, 4, 5)),
 ], ids=str)
-def test_upsampling_matches_torch(dtype, name, kwargs, shape):
+def test_upsampling_matches_torch(dtype, name, kwargs, shape, device):
     ours, theirs = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
-    check_module(ours, theirs, [shape], dtype=dtype)
+    check_module(ours, theirs, [shape], dtype=dtype, device=device)
     assert repr(ours) == repr(theirs)
     assert (ours.size, ours.scale_factor, ours.mode, ours.align_corners, ours.recompute_scale_factor) == \
         (theirs.size, theirs.scale_factor, theirs.mode, theirs.align_corners, theirs.recompute_scale_factor)
