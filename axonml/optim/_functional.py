@@ -76,18 +76,20 @@ def check_betas(betas) -> None:
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
 
 
-def check_rates(lr: float, eps: float | None = None, weight_decay: float | None = None) -> None:
-    """torch.optim's checks of the learning rate, epsilon and weight decay (None: not an option)."""
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if eps is not None and not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if weight_decay is not None and not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_nonnegative(**options: float) -> None:
+    """torch.optim's range checks, in the order given: each option must be >= 0, with its messages
+    ("Invalid learning rate: -1.0", "Invalid epsilon value: ...", "Invalid weight_decay value: ...")."""
+    for name, value in options.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_LABELS.get(name, name + ' value')}: {value}")
 
 
 def refuse_unfusable(name: str, capturable: bool = False, differentiable: bool = False) -> None:
     """capturable / differentiable updates are not offered: every update is one fused kernel."""
-    if capturable or differentiable:
-        raise NotImplementedError(f"{name}(capturable=True / differentiable=True) is not supported: "
+    flags = [flag for flag, on in (("capturable", capturable), ("differentiable", differentiable)) if on]
+    if flags:
+        raise NotImplementedError(f"{name}({', '.join(flag + '=True' for flag in flags)}) is not supported: "
                                   "the update is a fused kernel")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..tensor import Tensor, _backend_of
-from ._functional import advance, check_rates, new_step, refuse_unfusable, zeros_state
+from ._functional import advance, check_nonnegative, new_step, refuse_unfusable, zeros_state
 from .optimizer import Optimizer
 
 __all__ = ["Adadelta"]
@@ -38,10 +38,10 @@ class Adadelta(Optimizer):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1.0, rho: float = 0.9,
                  eps: float = 1e-6, weight_decay: float = 0, foreach: bool | None = None, *,
                  capturable: bool = False, maximize: bool = False, differentiable: bool = False) -> None:
-        check_rates(lr)
+        check_nonnegative(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        check_rates(lr, eps, weight_decay)
+        check_nonnegative(eps=eps, weight_decay=weight_decay)
         refuse_unfusable(type(self).__name__, capturable, differentiable)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)

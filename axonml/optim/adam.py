@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..tensor import Tensor, _backend_of
-from ._functional import (advance, array_or_none, check_betas, check_rates, decay_terms, new_step,
+from ._functional import (advance, array_or_none, check_betas, check_nonnegative, decay_terms, new_step,
                           refuse_unfusable, zeros_state)
 from .optimizer import Optimizer
 
@@ -12,9 +12,9 @@ __all__ = ["Adam"]
 
 
 def _check_adam_args(lr, betas, eps, weight_decay, capturable, differentiable, name):
-    check_rates(lr, eps)
+    check_nonnegative(lr=lr, eps=eps)
     check_betas(betas)
-    check_rates(lr, weight_decay=weight_decay)
+    check_nonnegative(weight_decay=weight_decay)
     if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
         raise ValueError("betas must be either both floats or both Tensors")
     refuse_unfusable(name, capturable, differentiable)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..tensor import Tensor, _backend_of
-from ._functional import advance, check_betas, check_rates, new_step, refuse_unfusable, zeros_state
+from ._functional import advance, check_betas, check_nonnegative, new_step, refuse_unfusable, zeros_state
 from .optimizer import Optimizer
 
 __all__ = ["Adamax"]
@@ -37,9 +37,9 @@ class Adamax(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
                  foreach: bool | None = None, *, maximize: bool = False, differentiable: bool = False,
                  capturable: bool = False) -> None:
-        check_rates(lr, eps)
+        check_nonnegative(lr=lr, eps=eps)
         check_betas(betas)
-        check_rates(lr, weight_decay=weight_decay)
+        check_nonnegative(weight_decay=weight_decay)
         refuse_unfusable(type(self).__name__, capturable, differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, capturable=capturable)

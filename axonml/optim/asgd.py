@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..tensor import Tensor, _backend_of
-from ._functional import advance, assign, check_rates, new_step, refuse_unfusable, scalar_state, zeros_state
+from ._functional import advance, assign, check_nonnegative, new_step, refuse_unfusable, scalar_state, zeros_state
 from .optimizer import Optimizer
 
 __all__ = ["ASGD"]
@@ -37,7 +37,7 @@ class ASGD(Optimizer):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-2, lambd: float = 1e-4,
                  alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0, foreach: bool | None = None,
                  maximize: bool = False, differentiable: bool = False, capturable: bool = False) -> None:
-        check_rates(lr, weight_decay=weight_decay)
+        check_nonnegative(lr=lr, weight_decay=weight_decay)
         refuse_unfusable(type(self).__name__, capturable, differentiable)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)

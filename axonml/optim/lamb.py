@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..tensor import Tensor, _backend_of
-from ._functional import advance, check_betas, check_rates, new_step, zeros_state
+from ._functional import advance, check_betas, check_nonnegative, new_step, zeros_state
 from .optimizer import Optimizer
 
 __all__ = ["LAMB"]
@@ -43,9 +43,9 @@ class LAMB(Optimizer):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-6, weight_decay: float = 0, *,
                  maximize: bool = False) -> None:
-        check_rates(lr, eps)
+        check_nonnegative(lr=lr, eps=eps)
         check_betas(betas)
-        check_rates(lr, weight_decay=weight_decay)
+        check_nonnegative(weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
     def step(self, closure: Callable[[], Any] | None = None):

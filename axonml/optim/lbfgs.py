@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 from ..autograd import enable_grad, no_grad
 from ..ops.shape import cat
 from ..tensor import Tensor
-from ._functional import check_rates
+from ._functional import check_nonnegative
 from .optimizer import Optimizer
 
 __all__ = ["LBFGS"]
@@ -148,7 +148,7 @@ class LBFGS(Optimizer):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1, max_iter: int = 20,
                  max_eval: int | None = None, tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
                  history_size: int = 100, line_search_fn: str | None = None) -> None:
-        check_rates(lr)
+        check_nonnegative(lr=lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,

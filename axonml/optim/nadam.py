@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..tensor import Tensor, _backend_of
-from ._functional import (advance, assign, check_betas, check_rates, decay_terms, new_step, refuse_unfusable,
+from ._functional import (advance, assign, check_betas, check_nonnegative, decay_terms, new_step, refuse_unfusable,
                           scalar_state, zeros_state)
 from .optimizer import Optimizer
 
@@ -41,11 +41,9 @@ class NAdam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
                  momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False) -> None:
-        check_rates(lr, eps)
+        check_nonnegative(lr=lr, eps=eps)
         check_betas(betas)
-        check_rates(lr, weight_decay=weight_decay)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        check_nonnegative(weight_decay=weight_decay, momentum_decay=momentum_decay)
         refuse_unfusable(type(self).__name__, capturable, differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,

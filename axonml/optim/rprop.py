@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..tensor import Tensor, _backend_of
-from ._functional import advance, check_rates, full_state, new_step, refuse_unfusable, zeros_state
+from ._functional import advance, check_nonnegative, full_state, new_step, refuse_unfusable, zeros_state
 from .optimizer import Optimizer
 
 __all__ = ["Rprop"]
@@ -37,7 +37,7 @@ class Rprop(Optimizer):
                  etas: tuple[float, float] = (0.5, 1.2), step_sizes: tuple[float, float] = (1e-6, 50), *,
                  capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False) -> None:
-        check_rates(lr)
+        check_nonnegative(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         refuse_unfusable(type(self).__name__, capturable, differentiable)
