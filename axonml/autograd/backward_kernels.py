@@ -165,3 +165,33 @@ class EmbeddingBackward(ArrayFunction):
             padded = xp.reshape(xp.eq(ctx.indices, ctx.padding_idx), tuple(ctx.indices.shape) + (1,))
             rows = xp.where(padded, 0, rows)
         return rows, None, None, None
+
+
+# --- einsum ----------------------------------------------------------------------------------------------
+
+class EinsumPrimitive(ArrayFunction):
+    """The einsum primitive (explicit '->' equation): each operand's gradient is an einsum of the output
+    gradient with the other operands."""
+
+    def forward(ctx, equation, *operands):
+        ctx.equation = equation
+        ctx.save_for_backward(*operands)
+        return ctx.xp.einsum(equation, *operands)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        operands = ctx.saved_tensors
+        inputs, output = ctx.equation.split("->")
+        subscripts = inputs.split(",")
+        grads = [None]
+        for i, letters in enumerate(subscripts):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(subscripts) if j != i]
+            if len(set(letters)) != len(letters) or not set(letters) <= set(output).union(*others):
+                raise NotImplementedError(f"create_graph=True: einsum '{ctx.equation}' repeats or sums away a letter "
+                                          f"of operand {i}, so its gradient cannot be differentiated again")
+            equation = ",".join([output] + others) + "->" + letters
+            grads.append(xp.einsum(equation, grad, *[operands[j] for j in range(len(operands)) if j != i]))
+        return tuple(grads)

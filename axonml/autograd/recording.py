@@ -46,12 +46,16 @@ class GraphArray:
     """A tensor seen as a backend array by an op's backward (shape, dtype, ndim and size as arrays have them).
 
     It is a box: an in-place primitive on it (setitem ...) rebinds ``tensor`` to the out-of-place op's result.
+    A view of another box (basic indexing, reshape, transpose) remembers it (``view_of``: the base and a
+    function giving the base's new tensor from the view's), so that a write through the view is written back
+    into the base, as it would be through a backend's view.
     """
 
-    __slots__ = ("tensor",)
+    __slots__ = ("tensor", "view_of")
 
-    def __init__(self, tensor):
+    def __init__(self, tensor, view_of=None):
         self.tensor = tensor
+        self.view_of = view_of
 
     @property
     def shape(self) -> tuple:
@@ -68,6 +72,10 @@ class GraphArray:
     @property
     def size(self) -> int:
         return self.tensor._data.size
+
+    def __getattr__(self, name):
+        raise NotImplementedError(f"create_graph=True: an op's backward reads '.{name}' of an array, which a "
+                                  "recorded backward does not have, so its gradient cannot be differentiated again")
 
     def __repr__(self) -> str:
         return f"GraphArray({self.tensor!r})"
@@ -107,7 +115,7 @@ _SAME_ARGUMENTS = {
     "fmod": _elementwise.Fmod, "remainder": _elementwise.Remainder,
     "where": _elementwise.Where, "clip": _elementwise.Clamp,
     "prod": _reduce.Prod, "cumsum": _reduce.CumSum, "cumprod": _reduce.CumProd,
-    "reshape": _shape.Reshape, "view": _shape.Reshape, "transpose": _shape.Permute, "broadcast_to": _shape.Expand,
+    "broadcast_to": _shape.Expand,
     "tril": _shape.Tril, "triu": _shape.Triu, "copy": _shape.Clone, "ascontiguousarray": _shape.Clone,
     "take_along_axis": _indexing.Gather,
     "matmul": _linalg.Matmul,
@@ -226,6 +234,11 @@ class RecordingBackend:
         axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
         return self.reshape(self.sum(a, axes, True), shape)
 
+    def einsum(self, equation, *arrays):
+        if not _in_graph(arrays):
+            return self._backend.einsum(equation, *arrays)
+        return _record(_kernels.EinsumPrimitive, equation, *arrays)
+
     def concatenate(self, arrays, axis):
         if not _in_graph(arrays):
             return self._backend.concatenate(arrays, axis)
@@ -241,8 +254,30 @@ class RecordingBackend:
         if not _in_graph((a,)):
             return self._backend.getitem(a, index)
         parts = index if type(index) is tuple else (index,)
-        basic = not any(hasattr(part, "shape") for part in parts)
-        return _record(_shape.Slice if basic else _indexing.AdvancedIndex, a, index)
+        if any(hasattr(part, "shape") for part in parts):
+            return _record(_indexing.AdvancedIndex, a, index)
+        view = _record(_shape.Slice, a, index)
+        if type(a) is GraphArray:
+            view.view_of = (a, lambda written: apply(_indexing.IndexPut, a.tensor, written, index, False))
+        return view
+
+    def reshape(self, a, shape):
+        if not _in_graph((a,)):
+            return self._backend.reshape(a, shape)
+        view = _record(_shape.Reshape, a, shape)
+        view.view_of = (a, lambda written: apply(_shape.Reshape, written, a.shape))
+        return view
+
+    def view(self, a, shape):
+        return self.reshape(a, shape)
+
+    def transpose(self, a, axes):
+        if not _in_graph((a,)):
+            return self._backend.transpose(a, axes)
+        inverse = tuple(sorted(range(len(axes)), key=tuple(axes).__getitem__))
+        view = _record(_shape.Permute, a, tuple(axes))
+        view.view_of = (a, lambda written: apply(_shape.Permute, written, inverse))
+        return view
 
     # in-place primitives: the backward writes into an array it made; the box takes the out-of-place result
 
@@ -269,6 +304,11 @@ class RecordingBackend:
     def _rebind(self, name, dst, out_of_place, args):
         if type(dst) is GraphArray:
             dst.tensor = out_of_place().tensor
+            written = dst
+            while written.view_of is not None:  # written through a view: its base sees the write
+                base, write_back = written.view_of
+                base.tensor = write_back(written.tensor)
+                written = base
         elif _in_graph(args):
             raise NotImplementedError(f"create_graph=True: '{name}' into an array that is not a tensor, in the "
                                       f"backward of {type(self.op).__name__} (device {self.device})")
@@ -418,8 +458,7 @@ def _joined(node, fn, saved):
 _CONSTANT_ATTRIBUTES = {
     ("LayerNorm", "mean"): (), ("LayerNorm", "rstd"): (), ("BatchNorm", "mean"): (), ("BatchNorm", "rstd"): (),
     ("CrossEntropy", "lse"): (), ("CrossEntropy", "weight"): (2,), ("NLLLoss", "target_weight"): (2,),
-    ("KLDiv", "prob"): (1,), ("KLDiv", "log_t"): (1,),
-    ("BinaryCrossEntropyWithLogits", "log_weight"): (1, 3), ("BinaryCrossEntropyWithLogits", "weight"): (2,),
+    ("BinaryCrossEntropyWithLogits", "weight"): (2,),
     ("BinaryCrossEntropyWithLogits", "pos_weight"): (3,), ("BinaryCrossEntropy", "weight"): (2,),
 }
 
@@ -430,8 +469,10 @@ _CONSTANT_SAVED: dict = {}
 
 def _check_attributes(fn, backend):
     for name, value in vars(fn).items():
-        if isinstance(value, backend.array_type):
-            _check_constant(fn, f"ctx.{name}", value, _CONSTANT_ATTRIBUTES.get((type(fn).__name__, name)))
+        values = value if type(value) in (tuple, list) else (value,)
+        for item in values:
+            if isinstance(item, backend.array_type):
+                _check_constant(fn, f"ctx.{name}", item, _CONSTANT_ATTRIBUTES.get((type(fn).__name__, name)))
 
 
 def _check_constant(fn, what, value, depends_on):

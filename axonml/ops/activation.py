@@ -308,13 +308,13 @@ class Tanhshrink(ArrayFunction):
 
     def forward(ctx, a):
         xp = ctx.xp
-        t = xp.tanh(a)
-        ctx.save_for_backward(t)
-        return xp.sub(a, t)
+        ctx.save_for_backward(a)  # backward recomputes tanh(x) from the input, so that it is differentiable again
+        return xp.sub(a, xp.tanh(a))
 
     def backward(ctx, grad):
         xp = ctx.xp
-        t, = ctx.saved_tensors
+        a, = ctx.saved_tensors
+        t = xp.tanh(a)
         return xp.mul(grad, xp.mul(t, t))
 
 

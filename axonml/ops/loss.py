@@ -123,38 +123,46 @@ class ProbabilityCrossEntropy(ArrayFunction):
 
     def forward(ctx, x, target, weight, label_smoothing, reduction):
         xp = ctx.xp
-        classes = x.shape[1] if x.ndim > 1 else x.shape[0]
         axis = 1 if x.ndim > 1 else 0
         log_probs = xp.log_softmax(x, axis)
-        smoothed = target
-        if label_smoothing > 0:
-            smoothed = xp.add(xp.mul(target, x.dtype.type(1 - label_smoothing)),
-                              x.dtype.type(label_smoothing / classes))
-        if weight is not None:
-            weight = xp.reshape(weight, (classes,) + (1,) * (x.ndim - axis - 1))
-            smoothed = xp.mul(smoothed, weight)
+        smoothed, _ = _smoothed_target(xp, x, target, weight, label_smoothing)
         per_sample = xp.neg(xp.sum(xp.mul(log_probs, smoothed), axis, False))
-        ctx.save_for_backward(x, target)
-        ctx.log_probs, ctx.smoothed, ctx.weight, ctx.axis = log_probs, smoothed, weight, axis
-        ctx.label_smoothing, ctx.reduction = label_smoothing, reduction
+        # backward recomputes log_softmax and the smoothed target from the saved inputs (differentiable again)
+        ctx.save_for_backward(x, target, weight)
+        ctx.axis, ctx.label_smoothing, ctx.reduction = axis, label_smoothing, reduction
         ctx.count = per_sample.size
         return _reduce(xp, per_sample, reduction)
 
     def backward(ctx, grad):
         xp = ctx.xp
-        x, target = ctx.saved_tensors
+        x, target, weight = ctx.saved_tensors
+        log_probs = xp.log_softmax(x, ctx.axis)
+        smoothed, weight = _smoothed_target(xp, x, target, weight, ctx.label_smoothing)
         per_sample_shape = x.shape[:ctx.axis] + x.shape[ctx.axis + 1:]
         grad = _expand_grad(xp, grad, per_sample_shape, ctx.reduction, ctx.count)
         grad = xp.reshape(grad, per_sample_shape[:ctx.axis] + (1,) + per_sample_shape[ctx.axis:])
         grad_x = grad_target = None
         if ctx.needs_input_grad[0]:
-            mass = xp.sum(ctx.smoothed, ctx.axis, True)
-            grad_x = xp.mul(grad, xp.sub(xp.mul(xp.exp(ctx.log_probs), mass), ctx.smoothed))
+            mass = xp.sum(smoothed, ctx.axis, True)
+            grad_x = xp.mul(grad, xp.sub(xp.mul(xp.exp(log_probs), mass), smoothed))
         if ctx.needs_input_grad[1]:
             scale = x.dtype.type(1 - ctx.label_smoothing)
-            log_probs = ctx.log_probs if ctx.weight is None else xp.mul(ctx.log_probs, ctx.weight)
+            log_probs = log_probs if weight is None else xp.mul(log_probs, weight)
             grad_target = xp.mul(xp.neg(xp.mul(grad, log_probs)), scale)
         return grad_x, grad_target, None, None, None
+
+
+def _smoothed_target(xp, x, target, weight, label_smoothing):
+    """The label-smoothed, class-weighted target distribution, and the weight shaped to broadcast over it."""
+    classes = x.shape[1] if x.ndim > 1 else x.shape[0]
+    axis = 1 if x.ndim > 1 else 0
+    smoothed = target
+    if label_smoothing > 0:
+        smoothed = xp.add(xp.mul(target, x.dtype.type(1 - label_smoothing)), x.dtype.type(label_smoothing / classes))
+    if weight is not None:
+        weight = xp.reshape(weight, (classes,) + (1,) * (x.ndim - axis - 1))
+        smoothed = xp.mul(smoothed, weight)
+    return smoothed, weight
 
 
 def _check_class_target(fn: str, input: Tensor, target: Tensor) -> None:
@@ -424,13 +432,12 @@ class BinaryCrossEntropy(ArrayFunction):
     def forward(ctx, x, target, weight, reduction):
         xp = ctx.xp
         dtype = x.dtype.type
-        log_x = xp.maximum(xp.log(x), dtype(-100))
-        log_1mx = xp.maximum(xp.log1p(xp.neg(x)), dtype(-100))
+        log_x, log_1mx = _clamped_logs(xp, x)
         loss = xp.neg(xp.add(xp.mul(target, log_x), xp.mul(xp.sub(dtype(1), target), log_1mx)))
         if weight is not None:
             loss = xp.mul(loss, weight)
-        ctx.save_for_backward(x, target)
-        ctx.logs, ctx.weight, ctx.reduction, ctx.shape = (log_x, log_1mx), weight, reduction, loss.shape
+        ctx.save_for_backward(x, target)  # backward recomputes the logs from x, so that it is differentiable again
+        ctx.weight, ctx.reduction, ctx.shape = weight, reduction, loss.shape
         return _reduce(xp, loss, reduction)
 
     def backward(ctx, grad):
@@ -446,9 +453,15 @@ class BinaryCrossEntropy(ArrayFunction):
             denominator = xp.maximum(xp.mul(x, xp.sub(dtype(1), x)), dtype(1e-12))
             grad_x = xp.sum_to(xp.div(xp.mul(grad, xp.sub(x, target)), denominator), x.shape)
         if ctx.needs_input_grad[1]:
-            log_x, log_1mx = ctx.logs
+            log_x, log_1mx = _clamped_logs(xp, x)
             grad_target = xp.sum_to(xp.mul(grad, xp.sub(log_1mx, log_x)), target.shape)
         return grad_x, grad_target, None, None
+
+
+def _clamped_logs(xp, x):
+    """(log x, log(1 - x)), each clamped at -100 as in PyTorch."""
+    dtype = x.dtype.type
+    return xp.maximum(xp.log(x), dtype(-100)), xp.maximum(xp.log1p(xp.neg(x)), dtype(-100))
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
@@ -480,15 +493,13 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
         xp = ctx.xp
         dtype = x.dtype.type
         log_sigmoid = _log_sigmoid(xp, x)
-        log_weight = None
-        if pos_weight is not None:
-            log_weight = xp.add(xp.mul(xp.sub(pos_weight, dtype(1)), target), dtype(1))
+        log_weight = _log_weight(xp, pos_weight, target)
         scaled_log_sigmoid = log_sigmoid if log_weight is None else xp.mul(log_weight, log_sigmoid)
         loss = xp.sub(xp.mul(xp.sub(dtype(1), target), x), scaled_log_sigmoid)
         if weight is not None:
             loss = xp.mul(loss, weight)
         ctx.save_for_backward(x, target)
-        ctx.log_weight, ctx.weight, ctx.pos_weight = log_weight, weight, pos_weight
+        ctx.weight, ctx.pos_weight = weight, pos_weight
         ctx.reduction, ctx.shape = reduction, loss.shape
         return _reduce(xp, loss, reduction)
 
@@ -503,8 +514,9 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
         if ctx.needs_input_grad[0]:
             # d/dx = (1 - t) - log_weight * (1 - sigmoid(x))
             one_minus_sigmoid = xp.sigmoid(xp.neg(x))
-            if ctx.log_weight is not None:
-                one_minus_sigmoid = xp.mul(ctx.log_weight, one_minus_sigmoid)
+            log_weight = _log_weight(xp, ctx.pos_weight, target)  # recomputed: differentiable in target again
+            if log_weight is not None:
+                one_minus_sigmoid = xp.mul(log_weight, one_minus_sigmoid)
             grad_x = xp.sum_to(xp.mul(grad, xp.sub(xp.sub(dtype(1), target), one_minus_sigmoid)), x.shape)
         if ctx.needs_input_grad[1]:
             # d/dt = -x - (pos_weight - 1) log(sigmoid(x))
@@ -513,6 +525,14 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
                 slope = xp.sub(slope, xp.mul(xp.sub(ctx.pos_weight, dtype(1)), _log_sigmoid(xp, x)))
             grad_target = xp.sum_to(xp.mul(grad, slope), target.shape)
         return grad_x, grad_target, None, None, None
+
+
+def _log_weight(xp, pos_weight, target):
+    """1 + (pos_weight - 1) * target: the weight of log(sigmoid(x)) in the loss; None without pos_weight."""
+    if pos_weight is None:
+        return None
+    dtype = target.dtype.type
+    return xp.add(xp.mul(xp.sub(pos_weight, dtype(1)), target), dtype(1))
 
 
 def _log_sigmoid(xp, x):
@@ -552,17 +572,13 @@ class KLDiv(ArrayFunction):
     def forward(ctx, input, target, reduction, log_target, batch):
         xp = ctx.xp
         dtype = input.dtype.type
+        prob, log_t = _kl_target(xp, target, log_target)
         if log_target:
-            prob = xp.exp(target)
             loss = xp.mul(prob, xp.sub(target, input))
         else:
-            prob = target
-            positive = xp.gt(target, dtype(0))
-            log_t = xp.log(xp.where(positive, target, dtype(1)))
-            loss = xp.where(positive, xp.mul(target, xp.sub(log_t, input)), dtype(0))
-            ctx.log_t = log_t
-        ctx.save_for_backward(input, target)
-        ctx.prob, ctx.reduction, ctx.log_target, ctx.batch = prob, reduction, log_target, batch
+            loss = xp.where(xp.gt(target, dtype(0)), xp.mul(target, xp.sub(log_t, input)), dtype(0))
+        ctx.save_for_backward(input, target)  # backward recomputes prob and log(target) (differentiable again)
+        ctx.reduction, ctx.log_target, ctx.batch = reduction, log_target, batch
         if reduction == "batchmean":
             return xp.div(xp.sum(loss, None, False), dtype(batch))
         return _reduce(xp, loss, reduction)
@@ -575,16 +591,25 @@ class KLDiv(ArrayFunction):
             grad = xp.broadcast_to(xp.div(grad, dtype(ctx.batch)), input.shape)
         else:
             grad = _expand_grad(xp, grad, input.shape, ctx.reduction, int(np.prod(input.shape)))
+        prob, log_t = _kl_target(xp, target, ctx.log_target)
         grad_input = grad_target = None
         if ctx.needs_input_grad[0]:
-            grad_input = xp.sum_to(xp.neg(xp.mul(grad, ctx.prob)), input.shape)
+            grad_input = xp.sum_to(xp.neg(xp.mul(grad, prob)), input.shape)
         if ctx.needs_input_grad[1]:
             if ctx.log_target:
-                slope = xp.mul(ctx.prob, xp.add(xp.sub(target, input), dtype(1)))
+                slope = xp.mul(prob, xp.add(xp.sub(target, input), dtype(1)))
             else:
-                slope = xp.where(xp.gt(target, dtype(0)), xp.add(xp.sub(ctx.log_t, input), dtype(1)), dtype(0))
+                slope = xp.where(xp.gt(target, dtype(0)), xp.add(xp.sub(log_t, input), dtype(1)), dtype(0))
             grad_target = xp.sum_to(xp.mul(grad, slope), target.shape)
         return grad_input, grad_target, None, None, None
+
+
+def _kl_target(xp, target, log_target: bool):
+    """(target as probabilities, log(target) or None): log(target) is 0 where target is 0, so 0 * log 0 is 0."""
+    if log_target:
+        return xp.exp(target), None
+    dtype = target.dtype.type
+    return target, xp.log(xp.where(xp.gt(target, dtype(0)), target, dtype(1)))
 
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
