@@ -403,14 +403,15 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if reduce is not None:
         if reduce not in ("add", "multiply"):
             raise RuntimeError("reduce argument must be either add or multiply.")
-        if not isinstance(src, Tensor):
+        if isinstance(src, Tensor):
+            if src._data.dtype != input._data.dtype:
+                raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+            axis = _check_gather_args("scatter", input, dim, index, src)
+        else:
             from ..creation import full
             axis = _check_gather_args("scatter", input, dim, index)
             src = full(tuple(index.shape), input._data.dtype.type(src).item(), dtype=input.dtype,
                        device=input.device)
-        elif src._data.dtype != input._data.dtype:
-            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-        axis = _check_gather_args("scatter", input, dim, index, src)
         return apply(ScatterReduce, input.detach(), src.detach(), index, axis,
                      "sum" if reduce == "add" else "prod", True)
     if isinstance(src, Tensor):
