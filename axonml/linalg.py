@@ -1,10 +1,11 @@
 """torch.linalg: norms, decompositions, inverses, solvers and matrix functions.
 
 The decompositions (inv, solve, det, slogdet, cholesky, qr, svd, eigh, pinv, lstsq,
-solve_triangular, lu_factor) are one op each in axonml/ops/decomposition.py, on LAPACK on the CPU;
-a device without LAPACK raises NotImplementedError naming the op and the device. The
-norms, cross, vecdot, multi_dot, matrix_power, matrix_exp, vander and the tensor
-inverses are composed from other ops, so they also run where those do (OpenCL).
+solve_triangular, lu_factor) are one op each in axonml/ops/decomposition.py, on LAPACK on the
+CPU and on kernels of their own on OpenCL (opencl/decomposition.cl); a device lacking one
+raises NotImplementedError naming the op and the device. The norms, cross, vecdot,
+multi_dot, matrix_power, matrix_exp, vander, householder_product and the tensor inverses
+are composed from other ops, so they run wherever those do.
 Every function is batched over the leading dims, as in PyTorch.
 """
 from __future__ import annotations
@@ -185,8 +186,8 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
         A: (*, m, n).
         B: (*, m, k), or (*, m) for vectors; batch dims broadcast.
         rcond: singular values below rcond * largest count as zero (default eps * max(m, n)).
-        driver: LAPACK's 'gelsy' (default: QR with column pivoting), 'gelsd', 'gelss' (SVD) or
-            'gels' (QR, full rank only).
+        driver: LAPACK's 'gelsy' (the CPU's default: QR with column pivoting), 'gelsd', 'gelss'
+            (SVD) or 'gels' (QR, full rank only: OpenCL's default and only driver).
 
     What a driver does not compute is an empty tensor, as in PyTorch: rank for 'gels',
     singular_values but for 'gelsd'/'gelss', residuals unless m > n, every matrix has full
@@ -197,7 +198,8 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
     if not isinstance(B, Tensor):
         raise TypeError(f"linalg.lstsq(): argument 'B' must be Tensor, not {type(B).__name__}")
     _decomposition._check_same_dtype("torch.linalg.lstsq", A, B)
-    driver = "gelsy" if driver is None else driver
+    if driver is None:  # as PyTorch: LAPACK's gelsy on the CPU, gels (QR, full rank) on a GPU
+        driver = "gelsy" if A.device.type == "cpu" else "gels"
     if driver not in _LSTSQ_DRIVERS:
         raise RuntimeError(f"{name}: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     vector = _decomposition._is_vector_rhs(A, B)

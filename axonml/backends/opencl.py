@@ -443,7 +443,7 @@ class OpenCLBackend(Backend):
     def einsum(self, equation, *arrays):
         return _linalg.einsum(self, equation, *arrays)
 
-    # --- decompositions (LU-based, Cholesky, QR, eigh, SVD; lstsq has no device kernel) ---------------
+    # --- decompositions: LU, Cholesky, QR, eigh, SVD, and what is built on them ------------------------
     def lu_factor(self, a):
         return _decomposition.lu_factor(self, a)
 
@@ -473,6 +473,9 @@ class OpenCLBackend(Backend):
 
     def svd(self, a, full_matrices, compute_uv):
         return _decomposition.svd(self, a, full_matrices, compute_uv)
+
+    def lstsq(self, a, b, rcond, driver):
+        return _decomposition.lstsq(self, a, b, rcond, driver)
 
     # --- convolution and pooling ---------------------------------------------------------------
     def im2col(self, x, kernel, stride, padding, dilation):

@@ -2,8 +2,8 @@
 Jacobi eigh and SVD, triangular solves.
 
 inv, solve, det and slogdet are built here from LU, as LAPACK builds them (getrf, then
-laswp and two triangular solves, or the product of U's diagonal). Least squares has no
-device kernel: those primitives stay missing (NotImplementedError).
+laswp and two triangular solves, or the product of U's diagonal); least squares from QR,
+as gels (the one driver PyTorch offers on CUDA too).
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-__all__ = ["lu_factor", "cholesky", "solve_triangular", "qr", "eigh", "svd", "solve", "inv", "det", "slogdet"]
+__all__ = ["lu_factor", "cholesky", "solve_triangular", "qr", "eigh", "svd", "lstsq", "solve", "inv", "det",
+           "slogdet"]
 
 _INT32 = np.dtype(np.int32)
 
@@ -188,6 +189,26 @@ def svd(backend, a, full_matrices, compute_uv):
         left = q_lead if not full_matrices else backend.concatenate(
             [q_lead, backend.getitem(q, (Ellipsis, slice(None), slice(n, m)))], axis)
     return left, values, backend.copy(_transposed(backend, right))
+
+
+def lstsq(backend, a, b, rcond, driver):
+    """LAPACK gels (QR for m >= n, LQ through a^T's QR otherwise), the one driver on the device as
+    on CUDA: full-rank a; rank and singular values are empty."""
+    if driver != "gels":
+        raise NotImplementedError(f"lstsq with driver '{driver}' is not implemented on device {backend.device} "
+                                  f"(only 'gels')")
+    a, b = backend._device_array(a), backend._device_array(b)
+    m, n = a.shape[-2:]
+    batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
+    a, b = _fresh(backend, a, batch + (m, n)), _fresh(backend, b, batch + b.shape[-2:])
+    if m >= n:  # X = R^-1 Q^T B
+        q, r = qr(backend, a, "reduced")
+        solution = solve_triangular(backend, r, backend.gemm(q, b, True, False), True, True, False)
+    else:  # a^T = Q R: X = Q R^-T B
+        q, r = qr(backend, _transposed(backend, a), "reduced")
+        solution = backend.gemm(q, solve_triangular(backend, _transposed(backend, r), b, False, True, False))
+    empty = backend.new((0,), np.dtype(np.int64))
+    return solution, empty, backend.new((0,), solution.dtype)
 
 
 def _apply_pivots(backend, x, pivots):

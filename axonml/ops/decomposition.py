@@ -2,9 +2,9 @@
 
 One ArrayFunction per decomposition: Inv, Solve, Det, SlogDet, Cholesky, SolveTriangular, QR,
 SVD (and SVDVals), Eigh (and EigvalsH), Pinv, Lstsq and LuFactor. Each forward is one backend primitive
-(``xp.inv``, ``xp.svd`` ...: LAPACK through NumPy/SciPy on the CPU); each backward is PyTorch's
-formula for the real case, written with gemm and the same primitives. A device without LAPACK
-raises NotImplementedError naming the op and the device.
+(``xp.inv``, ``xp.svd`` ...: LAPACK through NumPy/SciPy on the CPU, opencl/decomposition.cl on
+OpenCL); each backward is PyTorch's formula for the real case, written with gemm and the same
+primitives. A device lacking a primitive raises NotImplementedError naming the op and the device.
 
 The public functions here are the torch.* names (det, slogdet, logdet, inverse, cholesky,
 cholesky_solve, cholesky_inverse, qr, svd, pinverse, matrix_power, matrix_exp,
@@ -93,8 +93,7 @@ def _lapack(name: str, fn, *args):
     try:
         return apply(fn, *args)
     except NotImplementedError as error:
-        raise NotImplementedError(f"{name}: {error} (LAPACK decompositions run on the CPU: move the input there "
-                                  f"with .cpu())") from None
+        raise NotImplementedError(f"{name}: {error} (move the input to the CPU with .cpu())") from None
 
 
 def _raise_on_info(xp, info, message, error=None) -> None:

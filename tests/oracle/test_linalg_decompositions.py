@@ -4,8 +4,8 @@ Inputs are built with known, well-separated singular values (eigenvalues), so th
 agrees with PyTorch to the stated tolerances and the gradients of SVD / eigh are well defined.
 SVD, eigh and QR outputs are compared through functions that do not depend on the sign of
 each singular (eigen) vector, as PyTorch's own tests do. The LAPACK ops run on the CPU; on
-OpenCL, LU, Cholesky, QR, eigh, SVD and triangular solves (and inv, solve, det, slogdet, pinv
-built on them) run on the device; the others must raise NotImplementedError naming the op and the device.
+OpenCL, LU, Cholesky, QR, eigh, SVD and triangular solves (and inv, solve, det, slogdet, pinv,
+lstsq with 'gels' built on them) run on the device; the others must raise NotImplementedError naming the op and the device.
 """
 import math
 
@@ -61,7 +61,7 @@ def _spd(batch, n, seed=0):
 # the decompositions with an OpenCL kernel (opencl/decomposition.cl); the others raise there
 ON_DEVICE = {"linalg.inv", "linalg.solve", "linalg.det", "linalg.slogdet", "linalg.cholesky",
              "linalg.solve_triangular", "linalg.lu", "linalg.lu_factor", "linalg.qr", "linalg.eigh",
-             "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.pinv"}
+             "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.pinv", "linalg.lstsq"}
 
 
 def _check_lapack(fn, inputs, device, *, torch_fn=None, name=None, **kwargs):
@@ -300,6 +300,11 @@ def test_pinv_hermitian_and_tolerances():
 def test_lstsq(shapes, driver, device):
     a = _matrix(shapes[0][:-2], *shapes[0][-2:])
     b = np.random.default_rng(1).standard_normal(shapes[1])
+    if device != "cpu" and driver not in (None, "gels"):  # as on CUDA, the device has gels only
+        with pytest.raises(NotImplementedError, match=f"{driver}.*{device}"):
+            axonml.linalg.lstsq(axonml.from_numpy(a).to(device), axonml.from_numpy(b).to(device), driver=driver)
+        return
+    driver = "gels" if device != "cpu" else driver  # the device's default: gels, as CUDA's
 
     def lstsq(a, b):
         out = _lib(a).lstsq(a, b, driver=driver)
