@@ -59,8 +59,8 @@ __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_g
            "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int",
            "short", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_tensor", "numel",
            "set_printoptions", "is_inference_mode_enabled", "finfo", "iinfo", "e", "pi", "inf", "nan", "newaxis",
-           "save", "load", "get_num_threads", "set_num_threads", "nn", "optim", "data", "utils", "opencl", "linalg",
+           "save", "load", "get_num_threads", "set_num_threads", "nn", "optim", "data", "utils", "opencl", "linalg", "special",
            *_functional_all]
 
 from .serialize import load, save  # noqa: E402  (serialize imports Tensor)
-from . import data, linalg, nn, opencl, optim, utils  # noqa: E402  (torch.nn / torch.optim as attributes)
+from . import data, linalg, nn, opencl, optim, special, utils  # noqa: E402  (torch.nn / torch.optim as attributes)

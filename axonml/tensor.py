@@ -1650,6 +1650,73 @@ class Tensor(_autograd.TensorBase):
         return _nn.softmax(self, dim, dtype=dtype)
 
     def log_softmax(self, dim, dtype=None):
+    # --- special functions (ops/special.py) --------------------------------------------------------------------
+    def lgamma(self):
+        return _special.lgamma(self)
+
+    def lgamma_(self):
+        return self._inplace(_special.lgamma(self))
+
+    def digamma(self):
+        return _special.digamma(self)
+
+    def digamma_(self):
+        return self._inplace(_special.digamma(self))
+
+    def polygamma(self, n):
+        return _special.polygamma(n, self)
+
+    def polygamma_(self, n):
+        return self._inplace(_special.polygamma(n, self))
+
+    def mvlgamma(self, p):
+        return _special.mvlgamma(self, p)
+
+    def mvlgamma_(self, p):
+        return self._inplace(_special.mvlgamma(self, p))
+
+    def erfc(self):
+        return _special.erfc(self)
+
+    def erfc_(self):
+        return self._inplace(_special.erfc(self))
+
+    def erfinv(self):
+        return _special.erfinv(self)
+
+    def erfinv_(self):
+        return self._inplace(_special.erfinv(self))
+
+    def i0(self):
+        return _special.i0(self)
+
+    def i0_(self):
+        return self._inplace(_special.i0(self))
+
+    def igamma(self, other):
+        return _special.igamma(self, other)
+
+    def igamma_(self, other):
+        return self._inplace(_special.igamma(self, other))
+
+    def igammac(self, other):
+        return _special.igammac(self, other)
+
+    def igammac_(self, other):
+        return self._inplace(_special.igammac(self, other))
+
+    def xlogy(self, other):
+        return _special.xlogy(self, other)
+
+    def xlogy_(self, other):
+        return self._inplace(_special.xlogy(self, other))
+
+    def logit(self, eps=None):
+        return _special.logit(self, eps)
+
+    def logit_(self, eps=None):
+        return self._inplace(_special.logit(self, eps))
+
         return _nn.log_softmax(self, dim, dtype=dtype)
 
 
@@ -1757,3 +1824,4 @@ from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
 from .ops import decomposition as _decomposition  # noqa: E402
 from .ops import nn as _nn  # noqa: E402
+from .ops import special as _special  # noqa: E402

@@ -100,6 +100,12 @@ PRIMITIVES = {
     "left_shift": "left_shift(a, b): integer a << b; 0 where b is negative or reaches the bit width",
     "right_shift": "right_shift(a, b): integer a >> b, arithmetic for signed types; -1 or 0 where b is negative or "
                    "reaches the bit width",
+    "special": "special(name, *args): a special function elementwise, arrays broadcast (host scalars allowed), "
+               "in the arrays' floating dtype; args in torch's order: lgamma, digamma, erfc, erfcx, erfinv, ndtri, "
+               "log_ndtr, i0, i0e, i1, i1e (x); polygamma (n, x); zeta (x, q); gammainc, gammaincc (a, x); "
+               "bessel_j0/j1/y0/y1, modified_bessel_k0/k1, scaled_modified_bessel_k0/k1, airy_ai (x); "
+               "chebyshev_polynomial_t/u/v/w, hermite_polynomial_h/he, laguerre_polynomial_l, "
+               "legendre_polynomial_p (x, n)",
     # --- reductions ----------------------------------------------------------------------------
     "sum": "sum(a, axis, keepdims, dtype=None)",
     "prod": "prod(a, axis, keepdims)",

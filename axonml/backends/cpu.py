@@ -10,6 +10,7 @@ from .._ext import _optim
 from .._ext import _attention, _nn, _norm
 from .._ext import _reduce, _rnn
 from . import _lapack
+from . import _special as _special_functions
 from .base import Backend, matmul_via_gemm
 
 __all__ = ["CPUBackend", "cpu"]
@@ -205,6 +206,7 @@ class CPUBackend(Backend):
     right_shift = staticmethod(np.right_shift)
     erf = staticmethod(_special.erf)
     sigmoid = staticmethod(_special.expit)
+    special = staticmethod(_special_functions.special)
 
     def rsqrt(self, a):
         out = np.sqrt(a)  # a NumPy scalar for 0-d input, which out= cannot take

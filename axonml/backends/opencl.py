@@ -21,6 +21,7 @@ from .._device import device as _device_cls
 from ..opencl import (_attention, _conv, _elementwise, _indexing, _interpolate, _linalg, _loss, _nn, _norm, _optim,
                       _pool, _random, _reduce, _sort)
 from ..opencl import _decomposition
+from ..opencl import _special
 from ..opencl._array import CLArray
 from ..opencl._elementwise import scalar_value
 from ..opencl._layout import broadcast_strides, coalesce, layout_arg, normalize_axes, reshape_strides, shape_arg
@@ -323,6 +324,9 @@ class OpenCLBackend(Backend):
 
     def clip(self, a, lo, hi):
         return _elementwise.clip(self, a, lo, hi)
+
+    def special(self, name, *args):
+        return _special.special(self, name, *args)
 
     # --- reductions ----------------------------------------------------------------------------
     def sum(self, a, axis, keepdims, dtype=None):
