@@ -28,8 +28,9 @@ from .tensor import Tensor
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "solve_ex", "det",
            "slogdet", "cholesky", "cholesky_ex", "solve_triangular", "qr", "svd", "svdvals", "eigh", "eigvalsh",
-           "pinv", "lstsq", "matrix_rank", "lu_factor", "lu_factor_ex", "lu", "lu_solve", "householder_product", "matrix_power", "matrix_exp", "cond", "cross", "vecdot", "multi_dot",
-           "matmul", "diagonal", "vander", "tensorinv", "tensorsolve"]
+           "pinv", "lstsq", "matrix_rank", "lu_factor", "lu_factor_ex", "lu", "lu_solve", "householder_product",
+           "matrix_power", "matrix_exp", "cond", "cross", "vecdot", "multi_dot", "matmul", "diagonal", "vander",
+           "tensorinv", "tensorsolve"]
 
 
 # --- inverses and solvers ----------------------------------------------------------------------------

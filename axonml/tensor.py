@@ -1162,6 +1162,9 @@ class Tensor(_autograd.TensorBase):
     def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         return _reduce.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
+    def aminmax(self, *, dim=None, keepdim=False, axis=None, keepdims=None):
+        return _reduce.aminmax(self, dim=dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
+
     def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         return _reduce.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
@@ -1496,6 +1499,9 @@ class Tensor(_autograd.TensorBase):
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         return _shape.diag_embed(self, offset, dim1, dim2)
+
+    def diagflat(self, offset=0):
+        return _shape.diagflat(self, offset)
 
     def unfold(self, dimension, size, step):
         return _shape.unfold(self, dimension, size, step)

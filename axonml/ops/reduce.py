@@ -18,7 +18,8 @@ from ..tensor import Tensor, _normalize_dim
 from ._checks import check_tensor as _check_tensor
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "prod", "max", "min", "amax", "amin", "argmax",
-           "argmin", "logsumexp", "norm", "all", "any", "nansum", "nanmean", "count_nonzero", "cumsum", "cumprod",
+           "argmin", "aminmax", "logsumexp", "norm", "all", "any", "nansum", "nanmean", "count_nonzero", "cumsum",
+           "cumprod",
            "cummax", "cummin", "logcumsumexp", "return_types"]
 
 
@@ -28,6 +29,7 @@ class return_types:  # noqa: N801 - PyTorch's name
     max = namedtuple("max", ["values", "indices"])
     min = namedtuple("min", ["values", "indices"])
     cummax = namedtuple("cummax", ["values", "indices"])
+    aminmax = namedtuple("aminmax", ["min", "max"])
     cummin = namedtuple("cummin", ["values", "indices"])
 
 
@@ -437,6 +439,33 @@ def amax(input: Tensor, dim=(), keepdim: bool = False, *, axis=None, keepdims=No
 def amin(input: Tensor, dim=(), keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
     """The smallest values over dim (every dim by default); ties share the gradient evenly."""
     return _amax_amin("amin", False, input, dim, keepdim, axis, keepdims)
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False, axis: int | None = None,
+            keepdims: bool | None = None):
+    """The smallest and the largest values over dim (every element when None): the named tuple (min, max).
+
+    Each is amin/amax, so ties share the gradient evenly.
+
+    Example::
+
+        >>> axonml.tensor([[1., 5.], [7., 0.]]).aminmax(dim=1)
+        torch.return_types.aminmax(min=tensor([1., 0.]), max=tensor([5., 7.]))
+    """
+    _check_tensor("aminmax", input)
+    dim, keepdim = _numpy_keywords("aminmax", dim, keepdim, axis, keepdims)
+    if dim is not None and not isinstance(dim, int):
+        raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
+    if dim is None:
+        if input._data.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        axes = None
+    else:
+        axes = (_normalize_dim(dim, input._data.ndim),) if input._data.ndim else None
+        if axes is not None and input._data.shape[axes[0]] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {axes[0]} to have non-zero size.")
+    return return_types.aminmax(apply(Extreme, input, axes, keepdim, False), apply(Extreme, input, axes, keepdim, True))
 
 
 def _arg_extreme(name: str, largest: bool, input: Tensor, dim, keepdim: bool, axis=None, keepdims=None) -> Tensor:

@@ -22,7 +22,7 @@ from .elementwise import cast
 __all__ = ["reshape", "transpose", "swapaxes", "swapdims", "permute", "t", "squeeze", "unsqueeze", "flatten",
            "unflatten", "narrow", "select", "movedim", "moveaxis", "clone", "tile", "flip", "fliplr", "flipud", "roll",
            "cat", "concat", "concatenate", "stack", "hstack", "vstack", "split", "chunk", "unbind", "tril", "triu",
-           "broadcast_to", "diagonal", "diag", "diag_embed", "meshgrid", "repeat_interleave"]
+           "broadcast_to", "diagonal", "diag", "diag_embed", "diagflat", "meshgrid", "repeat_interleave"]
 
 
 # --- argument helpers ----------------------------------------------------------------------------
@@ -804,6 +804,11 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     if input.ndim == 2:
         return clone(apply(Diagonal, input, int(diagonal), 0, 1))
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """input flattened onto diagonal `offset` of a square matrix, zeros elsewhere."""
+    return diag_embed(input.reshape(-1), offset, 0, 1)
 
 
 class Unfold(ArrayFunction):

@@ -83,3 +83,21 @@ def test_axis_and_keepdims_on_function_only_reductions(op, device):
     data = distinct(SHAPE)
     check(lambda x: getattr(namespace(x), op)(x, axis=1), [data], device=device)
     check(lambda x: getattr(namespace(x), op)(x, axis=-1, keepdims=True), [data], device=device)
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dim", [None, 0, 1, -1])
+def test_aminmax(dim, keepdim, device):
+    data = distinct(SHAPE)
+    check(lambda x: namespace(x).aminmax(x, dim=dim, keepdim=keepdim), [data], device=device)
+    check(lambda x: x.aminmax(axis=dim, keepdims=keepdim), [data], device=device)
+
+
+def test_aminmax_ties_integers_and_errors(device):
+    check(lambda x: x.aminmax(dim=1), [np.array([[1.0, 5.0, 5.0], [7.0, 0.0, 0.0]])], device=device)
+    check(lambda i: i.aminmax(), [INT], device=device)
+    check(lambda b: b.aminmax(dim=0), [BOOL], device=device)
+    check_raises(lambda x: x.aminmax(), [np.zeros((0,))], device=device)
+    check_raises(lambda x: x.aminmax(dim=1), [np.zeros((2, 0))], device=device)
+    check_raises(lambda x: x.aminmax(dim=(0, 1)), [SHAPE], device=device)
+    check_raises(lambda x: namespace(x).aminmax(x, 1), [SHAPE], device=device)

@@ -392,3 +392,9 @@ def test_meshgrid_default_warns_and_errors(device):
     check_raises(lambda a, b: _ns(a).meshgrid(a, b, indexing="yx"), [(2,), (3,)], device=device)
     check_raises(lambda a, b: _ns(a).meshgrid(a, b, indexing="ij"), [(2, 2), (3,)], device=device)
     check_raises(lambda a, b: _ns(a).meshgrid(a, b.double(), indexing="ij"), [(2,), (3,)], device=device)
+
+
+@pytest.mark.parametrize("offset", [0, 1, -2])
+def test_diagflat(offset, device):
+    check(lambda x: _ns(x).diagflat(x, offset), [(2, 3)], device=device)
+    check(lambda x: x.diagflat(offset), [(4,)], device=device)
