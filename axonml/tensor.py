@@ -1650,12 +1650,6 @@ class Tensor(_autograd.TensorBase):
     def matrix_exp(self):
         return _decomposition.matrix_exp(self)
 
-
-    # --- neural-network ops (ops/nn.py, ops/conv.py, ops/pool.py, ops/loss.py) -------------------------------
-    def softmax(self, dim, dtype=None):
-        return _nn.softmax(self, dim, dtype=dtype)
-
-    def log_softmax(self, dim, dtype=None):
     # --- special functions (ops/special.py) --------------------------------------------------------------------
     def lgamma(self):
         return _special.lgamma(self)
@@ -1723,6 +1717,12 @@ class Tensor(_autograd.TensorBase):
     def logit_(self, eps=None):
         return self._inplace(_special.logit(self, eps))
 
+
+    # --- neural-network ops (ops/nn.py, ops/conv.py, ops/pool.py, ops/loss.py) -------------------------------
+    def softmax(self, dim, dtype=None):
+        return _nn.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
         return _nn.log_softmax(self, dim, dtype=dtype)
 
 
