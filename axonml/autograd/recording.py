@@ -464,7 +464,7 @@ _CONSTANT_ATTRIBUTES = {
 
 
 # saved items (op, position) that are neither an input nor an output, and the inputs they are functions of
-_CONSTANT_SAVED: dict = {}
+_CONSTANT_SAVED = {("ProbabilityCrossEntropy", 2): (2,)}  # the class weights
 
 
 def _check_attributes(fn, backend):

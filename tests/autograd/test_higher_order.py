@@ -458,3 +458,20 @@ def test_physics_informed_training_reduces_the_residual():
     with axonml.no_grad():
         error = np.abs(np.asarray(model(x)).ravel() - np.sin(np.asarray(x).ravel())).max()
     assert error < 0.2  # u = sin(x) solves u'' = -sin(x), u(0) = u(pi) = 0
+
+
+def test_third_order_through_linear_and_conv(device):
+    dtype = _dtype(device)
+    x, tx = _pair(1, 2, 5, 5, seed=80, device=device, dtype=dtype)
+    w, tw = _pair(3, 2, 3, 3, seed=81, device=device, dtype=dtype)
+    v, tv = _pair(4, 27, seed=82, device=device, dtype=dtype)
+
+    def third(x, w, v, functional, grad):
+        h = functional.conv2d(x, w * 0.3).tanh().reshape(1, -1)
+        out = functional.linear(h, v).sin().sum()
+        (g1,) = grad(out, x, create_graph=True)
+        (g2,) = grad((g1 * g1).sum(), w, create_graph=True)
+        return grad((g2 ** 3).sum(), [x, w, v])
+
+    for a, t in zip(third(x, w, v, F, axonml.autograd.grad), third(tx, tw, tv, TF, torch.autograd.grad)):
+        assert_close(a, t, dtype, "third-order gradient")
