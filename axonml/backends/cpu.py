@@ -450,10 +450,13 @@ class CPUBackend(Backend):
         geometry = self._conv_geometry(weight.shape[2:], stride, padding, dilation, images.shape[2:])
         out_size = self._size_3d(grad.shape[2:])  # may be smaller than geometry's (conv_transpose's output_padding)
         grad_rows = np.ascontiguousarray(grad, images.dtype).reshape(grad.shape[0], grad.shape[1], -1)
-        grad_input = np.zeros(images.shape, images.dtype) if needs_input else None
+        winograd = bool(grad_rows.size and weight_rows.size) and self._winograd(geometry, groups, images.shape[1],
+                                                                                weight.shape[0])
+        # col2im adds into the input gradient; the Winograd kernels write every entry of it
+        grad_input = (np.empty if winograd else np.zeros)(images.shape, images.dtype) if needs_input else None
         grad_weight = np.empty(weight_rows.shape, images.dtype) if needs_weight else None
         if grad_rows.size and weight_rows.size:
-            if self._winograd(geometry, groups, images.shape[1], weight.shape[0]):
+            if winograd:
                 kernel_shape = weight.shape[:2] + geometry[0]
                 _conv.winograd_backward(images, weight_rows.reshape(kernel_shape),
                                         grad_rows.reshape(grad_rows.shape[:2] + out_size), grad_input,
