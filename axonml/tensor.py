@@ -1534,6 +1534,12 @@ class Tensor(_autograd.TensorBase):
     def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
         return self._inplace(_indexing.scatter_reduce(self, dim, index, src, reduce, include_self=include_self))
 
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        return _indexing.index_reduce(self, dim, index, source, reduce, include_self=include_self)
+
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+        return self._inplace(_indexing.index_reduce(self, dim, index, source, reduce, include_self=include_self))
+
     def scatter_add(self, dim, index, src):
         return _indexing.scatter_add(self, dim, index, src)
 

@@ -20,7 +20,7 @@ from ._checks import host_int as _host_int
 from .elementwise import broadcast_error, cast, mul
 from .shape import Slice, expand
 
-__all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add", "index_fill", "index_put",
+__all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_reduce", "index_select", "index_add", "index_fill", "index_put",
            "masked_fill", "masked_select", "take", "nonzero", "argwhere"]
 
 
@@ -557,6 +557,40 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         raise RuntimeError("scatter_reduce(): Expected self.dtype to be equal to src.dtype")
     axis = _check_gather_args("scatter_reduce", input, dim, index, src)
     return apply(ScatterReduce, input, src, index, axis, reduce, bool(include_self))
+
+
+def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    """A copy of input with source's slices along dim reduced into the slices index names.
+
+    Slice j of source (along dim) goes to slice index[j] of input: scatter_reduce with index
+    broadcast across the other dims, so the gradients are scatter_reduce's.
+
+    Args:
+        dim: the dim to reduce along.
+        index: a 1-d integer tensor, one entry per slice of source.
+        source: the values, of input's dtype.
+        reduce: 'prod', 'mean', 'amax' or 'amin'.
+        include_self: whether input's own values at the reduced-into slices take part.
+    """
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    axis, data = _vector_index("index_reduce", input, dim, index)
+    if not isinstance(source, Tensor):
+        raise TypeError(f"index_reduce(): argument 'source' must be Tensor, not {type(source).__name__}")
+    if source.ndim != input.ndim and source.numel() > 1:
+        raise IndexError("index_reduce_(): Source/destination tensor must have same slice shapes.")
+    if source.ndim and source.shape[axis] != data.shape[0]:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({data.shape[0]}) should be equal to "
+                           f"source.size(dim): ({source.shape[axis]}), for dim: {axis}")
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({input.dtype}) and source ({source.dtype}) must have the same "
+                           "scalar type")
+    from ..tensor import _make
+    xp = _backend_of(input._data)
+    along = xp.reshape(xp.astype(data, np.int64), tuple(-1 if d == axis else 1 for d in range(source.ndim)))
+    spread = _make(xp.copy(xp.broadcast_to(along, tuple(source.shape))))
+    return apply(ScatterReduce, input, source, spread, axis, reduce, bool(include_self))
 
 
 # --- index_select, index_add, index_fill, take --------------------------------------------------------

@@ -451,3 +451,29 @@ def test_scatter_reduce_errors(device):
 
 def _ns(x):
     return torch if isinstance(x, torch.Tensor) else axonml
+
+
+INDEX_REDUCE_INDEX = np.array([0, 4, 2, 0, 4])
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce")
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+def test_index_reduce(reduce, include_self, device):
+    check(lambda x, i, s: x.index_reduce(0, i, s, reduce, include_self=include_self),
+          [(5, 3), INDEX_REDUCE_INDEX, (5, 3)], device=device)
+    check(lambda x, i, s: _ns(x).index_reduce(x, 1, i, s, reduce, include_self=include_self),
+          [(2, 6), INDEX_REDUCE_INDEX, (2, 5)], device=device)
+    check(lambda x, i, s: (x * 1).index_reduce_(-1, i, s, reduce, include_self=include_self),
+          [(2, 5), INDEX_REDUCE_INDEX, (2, 5)], device=device)
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce")
+def test_index_reduce_errors(device):
+    check_raises(lambda x, i, s: x.index_reduce(0, i, s, "sum"), [(5, 3), INDEX_REDUCE_INDEX, (5, 3)], device=device)
+    check_raises(lambda x, i, s: x.index_reduce(0, i[:2], s, "prod"), [(5, 3), INDEX_REDUCE_INDEX, (5, 3)],
+                 device=device)
+    check_raises(lambda x, i, s: x.index_reduce(0, i * 3, s, "prod"), [(5, 3), INDEX_REDUCE_INDEX, (5, 3)],
+                 device=device)
+    check_raises(lambda x, i, s: x.index_reduce(0, i, s.double(), "prod"), [(5, 3), INDEX_REDUCE_INDEX, (5, 3)],
+                 device=device)
