@@ -15,7 +15,9 @@ import numpy as np
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..random import default_generator
+from .._dtype import float32
 from ..tensor import Tensor
+from .elementwise import cast
 
 __all__ = ["scaled_dot_product_attention"]
 
@@ -177,6 +179,14 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         >>> out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     """
     _check(query, key, value, attn_mask, dropout_p, is_causal)
+    if query._data.dtype.itemsize < 4:
+        # float16 / bfloat16: the kernels compute in float32 (as PyTorch's CPU kernel accumulates) and round once
+        half = query.dtype
+        if attn_mask is not None and attn_mask.is_floating_point():
+            attn_mask = cast(attn_mask, float32)
+        out = scaled_dot_product_attention(cast(query, float32), cast(key, float32), cast(value, float32), attn_mask,
+                                           dropout_p, is_causal, scale, enable_gqa)
+        return cast(out, half)
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1]) if query.shape[-1] else math.inf
     length, source = query.shape[-2], key.shape[-2]

@@ -85,6 +85,12 @@ def test_attention_grouped_query(device):
     check_sdpa([(6, 5, 4), (3, 7, 4), (3, 7, 3)], device=device, enable_gqa=True, is_causal=True)
 
 
+def test_attention_float16_computes_in_float32(device):
+    ours, theirs = both(is_causal=True)
+    # float16 is a storage type on OpenCL: the oracle cannot weight a float16 output there for the backward
+    check(ours, QKV, torch_fn=theirs, dtypes=("float16",), device=device, grad=device == "cpu")
+
+
 def test_attention_with_mask_and_is_causal_raises_as_pytorch():
     q = axonml.randn(2, 3, 5, 4)
     mask = axonml.ones(5, 5, dtype=axonml.bool)
