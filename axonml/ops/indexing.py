@@ -20,8 +20,8 @@ from ._checks import host_int as _host_int
 from .elementwise import broadcast_error, cast, mul
 from .shape import Slice, expand
 
-__all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_reduce", "index_select", "index_add", "index_fill", "index_put",
-           "masked_fill", "masked_select", "take", "nonzero", "argwhere"]
+__all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_reduce", "index_select", "index_add",
+           "index_fill", "index_put", "masked_fill", "masked_select", "take", "nonzero", "argwhere"]
 
 
 # --- parsing an index --------------------------------------------------------------------------

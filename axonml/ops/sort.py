@@ -17,8 +17,8 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _normalize_dim
 from .reduce import _flip, _legacy_name, _numpy_keywords, _positions, return_types
 
-__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique", "unique_consecutive",
-           "bincount", "searchsorted", "histc"]
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique",
+           "unique_consecutive", "bincount", "searchsorted", "histc"]
 
 _INT64 = _dtype.int64.np
 
