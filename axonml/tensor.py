@@ -1723,6 +1723,22 @@ class Tensor(_autograd.TensorBase):
     def logit_(self, eps=None):
         return self._inplace(_special.logit(self, eps))
 
+    # --- statistics (ops/statistics.py) ------------------------------------------------------------------------
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return _statistics.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return _statistics.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
+        return _statistics.histogram(self, bins, range=range, weight=weight, density=density)
+
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        return _statistics.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self):
+        return _statistics.corrcoef(self)
+
 
     # --- neural-network ops (ops/nn.py, ops/conv.py, ops/pool.py, ops/loss.py) -------------------------------
     def softmax(self, dim, dtype=None):
@@ -1837,3 +1853,4 @@ from .ops import linalg as _linalg  # noqa: E402
 from .ops import decomposition as _decomposition  # noqa: E402
 from .ops import nn as _nn  # noqa: E402
 from .ops import special as _special  # noqa: E402
+from .ops import statistics as _statistics  # noqa: E402
