@@ -9,7 +9,7 @@ import math
 
 from ._layout import contiguous_strides
 
-__all__ = ["CLArray"]
+__all__ = ["CLArray", "dense"]
 
 
 class CLArray:
@@ -76,3 +76,8 @@ class CLArray:
     def __repr__(self) -> str:
         return f"CLArray(shape={self.shape}, dtype={self.dtype}, device={self.backend.device})"
 
+
+def dense(a: CLArray) -> CLArray:
+    """a contiguous from the start of its buffer (what kernels that take a bare buffer index), copying only
+    when it is not."""
+    return a if a.offset == 0 and a.is_contiguous() else a.backend.copy(a)

@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-from ._nn import _dense, _float_defines
+from ._array import dense
+from ._nn import _float_defines
 
 __all__ = ["attention_forward", "attention_backward"]
 
@@ -31,12 +32,12 @@ def _local_size(backend, rows: int, dims: int) -> int:
 
 def _common(backend, q, k, v, k_index, v_index, mask, mask_index, dtype):
     """Device copies of the operands as the kernels read them: contiguous from element 0."""
-    q, k, v = (_dense(backend, backend.astype(backend._device_array(a), dtype)) for a in (q, k, v))
+    q, k, v = (dense(backend.astype(backend._device_array(a), dtype)) for a in (q, k, v))
     indices = [backend.asarray(np.ascontiguousarray(index, dtype=np.int64)) for index in (k_index, v_index)]
     if mask is None:  # never read
         return q, k, v, indices, (q, np.int32(0), indices[0])
     # the arrays, not only their buffers: a buffer whose array dies goes back to the pool at once
-    mask = _dense(backend, backend.astype(backend._device_array(mask), dtype))
+    mask = dense(backend.astype(backend._device_array(mask), dtype))
     return q, k, v, indices, (mask, np.int32(1), backend.asarray(np.ascontiguousarray(mask_index, np.int64)))
 
 
@@ -72,7 +73,7 @@ def attention_backward(backend, grad, q, k, v, out, lse, k_index, v_index, mask,
     dtype = np.dtype(q.dtype)
     q, k, v, (k_idx, v_idx), (mask, has_mask, mask_idx) = _common(backend, q, k, v, k_index, v_index, mask,
                                                                    mask_index, dtype)
-    grad, out, lse = (_dense(backend, backend.astype(backend._device_array(a), dtype)) for a in (grad, out, lse))
+    grad, out, lse = (dense(backend.astype(backend._device_array(a), dtype)) for a in (grad, out, lse))
     batch, length, e = q.shape
     source, ev = k.shape[1], v.shape[2]
     dq = backend.zeros((batch, length, e), dtype)

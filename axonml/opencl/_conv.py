@@ -12,6 +12,7 @@ import struct
 
 import numpy as np
 
+from ._array import dense
 __all__ = ["im2col", "col2im", "conv_nd", "conv_nd_backward"]
 
 _GEOMETRY = struct.Struct("<19q")
@@ -28,11 +29,6 @@ def _output_size(spatial, kernel, stride, pads, dilation):
                  for size, k, s, (before, after), d in zip(spatial, kernel, stride, pads, dilation))
 
 
-def _dense(backend, a):
-    """a contiguous from the start of its buffer (what the kernels index), copying only when needed."""
-    return a if a.offset == 0 and a.is_contiguous() else backend.copy(a)
-
-
 def _image_shape(x_shape, ndim) -> tuple:
     """(N, C) + spatial of x: the leading axes folded into a batch and a channel axis."""
     lead = tuple(x_shape[:len(x_shape) - ndim])
@@ -46,7 +42,7 @@ def _size_3d(size, unit=1) -> tuple:
 def _volumes(backend, x, ndim):
     """x as dense (N, C, D, H, W) volumes (unit D, and H, below three spatial dims)."""
     shape = _image_shape(x.shape, ndim)
-    return backend.reshape(_dense(backend, x), shape[:2] + _size_3d(shape[2:]))
+    return backend.reshape(dense(x), shape[:2] + _size_3d(shape[2:]))
 
 
 def _conv_geometry(kernel, stride, padding, dilation, spatial):
@@ -79,7 +75,7 @@ def im2col(backend, x, kernel, stride, padding, dilation):
 def col2im(backend, cols, x_shape, kernel, stride, padding, dilation):
     image_shape = tuple(x_shape[:2]) + _size_3d(x_shape[2:])
     kernel3, stride3, pads, dilation3, out_size = _conv_geometry(kernel, stride, padding, dilation, image_shape[2:])
-    columns = _dense(backend, backend._device_array(cols))
+    columns = dense(backend._device_array(cols))
     images = backend.new(image_shape, cols.dtype)
     if images.size:
         geometry = _geometry(image_shape[1], image_shape[2:], kernel3, stride3, pads, dilation3, out_size)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._nn import _dense, _float_defines, _group, _optional
+from ._array import dense
+from ._nn import _float_defines, _group, _optional
 
 __all__ = ["cross_entropy", "cross_entropy_backward"]
 
@@ -45,7 +46,7 @@ def cross_entropy_backward(backend, grad, x, lse, target, weight, ignore_index, 
     kernel = backend.kernel("nn", "cross_entropy_backward_rows", _float_defines(backend, x.dtype))
     backend.run(kernel, (rows * local,), (local,), dx.buffer, grad.buffer, np.int64(grad.offset),
                 np.int64(grad.estrides[0]), x.buffer, np.int64(x.offset), np.int64(x.estrides[0]),
-                np.int64(x.estrides[1]), _dense(backend, lse).buffer, target.buffer, np.int64(target.offset),
+                np.int64(x.estrides[1]), dense(lse).buffer, target.buffer, np.int64(target.offset),
                 np.int64(target.estrides[0]), *_optional(backend, weight, x.dtype), x.dtype.type(weight_sum),
                 np.int64(n), np.int64(ignore_index), x.dtype.type(label_smoothing))
     return dx

@@ -2,7 +2,7 @@
 
 softmax runs as one work-group per row; embedding backward and the LSTM cell are short
 sequences of elementwise and scatter primitives, each a single kernel over the whole tensor.
-The row helpers here (_group, _float_defines, _optional, _dense) are shared with _norm.py and
+The row helpers here (_group, _float_defines, _optional) are shared with _norm.py and
 _loss.py, whose kernels are also in nn.cl.
 """
 from __future__ import annotations
@@ -68,11 +68,6 @@ def softmax_backward(backend, grad, y, axis, log_output: bool):
                 steps[2], shape_arg(merged, rows), np.int64(n), np.int32(log_output),
                 backend.cl.LocalMemory(local * y.itemsize))
     return out
-
-
-def _dense(backend, a):
-    """a contiguous from the start of its buffer, copying only when needed."""
-    return a if a.offset == 0 and a.is_contiguous() else backend.copy(a)
 
 
 def _optional(backend, a, dtype):

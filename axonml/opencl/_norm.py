@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from ._nn import _dense, _float_defines, _group, _optional
+from ._array import dense
+from ._nn import _float_defines, _group, _optional
 
 __all__ = ["layer_norm", "layer_norm_backward", "batch_norm_stats", "batch_norm_apply", "batch_norm_backward"]
 
@@ -29,9 +30,9 @@ def layer_norm(backend, x, normalized_ndim, weight, bias, eps):
 
 
 def layer_norm_backward(backend, grad, x, mean, rstd, weight, normalized_ndim, needs_input, needs_affine):
-    x = _dense(backend, backend._device_array(x))
-    grad = _dense(backend, backend.astype(backend._device_array(grad), x.dtype))
-    mean, rstd = _dense(backend, mean), _dense(backend, rstd)
+    x = dense(backend._device_array(x))
+    grad = dense(backend.astype(backend._device_array(grad), x.dtype))
+    mean, rstd = dense(mean), dense(rstd)
     rows = mean.size
     n = x.size // rows if rows else 0
     normalized_shape = x.shape[x.ndim - normalized_ndim:]

@@ -10,7 +10,8 @@ import struct
 
 import numpy as np
 
-from ._conv import _defines, _dense
+from ._array import dense
+from ._conv import _defines
 
 __all__ = ["max_pool_nd", "max_pool_nd_backward", "avg_pool_nd", "avg_pool_nd_backward", "adaptive_avg_pool_nd",
            "adaptive_avg_pool_nd_backward", "adaptive_max_pool_nd"]
@@ -26,7 +27,7 @@ def _volumes(backend, x, ndim):
     """x as dense (P, D, H, W) volumes."""
     x = backend._device_array(x)
     shape = (math.prod(x.shape[:x.ndim - ndim]),) + _size_3d(x.shape[x.ndim - ndim:])
-    return backend.reshape(_dense(backend, x), shape)
+    return backend.reshape(dense(x), shape)
 
 
 def _window(spatial, out_size, kernel=(1,), stride=(1,), padding=(0,), dilation=(1,)) -> bytes:
