@@ -11,16 +11,12 @@ import struct
 import numpy as np
 
 from ._array import dense
-from ._conv import _defines
+from ._conv import _defines, _size_3d
 
 __all__ = ["max_pool_nd", "max_pool_nd_backward", "avg_pool_nd", "avg_pool_nd_backward", "adaptive_avg_pool_nd",
            "adaptive_avg_pool_nd_backward", "adaptive_max_pool_nd"]
 
 _WINDOW = struct.Struct("<18q")
-
-
-def _size_3d(size, unit=1) -> tuple:
-    return (unit,) * (3 - len(size)) + tuple(size)
 
 
 def _volumes(backend, x, ndim):
