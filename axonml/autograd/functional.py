@@ -50,7 +50,7 @@ def _untuple(is_tuple: bool, values: tuple):
     return values if is_tuple else values[0]
 
 
-def _check_v(v, outputs: tuple, what: str, fn_name: str) -> tuple:
+def _check_v(v, outputs: tuple, fn_name: str) -> tuple:
     _, v = _as_tuple(v, "v", fn_name)
     if len(v) != len(outputs):
         raise RuntimeError(f"v is a tuple of invalid length: should be {len(outputs)} but got {len(v)}.")
@@ -111,7 +111,7 @@ def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
                                    "Tensor with a single element.")
             seeds = None
         else:
-            seeds = _check_v(v, outputs, "v", "vjp")
+            seeds = _check_v(v, outputs, "vjp")
         grads = _gradients(outputs, with_grad, seeds, create_graph, strict, "")
     return (_untuple(outputs_tuple, _finish(outputs, create_graph)),
             _untuple(inputs_tuple, _finish(grads, create_graph)))
@@ -137,7 +137,7 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
                                "Tensor with a single element.")
         v = (inputs[0].new_ones(inputs[0].shape),)
     else:
-        v = _check_v(v, inputs, "v", "jvp")
+        v = _check_v(v, inputs, "jvp")
     with_grad = _prepare(inputs, create_graph)
     from .grad_mode import enable_grad
     with enable_grad():
@@ -270,7 +270,7 @@ def _hessian_product(func, inputs, v, create_graph, strict, fn_name):
                                "Tensor with a single element.")
         v = (inputs[0].new_ones(inputs[0].shape),)
     else:
-        v = _check_v(v, inputs, "v", fn_name)
+        v = _check_v(v, inputs, fn_name)
     with_grad = _prepare(inputs, create_graph)
     from .grad_mode import enable_grad
     with enable_grad():

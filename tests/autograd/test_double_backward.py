@@ -30,7 +30,7 @@ def check_double(fn, inputs, *, torch_fn=None, device="cpu", dtypes=DTYPES, nonc
         pytest.skip(f"not supported on {device}: {error}")
 
 
-def _second_loss(grads, weights, ns):
+def _second_loss(grads, weights):
     loss = None
     for g, v in zip(grads, weights):
         if g is None or not g.requires_grad:
@@ -72,11 +72,11 @@ def _check_double(fn, inputs, torch_fn, device, dtypes, noncontiguous, grad_inpu
                     continue
                 assert a is not None, f"input {i} got no first-order gradient {where}"
                 assert_close(a, t, dtype, f"first-order grad of input {i} {where}")
-            th_second = _second_loss(th_grads, [torch.from_numpy(v) for v in in_weights], torch)
+            th_second = _second_loss(th_grads, [torch.from_numpy(v) for v in in_weights])
             if th_second is None:
                 continue
             th_result = torch.autograd.grad(th_second, th_wrt, allow_unused=True)
-            ax_second = _second_loss(ax_grads, [_to_axonml(v, device, False) for v in in_weights], axonml)
+            ax_second = _second_loss(ax_grads, [_to_axonml(v, device, False) for v in in_weights])
             if ax_second is None:  # piecewise linear: axonml records no second-order edge, PyTorch a zero one
                 assert all(t is None or not t.any() for t in th_result), \
                     f"axonml's first-order gradients carry no graph {where}"
