@@ -1077,6 +1077,78 @@ class Tensor(_autograd.TensorBase):
     def sinc_(self):
         return self._inplace(_elementwise.sinc(self))
 
+    def fmax(self, other):
+        return _elementwise.fmax(self, other)
+
+    def fmin(self, other):
+        return _elementwise.fmin(self, other)
+
+    def float_power(self, exponent):
+        return _elementwise.float_power(self, exponent)
+
+    def float_power_(self, exponent):
+        if self.dtype != _dtype.float64:
+            raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype.scalar_name} but the "
+                               "operation's result requires dtype Double")
+        return self._inplace(_elementwise.float_power(self, exponent))
+
+    def heaviside(self, values):
+        return _elementwise.heaviside(self, values)
+
+    def heaviside_(self, values):
+        return self._inplace(_elementwise.heaviside(self, values))
+
+    def gcd(self, other):
+        return _elementwise.gcd(self, other)
+
+    def gcd_(self, other):
+        return self._inplace(_elementwise.gcd(self, other))
+
+    def lcm(self, other):
+        return _elementwise.lcm(self, other)
+
+    def lcm_(self, other):
+        return self._inplace(_elementwise.lcm(self, other))
+
+    def ldexp(self, other):
+        return _elementwise.ldexp(self, other)
+
+    def ldexp_(self, other):
+        return self._inplace(_elementwise.ldexp(self, other))
+
+    def logaddexp2(self, other):
+        return _elementwise.logaddexp2(self, other)
+
+    def nextafter(self, other):
+        return _elementwise.nextafter(self, other)
+
+    def nextafter_(self, other):
+        return self._inplace(_elementwise.nextafter(self, other))
+
+    def frexp(self):
+        return _elementwise.frexp(self)
+
+    def sgn(self):
+        return _elementwise.sgn(self)
+
+    def sgn_(self):
+        return self._inplace(_elementwise.sgn(self))
+
+    def signbit(self):
+        return _elementwise.signbit(self)
+
+    def frac(self):
+        return _elementwise.frac(self)
+
+    def frac_(self):
+        return self._inplace(_elementwise.frac(self))
+
+    def isneginf(self):
+        return _elementwise.isneginf(self)
+
+    def isposinf(self):
+        return _elementwise.isposinf(self)
+
     def atan2(self, other):
         return _elementwise.atan2(self, other)
 

@@ -39,7 +39,7 @@ _FUNCTIONS = {
     "lgamma": _scipy.gammaln, "digamma": _scipy.psi, "polygamma": _polygamma, "zeta": _scipy.zeta,
     "erfc": _scipy.erfc, "erfcx": _scipy.erfcx, "erfinv": _scipy.erfinv, "ndtri": _scipy.ndtri,
     "log_ndtr": _scipy.log_ndtr, "i0": _scipy.i0, "i0e": _scipy.i0e, "i1": _scipy.i1, "i1e": _scipy.i1e,
-    "gammainc": _scipy.gammainc, "gammaincc": _scipy.gammaincc,
+    "gammainc": _scipy.gammainc, "gammaincc": _scipy.gammaincc, "nextafter": np.nextafter,
     "bessel_j0": _scipy.j0, "bessel_j1": _scipy.j1, "bessel_y0": _scipy.y0, "bessel_y1": _scipy.y1,
     "modified_bessel_k0": _scipy.k0, "modified_bessel_k1": _scipy.k1,
     "scaled_modified_bessel_k0": _scipy.k0e, "scaled_modified_bessel_k1": _scipy.k1e,

@@ -105,7 +105,7 @@ PRIMITIVES = {
                "log_ndtr, i0, i0e, i1, i1e (x); polygamma (n, x); zeta (x, q); gammainc, gammaincc (a, x); "
                "bessel_j0/j1/y0/y1, modified_bessel_k0/k1, scaled_modified_bessel_k0/k1, airy_ai (x); "
                "chebyshev_polynomial_t/u/v/w, hermite_polynomial_h/he, laguerre_polynomial_l, "
-               "legendre_polynomial_p (x, n)",
+               "legendre_polynomial_p (x, n); nextafter (x, toward)",
     # --- reductions ----------------------------------------------------------------------------
     "sum": "sum(a, axis, keepdims, dtype=None)",
     "prod": "prod(a, axis, keepdims)",

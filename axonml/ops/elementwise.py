@@ -6,6 +6,9 @@ cast to the result type before the op runs, so each forward sees one dtype.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
+
+import numpy as np
 
 from .. import _dtype
 from .._ext._autograd import apply
@@ -25,7 +28,9 @@ __all__ = ["add", "sub", "mul", "div", "neg", "negative", "cast",
            "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
            "logical_and", "logical_or", "logical_xor", "logical_not",
            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite",
-           "copysign", "exp2", "bitwise_left_shift", "bitwise_right_shift"]
+           "copysign", "exp2", "bitwise_left_shift", "bitwise_right_shift",
+           "fmax", "fmin", "float_power", "heaviside", "gcd", "lcm", "ldexp", "logaddexp2", "nextafter", "frexp", "sgn",
+           "signbit", "frac", "isneginf", "isposinf", "isin"]
 
 _SCALARS = (int, float, bool)
 
@@ -1712,3 +1717,242 @@ def bitwise_left_shift(input, other) -> Tensor:
 def bitwise_right_shift(input, other) -> Tensor:
     """input >> other for integer tensors, arithmetic for signed types: -1 or 0 once the shift reaches the width."""
     return _shift(RightShift, "rshift", input, other)
+
+
+# --- more elementwise math: fmax/fmin, float_power, heaviside, gcd/lcm, ldexp, logaddexp2, nextafter, frexp ---
+
+class _NanIgnoringExtreme(ArrayFunction):
+    """fmax / fmin: the larger (smaller) operand, the other one where an operand is NaN; the whole gradient goes to
+    the operand taken (input at ties), as in torch."""
+
+    largest = True
+
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        ctx.shapes = (_shape(a), _shape(b))
+        take_a = xp.ge(a, b) if ctx.largest else xp.le(a, b)
+        if a.dtype.kind in "fV":
+            take_a = xp.logical_or(take_a, xp.isnan(b))
+        ctx.save_for_backward(take_a)
+        return xp.where(take_a, a, b)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        take_a, = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        return (xp.sum_to(xp.where(take_a, grad, 0.0), ctx.shapes[0]) if needs_a else None,
+                xp.sum_to(xp.where(take_a, 0.0, grad), ctx.shapes[1]) if needs_b else None)
+
+
+class FMax(_NanIgnoringExtreme):
+    largest = True
+
+
+class FMin(_NanIgnoringExtreme):
+    largest = False
+
+
+def fmax(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise maximum that ignores NaN: where one operand is NaN the other is taken (NaN only if both are)."""
+    _both_tensors("fmax", input, other)
+    return _binary(FMax, input, other)
+
+
+def fmin(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise minimum that ignores NaN: where one operand is NaN the other is taken (NaN only if both are)."""
+    _both_tensors("fmin", input, other)
+    return _binary(FMin, input, other)
+
+
+def float_power(input, exponent) -> Tensor:
+    """input ** exponent computed in float64 (either may be a number); the result is float64."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power(): at least one of input and exponent must be a Tensor")
+    as_double = [cast(x, _dtype.float64) if isinstance(x, Tensor) else float(x) for x in (input, exponent)]
+    return pow(*as_double)
+
+
+class Heaviside(ArrayFunction):
+    """0 for x < 0, values where x == 0, 1 for x > 0; torch defines no derivative."""
+
+    def forward(ctx, a, values):
+        xp = ctx.xp
+        return xp.astype(xp.where(xp.eq(a, 0), values, xp.astype(xp.gt(a, 0), a.dtype)), a.dtype)
+
+    def backward(ctx, grad):
+        raise NotImplementedError("the derivative for 'heaviside' is not implemented.")
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """The Heaviside step function of input, taking values where input is 0 (both of one dtype)."""
+    _both_tensors("heaviside", input, values)
+    if input.dtype != values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    return _apply_broadcasting(Heaviside, input, values)
+
+
+def _integer_pair(name: str, input, other):
+    _both_tensors(name, input, other)
+    a, b = _promote(input, other)
+    if _kind(a) not in "iu":
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{a.dtype.scalar_name}'")
+    return a, b
+
+
+def gcd(input: Tensor, other: Tensor) -> Tensor:
+    """The greatest common divisor of integer tensors (non-negative; gcd(0, 0) = 0), by Euclid's algorithm."""
+    a, b = _integer_pair("gcd", input, other)
+    a, b = abs(a).detach(), abs(b).detach()
+    shape = tuple(np.broadcast_shapes(tuple(a.shape), tuple(b.shape)))
+    a, b = a.expand(*shape), b.expand(*shape)
+    while True:
+        nonzero = ne(b, 0)
+        if not nonzero.any().item():
+            return a.contiguous()
+        rest = remainder(a, where(nonzero, b, 1))
+        a, b = where(nonzero, b, a), where(nonzero, rest, 0)
+
+
+def lcm(input: Tensor, other: Tensor) -> Tensor:
+    """The least common multiple of integer tensors (non-negative; 0 if either is 0)."""
+    a, b = _integer_pair("lcm", input, other)
+    divisor = gcd(a, b)
+    return abs(where(eq(divisor, 0), 0, floor_divide(a, where(eq(divisor, 0), 1, divisor)) * b))
+
+
+def ldexp(input: Tensor, other: Tensor) -> Tensor:
+    """input * 2 ** other (the result is floating point)."""
+    _both_tensors("ldexp", input, other)
+    return mul(input, exp2(other))
+
+
+class LogAddExp2(ArrayFunction):
+    """log2(2**a + 2**b) = max(a, b) + log2(1 + 2**-|a - b|); equal operands give a + 1."""
+
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        ctx.shapes = (_shape(a), _shape(b))
+        ctx.save_for_backward(a, b)
+        spread = xp.div(xp.log1p(xp.exp(xp.mul(xp.abs(xp.sub(a, b)), -math.log(2.0)))), math.log(2.0))
+        return xp.where(xp.eq(a, b), xp.add(a, 1.0), xp.add(xp.maximum(a, b), spread))
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, b = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        share_a = xp.sigmoid(xp.mul(xp.sub(a, b), math.log(2.0)))   # 2**a / (2**a + 2**b)
+        return (xp.sum_to(xp.mul(grad, share_a), ctx.shapes[0]) if needs_a else None,
+                xp.sum_to(xp.mul(grad, xp.sub(1.0, share_a)), ctx.shapes[1]) if needs_b else None)
+
+
+def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
+    """log2(2**input + 2**other) computed without overflow."""
+    return _apply_broadcasting(LogAddExp2, *_floating_pair("logaddexp2", input, other, integers=False))
+
+
+class NextAfter(ArrayFunction):
+    """The next floating-point value after a towards b (the special primitive's 'nextafter'); no derivative."""
+
+    def forward(ctx, a, b):
+        ctx.mark_non_differentiable(0)
+        return ctx.xp.special("nextafter", a, b)
+
+
+def nextafter(input: Tensor, other: Tensor) -> Tensor:
+    """The next representable floating-point value after input in the direction of other."""
+    _both_tensors("nextafter", input, other)
+    a, b = _promote(input, other)
+    if _kind(a) not in "f":
+        raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{a.dtype.scalar_name}'")
+    return _apply_broadcasting(NextAfter, a, b)
+
+
+_frexp_result = namedtuple("frexp", ["mantissa", "exponent"])
+
+
+def frexp(input: Tensor):
+    """input as mantissa * 2 ** exponent, with |mantissa| in [0.5, 1) (0 for 0; inf and NaN kept, exponent 0):
+    the named tuple (mantissa, int32 exponent). The mantissa's gradient is 2 ** -exponent."""
+    _check_tensor("frexp", input)
+    if input._data.dtype.kind not in "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    x = input.detach()
+    plain = logical_and(isfinite(x), ne(x, 0))
+    exponent = floor(log2(where(plain, abs(x), 1.0))) + 1
+    # log2 may round across a power of two: move the exponent so that |x| / 2**e lands in [0.5, 1)
+    scaled = abs(_times_power_of_two(x, exponent.neg()))
+    exponent = where(ge(scaled, 1.0), exponent + 1, where(lt(scaled, 0.5), exponent - 1, exponent))
+    exponent = where(plain, exponent, 0.0)
+    mantissa = _times_power_of_two(input, exponent.neg())
+    return _frexp_result(mantissa, cast(exponent, _dtype.int32))
+
+
+def _times_power_of_two(x: Tensor, power: Tensor) -> Tensor:
+    """x * 2**power in two halves, so that neither factor overflows where the product does not (subnormals)."""
+    half = floor(power / 2)
+    return mul(mul(x, exp2(half)), exp2(power - half))
+
+
+def sgn(input: Tensor) -> Tensor:
+    """The sign of input (torch.sgn: sign for real tensors)."""
+    return sign(input)
+
+
+def signbit(input: Tensor) -> Tensor:
+    """Whether each element's sign bit is set (true for -0.0 and negative NaN); a bool tensor."""
+    _check_tensor("signbit", input)
+    kind = input._data.dtype.kind
+    if kind in "fV":
+        from ..creation import ones_like
+        return lt(copysign(ones_like(input), input), 0)
+    if kind in "bu":
+        from ..creation import zeros
+        return zeros(tuple(input.shape), dtype=_dtype.bool, device=input.device)
+    return lt(input, 0)
+
+
+def frac(input: Tensor) -> Tensor:
+    """The fractional part input - trunc(input), with input's sign."""
+    _check_tensor("frac", input)
+    if input._data.dtype.kind not in "fV":
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{input.dtype.scalar_name}'")
+    return sub(input, trunc(input))
+
+
+def isneginf(input: Tensor) -> Tensor:
+    """Which elements are -inf (a bool tensor)."""
+    _check_tensor("isneginf", input)
+    return logical_and(isinf(input), lt(input, 0))
+
+
+def isposinf(input: Tensor) -> Tensor:
+    """Which elements are +inf (a bool tensor)."""
+    _check_tensor("isposinf", input)
+    return logical_and(isinf(input), gt(input, 0))
+
+
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Which elements occur in test_elements (either may be a number): a bool tensor shaped like elements.
+
+    Args:
+        elements: the values to look up.
+        test_elements: the values to look in (any shape).
+        assume_unique: accepted for torch's signature; the lookup sorts test_elements either way.
+        invert: which elements do NOT occur.
+    """
+    from .sort import searchsorted, sort
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin(): at least one of elements and test_elements must be a Tensor")
+    a, b = _promote(elements, test_elements)
+    device = (a if isinstance(a, Tensor) else b).device
+    from ..creation import tensor as _tensor
+    a = a if isinstance(a, Tensor) else _tensor(a, dtype=b.dtype, device=device)
+    b = b if isinstance(b, Tensor) else _tensor([b], dtype=a.dtype, device=device)
+    pool = sort(b.detach().reshape(-1)).values
+    if pool.shape[0] == 0:
+        from ..creation import zeros
+        found = zeros(tuple(a.shape), dtype=_dtype.bool, device=device)
+    else:
+        at = searchsorted(pool, a.detach()).clamp(max=pool.shape[0] - 1)
+        found = eq(pool[at], a.detach())
+    return logical_not(found) if invert else found
