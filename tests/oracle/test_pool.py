@@ -281,3 +281,26 @@ def test_max_unpool_values_as_input(device):
 def test_max_unpool_errors(call):
     indices = torch.nn.functional.max_pool2d(torch.randn(1, 2, 4, 4), 2, return_indices=True)[1].numpy()
     check_raises(lambda v, i: call(_F(v), v, i), [(1, 2, 2, 2), indices])
+
+
+# --- torch's *_with_indices names ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, shape, args", [
+    ("max_pool1d_with_indices", (2, 3, 9), (3, 2, 1)),
+    ("max_pool2d_with_indices", (2, 3, 7, 8), (3, 2, 1)),
+    ("max_pool3d_with_indices", (1, 2, 5, 6, 7), (2,)),
+    ("adaptive_max_pool1d_with_indices", (2, 3, 9), (4,)),
+    ("adaptive_max_pool2d_with_indices", (2, 3, 7, 8), ((3, 5),)),
+    ("adaptive_max_pool3d_with_indices", (1, 2, 5, 6, 7), (2,)),
+], ids=str)
+def test_with_indices_names(name, shape, args, device):
+    check(lambda x: getattr(torch.nn.functional if isinstance(x, torch.Tensor) else axonml.nn.functional, name)(
+        x, *args), [shape], device=device)
+
+
+@pytest.mark.parametrize("ndim, shape", [(2, (2, 3, 9, 10)), (3, (1, 2, 7, 8, 9))])
+def test_fractional_with_indices_names(ndim, shape, device):
+    samples = np.random.default_rng(1).random((shape[0], shape[1], ndim))
+    check(lambda x, r: getattr(torch.nn.functional if isinstance(x, torch.Tensor) else axonml.nn.functional,
+                               f"fractional_max_pool{ndim}d_with_indices")(x, 2, output_size=3, _random_samples=r),
+          [shape, samples], grad_inputs=[0], device=device)
