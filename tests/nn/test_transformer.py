@@ -115,6 +115,42 @@ def test_fused_self_attention_matches_torch(batch_first, options, device):
                  [(N, L, E) if batch_first else (L, N, E)], dtype="float64", device=device)
 
 
+class _CrossAttend(torch.nn.Module):
+    """Attention of a query over a memory that is both key and value, without weights (the fused path)."""
+
+    def __init__(self, attention, **options):
+        super().__init__()
+        self.attention, self.options = attention, options
+
+    def forward(self, query, memory):
+        return self.attention(query, memory, memory, need_weights=False, **self.options)[0]
+
+
+class _AxCrossAttend(nn.Module):
+    def __init__(self, attention, **options):
+        super().__init__()
+        self.attention, self.options = attention, options
+
+    def forward(self, query, memory):
+        return self.attention(query, memory, memory, need_weights=False,
+                              **{k: to_axonml(v) for k, v in self.options.items()})[0]
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("options", [dict(), dict(attn_mask=torch.rand(L, S) > 0.6),
+                                     dict(attn_mask=torch.randn(N * HEADS, L, S),
+                                          key_padding_mask=torch.tensor([[False] * (S - 2) + [True] * 2] * N))])
+@pytest.mark.parametrize("bias", [True, False])
+def test_fused_cross_attention_matches_torch(batch_first, options, bias):
+    torch.manual_seed(0)
+    ours, theirs = nn.MultiheadAttention(E, HEADS, bias=bias, batch_first=batch_first), \
+        torch.nn.MultiheadAttention(E, HEADS, bias=bias, batch_first=batch_first)
+    options = {k: v.double() if isinstance(v, torch.Tensor) and v.is_floating_point() else v
+               for k, v in options.items()}
+    shapes = [(N, L, E), (N, S, E)] if batch_first else [(L, N, E), (S, N, E)]
+    check_module(_AxCrossAttend(ours, **options), _CrossAttend(theirs, **options), shapes, dtype="float64")
+
+
 def test_multihead_attention_names_and_errors():
     assert list(nn.MultiheadAttention(E, HEADS).state_dict()) == list(torch.nn.MultiheadAttention(E, HEADS)
                                                                      .state_dict())

@@ -131,37 +131,47 @@ class MultiheadAttention(Module):
             w_q, w_k, w_v = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
         return F.linear(query, w_q, b_q), F.linear(key, w_k, b_k), F.linear(value, w_v, b_v)
 
-    def _fused_self_attention(self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
-                              dropout_p: float, is_causal: bool, tgt_len: int, bsz: int) -> Tensor:
-        """Self-attention through the fused kernel, in x's layout ((L, N, E), or (N, L, E) when batch_first).
+    def _fused_attention(self, query: Tensor, key: Tensor, attn_mask: Tensor | None,
+                         key_padding_mask: Tensor | None, dropout_p: float, is_causal: bool, tgt_len: int,
+                         src_len: int, bsz: int) -> Tensor:
+        """Attention through the fused kernel in the inputs' layout ((L, N, E), or (N, L, E) when batch_first),
+        for self-attention or for a key that is also the value (a decoder reading its memory).
 
-        The packed projection (N L, 3E) is permuted once into contiguous (3, N, H, L, head_dim) heads; the
-        masks stay (N or 1, H or 1, L, L) broadcasts. The heads' output is the out_proj's (N L, E) rows.
+        The packed projections are permuted once into contiguous (N, H, length, head_dim) heads; the masks
+        stay (N or 1, H or 1, L, S) broadcasts. The heads' output is the out_proj's (N L, E) rows.
         """
-        heads, head_dim = self.num_heads, self.head_dim
-        qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)
-        if self.batch_first:
-            heads_first = qkv.reshape(bsz, tgt_len, 3, heads, head_dim).permute(2, 0, 3, 1, 4)
+        heads, head_dim, e = self.num_heads, self.head_dim, self.embed_dim
+
+        def split_heads(projected: Tensor, length: int, count: int):
+            if self.batch_first:
+                heads_first = projected.reshape(bsz, length, count, heads, head_dim).permute(2, 0, 3, 1, 4)
+            else:
+                heads_first = projected.reshape(length, bsz, count, heads, head_dim).permute(2, 1, 3, 0, 4)
+            return heads_first.contiguous().unbind(0)
+
+        weight, bias = self.in_proj_weight, self.in_proj_bias
+        if query is key:
+            q, k, v = split_heads(F.linear(query, weight, bias), tgt_len, 3)
         else:
-            heads_first = qkv.reshape(tgt_len, bsz, 3, heads, head_dim).permute(2, 1, 3, 0, 4)
-        q, k, v = heads_first.contiguous().unbind(0)
+            q, = split_heads(F.linear(query, weight[:e], None if bias is None else bias[:e]), tgt_len, 1)
+            k, v = split_heads(F.linear(key, weight[e:], None if bias is None else bias[e:]), src_len, 2)
         if attn_mask is not None:
             attn_mask = attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1 else \
-                attn_mask.reshape(bsz, heads, tgt_len, tgt_len)
+                attn_mask.reshape(bsz, heads, tgt_len, src_len)
         if key_padding_mask is not None:
-            padding = key_padding_mask.reshape(bsz, 1, 1, tgt_len)
+            padding = key_padding_mask.reshape(bsz, 1, 1, src_len)
             attn_mask = padding if attn_mask is None else attn_mask + padding
         out = F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)  # (N, H, L, head_dim)
         out = out.permute(0, 2, 1, 3) if self.batch_first else out.permute(2, 0, 1, 3)
-        out = F.linear(out.reshape(bsz * tgt_len, self.embed_dim), self.out_proj.weight, self.out_proj.bias)
-        return out.reshape(x.shape)
+        out = F.linear(out.reshape(bsz * tgt_len, e), self.out_proj.weight, self.out_proj.bias)
+        return out.reshape(query.shape)
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None = None,
                 need_weights: bool = True, attn_mask: Tensor | None = None, average_attn_weights: bool = True,
                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
         is_batched = query.dim() == 3
-        # self-attention without weights: projected in the input's own layout, copied once into heads
-        fused = (not need_weights and is_batched and query is key and key is value and self._qkv_same_embed_dim
+        # without weights, a key that is also the value: projected in the inputs' layout, copied once into heads
+        fused = (not need_weights and is_batched and key is value and self._qkv_same_embed_dim
                  and self.bias_k is None and not self.add_zero_attn)
         if self.batch_first and is_batched and not fused:
             if key is value:
@@ -187,7 +197,7 @@ class MultiheadAttention(Module):
             raise AssertionError(f"was expecting embedding dimension of {self.embed_dim}, but got {embed_dim}")
         if key.shape[:2] != value.shape[:2]:
             raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
-        source_len = tgt_len if fused else key.shape[0]
+        source_len = key.shape[1 if fused and self.batch_first else 0]
         if is_causal and attn_mask is None:
             raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
                                "method `generate_square_subsequent_mask` to create this mask.")
@@ -215,8 +225,8 @@ class MultiheadAttention(Module):
                                  f"{key_padding_mask.shape}")
         dropout_p = self.dropout if self.training else 0.0
         if fused:
-            return self._fused_self_attention(query, attn_mask, key_padding_mask, dropout_p, is_causal, tgt_len,
-                                              bsz), None
+            return self._fused_attention(query, key, attn_mask, key_padding_mask, dropout_p, is_causal, tgt_len,
+                                         source_len, bsz), None
 
         q, k, v = self._project(query, key, value)
         if self.bias_k is not None:
