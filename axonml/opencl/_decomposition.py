@@ -15,18 +15,25 @@ __all__ = ["lu_factor", "cholesky", "solve_triangular", "qr", "eigh", "svd", "ls
            "slogdet"]
 
 _INT32 = np.dtype(np.int32)
+_LIMITS: dict = {}  # kernel -> the most work-items it can run in one group on its device
 
 
 def _defines(backend, dtype) -> tuple:
     return (("T", backend._ctype(dtype)),) + backend._type_defines(dtype)
 
 
-def _group(backend, work: int) -> int:
-    """Work-items per matrix: enough for the widest step, within the device's limit."""
+def _per_matrix(backend, name: str, dtype, count: int, work: int, *args) -> None:
+    """Run kernel `name` with one work-group per matrix: enough work-items for the widest step
+    (work), within the device's and the kernel's work-group limits."""
+    kernel = backend.kernel("decomposition", name, _defines(backend, dtype))
+    limit = _LIMITS.get(kernel)
+    if limit is None:
+        limit = _LIMITS[kernel] = min(backend.max_group, 256, kernel.get_work_group_info(
+            backend.cl.kernel_work_group_info.WORK_GROUP_SIZE, backend.cl_device))
     threads = 1
-    while threads < work and threads * 2 <= min(backend.max_group, 256):
+    while threads < work and threads * 2 <= limit:
         threads *= 2
-    return threads
+    backend.run(kernel, (count * threads,), (threads,), *args)
 
 
 def _fresh(backend, a, shape=None):
@@ -49,10 +56,8 @@ def lu_factor(backend, a):
     pivots = backend.new(batch + (min(m, n),), _INT32)
     info = backend.new(batch, _INT32)
     if count and min(m, n):
-        threads = _group(backend, max(m, n))
-        kernel = backend.kernel("decomposition", "lu_factor", _defines(backend, lu.dtype))
-        backend.run(kernel, (count * threads,), (threads,), lu.buffer, pivots.buffer, info.buffer, np.int64(m),
-                    np.int64(n))
+        _per_matrix(backend, "lu_factor", lu.dtype, count, max(m, n), lu.buffer, pivots.buffer, info.buffer,
+                    np.int64(m), np.int64(n))
     elif count:
         backend.copy_into(info, backend.zeros(batch, _INT32))
     return lu, pivots, info
@@ -66,9 +71,7 @@ def cholesky(backend, a, upper):
     count = math.prod(batch)
     info = backend.new(batch, _INT32)
     if count and n:
-        threads = _group(backend, n)
-        kernel = backend.kernel("decomposition", "cholesky", _defines(backend, work.dtype))
-        backend.run(kernel, (count * threads,), (threads,), work.buffer, info.buffer, np.int64(n))
+        _per_matrix(backend, "cholesky", work.dtype, count, n, work.buffer, info.buffer, np.int64(n))
     elif count:
         backend.copy_into(info, backend.zeros(batch, _INT32))
     lower = backend.tril(work, 0)
@@ -112,20 +115,17 @@ def qr(backend, a, mode):
     batch = packed.shape[:-2]
     count, k = math.prod(batch), min(m, n)
     tau = backend.new(batch + (k,), packed.dtype)
-    defines = _defines(backend, packed.dtype)
-    threads = _group(backend, max(m, n))
     if count and k:
-        kernel = backend.kernel("decomposition", "householder_qr", defines)
-        backend.run(kernel, (count * threads,), (threads,), packed.buffer, tau.buffer, np.int64(m), np.int64(n))
+        _per_matrix(backend, "householder_qr", packed.dtype, count, max(m, n), packed.buffer, tau.buffer,
+                    np.int64(m), np.int64(n))
     rows = m if mode == "complete" else k
     r = backend.triu(backend.getitem(packed, (Ellipsis, slice(0, rows), slice(None))), 0)
     if mode == "r":
         return None, r
     q = backend.copy(backend.broadcast_to(backend.eye(m, rows, packed.dtype), batch + (m, rows)))
     if count and k and rows:
-        kernel = backend.kernel("decomposition", "householder_q", defines)
-        backend.run(kernel, (count * threads,), (threads,), packed.buffer, tau.buffer, q.buffer, np.int64(m),
-                    np.int64(n), np.int64(rows))
+        _per_matrix(backend, "householder_q", packed.dtype, count, rows, packed.buffer, tau.buffer, q.buffer,
+                    np.int64(m), np.int64(n), np.int64(rows))
     return q, r
 
 
@@ -140,9 +140,7 @@ def eigh(backend, a, upper, compute_v):
     count = math.prod(batch)
     vectors = backend.copy(backend.broadcast_to(backend.eye(n, n, work.dtype), work.shape))
     if count and n:
-        threads = _group(backend, n)
-        kernel = backend.kernel("decomposition", "jacobi_eigh", _defines(backend, work.dtype))
-        backend.run(kernel, (count * threads,), (threads,), work.buffer, vectors.buffer, np.int64(n))
+        _per_matrix(backend, "jacobi_eigh", work.dtype, count, n, work.buffer, vectors.buffer, np.int64(n))
     values, order = backend.sort(backend.copy(_diagonal(backend, work)), work.ndim - 2, False, True)
     if not compute_v:
         return values, None
@@ -168,9 +166,8 @@ def svd(backend, a, full_matrices, compute_uv):
     count, axis = math.prod(batch), work.ndim - 1
     vectors = backend.copy(backend.broadcast_to(backend.eye(n, n, work.dtype), batch + (n, n)))
     if count and n:
-        threads = _group(backend, m)
-        kernel = backend.kernel("decomposition", "jacobi_svd", _defines(backend, work.dtype))
-        backend.run(kernel, (count * threads,), (threads,), work.buffer, vectors.buffer, np.int64(m), np.int64(n))
+        _per_matrix(backend, "jacobi_svd", work.dtype, count, m, work.buffer, vectors.buffer, np.int64(m),
+                    np.int64(n))
     norms = backend.sqrt(backend.sum(backend.mul(work, work), axis - 1, False))
     values, order = backend.sort(norms, axis - 1, True, True)
     if not compute_uv:
