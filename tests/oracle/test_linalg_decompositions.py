@@ -574,3 +574,18 @@ def test_error_types():
     check_raises(lambda a, b: _lib(a).cross(a, b, dim=3), [(3, 3), (3, 3)])
     check_raises(lambda a, b: _lib(a).solve(a, b), [(2, 3, 3), (4, 3, 1)])
     assert issubclass(axonml.linalg.LinAlgError, RuntimeError)
+
+
+# --- the namespace ---------------------------------------------------------------------------------------
+
+def test_every_public_name_is_torch_linalg_s():
+    for name in axonml.linalg.__all__:
+        assert callable(getattr(axonml.linalg, name)), name
+        assert hasattr(torch.linalg, name), f"torch.linalg has no {name}"
+    assert axonml.linalg is axonml.__dict__["linalg"]
+
+
+def test_what_is_left_of_torch_linalg():
+    """The torch.linalg names axonml lacks: the complex-valued ones and the LDL factorisation."""
+    public = {name for name in dir(torch.linalg) if not name.startswith("_") and callable(getattr(torch.linalg, name))}
+    assert public - set(axonml.linalg.__all__) == {"eig", "eigvals", "ldl_factor", "ldl_factor_ex", "ldl_solve"}
