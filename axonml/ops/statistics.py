@@ -14,9 +14,11 @@ from ._checks import check_tensor as _check_tensor
 from .reduce import _legacy_name, return_types
 from .sort import searchsorted
 
-__all__ = ["quantile", "nanquantile", "bucketize", "histogram", "cov", "corrcoef"]
+__all__ = ["quantile", "nanquantile", "bucketize", "histogram", "histogramdd", "cov", "corrcoef"]
 
 return_types.histogram = namedtuple("histogram", ["hist", "bin_edges"])
+return_types.histogramdd = namedtuple("histogramdd", ["hist", "bin_edges"])
+_builtin_range = range
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -142,6 +144,84 @@ def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
+def _bin_edges(input: Tensor, values: Tensor, bins, low_high):
+    """One dimension's bin edges: bins itself when it is a tensor, else bins + 1 edges evenly spaced over low_high
+    (by default the values' minimum and maximum; widened by 0.5 each way when they coincide)."""
+    from ..creation import linspace
+    if isinstance(bins, Tensor):
+        if bins.ndim != 1:
+            raise RuntimeError(f"histogramdd(): bins tensor should have one dimension, but got {bins.ndim}")
+        if bins.dtype != input.dtype:
+            raise RuntimeError("histogramdd(): bins tensor should have same dtype as input")
+        if bins.numel() < 1:
+            raise RuntimeError("histogramdd(): bins tensor should have at least 1 element, but got 0")
+        return bins.detach()
+    if not isinstance(bins, numbers.Integral) or isinstance(bins, bool):
+        raise TypeError(f"histogram(): argument 'bins' must be int or Tensor, not {type(bins).__name__}")
+    if bins <= 0:
+        raise RuntimeError(f"histogramdd(): bins must be > 0, but got {bins}")
+    if low_high is not None:
+        low, high = float(low_high[0]), float(low_high[1])
+    elif values.numel():
+        low, high = float(values.min().item()), float(values.max().item())
+    else:
+        low, high = 0.0, 0.0
+    if low > high:
+        raise RuntimeError(f"histogramdd(): min should not exceed max, but got min {low} max {high}")
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    return linspace(low, high, int(bins) + 1, dtype=input.dtype, device=input.device)
+
+
+def _bin_index(values: Tensor, edges: Tensor):
+    """(bin index, inside): bin i holds edges[i] <= x < edges[i+1], the last bin also x == edges[-1]."""
+    count = edges.numel() - 1
+    index = searchsorted(edges, values, right=True) - 1
+    index = index.where(values != edges[-1], count - 1)
+    inside = (values >= edges[0]) & (values <= edges[-1]) & (index >= 0) & (index < max(count, 1))
+    return index, inside
+
+
+def _histogram(points: Tensor, bins: list, ranges: list, weight, density: bool):
+    """The D-dimensional histogram of points (N, D): (hist shaped by the bin counts, the edges of each dim)."""
+    from ..creation import tensor as _tensor, zeros
+    edges = [_bin_edges(points, points[:, d], b, r) for d, (b, r) in enumerate(zip(bins, ranges))]
+    counts = [e.numel() - 1 for e in edges]
+    total = 1
+    for c in counts:
+        total *= c
+    flat = None
+    inside = None
+    for d, e in enumerate(edges):
+        index, within = _bin_index(points[:, d], e)
+        flat = index if flat is None else flat * counts[d] + index
+        inside = within if inside is None else inside & within
+    rows = points.shape[0]
+    counted = (weight.detach().reshape(-1).to(points.dtype) if weight is not None
+               else _tensor(1.0, dtype=points.dtype, device=points.device).expand(rows))
+    counted = counted.where(inside, 0.0)
+    slots = flat.where(inside, total)
+    hist = zeros(total + 1, dtype=points.dtype, device=points.device).scatter_add(0, slots, counted)[:total]
+    hist = hist.reshape(counts)
+    if density:
+        volume = None
+        for d, e in enumerate(edges):
+            width = (e[1:] - e[:-1]).reshape([-1 if k == d else 1 for k in _builtin_range(len(edges))])
+            volume = width if volume is None else volume * width
+        hist = hist / (hist.sum() * volume)
+    return hist, edges
+
+
+def _check_histogram_input(name: str, input: Tensor, weight, rows_shape) -> None:
+    _check_tensor(name, input)
+    if input.dtype.np.kind != "f":
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_legacy_name(input.dtype)}'")
+    if weight is not None and tuple(weight.shape) != tuple(rows_shape):
+        raise RuntimeError(f"histogramdd(): if weight tensor is provided it should have the same shape as the input "
+                           f"tensor excluding its innermost dimension, but got input with shape "
+                           f"{list(input.shape)} and weight with shape {list(weight.shape)}")
+
+
 def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = None, density: bool = False):
     """A histogram of input's values: the named tuple (hist, bin_edges).
 
@@ -158,54 +238,39 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
         >>> axonml.histogram(axonml.tensor([1.0, 2.0, 1.0]), bins=4, range=(0.0, 3.0))
         torch.return_types.histogram(hist=tensor([0., 2., 1., 0.]), bin_edges=tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000]))
     """
-    from ..creation import linspace, tensor as _tensor, zeros
-    _check_tensor("histogram", input)
-    if input.dtype.np.kind != "f":
-        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_legacy_name(input.dtype)}'")
-    if weight is not None and tuple(weight.shape) != tuple(input.shape):
-        raise RuntimeError(f"histogramdd(): if weight tensor is provided it should have the same shape as the input "
-                           f"tensor excluding its innermost dimension, but got input with shape "
-                           f"{list(input.shape)} and weight with shape {list(weight.shape)}")
-    values = input.detach().reshape(-1)
-    if isinstance(bins, Tensor):
-        if bins.ndim != 1:
-            raise RuntimeError(f"histogramdd(): bins tensor should have one dimension, but got {bins.ndim}")
-        if bins.dtype != input.dtype:
-            raise RuntimeError("histogramdd(): bins tensor should have same dtype as input")
-        edges = bins.detach()
-        if edges.numel() < 1:
-            raise RuntimeError("histogramdd(): bins tensor should have at least 1 element, but got 0")
-    else:
-        if not isinstance(bins, numbers.Integral) or isinstance(bins, bool):
-            raise TypeError(f"histogram(): argument 'bins' must be int or Tensor, not {type(bins).__name__}")
-        if bins <= 0:
-            raise RuntimeError(f"histogramdd(): bins must be > 0, but got {bins} for dimension 0")
-        if range is not None:
-            low, high = float(range[0]), float(range[1])
-        elif values.numel():
-            low, high = float(values.min().item()), float(values.max().item())
-        else:
-            low, high = 0.0, 0.0
-        if low > high:
-            raise RuntimeError(f"histogramdd(): min should not exceed max, but got min {low} max {high} for "
-                               "dimension 0")
-        if low == high:
-            low, high = low - 0.5, high + 0.5
-        edges = linspace(low, high, int(bins) + 1, dtype=input.dtype, device=input.device)
-    count = edges.numel() - 1
-    # bin i holds edges[i] <= x < edges[i+1]; the last bin also holds x == edges[-1]
-    index = searchsorted(edges, values, right=True) - 1
-    index = index.where(values != edges[-1], count - 1)
-    inside = (values >= edges[0]) & (values <= edges[-1]) & (index >= 0) & (index < max(count, 1))
-    counted = (weight.detach().reshape(-1).to(input.dtype) if weight is not None
-               else _tensor(1.0, dtype=input.dtype, device=input.device).expand(values.shape[0]))
-    counted = counted.where(inside, 0.0)
-    slots = index.where(inside, count)
-    hist = zeros(count + 1, dtype=input.dtype, device=input.device).scatter_add(0, slots, counted)[:count]
-    if density:
-        widths = edges[1:] - edges[:-1]
-        hist = hist / (hist.sum() * widths)
+    _check_histogram_input("histogram", input, weight, input.shape)
+    hist, (edges,) = _histogram(input.detach().reshape(-1, 1), [bins], [range], weight, density)
     return return_types.histogram(hist, edges)
+
+
+def histogramdd(input: Tensor, bins=10, *, range=None, weight: Tensor | None = None, density: bool = False):
+    """A D-dimensional histogram of the points in input's rows (..., D): the named tuple (hist, bin_edges).
+
+    Args:
+        input: a float tensor of at least 2 dimensions; its last dimension holds each point's D coordinates.
+        bins: one bin count for every dimension, a sequence of D counts, or a sequence of D 1-d edge tensors.
+        range: the flat sequence (min_0, max_0, ..., min_{D-1}, max_{D-1}) of the bins for integer counts; by
+            default each dimension's data minimum and maximum.
+        weight: a tensor shaped like input without its last dimension: each point counts its weight instead of 1.
+        density: divide each count by the total count times its bin's volume.
+    """
+    _check_histogram_input("histogramdd", input, weight, input.shape[:-1])
+    if input.ndim < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    dims = input.shape[-1]
+    bins = list(bins) if isinstance(bins, (list, tuple)) else [bins] * dims
+    if len(bins) != dims:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")
+    if range is not None:
+        range = [float(v) for v in range]
+        if len(range) != 2 * dims:
+            raise RuntimeError("histogramdd: The size of range must be equal to 2 * the innermost dimension of the "
+                               "input.")
+        ranges = [range[2 * d:2 * d + 2] for d in _builtin_range(dims)]
+    else:
+        ranges = [None] * dims
+    hist, edges = _histogram(input.detach().reshape(-1, dims), bins, ranges, weight, density)
+    return return_types.histogramdd(hist, tuple(edges))
 
 
 def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,

@@ -129,3 +129,34 @@ def test_corrcoef(device):
     check(lambda x: ns(x).corrcoef(x), [x], device=device)
     check(lambda x: x.corrcoef(), [x[:1]], device=device)
     check(lambda x: ns(x).corrcoef(x), [x[0]], device=device)
+
+
+@pytest.mark.parametrize("kwargs", [{"bins": 3}, {"bins": [3, 2], "range": [-1.0, 1.0, -2.0, 2.0], "density": True},
+                                    {"bins": [2, 4], "density": True}])
+def test_histogramdd(device, kwargs):
+    points = np.random.default_rng(2).standard_normal((4, 5, 2))
+    weight = np.random.default_rng(3).uniform(0.5, 2.0, (4, 5))
+    for with_weight in (False, True):
+        ours_weight = {"weight": axonml.tensor(weight, device=device)} if with_weight else {}
+        theirs_weight = {"weight": torch.tensor(weight)} if with_weight else {}
+        ours = axonml.histogramdd(axonml.tensor(points, device=device), **kwargs, **ours_weight)
+        theirs = torch.histogramdd(torch.tensor(points), **kwargs, **theirs_weight)
+        assert type(ours).__name__ == "histogramdd" and len(ours.bin_edges) == 2
+        assert_close(ours.hist, theirs.hist, "float64", "hist")
+        for mine, reference in zip(ours.bin_edges, theirs.bin_edges):
+            assert_close(mine, reference, "float64", "bin_edges")
+
+
+def test_histogramdd_edges_and_errors(device):
+    points = np.random.default_rng(4).standard_normal((7, 2)).astype(np.float32)
+    edges = [np.array([-1.0, 0.0, 1.0], np.float32), np.array([-3.0, 3.0], np.float32)]
+    ours = axonml.histogramdd(axonml.tensor(points, device=device),
+                              bins=[axonml.tensor(e, device=device) for e in edges])
+    theirs = torch.histogramdd(torch.tensor(points), bins=[torch.tensor(e) for e in edges])
+    assert_close(ours.hist, theirs.hist)
+    for fn in (lambda m: m.histogramdd(m.ones(5), bins=3), lambda m: m.histogramdd(m.ones(5, 2), bins=[3]),
+               lambda m: m.histogramdd(m.ones(5, 2), bins=3, weight=m.ones(4))):
+        with pytest.raises(RuntimeError):
+            fn(torch)
+        with pytest.raises(RuntimeError):
+            fn(axonml)
