@@ -132,8 +132,7 @@ class _AxCrossAttend(nn.Module):
         self.attention, self.options = attention, options
 
     def forward(self, query, memory):
-        return self.attention(query, memory, memory, need_weights=False,
-                              **{k: to_axonml(v) for k, v in self.options.items()})[0]
+        return self.attention(query, memory, memory, need_weights=False, **_options_on(self.options, query))[0]
 
 
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -141,14 +140,15 @@ class _AxCrossAttend(nn.Module):
                                      dict(attn_mask=torch.randn(N * HEADS, L, S),
                                           key_padding_mask=torch.tensor([[False] * (S - 2) + [True] * 2] * N))])
 @pytest.mark.parametrize("bias", [True, False])
-def test_fused_cross_attention_matches_torch(batch_first, options, bias):
+def test_fused_cross_attention_matches_torch(batch_first, options, bias, device):
     torch.manual_seed(0)
     ours, theirs = nn.MultiheadAttention(E, HEADS, bias=bias, batch_first=batch_first), \
         torch.nn.MultiheadAttention(E, HEADS, bias=bias, batch_first=batch_first)
     options = {k: v.double() if isinstance(v, torch.Tensor) and v.is_floating_point() else v
                for k, v in options.items()}
     shapes = [(N, L, E), (N, S, E)] if batch_first else [(L, N, E), (S, N, E)]
-    check_module(_AxCrossAttend(ours, **options), _CrossAttend(theirs, **options), shapes, dtype="float64")
+    check_module(_AxCrossAttend(ours, **options), _CrossAttend(theirs, **options), shapes, dtype="float64",
+                 device=device)
 
 
 def test_multihead_attention_names_and_errors():
