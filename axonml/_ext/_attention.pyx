@@ -17,8 +17,9 @@ dK += dS^T Q * scale (Tri Dao, FlashAttention-2, 2023, Algorithm 2), where P~ = 
 dropout and Z the kept-and-rescaled mask.
 
 Dropout keeps element (b, i, j) when the counter-based hash of (seed, offset + (b L + i) S + j),
-read as a uniform draw, is at least p, so the backward regenerates the forward's mask without storing it; opencl/attention.cl
-uses the same hash. A row whose every key is masked out gets zero output and lse = -inf.
+read as a uniform draw, is at least p, so the backward regenerates the forward's mask without
+storing it; opencl/attention.cl uses the same hash. A row whose every key is masked out gets
+zero output and lse = -inf.
 """
 import numpy as np
 
