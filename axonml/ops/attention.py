@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 
+from .._dtype import float32
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..random import default_generator
-from .._dtype import float32
 from ..tensor import Tensor
 from .elementwise import cast
 
