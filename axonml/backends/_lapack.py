@@ -3,10 +3,12 @@
 NumPy's ``linalg`` gufuncs loop over a batch in C; where they stop at the first failing
 matrix (a singular or indefinite one), the batch is redone matrix by matrix with SciPy's
 LAPACK wrappers, which report LAPACK's ``info`` for each matrix as PyTorch's ``*_ex``
-functions do. Triangular solves are one BLAS trsm per matrix (axonml/_ext/_decomposition.pyx);
-least squares and LU loop over the batch here, one LAPACK call per matrix.
+functions do. Triangular solves (one BLAS trsm per matrix) and the QR of small matrices run in
+C (axonml/_ext/_decomposition.pyx); least squares and LU loop over the batch here.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import scipy.linalg as _scipy_linalg
@@ -95,11 +97,27 @@ def solve_triangular(a, b, upper, left, unitriangular):
     return x
 
 
+# up to this many elements a matrix, QR runs unblocked in C: LAPACK's per-call cost (about 10 us)
+# would be most of the time
+_SMALL_QR = 32 * 32
+
+
 def qr(a, mode):
-    if mode == "r":
-        return None, np.linalg.qr(a, mode="r")
-    q, r = np.linalg.qr(a, mode=mode)
-    return q, r
+    m, n = a.shape[-2:]
+    if not 0 < m * n <= _SMALL_QR or a.dtype not in (np.float32, np.float64):
+        if mode == "r":
+            return None, np.linalg.qr(a, mode="r")
+        q, r = np.linalg.qr(a, mode=mode)
+        return q, r
+    k, batch = min(m, n), a.shape[:-2]
+    count = math.prod(batch)
+    rows = m if mode == "complete" else k
+    cols = 0 if mode == "r" else rows
+    work = np.array(a, order="C").reshape((count, m, n))
+    q = np.empty((count, m, cols), a.dtype)
+    r = np.empty((count, rows, n), a.dtype)
+    _decomposition.householder_qr(work, np.empty((count, max(k, 1)), a.dtype), q, r)
+    return (None if mode == "r" else q.reshape(batch + (m, cols))), r.reshape(batch + (rows, n))
 
 
 def svd(a, full_matrices, compute_uv):
