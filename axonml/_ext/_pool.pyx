@@ -15,25 +15,31 @@ from axonml._ext._threads cimport threads_for
 ctypedef long long index_t
 
 
-cdef inline void max_window(Py_ssize_t o, int k, int s, int p, int d, Py_ssize_t size, Py_ssize_t* start,
-                            Py_ssize_t* stop) noexcept nogil:
-    """[start, stop) of output o's dilated window along one axis, its first element inside the input."""
-    start[0] = o * s - p
-    stop[0] = min(start[0] + (k - 1) * d + 1, size)
-    while start[0] < 0:
-        start[0] += d
+# The window helpers return values rather than writing through pointers: Cython makes a variable
+# private to each prange thread only where the loop assigns it, and one written through a pointer
+# would be shared by every thread.
+
+cdef inline Py_ssize_t max_start(Py_ssize_t o, int s, int p, int d) noexcept nogil:
+    """The first element inside the input of output o's dilated window along one axis."""
+    cdef Py_ssize_t start = o * s - p
+    while start < 0:
+        start += d
+    return start
 
 
-cdef inline Py_ssize_t avg_window(Py_ssize_t o, int k, int s, int p, Py_ssize_t size, Py_ssize_t* start,
-                                  Py_ssize_t* stop) noexcept nogil:
-    """Output o's window along one axis clipped to the input; returns its length clipped to the padded input."""
-    cdef Py_ssize_t padded
-    start[0] = o * s - p
-    stop[0] = min(start[0] + k, size + p)
-    padded = stop[0] - start[0]
-    start[0] = max(start[0], 0)
-    stop[0] = min(stop[0], size)
-    return padded
+cdef inline Py_ssize_t max_stop(Py_ssize_t o, int k, int s, int p, int d, Py_ssize_t size) noexcept nogil:
+    """The end (exclusive) of output o's dilated window along one axis, clipped to the input."""
+    return min(o * s - p + (k - 1) * d + 1, size)
+
+
+cdef inline Py_ssize_t avg_begin(Py_ssize_t o, int s, int p) noexcept nogil:
+    """The start of output o's window in padded coordinates (negative inside the padding)."""
+    return o * s - p
+
+
+cdef inline Py_ssize_t avg_end(Py_ssize_t o, int k, int s, int p, Py_ssize_t size) noexcept nogil:
+    """The end of output o's window, clipped to the padded input."""
+    return min(o * s - p + k, size + p)
 
 
 cdef inline Py_ssize_t window_start(Py_ssize_t o, Py_ssize_t out_size, Py_ssize_t size) noexcept nogil:
@@ -44,32 +50,31 @@ cdef inline Py_ssize_t window_end(Py_ssize_t o, Py_ssize_t out_size, Py_ssize_t 
     return ((o + 1) * size + out_size - 1) // out_size
 
 
-cdef inline void window_max(const floating* plane, Py_ssize_t height, Py_ssize_t width, Py_ssize_t d0,
-                            Py_ssize_t d1, Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1, int dd, int dh,
-                            int dw, double* best_out, index_t* index_out) noexcept nogil:
-    """The maximum of a (dilated) window of a (D, H, W) plane and its flat index; the first NaN ends the search."""
+cdef inline index_t window_max(const floating* plane, Py_ssize_t height, Py_ssize_t width, Py_ssize_t d0,
+                               Py_ssize_t d1, Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1, int dd,
+                               int dh, int dw) noexcept nogil:
+    """The flat index of the maximum of a (dilated) window of a (D, H, W) plane; the first NaN ends the search.
+
+    -1 for an empty window."""
     cdef Py_ssize_t id_, ih, iw
     cdef double best = -INFINITY, value
-    cdef index_t best_index = (d0 * height + h0) * width + w0
-    cdef bint found_nan = False
+    cdef index_t best_index = -1
     id_ = d0
-    while id_ < d1 and not found_nan:
+    while id_ < d1:
         ih = h0
-        while ih < h1 and not found_nan:
+        while ih < h1:
             iw = w0
             while iw < w1:
                 value = plane[(id_ * height + ih) * width + iw]
-                if value > best or isnan(value):
+                if value > best or isnan(value) or best_index < 0:
                     best = value
                     best_index = (id_ * height + ih) * width + iw
                     if isnan(value):
-                        found_nan = True
-                        break
+                        return best_index
                 iw = iw + dw
             ih = ih + dh
         id_ = id_ + dd
-    best_out[0] = best
-    index_out[0] = best_index
+    return best_index
 
 
 def max_pool3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, index_t[:, :, :, ::1] indices,
@@ -78,19 +83,24 @@ def max_pool3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, index
     cdef Py_ssize_t out_d = out.shape[1], out_h = out.shape[2], out_w = out.shape[3]
     cdef Py_ssize_t p, od, oh, ow, d0, d1, h0, h1, w0, w1
     cdef index_t best_index
-    cdef double best
     cdef int threads = threads_for(planes * out_d * out_h * out_w * kd * kh * kw)
     for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for od in range(out_d):
-            max_window(od, kd, sd, pd, dd, depth, &d0, &d1)
+            d0 = max_start(od, sd, pd, dd)
+            d1 = max_stop(od, kd, sd, pd, dd, depth)
             for oh in range(out_h):
-                max_window(oh, kh, sh, ph, dh, height, &h0, &h1)
+                h0 = max_start(oh, sh, ph, dh)
+                h1 = max_stop(oh, kh, sh, ph, dh, height)
                 for ow in range(out_w):
-                    max_window(ow, kw, sw, pw, dw, width, &w0, &w1)
-                    window_max(&x[p, 0, 0, 0], height, width, d0, d1, h0, h1, w0, w1, dd, dh, dw, &best,
-                               &best_index)
-                    out[p, od, oh, ow] = <floating>best
-                    indices[p, od, oh, ow] = best_index
+                    w0 = max_start(ow, sw, pw, dw)
+                    w1 = max_stop(ow, kw, sw, pw, dw, width)
+                    best_index = window_max(&x[p, 0, 0, 0], height, width, d0, d1, h0, h1, w0, w1, dd, dh, dw)
+                    if best_index < 0:
+                        out[p, od, oh, ow] = -INFINITY
+                        indices[p, od, oh, ow] = (d0 * height + h0) * width + w0
+                    else:
+                        out[p, od, oh, ow] = (&x[p, 0, 0, 0])[best_index]
+                        indices[p, od, oh, ow] = best_index
 
 
 def max_pool_backward(const floating[:, ::1] grad, const index_t[:, ::1] indices, floating[:, ::1] grad_input):
@@ -120,11 +130,23 @@ def avg_pool3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, int k
     for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for od in range(out_d):
             # PyTorch's window: clipped to the padded input for the divisor, to the input for the sum
-            padded_d = avg_window(od, kd, sd, pd, depth, &d0, &d1)
+            d0 = avg_begin(od, sd, pd)
+            d1 = avg_end(od, kd, sd, pd, depth)
+            padded_d = d1 - d0
+            d0 = max(d0, 0)
+            d1 = min(d1, depth)
             for oh in range(out_h):
-                padded_h = avg_window(oh, kh, sh, ph, height, &h0, &h1)
+                h0 = avg_begin(oh, sh, ph)
+                h1 = avg_end(oh, kh, sh, ph, height)
+                padded_h = h1 - h0
+                h0 = max(h0, 0)
+                h1 = min(h1, height)
                 for ow in range(out_w):
-                    padded_w = avg_window(ow, kw, sw, pw, width, &w0, &w1)
+                    w0 = avg_begin(ow, sw, pw)
+                    w1 = avg_end(ow, kw, sw, pw, width)
+                    padded_w = w1 - w0
+                    w0 = max(w0, 0)
+                    w1 = min(w1, width)
                     if d0 >= d1 or h0 >= h1 or w0 >= w1:
                         out[p, od, oh, ow] = 0
                         continue
@@ -150,11 +172,24 @@ def avg_pool3d_backward(const floating[:, :, :, ::1] grad, floating[:, :, :, ::1
     cdef int threads = threads_for(planes * out_d * out_h * out_w * kd * kh * kw)
     for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for od in range(out_d):
-            padded_d = avg_window(od, kd, sd, pd, depth, &d0, &d1)
+            # PyTorch's window: clipped to the padded input for the divisor, to the input for the sum
+            d0 = avg_begin(od, sd, pd)
+            d1 = avg_end(od, kd, sd, pd, depth)
+            padded_d = d1 - d0
+            d0 = max(d0, 0)
+            d1 = min(d1, depth)
             for oh in range(out_h):
-                padded_h = avg_window(oh, kh, sh, ph, height, &h0, &h1)
+                h0 = avg_begin(oh, sh, ph)
+                h1 = avg_end(oh, kh, sh, ph, height)
+                padded_h = h1 - h0
+                h0 = max(h0, 0)
+                h1 = min(h1, height)
                 for ow in range(out_w):
-                    padded_w = avg_window(ow, kw, sw, pw, width, &w0, &w1)
+                    w0 = avg_begin(ow, sw, pw)
+                    w1 = avg_end(ow, kw, sw, pw, width)
+                    padded_w = w1 - w0
+                    w0 = max(w0, 0)
+                    w1 = min(w1, width)
                     if d0 >= d1 or h0 >= h1 or w0 >= w1:
                         continue
                     share = grad[p, od, oh, ow] / avg_divisor(
@@ -219,7 +254,6 @@ def adaptive_max_pool3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] o
     cdef Py_ssize_t out_d = out.shape[1], out_h = out.shape[2], out_w = out.shape[3]
     cdef Py_ssize_t p, od, oh, ow, d0, d1, h0, h1, w0, w1
     cdef index_t best_index
-    cdef double best
     cdef int threads = threads_for(planes * depth * height * width)
     for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for od in range(out_d):
@@ -231,7 +265,6 @@ def adaptive_max_pool3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] o
                 for ow in range(out_w):
                     w0 = window_start(ow, out_w, width)
                     w1 = window_end(ow, out_w, width)
-                    window_max(&x[p, 0, 0, 0], height, width, d0, d1, h0, h1, w0, w1, 1, 1, 1, &best,
-                               &best_index)
-                    out[p, od, oh, ow] = <floating>best
+                    best_index = window_max(&x[p, 0, 0, 0], height, width, d0, d1, h0, h1, w0, w1, 1, 1, 1)
+                    out[p, od, oh, ow] = (&x[p, 0, 0, 0])[best_index]
                     indices[p, od, oh, ow] = best_index
