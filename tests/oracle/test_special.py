@@ -120,17 +120,8 @@ NO_GRADIENT = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bes
 TORCH_FLOAT64_APPROXIMATE = {"bessel_j0", "bessel_y0"}
 
 
-# no OpenCL kernels yet: the device reports them as missing
-OPENCL_MISSING = {"bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0", "modified_bessel_k1",
-                  "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "airy_ai"}
-
-
 @pytest.mark.parametrize("name", NO_GRADIENT)
 def test_without_gradient(device, name):
-    if device == "opencl" and name in OPENCL_MISSING:
-        with pytest.raises(NotImplementedError, match="opencl"):
-            getattr(special, name)(axonml.ones(3, device="opencl"))
-        return
     values = _grid(0.1, 12.0) if "y" in name or "k" in name else _grid(-12.0, 12.0)
     dtypes = ("float32",) if name in TORCH_FLOAT64_APPROXIMATE else ("float32", "float64")
     check(lambda x: getattr(special if isinstance(x, axonml.Tensor) else torch.special, name)(x), [values],
