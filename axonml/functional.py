@@ -2,14 +2,14 @@
 
 Each name comes from the ops module that defines it (its ``__all__``); nothing is defined here.
 """
-from .ops import (activation, aliases, attention, composite_loss, compose, conv, decomposition, distance, elementwise,
-                  indexing, linalg, loss, nn, norm, pool, random, rearrange, reduce, rnn, shape, sort, special, statistics,
-                  windows)
+from .ops import (activation, aliases, attention, composite_loss, compose, conv, ctc, decomposition, distance,
+                  elementwise, indexing, linalg, loss, nn, norm, pool, random, rearrange, reduce, rnn, shape, sort,
+                  special, statistics, windows)
 
 # computed before the star imports below, which rebind names such as `norm` to op functions
 __all__ = [name for module in (aliases, elementwise, activation, reduce, sort, random, shape, indexing, linalg, conv,
                                 pool, nn, attention, norm, loss, rnn, composite_loss, distance, rearrange,
-                                decomposition, compose, special, statistics, windows)
+                                decomposition, compose, special, statistics, windows, ctc)
            for name in module.__all__]
 
 from .ops.aliases import *  # noqa: F401,F403 - first: a name defined by an op module wins
@@ -18,6 +18,7 @@ from .ops.attention import *  # noqa: F401,F403
 from .ops.composite_loss import *  # noqa: F401,F403
 from .ops.compose import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403
+from .ops.ctc import *  # noqa: F401,F403
 from .ops.decomposition import *  # noqa: F401,F403
 from .ops.distance import *  # noqa: F401,F403
 from .ops.rearrange import *  # noqa: F401,F403

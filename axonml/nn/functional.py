@@ -26,6 +26,7 @@ from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, 
 from ..ops.nn import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, embedding, embedding_bag,
                       feature_alpha_dropout, cosine_similarity, gumbel_softmax, log_softmax, normalize, one_hot, pad,
                       softmax, softmin)
+from ..ops.ctc import ctc_loss
 from ..ops.grid import affine_grid, grid_sample
 from ..ops.interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest
 from ..ops.norm import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm, rms_norm
@@ -53,7 +54,7 @@ __all__ = [
     "pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "affine_grid", "grid_sample",
     # losses
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "kl_div", *_composite_loss.__all__,
+    "binary_cross_entropy_with_logits", "kl_div", "ctc_loss", *_composite_loss.__all__,
     # distances and channel rearrangements
     "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
 ]

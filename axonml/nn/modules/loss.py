@@ -10,7 +10,7 @@ from .module import Module
 __all__ = ["L1Loss", "MSELoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss",
            "HuberLoss", "KLDivLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
            "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "CosineEmbeddingLoss",
-           "TripletMarginLoss", "TripletMarginWithDistanceLoss", "PoissonNLLLoss", "GaussianNLLLoss"]
+           "TripletMarginLoss", "TripletMarginWithDistanceLoss", "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss"]
 
 
 def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
@@ -574,3 +574,33 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor, var) -> Tensor:
         return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """The connectionist temporal classification loss of unsegmented sequences (see :func:`F.ctc_loss`).
+
+    Args:
+        blank: the blank label. Default: 0.
+        reduction: ``'none'``, ``'mean'`` (each loss divided by its target length, then averaged) or
+            ``'sum'``. Default: ``'mean'``.
+        zero_infinity: replace infinite losses and their gradients by 0. Default: ``False``.
+
+    Shape:
+        - Log_probs: (T, N, C) or (T, C); Targets: (N, S) or (sum(target_lengths),);
+          Input_lengths and Target_lengths: (N,); Output: scalar, or (N,) with ``reduction='none'``.
+
+    Example::
+
+        >>> ctc = nn.CTCLoss()
+        >>> log_probs = axonml.randn(30, 2, 10).log_softmax(2)
+        >>> ctc(log_probs, axonml.randint(1, 10, (2, 6)), [30, 25], [6, 4]).shape
+        axonml.Size([])
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths, target_lengths) -> Tensor:
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                          self.zero_infinity)
