@@ -204,7 +204,7 @@ inline T bessel_i_scaled(T x, int nu) {
 }
 
 inline T bessel_i(T x, int nu) {
-    if (isinf(x)) return (nu == 1 && x < 0) ? -(T)INFINITY : (T)INFINITY;
+    if (isinf(x)) return (T)NAN;   // torch (and Cephes, scipy) give NaN at +-inf, though the limit is +-inf
     const T ax = fabs(x);
     if (ax <= 30) {
         const T scaled = bessel_i_scaled(x, nu);

@@ -35,8 +35,13 @@ def _chebyshev_vw(sign):
     return evaluate
 
 
+def _lgamma(x):
+    """scipy's gammaln, with torch's lgamma(-inf) = inf (scipy gives -inf)."""
+    return np.where(np.isneginf(x), np.inf, _scipy.gammaln(x))
+
+
 _FUNCTIONS = {
-    "lgamma": _scipy.gammaln, "digamma": _scipy.psi, "polygamma": _polygamma, "zeta": _scipy.zeta,
+    "lgamma": _lgamma, "digamma": _scipy.psi, "polygamma": _polygamma, "zeta": _scipy.zeta,
     "erfc": _scipy.erfc, "erfcx": _scipy.erfcx, "erfinv": _scipy.erfinv, "ndtri": _scipy.ndtri,
     "log_ndtr": _scipy.log_ndtr, "i0": _scipy.i0, "i0e": _scipy.i0e, "i1": _scipy.i1, "i1e": _scipy.i1e,
     "gammainc": _scipy.gammainc, "gammaincc": _scipy.gammaincc, "nextafter": np.nextafter,

@@ -178,3 +178,31 @@ def test_errors():
 def test_gradcheck(fn):
     x = axonml.tensor(_grid(0.1, 0.9), dtype=axonml.float64, requires_grad=True)
     assert gradcheck(fn, (x,))
+
+
+# the edges of each domain: poles, infinities, NaN, the ends of [-1, 1] and [0, 1], large arguments
+EDGES = {
+    "digamma": [0.0, -0.0, -1.0, -2.5, 1e-8, 1e6, np.inf, np.nan],
+    "gammaln": [0.0, -1.0, -2.5, 1e-30, 1e6, np.inf, -np.inf, np.nan],
+    "erfc": [-np.inf, -30.0, 0.0, 10.0, 27.0, np.inf, np.nan],
+    "erfcx": [-30.0, -26.0, 0.0, 1e3, 1e8, np.inf, np.nan],
+    "erfinv": [-1.0, 1.0, 0.0, 1.5, -1e-8, 1 - 1e-7, np.nan],
+    "ndtri": [0.0, 1.0, -0.5, 2.0, 1e-30, 0.5, np.nan],
+    "log_ndtr": [-np.inf, -1e3, -38.0, 0.0, 40.0, np.inf, np.nan],
+    "i0": [0.0, -700.0, 85.0, np.inf, -np.inf, np.nan],
+    "i1": [0.0, -700.0, 85.0, np.inf, -np.inf, np.nan],
+    "i0e": [0.0, -1e6, 1e6, np.inf, np.nan],
+    "i1e": [0.0, -1e6, 1e6, np.inf, np.nan],
+    "entr": [0.0, -1.0, 1e-30, np.inf, np.nan],
+    "bessel_y0": [0.0, -1.0, 1e3, np.inf, np.nan],
+    "modified_bessel_k0": [0.0, -1.0, 1e-10, 700.0, np.nan],
+    "scaled_modified_bessel_k1": [0.0, -1.0, 1e-10, 1e6, np.nan],
+    "airy_ai": [-200.0, -2.09, 0.0, 2.09, 105.0, np.nan],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_domain_edges(device, name):
+    values = np.array(EDGES[name])
+    check(lambda x: getattr(special if isinstance(x, axonml.Tensor) else torch.special, name)(x), [values],
+          device=device, grad=False, dtypes=("float64",), noncontiguous=(False,))
