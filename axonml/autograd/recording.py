@@ -36,6 +36,7 @@ from ..ops import nn as _nn
 from ..ops import pool as _pool
 from ..ops import reduce as _reduce
 from ..ops import shape as _shape
+from ..ops import special as _special
 from . import backward_kernels as _kernels
 from .function import RecomputedSaved
 
@@ -126,6 +127,7 @@ _SAME_ARGUMENTS = {
     "max_pool_nd_backward": _kernels.MaxPoolBackward, "avg_pool_nd_backward": _kernels.AvgPoolBackward,
     "adaptive_avg_pool_nd_backward": _kernels.AdaptiveAvgPoolBackward,
     "embedding_backward": _kernels.EmbeddingBackward,
+    "special": _special.SpecialPrimitive,
 }
 
 # primitives whose result has no gradient (or a zero one): run on the arrays

@@ -426,6 +426,41 @@ def zeta(input, other) -> Tensor:
     return _apply_broadcasting(Zeta, *_float_operands("zeta", input, other))
 
 
+# --- the primitive as an op, for second derivatives ---------------------------------------------
+
+_UNARY_OPS = {fn_cls.function: fn_cls for fn_cls in (Lgamma, Digamma, Erfc, Erfcx, Erfinv, Ndtri, LogNdtr, I0, I0e,
+                                                      I1, I1e)}
+
+
+class SpecialPrimitive(ArrayFunction):
+    """special(name, *args) as a differentiable op: what a recorded backward (create_graph=True) runs for the
+    special primitive its derivative calls, using the same slopes as the ops above."""
+
+    def forward(ctx, name, *args):
+        ctx.name = name
+        ctx.scalars = tuple(None if hasattr(a, "shape") else a for a in args)
+        out = ctx.xp.special(name, *args)
+        ctx.save_for_backward(*(a for a in args if hasattr(a, "shape")), out)
+        return out
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        saved = iter(ctx.saved_tensors)
+        args = [next(saved) if scalar is None else scalar for scalar in ctx.scalars]
+        out = next(saved)
+        needs = ctx.needs_input_grad[1:]
+        if ctx.name in _UNARY_OPS:
+            return None, xp.mul(grad, _UNARY_OPS[ctx.name].slope(ctx, xp, args[0], out))
+        if ctx.name in ("polygamma", "zeta") and not needs[0]:
+            order, x = args
+            if ctx.name == "polygamma":   # d/dx polygamma(n, x) = polygamma(n + 1, x)
+                slope = xp.special("polygamma", xp.add(order, 1.0), x)
+            else:                         # d/dq zeta(s, q) = -s zeta(s + 1, q)
+                slope = xp.mul(xp.special("zeta", xp.add(order, 1.0), x), xp.neg(order))
+            return None, None, xp.sum_to(xp.mul(grad, slope), x.shape)
+        raise NotImplementedError(f"the derivative of the special function '{ctx.name}' is not implemented")
+
+
 # --- functions without a gradient in torch ---------------------------------------------------
 
 class _NoGradient(ArrayFunction):

@@ -206,3 +206,13 @@ def test_domain_edges(device, name):
     values = np.array(EDGES[name])
     check(lambda x: getattr(special if isinstance(x, axonml.Tensor) else torch.special, name)(x), [values],
           device=device, grad=False, dtypes=("float64",), noncontiguous=(False,))
+
+
+@pytest.mark.parametrize("fn", [axonml.lgamma, axonml.digamma, axonml.erfc, special.erfcx, axonml.erfinv, axonml.i0,
+                                special.i0e, special.i1, special.i1e, special.ndtri, special.log_ndtr,
+                                lambda x: axonml.polygamma(2, x), lambda x: axonml.mvlgamma(x + 1, 2),
+                                lambda x: special.gammaincc(axonml.full_like(x, 2.5), x)])
+def test_gradgradcheck(device, fn):
+    from axonml.autograd import gradgradcheck
+    x = axonml.tensor([0.15, 0.5, 0.8], dtype=axonml.float64, device=device, requires_grad=True)
+    assert gradgradcheck(fn, (x,))
