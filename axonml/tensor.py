@@ -252,7 +252,11 @@ class Tensor(_autograd.TensorBase):
         return backend.to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
-        array = _backend_of(self._data).to_numpy(self._data)
+        """The values as a NumPy array: a CPU tensor's own memory unless copy=True (np.array's default)."""
+        backend = _backend_of(self._data)
+        array = backend.to_numpy(self._data)
+        if copy and backend is _cpu_backend and (dtype is None or np.dtype(dtype) == array.dtype):
+            return array.copy()
         return array if dtype is None else array.astype(dtype, copy=False)
 
     def item(self):

@@ -95,3 +95,11 @@ def test_apply_is_cpu_only(device):
         return
     with pytest.raises(TypeError, match="only implemented on CPU"):
         x.apply_(lambda v: v)
+
+
+def test_numpy_array_copies_and_asarray_shares_as_with_torch():
+    ours, theirs = axonml.zeros(3), torch.zeros(3)
+    np.array(ours)[0], np.array(theirs)[0] = 5.0, 5.0
+    assert ours.tolist() == theirs.tolist() == [0.0, 0.0, 0.0]
+    np.asarray(ours)[1], np.asarray(theirs)[1] = 7.0, 7.0
+    assert ours.tolist() == theirs.tolist() == [0.0, 7.0, 0.0]
