@@ -13,6 +13,7 @@ from .tensor import Size, Tensor
 from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                        set_grad_enabled)
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, normal,
                        ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor,
@@ -52,7 +53,8 @@ def numel(input: Tensor) -> int:
 
 
 __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_grad", "inference_mode",
-           "set_grad_enabled", "is_grad_enabled", "manual_seed", "seed", "initial_seed", "get_rng_state",
+           "set_grad_enabled", "is_grad_enabled", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
+           "set_anomaly_enabled", "manual_seed", "seed", "initial_seed", "get_rng_state",
            "set_rng_state", "Generator", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty",
            "zeros_like", "ones_like", "full_like", "empty_like", "arange", "linspace", "eye", "rand", "randn",
            "randint", "normal", "rand_like", "randn_like", "randint_like", "randperm", "float32", "float64",

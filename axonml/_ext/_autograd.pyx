@@ -5,6 +5,9 @@ Cython: attribute access on the cdef classes below is a C field read. The sweep 
 like micrograd's: count each node's consumers, then walk the graph from the roots,
 calling a node's backward once all its consumers have handed it their gradients.
 """
+import traceback
+import warnings
+
 import ml_dtypes
 import numpy as np
 from cpython.weakref cimport PyWeakref_NewRef
@@ -41,6 +44,27 @@ def set_inference_mode_flag(bint mode):
     cdef bint previous = inference_enabled
     inference_enabled = mode
     return previous
+
+
+# --- anomaly mode: read once per recorded node and once per node in the sweep --------
+
+cdef bint anomaly_enabled = False
+cdef bint anomaly_check_nan = True
+
+
+def is_anomaly_enabled():
+    return anomaly_enabled
+
+
+def is_anomaly_check_nan_enabled():
+    return anomaly_check_nan
+
+
+def set_anomaly_flags(bint mode, bint check_nan=True):
+    """Set anomaly mode (nodes record their forward stack; the sweep checks for NaN gradients)."""
+    global anomaly_enabled, anomaly_check_nan
+    anomaly_enabled = mode
+    anomaly_check_nan = check_nan
 
 
 # --- tensors ---------------------------------------------------------------------------
@@ -112,6 +136,7 @@ cdef class Node:
     cdef public tuple output_meta         # (shape, dtype) per output, to fill missing grads with zeros
     cdef public dict hooks                # output_nr -> hooks registered on the non-leaf output tensors
     cdef public long long sequence_nr     # creation order of recorded nodes (from 1; 0 for AccumulateGrad)
+    cdef public object forward_trace      # anomaly mode only: the stack where the forward ran, formatted
     # sweep state, valid only during one backward call
     cdef int dependencies
     cdef list buffer
@@ -321,6 +346,8 @@ cdef _record(FunctionBase fn, tuple args, list results):
     node.sequence_nr = _next_sequence_nr
     _next_sequence_nr += 1
     node.fn = fn
+    if anomaly_enabled:
+        node.forward_trace = "".join(traceback.format_stack())
     node.next_edges = tuple([edge_of(<TensorBase>a) if isinstance(a, TensorBase) else None for a in args])
     node.num_outputs = len(results)
     if node.num_outputs > 1:
@@ -482,6 +509,32 @@ cdef tuple _call_backward(Node node, list grads, bint create_graph):
     return result
 
 
+cdef tuple _call_backward_checked(Node node, list grads, bint create_graph):
+    """Anomaly mode: a backward that fails or returns NaN is named, with the stack of its forward."""
+    try:
+        result = _call_backward(node, grads, create_graph)
+        if anomaly_check_nan:
+            for k, g in enumerate(result):
+                if g is not None and _has_nan(g):
+                    raise RuntimeError(f"Function '{node.name()}' returned nan values in its {k}th output.")
+    except Exception:
+        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                      f"{node.forward_trace or ''}", UserWarning)
+        raise
+    return result
+
+
+cdef bint _has_nan(object grad):
+    if isinstance(grad, TensorBase):
+        grad = (<TensorBase>grad)._data
+    if grad.dtype.kind not in "fcV":
+        return False
+    if not hasattr(grad, "backend"):  # a NumPy array or scalar
+        return bool(np.isnan(grad).any())
+    xp = grad.backend
+    return bool(xp.to_numpy(xp.any(xp.isnan(grad), None, False)))
+
+
 cdef _run_hooks(list hooks, object grad, object xp, bint create_graph):
     """Each hook sees the gradient as a tensor; one it returns replaces it."""
     for hook in hooks:
@@ -588,7 +641,10 @@ def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint acc
                     has_grad = True
                     break
             if has_grad:
-                input_grads = _call_backward(node, grads, create_graph)
+                if anomaly_enabled:
+                    input_grads = _call_backward_checked(node, grads, create_graph)
+                else:
+                    input_grads = _call_backward(node, grads, create_graph)
                 if not retain_graph and (<FunctionBase>node.fn)._saved is not None:
                     # as in PyTorch, only a node that saved tensors refuses a second backward
                     (<FunctionBase>node.fn)._saved = None

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from .._ext import _autograd
+from .anomaly_mode import (detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled,
+                           set_detect_anomaly)
 from .function import ArrayFunction, Function, FunctionCtx
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
@@ -9,7 +11,8 @@ from .gradcheck import gradcheck, gradgradcheck, numerical_gradient
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "ArrayFunction", "no_grad", "enable_grad",
            "inference_mode", "set_grad_enabled", "is_grad_enabled", "is_inference_mode_enabled", "gradcheck",
-           "gradgradcheck", "numerical_gradient", "functional"]
+           "gradgradcheck", "numerical_gradient", "functional", "detect_anomaly", "set_detect_anomaly",
+           "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 
 
 def _as_tuple(x):
