@@ -236,7 +236,7 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
 
     Example:
         >>> axonml.histogram(axonml.tensor([1.0, 2.0, 1.0]), bins=4, range=(0.0, 3.0))
-        torch.return_types.histogram(hist=tensor([0., 2., 1., 0.]), bin_edges=tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000]))
+        histogram(hist=tensor([0., 2., 1., 0.]), bin_edges=tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000]))
     """
     _check_histogram_input("histogram", input, weight, input.shape)
     hist, (edges,) = _histogram(input.detach().reshape(-1, 1), [bins], [range], weight, density)
