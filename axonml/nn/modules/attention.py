@@ -16,7 +16,19 @@ __all__ = ["MultiheadAttention"]
 
 
 class NonDynamicallyQuantizableLinear(Linear):
-    """A Linear under PyTorch's name for MultiheadAttention.out_proj (so reprs match)."""
+    """A Linear under PyTorch's name for MultiheadAttention.out_proj (so reprs match).
+
+    Args:
+        in_features, out_features, bias, device, dtype: as :class:`Linear`.
+
+    Shape:
+        As :class:`Linear`.
+
+    Example::
+
+        >>> nn.MultiheadAttention(8, 2).out_proj
+        NonDynamicallyQuantizableLinear(in_features=8, out_features=8, bias=True)
+    """
 
 
 def _float_mask(mask: Tensor | None, dtype, name: str) -> Tensor | None:
@@ -55,10 +67,19 @@ class MultiheadAttention(Module):
 
     Outputs: attn_output (L, N, E), attn_weights (N, L, S) or (N, num_heads, L, S) or ``None``.
 
+    Shape:
+        - query: :math:`(L, N, E)` ((N, L, E) with batch_first, or unbatched (L, E)); key :math:`(S, N, kdim)`, value
+          :math:`(S, N, vdim)`.
+        - attn_output: :math:`(L, N, E)`; attn_weights: :math:`(N, L, S)`, or :math:`(N, num\_heads, L, S)` with
+          average_attn_weights=False.
+
     Example::
 
         >>> mha = nn.MultiheadAttention(64, 8)
+        >>> query = key = value = axonml.randn(10, 2, 64)
         >>> out, weights = mha(query, key, value)
+        >>> out.shape, weights.shape
+        (axonml.Size([10, 2, 64]), axonml.Size([2, 10, 10]))
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,

@@ -109,6 +109,10 @@ class BatchNorm1d(_BatchNorm):
         track_running_stats: keep running statistics (else batch statistics in eval too). Default: ``True``.
         bias: learn beta (with affine). Default: ``True``.
 
+    Shape:
+        - Input: :math:`(N, C)` or :math:`(N, C, L)`.
+        - Output: the shape of the input.
+
     Example::
 
         >>> nn.BatchNorm1d(100)(axonml.randn(20, 100)).shape
@@ -123,6 +127,13 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation over (N, C, H, W) input; arguments as :class:`BatchNorm1d`.
 
+    Args:
+        num_features, eps, momentum, affine, track_running_stats, bias: as :class:`BatchNorm1d`.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)`.
+        - Output: the shape of the input.
+
     Example::
 
         >>> nn.BatchNorm2d(100)(axonml.randn(20, 100, 35, 45)).shape
@@ -135,7 +146,21 @@ class BatchNorm2d(_BatchNorm):
 
 
 class BatchNorm3d(_BatchNorm):
-    """Batch normalisation over (N, C, D, H, W) input; arguments as :class:`BatchNorm1d`."""
+    """Batch normalisation over (N, C, D, H, W) input; arguments as :class:`BatchNorm1d`.
+
+    Args:
+        num_features, eps, momentum, affine, track_running_stats, bias: as :class:`BatchNorm1d`.
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)`.
+        - Output: the shape of the input.
+
+    Example::
+
+        >>> m = nn.BatchNorm3d(100)
+        >>> m(axonml.randn(20, 100, 35, 45, 10)).shape
+        axonml.Size([20, 100, 35, 45, 10])
+    """
 
     def _check_input_dim(self, input: Tensor) -> None:
         if input.dim() != 5:

@@ -145,6 +145,13 @@ class Conv2d(_ConvNd):
         bias: add a learnable bias. Default: ``True``.
         padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. Default: ``'zeros'``.
 
+    Shape:
+        - Input: :math:`(N, C_{in}, H_{in}, W_{in})` or :math:`(C_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`, with
+          :math:`H_{out} = \lfloor (H_{in} + 2 \cdot padding[0] - dilation[0] \cdot (kernel\_size[0] - 1) - 1) /
+              stride[0] \rfloor + 1`
+          and :math:`W_{out}` likewise.
+
     Attributes:
         weight: shape (out_channels, in_channels / groups, kH, kW), from
             :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})`, :math:`k = groups / (C_{in} kH kW)`; bias likewise.

@@ -30,7 +30,7 @@ class _MaxPoolNd(Module):
 
 
 class MaxPool1d(_MaxPoolNd):
-    """Max over sliding windows of (N, C, L) or (C, L) input.
+    r"""Max over sliding windows of (N, C, L) or (C, L) input.
 
     Args:
         kernel_size: window size.
@@ -39,6 +39,18 @@ class MaxPool1d(_MaxPoolNd):
         dilation: spacing of window elements. Default: 1.
         return_indices: also return the argmax indices (for MaxUnpool). Default: ``False``.
         ceil_mode: round the output length up instead of down. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`.
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`, with :math:`L_{out} = \lfloor (L_{in} + 2 \cdot
+          padding - dilation \cdot (kernel\_size - 1) - 1) / stride \rfloor + 1`
+          (rounded up with ceil_mode).
+
+    Example::
+
+        >>> m = nn.MaxPool1d(3, stride=2)
+        >>> m(axonml.randn(20, 16, 50)).shape
+        axonml.Size([20, 16, 24])
     """
 
     def forward(self, input: Tensor):
@@ -48,6 +60,14 @@ class MaxPool1d(_MaxPoolNd):
 
 class MaxPool2d(_MaxPoolNd):
     """Max over sliding windows of (N, C, H, W) or (C, H, W) input; arguments as :class:`MaxPool1d` (ints or pairs).
+
+    Args:
+        As :class:`MaxPool1d` (each size an int or a pair).
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`, each size as for
+          :class:`MaxPool1d`.
 
     Example::
 
@@ -63,6 +83,9 @@ class MaxPool2d(_MaxPoolNd):
 class MaxPool3d(_MaxPoolNd):
     """Max over sliding windows of (N, C, D, H, W) or (C, D, H, W) input; arguments as :class:`MaxPool1d`
     (ints or triples).
+
+    Args:
+        As :class:`MaxPool1d` (each size an int or a triple).
 
     Shape:
         - Input: (N, C, D, H, W) or (C, D, H, W)
@@ -80,7 +103,7 @@ class MaxPool3d(_MaxPoolNd):
 
 
 class AvgPool1d(Module):
-    """Mean over sliding windows of (N, C, L) or (C, L) input.
+    r"""Mean over sliding windows of (N, C, L) or (C, L) input.
 
     Args:
         kernel_size: window size.
@@ -88,6 +111,18 @@ class AvgPool1d(Module):
         padding: implicit zero padding on both sides. Default: 0.
         ceil_mode: round the output length up instead of down. Default: ``False``.
         count_include_pad: count the padding zeros in the mean. Default: ``True``.
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`.
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`, with :math:`L_{out} = \lfloor (L_{in} + 2 \cdot
+          padding - kernel\_size) / stride \rfloor + 1`
+          (rounded up with ceil_mode).
+
+    Example::
+
+        >>> m = nn.AvgPool1d(3, stride=2)
+        >>> m(axonml.randn(20, 16, 50)).shape
+        axonml.Size([20, 16, 24])
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -117,6 +152,17 @@ class AvgPool2d(Module):
         ceil_mode: round the output size up instead of down. Default: ``False``.
         count_include_pad: count the padding zeros in the mean. Default: ``True``.
         divisor_override: divide by this instead of the window size. Default: ``None``.
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`, each size as for
+          :class:`AvgPool1d`.
+
+    Example::
+
+        >>> m = nn.AvgPool2d(3, stride=2)
+        >>> m(axonml.randn(20, 16, 50, 32)).shape
+        axonml.Size([20, 16, 24, 15])
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
@@ -140,6 +186,14 @@ class AvgPool2d(Module):
 class AvgPool3d(AvgPool2d):
     """Mean over sliding windows of (N, C, D, H, W) or (C, D, H, W) input; arguments as :class:`AvgPool2d`
     (ints or triples).
+
+    Args:
+        As :class:`AvgPool2d` (each size an int or a triple).
+
+    Shape:
+        - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or :math:`(C, D_{out}, H_{out}, W_{out})`, each size as for
+          :class:`AvgPool1d`.
 
     Example::
 
@@ -166,13 +220,24 @@ class _LPPoolNd(Module):
 
 
 class LPPool1d(_LPPoolNd):
-    """Power-average pooling of (N, C, L) or (C, L) input: (sum of x ** p over each window) ** (1 / p).
+    r"""Power-average pooling of (N, C, L) or (C, L) input: (sum of x ** p over each window) ** (1 / p).
 
     Args:
         norm_type: the exponent p; ``inf`` gives max pooling of abs(x).
         kernel_size: window size.
         stride: window step. Default: kernel_size.
         ceil_mode: round the output length up instead of down. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`.
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`, :math:`L_{out} = \lfloor (L_{in} - kernel\_size) /
+          stride \rfloor + 1`.
+
+    Example::
+
+        >>> m = nn.LPPool1d(2, 3, stride=2)
+        >>> m(axonml.randn(20, 16, 50)).shape
+        axonml.Size([20, 16, 24])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -181,6 +246,13 @@ class LPPool1d(_LPPoolNd):
 
 class LPPool2d(_LPPoolNd):
     """Power-average pooling of (N, C, H, W) or (C, H, W) input; arguments as :class:`LPPool1d` (ints or pairs).
+
+    Args:
+        As :class:`LPPool1d` (kernel_size and stride ints or pairs).
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`, each size as for :class:`LPPool1d`.
 
     Example::
 
@@ -193,7 +265,22 @@ class LPPool2d(_LPPoolNd):
 
 
 class LPPool3d(_LPPoolNd):
-    """Power-average pooling of (N, C, D, H, W) or (C, D, H, W) input; arguments as :class:`LPPool1d`."""
+    """Power-average pooling of (N, C, D, H, W) or (C, D, H, W) input; arguments as :class:`LPPool1d`.
+
+    Args:
+        As :class:`LPPool1d` (kernel_size and stride ints or triples).
+
+    Shape:
+        - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or :math:`(C, D_{out}, H_{out}, W_{out})`, each size as for
+          :class:`LPPool1d`.
+
+    Example::
+
+        >>> m = nn.LPPool3d(2, 3, stride=2)
+        >>> m(axonml.randn(20, 16, 50, 44, 31)).shape
+        axonml.Size([20, 16, 24, 21, 15])
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
@@ -213,6 +300,16 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
 
     Args:
         output_size: the target length L_out.
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`.
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`, the output_size.
+
+    Example::
+
+        >>> m = nn.AdaptiveAvgPool1d(5)
+        >>> m(axonml.randn(1, 64, 8)).shape
+        axonml.Size([1, 64, 5])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -221,6 +318,13 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
 
 class AdaptiveAvgPool2d(_AdaptivePoolNd):
     """Average pooling to a fixed output size (H_out, W_out) (an int for a square; ``None`` keeps that dim).
+
+    Args:
+        output_size: the target (H_out, W_out), an int for a square; ``None`` keeps that dim.
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`, the output_size.
 
     Example::
 
@@ -234,6 +338,13 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
 
 class AdaptiveAvgPool3d(_AdaptivePoolNd):
     """Average pooling to a fixed output size (D_out, H_out, W_out) (an int for a cube; ``None`` keeps that dim).
+
+    Args:
+        output_size: the target (D_out, H_out, W_out), an int for a cube; ``None`` keeps that dim.
+
+    Shape:
+        - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or :math:`(C, D_{out}, H_{out}, W_{out})`, the output_size.
 
     Example::
 
@@ -256,21 +367,66 @@ class _AdaptiveMaxPoolNd(Module):
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
-    """Max pooling to a fixed output length; ``return_indices`` also returns the argmax indices."""
+    """Max pooling to a fixed output length; ``return_indices`` also returns the argmax indices.
+
+    Args:
+        output_size: the target size (L_out); ``None`` keeps that dim.
+        return_indices: also return the argmax indices. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`.
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`, the output_size.
+
+    Example::
+
+        >>> m = nn.AdaptiveMaxPool1d(5)
+        >>> m(axonml.randn(1, 64, 8)).shape
+        axonml.Size([1, 64, 5])
+    """
 
     def forward(self, input: Tensor):
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
-    """Max pooling to a fixed output size; ``return_indices`` also returns the argmax indices."""
+    """Max pooling to a fixed output size; ``return_indices`` also returns the argmax indices.
+
+    Args:
+        output_size: the target size (H_out, W_out; an int for a square); ``None`` keeps that dim.
+        return_indices: also return the argmax indices. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`, the output_size.
+
+    Example::
+
+        >>> m = nn.AdaptiveMaxPool2d((5, 7))
+        >>> m(axonml.randn(1, 64, 8, 9)).shape
+        axonml.Size([1, 64, 5, 7])
+    """
 
     def forward(self, input: Tensor):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
-    """Max pooling to a fixed output size (D_out, H_out, W_out); ``return_indices`` also returns the argmax indices."""
+    """Max pooling to a fixed output size (D_out, H_out, W_out); ``return_indices`` also returns the argmax indices.
+
+    Args:
+        output_size: the target size (D_out, H_out, W_out; an int for a cube); ``None`` keeps that dim.
+        return_indices: also return the argmax indices. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or :math:`(C, D_{out}, H_{out}, W_{out})`, the output_size.
+
+    Example::
+
+        >>> m = nn.AdaptiveMaxPool3d((5, 7, 9))
+        >>> m(axonml.randn(1, 64, 8, 9, 10)).shape
+        axonml.Size([1, 64, 5, 7, 9])
+    """
 
     def forward(self, input: Tensor):
         return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
@@ -305,6 +461,10 @@ class FractionalMaxPool2d(_FractionalMaxPoolNd):
         output_ratio: the output size as a fraction (in (0, 1)) of the input's.
         return_indices: also return the argmax indices (for MaxUnpool2d). Default: ``False``.
 
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`, from output_size or output_ratio.
+
     Example::
 
         >>> nn.FractionalMaxPool2d(3, output_ratio=(0.5, 0.5))(axonml.randn(20, 16, 50, 32)).shape
@@ -318,7 +478,22 @@ class FractionalMaxPool2d(_FractionalMaxPoolNd):
 
 class FractionalMaxPool3d(_FractionalMaxPoolNd):
     """Fractional max pooling of (N, C, T, H, W) or (C, T, H, W) input; arguments as
-    :class:`FractionalMaxPool2d` (ints or triples)."""
+    :class:`FractionalMaxPool2d` (ints or triples).
+
+    Args:
+        As :class:`FractionalMaxPool2d` (sizes ints or triples).
+
+    Shape:
+        - Input: :math:`(N, C, T_{in}, H_{in}, W_{in})` or :math:`(C, T_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, T_{out}, H_{out}, W_{out})` or :math:`(C, T_{out}, H_{out}, W_{out})`, from output_size
+          or output_ratio.
+
+    Example::
+
+        >>> m = nn.FractionalMaxPool3d(3, output_size=(13, 12, 11))
+        >>> m(axonml.randn(20, 16, 50, 32, 16)).shape
+        axonml.Size([20, 16, 13, 12, 11])
+    """
 
     _ntuple = staticmethod(_triple)
 
@@ -364,7 +539,16 @@ class MaxUnpool1d(_MaxUnpoolNd):
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
-    """The partial inverse of :class:`MaxPool2d`; arguments as :class:`MaxUnpool1d` (ints or pairs).
+    r"""The partial inverse of :class:`MaxPool2d`; arguments as :class:`MaxUnpool1d` (ints or pairs).
+
+    Args:
+        As :class:`MaxUnpool1d` (sizes ints or pairs).
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`, with indices of the same shape.
+        - Output: :math:`(N, C, H_{out}, W_{out})`, :math:`H_{out} = (H_{in} - 1) \cdot stride[0] - 2 \cdot padding[0] +
+          kernel\_size[0]`
+          (W likewise), or output_size.
 
     Example::
 
@@ -381,7 +565,23 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
-    """The partial inverse of :class:`MaxPool3d`; arguments as :class:`MaxUnpool1d` (ints or triples)."""
+    """The partial inverse of :class:`MaxPool3d`; arguments as :class:`MaxUnpool1d` (ints or triples).
+
+    Args:
+        As :class:`MaxUnpool1d` (sizes ints or triples).
+
+    Shape:
+        - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`, with indices of the same
+          shape.
+        - Output: each spatial size as for :class:`MaxUnpool2d`, or output_size.
+
+    Example::
+
+        >>> pool, unpool = nn.MaxPool3d(2, return_indices=True), nn.MaxUnpool3d(2)
+        >>> values, indices = pool(axonml.randn(1, 1, 4, 4, 4))
+        >>> unpool(values, indices).shape
+        axonml.Size([1, 1, 4, 4, 4])
+    """
 
     _ntuple = staticmethod(_triple)
 

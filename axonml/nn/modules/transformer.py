@@ -62,6 +62,10 @@ class TransformerEncoderLayer(Module):
         norm_first: LayerNorm before attention and feed-forward (pre-norm) instead of after. Default: ``False``.
         bias: biases in the linear and LayerNorm layers. Default: ``True``.
 
+    Shape:
+        - src: :math:`(S, N, E)`, :math:`(N, S, E)` with batch_first, or :math:`(S, E)`.
+        - Output: the shape of src.
+
     Example::
 
         >>> layer = nn.TransformerEncoderLayer(d_model=512, nhead=8)
@@ -110,6 +114,14 @@ class TransformerDecoderLayer(Module):
     """Self-attention, attention over the encoder's memory, then feed-forward; residuals and LayerNorm.
 
     Arguments as :class:`TransformerEncoderLayer`.
+
+    Args:
+        d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first, bias:
+            as :class:`TransformerEncoderLayer`.
+
+    Shape:
+        - tgt: :math:`(T, N, E)` (:math:`(N, T, E)` with batch_first); memory: :math:`(S, N, E)`.
+        - Output: the shape of tgt.
 
     Example::
 
@@ -175,6 +187,9 @@ class TransformerEncoder(Module):
         num_layers: how many.
         norm: a final normalisation module. Default: ``None``.
 
+    Shape:
+        As :class:`TransformerEncoderLayer`: src :math:`(S, N, E)`, output the shape of src.
+
     Example::
 
         >>> encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(d_model=512, nhead=8), num_layers=6)
@@ -203,6 +218,14 @@ class TransformerEncoder(Module):
 
 class TransformerDecoder(Module):
     """A stack of ``num_layers`` copies of decoder_layer, then an optional final norm.
+
+    Args:
+        decoder_layer: the layer to copy (deep copies: the layers share nothing).
+        num_layers: how many.
+        norm: a final normalisation module. Default: ``None``.
+
+    Shape:
+        As :class:`TransformerDecoderLayer`: tgt :math:`(T, N, E)`, memory :math:`(S, N, E)`, output the shape of tgt.
 
     Example::
 
@@ -241,6 +264,10 @@ class Transformer(Module):
         dim_feedforward: Default: 2048. dropout: Default: 0.1. activation: Default: relu.
         custom_encoder / custom_decoder: modules used instead of the default stacks.
         layer_norm_eps, batch_first, norm_first, bias: as :class:`TransformerEncoderLayer`.
+
+    Shape:
+        - src: :math:`(S, N, E)`, tgt: :math:`(T, N, E)` (batch first with batch_first; unbatched without N).
+        - Output: :math:`(T, N, E)`, the shape of tgt.
 
     Example::
 

@@ -54,7 +54,16 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
-    """Nearest-neighbour upsampling of (N, C, H, W) input: ``Upsample(size, scale_factor, mode='nearest')``.
+    r"""Nearest-neighbour upsampling of (N, C, H, W) input: ``Upsample(size, scale_factor, mode='nearest')``.
+
+    Args:
+        size: the output (H_out, W_out), or an int for both.
+        scale_factor: the multiplier of H and W (a float or a pair); give size or scale_factor.
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})`, :math:`H_{out} = \lfloor H_{in} \cdot scale\_factor \rfloor` (or
+          size).
 
     Example::
 
@@ -67,8 +76,17 @@ class UpsamplingNearest2d(Upsample):
 
 
 class UpsamplingBilinear2d(Upsample):
-    """Bilinear upsampling of (N, C, H, W) input with aligned corners:
+    r"""Bilinear upsampling of (N, C, H, W) input with aligned corners:
     ``Upsample(size, scale_factor, mode='bilinear', align_corners=True)``.
+
+    Args:
+        size: the output (H_out, W_out), or an int for both.
+        scale_factor: the multiplier of H and W (a float or a pair); give size or scale_factor.
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})`, :math:`H_{out} = \lfloor H_{in} \cdot scale\_factor \rfloor` (or
+          size).
 
     Example::
 
