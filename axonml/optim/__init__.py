@@ -9,6 +9,7 @@ from .adamw import AdamW
 from .asgd import ASGD
 from .lamb import LAMB
 from .lbfgs import LBFGS
+from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -16,5 +17,5 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "ASGD", "LAMB", "LBFGS", "NAdam",
+__all__ = ["Optimizer", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "ASGD", "LAMB", "LBFGS", "Muon", "NAdam",
            "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler", "swa_utils"]
