@@ -17,5 +17,5 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "ASGD", "LAMB", "LBFGS", "Muon", "NAdam",
-           "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler", "swa_utils"]
+__all__ = ["Optimizer", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "ASGD", "LAMB", "LBFGS", "Muon",
+           "NAdam", "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler", "swa_utils"]
