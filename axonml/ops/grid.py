@@ -126,28 +126,29 @@ def _pad_coordinate(coordinate: Tensor, size: int, padding_mode: str, align_corn
     return coordinate
 
 
-class _Gatherer:
-    """Reads input[n, :, i_d, ..., i_w] at integer positions, zero outside the input."""
+def _interpolate(input: Tensor, taps: list, out_spatial: tuple) -> Tensor:
+    """The weighted sum of input[n, :, i_d, ..., i_w] over taps, zero outside the input, in one gather.
 
-    def __init__(self, input: Tensor, out_spatial: tuple):
-        self.n, self.c = input.shape[0], input.shape[1]
-        self.sizes = tuple(input.shape[2:])
-        self.flat = input.reshape(self.n, self.c, -1)
-        self.out_spatial = out_spatial
-
-    def __call__(self, indices: list, weight: Tensor) -> Tensor:
-        """Sum over channels of weight * input at indices (one integer-valued float tensor per spatial dim, in
-        the input's dim order, each (N, *out_spatial)); out-of-range positions read zero."""
+    Each tap is (indices, weight): one integer-valued float tensor per spatial dim, in the input's
+    dim order, and a weight, all (N, *out_spatial).
+    """
+    from .elementwise import logical_and
+    from .shape import stack
+    n, c, sizes = input.shape[0], input.shape[1], tuple(input.shape[2:])
+    linears, weights = [], []
+    for indices, weight in taps:
         linear, inside = None, None
-        for index, size in zip(indices, self.sizes):
-            in_range = (index >= 0) & (index <= size - 1)
-            inside = in_range if inside is None else inside & in_range
+        for index, size in zip(indices, sizes):
+            in_range = logical_and(index >= 0, index <= size - 1)
+            inside = in_range if inside is None else logical_and(inside, in_range)
             index = index.clamp(0, size - 1)
             linear = index if linear is None else linear * size + index
-        count = math.prod(self.out_spatial)
-        linear = linear.long().reshape(self.n, 1, count).expand(self.n, self.c, count)
-        values = self.flat.gather(2, linear).reshape(self.n, self.c, *self.out_spatial)
-        return values * (weight * inside.to(weight.dtype)).unsqueeze(1)
+        linears.append(linear)
+        weights.append(weight * inside.to(weight.dtype))
+    count = len(taps) * math.prod(out_spatial)
+    linear = stack(linears, 1).long().reshape(n, 1, count).expand(n, c, count)
+    values = input.reshape(n, c, -1).gather(2, linear).reshape(n, c, len(taps), *out_spatial)
+    return (values * stack(weights, 1).unsqueeze(1)).sum(2)
 
 
 def _check_grid_sample(input: Tensor, grid: Tensor, mode: str, padding_mode: str) -> None:
@@ -214,33 +215,29 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     _check_grid_sample(input, grid, mode, padding_mode)
     spatial = input.ndim - 2
     sizes = tuple(input.shape[2:])
-    gather = _Gatherer(input, tuple(grid.shape[1:-1]))
+    out_spatial = tuple(grid.shape[1:-1])
     # grid's last dim is (x, y[, z]): reversed, it lines up with the input's (D,) H, W dims
     coordinates = [_unnormalize(grid.select(-1, spatial - 1 - d), sizes[d], align_corners) for d in range(spatial)]
 
     if mode == "bicubic":
         floors = [c.detach().floor() for c in coordinates]
         weights = [_cubic_coefficients(c - f) for c, f in zip(coordinates, floors)]
-        output = None
-        for taps in itertools.product(range(4), repeat=spatial):
-            indices = [_pad_coordinate(f + (tap - 1), size, padding_mode, align_corners).floor()
-                       for f, tap, size in zip(floors, taps, sizes)]
-            weight = math.prod((w[tap] for w, tap in zip(weights, taps)), start=1)
-            term = gather(indices, weight)
-            output = term if output is None else output + term
-        return output
+        taps = []
+        for offsets in itertools.product(range(4), repeat=spatial):
+            indices = [_pad_coordinate(f + (offset - 1), size, padding_mode, align_corners).floor()
+                       for f, offset, size in zip(floors, offsets, sizes)]
+            taps.append((indices, math.prod((w[offset] for w, offset in zip(weights, offsets)), start=1)))
+        return _interpolate(input, taps, out_spatial)
 
     coordinates = [_pad_coordinate(c, size, padding_mode, align_corners) for c, size in zip(coordinates, sizes)]
     if mode == "nearest":
         indices = [c.detach().round() for c in coordinates]
-        return gather(indices, coordinates[0] * 0 + 1)  # a zero gradient to the grid, as torch gives
+        # weight 1, and a zero gradient to the grid, as torch gives
+        return _interpolate(input, [(indices, coordinates[0] * 0 + 1)], out_spatial)
 
     floors = [c.detach().floor() for c in coordinates]
     fractions = [c - f for c, f in zip(coordinates, floors)]
-    output = None
-    for corner in itertools.product((0, 1), repeat=spatial):
-        indices = [f + step for f, step in zip(floors, corner)]
-        weight = math.prod((t if step else (t * -1) + 1 for t, step in zip(fractions, corner)), start=1)
-        term = gather(indices, weight)
-        output = term if output is None else output + term
-    return output
+    taps = [([f + step for f, step in zip(floors, corner)],
+             math.prod((t if step else (t * -1) + 1 for t, step in zip(fractions, corner)), start=1))
+            for corner in itertools.product((0, 1), repeat=spatial)]
+    return _interpolate(input, taps, out_spatial)
