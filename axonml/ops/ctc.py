@@ -129,11 +129,12 @@ def _negative_log_likelihood(log_probs: Tensor, labels: np.ndarray, input_length
     start[:, 0] = True
     start[:, 1] = target_lengths > 0
     alpha = where(tensor(start, device=device), emissions[0], log_zeros)
+    active = tensor((np.arange(frames)[:, None] < input_lengths[None, :])[:, :, None], device=device)
     for t in range(1, int(input_lengths.max(initial=0))):
         previous = cat([log_zero, alpha[:, :-1]], 1)
         before_previous = where(skip, cat([log_zero, log_zero, alpha[:, :-2]], 1), log_zeros)
         step = logsumexp(stack([alpha, previous, before_previous]), 0) + emissions[t]
-        alpha = where(tensor((t < input_lengths)[:, None], device=device), step, alpha)
+        alpha = where(active[t], step, alpha)
 
     # a path ends on the last label or the blank after it
     ends = np.stack([2 * target_lengths, np.maximum(2 * target_lengths - 1, 0)], 1)
