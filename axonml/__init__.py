@@ -5,7 +5,7 @@ import math
 
 from . import _dtype
 from ._device import device
-from ._dtype import (bfloat16, bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
+from ._dtype import (bfloat16, bool, can_cast, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
                      iinfo, int, int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short,
                      uint8)
 from ._format import set_printoptions
@@ -15,9 +15,11 @@ from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inferenc
                        set_grad_enabled)
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
-from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, normal,
-                       ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor,
-                       zeros, zeros_like)
+from .creation import (arange, as_tensor, asarray, empty, empty_like, eye, frombuffer, from_numpy, full, full_like,
+                       linspace, normal, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
+                       randperm, tensor, zeros, zeros_like)
+from ._errors import OutOfMemoryError
+from .utils.dlpack import from_dlpack, to_dlpack
 from .functional import *  # noqa: F401,F403 - the torch.* op functions
 from .functional import __all__ as _functional_all
 
@@ -44,6 +46,23 @@ nan = math.nan
 newaxis = None
 
 
+_float32_matmul_precision = "highest"
+
+
+def get_float32_matmul_precision() -> str:
+    """The float32 matmul precision set last: 'highest' unless set otherwise."""
+    return _float32_matmul_precision
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Accept torch's 'highest', 'high' or 'medium'. axonml's gemms compute float32 in full precision whatever
+    the setting, as PyTorch's CPU does: 'high' and 'medium' allow, and never require, cheaper formats."""
+    global _float32_matmul_precision
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"Invalid precision {precision!r}: expected 'highest', 'high' or 'medium'")
+    _float32_matmul_precision = precision
+
+
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
@@ -61,6 +80,8 @@ __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_g
            "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int",
            "short", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_tensor", "numel",
            "set_printoptions", "is_inference_mode_enabled", "finfo", "iinfo", "e", "pi", "inf", "nan", "newaxis",
+           "asarray", "frombuffer", "can_cast", "OutOfMemoryError", "from_dlpack", "to_dlpack",
+           "get_float32_matmul_precision", "set_float32_matmul_precision",
            "save", "load", "get_num_threads", "set_num_threads", "nn", "optim", "data", "utils", "opencl", "linalg", "special",
            *_functional_all]
 

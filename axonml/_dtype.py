@@ -10,7 +10,7 @@ import ml_dtypes
 import numpy as np
 
 __all__ = ["dtype", "float32", "float64", "float16", "bfloat16", "int32", "int64", "int16", "int8", "uint8", "bool",
-           "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "finfo", "iinfo"]
+           "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "can_cast", "finfo", "iinfo"]
 
 
 class dtype:
@@ -128,6 +128,11 @@ def promote_types(a: dtype, b: dtype) -> dtype:
             return float32
         return a if a.itemsize > b.itemsize else b
     return _BY_NUMPY[np.promote_types(a.np, b.np)]
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """Whether type promotion may cast from_ to to: never to a lower category (float to int, int to bool)."""
+    return to_dtype(from_)._category <= to_dtype(to)._category
 
 
 def result_type(*operands) -> dtype:

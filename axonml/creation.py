@@ -12,7 +12,7 @@ from .backends import get_backend
 from .random import default_generator
 from .tensor import Tensor, _make
 
-__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
+__all__ = ["tensor", "as_tensor", "asarray", "frombuffer", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
            "full_like", "empty_like", "arange", "linspace", "eye", "rand", "randn", "randint", "normal",
            "rand_like", "randn_like", "randint_like", "randperm"]
 
@@ -118,6 +118,39 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, np.ndarray) and device in (None, "cpu") and (dtype is None or _dtype.to_dtype(dtype).np == data.dtype):
         return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
+
+
+def asarray(obj, *, dtype=None, device=None, copy: bool | None = None, requires_grad: bool = False) -> Tensor:
+    """obj as a tensor: shares a tensor's or NumPy array's memory when dtype and device allow and copy is not
+    True; copy=False raises where sharing is impossible (torch.asarray)."""
+    if copy:
+        result = tensor(obj, dtype=dtype, device=device)
+    else:
+        result = as_tensor(obj, dtype=dtype, device=device)
+        shares = isinstance(obj, Tensor) and result is obj or isinstance(obj, np.ndarray) and \
+            type(result._data) is np.ndarray and np.shares_memory(result._data, obj)
+        if copy is False and not shares:
+            raise ValueError("can't alias the data: it needs a copy (a dtype or device change, or Python data)")
+    if requires_grad:
+        result = result.detach() if result is obj else result
+        result.requires_grad_(True)
+    return result
+
+
+def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0, requires_grad: bool = False) -> Tensor:
+    """A 1-d tensor sharing memory with an object that exposes the buffer protocol (bytes, bytearray, array ...)."""
+    target = _dtype.to_dtype(dtype)
+    length = memoryview(buffer).nbytes
+    if offset < 0 or offset > length:
+        raise ValueError(f"offset ({offset}) must be non-negative and no greater than buffer length ({length}) "
+                         "minus one")
+    if count == 0 or (length - offset) // target.itemsize == 0 and count < 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if count > 0 and offset + count * target.itemsize > length:
+        raise ValueError(f"requested buffer length ({count} * {target.itemsize} bytes) after offset ({offset}) "
+                         f"must not be greater than actual buffer length ({length})")
+    array = np.frombuffer(buffer, dtype=target.np, count=count, offset=offset)
+    return _finish(array, requires_grad)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

@@ -259,6 +259,17 @@ class Tensor(_autograd.TensorBase):
             return array.copy()
         return array if dtype is None else array.astype(dtype, copy=False)
 
+    def __dlpack__(self, stream=None, **kwargs):
+        """A DLPack capsule of this CPU tensor's memory (other devices: move it with .cpu() first)."""
+        if _backend_of(self._data) is not _cpu_backend:
+            raise BufferError(f"DLPack export is supported for CPU tensors only, not {self.device}")
+        if self._requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__() if _backend_of(self._data) is _cpu_backend else (4, 0)
+
     def item(self):
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
@@ -1490,6 +1501,14 @@ class Tensor(_autograd.TensorBase):
 
     def masked_scatter_(self, mask, source):
         return self._inplace(_compose.masked_scatter(self, mask, source))
+
+    def put(self, index, source, accumulate: bool = False):
+        """A copy with the elements at flat indices index (into the row-major flattening) set to source's."""
+        flat = self.reshape(-1).index_put((index.reshape(-1),), source.reshape(-1), accumulate)
+        return flat.reshape(self.shape)
+
+    def put_(self, index, source, accumulate: bool = False):
+        return self._inplace(self.put(index, source, accumulate))
 
     def sum_to_size(self, *size):
         """Sum this tensor down to size, which must be expandable to this tensor's shape (expand's adjoint)."""

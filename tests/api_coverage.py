@@ -75,10 +75,19 @@ EXCLUSIONS = [
      r"autocast|GradScaler", None),
     ("torch's limited-support dtypes (float8, float4, sub-byte and unsigned 16-64-bit integers, bit "
      "types): not in the roadmap",
-     r"^float8|^float4|^int[1-7]$|^uint([1-7]|16|32|64)$|^bits", None),
+     r"^float8|^float4|^int[1-7]$|^uint([1-7]|16|32|64)$|^bits|^bit$", None),
     ("legacy typed-tensor and storage classes, superseded by dtype arguments",
      r"^(BFloat16|Bool|Byte|Char|Double|Float|Half|Int|Long|Short)(Tensor|Storage)$|Storage$|"
      r"^set_default_tensor_type$", None),
+    ("removed from PyTorch: calling them raises, pointing at torch.linalg",
+     r"^(eig|symeig|lstsq|solve|matrix_rank)$", ("torch", "Tensor")),
+    ("complex-valued results (linalg.eig and eigvals return complex tensors), and documentation strings",
+     r"^(eig|eigvals|common_notes)$", ("linalg",)),
+    ("memory formats (channels-last layouts): axonml's kernels read row-major strided tensors",
+     r"^(contiguous_format|channels_last|channels_last_3d|preserve_format|legacy_contiguous_format|"
+     r"memory_format)$", ("torch",)),
+    ("TorchScript's containers and storage internals", r"^(ModuleDict|ParameterDict|CompleteArgumentSpec|StorageBase)$",
+     ("torch",)),
     ("named tensors, a prototype feature", r"^names$|^rename_?$|^refine_names$|^align_as$|^align_to$|"
      r"^has_names$", None),
     ("batch-norm kernels for SyncBatchNorm and native_* entry points: internal ops behind nn.functional",

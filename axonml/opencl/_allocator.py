@@ -10,6 +10,8 @@ import gc
 
 import pyopencl as cl
 
+from .._errors import OutOfMemoryError
+
 __all__ = ["Allocation", "BufferPool"]
 
 _MIN_BUCKET = 512
@@ -59,7 +61,7 @@ class BufferPool:
         if size > self.max_alloc and nbytes <= self.max_alloc:
             size = nbytes  # the bucket would exceed the device's limit; the exact size does not
         if size > self.max_alloc:
-            raise RuntimeError(f"OpenCL out of memory on {self.device_name}: tried to allocate {nbytes} bytes "
+            raise OutOfMemoryError(f"OpenCL out of memory on {self.device_name}: tried to allocate {nbytes} bytes "
                                f"(the device's largest single allocation is {self.max_alloc} bytes)")
         try:
             buffer = self._new_buffer(size)
@@ -69,7 +71,7 @@ class BufferPool:
             try:
                 buffer = self._new_buffer(size)
             except (cl.MemoryError, cl.RuntimeError):
-                raise RuntimeError(f"OpenCL out of memory on {self.device_name}: tried to allocate {nbytes} bytes"
+                raise OutOfMemoryError(f"OpenCL out of memory on {self.device_name}: tried to allocate {nbytes} bytes"
                                    ) from None
         self.stats["allocated"] += 1
         self.stats["bytes_in_use"] += size

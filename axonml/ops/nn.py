@@ -123,6 +123,11 @@ def _keep_mask(input: Tensor, p: float, shape: tuple):
     return xp, xp.bernoulli(shape, 1.0 - p, input._data.dtype, default_generator)
 
 
+def _into(input: Tensor, out: Tensor, inplace: bool) -> Tensor:
+    """out, written into input when inplace (an identity dropout returns input itself)."""
+    return input._inplace(out) if inplace and out is not input else out
+
+
 def _dropout(input: Tensor, p: float, training: bool, noise_shape: tuple) -> Tensor:
     _check_p(p)
     if not training or p == 0.0:
@@ -165,9 +170,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         input: the input tensor.
         p: probability of an element being zeroed.
         training: apply dropout if True, else return input unchanged.
-        inplace: accepted for compatibility; the result is always a new tensor.
+        inplace: write the result into input.
     """
-    return _dropout(input, p, training, tuple(input.shape))
+    return _into(input, _dropout(input, p, training, tuple(input.shape)), inplace)
 
 
 def _feature_dropout(name: str, input: Tensor, p: float, training: bool, spatial: int) -> Tensor:
@@ -186,7 +191,7 @@ def _feature_dropout(name: str, input: Tensor, p: float, training: bool, spatial
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of an (N, C, L) or (C, L) input with probability p, scaling the rest by 1 / (1 - p)."""
-    return _feature_dropout("dropout1d", input, p, training, 1)
+    return _into(input, _feature_dropout("dropout1d", input, p, training, 1), inplace)
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -206,7 +211,8 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
                       "dim. This behavior will change in a future release to interpret the input as one "
                       "without a batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
                       "dropout behavior, please switch to using dropout1d instead.", stacklevel=2)
-    return _dropout(input, p, training, _feature_shape(input) if input.ndim >= 2 else tuple(input.shape))
+    return _into(input, _dropout(input, p, training, _feature_shape(input) if input.ndim >= 2 else tuple(input.shape)),
+                 inplace)
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -216,19 +222,20 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
                       "result in an error in a future release. To retain the behavior and silence this warning, "
                       "please use dropout instead.", stacklevel=2)
     if input.ndim == 4:
-        return _dropout(input, p, training, tuple(input.shape[:1]) + (1, 1, 1))
-    return _dropout(input, p, training, _feature_shape(input) if input.ndim >= 2 else tuple(input.shape))
+        return _into(input, _dropout(input, p, training, tuple(input.shape[:1]) + (1, 1, 1)), inplace)
+    return _into(input, _dropout(input, p, training, _feature_shape(input) if input.ndim >= 2 else tuple(input.shape)),
+                 inplace)
 
 
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
     """Dropout that keeps SELU's self-normalising mean and variance: dropped units take -alpha', then an
     affine map restores zero mean and unit variance."""
-    return _alpha_dropout(input, p, training, tuple(input.shape))
+    return _into(input, _alpha_dropout(input, p, training, tuple(input.shape)), inplace)
 
 
 def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
     """alpha_dropout applied to whole channels of an (N, C, ...) input."""
-    return _alpha_dropout(input, p, training, _feature_shape(input))
+    return _into(input, _alpha_dropout(input, p, training, _feature_shape(input)), inplace)
 
 
 # --- embedding -------------------------------------------------------------------------------

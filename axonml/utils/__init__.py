@@ -1,5 +1,5 @@
 """PyTorch's ``torch.utils`` spellings: ``axonml.utils.data`` is :mod:`axonml.data`;
 ``axonml.utils.checkpoint`` trades compute for memory."""
-from . import checkpoint, data
+from . import checkpoint, data, dlpack
 
-__all__ = ["checkpoint", "data"]
+__all__ = ["checkpoint", "data", "dlpack"]
