@@ -607,8 +607,8 @@ class CPUBackend(Backend):
         depth dilation), stride 1, ungrouped, with enough channels for the gemms to outweigh the tile
         transforms."""
         kernel, stride, _, dilation, _ = geometry
-        return (kernel == (1, 3, 3) and stride == (1, 1, 1) and dilation == (1, 1, 1) and groups == 1
-                and channels >= 16 and out_channels >= 16)
+        return (kernel[1:] == (3, 3) and stride == (1, 1, 1) and dilation[1:] == (1, 1) and groups == 1
+                and channels * kernel[0] >= 16 and out_channels >= 16)
 
     @staticmethod
     def _size_3d(size, unit=1):

@@ -15,6 +15,7 @@ from .. import _dtype
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _normalize_dim
+from ._checks import check_tensor as _check_tensor
 from .reduce import _flip, _legacy_name, _numpy_keywords, _positions, return_types
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique",
@@ -28,11 +29,6 @@ return_types.kthvalue = namedtuple("kthvalue", ["values", "indices"])
 return_types.median = namedtuple("median", ["values", "indices"])
 return_types.nanmedian = namedtuple("nanmedian", ["values", "indices"])
 return_types.mode = namedtuple("mode", ["values", "indices"])
-
-
-def _check_tensor(name: str, input) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
 
 
 def _scatter_back(xp, grad, indices, shape, axis):
