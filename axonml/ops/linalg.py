@@ -5,6 +5,7 @@ transposes to it as flags: no transposed copy of an operand is made.
 """
 from __future__ import annotations
 
+import math
 import string
 
 from .._ext._autograd import apply
@@ -460,7 +461,7 @@ class Linear(ArrayFunction):
         ctx.x_shape = x.shape
         ctx.bias_shape = None if bias is None else bias.shape
         ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None)
-        rows = xp.reshape(x, (-1, in_features))
+        rows = xp.reshape(x, (math.prod(x.shape[:-1]), in_features))  # explicit: -1 fails for 0 features
         out = xp.gemm(rows, weight, False, True, 1.0, 0.0 if bias is None else 1.0, bias)
         return xp.reshape(out, x.shape[:-1] + (out_features,))
 
@@ -470,11 +471,11 @@ class Linear(ArrayFunction):
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad
         x_shape = ctx.x_shape
         out_features = grad.shape[-1]
-        grad_rows = xp.reshape(grad, (-1, out_features))
+        grad_rows = xp.reshape(grad, (math.prod(grad.shape[:-1]), out_features))
         grad_x = xp.reshape(xp.gemm(grad_rows, weight), x_shape) if needs_x else None
         grad_weight = None
         if needs_weight:
-            grad_weight = xp.gemm(grad_rows, xp.reshape(x, (-1, x_shape[-1])), True, False)
+            grad_weight = xp.gemm(grad_rows, xp.reshape(x, (math.prod(x_shape[:-1]), x_shape[-1])), True, False)
         grad_bias = xp.sum_to(xp.sum(grad_rows, 0, False), ctx.bias_shape) if needs_bias else None
         return grad_x, grad_weight, grad_bias
 

@@ -49,3 +49,9 @@ def test_identity_returns_input():
     x = axonml.randn(2, 3)
     assert nn.Identity(54, unused=1)(x) is x
     assert repr(nn.Identity()) == repr(torch.nn.Identity())
+
+
+@pytest.mark.parametrize("in_features, out_features", [(0, 4), (3, 0)])
+def test_linear_with_zero_features_matches_torch(in_features, out_features, device):
+    check_module(nn.Linear(in_features, out_features), torch.nn.Linear(in_features, out_features),
+                 [(2, 5, in_features)], device=device)

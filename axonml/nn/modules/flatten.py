@@ -37,7 +37,7 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Expands dim into the shape unflattened_size.
+    r"""Expands dim into the shape unflattened_size.
 
     Args:
         dim: the dim to unflatten.
