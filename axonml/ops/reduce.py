@@ -292,15 +292,24 @@ class Prod(ArrayFunction):
         return ctx.xp.prod(a, axes, keepdim)
 
     def backward(ctx, grad):
-        # d prod / d x_i is the product of the other elements: exact with zeros, unlike prod / x_i
+        # d prod / d x_j is the product of the other elements, exact with zeros (unlike prod / x_j). With Z
+        # zeros, P the product of the nonzeros and S the sum of the zero elements (0, but it carries their
+        # gradient), it is P / x_j without zeros; with one, P at the zero and S * P / x_j elsewhere; with two,
+        # (S - x_j) * P at each zero. Each form has the right value and the right derivative, so the gradient
+        # differentiates again (create_graph) as exactly as it evaluates.
         xp = ctx.xp
         a, = ctx.saved_tensors
         axes = ctx.axes
         is_zero = xp.eq(a, 0)
         zeros = xp.sum(is_zero, axes, True)
-        product_of_nonzeros = xp.prod(xp.where(is_zero, 1, a), axes, True)
-        others = xp.div(product_of_nonzeros, xp.where(is_zero, 1, a))
-        local = xp.where(xp.eq(zeros, 0), others, xp.where(xp.logical_and(xp.eq(zeros, 1), is_zero), others, 0))
+        nonzero_a = xp.where(is_zero, 1, a)
+        product_of_nonzeros = xp.prod(nonzero_a, axes, True)
+        zero_sum = xp.sum(xp.where(is_zero, a, 0), axes, True)
+        others = xp.div(product_of_nonzeros, nonzero_a)
+        one_zero = xp.where(is_zero, xp.where(is_zero, product_of_nonzeros, 0), xp.mul(zero_sum, others))
+        two_zeros = xp.where(is_zero, xp.mul(xp.sub(zero_sum, a), product_of_nonzeros), 0)
+        local = xp.where(xp.eq(zeros, 0), others,
+                         xp.where(xp.eq(zeros, 1), one_zero, xp.where(xp.eq(zeros, 2), two_zeros, 0)))
         grad = _keepdim(xp, grad, a.shape, axes, ctx.keepdim)
         return xp.mul(grad, local), None, None
 

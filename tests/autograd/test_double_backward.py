@@ -522,3 +522,21 @@ def test_gradgradcheck_catches_a_wrong_second_derivative():
     with pytest.raises(RuntimeError, match="Jacobian mismatch"):
         gradgradcheck(WrongSquare.apply, (x,))
     assert not gradgradcheck(WrongSquare.apply, (x,), raise_exception=False)
+
+
+@pytest.mark.parametrize("values", [[2.0, 3.0, 4.0], [0.0, 3.0, 4.0], [0.0, 0.0, 4.0], [0.0, 0.0, 0.0]],
+                         ids=["no-zero", "one-zero", "two-zeros", "all-zeros"])
+@pytest.mark.parametrize("dim", [None, 1])
+def test_prod_second_derivative_with_zeros_matches_torch(values, dim, device):
+    rows = np.array([values, [1.5, -2.0, 0.5]])
+    weights = np.arange(6.0).reshape(2, 3)
+    results = []
+    for lib, x in ((axonml, axonml.from_numpy(rows.copy()).to(device).requires_grad_()),
+                   (torch, torch.from_numpy(rows.copy()).requires_grad_())):
+        total = (x.prod() if dim is None else x.prod(dim)).sum()
+        grad, = lib.autograd.grad(total, x, create_graph=True)
+        weight = axonml.from_numpy(weights).to(device) if lib is axonml else torch.from_numpy(weights)
+        second, = lib.autograd.grad((grad * weight).sum(), x)
+        results.append((grad.detach(), second))
+    for ours, theirs in zip(results[0], results[1]):
+        np.testing.assert_allclose(np.asarray(ours.cpu()), theirs.numpy(), rtol=1e-7, atol=1e-9)
