@@ -153,3 +153,17 @@ def test_save_and_load_keep_bfloat16(tmp_path):
     axonml.save(state, path)
     loaded = axonml.load(path)["weight"]
     assert loaded.dtype is axonml.bfloat16 and axonml.equal(loaded, state["weight"])
+
+
+@pytest.mark.parametrize("name", ["bfloat16", "float16"])
+def test_alpha_scales_in_the_promoted_type_as_torch(name, device):
+    values, _ = _pair((7,), 11)
+    ours = axonml.ones(7).to(device)
+    theirs = torch.ones(7)
+    ours.add_(axonml.from_numpy(values).to(device).to(getattr(axonml, name)), alpha=0.1)
+    theirs.add_(torch.from_numpy(values).to(getattr(torch, name)), alpha=0.1)
+    np.testing.assert_array_equal(ours.cpu().numpy(), theirs.numpy())
+    np.testing.assert_array_equal(
+        axonml.sub(axonml.ones(7).to(device), axonml.from_numpy(values).to(device).to(getattr(axonml, name)),
+                   alpha=3).cpu().numpy(),
+        torch.sub(torch.ones(7), torch.from_numpy(values).to(getattr(torch, name)), alpha=3).numpy())

@@ -197,17 +197,26 @@ def broadcast_error(shape_a, shape_b) -> str:
     return f"shapes {list(shape_a)} and {list(shape_b)} cannot be broadcast"
 
 
+def _scaled(input, other, alpha):
+    """alpha * other in the type input and other promote to, as torch computes it (not in other's own type)."""
+    if isinstance(input, Tensor) and isinstance(other, Tensor):
+        target = _dtype.result_type(input, other)
+        if other.dtype is not target:
+            other = cast(other, target)
+    return mul(other, alpha)
+
+
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other, broadcasting."""
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _scaled(input, other, alpha)
     return _binary(Add, input, other)
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other, broadcasting."""
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _scaled(input, other, alpha)
     return _binary(Sub, input, other)
 
 
