@@ -69,6 +69,8 @@ PRIMITIVES = {
     # --- views (share memory with their input) -----------------------------------------------
     "reshape": "reshape(a, shape): a view when strides allow, else a copy",
     "view": "view(a, shape): a view, or None when a's strides make that impossible",
+    "view_dtype": "view_dtype(a, dtype): a's memory read as dtype (a view); the last dim scales by the ratio of "
+                  "the item sizes; the op checks strides, sizes and offset first",
     "transpose": "transpose(a, axes): a view with permuted axes",
     "broadcast_to": "broadcast_to(a, shape): a read-only broadcast view",
     "as_strided": "as_strided(a, shape, strides_in_elements, offset_in_elements): a view of a's memory",

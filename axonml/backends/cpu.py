@@ -120,6 +120,11 @@ class CPUBackend(Backend):
     def reshape(self, a, shape):
         return a.reshape(shape)
 
+    def view_dtype(self, a, dtype):
+        if a.ndim == 0:
+            return a.reshape(1).view(dtype).reshape(())
+        return a.view(dtype)
+
     def view(self, a, shape):
         try:
             return a.reshape(shape, copy=False)  # never copies, not even to find out that a view is impossible

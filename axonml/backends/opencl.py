@@ -280,6 +280,15 @@ class OpenCLBackend(Backend):
             raise ValueError(f"cannot reshape array of size {a.size} into shape {tuple(shape)}")
         return tuple(shape)
 
+    def view_dtype(self, a, dtype):
+        dtype = np.dtype(dtype)
+        old, new = a.dtype.itemsize, dtype.itemsize
+        shape, strides = list(a.shape), list(a.estrides)
+        if shape and old != new:
+            shape[-1] = shape[-1] * old // new
+            strides = [s * old // new for s in strides[:-1]] + [1]
+        return CLArray(self, a.alloc, tuple(shape), dtype, tuple(strides), a.offset * old // new)
+
     def view(self, a, shape):
         shape = self._resolve_shape(a, shape)
         strides = reshape_strides(a.shape, a.estrides, shape)

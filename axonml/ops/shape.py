@@ -16,6 +16,7 @@ import warnings
 from .. import _dtype
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import no_grad as _no_grad
 from ..tensor import Tensor, _backend_of, _normalize_dim
 from .elementwise import cast
 
@@ -136,11 +137,60 @@ class Slice(ArrayFunction):
 
 
 def view(input: Tensor, *shape) -> Tensor:
-    """A tensor sharing input's memory with a new shape (one dim may be -1).
+    """A tensor sharing input's memory with a new shape (one dim may be -1), or read as another dtype.
+
+    ``view(dtype)`` reinterprets the bytes: the last dim scales by the ratio of the item sizes,
+    which needs that dim contiguous (and, towards a wider type, its size, the other strides and
+    the offset divisible by the ratio). As in torch, the result does not require grad.
 
     Raises RuntimeError when input's strides make that impossible; use reshape then.
     """
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        return _view_dtype(input, shape[0])
     return apply(View, input, _infer_shape(_size_arg(shape), input.numel()))
+
+
+class ViewDtype(ArrayFunction):
+    _is_view = True
+    _bfloat16_native = True
+
+    def forward(ctx, a, dtype):
+        return ctx.xp.view_dtype(a, dtype)
+
+
+def _view_dtype(input: Tensor, dtype) -> Tensor:
+    source = input.dtype
+    old, new = source.itemsize, dtype.itemsize
+    what = f"to view {source.scalar_name} as {dtype.scalar_name} (different element sizes)"
+    if old != new:
+        if input.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if input.stride(-1) != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {input.stride(-1)}")
+        if new > old:
+            ratio = new // old
+            if input.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but got {input.shape[-1]}")
+            offset = _storage_offset(input)
+            if offset % ratio:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} {what}, but got {offset}")
+            for k, stride in enumerate(input.stride()[:-1]):
+                if stride % ratio:
+                    raise RuntimeError(f"self.stride({k}) must be divisible by {ratio} {what}, but got {stride}")
+    with _no_grad():
+        return apply(ViewDtype, input, dtype.np)
+
+
+def _storage_offset(input: Tensor) -> int:
+    """input's first element's position in its memory, in elements."""
+    data = input._data
+    offset = getattr(data, "offset", None)
+    if offset is not None:
+        return offset
+    base = data
+    while base.base is not None and isinstance(base.base, type(data)):
+        base = base.base
+    return (data.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // data.dtype.itemsize
 
 
 def reshape(input: Tensor, *shape) -> Tensor:
