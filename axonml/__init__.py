@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from . import _dtype
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._dtype import (bfloat16, bool, can_cast, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
                      iinfo, int, int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short,
                      uint8)
@@ -81,7 +81,8 @@ __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_g
            "short", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_tensor", "numel",
            "set_printoptions", "is_inference_mode_enabled", "finfo", "iinfo", "e", "pi", "inf", "nan", "newaxis",
            "asarray", "frombuffer", "can_cast", "OutOfMemoryError", "from_dlpack", "to_dlpack",
-           "get_float32_matmul_precision", "set_float32_matmul_precision",
+           "get_float32_matmul_precision", "set_float32_matmul_precision", "get_default_device",
+           "set_default_device",
            "save", "load", "get_num_threads", "set_num_threads", "nn", "optim", "data", "utils", "opencl", "linalg", "special",
            *_functional_all]
 

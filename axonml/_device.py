@@ -1,7 +1,7 @@
 """Devices as PyTorch spells them: device('cpu'), device('opencl'), device('opencl:1')."""
 from __future__ import annotations
 
-__all__ = ["device"]
+__all__ = ["device", "get_default_device", "set_default_device"]
 
 _KNOWN_TYPES = ("cpu", "opencl")
 
@@ -51,3 +51,26 @@ class device:
 
 
 CPU = device("cpu")
+
+
+_default_device = None  # None: the CPU, and the fast path of creation functions
+
+
+def get_default_device() -> device:
+    """The device creation functions use when none is given (torch.get_default_device)."""
+    if _default_device is None:
+        return device("cpu")
+    return _default_device if _default_device.index is not None else device(f"{_default_device.type}:0")
+
+
+def set_default_device(target) -> None:
+    """Make creation functions (tensor, zeros, randn ... and so module parameters) allocate on target
+    when no device is given; None or 'cpu' restores the CPU."""
+    global _default_device
+    chosen = None if target is None else device(target)
+    _default_device = None if chosen is None or chosen.type == "cpu" else chosen
+
+
+def default_device_or_none():
+    """The default device set by set_default_device, or None for the CPU."""
+    return _default_device

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from . import _dtype
+from ._device import default_device_or_none as _default_device_or_none
 from ._device import device as _device_cls
 from .backends import get_backend
 from .random import default_generator
@@ -25,6 +26,8 @@ def _finish(data, requires_grad: bool) -> Tensor:
 
 
 def _backend(device):
+    if device is None:
+        device = _default_device_or_none()
     return get_backend(_device_cls(device if device is not None else "cpu"))
 
 
@@ -108,6 +111,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
         raise ValueError(f"could not build a tensor from the data: {error}") from None
     if array.dtype == object:
         raise ValueError("could not build a tensor from ragged nested sequences")
+    device = device if device is not None else _default_device_or_none()
     return _finish(_backend(device).asarray(array) if device is not None else array, requires_grad)
 
 
@@ -230,6 +234,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     d = _dtype.to_dtype(dtype)
     count = max(0, math.ceil((end - start) / step))
     data = start + step * np.arange(count, dtype=np.float64 if d.is_floating_point else np.int64)
+    device = device if device is not None else _default_device_or_none()
     return _finish(_backend(device).asarray(data.astype(d.np)) if device is not None else data.astype(d.np),
                    requires_grad)
 
