@@ -11,7 +11,7 @@ from tests.oracle.oracle import assert_close
 
 UNARY_INPLACE = [n for n in aliases._INPLACE if n in aliases.__all__ and hasattr(torch, n) and n not in
                  ("clamp_", "clamp_max_", "clamp_min_", "clip_", "fill_", "index_put_", "detach_", "gcd_", "lcm_",
-                  "ldexp_", "xlogy_")]
+                  "ldexp_", "xlogy_", "addmv_")]
 
 
 @pytest.mark.parametrize("name", UNARY_INPLACE)
@@ -29,6 +29,10 @@ def test_inplace_functions_with_arguments():
     axonml.clamp_(x, -1.0, 1.0), torch.clamp_(t, -1.0, 1.0)
     assert_close(x, t)
     axonml.fill_(x, 7.0), torch.fill_(t, 7.0)
+    assert_close(x, t)
+    mat, vec = np.arange(6.0, dtype=np.float32).reshape(3, 2), np.array([1.0, -1.0], dtype=np.float32)
+    axonml.addmv_(x, axonml.from_numpy(mat), axonml.from_numpy(vec), alpha=2)
+    torch.addmv_(t, torch.from_numpy(mat), torch.from_numpy(vec), alpha=2)
     assert_close(x, t)
 
 
