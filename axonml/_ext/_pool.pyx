@@ -32,14 +32,20 @@ cdef inline Py_ssize_t max_stop(Py_ssize_t o, int k, int s, int p, int d, Py_ssi
     return min(o * s - p + (k - 1) * d + 1, size)
 
 
-cdef inline Py_ssize_t avg_begin(Py_ssize_t o, int s, int p) noexcept nogil:
-    """The start of output o's window in padded coordinates (negative inside the padding)."""
-    return o * s - p
+cdef struct Window:
+    Py_ssize_t start, stop     # clipped to the input: what an average sums
+    Py_ssize_t padded          # the length clipped to the padded input: PyTorch's count_include_pad divisor
 
 
-cdef inline Py_ssize_t avg_end(Py_ssize_t o, int k, int s, int p, Py_ssize_t size) noexcept nogil:
-    """The end of output o's window, clipped to the padded input."""
-    return min(o * s - p + k, size + p)
+cdef inline Window avg_window(Py_ssize_t o, int k, int s, int p, Py_ssize_t size) noexcept nogil:
+    """Output o's average-pooling window along one axis."""
+    cdef Window w
+    w.start = o * s - p
+    w.stop = min(w.start + k, size + p)
+    w.padded = w.stop - w.start
+    w.start = max(w.start, 0)
+    w.stop = min(w.stop, size)
+    return w
 
 
 cdef inline Py_ssize_t window_start(Py_ssize_t o, Py_ssize_t out_size, Py_ssize_t size) noexcept nogil:
@@ -124,39 +130,28 @@ def avg_pool3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, int k
                int sw, int pd, int ph, int pw, bint count_include_pad, int divisor_override):
     cdef Py_ssize_t planes = x.shape[0], depth = x.shape[1], height = x.shape[2], width = x.shape[3]
     cdef Py_ssize_t out_d = out.shape[1], out_h = out.shape[2], out_w = out.shape[3]
-    cdef Py_ssize_t p, od, oh, ow, id_, ih, iw, d0, d1, h0, h1, w0, w1, padded_d, padded_h, padded_w
+    cdef Py_ssize_t p, od, oh, ow, id_, ih, iw
+    cdef Window wd, wh, ww
     cdef double total
     cdef int threads = threads_for(planes * out_d * out_h * out_w * kd * kh * kw)
     for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for od in range(out_d):
-            # PyTorch's window: clipped to the padded input for the divisor, to the input for the sum
-            d0 = avg_begin(od, sd, pd)
-            d1 = avg_end(od, kd, sd, pd, depth)
-            padded_d = d1 - d0
-            d0 = max(d0, 0)
-            d1 = min(d1, depth)
+            wd = avg_window(od, kd, sd, pd, depth)
             for oh in range(out_h):
-                h0 = avg_begin(oh, sh, ph)
-                h1 = avg_end(oh, kh, sh, ph, height)
-                padded_h = h1 - h0
-                h0 = max(h0, 0)
-                h1 = min(h1, height)
+                wh = avg_window(oh, kh, sh, ph, height)
                 for ow in range(out_w):
-                    w0 = avg_begin(ow, sw, pw)
-                    w1 = avg_end(ow, kw, sw, pw, width)
-                    padded_w = w1 - w0
-                    w0 = max(w0, 0)
-                    w1 = min(w1, width)
-                    if d0 >= d1 or h0 >= h1 or w0 >= w1:
+                    ww = avg_window(ow, kw, sw, pw, width)
+                    if wd.start >= wd.stop or wh.start >= wh.stop or ww.start >= ww.stop:
                         out[p, od, oh, ow] = 0
                         continue
                     total = 0
-                    for id_ in range(d0, d1):
-                        for ih in range(h0, h1):
-                            for iw in range(w0, w1):
+                    for id_ in range(wd.start, wd.stop):
+                        for ih in range(wh.start, wh.stop):
+                            for iw in range(ww.start, ww.stop):
                                 total = total + x[p, id_, ih, iw]
                     out[p, od, oh, ow] = <floating>(total / avg_divisor(
-                        padded_d * padded_h * padded_w, (d1 - d0) * (h1 - h0) * (w1 - w0), count_include_pad,
+                        wd.padded * wh.padded * ww.padded,
+                        (wd.stop - wd.start) * (wh.stop - wh.start) * (ww.stop - ww.start), count_include_pad,
                         divisor_override))
 
 
@@ -167,37 +162,26 @@ def avg_pool3d_backward(const floating[:, :, :, ::1] grad, floating[:, :, :, ::1
     cdef Py_ssize_t planes = grad_input.shape[0], depth = grad_input.shape[1]
     cdef Py_ssize_t height = grad_input.shape[2], width = grad_input.shape[3]
     cdef Py_ssize_t out_d = grad.shape[1], out_h = grad.shape[2], out_w = grad.shape[3]
-    cdef Py_ssize_t p, od, oh, ow, id_, ih, iw, d0, d1, h0, h1, w0, w1, padded_d, padded_h, padded_w
+    cdef Py_ssize_t p, od, oh, ow, id_, ih, iw
+    cdef Window wd, wh, ww
     cdef double share
     cdef int threads = threads_for(planes * out_d * out_h * out_w * kd * kh * kw)
     for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for od in range(out_d):
-            # PyTorch's window: clipped to the padded input for the divisor, to the input for the sum
-            d0 = avg_begin(od, sd, pd)
-            d1 = avg_end(od, kd, sd, pd, depth)
-            padded_d = d1 - d0
-            d0 = max(d0, 0)
-            d1 = min(d1, depth)
+            wd = avg_window(od, kd, sd, pd, depth)
             for oh in range(out_h):
-                h0 = avg_begin(oh, sh, ph)
-                h1 = avg_end(oh, kh, sh, ph, height)
-                padded_h = h1 - h0
-                h0 = max(h0, 0)
-                h1 = min(h1, height)
+                wh = avg_window(oh, kh, sh, ph, height)
                 for ow in range(out_w):
-                    w0 = avg_begin(ow, sw, pw)
-                    w1 = avg_end(ow, kw, sw, pw, width)
-                    padded_w = w1 - w0
-                    w0 = max(w0, 0)
-                    w1 = min(w1, width)
-                    if d0 >= d1 or h0 >= h1 or w0 >= w1:
+                    ww = avg_window(ow, kw, sw, pw, width)
+                    if wd.start >= wd.stop or wh.start >= wh.stop or ww.start >= ww.stop:
                         continue
                     share = grad[p, od, oh, ow] / avg_divisor(
-                        padded_d * padded_h * padded_w, (d1 - d0) * (h1 - h0) * (w1 - w0), count_include_pad,
+                        wd.padded * wh.padded * ww.padded,
+                        (wd.stop - wd.start) * (wh.stop - wh.start) * (ww.stop - ww.start), count_include_pad,
                         divisor_override)
-                    for id_ in range(d0, d1):
-                        for ih in range(h0, h1):
-                            for iw in range(w0, w1):
+                    for id_ in range(wd.start, wd.stop):
+                        for ih in range(wh.start, wh.stop):
+                            for iw in range(ww.start, ww.stop):
                                 grad_input[p, id_, ih, iw] += <floating>share
 
 
