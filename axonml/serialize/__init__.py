@@ -16,9 +16,10 @@ import numpy as np
 from .._device import device as _device
 from ..tensor import Tensor
 from . import _structure
+from ._pickle_machine import UnsafeCheckpointError
 from .safetensors_io import read_arrays, write_arrays
 
-__all__ = ["save", "load", "save_state_dict", "load_state_dict"]
+__all__ = ["save", "load", "save_state_dict", "load_state_dict", "UnsafeCheckpointError"]
 
 _ORDER_KEY = "axonml.keys"          # the state dict's key order (safetensors sorts tensors by size)
 _STRUCTURE_KEY = "axonml.structure"  # JSON of a nested object, for axonml.save
@@ -118,19 +119,43 @@ def save(obj: Any, f: str | os.PathLike) -> None:
     write_arrays(arrays, f, {_STRUCTURE_KEY: structure})
 
 
-def load(f: str | os.PathLike, map_location: str | _device | None = None, *, weights_only: bool = True) -> Any:
-    """Load what ``axonml.save`` wrote, or any safetensors file (as a ``{name: tensor}`` dict).
+def _head(f) -> bytes:
+    if hasattr(f, "read"):
+        position = f.tell()
+        head = f.read(16)
+        f.seek(position)
+        return head
+    with open(f, "rb") as handle:
+        return handle.read(16)
 
-    Loading never executes code: the file holds only arrays and JSON.
+
+def load(f: str | os.PathLike, map_location: str | _device | None = None, mmap: bool = False, *,
+         weights_only: bool = True) -> Any:
+    """Load what ``axonml.save`` wrote, any safetensors file, or a PyTorch checkpoint (``torch.save``).
+
+    Loading never executes code. axonml and safetensors files hold only arrays and JSON; a
+    PyTorch checkpoint's pickle is interpreted, not run: only tensors, parameters, storages and
+    containers are rebuilt, and any other callable it names raises :class:`UnsafeCheckpointError`.
 
     Args:
         f (str or os.PathLike or file object): the file.
         map_location (str or axonml.device, optional): where to put the tensors. Default: the CPU.
+        mmap (bool): map tensors from the file instead of reading them (PyTorch zip checkpoints).
         weights_only (bool): accepted for PyTorch compatibility; loading is always data-only.
 
     Raises:
-        ValueError: the file is truncated, corrupt, hostile or not a safetensors file.
+        UnsafeCheckpointError: a PyTorch checkpoint that would run code if unpickled.
+        ValueError: the file is truncated, corrupt, hostile or of no format axonml reads.
+
+    Example::
+
+        >>> model.load_state_dict(axonml.load("resnet18.pth"))
     """
+    from .pytorch import is_pytorch_checkpoint, load_pytorch
+    if not hasattr(f, "read") and not os.path.exists(f):
+        raise FileNotFoundError(f"No such file or directory: {_describe(f)}")
+    if is_pytorch_checkpoint(_head(f)):
+        return load_pytorch(f, map_location=map_location, mmap=mmap)
     arrays, metadata = read_arrays(f)
     target = _target_device(map_location)
     structure = metadata.get(_STRUCTURE_KEY)
