@@ -19,9 +19,12 @@ from . import _structure
 from ._pickle_machine import UnsafeCheckpointError
 from .safetensors_io import read_arrays, write_arrays
 
-__all__ = ["save", "load", "save_state_dict", "load_state_dict", "UnsafeCheckpointError"]
+__all__ = ["save", "load", "save_state_dict", "load_state_dict", "UnsafeCheckpointError", "FORMAT_VERSION"]
 
-_ORDER_KEY = "axonml.keys"          # the state dict's key order (safetensors sorts tensors by size)
+FORMAT_VERSION = 1                   # of the files axonml.save writes; load refuses newer ones
+_FORMAT_KEY = "axonml.format"
+_ORDER_KEY = "axonml.keys"           # the state dict's key order (safetensors sorts tensors by size)
+_ALIASES_KEY = "axonml.aliases"      # {name: name it is the same tensor as}: tied weights stored once
 _STRUCTURE_KEY = "axonml.structure"  # JSON of a nested object, for axonml.save
 
 
@@ -47,8 +50,17 @@ def _to_tensor(array: np.ndarray, device, requires_grad: bool = False) -> Tensor
     return tensor
 
 
+def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
+    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0] and a.shape == b.shape
+            and a.strides == b.strides and a.dtype == b.dtype)
+
+
 def save_state_dict(state_dict: dict[str, Tensor], path: str | os.PathLike) -> None:
     """Write a ``{name: tensor}`` dict as a safetensors file (atomically when path is a path).
+
+    A tensor saved under several names (a tied embedding and output weight) is stored once, with
+    the other names recorded as aliases. Tensors that are different views of one buffer are stored
+    as that buffer once (see docs/serialization.md), as ``axonml.save`` does.
 
     Args:
         state_dict (dict): tensors by name, e.g. ``model.state_dict()``.
@@ -60,36 +72,77 @@ def save_state_dict(state_dict: dict[str, Tensor], path: str | os.PathLike) -> N
     """
     if not _is_tensor_dict(state_dict):
         raise TypeError("save_state_dict expects a dict mapping str to Tensor; use axonml.save for other objects")
-    write_arrays({name: t.detach().cpu().numpy() for name, t in state_dict.items()}, path,
-                 {_ORDER_KEY: json.dumps(list(state_dict))})
+    names = list(state_dict)
+    arrays = [state_dict[name].detach().cpu().numpy() for name in names]
+    aliases: dict[str, str] = {}
+    for group in _structure.group_by_buffer(arrays):
+        first = group[0]
+        if not all(_same_view(arrays[i], arrays[first]) for i in group):
+            _save_structure(state_dict, path)   # partial views of one buffer: keep them views
+            return
+        aliases.update((names[i], names[first]) for i in group[1:])
+    metadata = {_FORMAT_KEY: str(FORMAT_VERSION), _ORDER_KEY: json.dumps(names)}
+    if aliases:
+        metadata[_ALIASES_KEY] = json.dumps(aliases)
+    write_arrays({name: array for name, array in zip(names, arrays) if name not in aliases}, path, metadata)
+
+
+def _save_structure(obj, f) -> None:
+    structure, arrays, _ = _structure.encode(obj)
+    write_arrays(arrays, f, {_FORMAT_KEY: str(FORMAT_VERSION), _STRUCTURE_KEY: structure})
 
 
 def load_state_dict(path: str | os.PathLike, device: str | _device | None = "cpu") -> dict[str, Tensor]:
-    """Read a safetensors file as a ``{name: tensor}`` dict, in the order it was saved.
+    """Read a ``{name: tensor}`` file (safetensors, or a PyTorch state dict) in the order it was saved.
 
     Args:
         path (str or os.PathLike or file object): the file.
         device (str or axonml.device): where to put the tensors. Default: ``"cpu"``.
 
     Raises:
-        ValueError: the file is truncated, corrupt or not a safetensors file.
+        ValueError: the file is truncated, corrupt, not a tensor file, or holds more than tensors by name.
     """
-    arrays, metadata = read_arrays(path)
-    target = _target_device(device)
-    return {name: _to_tensor(arrays[name], target) for name in _ordered_names(arrays, metadata, path)}
+    state = load(path, map_location=device)
+    if not _is_tensor_dict(state):
+        raise ValueError(f"{_describe(path)} holds a {type(state).__name__}, not a dict of tensors by name")
+    return state
 
 
 def _ordered_names(arrays, metadata, source) -> list[str]:
-    order = metadata.get(_ORDER_KEY)
+    aliases = _json_entry(metadata, _ALIASES_KEY, dict, source) or {}
+    if not all(isinstance(k, str) and isinstance(v, str) and v in arrays and k not in arrays
+               for k, v in aliases.items()):
+        raise ValueError(f"{_describe(source)} has aliases that do not name its tensors")
+    order = _json_entry(metadata, _ORDER_KEY, list, source)
     if order is None:
-        return list(arrays)
-    try:
-        names = json.loads(order)
-    except json.JSONDecodeError:
-        names = None
-    if not isinstance(names, list) or sorted(map(str, names)) != sorted(arrays):
+        return list(arrays) + list(aliases)
+    if sorted(map(str, order)) != sorted(list(arrays) + list(aliases)):
         raise ValueError(f"{_describe(source)} has a key order that does not match its tensors")
-    return names
+    return order
+
+
+def _json_entry(metadata, key, kind, source):
+    text = metadata.get(key)
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        value = None
+    if not isinstance(value, kind):
+        raise ValueError(f"{_describe(source)} has a malformed {key} entry")
+    return value
+
+
+def _check_format(metadata, source) -> None:
+    version = metadata.get(_FORMAT_KEY)
+    if version is None:
+        return  # a safetensors file from another tool, or from axonml before the format was versioned
+    if not version.isdigit():
+        raise ValueError(f"{_describe(source)} has a malformed format version {version[:20]!r}")
+    if int(version) > FORMAT_VERSION:
+        raise ValueError(f"{_describe(source)} was written in axonml file format {int(version)}; this axonml reads "
+                         f"format {FORMAT_VERSION} and older: upgrade axonml to load it")
 
 
 def _describe(source) -> str:
@@ -101,7 +154,8 @@ def save(obj: Any, f: str | os.PathLike) -> None:
 
     A ``{name: tensor}`` dict is written as a plain safetensors file; other objects (an optimizer
     state_dict, a checkpoint dict, a single tensor) may nest dicts, lists and tuples of tensors,
-    NumPy arrays, numbers, strings, None, dtypes and devices. Paths are written atomically.
+    NumPy arrays, numbers, strings, None, dtypes and devices. Tensors that view one buffer are
+    stored once and come back as views of one buffer. Paths are written atomically.
 
     Args:
         obj: what to save.
@@ -115,8 +169,7 @@ def save(obj: Any, f: str | os.PathLike) -> None:
     if _is_tensor_dict(obj) and obj:
         save_state_dict(obj, f)
         return
-    structure, arrays, _ = _structure.encode(obj)
-    write_arrays(arrays, f, {_STRUCTURE_KEY: structure})
+    _save_structure(obj, f)
 
 
 def _head(f) -> bytes:
@@ -156,11 +209,15 @@ def load(f: str | os.PathLike, map_location: str | _device | None = None, mmap: 
         raise FileNotFoundError(f"No such file or directory: {_describe(f)}")
     if is_pytorch_checkpoint(_head(f)):
         return load_pytorch(f, map_location=map_location, mmap=mmap)
-    arrays, metadata = read_arrays(f)
+    arrays, metadata = read_arrays(f, mmap=mmap)
+    _check_format(metadata, f)
     target = _target_device(map_location)
     structure = metadata.get(_STRUCTURE_KEY)
     if structure is None:
-        return {name: _to_tensor(arrays[name], target) for name in _ordered_names(arrays, metadata, f)}
+        names = _ordered_names(arrays, metadata, f)
+        aliases = _json_entry(metadata, _ALIASES_KEY, dict, f) or {}
+        tensors = {name: _to_tensor(array, target) for name, array in arrays.items()}
+        return {name: tensors[aliases.get(name, name)] for name in names}
     try:
         return _structure.decode(structure, lambda array, requires_grad: _to_tensor(array, target, requires_grad),
                                  arrays)
