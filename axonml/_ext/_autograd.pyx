@@ -85,6 +85,7 @@ cdef class TensorBase:
     cdef public Node _accumulator       # AccumulateGrad node of a leaf, made on first use
     cdef public object _base            # the tensor this one is a view of, or None
     cdef public list _leaf_hooks        # hooks registered on a leaf tensor
+    cdef public list _post_accumulate_hooks  # hook(tensor) after a gradient is summed into a leaf's .grad
     cdef public bint _is_inference      # made inside inference_mode: never saved for backward
     cdef object __weakref__
 
@@ -634,6 +635,10 @@ def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint acc
             if isinstance(node, AccumulateGrad):
                 if accumulate and grads[0] is not None:
                     _accumulate_into_leaf(<AccumulateGrad>node, grads[0], create_graph)
+                    leaf = (<AccumulateGrad>node).variable
+                    if leaf._post_accumulate_hooks:
+                        for hook in leaf._post_accumulate_hooks:
+                            hook(leaf)
                 continue
             has_grad = False
             for g in grads:
