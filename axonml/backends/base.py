@@ -66,6 +66,7 @@ PRIMITIVES = {
     "is_contiguous": "is_contiguous(a) -> bool",
     "copy_into": "copy_into(dst, src): write src (broadcast to dst.shape, cast to dst.dtype) into dst",
     "add_into": "add_into(dst, src): dst += src",
+    "relu_into": "relu_into(a): a = max(a, 0) in place (a fused epilogue on a fresh gemm result)",
     # --- views (share memory with their input) -----------------------------------------------
     "reshape": "reshape(a, shape): a view when strides allow, else a copy",
     "view": "view(a, shape): a view, or None when a's strides make that impossible",

@@ -116,6 +116,9 @@ class CPUBackend(Backend):
     def add_into(self, dst, src):
         np.add(dst, src, out=dst, casting="unsafe")
 
+    def relu_into(self, a):
+        np.maximum(a, 0, out=a)
+
     # --- views -------------------------------------------------------------------------------
     def reshape(self, a, shape):
         return a.reshape(shape)

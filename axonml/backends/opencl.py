@@ -264,6 +264,9 @@ class OpenCLBackend(Backend):
     def add_into(self, dst, src):
         self._strided_update("add_strided", dst, src)
 
+    def relu_into(self, a):
+        self.copy_into(a, self.maximum(a, 0))
+
     # --- views -------------------------------------------------------------------------------
     def _resolve_shape(self, a, shape) -> tuple:
         if isinstance(shape, numbers.Integral):

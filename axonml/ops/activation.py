@@ -31,6 +31,12 @@ def _softplus_stable(xp, z):
     return xp.add(xp.maximum(z, 0), xp.log1p(xp.exp(xp.neg(xp.abs(z)))))
 
 
+def relu_backward(xp, grad, out):
+    """relu's gradient from its output; also the epilogue gradient of the fused linear + relu (ops/linalg.py)."""
+    # a multiply by the 0/1 mask is one streaming pass; where() with a scalar is ~5x slower
+    return xp.mul(grad, xp.astype(xp.gt(out, 0), grad.dtype))
+
+
 class Relu(ArrayFunction):
     def forward(ctx, a):
         out = ctx.xp.maximum(a, 0)
@@ -39,9 +45,7 @@ class Relu(ArrayFunction):
 
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        xp = ctx.xp
-        # a multiply by the 0/1 mask is one streaming pass; where() with a scalar is ~5x slower
-        return xp.mul(grad, xp.astype(xp.gt(out, 0), grad.dtype))
+        return relu_backward(ctx.xp, grad, out)
 
 
 class Gelu(ArrayFunction):

@@ -11,6 +11,7 @@ import string
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
+from .activation import relu_backward
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "einsum", "linear", "bilinear", "cross"]
 
@@ -452,23 +453,34 @@ def einsum(equation: str, *operands) -> Tensor:
 # --- linear -------------------------------------------------------------------------------------------
 
 class Linear(ArrayFunction):
-    """y = x @ weight^T + bias as one gemm: weight enters transposed by flag, bias as gemm's C operand."""
+    """y = act(x @ weight^T + bias) as one gemm: weight enters transposed by flag, bias as gemm's C operand.
 
-    def forward(ctx, x, weight, bias):
+    ``activation`` is None or "relu"; relu runs in place on the gemm's fresh output (the fused bias +
+    activation epilogue: no second array, no second op), and its gradient is relu's own (relu_backward).
+    """
+
+    def forward(ctx, x, weight, bias, activation=None):
         xp = ctx.xp
         needs_x, needs_weight = ctx.needs_input_grad[:2]
         out_features, in_features = weight.shape
         ctx.x_shape = x.shape
         ctx.bias_shape = None if bias is None else bias.shape
-        ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None)
+        ctx.activation = activation
         rows = xp.reshape(x, (math.prod(x.shape[:-1]), in_features))  # explicit: -1 fails for 0 features
-        out = xp.gemm(rows, weight, False, True, 1.0, 0.0 if bias is None else 1.0, bias)
-        return xp.reshape(out, x.shape[:-1] + (out_features,))
+        out = xp.reshape(xp.gemm(rows, weight, False, True, 1.0, 0.0 if bias is None else 1.0, bias),
+                         x.shape[:-1] + (out_features,))
+        if activation == "relu":
+            xp.relu_into(out)
+        ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None,
+                              out if activation is not None and any(ctx.needs_input_grad[:3]) else None)
+        return out
 
     def backward(ctx, grad):
         xp = ctx.xp
-        x, weight = ctx.saved_tensors
-        needs_x, needs_weight, needs_bias = ctx.needs_input_grad
+        x, weight, out = ctx.saved_tensors
+        needs_x, needs_weight, needs_bias = ctx.needs_input_grad[:3]
+        if ctx.activation == "relu":
+            grad = relu_backward(xp, grad, out)
         x_shape = ctx.x_shape
         out_features = grad.shape[-1]
         grad_rows = xp.reshape(grad, (math.prod(grad.shape[:-1]), out_features))
@@ -477,7 +489,7 @@ class Linear(ArrayFunction):
         if needs_weight:
             grad_weight = xp.gemm(grad_rows, xp.reshape(x, (math.prod(x_shape[:-1]), x_shape[-1])), True, False)
         grad_bias = xp.sum_to(xp.sum(grad_rows, 0, False), ctx.bias_shape) if needs_bias else None
-        return grad_x, grad_weight, grad_bias
+        return grad_x, grad_weight, grad_bias, None
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -493,10 +505,36 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     _check_tensor(input, "input")
     _check_tensor(weight, "weight")
+    if weight._data.ndim == 1 and input._data.ndim:
+        return matmul(input, weight) if bias is None else matmul(input, weight) + bias
+    _check_linear(input, weight, bias)
+    return apply(Linear, input, weight, bias, None)
+
+
+def linear_relu(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """relu(input @ weight^T + bias) as one op: the fused bias + activation of a feed-forward block.
+
+    The same values and gradients as ``F.relu(F.linear(input, weight, bias))``, without the second
+    pass over the output or the array it would allocate.
+
+    Args:
+        input: (*, in_features). weight: (out_features, in_features). bias: (out_features,) or None.
+
+    Shape:
+        output: (*, out_features)
+    """
+    _check_tensor(input, "input")
+    _check_tensor(weight, "weight")
+    if weight._data.ndim == 1 and input._data.ndim:
+        return linear(input, weight, bias).relu()
+    _check_linear(input, weight, bias)
+    return apply(Linear, input, weight, bias, "relu")
+
+
+def _check_linear(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's shape and dtype errors of linear, for a 2-D weight."""
     x_shape, w_shape = input._data.shape, weight._data.shape
     if weight._data.ndim != 2 or not x_shape:
-        if weight._data.ndim == 1 and x_shape:
-            return matmul(input, weight) if bias is None else matmul(input, weight) + bias
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {len(x_shape)}D and "
                            f"{len(w_shape)}D")
     if x_shape[-1] != w_shape[1]:
@@ -511,7 +549,6 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             raise RuntimeError(f"The expanded size of the tensor ({w_shape[0]}) must match the existing size "
                                f"({bias._data.shape[-1]}) at non-singleton dimension 1.  Target sizes: "
                                f"[{_rows(x_shape)}, {w_shape[0]}].  Tensor sizes: {list(bias._data.shape)}")
-    return apply(Linear, input, weight, bias)
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 import axonml
-from axonml.autograd import gradcheck
+from axonml.autograd import gradcheck, gradgradcheck
+from axonml.ops.linalg import linear_relu
 from tests.oracle.oracle import check, check_raises
 
 
@@ -223,6 +224,28 @@ def test_linear(shapes, device):
         check(lambda x, w: _functional(x).linear(x, w), [x, w], device=device)
     else:
         check(lambda x, w, b: _functional(x).linear(x, w, b), [x, w, b], device=device)
+
+
+def _linear_relu(x, w, b=None):
+    """The fused linear + relu against torch's two ops."""
+    if isinstance(x, torch.Tensor):
+        return torch.relu(torch.nn.functional.linear(x, w, b))
+    return linear_relu(x, w, b)
+
+
+@pytest.mark.parametrize("shapes", LINEAR_SHAPES, ids=str)
+def test_linear_relu(shapes, device):
+    x, w, b = shapes
+    check(_linear_relu, [x, w] if b is None else [x, w, b], device=device)
+
+
+def test_linear_relu_double_backward():
+    assert gradgradcheck(linear_relu, (_double(3, 4), _double(5, 4, seed=1), _double(5, seed=2)))
+
+
+@pytest.mark.parametrize("shapes", [[(5, 3), (4, 2)], [(5, 3), (4, 3), (5,)]], ids=str)
+def test_linear_relu_errors(shapes):
+    check_raises(_linear_relu, shapes)
 
 
 def test_linear_column_major_input(device):
