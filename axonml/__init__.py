@@ -87,4 +87,4 @@ __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_g
            *_functional_all]
 
 from .serialize import load, save  # noqa: E402  (serialize imports Tensor)
-from . import data, linalg, nn, opencl, optim, special, utils  # noqa: E402  (torch.nn / torch.optim as attributes)
+from . import data, distributions, linalg, nn, opencl, optim, special, utils  # noqa: E402  (torch.nn / torch.optim as attributes)

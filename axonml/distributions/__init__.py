@@ -1,0 +1,40 @@
+"""axonml.distributions: probability distributions with torch.distributions' API.
+
+Every distribution has ``sample``, ``log_prob``, ``entropy``, ``mean``, ``mode``, ``variance``,
+``stddev``, ``batch_shape``/``event_shape`` and ``expand``; the continuous ones with a reparametrised
+sampler (``has_rsample``) draw differentiably with ``rsample``. Parameters and scored values are
+checked against ``arg_constraints`` and ``support`` unless ``validate_args=False``. Everything is
+composed from Tensor ops, so it runs on each device and is differentiable.
+
+Example::
+
+    >>> from axonml.distributions import Normal, kl_divergence
+    >>> p = Normal(axonml.tensor(0.0), axonml.tensor(1.0))
+    >>> x = p.rsample((3,))
+    >>> p.log_prob(x), kl_divergence(p, Normal(1.0, 2.0))
+"""
+from . import constraints, transforms
+from .bernoulli import Bernoulli
+from .beta import Beta
+from .categorical import Categorical
+from .dirichlet import Dirichlet
+from .distribution import Distribution
+from .exp_family import ExponentialFamily
+from .exponential import Exponential
+from .gamma import Gamma
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal
+from .normal import Normal
+from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
+from .transformed_distribution import TransformedDistribution
+from .transforms import *  # noqa: F401,F403
+from .transforms import __all__ as _transforms_all
+from .uniform import Uniform
+
+__all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "ExponentialFamily",
+           "Gamma", "Independent", "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson",
+           "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl",
+           "transforms"] + _transforms_all
