@@ -1,8 +1,9 @@
 """`axonml train`: train a vision model on a dataset, evaluate it, checkpoint it, resume it.
 
 Settings come from flags, or from the ``[train]`` table of an ``axonml.toml`` (flags win).
-A checkpoint is a directory: ``model.safetensors`` (the weights) and ``state.safetensors``
-(optimizer state, RNG state, epoch, settings), written atomically at the end of every epoch.
+Every epoch's checkpoint (weights, optimizer, scheduler, RNG state, epoch, settings) is committed
+to the output directory through :class:`axonml.serialize.CheckpointManager`, which keeps the last
+two, and the weights are also exported as ``model.safetensors``.
 Resuming reloads both and continues with exactly the batches and random draws that an
 uninterrupted run would have used.
 """
@@ -210,31 +211,36 @@ def build_scheduler(settings: dict, optimizer):
 # --- checkpoints ---------------------------------------------------------------------------------
 
 MODEL_FILE = "model.safetensors"
-STATE_FILE = "state.safetensors"
+
+
+def _manager(directory: str):
+    from ..serialize import CheckpointManager
+    return CheckpointManager(directory, max_to_keep=2)
 
 
 def save_checkpoint(directory: str, model, optimizer, scheduler, epoch: int, settings: dict, history: list) -> None:
-    import axonml
+    """Commit this epoch's checkpoint through CheckpointManager, and export the weights as model.safetensors."""
     from ..serialize import save_state_dict
-    os.makedirs(directory, exist_ok=True)
+    _manager(directory).save(epoch, model=model, optimizer=optimizer, scheduler=scheduler, epoch=epoch,
+                             metrics={"test_loss": history[-1]["test_loss"]} if history else None,
+                             sampler_state={"epoch": epoch + 1, "batch": 0},
+                             extra={"settings": settings, "history": history})
     save_state_dict(model.state_dict(), os.path.join(directory, MODEL_FILE))
-    axonml.save({"optimizer": optimizer.state_dict(), "epoch": epoch, "settings": settings,
-                 "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                 "rng": axonml.get_rng_state(), "history": history},
-                os.path.join(directory, STATE_FILE))
 
 
 def load_checkpoint(directory: str):
-    model_path, state_path = os.path.join(directory, MODEL_FILE), os.path.join(directory, STATE_FILE)
-    for path in (model_path, state_path):
-        if not os.path.isfile(path):
-            raise CommandError(f"no checkpoint to resume: {path} is missing")
-    import axonml
-    from ..serialize import load_state_dict
+    """The latest committed checkpoint in directory as (model weights, state)."""
+    manager = _manager(directory)
     try:
-        return load_state_dict(model_path), axonml.load(state_path)
+        if manager.latest() is None:
+            raise CommandError(f"no checkpoint to resume in {directory}")
+        state = manager.load()
     except (ValueError, RuntimeError, OSError) as error:
         raise CommandError(f"cannot read checkpoint in {directory}: {error}") from None
+    extra = state.get("extra") or {}
+    return state["model"], {"optimizer": state["optimizer"], "scheduler": state["scheduler"],
+                            "rng": state["rng"]["axonml"], "epoch": state["epoch"],
+                            "settings": extra.get("settings"), "history": extra.get("history", [])}
 
 
 # --- the loop ------------------------------------------------------------------------------------

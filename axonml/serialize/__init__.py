@@ -17,9 +17,11 @@ from .._device import device as _device
 from ..tensor import Tensor
 from . import _structure
 from ._pickle_machine import UnsafeCheckpointError
+from .checkpoint import CheckpointInfo, CheckpointManager
 from .safetensors_io import read_arrays, write_arrays
 
-__all__ = ["save", "load", "save_state_dict", "load_state_dict", "UnsafeCheckpointError", "FORMAT_VERSION"]
+__all__ = ["save", "load", "save_state_dict", "load_state_dict", "UnsafeCheckpointError", "FORMAT_VERSION",
+           "CheckpointManager", "CheckpointInfo"]
 
 FORMAT_VERSION = 1                   # of the files axonml.save writes; load refuses newer ones
 _FORMAT_KEY = "axonml.format"
@@ -41,7 +43,10 @@ def _target_device(map_location):
 
 
 def _to_tensor(array: np.ndarray, device, requires_grad: bool = False) -> Tensor:
+    from .._dtype import _BY_NUMPY
     from ..creation import from_numpy
+    if array.dtype not in _BY_NUMPY:
+        raise ValueError(f"a tensor of NumPy dtype {array.dtype}, which axonml tensors do not have")
     tensor = from_numpy(array if array.flags.writeable else array.copy())
     if device is not None and device != tensor.device:
         tensor = tensor.to(device)
@@ -216,7 +221,10 @@ def load(f: str | os.PathLike, map_location: str | _device | None = None, mmap: 
     if structure is None:
         names = _ordered_names(arrays, metadata, f)
         aliases = _json_entry(metadata, _ALIASES_KEY, dict, f) or {}
-        tensors = {name: _to_tensor(array, target) for name, array in arrays.items()}
+        try:
+            tensors = {name: _to_tensor(array, target) for name, array in arrays.items()}
+        except ValueError as error:
+            raise ValueError(f"{_describe(f)} holds {error}") from None
         return {name: tensors[aliases.get(name, name)] for name in names}
     try:
         return _structure.decode(structure, lambda array, requires_grad: _to_tensor(array, target, requires_grad),
