@@ -1,9 +1,12 @@
 """Fused scaled-dot-product attention: flash-attention's blocked online softmax, on the CPU.
 
-The op (ops/attention.py) checks and flattens; these kernels trust their inputs:
-q (B, L, E) and out (B, L, Ev) C-contiguous; k (Bk, S, E) and v (Bv, S, Ev) C-contiguous, batch b
-reading k[k_index[b]] and v[v_index[b]] (so broadcast batches and grouped-query heads need no
-copies); an optional additive float mask read at
+The op (ops/attention.py) checks and flattens; these kernels trust their inputs. The forward reads
+q (B1, B2, L, E), k (Bk1, Bk2, S, E) and v (Bv1, Bv2, S, Ev) through their strides (rows need only
+unit stride inside, so the heads of a packed (N, L, 3, H, D) projection are read where they lie)
+and writes out (B1, B2, L, Ev), also strided (the (N, L, H, D) order an output projection reads).
+Flat batch b = b1 * B2 + b2 reads k's flat slab k_index[b] and v's v_index[b] (so broadcast batches
+and grouped-query heads need no copies). The backward takes C-contiguous (B, L, E) operands.
+An optional additive float mask is read at
 mask[mask_index[b] + i * mask_row_stride + j * mask_col_stride] (a stride is 0 where it broadcasts).
 
 Forward, per batch and block of query rows, one block of keys at a time: the score tile
@@ -129,14 +132,15 @@ cdef inline floating flog(floating x) noexcept nogil:
 
 cdef void score_tile(const floating* q, const floating* k, floating* tile, int rows, int cols, int e,
                      floating scale, const floating* mask, Py_ssize_t mask_row_stride, Py_ssize_t mask_col_stride,
-                     bint is_causal, Py_ssize_t i0, Py_ssize_t j0) noexcept nogil:
+                     bint is_causal, Py_ssize_t i0, Py_ssize_t j0, int q_ld, int k_ld) noexcept nogil:
     """tile (rows, BLOCK_K) = q (rows, e) k^T * scale + mask, -inf above the diagonal when causal.
 
-    q and k point at the tile's first query row and first key; mask (or NULL) at its (i0, j0) entry.
+    q and k point at the tile's first query row and first key, rows q_ld and k_ld elements apart;
+    mask (or NULL) at its (i0, j0) entry.
     """
     cdef Py_ssize_t r, c
     cdef floating* row
-    rm_gemm(c'N', c'T', rows, cols, e, scale, q, e, k, e, 0, tile, BLOCK_K)
+    rm_gemm(c'N', c'T', rows, cols, e, scale, q, q_ld, k, k_ld, 0, tile, BLOCK_K)
     for r in range(rows):
         row = tile + r * BLOCK_K
         if mask != NULL:
@@ -177,8 +181,11 @@ cdef void forward_block(const floating* q, const floating* k, const floating* v,
                         const floating* mask, Py_ssize_t mask_row_stride, Py_ssize_t mask_col_stride,
                         bint is_causal, bint dropout, uint64_t seed, uint64_t first, double p,
                         floating keep_scale, floating* scores, floating* probs, floating* row_m,
-                        floating* row_l) noexcept nogil:
-    """One block of query rows of one batch: out (rows, ev) and lse (rows,); first counts (i0, 0)."""
+                        floating* row_l, int q_ld, int k_ld, int v_ld, int out_ld) noexcept nogil:
+    """One block of query rows of one batch: out (rows, ev) and lse (rows,); first counts (i0, 0).
+
+    q, k, v and out point at their first row; *_ld is each one's row stride in elements.
+    """
     cdef int blocks = key_blocks_for(is_causal, i0 + rows - 1, source), block, cols, r
     cdef Py_ssize_t j0
     cdef floating m_new, m_shift, correction, total
@@ -189,9 +196,9 @@ cdef void forward_block(const floating* q, const floating* k, const floating* v,
     for block in range(blocks):
         j0 = block * BLOCK_K
         cols = <int>min(BLOCK_K, source - j0)
-        score_tile(q, k + j0 * e, scores, rows, cols, e, scale,
+        score_tile(q, k + j0 * k_ld, scores, rows, cols, e, scale,
                    mask + i0 * mask_row_stride + j0 * mask_col_stride if mask != NULL else NULL,
-                   mask_row_stride, mask_col_stride, is_causal, i0, j0)
+                   mask_row_stride, mask_col_stride, is_causal, i0, j0, q_ld, k_ld)
         for r in range(rows):
             m_new = max(row_m[r], row_max(scores + r * BLOCK_K, cols))
             # a row masked out so far has m = -inf; shift by 0 so that exp gives 0, not nan
@@ -201,13 +208,13 @@ cdef void forward_block(const floating* q, const floating* k, const floating* v,
             row_l[r] = row_l[r] * correction + total
             row_m[r] = m_new
             if block and correction != 1:
-                row_scale(out + r * ev, correction, ev)
+                row_scale(out + r * out_ld, correction, ev)
         if dropout:
             apply_dropout(probs, rows, cols, seed, first + j0, source, p, keep_scale)
         # the first block's product initialises out (beta = 0), later ones accumulate
-        rm_gemm(c'N', c'N', rows, ev, cols, 1, probs, BLOCK_K, v + j0 * ev, ev, 1 if block else 0, out, ev)
+        rm_gemm(c'N', c'N', rows, ev, cols, 1, probs, BLOCK_K, v + j0 * v_ld, v_ld, 1 if block else 0, out, out_ld)
     for r in range(rows):
-        out_row = out + r * ev
+        out_row = out + r * out_ld
         if row_m[r] != -INFINITY:
             row_scale(out_row, 1 / row_l[r], ev)
             lse[r] = row_m[r] + flog(row_l[r])
@@ -216,47 +223,59 @@ cdef void forward_block(const floating* q, const floating* k, const floating* v,
             lse[r] = -INFINITY
 
 
-def attention_forward(const floating[:, :, ::1] q, const floating[:, :, ::1] k, const floating[:, :, ::1] v,
+cdef inline int row_stride(Py_ssize_t stride_bytes, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t itemsize) noexcept nogil:
+    """A matrix's row stride in elements; a single row's stride is arbitrary, and BLAS wants at least cols."""
+    return <int>(stride_bytes // itemsize if rows > 1 else max(cols, 1))
+
+
+def attention_forward(const floating[:, :, :, :] q, const floating[:, :, :, :] k, const floating[:, :, :, :] v,
                       const int64_t[::1] k_index, const int64_t[::1] v_index, mask,
                       const int64_t[::1] mask_index, Py_ssize_t mask_row_stride, Py_ssize_t mask_col_stride,
-                      bint is_causal, double scale, double dropout_p, uint64_t seed, uint64_t offset):
-    """-> (out (B, L, Ev), lse (B, L)); mask is None or a flat float array (see the module docstring)."""
+                      bint is_causal, double scale, double dropout_p, uint64_t seed, uint64_t offset,
+                      floating[:, :, :, :] out):
+    """Write out (B1, B2, L, Ev) and return lse (B1 B2, L); mask is None or a flat float array (see the
+    module docstring). Every operand's last axis has unit stride (or length 1)."""
     dtype = np.float32 if floating is float else np.float64
-    cdef Py_ssize_t batch = q.shape[0], length = q.shape[1], source = k.shape[1]
-    cdef int e = <int>q.shape[2], ev = <int>v.shape[2]
-    out_array = np.empty((batch, length, ev), dtype)
+    cdef Py_ssize_t heads = q.shape[1], batch = q.shape[0] * q.shape[1], length = q.shape[2], source = k.shape[2]
+    cdef Py_ssize_t k_heads = k.shape[1], v_heads = v.shape[1]
+    cdef int e = <int>q.shape[3], ev = <int>v.shape[3]
+    cdef Py_ssize_t size = sizeof(floating)
+    cdef int q_ld = row_stride(q.strides[2], length, e, size), k_ld = row_stride(k.strides[2], source, e, size)
+    cdef int v_ld = row_stride(v.strides[2], source, ev, size), out_ld = row_stride(out.strides[2], length, ev, size)
     lse_array = np.empty((batch, length), dtype)
-    cdef floating[:, :, ::1] out = out_array
     cdef floating[:, ::1] lse = lse_array
     cdef const floating[::1] mask_view
     cdef const floating* mask_data = NULL
     if mask is not None:
         mask_view = mask
         mask_data = &mask_view[0]
-    cdef Py_ssize_t query_blocks = (length + BLOCK_Q - 1) // BLOCK_Q, task, b, i0
+    cdef Py_ssize_t query_blocks = (length + BLOCK_Q - 1) // BLOCK_Q, task, b, i0, kb, vb
     cdef bint dropout = dropout_p > 0
     cdef floating keep_scale = 0 if dropout_p >= 1 else 1 / (1 - dropout_p)
     cdef floating* scratch
     cdef int threads = threads_for(batch * length * source * (e + ev))
     if batch == 0 or length == 0 or ev == 0:
-        return out_array, lse_array
+        return lse_array
     if source == 0:
-        out_array.fill(0)
+        out[...] = 0
         lse_array.fill(-np.inf)
-        return out_array, lse_array
+        return lse_array
     with nogil:
         for task in prange(batch * query_blocks, schedule="dynamic", num_threads=threads):
             b = task // query_blocks
             i0 = (task % query_blocks) * BLOCK_Q
+            kb = k_index[b]
+            vb = v_index[b]
             scratch = <floating*>malloc((2 * BLOCK_Q * BLOCK_K + 2 * BLOCK_Q) * sizeof(floating))
-            forward_block(&q[b, i0, 0], &k[k_index[b], 0, 0], &v[v_index[b], 0, 0], &out[b, i0, 0], &lse[b, i0],
+            forward_block(&q[b // heads, b % heads, i0, 0], &k[kb // k_heads, kb % k_heads, 0, 0],
+                          &v[vb // v_heads, vb % v_heads, 0, 0], &out[b // heads, b % heads, i0, 0], &lse[b, i0],
                           <int>min(BLOCK_Q, length - i0), i0, source, e, ev, <floating>scale,
                           mask_data + mask_index[b] if mask_data != NULL else NULL, mask_row_stride, mask_col_stride,
                           is_causal, dropout, seed, offset + <uint64_t>((b * length + i0) * source), dropout_p,
                           keep_scale, scratch, scratch + BLOCK_Q * BLOCK_K, scratch + 2 * BLOCK_Q * BLOCK_K,
-                          scratch + 2 * BLOCK_Q * BLOCK_K + BLOCK_Q)
+                          scratch + 2 * BLOCK_Q * BLOCK_K + BLOCK_Q, q_ld, k_ld, v_ld, out_ld)
             free(scratch)
-    return out_array, lse_array
+    return lse_array
 
 
 cdef void backward_batch(const floating* q, const floating* k, const floating* v, const floating* grad,
@@ -285,7 +304,7 @@ cdef void backward_batch(const floating* q, const floating* k, const floating* v
             # the scores go to the `dropped` tile as scratch, P = exp(score - lse) to `probs`
             score_tile(q + i0 * e, k + j0 * e, dropped, rows, cols, e, scale,
                        mask + i0 * mask_row_stride + j0 * mask_col_stride if mask != NULL else NULL,
-                       mask_row_stride, mask_col_stride, is_causal, i0, j0)
+                       mask_row_stride, mask_col_stride, is_causal, i0, j0, e, e)
             for r in range(rows):
                 if lse[i0 + r] == -INFINITY:
                     memset(probs + r * BLOCK_K, 0, cols * sizeof(floating))

@@ -9,6 +9,7 @@ from .._ext import _conv, _interpolate, _linalg, _pool
 from .._ext import _optim
 from .._ext import _attention, _nn, _norm
 from .._ext import _reduce, _rnn
+from .._ext import _quant
 from . import _lapack
 from . import _special as _special_functions
 from .base import Backend, matmul_via_gemm
@@ -60,6 +61,16 @@ def _fused_update(kernel, arrays, *scalars):
             np.copyto(array, work, casting="unsafe")
     return result
 
+
+
+def _rows_readable(a):
+    """a, if the attention kernel can read its matrices in place (unit stride along a row, rows in
+    ascending order at least a row apart), else a contiguous copy."""
+    itemsize = a.itemsize
+    rows, cols = a.shape[-2:]
+    if (cols <= 1 or a.strides[-1] == itemsize) and (rows <= 1 or a.strides[-2] >= max(cols, 1) * itemsize):
+        return a
+    return np.ascontiguousarray(a)
 
 class CPUBackend(Backend):
     device = CPU
@@ -691,9 +702,17 @@ class CPUBackend(Backend):
         return out.astype(grad.dtype, copy=False)
 
     def attention_forward(self, q, k, v, k_index, v_index, mask, mask_index, mask_row_stride, mask_col_stride,
-                          is_causal, scale, dropout_p, seed, offset):
-        return _attention.attention_forward(q, k, v, k_index, v_index, mask, mask_index, mask_row_stride,
-                                            mask_col_stride, is_causal, scale, dropout_p, seed, offset)
+                          is_causal, scale, dropout_p, seed, offset, heads_last):
+        q, k, v = (_rows_readable(a) for a in (q, k, v))
+        outer, heads, length = q.shape[:3]
+        if heads_last:  # written as (B1, L, B2, Ev) through a permuted view
+            out = np.empty((outer, length, heads, v.shape[3]), q.dtype)
+            target = out.transpose(0, 2, 1, 3)
+        else:
+            out = target = np.empty((outer, heads, length, v.shape[3]), q.dtype)
+        lse = _attention.attention_forward(q, k, v, k_index, v_index, mask, mask_index, mask_row_stride,
+                                           mask_col_stride, is_causal, scale, dropout_p, seed, offset, target)
+        return out, lse
 
     def attention_backward(self, grad, q, k, v, out, lse, k_index, v_index, mask, mask_index, mask_row_stride,
                            mask_col_stride, is_causal, scale, dropout_p, seed, offset, needs_scores):
@@ -776,6 +795,18 @@ class CPUBackend(Backend):
         if out is not d_gates:
             d_gates[...] = out
         return dc_prev
+
+    # --- GGML block formats (quant/) -----------------------------------------------------------
+    def quant_matmul(self, x, blocks, qtype):
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        out = np.empty((x.shape[0], blocks.shape[0]), np.float32)
+        _quant.matmul(np.ascontiguousarray(blocks), int(qtype), x, out)
+        return out
+
+    def quant_dequantize(self, blocks, qtype, k):
+        out = np.empty((blocks.shape[0], k), np.float32)
+        _quant.dequantize_rows(np.ascontiguousarray(blocks), int(qtype), out)
+        return out
 
     # --- fused optimizer updates (optim/) --------------------------------------------------------
     def sgd_step(self, param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize,

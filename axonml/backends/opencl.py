@@ -22,6 +22,7 @@ from ..opencl import (_attention, _conv, _elementwise, _indexing, _interpolate, 
                       _pool, _random, _reduce, _sort)
 from ..opencl import _decomposition
 from ..opencl import _special
+from ..opencl import _quant
 from ..opencl._array import CLArray
 from ..opencl._elementwise import scalar_value
 from ..opencl._layout import broadcast_strides, coalesce, layout_arg, normalize_axes, reshape_strides, shape_arg
@@ -555,9 +556,9 @@ class OpenCLBackend(Backend):
         return _nn.embedding_backward(self, grad, indices, num_weights, padding_idx)
 
     def attention_forward(self, q, k, v, k_index, v_index, mask, mask_index, mask_row_stride, mask_col_stride,
-                          is_causal, scale, dropout_p, seed, offset):
+                          is_causal, scale, dropout_p, seed, offset, heads_last):
         return _attention.attention_forward(self, q, k, v, k_index, v_index, mask, mask_index, mask_row_stride,
-                                            mask_col_stride, is_causal, scale, dropout_p, seed, offset)
+                                            mask_col_stride, is_causal, scale, dropout_p, seed, offset, heads_last)
 
     def attention_backward(self, grad, q, k, v, out, lse, k_index, v_index, mask, mask_index, mask_row_stride,
                            mask_col_stride, is_causal, scale, dropout_p, seed, offset, needs_scores):
@@ -585,6 +586,10 @@ class OpenCLBackend(Backend):
 
     def lstm_cell_backward(self, grad_h, dh_next, dc_next, act, c_prev, tanh_c, d_gates):
         return _nn.lstm_cell_backward(self, grad_h, dh_next, dc_next, act, c_prev, tanh_c, d_gates)
+
+    # --- GGML block formats ----------------------------------------------------------------------
+    quant_matmul = _quant.quant_matmul
+    quant_dequantize = _quant.quant_dequantize
 
     # --- fused optimizer updates ---------------------------------------------------------------
     def sgd_step(self, param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize,

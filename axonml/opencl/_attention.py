@@ -48,8 +48,20 @@ def _dropout_args(dtype, seed, offset, dropout_p):
 
 
 def attention_forward(backend, q, k, v, k_index, v_index, mask, mask_index, mask_row_stride, mask_col_stride,
-                      is_causal, scale, dropout_p, seed, offset):
+                      is_causal, scale, dropout_p, seed, offset, heads_last):
     dtype = np.dtype(q.dtype)
+    outer, heads = q.shape[:2]
+    q, k, v = (backend.reshape(a, (-1,) + tuple(a.shape[2:])) for a in (q, k, v))
+    out, lse = _forward(backend, dtype, q, k, v, k_index, v_index, mask, mask_index, mask_row_stride,
+                        mask_col_stride, is_causal, scale, dropout_p, seed, offset)
+    out = backend.reshape(out, (outer, heads) + tuple(out.shape[1:]))
+    if heads_last:
+        out = dense(backend.transpose(out, (0, 2, 1, 3)))
+    return out, lse
+
+
+def _forward(backend, dtype, q, k, v, k_index, v_index, mask, mask_index, mask_row_stride, mask_col_stride,
+             is_causal, scale, dropout_p, seed, offset):
     q, k, v, (k_idx, v_idx), (mask, has_mask, mask_idx) = _common(backend, q, k, v, k_index, v_index, mask,
                                                                    mask_index, dtype)
     batch, length, e = q.shape

@@ -55,26 +55,45 @@ def _slabs(xp, a):
     return xp.ascontiguousarray(xp.reshape(a, (-1,) + a.shape[-2:]))
 
 
+def _four_d(xp, a, own_batch, batch=None):
+    """a (*own_batch, rows, cols), broadcast to batch if given, as (outer, inner, rows, cols) with inner the last
+    batch dim: a view where the strides allow (the forward kernel reads views in place), else a copy."""
+    rows_cols = tuple(a.shape[-2:])
+    a = _reshaped(xp, a, tuple(own_batch) + rows_cols)
+    lead = tuple(own_batch)
+    if batch is not None and tuple(batch) != lead:
+        a, lead = xp.broadcast_to(a, tuple(batch) + rows_cols), tuple(batch)
+    inner = lead[-1] if lead else 1
+    return _reshaped(xp, a, (math.prod(lead) // inner if inner else 0, inner) + rows_cols)
+
+
+def _reshaped(xp, a, shape):
+    view = xp.view(a, shape)
+    return view if view is not None else xp.reshape(xp.ascontiguousarray(a), shape)
+
+
 class ScaledDotProductAttention(ArrayFunction):
     """softmax(q k^T * scale + mask) v, with dropout on the attention weights; rows whose every key is
     masked out get zero output (PyTorch's safe softmax) rather than nan."""
 
-    def forward(ctx, q, k, v, mask, layout, is_causal, scale, dropout_p, seed, offset):
+    def forward(ctx, q, k, v, mask, layout, is_causal, scale, dropout_p, seed, offset, heads_last):
         xp = ctx.xp
         float_mask = None
         if mask is not None:
             if mask.dtype == np.bool_:
                 mask = xp.where(mask, q.dtype.type(0), q.dtype.type(-np.inf))
             float_mask = xp.reshape(xp.ascontiguousarray(mask), (-1,))
-        q3 = _flat(xp, q, layout.q_batch, layout.batch)
-        k3, v3 = _slabs(xp, k), _slabs(xp, v)
-        out, lse = xp.attention_forward(q3, k3, v3, layout.k_index, layout.v_index, float_mask, layout.mask_index,
-                                        layout.mask_row_stride, layout.mask_col_stride, is_causal, scale,
-                                        dropout_p, seed, offset)
-        ctx.save_for_backward(q, k, v)
-        ctx.float_mask, ctx.out, ctx.lse, ctx.layout = float_mask, out, lse, layout
-        ctx.shapes = (q.shape, k.shape, v.shape, None if mask is None else mask.shape)
-        ctx.call = (is_causal, scale, dropout_p, seed, offset)
+        out, lse = xp.attention_forward(_four_d(xp, q, layout.q_batch, layout.batch), _four_d(xp, k, layout.k_batch),
+                                        _four_d(xp, v, layout.v_batch), layout.k_index, layout.v_index, float_mask,
+                                        layout.mask_index, layout.mask_row_stride, layout.mask_col_stride, is_causal,
+                                        scale, dropout_p, seed, offset, heads_last)
+        if any(ctx.needs_input_grad[:4]):
+            ctx.save_for_backward(q, k, v)
+            ctx.float_mask, ctx.out, ctx.lse, ctx.layout, ctx.heads_last = float_mask, out, lse, layout, heads_last
+            ctx.shapes = (q.shape, k.shape, v.shape, None if mask is None else mask.shape)
+            ctx.call = (is_causal, scale, dropout_p, seed, offset)
+        if heads_last:
+            return out
         return xp.reshape(out, tuple(layout.batch) + out.shape[-2:])
 
     def backward(ctx, grad):
@@ -82,11 +101,15 @@ class ScaledDotProductAttention(ArrayFunction):
         q, k, v = ctx.saved_tensors
         layout = ctx.layout
         needs_q, needs_k, needs_v, needs_mask = ctx.needs_input_grad[:4]
-        grad3 = xp.ascontiguousarray(xp.reshape(grad, ctx.out.shape))
+        out = ctx.out
+        if ctx.heads_last:  # (B1, L, B2, Ev) -> (B1 B2, L, Ev), as the backward kernel reads them
+            grad, out = (xp.transpose(a, (0, 2, 1, 3)) for a in (grad, out))
+        out = xp.ascontiguousarray(xp.reshape(out, (-1,) + out.shape[-2:]))
+        grad3 = xp.ascontiguousarray(xp.reshape(grad, out.shape))
         q3 = _flat(xp, q, layout.q_batch, layout.batch)
         k3, v3 = _slabs(xp, k), _slabs(xp, v)
         dq, dk, dv, grad_scores = xp.attention_backward(
-            grad3, q3, k3, v3, ctx.out, ctx.lse, layout.k_index, layout.v_index, ctx.float_mask, layout.mask_index,
+            grad3, q3, k3, v3, out, ctx.lse, layout.k_index, layout.v_index, ctx.float_mask, layout.mask_index,
             layout.mask_row_stride, layout.mask_col_stride, *ctx.call, bool(needs_mask))
         q_shape, k_shape, v_shape, mask_shape = ctx.shapes
         batch = tuple(layout.batch)
@@ -102,7 +125,7 @@ class ScaledDotProductAttention(ArrayFunction):
         return (back_to(dq, layout.q_batch, q_shape) if needs_q else None,
                 back_to(dk, layout.k_batch, k_shape) if needs_k else None,
                 back_to(dv, layout.v_batch, v_shape) if needs_v else None,
-                grad_mask, None, None, None, None, None, None)
+                grad_mask, None, None, None, None, None, None, None)
 
 
 def _check(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None, dropout_p: float,
@@ -179,13 +202,31 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         >>> out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     """
     _check(query, key, value, attn_mask, dropout_p, is_causal)
+    return _attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa, False)
+
+
+def attention_heads_last(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
+                         dropout_p: float = 0.0, is_causal: bool = False) -> Tensor:
+    """scaled_dot_product_attention of (N, H, L, E) heads, returned as (N, L, H, Ev): the layout an output
+    projection reads as (N L, H Ev) rows, written there by the kernel instead of permuted and copied after.
+
+    For multi-head attention; query, key and value may be strided views of a packed projection.
+    """
+    _check(query, key, value, attn_mask, dropout_p, is_causal)
+    if query.ndim != 4 or key.ndim != 4 or value.ndim != 4:
+        raise RuntimeError(f"attention_heads_last: expected 4-D (N, H, L, E) heads, got query {list(query.shape)}, "
+                           f"key {list(key.shape)} and value {list(value.shape)}")
+    return _attention(query, key, value, attn_mask, dropout_p, is_causal, None, False, True)
+
+
+def _attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa, heads_last):
     if query._data.dtype.itemsize < 4:
         # float16 / bfloat16: the kernels compute in float32 (as PyTorch's CPU kernel accumulates) and round once
         half = query.dtype
         if attn_mask is not None and attn_mask.is_floating_point():
             attn_mask = cast(attn_mask, float32)
-        out = scaled_dot_product_attention(cast(query, float32), cast(key, float32), cast(value, float32), attn_mask,
-                                           dropout_p, is_causal, scale, enable_gqa)
+        out = _attention(cast(query, float32), cast(key, float32), cast(value, float32), attn_mask, dropout_p,
+                         is_causal, scale, enable_gqa, heads_last)
         return cast(out, half)
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1]) if query.shape[-1] else math.inf
@@ -221,7 +262,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         seed = default_generator.initial_seed() & 0xFFFF_FFFF_FFFF_FFFF
         offset = default_generator.next_offset(int(np.prod(batch, dtype=np.int64)) * length * source)
     out = apply(ScaledDotProductAttention, query, key, value, attn_mask, layout, bool(is_causal), float(scale),
-                float(dropout_p), seed, offset)
+                float(dropout_p), seed, offset, heads_last)
     if grouped:
         out = out.reshape(tuple(batch[:-2]) + (query.shape[-3],) + tuple(out.shape[-2:]))
     return out

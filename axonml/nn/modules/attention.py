@@ -5,6 +5,7 @@ import math
 
 from ... import creation
 from ... import functional as _ops
+from ...ops.attention import attention_heads_last
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
@@ -158,8 +159,10 @@ class MultiheadAttention(Module):
         """Attention through the fused kernel in the inputs' layout ((L, N, E), or (N, L, E) when batch_first),
         for self-attention or for a key that is also the value (a decoder reading its memory).
 
-        The packed projections are permuted once into contiguous (N, H, length, head_dim) heads; the masks
-        stay (N or 1, H or 1, L, S) broadcasts. The heads' output is the out_proj's (N L, E) rows.
+        The packed projections are read as (N, H, length, head_dim) heads where they lie (the attention
+        kernel takes strided views); the masks stay (N or 1, H or 1, L, S) broadcasts. The heads' output is
+        written in (N, L, H, head_dim) order: the out_proj's (N L, E) rows, without a copy. Sequence-first
+        inputs are (L, N, E), so their heads are permuted to (N, L, H, head_dim) order once at the end.
         """
         heads, head_dim, e = self.num_heads, self.head_dim, self.embed_dim
 
@@ -168,7 +171,7 @@ class MultiheadAttention(Module):
                 heads_first = projected.reshape(bsz, length, count, heads, head_dim).permute(2, 0, 3, 1, 4)
             else:
                 heads_first = projected.reshape(length, bsz, count, heads, head_dim).permute(2, 1, 3, 0, 4)
-            return heads_first.contiguous().unbind(0)
+            return heads_first.unbind(0)
 
         weight, bias = self.in_proj_weight, self.in_proj_bias
         if query is key:
@@ -182,8 +185,9 @@ class MultiheadAttention(Module):
         if key_padding_mask is not None:
             padding = key_padding_mask.reshape(bsz, 1, 1, src_len)
             attn_mask = padding if attn_mask is None else attn_mask + padding
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)  # (N, H, L, head_dim)
-        out = out.permute(0, 2, 1, 3) if self.batch_first else out.permute(2, 0, 1, 3)
+        out = attention_heads_last(q, k, v, attn_mask, dropout_p, is_causal)  # (N, L, H, head_dim)
+        if not self.batch_first:
+            out = out.permute(1, 0, 2, 3)
         out = F.linear(out.reshape(bsz * tgt_len, e), self.out_proj.weight, self.out_proj.bias)
         return out.reshape(query.shape)
 
