@@ -148,7 +148,7 @@ def _check_cast(ctx):
     return None
 
 
-@register("Cast", since=6, attrs=("to", "saturate"), check=_check_cast)
+@register("Cast", since=6, attrs=("round_mode", "saturate", "to"), check=_check_cast)
 def cast(ctx, x):
     return _cast(x, _dtypes.to_axonml(ctx.attr("to")))
 

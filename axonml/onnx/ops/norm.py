@@ -7,13 +7,19 @@ from .._registry import register
 from ._util import axis_of
 
 
-def _check_batch_norm(ctx):
-    return "training_mode=1 is not supported" if ctx.attr("training_mode", 0) else None
-
-
-@register("BatchNormalization", since=9, attrs=("epsilon", "momentum", "training_mode"), check=_check_batch_norm)
+@register("BatchNormalization", since=9, attrs=("epsilon", "momentum", "training_mode"))
 def batch_norm(ctx, x, scale, bias, mean, var):
     eps = ctx.attr("epsilon", 1e-5)
+    if ctx.attr("training_mode", 0):
+        # Normalise with the batch statistics (biased variance); the running ones are returned updated.
+        dims = tuple(axis for axis in range(x.ndim) if axis != 1)
+        batch_mean = x.mean(dim=dims)
+        shape = [1, -1] + [1] * (x.ndim - 2)
+        centered = x - batch_mean.reshape(shape)
+        batch_var = (centered * centered).mean(dim=dims)
+        y = centered * T.rsqrt(batch_var.reshape(shape) + eps) * scale.reshape(shape) + bias.reshape(shape)
+        momentum = ctx.attr("momentum", 0.9)
+        return y, mean * momentum + batch_mean * (1 - momentum), var * momentum + batch_var * (1 - momentum)
     if x.ndim in (2, 3, 4, 5):
         return F.batch_norm(x, mean, var, scale, bias, training=False, eps=eps)
     shape = [1, -1] + [1] * (x.ndim - 2)
