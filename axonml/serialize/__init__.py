@@ -1,9 +1,14 @@
-"""axonml.save / axonml.load and state dicts as safetensors files (no pickle anywhere).
+"""Saving and loading without pickle: axonml.save/load, safetensors, PyTorch checkpoints, archives.
 
 A flat ``{name: tensor}`` dict (a model's state_dict) is an ordinary safetensors file, readable
 by any safetensors tool. Anything else that is nested data (an optimizer's state_dict, a
 checkpoint dict with epochs and metrics) is stored as a safetensors file holding its tensors,
-with the structure as JSON in the file's metadata.
+with the structure as JSON in the file's metadata (the format is in docs/serialization.md).
+``axonml.load`` also reads PyTorch checkpoints, interpreting their pickle instead of running it.
+
+Also here: :mod:`~axonml.serialize.safetensors` (the ``safetensors.torch`` API),
+:class:`CheckpointManager` (crash-safe training checkpoints), ``.axonml`` HDF5 model archives
+(:func:`save_archive`, :func:`load_archive`) and :func:`extract_archive` for zip/tar files.
 """
 from __future__ import annotations
 
@@ -17,17 +22,20 @@ from .._device import device as _device
 from ..tensor import Tensor
 from . import _structure
 from ._pickle_machine import UnsafeCheckpointError
+from .archive import load_archive, save_archive
 from .checkpoint import CheckpointInfo, CheckpointManager
+from .extract import ArchiveError, extract_archive
 from .safetensors_io import read_arrays, write_arrays
 
 __all__ = ["save", "load", "save_state_dict", "load_state_dict", "UnsafeCheckpointError", "FORMAT_VERSION",
-           "CheckpointManager", "CheckpointInfo"]
+           "CheckpointManager", "CheckpointInfo", "save_archive", "load_archive", "extract_archive", "ArchiveError"]
 
 FORMAT_VERSION = 1                   # of the files axonml.save writes; load refuses newer ones
 _FORMAT_KEY = "axonml.format"
 _ORDER_KEY = "axonml.keys"           # the state dict's key order (safetensors sorts tensors by size)
 _ALIASES_KEY = "axonml.aliases"      # {name: name it is the same tensor as}: tied weights stored once
 _STRUCTURE_KEY = "axonml.structure"  # JSON of a nested object, for axonml.save
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # an .axonml archive: load gives its weights
 
 
 def _is_tensor_dict(obj) -> bool:
@@ -212,8 +220,15 @@ def load(f: str | os.PathLike, map_location: str | _device | None = None, mmap: 
     from .pytorch import is_pytorch_checkpoint, load_pytorch
     if not hasattr(f, "read") and not os.path.exists(f):
         raise FileNotFoundError(f"No such file or directory: {_describe(f)}")
-    if is_pytorch_checkpoint(_head(f)):
+    head = _head(f)
+    if is_pytorch_checkpoint(head):
         return load_pytorch(f, map_location=map_location, mmap=mmap)
+    if head[:8] == _HDF5_SIGNATURE:
+        if hasattr(f, "read"):
+            raise ValueError(".axonml archives are read from a path, not a file object")
+        from .archive import read_archive
+        target = _target_device(map_location)
+        return {name: _to_tensor(array, target) for name, array in read_archive(f)["weights"].items()}
     arrays, metadata = read_arrays(f, mmap=mmap)
     _check_format(metadata, f)
     target = _target_device(map_location)
