@@ -75,7 +75,7 @@ class ByteLevel(PreTokenizer):
         return list(bytes_to_unicode().values())
 
     def split(self, text: str) -> list[str]:
-        if self.add_prefix_space and not text.startswith(" "):
+        if self.add_prefix_space and text and not text.startswith(" "):
             text = " " + text
         pieces = self._pattern.findall(text) if self.use_regex else [text]
         byte_chars = self._byte_chars
@@ -165,10 +165,10 @@ def _split_on(text: str, pattern: "regex.Pattern", behavior: str, invert: bool =
         return [piece for piece, is_match in spans if not is_match]
     if behavior == "Isolated":
         return [piece for piece, _ in spans]
-    if behavior == "Contiguous":
+    if behavior == "Contiguous":  # neighbours of the same kind merge (after invert, non-matches can be neighbours)
         previous_match = False
         for piece, is_match in spans:
-            if is_match and previous_match:
+            if is_match == previous_match and pieces:
                 pieces[-1] += piece
             else:
                 pieces.append(piece)
@@ -200,11 +200,12 @@ def _split_on(text: str, pattern: "regex.Pattern", behavior: str, invert: bool =
 
 
 class Digits(PreTokenizer):
-    """Isolate digits: each one alone (``individual_digits=True``, llama.cpp's split) or runs of them."""
+    """Isolate numeric characters (``\\p{N}``, Rust's ``char::is_numeric``): each one alone
+    (``individual_digits=True``, llama.cpp's split) or runs of them."""
 
     def __init__(self, individual_digits: bool = False) -> None:
         self.individual_digits = individual_digits
-        self._pattern = regex.compile(r"\p{Nd}" if individual_digits else r"\p{Nd}+")
+        self._pattern = regex.compile(r"\p{N}" if individual_digits else r"\p{N}+")
 
     def split(self, text: str) -> list[str]:
         return _split_on(text, self._pattern, "Isolated")
@@ -277,6 +278,8 @@ class Metaspace(PreTokenizer):
         self._pattern = regex.compile(regex.escape(replacement))
 
     def split(self, text: str, first: bool = True) -> list[str]:
+        if not text:
+            return []
         text = text.replace(" ", self.replacement)
         if self.prepend_scheme == "always" or (self.prepend_scheme == "first" and first):
             if not text.startswith(self.replacement):
