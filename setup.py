@@ -24,6 +24,9 @@ COMPILER_DIRECTIVES = {
 # vectorize loops whose selects it turns into branches (fast_math.h's exp among them). Values are unchanged.
 COMPILE_ARGS = ["-O3", "-fopenmp", "-ffp-contract=fast", "-fno-trapping-math"]
 LINK_ARGS = ["-fopenmp"]
+# Per-module additions, placed after COMPILE_ARGS so they win. The GGML block kernels must round as
+# ggml's reference code does, which a contracted multiply-add would not.
+EXTRA_COMPILE_ARGS = {"axonml._ext._quant": ["-ffp-contract=off"]}
 
 
 def extensions():
@@ -34,7 +37,7 @@ def extensions():
             name, [path],
             include_dirs=[numpy.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-            extra_compile_args=COMPILE_ARGS,
+            extra_compile_args=COMPILE_ARGS + EXTRA_COMPILE_ARGS.get(name, []),
             extra_link_args=LINK_ARGS,
         ))
     return cythonize(modules, compiler_directives=COMPILER_DIRECTIVES, nthreads=os.cpu_count() or 1)
