@@ -148,12 +148,20 @@ def broadcast_object_list(object_list: list, src: int = 0, group: ProcessGroup |
     from mpi4py import MPI
     root = pg.group_rank(src, "src")
     _check_agreement(pg, what, f"{len(object_list)} objects src={src}")
+    failure = None
+    lengths = np.zeros(len(object_list) + 1, np.int64)  # the last entry: -1 when src cannot encode
     if pg.rank() == root:
-        payloads = [encode_object(obj, what) for obj in object_list]
-        lengths = np.array([len(p) for p in payloads], np.int64)
-    else:
-        lengths = np.zeros(len(object_list), np.int64)
+        try:
+            payloads = [encode_object(obj, what) for obj in object_list]
+            lengths[:-1] = [len(p) for p in payloads]
+        except TypeError as error:
+            failure, lengths[-1] = error, -1
     _wait([pg._control.Ibcast(lengths, root=root)], pg, what, keep_alive=lengths)
+    if failure is not None:
+        raise failure
+    if lengths[-1] == -1:
+        raise RuntimeError(f"{what}: rank {src} could not encode its objects (see its error)")
+    lengths = lengths[:-1]
     if pg.rank() == root:
         data = np.frombuffer(b"".join(payloads), np.uint8).copy()
     else:
@@ -174,9 +182,24 @@ def all_gather_object(object_list: list, obj, group: ProcessGroup | None = None)
         return
     if not isinstance(object_list, list) or len(object_list) != pg.size():
         raise ValueError(f"{what}: object_list must be a list with one entry per rank ({pg.size()})")
-    payload = encode_object(obj, what)
-    for i, received in enumerate(_allgather_bytes(pg, payload, what)):
+    for i, received in enumerate(_gather_encoded(pg, obj, what)):
         object_list[i] = decode_object(received)
+
+
+def _gather_encoded(pg: ProcessGroup, obj, what: str) -> list[bytes]:
+    """Every rank's encoded obj; a rank that cannot encode raises its TypeError and the others a RuntimeError."""
+    failure = None
+    try:
+        payload = encode_object(obj, what)
+    except TypeError as error:
+        failure, payload = error, None
+    received = _allgather_bytes(pg, payload, what)
+    if failure is not None:
+        raise failure
+    if None in received:
+        ranks = [pg.global_rank(i) for i, r in enumerate(received) if r is None]
+        raise RuntimeError(f"{what}: rank(s) {ranks} could not encode their objects (see their errors)")
+    return received
 
 
 def gather_object(obj, object_gather_list: list | None = None, dst: int = 0,
@@ -191,7 +214,7 @@ def gather_object(obj, object_gather_list: list | None = None, dst: int = 0,
         raise ValueError(f"{what}: object_gather_list must be a list with one entry per rank ({pg.size()}) on dst")
     if pg.rank() != root and object_gather_list is not None:
         raise ValueError("Argument ``object_gather_list`` must NOT be specified on non-destination ranks.")
-    received = _allgather_bytes(pg, encode_object(obj, what), what)
+    received = _gather_encoded(pg, obj, what)
     if pg.rank() == root:
         for i, payload in enumerate(received):
             object_gather_list[i] = decode_object(payload)

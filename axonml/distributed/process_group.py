@@ -438,18 +438,21 @@ def _check_agreement(pg: ProcessGroup, what: str, description: str) -> None:
     raise RuntimeError(f"{what}: the ranks disagree on the call ({listing})")
 
 
-def _allgather_bytes(pg: ProcessGroup, payload: bytes, what: str) -> list[bytes]:
-    """Every rank's payload, in group-rank order (lengths first, then the bytes)."""
+def _allgather_bytes(pg: ProcessGroup, payload: bytes | None, what: str) -> list[bytes | None]:
+    """Every rank's payload, in group-rank order (lengths first, then the bytes); None where a rank had none."""
     MPI = _mpi()
     lengths = np.zeros(pg.size(), np.int64)
-    mine = np.array([len(payload)], np.int64)
+    mine = np.array([-1 if payload is None else len(payload)], np.int64)
     _wait([pg._control.Iallgather(mine, lengths)], pg, what, keep_alive=(mine, lengths))
+    missing = lengths < 0
+    lengths[missing] = 0
     send = np.frombuffer(payload, np.uint8) if payload else np.zeros(0, np.uint8)
     received = np.empty(int(lengths.sum()), np.uint8)
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     request = pg._control.Iallgatherv([send, MPI.BYTE], [received, (lengths, offsets), MPI.BYTE])
     _wait([request], pg, what, keep_alive=(send, received))
-    return [received[o:o + n].tobytes() for o, n in zip(offsets.tolist(), lengths.tolist())]
+    return [None if gone else received[o:o + n].tobytes()
+            for o, n, gone in zip(offsets.tolist(), lengths.tolist(), missing.tolist())]
 
 
 def barrier(group: ProcessGroup | None = None, async_op: bool = False, device_ids=None):
