@@ -26,8 +26,15 @@ __all__ = ["InterpolationMode", "get_dimensions", "to_tensor", "normalize", "res
 
 
 class InterpolationMode(Enum):
+    """Resampling filters, with torchvision's names and values."""
+
     NEAREST = "nearest"
+    NEAREST_EXACT = "nearest-exact"
     BILINEAR = "bilinear"
+    BICUBIC = "bicubic"
+    BOX = "box"
+    HAMMING = "hamming"
+    LANCZOS = "lanczos"
 
 
 # --- image <-> channel-first array ---------------------------------------------------------------------
