@@ -176,12 +176,23 @@ class NGramTokenizer(_RuleTokenizer):
         return tokens
 
     def decode(self, ids: Iterable[int]) -> str:
-        """The single words among ``ids`` joined by spaces (the n-grams repeat them)."""
+        """The words of an encoded text joined by spaces: ``encode`` puts the ``k`` words first, then the
+        n-grams, so ``k`` follows from the number of ids."""
         tokens = self._require_vocab().lookup_tokens(int(i) for i in ids)
-        return " ".join(t for t in tokens if " " not in t)
+        words = 0
+        while words < len(tokens) and _ngram_count(words, self.ngrams) < len(tokens):
+            words += 1
+        if _ngram_count(words, self.ngrams) != len(tokens):
+            raise ValueError(f"{len(tokens)} ids are not the encoding of any text with {self.ngrams}-grams")
+        return " ".join(tokens[:words])
 
     def _config(self) -> dict[str, Any]:
         return {"ngrams": self.ngrams, "lowercase": self.lowercase, "word_tokenizer": self.word_tokenizer}
+
+
+def _ngram_count(words: int, ngrams: int) -> int:
+    """How many tokens a text of ``words`` words has with n-grams up to ``ngrams``."""
+    return sum(max(0, words - n + 1) for n in range(1, ngrams + 1))
 
 
 _WORD_TOKENIZERS = {"whitespace": WhitespaceTokenizer, "wordpunct": WordPunctTokenizer}
