@@ -99,11 +99,8 @@ def standard_gamma_grad(alpha: Tensor, x: Tensor) -> Tensor:
             denom = denom + 1
             series1 = series1 + numer / denom
             series2 = series2 + numer / (denom * denom)
-        pow_x_alpha = x ** a
-        gamma_pdf = x ** (a - 1) * (-x).exp()
-        gamma_cdf = pow_x_alpha * series1
-        gamma_cdf_alpha = (x.log() - a.digamma()) * gamma_cdf - pow_x_alpha * series2
-        series = -gamma_cdf_alpha / gamma_pdf
+        # -(dCDF/dalpha) / pdf with the common factor x^alpha cancelled, so that it cannot underflow
+        series = -x * x.exp() * ((x.log() - a.digamma()) * series1 - series2)
         series = where(series.isnan(), 0.0, series)
         # Rice saddle-point expansion for large alpha
         numer_1 = 1 + 24 * a * (1 + 12 * a)

@@ -5,8 +5,8 @@ import math
 
 from .. import _dtype
 from ..autograd import no_grad
-from ..creation import arange, full
-from ..functional import broadcast_tensors, multinomial
+from ..creation import arange, full, rand
+from ..functional import broadcast_tensors, searchsorted
 from ..tensor import Size, Tensor
 from . import constraints
 from .distribution import Distribution
@@ -98,13 +98,15 @@ class Categorical(Distribution):
         return full(self._extended_shape(), math.nan, dtype=self.probs.dtype, device=self.probs.device)
 
     def sample(self, sample_shape=Size()) -> Tensor:
+        """Draws by inverting each row's CDF at uniform points: one searchsorted for all the draws."""
         sample_shape = Size(sample_shape)
         with no_grad():
-            probs_2d = self.probs.reshape(-1, self._num_events)
-            samples_2d = multinomial(probs_2d, max(sample_shape.numel(), 1), True).T
-            if sample_shape.numel() == 0:
-                samples_2d = samples_2d[:0]
-            return samples_2d.reshape(self._extended_shape(sample_shape))
+            cdf = self.probs.reshape(-1, self._num_events).cumsum(-1)
+            # u in (0, total): a category of probability 0 (a flat step of the CDF) is never chosen
+            u = rand(cdf.shape[0], sample_shape.numel(), dtype=cdf.dtype, device=cdf.device)
+            u = u.clamp(min=_dtype.finfo(cdf.dtype).tiny) * cdf[:, -1:]
+            samples_2d = searchsorted(cdf.contiguous(), u).clamp(max=self._num_events - 1)
+            return samples_2d.T.reshape(self._extended_shape(sample_shape))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
