@@ -147,7 +147,8 @@ def _tensor_array(proto: onnx.TensorProto) -> np.ndarray:
     dtype = _dtypes.to_axonml(proto.data_type)
     if dtype is not None and array.dtype != dtype.np:
         array = array.astype(dtype.np)
-    return array if array.flags.c_contiguous else array.copy(order="C")
+    # numpy_helper may return a read-only view of the protobuf's bytes; parameters must be writable.
+    return array if array.flags.c_contiguous and array.flags.writeable else array.copy(order="C")
 
 
 def _attribute_value(attribute: onnx.AttributeProto):
@@ -209,7 +210,14 @@ class _Graph:
                 problems.append(f"output {value.name!r}: only tensor outputs are supported")
         self.nodes = []
         for index, node in enumerate(graph.node):
-            self.nodes.append(self._bind(node, index, problems, scope))
+            bound = self._bind(node, index, problems, scope)
+            if bound is not None and node.op_type == "Constant":
+                # Constants are folded at load time into non-persistent buffers, which follow Module.to().
+                member = module._member_name(f"{scope}const_{node.output[0]}")
+                module.register_buffer(member, bound.converter.run(bound.ctx), persistent=False)
+                self.constants[node.output[0]] = member
+            else:
+                self.nodes.append(bound)
 
     def _bind(self, node: onnx.NodeProto, index: int, problems: list, scope: str):
         label = node.name or f"{node.op_type}_{index}"
