@@ -32,7 +32,7 @@ import numpy as np
 from .formats import GGMLType, PLAIN_DTYPES, block_size, type_size
 from .quantized_tensor import QuantizedTensor
 
-__all__ = ["GGUFValueType", "GGUFFile", "load_gguf", "parse_gguf", "save_gguf", "describe_gguf", "GGUF_MAGIC",
+__all__ = ["GGUFValueType", "GGUFFile", "load_gguf", "parse_gguf", "save_gguf", "describe_gguf", "inspect_gguf", "GGUF_MAGIC",
            "DEFAULT_ALIGNMENT"]
 
 GGUF_MAGIC = b"GGUF"
@@ -457,3 +457,19 @@ def _size(nbytes: int) -> str:
         nbytes /= 1024
     return f"{nbytes} B"
 
+
+
+def inspect_gguf(path: str | os.PathLike) -> dict:
+    """The description ``axonml inspect`` prints: ``{"format", "tensors": [{"name", "dtype", "shape"}], "metadata"}``,
+    dtype the GGML type name; metadata arrays longer than 8 items abridged to their first 8 and their length."""
+    gguf = load_gguf(path)
+    metadata = {}
+    for key, value in gguf.metadata.items():
+        if isinstance(value, (list, np.ndarray)):
+            items = [v.item() if isinstance(v, np.generic) else v for v in list(value[:8])]
+            items = [v.tolist() if isinstance(v, np.ndarray) else v for v in items]
+            value = items if len(value) <= 8 else {"first": items, "length": len(value)}
+        metadata[key] = value
+    tensors = [{"name": name, "dtype": tensor.qtype.name, "shape": list(tensor.shape)}
+               for name, tensor in gguf.tensors.items()]
+    return {"format": f"GGUF v{gguf.version}", "tensors": tensors, "metadata": metadata}
