@@ -7,12 +7,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import convert, inspect, quant, quant, train
+from . import convert, inspect, quant, train
 from .errors import CommandError
 
 __all__ = ["build_parser", "main", "CommandError"]
 
-FAMILIES = (train, inspect, convert, quant, quant)
+FAMILIES = (train, inspect, convert, quant)
 
 
 class _Parser(argparse.ArgumentParser):
