@@ -261,23 +261,29 @@ def train_bpe(word_counts: Mapping[str, int], vocab_size: int, min_frequency: in
         a, b = pair
         for index in where.pop(pair, ()):
             symbols, count = words[index], counts[index]
-            i = 0
-            while i < len(symbols) - 1:
-                if symbols[i] == a and symbols[i + 1] == b:
-                    if i > 0:
-                        before = symbols[i - 1]
-                        pair_counts[(before, a)] -= count
-                        pair_counts[(before, new_id)] += count
-                        where[(before, new_id)].add(index)
-                        touched.add((before, new_id))
-                    if i + 2 < len(symbols):
-                        after = symbols[i + 2]
-                        pair_counts[(b, after)] -= count
-                        pair_counts[(new_id, after)] += count
-                        where[(new_id, after)].add(index)
-                        touched.add((new_id, after))
-                    symbols[i:i + 2] = [new_id]
-                i += 1
+            last = len(symbols) - 1
+            i = -1
+            while True:
+                try:
+                    i = symbols.index(a, i + 1, last)  # jump to the next left symbol (C speed)
+                except ValueError:
+                    break
+                if symbols[i + 1] != b:
+                    continue
+                if i > 0:
+                    before = symbols[i - 1]
+                    pair_counts[(before, a)] -= count
+                    pair_counts[(before, new_id)] += count
+                    where[(before, new_id)].add(index)
+                    touched.add((before, new_id))
+                if i + 2 <= last:
+                    after = symbols[i + 2]
+                    pair_counts[(b, after)] -= count
+                    pair_counts[(new_id, after)] += count
+                    where[(new_id, after)].add(index)
+                    touched.add((new_id, after))
+                symbols[i:i + 2] = [new_id]
+                last -= 1
         for new_pair in touched:
             if pair_counts[new_pair] > 0:
                 heapq.heappush(heap, (-pair_counts[new_pair], new_pair))

@@ -27,26 +27,33 @@ class Decoder:
 
 
 class ByteLevel(Decoder):
-    """Map byte-level characters back to bytes and decode them as UTF-8 (invalid sequences become U+FFFD)."""
+    """Map byte-level characters back to bytes and decode them as UTF-8 (invalid sequences become U+FFFD).
+
+    A token holding a character outside the byte alphabet (an added token spelled in plain text)
+    contributes its own UTF-8 bytes, as in ``tokenizers``.
+    """
 
     def __init__(self) -> None:
-        self._bytes = {char: byte for byte, char in bytes_to_unicode().items()}
+        byte_chars = bytes_to_unicode()
+        table = {char: chr(byte) for byte, char in byte_chars.items()}
+        outside = set(chr(c) for c in range(256)) - set(byte_chars.values())
+        # characters below 256 that are not byte characters must not pass as Latin-1 bytes
+        table.update({char: "\U0010ffff" for char in outside})
+        self._table = str.maketrans(table)
 
     def decode_chain(self, tokens: list[str]) -> list[str]:
-        byte_of = self._bytes
-        data = bytearray()
-        pieces: list[str] = []
-        for token in tokens:
-            if all(c in byte_of for c in token):
-                data.extend(byte_of[c] for c in token)
-            else:  # an added token spelled in plain text
-                if data:
-                    pieces.append(data.decode("utf-8", errors="replace"))
-                    data = bytearray()
-                pieces.append(token)
-        if data:
-            pieces.append(data.decode("utf-8", errors="replace"))
-        return pieces
+        table = self._table
+        try:
+            data = "".join(tokens).translate(table).encode("latin-1")
+        except UnicodeEncodeError:
+            parts = []
+            for token in tokens:
+                try:
+                    parts.append(token.translate(table).encode("latin-1"))
+                except UnicodeEncodeError:
+                    parts.append(token.encode("utf-8"))
+            data = b"".join(parts)
+        return [data.decode("utf-8", errors="replace")]
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True}

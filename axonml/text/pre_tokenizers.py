@@ -67,7 +67,8 @@ class ByteLevel(PreTokenizer):
         self.use_regex = use_regex
         self.trim_offsets = trim_offsets
         self._pattern = regex.compile(GPT2_PATTERN)
-        self._byte_chars = bytes_to_unicode()
+        # bytes -> characters with str.translate: decode as Latin-1 (byte b becomes chr(b)), then map chr(b)
+        self._byte_table = str.maketrans({chr(b): char for b, char in bytes_to_unicode().items()})
 
     @staticmethod
     def alphabet() -> list[str]:
@@ -78,8 +79,8 @@ class ByteLevel(PreTokenizer):
         if self.add_prefix_space and text and not text.startswith(" "):
             text = " " + text
         pieces = self._pattern.findall(text) if self.use_regex else [text]
-        byte_chars = self._byte_chars
-        return ["".join([byte_chars[b] for b in piece.encode("utf-8")]) for piece in pieces if piece]
+        table = self._byte_table
+        return [piece.encode("utf-8").decode("latin-1").translate(table) for piece in pieces if piece]
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "ByteLevel", "add_prefix_space": self.add_prefix_space, "trim_offsets": self.trim_offsets,
