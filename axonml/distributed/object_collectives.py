@@ -22,14 +22,14 @@ _TAG = "__axonml__"
 
 
 def _encode_value(value, what: str):
+    if isinstance(value, np.generic):  # before float: np.float64 is a float
+        return _encode_array(np.asarray(value), "scalar")
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
         return float(value)
-    if isinstance(value, np.generic) and np.dtype(value.dtype).name in DTYPE_NAMES:
-        return _encode_array(np.asarray(value), "scalar")
     if isinstance(value, list):
         return [_encode_value(v, what) for v in value]
     if isinstance(value, tuple):
@@ -50,9 +50,13 @@ def _encode_value(value, what: str):
 
 
 def _encode_array(array: np.ndarray, kind: str) -> dict:
-    name = _dtype.from_numpy_dtype(array.dtype).name if array.dtype.kind != "O" else "object"
+    try:
+        name = _dtype.from_numpy_dtype(array.dtype).name
+    except TypeError:
+        name = None
     if name not in DTYPE_NAMES:
-        raise TypeError(f"arrays of dtype {array.dtype} cannot be sent")
+        raise TypeError(f"arrays of dtype {array.dtype} cannot be sent: axonml sends no pickle, only arrays of "
+                        f"{', '.join(DTYPE_NAMES)}")
     data = np.ascontiguousarray(array).tobytes()
     return {_TAG: kind, "dtype": name, "shape": list(array.shape), "data": base64.b64encode(data).decode("ascii")}
 
