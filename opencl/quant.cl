@@ -88,9 +88,9 @@ inline float decode_value(const __global uchar *row, long i)
     return (half_at(block) * (float)scale) * (float)q - half_at(block + 2) * (float)min;
 #elif QTYPE == AQ_Q6_K
     const __global uchar *block = row + (i >> 8) * 210;
-    const int e = (int)(i & 255), half = e >> 7, r = e & 127;
-    const int low = (block[64 * half + (r & 63)] >> (4 * (r >> 6))) & 0x0F;
-    const int high = (block[128 + 32 * half + (r & 31)] >> (2 * (r >> 5))) & 0x03;
+    const int e = (int)(i & 255), upper = e >> 7, r = e & 127;  /* upper: the second 128 values */
+    const int low = (block[64 * upper + (r & 63)] >> (4 * (r >> 6))) & 0x0F;
+    const int high = (block[128 + 32 * upper + (r & 31)] >> (2 * (r >> 5))) & 0x03;
     const float d = half_at(block + 208);
     return (d * (float)(char)block[192 + (e >> 4)]) * (float)((low | (high << 4)) - 32);
 #elif QTYPE == AQ_F16
