@@ -289,6 +289,28 @@ class PickleMachine:
                 if self.persistent_load is None:
                     fail(reader, "a persistent id where none is allowed")
                 stack.append(self.persistent_load(pid))
+            # -- the text opcodes of protocols 0 and 1 that carry data
+            elif code == b"I":                                   # INT (also 00/01 for False/True)
+                text = self._line(reader)
+                stack.append({"00": False, "01": True}.get(text) if text in ("00", "01") else self._int(reader, text))
+            elif code == b"L":                                   # LONG
+                stack.append(self._int(reader, self._line(reader).rstrip("L")))
+            elif code == b"F":                                   # FLOAT
+                try:
+                    stack.append(float(self._line(reader)))
+                except ValueError:
+                    fail(reader, "a FLOAT that is not a number")
+            elif code == b"S":                                   # STRING: a quoted, escaped line
+                stack.append(self._quoted(reader, self._line(reader, raw=True)))
+            elif code == b"V":                                   # UNICODE: raw-unicode-escape line
+                stack.append(self._line(reader, raw=True).decode("raw-unicode-escape", "replace"))
+            elif code == b"p":                                   # PUT
+                memo[self._int(reader, self._line(reader))] = top()
+            elif code == b"g":                                   # GET
+                index = self._int(reader, self._line(reader))
+                if index not in memo:
+                    fail(reader, f"memo entry {index} is read before it is written")
+                stack.append(memo[index])
             elif code in (b"i", b"o"):                           # INST, OBJ: protocol 0/1 instance creation
                 if code == b"i":
                     module, name = self._line(reader), self._line(reader)
@@ -311,15 +333,27 @@ class PickleMachine:
         except UnicodeDecodeError:
             self._fail(reader, "a string that is not UTF-8")
 
-    def _line(self, reader: _Reader) -> str:
+    def _line(self, reader: _Reader, raw: bool = False):
         chars = bytearray()
+        limit = 1 << 20 if raw else 512
         while True:
             char = reader.read(1)
             if char == b"\n":
-                return chars.decode("utf-8", "replace")
+                return bytes(chars) if raw else chars.decode("utf-8", "replace")
             chars += char
-            if len(chars) > 512:
-                self._fail(reader, "a global name longer than 512 characters")
+            if len(chars) > limit:
+                self._fail(reader, f"a text line longer than {limit} characters")
+
+    def _int(self, reader: _Reader, text: str) -> int:
+        if not text or len(text) > 4300 or not text.lstrip("-").isdigit():
+            self._fail(reader, f"{text[:40]!r} is not an integer")
+        return int(text)
+
+    def _quoted(self, reader: _Reader, line: bytes) -> str:
+        import codecs
+        if len(line) < 2 or line[:1] not in (b"'", b'"') or line[-1:] != line[:1]:
+            self._fail(reader, "a STRING that is not quoted")
+        return codecs.escape_decode(line[1:-1])[0].decode("latin-1")
 
     def _list(self, reader: _Reader, target) -> list:
         if not isinstance(target, list):

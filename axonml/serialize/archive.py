@@ -213,7 +213,16 @@ def _attr_json(node, key: str, source: str):
 
 def read_archive(path: str | os.PathLike, *, weights: bool = True) -> dict:
     """Check an archive and read it: ``{"metadata", "config", "format_version", "axonml_version", "created",
-    "tensors": {name: (dtype name, shape)}, "weights": {name: array}}`` (weights only if asked)."""
+    "tensors": {name: (dtype name, shape)}, "weights": {name: array}}``.
+
+    With ``weights=True`` (the default) the datasets are checked against the model the config
+    builds before any is read; ``weights=False`` reads only the header-level information.
+    """
+    return _read_archive(path, weights)[0]
+
+
+def _read_archive(path, weights: bool):
+    """(the archive's information, the model its config builds, or None without weights)."""
     h5py = _h5py()
     source = f"'{os.fspath(path)}'"
     if not os.path.isfile(path):
@@ -229,7 +238,7 @@ def read_archive(path: str | os.PathLike, *, weights: bool = True) -> dict:
         raise ValueError(f"{source} is not a valid .axonml archive: {error}") from None
 
 
-def _read(h5py, f, source: str, with_weights: bool) -> dict:
+def _read(h5py, f, source: str, with_weights: bool):
     if f.attrs.get("format") not in (_FORMAT, _FORMAT.encode()):
         raise ValueError(f"{source} is not an .axonml archive (no format attribute)")
     version = f.attrs.get("format_version")
@@ -265,15 +274,32 @@ def _read(h5py, f, source: str, with_weights: bool) -> dict:
     info = {"metadata": metadata, "config": config, "format_version": int(version),
             "axonml_version": str(f.attrs.get("axonml_version", "")), "created": str(f.attrs.get("created", "")),
             "tensors": tensors}
-    if with_weights:
-        for name, (dtype_name, shape) in tensors.items():
-            dtype = _dtype._BY_NAME[dtype_name]
-            array = np.empty(shape, dtype=np.uint16 if dtype == _dtype.bfloat16 else dtype.np)
-            if array.size:
-                group[name].read_direct(array)
-            arrays[name] = array.view(dtype.np) if dtype == _dtype.bfloat16 else array
-        info["weights"] = arrays
-    return info
+    if not with_weights:
+        return info, None
+    model = _check_against_config(info, source)
+    for name, (dtype_name, shape) in tensors.items():
+        dtype = _dtype._BY_NAME[dtype_name]
+        array = np.empty(shape, dtype=np.uint16 if dtype == _dtype.bfloat16 else dtype.np)
+        if array.size:
+            group[name].read_direct(array)
+        arrays[name] = array.view(dtype.np) if dtype == _dtype.bfloat16 else array
+    info["weights"] = arrays
+    return info, model
+
+
+def _check_against_config(info: dict, source: str):
+    """Build the model the config describes and check the archive's datasets against its state dict."""
+    model = build_from_config(info["config"], source)
+    expected = {name: (t.dtype.name, tuple(t.shape)) for name, t in model.state_dict().items()}
+    if expected != info["tensors"]:
+        missing = sorted(set(expected) - set(info["tensors"]))
+        unexpected = sorted(set(info["tensors"]) - set(expected))
+        wrong = sorted(n for n in set(expected) & set(info["tensors"]) if expected[n] != info["tensors"][n])
+        detail = "; ".join(f"{what}: {names[:5]}" for what, names in
+                           (("missing", missing), ("unexpected", unexpected), ("wrong shape or dtype", wrong)) if names)
+        raise ValueError(f"{source}: the weights do not fit the {info['config'].get('builder')} the config builds "
+                         f"({detail})")
+    return model
 
 
 def load_archive(path: str | os.PathLike, map_location=None):
@@ -292,23 +318,11 @@ def load_archive(path: str | os.PathLike, map_location=None):
     Raises:
         ValueError: a corrupt or hostile archive, or weights that do not fit the architecture.
     """
-    info = read_archive(path, weights=False)
-    source = f"'{os.fspath(path)}'"
-    model = build_from_config(info["config"], source)
-    expected = {name: (t.dtype.name, tuple(t.shape)) for name, t in model.state_dict().items()}
-    if expected != info["tensors"]:
-        missing = sorted(set(expected) - set(info["tensors"]))
-        unexpected = sorted(set(info["tensors"]) - set(expected))
-        wrong = sorted(n for n in set(expected) & set(info["tensors"]) if expected[n] != info["tensors"][n])
-        detail = "; ".join(f"{what}: {names[:5]}" for what, names in
-                           (("missing", missing), ("unexpected", unexpected), ("wrong shape or dtype", wrong)) if names)
-        raise ValueError(f"{source}: the weights do not fit the {info['config'].get('builder')} the config builds "
-                         f"({detail})")
-    arrays = read_archive(path)["weights"]
+    info, model = _read_archive(path, weights=True)
     from ..creation import from_numpy
-    model.load_state_dict({name: from_numpy(array) for name, array in arrays.items()})
+    model.load_state_dict({name: from_numpy(array) for name, array in info["weights"].items()})
     if map_location is not None:
         model.to(map_location)
     model.eval()
-    model.archive_metadata = dict(info["metadata"]) if isinstance(info["metadata"], dict) else info["metadata"]
+    model.archive_metadata = info["metadata"]
     return model

@@ -11,11 +11,13 @@ stream), what this call wrote is removed again.
 """
 from __future__ import annotations
 
+import lzma
 import os
 import shutil
 import stat
 import tarfile
 import zipfile
+import zlib
 
 __all__ = ["extract_archive", "ArchiveError", "DEFAULT_MAX_TOTAL_SIZE", "DEFAULT_MAX_FILES"]
 
@@ -121,7 +123,8 @@ def extract_archive(path: str | os.PathLike, dest: str | os.PathLike, *, max_tot
     except ArchiveError:
         _undo(written)
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, tarfile.TarError, EOFError, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, tarfile.TarError, EOFError, OSError, ValueError, zlib.error,
+            lzma.LZMAError) as error:
         _undo(written)
         if isinstance(error, FileNotFoundError) and not written:
             raise

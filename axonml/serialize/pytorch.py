@@ -42,7 +42,8 @@ _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _LEGACY_PROTOCOL = 1001
 _MAX_DIMS = 64
 _MAX_PICKLE_BYTES = 1 << 30     # data.pkl holds structure only; the tensors' bytes are separate
-_MAX_COMPRESSION_RATIO = 1000  # torch stores storages uncompressed; a ratio like this is a zip bomb
+_MAX_COMPRESSION_RATIO = 100   # torch stores storages uncompressed: a large storage compressed
+_BOMB_FLOOR = 64 << 20          # more than this many times, to over 64 MiB, is a zip bomb
 
 
 class _Storage:
@@ -241,7 +242,10 @@ def is_pytorch_checkpoint(head: bytes) -> bool:
 
 
 def _is_pickle(head: bytes) -> bool:
-    return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return True
+    # a protocol 0/1 pickle opens with GLOBAL, MARK or an empty container; a safetensors file has '{' at byte 8
+    return head[:1] in (b"c", b"(", b"]", b"}") and head[8:9] != b"{"
 
 
 def _is_legacy(head: bytes) -> bool:
@@ -319,7 +323,7 @@ def _load_zip(handle, mmap_path, source: str, map_location):
             if info.compress_type == zipfile.ZIP_STORED:
                 if info.compress_size != nbytes or info.header_offset + nbytes > file_size:
                     raise ValueError(f"{source}: {name} runs past the end of the file")
-            elif nbytes > _MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            elif nbytes > _BOMB_FLOOR and nbytes > _MAX_COMPRESSION_RATIO * info.compress_size:
                 raise ValueError(f"{source}: {name} claims {nbytes} bytes from {info.compress_size} compressed "
                                  "(a zip bomb?)")
             dtype = storage.dtype.np.newbyteorder("<" if byteorder == "little" else ">")
