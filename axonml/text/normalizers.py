@@ -24,28 +24,21 @@ class Normalizer:
         raise NotImplementedError
 
 
-def is_control(char: str) -> bool:
-    """A control or format character other than the whitespace ones (BERT's ``_is_control``)."""
-    if char in "\t\n\r":
-        return False
-    return unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs")
-
-
-def is_whitespace(char: str) -> bool:
-    """Space, tab, newline, carriage return or a Unicode space separator (BERT's ``_is_whitespace``)."""
-    return char in " \t\n\r" or unicodedata.category(char) == "Zs"
-
-
-def is_chinese_char(code: int) -> bool:
-    """A code point in the CJK Unified Ideographs blocks, as BERT defines them (not Hangul, Kana)."""
-    return (0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x20000 <= code <= 0x2A6DF
-            or 0x2A700 <= code <= 0x2B73F or 0x2B740 <= code <= 0x2B81F or 0x2B820 <= code <= 0x2CEAF
-            or 0xF900 <= code <= 0xFAFF or 0x2F800 <= code <= 0x2FA1F)
-
-
 def strip_accents(text: str) -> str:
     """Decompose (NFD) and drop the combining marks (category Mn)."""
-    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return _MARKS.sub("", unicodedata.normalize("NFD", text))
+
+
+# BERT's classes: control characters (not \t \n \r; unassigned code points too) are dropped, whitespace
+# (Unicode White_Space) becomes a space, and CJK ideographs (the CJK Unified Ideographs blocks, not Hangul
+# or Kana) become words.
+_CONTROL = regex.compile(r"[[\x00\ufffd\p{Cc}\p{Cf}\p{Cn}\p{Co}\p{Cs}]--[\t\n\r]]", regex.V1)
+_WHITESPACE = regex.compile(r"\p{White_Space}")
+_CJK = regex.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002a6df\U0002a700-\U0002b73f"
+                     "\U0002b740-\U0002b81f\U0002b820-\U0002ceaf\uf900-\ufaff\U0002f800-\U0002fa1f]")
+_MARKS = regex.compile(r"\p{Mn}")
+_ASCII_CLEAN = {c: None for c in range(32) if chr(c) not in "\t\n\r"}
+_ASCII_CLEAN.update({ord("\t"): " ", ord("\n"): " ", ord("\r"): " ", 0x7F: None})
 
 
 class BertNormalizer(Normalizer):
@@ -67,12 +60,15 @@ class BertNormalizer(Normalizer):
         self.lowercase = lowercase
 
     def __call__(self, text: str) -> str:
+        ascii_only = text.isascii()
         if self.clean_text:
-            text = "".join(" " if is_whitespace(c) else c for c in text
-                           if not (c == "\x00" or c == "\ufffd" or is_control(c)))
-        if self.handle_chinese_chars:
-            text = "".join(f" {c} " if is_chinese_char(ord(c)) else c for c in text)
-        if self.strip_accents or (self.strip_accents is None and self.lowercase):
+            if ascii_only:
+                text = text.translate(_ASCII_CLEAN)
+            else:
+                text = _WHITESPACE.sub(" ", _CONTROL.sub("", text))
+        if self.handle_chinese_chars and not ascii_only:
+            text = _CJK.sub(r" \g<0> ", text)
+        if (self.strip_accents or (self.strip_accents is None and self.lowercase)) and not ascii_only:
             text = strip_accents(text)
         if self.lowercase:
             text = text.lower()

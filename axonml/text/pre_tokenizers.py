@@ -4,13 +4,11 @@ Each is built from, and written back to, its entry in a Hugging Face ``tokenizer
 """
 from __future__ import annotations
 
-import unicodedata
 from functools import lru_cache
 from typing import Any, Callable
 
 import regex
 
-from .normalizers import is_whitespace
 
 __all__ = ["PreTokenizer", "ByteLevel", "BertPreTokenizer", "Whitespace", "WhitespaceSplit", "Digits",
            "Punctuation", "Split", "Metaspace", "Sequence", "bytes_to_unicode", "pre_tokenizer_from_json"]
@@ -87,35 +85,17 @@ class ByteLevel(PreTokenizer):
                 "use_regex": self.use_regex}
 
 
-def is_bert_punctuation(char: str) -> bool:
-    """ASCII symbols and every Unicode punctuation character (BERT's ``_is_punctuation``)."""
-    code = ord(char)
-    if 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126:
-        return True
-    return unicodedata.category(char).startswith("P")
+# BERT's punctuation: every Unicode punctuation character and all ASCII symbols
+_PUNCTUATION = r"\p{P}!-/:-@\[-`{-~"
 
 
 class BertPreTokenizer(PreTokenizer):
     """Split on whitespace (dropped) and around every punctuation character (each kept as a piece)."""
 
+    _pattern = regex.compile(rf"[^\p{{White_Space}}{_PUNCTUATION}]+|[{_PUNCTUATION}]")
+
     def split(self, text: str) -> list[str]:
-        pieces: list[str] = []
-        current: list[str] = []
-        for char in text:
-            if is_whitespace(char):
-                if current:
-                    pieces.append("".join(current))
-                    current = []
-            elif is_bert_punctuation(char):
-                if current:
-                    pieces.append("".join(current))
-                    current = []
-                pieces.append(char)
-            else:
-                current.append(char)
-        if current:
-            pieces.append("".join(current))
-        return pieces
+        return self._pattern.findall(text)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "BertPreTokenizer"}
@@ -134,10 +114,12 @@ class Whitespace(PreTokenizer):
 
 
 class WhitespaceSplit(PreTokenizer):
-    """Split on whitespace only."""
+    """Split on whitespace (Unicode White_Space) only."""
+
+    _pattern = regex.compile(r"\P{White_Space}+")
 
     def split(self, text: str) -> list[str]:
-        return text.split()
+        return self._pattern.findall(text)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "WhitespaceSplit"}
@@ -218,7 +200,7 @@ class Digits(PreTokenizer):
 class Punctuation(PreTokenizer):
     """Split around punctuation characters, treating each as ``behavior`` says (default: isolated)."""
 
-    _pattern = regex.compile(r"[\p{P}!-/:-@\[-`{-~]")
+    _pattern = regex.compile(f"[{_PUNCTUATION}]")
 
     def __init__(self, behavior: str = "Isolated") -> None:
         self.behavior = behavior

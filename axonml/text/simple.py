@@ -101,7 +101,7 @@ class _RuleTokenizer:
 
 
 class WhitespaceTokenizer(_RuleTokenizer):
-    """Split on runs of whitespace.
+    """Split on runs of whitespace (Unicode White_Space, as the ``tokenizers`` WhitespaceSplit).
 
     Example::
 
@@ -109,8 +109,10 @@ class WhitespaceTokenizer(_RuleTokenizer):
         ['to', 'be,', 'or', 'not']
     """
 
+    _pattern = regex.compile(r"\P{White_Space}+")
+
     def _split(self, text: str) -> list[str]:
-        return text.split()
+        return self._pattern.findall(text)
 
 
 class CharacterTokenizer(_RuleTokenizer):

@@ -26,6 +26,8 @@ SENTENCES = [
     "Ünïcödé ⅰⅱⅲ ﬁ ligature ① circled",
     "<|endoftext|> is not special here",
     "Very " + "long " * 40 + "sentence",
+    "odd\x0bwhite\x0cspace\x1cand\x85more\u2028here\u00a0nbsp\u3000ideographic",
+    "soft\xadhyphen and \U0001d400 math bold and \ufffd replacement",
 ]
 
 
