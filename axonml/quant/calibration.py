@@ -127,7 +127,7 @@ def _qparams(min_val, max_val, quant_min, quant_max, symmetric, dtype, eps):
     if symmetric:
         max_pos = np.maximum(-min_neg, max_pos)
         scale = np.maximum(max_pos / np.float32((quant_max - quant_min) / 2), eps).astype(np.float32)
-        middle = (quant_min + quant_max) // 2 if dtype == "quint8" else 0
+        middle = (quant_min + quant_max + 1) // 2 if dtype == "quint8" else 0
         zero_point = np.full(scale.shape, middle, np.int64)
     else:
         scale = np.maximum((max_pos - min_neg) / np.float32(quant_max - quant_min), eps).astype(np.float32)
