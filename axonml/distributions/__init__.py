@@ -13,10 +13,11 @@ Example::
     >>> x = p.rsample((3,))
     >>> p.log_prob(x), kl_divergence(p, Normal(1.0, 2.0))
 """
-from . import constraints, transforms
+from . import constraint_registry, constraints, transforms
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .categorical import Categorical
+from .constraint_registry import biject_to, transform_to
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
@@ -36,5 +37,5 @@ from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "ExponentialFamily",
            "Gamma", "Independent", "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson",
-           "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl",
-           "transforms"] + _transforms_all
+           "TransformedDistribution", "Uniform", "biject_to", "constraints", "kl_divergence", "register_kl",
+           "transform_to", "transforms"] + _transforms_all

@@ -15,11 +15,11 @@ from ..tensor import Size, Tensor
 from . import constraints
 from .utils import _sum_rightmost, broadcast_all, lazy_property, tril_matrix_to_vec, vec_to_tril_matrix
 
-__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "CorrCholeskyTransform",
+__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CorrCholeskyTransform",
            "CumulativeDistributionTransform", "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
            "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform",
-           "SoftplusTransform", "TanhTransform", "SoftmaxTransform", "StickBreakingTransform", "Transform",
-           "identity_transform"]
+           "SoftplusTransform", "StackTransform", "TanhTransform", "SoftmaxTransform", "StickBreakingTransform",
+           "Transform", "identity_transform"]
 
 
 class Transform:
@@ -845,3 +845,156 @@ class CumulativeDistributionTransform(Transform):
         if self._cache_size == cache_size:
             return self
         return CumulativeDistributionTransform(self.distribution, cache_size=cache_size)
+
+
+def _check_slices(name: str, tensor: Tensor, dim: int, length: int, what: str) -> None:
+    if not -tensor.dim() <= dim < tensor.dim():
+        raise AssertionError(f"dim {dim} out of range for {name} with {tensor.dim()} dimensions")
+    if tensor.size(dim) != length:
+        raise AssertionError(f"{name}.size({dim}) = {tensor.size(dim)} must equal {what} {length}")
+
+
+class CatTransform(Transform):
+    """The transforms of tseq applied to consecutive slices of lengths along dim (the pieces torch.cat would join).
+
+    Args:
+        tseq (list of Transform): one transform per slice.
+        dim (int): the dimension sliced.
+        lengths (list of int): each slice's length (1 each when None).
+        cache_size (int): 0 or 1.
+
+    Example::
+
+        >>> t = CatTransform([ExpTransform(), identity_transform], dim=0, lengths=[10, 10])
+    """
+
+    def __init__(self, tseq, dim: int = 0, lengths=None, cache_size: int = 0) -> None:
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError("All elements of tseq must be Transform instances")
+        if cache_size:
+            tseq = [t.with_cache(cache_size) for t in tseq]
+        super().__init__(cache_size=cache_size)
+        self.transforms = list(tseq)
+        self.lengths = list(lengths) if lengths is not None else [1] * len(self.transforms)
+        if len(self.lengths) != len(self.transforms):
+            raise AssertionError(f"lengths ({len(self.lengths)}) must match transforms ({len(self.transforms)})")
+        self.dim = dim
+
+    @lazy_property
+    def event_dim(self) -> int:  # type: ignore[override]
+        return max(t.event_dim for t in self.transforms)
+
+    @lazy_property
+    def length(self) -> int:
+        return sum(self.lengths)
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return CatTransform(self.transforms, self.dim, self.lengths, cache_size)
+
+    def _map(self, z: Tensor, name: str, inverse: bool) -> Tensor:
+        from ..functional import cat
+        _check_slices(name, z, self.dim, self.length, "length")
+        pieces, start = [], 0
+        for transform, length in zip(self.transforms, self.lengths):
+            piece = z.narrow(self.dim, start, length)
+            pieces.append(transform.inv(piece) if inverse else transform(piece))
+            start += length
+        return cat(pieces, self.dim)
+
+    def _call(self, x):
+        return self._map(x, "x", inverse=False)
+
+    def _inverse(self, y):
+        return self._map(y, "y", inverse=True)
+
+    def log_abs_det_jacobian(self, x, y):
+        from ..functional import cat
+        _check_slices("x", x, self.dim, self.length, "length")
+        _check_slices("y", y, self.dim, self.length, "length")
+        terms, start = [], 0
+        for transform, length in zip(self.transforms, self.lengths):
+            term = transform.log_abs_det_jacobian(x.narrow(self.dim, start, length), y.narrow(self.dim, start, length))
+            if transform.event_dim < self.event_dim:
+                term = _sum_rightmost(term, self.event_dim - transform.event_dim)
+            terms.append(term)
+            start += length
+        # concatenate the terms along dim while it is a batch dimension; sum them once it is inside the event
+        dim = self.dim - x.dim() if self.dim >= 0 else self.dim
+        dim += self.event_dim
+        return cat(terms, dim) if dim < 0 else functools.reduce(operator.add, terms)
+
+    @property
+    def bijective(self) -> bool:  # type: ignore[override]
+        return all(t.bijective for t in self.transforms)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
+
+
+class StackTransform(Transform):
+    """The transforms of tseq applied to the slices along dim (the pieces torch.stack would join).
+
+    Args:
+        tseq (list of Transform): one transform per index of dim.
+        dim (int): the dimension sliced.
+        cache_size (int): 0 or 1.
+
+    Example::
+
+        >>> t = StackTransform([ExpTransform(), identity_transform], dim=1)
+    """
+
+    def __init__(self, tseq, dim: int = 0, cache_size: int = 0) -> None:
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError("All elements of tseq must be Transform instances")
+        if cache_size:
+            tseq = [t.with_cache(cache_size) for t in tseq]
+        super().__init__(cache_size=cache_size)
+        self.transforms = list(tseq)
+        self.dim = dim
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return StackTransform(self.transforms, self.dim, cache_size)
+
+    def _slice(self, z: Tensor) -> list:
+        return [z.select(self.dim, i) for i in range(z.size(self.dim))]
+
+    def _map(self, z: Tensor, name: str, inverse: bool) -> Tensor:
+        from ..functional import stack
+        _check_slices(name, z, self.dim, len(self.transforms), "len(transforms)")
+        return stack([t.inv(piece) if inverse else t(piece) for piece, t in zip(self._slice(z), self.transforms)],
+                     self.dim)
+
+    def _call(self, x):
+        return self._map(x, "x", inverse=False)
+
+    def _inverse(self, y):
+        return self._map(y, "y", inverse=True)
+
+    def log_abs_det_jacobian(self, x, y):
+        from ..functional import stack
+        _check_slices("x", x, self.dim, len(self.transforms), "len(transforms)")
+        _check_slices("y", y, self.dim, len(self.transforms), "len(transforms)")
+        return stack([t.log_abs_det_jacobian(xs, ys)
+                      for xs, ys, t in zip(self._slice(x), self._slice(y), self.transforms)], self.dim)
+
+    @property
+    def bijective(self) -> bool:  # type: ignore[override]
+        return all(t.bijective for t in self.transforms)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.stack([t.domain for t in self.transforms], self.dim)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.stack([t.codomain for t in self.transforms], self.dim)

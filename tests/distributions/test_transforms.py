@@ -35,6 +35,12 @@ CASES = {
                                                    L.D.PowerTransform(t(np.array(0.5)))]), REAL, True),
     "Identity": (lambda L, t: L.D.identity_transform, REAL, True),
     "CDF": (lambda L, t: L.D.CumulativeDistributionTransform(L.D.Normal(t(LOC), t(np.abs(SCALE)))), REAL, True),
+    "Cat": (lambda L, t: L.D.CatTransform([L.D.ExpTransform(), L.D.identity_transform, L.D.TanhTransform()],
+                                          dim=1, lengths=[1, 1, 1]), REAL, True),
+    "Cat-event": (lambda L, t: L.D.CatTransform([L.D.StickBreakingTransform(), L.D.StickBreakingTransform()],
+                                                dim=0, lengths=[1, 1]), REAL, True),
+    "Stack": (lambda L, t: L.D.StackTransform([L.D.SigmoidTransform(), L.D.AffineTransform(1.0, 3.0),
+                                               L.D.SoftplusTransform()], dim=-1), REAL, True),
     "Inverse-Exp": (lambda L, t: L.D.ExpTransform().inv, POSITIVE, True),
     "Inverse-StickBreaking": (lambda L, t: L.D.StickBreakingTransform().inv,
                               POSITIVE / POSITIVE.sum(-1, keepdims=True), True),
@@ -121,3 +127,14 @@ def test_corr_cholesky_gives_unit_rows():
     ours, _ = pair("cpu")
     y = ours.D.CorrCholeskyTransform()(axonml.tensor(REAL))
     assert bool(ours.D.constraints.corr_cholesky.check(y).all())
+
+
+def test_cat_and_stack_check_the_sliced_length():
+    ours, theirs = pair("cpu")
+    for lib, make in ((ours, axonml.tensor), (theirs, torch.tensor)):
+        cat = lib.D.CatTransform([lib.D.ExpTransform(), lib.D.ExpTransform()], dim=0, lengths=[1, 2])
+        with pytest.raises(AssertionError, match="must equal length 3"):
+            cat(make(np.zeros((2, 2))))
+        stack = lib.D.StackTransform([lib.D.ExpTransform()], dim=0)
+        with pytest.raises(AssertionError, match="must equal len"):
+            stack(make(np.zeros((2, 2))))
