@@ -71,6 +71,9 @@ def register(subparsers) -> None:
     parser.add_argument("--device", help="cpu or opencl[:N] (default: cpu)")
     parser.add_argument("--out", metavar="DIR", help="checkpoint directory (default: runs/train)")
     parser.add_argument("--resume", metavar="DIR", help="continue the run checkpointed in DIR")
+    parser.add_argument("--distributed", action="store_true",
+                        help="train on every process of an MPI job (mpiexec -n N python -m axonml train "
+                             "--distributed ...): DistributedDataParallel, --batch-size split across the ranks")
     parser.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                         help="no progress bar, one line per epoch")
     parser.set_defaults(handler=run)
@@ -249,6 +252,9 @@ def _loader(dataset, settings: dict, epoch: int, shuffle: bool):
     """Each epoch's order comes from its own generator, so a resumed run sees the same batches."""
     import axonml
     from ..data import DataLoader
+    if settings.get("distributed"):
+        from .train_distributed import loader
+        return loader(dataset, settings, epoch, shuffle)
     generator = axonml.Generator().manual_seed(settings["seed"] * 1000003 + epoch)
     return DataLoader(dataset, batch_size=settings["batch_size"], shuffle=shuffle, generator=generator,
                       num_workers=settings["workers"])
@@ -328,6 +334,7 @@ def run(args: argparse.Namespace) -> int:
         settings["out"] = args.out or args.resume
     else:
         settings = resolve_settings(args)
+    settings["distributed"] = bool(getattr(args, "distributed", False))
     try:
         device = axonml.device(settings["device"])
     except (RuntimeError, TypeError, ValueError) as error:
@@ -335,6 +342,11 @@ def run(args: argparse.Namespace) -> int:
     train_set, test_set, input_shape = build_datasets(settings)
     axonml.manual_seed(settings["seed"])
     model = build_model(settings["model"], input_shape).to(device)
+    trained, say = model, print
+    if settings["distributed"]:
+        from . import train_distributed
+        trained = train_distributed.wrap_model(model, settings)
+        say = print if train_distributed.is_main(settings) else (lambda *args, **kwargs: None)
     optimizer = build_optimizer(settings, model.parameters())
     scheduler = build_scheduler(settings, optimizer)
     first_epoch, history = 1, []
@@ -346,25 +358,29 @@ def run(args: argparse.Namespace) -> int:
         axonml.set_rng_state(state["rng"])
         first_epoch, history = int(state["epoch"]) + 1, list(state["history"])
         if first_epoch > settings["epochs"]:
-            print(f"checkpoint in {args.resume} already finished epoch {first_epoch - 1} of {settings['epochs']}; "
+            say(f"checkpoint in {args.resume} already finished epoch {first_epoch - 1} of {settings['epochs']}; "
                   "pass --epochs to train longer")
             return 0
     progress = _progress_factory(settings)
-    print(f"training {settings['model']} on {settings['dataset']} ({len(train_set)} train / {len(test_set)} test) "
+    say(f"training {settings['model']} on {settings['dataset']} ({len(train_set)} train / {len(test_set)} test) "
           f"with {settings['optimizer']} lr={settings['lr']} for {settings['epochs']} epochs on {device}",
           flush=True)
     for epoch in range(first_epoch, settings["epochs"] + 1):
         started = time.perf_counter()
-        train_loss, train_acc = train_epoch(model, optimizer, train_set, settings, epoch, device, progress)
+        train_loss, train_acc = train_epoch(trained, optimizer, train_set, settings, epoch, device, progress)
         seconds = time.perf_counter() - started
         if scheduler is not None:
             scheduler.step()
-        test_loss, test_acc = evaluate(model, test_set, settings, device)
+        test_loss, test_acc = evaluate(trained, test_set, settings, device)
+        if settings["distributed"]:
+            train_loss, train_acc = train_distributed.average_metrics(train_loss, train_acc, train_set, True)
+            test_loss, test_acc = train_distributed.average_metrics(test_loss, test_acc, test_set, False)
         history.append({"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc,
                         "test_loss": test_loss, "test_acc": test_acc})
-        save_checkpoint(settings["out"], model, optimizer, scheduler, epoch, settings, history)
-        print(f"epoch {epoch}/{settings['epochs']}  train loss {train_loss:.4f} acc {100 * train_acc:.2f}%  "
+        if say is print:  # one writer: rank 0
+            save_checkpoint(settings["out"], model, optimizer, scheduler, epoch, settings, history)
+        say(f"epoch {epoch}/{settings['epochs']}  train loss {train_loss:.4f} acc {100 * train_acc:.2f}%  "
               f"test loss {test_loss:.4f} acc {100 * test_acc:.2f}%  "
               f"{len(train_set) / seconds:.0f} samples/s  {seconds:.1f}s", flush=True)
-    print(f"checkpoint: {settings['out']}")
+    say(f"checkpoint: {settings['out']}")
     return 0

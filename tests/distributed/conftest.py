@@ -19,8 +19,10 @@ def mpiexec_path() -> str:
 
 
 def launch(script: str, n: int, *args: str, timeout: float = 120, env: dict | None = None):
-    """Run workers/<script> on n processes; returns the CompletedProcess (stdout and stderr as text)."""
-    command = [mpiexec_path(), "-n", str(n), sys.executable, os.path.join(WORKERS, script), *args]
+    """Run workers/<script> (or, for "-m", the module args name) on n processes; returns the
+    CompletedProcess (stdout and stderr as text)."""
+    target = [script] if script == "-m" else [os.path.join(WORKERS, script)]
+    command = [mpiexec_path(), "-n", str(n), sys.executable, *target, *args]
     environment = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1", **(env or {}))
     try:
         return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=environment,
