@@ -228,6 +228,40 @@ class _Lattices:
         return expected, float((self.counts[segmented] * total[segmented]).sum())
 
 
+    def viterbi_frequency(self, scores: np.ndarray) -> np.ndarray:
+        """How often each piece occurs in the best segmentations of all words (weighted by word counts).
+
+        Among equal-scoring paths the piece starting earliest wins, as :func:`viterbi` decides.
+        """
+        alive = np.isfinite(scores[self.piece])
+        edges = np.flatnonzero(alive)
+        word, start, end = self.word[edges], self.start[edges], self.end[edges]
+        log_p = scores[self.piece[edges]]
+        count = len(self.lengths)
+        best = np.full((self.longest + 1, count), -np.inf)
+        best[0] = 0.0
+        back = np.full((self.longest + 1, count), -1, dtype=np.int64)
+        by_end = np.argsort(end, kind="stable")  # within one end, edges stay in order of start
+        bounds = np.searchsorted(end[by_end], np.arange(self.longest + 2))
+        for position in range(1, self.longest + 1):
+            index = by_end[bounds[position]:bounds[position + 1]]
+            values = best[start[index], word[index]] + log_p[index]
+            np.maximum.at(best[position], word[index], values)
+            winners = index[(values == best[position][word[index]]) & np.isfinite(values)]
+            _, first = np.unique(word[winners], return_index=True)
+            back[position, word[winners[first]]] = winners[first]
+        frequency = np.zeros(len(scores))
+        words = np.flatnonzero(np.isfinite(best[self.lengths, np.arange(count)]))
+        position = self.lengths[words]
+        while len(words):
+            edge = back[position, words]
+            np.add.at(frequency, self.piece[edges[edge]], self.counts[words])
+            position = start[edge]
+            more = position > 0
+            words, position = words[more], position[more]
+        return frequency
+
+
 def _maximize(scores: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """The M step with SentencePiece's Bayesian estimate: score = digamma(count) - digamma(total);
     pieces expected less than half a time are dropped (score -inf)."""
@@ -238,13 +272,13 @@ def _maximize(scores: np.ndarray, expected: np.ndarray) -> np.ndarray:
     return result
 
 
-def _prune(pieces: list[tuple[str, float]], words: list[tuple[str, int]], desired_size: int,
+def _prune(pieces: list[tuple[str, float]], frequency: Sequence[float], total_words: float, desired_size: int,
            shrinking_factor: float) -> list[tuple[str, float]]:
     """Keep the pieces whose removal would lower the corpus likelihood most (SentencePiece's pruning).
 
-    A piece whose best segmentation is itself has, as its alternative, the best segmentation without
-    it; the loss of removing it is its Viterbi frequency times the log-probability it saves over the
-    alternative.
+    ``frequency[i]`` is how often piece ``i`` occurs in the corpus's Viterbi segmentations. A piece
+    whose best segmentation is itself has, as its alternative, the best segmentation without it; the
+    loss of removing it is its share of the corpus times the log-probability it saves over the alternative.
     """
     scores = dict(pieces)
     max_length = max(len(p) for p in scores)
@@ -265,21 +299,8 @@ def _prune(pieces: list[tuple[str, float]], words: list[tuple[str, int]], desire
         else:
             alternatives[i] = [index[p] for p, _ in alternative]
 
-    frequency = [0.0] * len(pieces)
-    containing: list[float] = [0.0] * len(pieces)
-    total_words = 0.0
-    for word, count in words:
-        seen = set()
-        for piece, known in viterbi(word, scores, max_length, -1e30):
-            if known:
-                frequency[index[piece]] += count
-                seen.add(index[piece])
-        for i in seen:
-            containing[i] += count
-        total_words += count
-    total = sum(frequency)
+    total = float(sum(frequency))
     log_total = math.log(total)
-
     kept: list[tuple[str, float]] = []
     candidates: list[tuple[float, int]] = []
     for i, (piece, score) in enumerate(pieces):
@@ -288,12 +309,14 @@ def _prune(pieces: list[tuple[str, float]], words: list[tuple[str, int]], desire
         if not alternatives[i]:
             kept.append((piece, score))
             continue
-        share = containing[i] / total_words
-        log_prob = math.log(frequency[i]) - log_total if frequency[i] > 0 else -math.inf
+        if frequency[i] == 0.0:
+            candidates.append((0.0, i))  # never in a best segmentation: removing it loses nothing
+            continue
+        log_prob = math.log(frequency[i]) - log_total
         log_total_alternative = math.log(total + frequency[i] * (len(alternatives[i]) - 1))
         log_prob_alternative = sum(math.log(frequency[n] + frequency[i]) - log_total_alternative
-                                   for n in alternatives[i] if frequency[n] + frequency[i] > 0)
-        candidates.append((share * (log_prob - log_prob_alternative), i))
+                                   for n in alternatives[i])
+        candidates.append((frequency[i] / total_words * (log_prob - log_prob_alternative), i))
     target = max(desired_size, int(shrinking_factor * len(pieces)))
     candidates.sort(key=lambda item: -item[0])
     for _, i in candidates:
@@ -361,7 +384,9 @@ def train_unigram(word_counts: Mapping[str, int], vocab_size: int, special_token
         alive = np.flatnonzero(np.isfinite(scores))
         if len(alive) <= desired:
             break
-        pruned = _prune([(seed_pieces[i], float(scores[i])) for i in alive], words, desired, shrinking_factor)
+        frequency = lattices.viterbi_frequency(scores)[alive]
+        pruned = _prune([(seed_pieces[i], float(scores[i])) for i in alive], frequency, float(lattices.counts.sum()),
+                        desired, shrinking_factor)
         if len(pruned) >= len(alive):
             break
         kept = {piece for piece, _ in pruned}

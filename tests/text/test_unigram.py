@@ -116,3 +116,31 @@ def test_training_arguments_are_checked():
         Unigram([("a", float("nan"))])
     with pytest.raises(ValueError, match="unk_id"):
         Unigram([("a", -1.0)], unk_id=3)
+
+
+def test_batched_lattice_passes_equal_the_per_word_ones(trained, hamlet):
+    from collections import Counter
+
+    import numpy as np
+
+    from axonml.text.unigram import _Lattices
+
+    counts = Counter(trained.pre_tokenize(" ".join(hamlet.splitlines()[:400])))
+    words = list(counts.items())
+    pieces = [(p, s) for p, s in trained.model.pieces[3:]]
+    scores_by_piece = dict(pieces)
+    lattices = _Lattices(words, {p: i for i, (p, _) in enumerate(pieces)}, 16)
+    scores = np.array([s for _, s in pieces])
+    frequency = lattices.viterbi_frequency(scores)
+    expected_frequency = np.zeros(len(pieces))
+    index = {p: i for i, (p, _) in enumerate(pieces)}
+    for word, count in words:
+        for piece, known in viterbi(word, scores_by_piece, 16, -1e30):
+            assert known
+            expected_frequency[index[piece]] += count
+    np.testing.assert_array_equal(frequency, expected_frequency)
+    # forward-backward: the expected counts of a word's pieces, times their lengths, sum to its length
+    expected, likelihood = lattices.expected_counts(scores)
+    total_characters = sum(len(word) * count for word, count in words)
+    assert np.isclose((expected * np.array([len(p) for p, _ in pieces])).sum(), total_characters)
+    assert likelihood < 0
