@@ -101,7 +101,8 @@ class WordPieceTokenizer(_Trainable):
         vocab: token -> id (``None``: only the special tokens, to be trained with :meth:`train`).
         unk_token, sep_token, cls_token: the special tokens; ``sep_token``/``cls_token`` frame each
             encoded text when both are in the vocabulary.
-        lowercase, strip_accents, clean_text, handle_chinese_chars: see :class:`~axonml.text.normalizers.BertNormalizer`.
+        lowercase, strip_accents, clean_text, handle_chinese_chars: see
+            :class:`~axonml.text.normalizers.BertNormalizer`.
         wordpieces_prefix: the continuation marker.
 
     Example::

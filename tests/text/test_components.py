@@ -67,7 +67,8 @@ def test_byte_level_alphabet_is_gpt2s():
 
 
 DECODERS = [
-    (decoders.ByteLevel(), hf_decoders.ByteLevel(), ["Hello", "Ġworld", "Ġ", "ðŁ", "¤", "Ĺ", "<x>", "a\xad", " b"]),
+    (decoders.ByteLevel(), hf_decoders.ByteLevel(),
+     ["Hello", "Ġworld", "Ġ", "ðŁ", "¤", "Ĺ", "<x>", "a\xad", " b"]),
     (decoders.WordPiece(), hf_decoders.WordPiece(), ["[CLS]", "un", "##aff", "##able", ",", "don", "'", "t",
                                                      "?", "[SEP]"]),
     (decoders.WordPiece(cleanup=False), hf_decoders.WordPiece(cleanup=False), ["a", "##b", ".", "c"]),
