@@ -301,10 +301,11 @@ def _load_zip(handle, mmap_path, source: str, map_location):
     with archive:
         names = [info.filename for info in archive.infolist()]
         pickles = [name for name in names if name.count("/") == 1 and name.endswith("/data.pkl")]
+        if any(name.count("/") == 1 and name.endswith("/constants.pkl") for name in names):
+            raise ValueError(f"{source} is a TorchScript archive (torch.jit.save), which holds code; axonml loads "
+                             "state dicts: save model.state_dict() with torch.save")
         if len(pickles) != 1:
-            what = "a TorchScript archive (torch.jit.save)" if any(n.endswith("/constants.pkl") for n in names) \
-                else "a zip file without one <name>/data.pkl"
-            raise ValueError(f"{source} is not a PyTorch checkpoint: it is {what}")
+            raise ValueError(f"{source} is not a PyTorch checkpoint: it is a zip file without one <name>/data.pkl")
         prefix = pickles[0][: -len("data.pkl")]
         byteorder = _small_entry(archive, prefix + "byteorder", source) or "little"
         if byteorder not in ("little", "big"):
