@@ -4,6 +4,7 @@
 ``export`` traces a model on example inputs and writes a model that ``onnx.checker`` accepts.
 """
 from ._registry import claimed_ops
+from .export import export
 from .loader import OnnxModule, load
 
-__all__ = ["load", "OnnxModule", "claimed_ops"]
+__all__ = ["load", "export", "OnnxModule", "claimed_ops"]
