@@ -237,7 +237,7 @@ def parse_gguf(buffer, source: str = "<buffer>") -> GGUFFile:
         except ValueError:
             raise reader.error(f"tensor {name!r} has unknown GGML type {type_id}") from None
         offset = reader.u64(f"the offset of tensor {name!r}")
-        infos.append((name, tuple(reversed(dims)), qtype, offset))
+        infos.append((name, tuple(reversed(dims)) or (1,), qtype, offset))  # ggml's missing dims are 1
     gguf.data_offset = _align(reader.position, gguf.alignment)
     if gguf.data_offset > reader.size and infos:
         raise reader.error(f"the data section would start at byte {gguf.data_offset}, past the end of the file")
@@ -362,6 +362,8 @@ def _as_quantized(name: str, tensor) -> QuantizedTensor:
     if hasattr(tensor, "detach"):
         tensor = tensor.detach().cpu().numpy()
     array = np.asarray(tensor)
+    if array.ndim == 0:
+        array = array.reshape(1)
     if array.dtype.name == "bfloat16":
         return QuantizedTensor(array.view(np.uint16), GGMLType.BF16, array.shape)
     qtype = _DTYPE_TO_GGML.get(array.dtype.newbyteorder("=") if array.dtype.byteorder == ">" else array.dtype)
