@@ -5,6 +5,7 @@ import math
 import numbers
 
 from ..creation import rand
+from ..functional import where
 from ..tensor import Size, Tensor
 from . import constraints
 from .distribution import Distribution
@@ -78,9 +79,8 @@ class Uniform(Distribution):
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
-        lower = (self.low <= value).type_as(self.low)
-        upper = (self.high > value).type_as(self.low)
-        return (lower * upper).log() - (self.high - self.low).log()
+        inside = (self.low <= value) & (self.high > value)
+        return where(inside, -(self.high - self.low).log(), -math.inf)
 
     def cdf(self, value: Tensor) -> Tensor:
         if self._validate_args:

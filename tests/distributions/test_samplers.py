@@ -240,3 +240,36 @@ def test_poisson_rate_zero_and_gamma_tiny_concentration(device):
     assert np.all(numpy_of(D.Poisson(_t([0.0, 0.0], device)).sample((100,))) == 0)
     draws = numpy_of(D.Gamma(_t([1e-3], device), _t([1.0], device)).sample((200,)))
     assert np.all(draws > 0) and np.all(np.isfinite(draws))
+
+
+def test_entropy_gradients_equal_torch(device):
+    # trigamma (digamma's derivative) is scipy's zeta(2, x) here and torch's own series there: 1e-8 apart
+    loose = {"rtol": 1e-7} if device == "cpu" else {}
+    for name in ("Gamma", "Beta", "Laplace", "Normal"):
+        a, b = _t([0.5, 2.0, 3.0], device, True), _t([1.5, 0.7, 4.0], device, True)
+        getattr(D, name)(a, b).entropy().sum().backward()
+        a_t = torch.tensor([0.5, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
+        b_t = torch.tensor([1.5, 0.7, 4.0], dtype=torch.float64, requires_grad=True)
+        getattr(TD, name)(a_t, b_t).entropy().sum().backward()
+        assert_close(a.grad, a_t.grad, device, **loose)
+        assert_close(b.grad, b_t.grad, device, **loose)
+    concentration = _t([[0.5, 2.0, 3.0]], device, True)
+    D.Dirichlet(concentration).entropy().sum().backward()
+    concentration_t = torch.tensor([[0.5, 2.0, 3.0]], dtype=torch.float64, requires_grad=True)
+    TD.Dirichlet(concentration_t).entropy().sum().backward()
+    assert_close(concentration.grad, concentration_t.grad, device, **loose)
+
+
+def test_categorical_never_draws_a_zero_probability_category(device):
+    probs = _t([[0.0, 0.5, 0.0, 0.5, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]], device)
+    draws = numpy_of(D.Categorical(probs).sample((N,)))
+    assert set(np.unique(draws[:, 0])) == {1, 3} and set(np.unique(draws[:, 1])) == {0}
+
+
+def test_uniform_log_prob_outside_the_support_is_minus_infinity():
+    low, high = axonml.tensor([0.0], requires_grad=True), axonml.tensor([2.0], requires_grad=True)
+    log_prob = D.Uniform(low, high, validate_args=False).log_prob(axonml.tensor([-1.0, 0.5, 2.0]))
+    np.testing.assert_allclose(numpy_of(log_prob), [-np.inf, -np.log(2.0), -np.inf], rtol=1e-6)
+    log_prob[1].backward()
+    np.testing.assert_allclose(numpy_of(low.grad), [0.5])
+    np.testing.assert_allclose(numpy_of(high.grad), [-0.5])
