@@ -47,10 +47,12 @@ def test_normalize(rng):
 
 
 @pytest.mark.parametrize("size", [(5, 7), (18, 30), (9, 12), (4, 25)])
-def test_resize_bilinear_matches_interpolate(rng, size):
+@pytest.mark.parametrize("antialias", [True, False])
+def test_resize_bilinear_matches_interpolate(rng, size, antialias):
     x = rng.random((2, 3, 9, 12)).astype(np.float32)
-    out = T.Resize(size)(axonml.from_numpy(x))
-    expected = TF.interpolate(torch.from_numpy(x), size=size, mode="bilinear", align_corners=False, antialias=False)
+    out = T.Resize(size, antialias=antialias)(axonml.from_numpy(x))
+    expected = TF.interpolate(torch.from_numpy(x), size=size, mode="bilinear", align_corners=False,
+                              antialias=antialias)
     np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
 
 
@@ -60,7 +62,7 @@ def test_resize_nearest_and_uint8(hwc):
     np.testing.assert_array_equal(out, expected[0].permute(1, 2, 0).numpy().astype(np.uint8))
     out = T.Resize((5, 7))(hwc)
     expected = TF.interpolate(torch.from_numpy(hwc).permute(2, 0, 1)[None].float(), size=(5, 7), mode="bilinear",
-                              align_corners=False).round().to(torch.uint8)
+                              align_corners=False, antialias=True).round().to(torch.uint8)
     assert out.dtype == np.uint8
     assert np.abs(out.astype(int) - expected[0].permute(1, 2, 0).numpy().astype(int)).max() <= 1
 

@@ -1,18 +1,20 @@
 """Image transforms as functions (torchvision.transforms.functional's names and semantics).
 
-An image is either a tensor of shape (..., C, H, W), any dtype, or a NumPy array in the layout
-PIL images convert to: (H, W, C) or (H, W), usually uint8. A function returns the kind it was
-given: a tensor for a tensor, an (H, W[, C]) array for an array. Integer images keep their
-dtype (results rounded or truncated as torchvision does for uint8 tensors); float images are
-taken to lie in [0, 1].
+An image is a tensor of shape (..., C, H, W), any dtype; a Pillow image; or a NumPy array in the
+layout Pillow images convert to: (H, W, C) or (H, W), usually uint8. A function returns the kind
+it was given. Integer images keep their dtype (results rounded or truncated as torchvision does for
+uint8 tensors); float images are taken to lie in [0, 1].
 
-The work is done with NumPy on host memory: these run per sample in the data pipeline, outside
-any autograd graph.
+Pillow images go through Pillow where torchvision's do (resize, affine, perspective, rotate and
+the ImageOps/ImageEnhance operations); tensors and arrays are worked on with vectorised NumPy on
+the host. The geometric transforms and blurs of float tensors (resize, affine, perspective,
+gaussian_blur, erase) are axonml ops, so gradients flow through them as through torchvision's.
 """
 from __future__ import annotations
 
 import math
 import numbers
+import sys
 from enum import Enum
 from typing import Sequence
 
@@ -20,9 +22,11 @@ import numpy as np
 
 from ...tensor import Tensor, _make
 
-__all__ = ["InterpolationMode", "get_dimensions", "to_tensor", "normalize", "resize", "crop", "center_crop",
-           "resized_crop", "pad", "hflip", "vflip", "rotate", "rgb_to_grayscale", "adjust_brightness",
-           "adjust_contrast", "adjust_saturation", "adjust_hue"]
+__all__ = ["InterpolationMode", "get_dimensions", "to_tensor", "pil_to_tensor", "to_pil_image", "convert_image_dtype",
+           "normalize", "resize", "crop", "center_crop", "resized_crop", "pad", "hflip", "vflip", "rotate", "affine",
+           "perspective", "gaussian_blur", "erase", "rgb_to_grayscale", "adjust_brightness", "adjust_contrast",
+           "adjust_saturation", "adjust_hue", "adjust_sharpness", "invert", "posterize", "solarize", "autocontrast",
+           "equalize"]
 
 
 class InterpolationMode(Enum):
@@ -42,9 +46,13 @@ class InterpolationMode(Enum):
 class _Image:
     """An image as a (..., C, H, W) array, and how to give a result back in the caller's kind."""
 
-    __slots__ = ("array", "is_tensor", "requires_grad")
+    __slots__ = ("array", "is_tensor", "pil_mode")
 
     def __init__(self, img):
+        self.pil_mode = None
+        if _is_pil_image(img):
+            self.pil_mode = img.mode
+            img = _pil_to_array(img)
         if isinstance(img, Tensor):
             if img.ndim < 2:
                 raise TypeError(f"Tensor is not a torch image: expected at least 2 dimensions, got {img.ndim}")
@@ -60,14 +68,45 @@ class _Image:
                 raise TypeError(f"an image array must be (H, W) or (H, W, C), got shape {img.shape}")
             self.is_tensor = False
         else:
-            raise TypeError(f"img should be a Tensor or an (H, W[, C]) ndarray. Got {type(img)}")
+            raise TypeError(f"img should be PIL Image, Tensor or an (H, W[, C]) ndarray. Got {type(img)}")
 
     def result(self, array: np.ndarray):
         if self.is_tensor:
             return _make(np.ascontiguousarray(array))
-        if array.shape[0] == 1:
-            return np.ascontiguousarray(array[0])
-        return np.ascontiguousarray(array.transpose(1, 2, 0))
+        out = np.ascontiguousarray(array[0] if array.shape[0] == 1 else array.transpose(1, 2, 0))
+        if self.pil_mode is not None:
+            return _array_to_pil(out, self.pil_mode)
+        return out
+
+
+def _is_pil_image(img) -> bool:
+    image_module = sys.modules.get("PIL.Image")
+    return image_module is not None and isinstance(img, image_module.Image)
+
+
+def _pil():
+    try:
+        from PIL import Image
+    except ImportError as error:
+        raise ImportError("Pillow images need the Pillow package: pip install 'axonml[vision]'") from error
+    return Image
+
+
+def _pil_to_array(img) -> np.ndarray:
+    """A Pillow image as the (H, W[, C]) array of its pixel values (palette images expanded)."""
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode == "1":
+        return np.asarray(img, dtype=np.uint8) * np.uint8(255)
+    return np.asarray(img)
+
+
+def _array_to_pil(array: np.ndarray, mode: str | None = None):
+    Image = _pil()
+    if mode == "1":
+        return Image.fromarray(array > 127).convert("1")
+    # Pillow infers the mode from the dtype and the number of channels (L, LA, RGB, RGBA, I, F ...).
+    return Image.fromarray(array)
 
 
 def _max_value(dtype: np.dtype) -> float:
@@ -99,9 +138,11 @@ def get_dimensions(img) -> list[int]:
 # --- conversion and normalisation ------------------------------------------------------------------------
 
 def to_tensor(pic) -> Tensor:
-    """An (H, W[, C]) array as a (C, H, W) tensor; uint8 values are scaled to float32 in [0, 1],
-    other dtypes are kept."""
-    if not isinstance(pic, np.ndarray):
+    """A Pillow image or (H, W[, C]) array as a (C, H, W) tensor; uint8 values are scaled to
+    float32 in [0, 1], other dtypes are kept (Pillow's I, I;16 and F modes as int32, int16, float32)."""
+    if _is_pil_image(pic):
+        pic = _pil_to_array(pic)
+    elif not isinstance(pic, np.ndarray):
         raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
     if pic.ndim not in (2, 3):
         raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
@@ -110,7 +151,80 @@ def to_tensor(pic) -> Tensor:
         out = np.empty(chw.shape, np.float32)
         np.divide(chw, np.float32(255), out=out)
         return _make(out)
+    if pic.dtype == np.uint16:
+        chw = chw.astype(np.int32)
     return _make(np.ascontiguousarray(chw))
+
+
+def pil_to_tensor(pic) -> Tensor:
+    """A Pillow image as a (C, H, W) tensor of its pixel values, without scaling (uint8 stays uint8)."""
+    if not _is_pil_image(pic):
+        raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
+    array = _pil_to_array(pic)
+    if array.dtype == np.uint16:
+        array = array.astype(np.int32)
+    return _make(np.ascontiguousarray(array[None] if array.ndim == 2 else array.transpose(2, 0, 1)))
+
+
+def to_pil_image(pic, mode: str | None = None):
+    """A (C, H, W) tensor or (H, W[, C]) array as a Pillow image.
+
+    Float values are taken to lie in [0, 1] and become uint8 ``round-down(255 * x)`` as
+    torchvision's; 1, 2, 3 and 4 channels become L, LA, RGB and RGBA images (or ``mode``).
+    """
+    Image = _pil()
+    if isinstance(pic, Tensor):
+        if pic.ndim not in (2, 3):
+            raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+        array = pic.detach().numpy(force=True)
+        if array.ndim == 3:
+            array = array.transpose(1, 2, 0)
+        if array.dtype.kind == "f" and mode != "F":
+            array = (array * 255).astype(np.uint8)
+    elif isinstance(pic, np.ndarray):
+        if pic.ndim not in (2, 3):
+            raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+        array = pic
+        if array.dtype.kind == "f" and mode != "F":
+            array = (array * 255).astype(np.uint8)
+    else:
+        raise TypeError(f"pic should be Tensor or ndarray. Got {type(pic)}.")
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim == 3 and array.shape[2] > 4:
+        raise ValueError(f"pic should not have > 4 channels. Got {array.shape[2]} channels.")
+    if array.dtype == np.int64:
+        array = array.astype(np.int32)
+    image = Image.fromarray(np.ascontiguousarray(array))
+    return image if mode is None or image.mode == mode else image.convert(mode)
+
+
+def convert_image_dtype(image: Tensor, dtype="float32") -> Tensor:
+    """Convert a tensor image to ``dtype``, rescaling values: integers span [0, max], floats [0, 1].
+
+    Float to integer multiplies by ``max + 1 - 0.001`` and truncates, as torchvision does.
+    """
+    from ... import _dtype
+    if not isinstance(image, Tensor):
+        raise TypeError("Input img should be Tensor Image")
+    target = _dtype.to_dtype(dtype)
+    if image.dtype == target:
+        return image
+    source_np, target_np = image.dtype.np, target.np
+    if image.is_floating_point():
+        if target_np.kind == "f":
+            return image.to(target)
+        return (image * (float(np.iinfo(target_np).max) + 1.0 - 1e-3)).to(target)
+    input_max = float(np.iinfo(source_np).max)
+    if target_np.kind == "f":
+        return image.to(target) / input_max
+    output_max = float(np.iinfo(target_np).max)
+    array = image.numpy().astype(np.int64)
+    if input_max > output_max:
+        array = np.floor_divide(array, int((input_max + 1) // (output_max + 1)))
+    else:
+        array = array * int((output_max + 1) // (input_max + 1))
+    return _make(array.astype(target_np))
 
 
 def normalize(tensor: Tensor, mean: Sequence[float], std: Sequence[float], inplace: bool = False) -> Tensor:
@@ -183,20 +297,6 @@ def _resized_size(height: int, width: int, size, max_size: int | None) -> tuple[
     return (new_long, new_short) if width <= height else (new_short, new_long)
 
 
-def _source_coords(out_size: int, in_size: int, mode: InterpolationMode):
-    """For each output index along one axis: (i0, i1, weight of i1), PyTorch's interpolate with
-    align_corners=False."""
-    scale = in_size / out_size
-    dst = np.arange(out_size, dtype=np.float64)
-    if mode is InterpolationMode.NEAREST:
-        i0 = np.minimum(np.floor(dst * scale).astype(np.int64), in_size - 1)
-        return i0, i0, np.zeros(out_size)
-    src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
-    i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
-    i1 = np.minimum(i0 + 1, in_size - 1)
-    return i0, i1, src - i0
-
-
 def _interpolation(interpolation) -> InterpolationMode:
     if isinstance(interpolation, str):
         interpolation = InterpolationMode(interpolation)
@@ -205,33 +305,64 @@ def _interpolation(interpolation) -> InterpolationMode:
     return interpolation
 
 
-def _resize_array(array: np.ndarray, out_h: int, out_w: int, mode: InterpolationMode) -> np.ndarray:
-    in_h, in_w = array.shape[-2:]
-    y0, y1, wy = _source_coords(out_h, in_h, mode)
-    x0, x1, wx = _source_coords(out_w, in_w, mode)
-    if mode is InterpolationMode.NEAREST:
-        return array[..., y0[:, None], x0[None, :]]
-    work = _work_dtype(array.dtype)
-    values = array.astype(work, copy=False)
-    wy = wy.astype(work)[:, None]
-    wx = wx.astype(work)
-    rows = values[..., y0, :] * (1 - wy) + values[..., y1, :] * wy
-    out = rows[..., x0] * (1 - wx) + rows[..., x1] * wx
-    return _to_dtype(out, array.dtype, rounding=True)
+_PIL_FILTERS = {"nearest": 0, "nearest-exact": 0, "lanczos": 1, "bilinear": 2, "bicubic": 3, "box": 4,
+                "hamming": 5}
 
 
-def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size: int | None = None, antialias=None):
+def _pil_filter(mode: InterpolationMode) -> int:
+    return _PIL_FILTERS[mode.value]
+
+
+def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size: int | None = None, antialias=True):
     """Resize an image to ``size`` ((h, w), or an int for the shorter edge), bilinear by default.
 
-    Matches ``torch.nn.functional.interpolate(..., align_corners=False, antialias=False)``;
-    ``antialias`` is accepted and ignored (no antialiasing when shrinking).
+    Pillow images are resized by Pillow (always antialiased, as torchvision's). Tensors and arrays
+    go through :func:`axonml.nn.functional.interpolate` with ``antialias`` (differentiable for
+    float tensors; integer results are rounded and clamped).
     """
+    interpolation = _interpolation(interpolation)
+    if _is_pil_image(img):
+        width, height = img.size
+        out_h, out_w = _resized_size(height, width, size, max_size)
+        if (out_h, out_w) == (height, width):
+            return img
+        return img.resize((out_w, out_h), _pil_filter(interpolation))
+    if isinstance(img, Tensor):
+        return _resize_tensor(img, size, interpolation, max_size, antialias)
     image = _Image(img)
     height, width = image.array.shape[-2:]
+    if _resized_size(height, width, size, max_size) == (height, width):
+        return img
+    resized = _resize_tensor(_make(np.ascontiguousarray(image.array)), size, interpolation, max_size, antialias)
+    return image.result(resized.numpy())
+
+
+def _resize_tensor(img: Tensor, size, interpolation: InterpolationMode, max_size, antialias) -> Tensor:
+    from ...nn.functional import interpolate
+    if img.ndim < 2:
+        raise TypeError(f"Tensor is not a torch image: expected at least 2 dimensions, got {img.ndim}")
+    height, width = img.shape[-2:]
     out_h, out_w = _resized_size(height, width, size, max_size)
     if (out_h, out_w) == (height, width):
         return img
-    return image.result(_resize_array(image.array, out_h, out_w, _interpolation(interpolation)))
+    if interpolation.value not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
+        raise ValueError(f"tensor images can be resized with nearest, nearest-exact, bilinear or bicubic, "
+                         f"not {interpolation.value}")
+    shape = tuple(img.shape)
+    batch = img.reshape(-1, *shape[-3:]) if img.ndim >= 3 else img.reshape(1, 1, *shape)
+    is_float = batch.is_floating_point()
+    work = batch if is_float else batch.float()
+    mode = interpolation.value
+    smooth = mode in ("bilinear", "bicubic")
+    out = interpolate(work, size=[out_h, out_w], mode=mode, align_corners=False if smooth else None,
+                      antialias=bool(antialias) and smooth)
+    if not is_float:
+        array = out.numpy()
+        if smooth:
+            array = np.rint(array)
+        info = np.iinfo(batch.numpy().dtype)
+        out = _make(np.clip(array, info.min, info.max).astype(batch.numpy().dtype))
+    return out.reshape(*shape[:-2], out_h, out_w)
 
 
 def _pad_array(array: np.ndarray, left: int, top: int, right: int, bottom: int, fill=0,
@@ -309,14 +440,9 @@ def center_crop(img, output_size):
 
 
 def resized_crop(img, top: int, left: int, height: int, width: int, size,
-                 interpolation=InterpolationMode.BILINEAR, antialias=None):
-    """crop then resize."""
-    image = _Image(img)
-    cropped = _crop_array(image.array, top, left, height, width)
-    out_h, out_w = _resized_size(height, width, size, None)
-    if (out_h, out_w) != cropped.shape[-2:]:
-        cropped = _resize_array(cropped, out_h, out_w, _interpolation(interpolation))
-    return image.result(cropped)
+                 interpolation=InterpolationMode.BILINEAR, antialias=True):
+    """:func:`crop`, then :func:`resize` to ``size``."""
+    return resize(crop(img, top, left, height, width), size, interpolation, antialias=antialias)
 
 
 def hflip(img):
@@ -532,3 +658,311 @@ def adjust_hue(img, hue_factor: float):
     # torchvision's convert_image_dtype from float to an integer type
     top = _max_value(array.dtype)
     return image.result((rgb * (top + 1.0 - 1e-3)).astype(array.dtype))
+
+
+# --- affine, perspective and blur: axonml ops on tensors, Pillow on Pillow images ------------------------------
+
+def _get_inverse_affine_matrix(center: Sequence[float], angle: float, translate: Sequence[float], scale: float,
+                               shear: Sequence[float]) -> list[float]:
+    """The inverse of ``T * C * R * S * Sh * C^-1`` (translation, centre, rotation, scale, shear),
+    torchvision's convention: the 2×3 matrix mapping output pixels to input pixels."""
+    rot = math.radians(angle)
+    sx, sy = math.radians(shear[0]), math.radians(shear[1])
+    cx, cy = center
+    tx, ty = translate
+    a = math.cos(rot - sy) / math.cos(sy)
+    b = -math.cos(rot - sy) * math.tan(sx) / math.cos(sy) - math.sin(rot)
+    c = math.sin(rot - sy) / math.cos(sy)
+    d = -math.sin(rot - sy) * math.tan(sx) / math.cos(sy) + math.cos(rot)
+    matrix = [x / scale for x in (d, -b, 0.0, -c, a, 0.0)]
+    matrix[2] += matrix[0] * (-cx - tx) + matrix[1] * (-cy - ty) + cx
+    matrix[5] += matrix[3] * (-cx - tx) + matrix[4] * (-cy - ty) + cy
+    return matrix
+
+
+def _grid_sample_image(img: Tensor, grid: np.ndarray, mode: InterpolationMode, fill) -> Tensor:
+    """Sample a tensor image at a normalised (H', W', 2) grid (zeros outside, then ``fill``)."""
+    from ... import creation
+    from ...functional import cat
+    from ...nn.functional import grid_sample
+    if mode.value not in ("nearest", "bilinear", "bicubic"):
+        raise ValueError(f"tensor images can be resampled with nearest, bilinear or bicubic, not {mode.value}")
+    shape = tuple(img.shape)
+    batch = img.reshape(-1, *shape[-3:])
+    is_float = batch.is_floating_point()
+    work = batch if is_float else batch.float()
+    channels = work.shape[1]
+    if fill is not None:
+        work = cat([work, creation.ones((work.shape[0], 1, *work.shape[2:]), dtype=work.dtype)], dim=1)
+    grid_t = _make(np.ascontiguousarray(np.broadcast_to(grid[None], (work.shape[0],) + grid.shape)).astype(
+        work.dtype.np if is_float else np.float32))
+    out = grid_sample(work, grid_t, mode=mode.value, padding_mode="zeros", align_corners=False)
+    if fill is not None:
+        mask = out[:, channels:]
+        out = out[:, :channels]
+        fill_values = np.broadcast_to(np.asarray(fill, np.float64).reshape(-1), (channels,)).reshape(1, -1, 1, 1)
+        fill_t = _make(fill_values.astype(out.dtype.np))
+        if mode is InterpolationMode.NEAREST:
+            keep = (mask.detach().numpy() >= 0.5).astype(out.dtype.np)
+            out = out * _make(keep) + fill_t * _make(1 - keep)
+        else:
+            out = out * mask + (1.0 - mask) * fill_t
+    if not is_float:
+        array = out.detach().numpy()
+        if mode is not InterpolationMode.NEAREST:
+            array = np.rint(array)
+        info = np.iinfo(batch.numpy().dtype)
+        out = _make(np.clip(array, info.min, info.max).astype(batch.numpy().dtype))
+    return out.reshape(*shape[:-2], *grid.shape[:2])
+
+
+def _affine_grid(matrix: list[float], width: int, height: int) -> np.ndarray:
+    """torchvision's affine grid: output pixel centres (relative to the image centre) mapped by
+    ``matrix`` and normalised to [-1, 1] for grid_sample (align_corners=False)."""
+    xs = np.arange(width, dtype=np.float64) - width * 0.5 + 0.5
+    ys = np.arange(height, dtype=np.float64) - height * 0.5 + 0.5
+    theta = np.asarray(matrix, np.float64).reshape(2, 3)
+    gx = (theta[0, 0] * xs[None, :] + theta[0, 1] * ys[:, None] + theta[0, 2]) / (0.5 * width)
+    gy = (theta[1, 0] * xs[None, :] + theta[1, 1] * ys[:, None] + theta[1, 2]) / (0.5 * height)
+    return np.stack([gx, gy], axis=-1)
+
+
+def _as_tensor_image(img):
+    """(tensor, how to give a result back) for a tensor or an (H, W[, C]) array."""
+    if isinstance(img, Tensor):
+        return img, lambda out: out
+    image = _Image(img)
+    return _make(np.ascontiguousarray(image.array)), lambda out: image.result(out.numpy())
+
+
+def _fill_for_pil(fill, mode: str):
+    if fill is None:
+        return None
+    if isinstance(fill, (int, float)):
+        fill = [fill]
+    values = tuple(int(round(v)) if mode not in ("F",) else float(v) for v in fill)
+    bands = len(mode) if mode in ("RGB", "RGBA", "LA") else 1
+    if len(values) == 1:
+        values = values * bands
+    return values[0] if bands == 1 else values
+
+
+def affine(img, angle: float, translate: Sequence[int], scale: float, shear, interpolation=InterpolationMode.NEAREST,
+           fill=None, center: Sequence[int] | None = None):
+    """Rotate by ``angle`` degrees, translate by ``translate`` pixels, scale, and shear by ``shear``
+    degrees (a number or (x, y)), keeping the image centre (or ``center``) fixed.
+
+    Args:
+        img: a Pillow image, an (H, W[, C]) array or a (..., C, H, W) tensor.
+        interpolation: NEAREST (default) or BILINEAR (BICUBIC too for tensors).
+        fill: value(s) for the area outside the source. Default: 0.
+        center: the fixed point in pixels. Default: the image centre.
+    """
+    interpolation = _interpolation(interpolation)
+    if isinstance(shear, numbers.Number):
+        shear = [float(shear), 0.0]
+    shear = [float(s) for s in shear] + ([0.0] if len(shear) == 1 else [])
+    if len(translate) != 2:
+        raise ValueError(f"Argument translate should be a sequence of length 2, got {translate}")
+    if scale <= 0.0:
+        raise ValueError("Argument scale should be positive")
+    if _is_pil_image(img):
+        width, height = img.size
+        center_p = [width * 0.5, height * 0.5] if center is None else list(center)
+        matrix = _get_inverse_affine_matrix(center_p, angle, translate, scale, shear)
+        return img.transform((width, height), _pil().Transform.AFFINE, matrix, _pil_filter(interpolation),
+                             fillcolor=_fill_for_pil(fill, img.mode))
+    tensor, give_back = _as_tensor_image(img)
+    height, width = tensor.shape[-2:]
+    center_f = [0.0, 0.0] if center is None else [c - s * 0.5 for c, s in zip(center, [width, height])]
+    matrix = _get_inverse_affine_matrix(center_f, angle, [float(t) for t in translate], scale, shear)
+    return give_back(_grid_sample_image(tensor, _affine_grid(matrix, width, height), interpolation, fill))
+
+
+def _get_perspective_coeffs(startpoints, endpoints) -> list[float]:
+    """The 8 coefficients mapping output (end) points to input (start) points, by least squares."""
+    if len(startpoints) != 4 or len(endpoints) != 4:
+        raise ValueError(f"Please provide exactly four corners, got {len(startpoints)} startpoints and "
+                         f"{len(endpoints)} endpoints.")
+    a_matrix = np.zeros((8, 8), np.float64)
+    for i, (p1, p2) in enumerate(zip(endpoints, startpoints)):
+        a_matrix[2 * i] = [p1[0], p1[1], 1, 0, 0, 0, -p2[0] * p1[0], -p2[0] * p1[1]]
+        a_matrix[2 * i + 1] = [0, 0, 0, p1[0], p1[1], 1, -p2[1] * p1[0], -p2[1] * p1[1]]
+    b_matrix = np.asarray(startpoints, np.float64).reshape(8)
+    return np.linalg.lstsq(a_matrix, b_matrix, rcond=None)[0].tolist()
+
+
+def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """Warp so that the four ``startpoints`` (top-left, top-right, bottom-right, bottom-left, as
+    [x, y] pixels) move to ``endpoints``.
+
+    Args:
+        img: a Pillow image, an (H, W[, C]) array or a (..., C, H, W) tensor.
+        interpolation: BILINEAR (default) or NEAREST.
+        fill: value(s) for the area outside the source. Default: 0.
+    """
+    interpolation = _interpolation(interpolation)
+    coeffs = _get_perspective_coeffs(startpoints, endpoints)
+    if _is_pil_image(img):
+        return img.transform(img.size, _pil().Transform.PERSPECTIVE, coeffs, _pil_filter(interpolation),
+                             fillcolor=_fill_for_pil(fill, img.mode))
+    tensor, give_back = _as_tensor_image(img)
+    height, width = tensor.shape[-2:]
+    a, b, c, d, e, f, g, h = coeffs
+    xs = np.arange(width, dtype=np.float64)[None, :] + 0.5
+    ys = np.arange(height, dtype=np.float64)[:, None] + 0.5
+    denominator = g * xs + h * ys + 1.0
+    gx = (a * xs + b * ys + c) / denominator / (0.5 * width) - 1.0
+    gy = (d * xs + e * ys + f) / denominator / (0.5 * height) - 1.0
+    return give_back(_grid_sample_image(tensor, np.stack([gx, gy], axis=-1), interpolation, fill))
+
+
+def _gaussian_kernel1d(kernel_size: int, sigma: float) -> np.ndarray:
+    half = (kernel_size - 1) * 0.5
+    x = np.linspace(-half, half, kernel_size)
+    pdf = np.exp(-0.5 * (x / sigma) ** 2)
+    return pdf / pdf.sum()
+
+
+def gaussian_blur(img, kernel_size, sigma=None):
+    """Blur with a Gaussian kernel: ``kernel_size`` (odd, an int or (kx, ky)), ``sigma`` (default:
+    ``0.3 * ((k - 1) * 0.5 - 1) + 0.8``); borders reflected, as torchvision's.
+
+    Pillow images are blurred by the same kernel (converted to a tensor and back, as torchvision's).
+    """
+    from ...nn.functional import conv2d, pad
+    if isinstance(kernel_size, numbers.Integral):
+        kernel_size = [int(kernel_size)] * 2
+    kernel_size = [int(k) for k in kernel_size]
+    if len(kernel_size) == 1:
+        kernel_size = kernel_size * 2
+    if len(kernel_size) != 2 or any(k <= 0 or k % 2 == 0 for k in kernel_size):
+        raise ValueError(f"kernel_size should have odd and positive integers. Got {kernel_size}")
+    if sigma is None:
+        sigma = [k * 0.15 + 0.35 for k in kernel_size]
+    elif isinstance(sigma, numbers.Number):
+        sigma = [float(sigma)] * 2
+    sigma = [float(s) for s in sigma] * (2 if len(sigma) == 1 else 1)
+    if any(s <= 0 for s in sigma):
+        raise ValueError(f"sigma should have positive values. Got {sigma}")
+    if _is_pil_image(img):
+        return to_pil_image(gaussian_blur(pil_to_tensor(img), kernel_size, sigma), mode=img.mode)
+    tensor, give_back = _as_tensor_image(img)
+    shape = tuple(tensor.shape)
+    batch = tensor.reshape(-1, *shape[-3:])
+    is_float = batch.is_floating_point()
+    work = batch if is_float else batch.float()
+    kernel = np.outer(_gaussian_kernel1d(kernel_size[1], sigma[1]), _gaussian_kernel1d(kernel_size[0], sigma[0]))
+    channels = work.shape[1]
+    weight = _make(np.ascontiguousarray(np.broadcast_to(kernel, (channels, 1) + kernel.shape)).astype(
+        work.dtype.np))
+    padded = pad(work, [kernel_size[0] // 2, kernel_size[0] // 2, kernel_size[1] // 2, kernel_size[1] // 2],
+                 mode="reflect")
+    out = conv2d(padded, weight, groups=channels)
+    if not is_float:
+        info = np.iinfo(batch.numpy().dtype)
+        out = _make(np.clip(np.rint(out.numpy()), info.min, info.max).astype(batch.numpy().dtype))
+    return give_back(out.reshape(shape))
+
+
+def erase(img: Tensor, i: int, j: int, h: int, w: int, v, inplace: bool = False) -> Tensor:
+    """Replace the region with top-left (i, j) and size (h, w) by ``v`` (a number or a tensor that
+    broadcasts to (..., C, h, w)). Differentiable with respect to the image and ``v``."""
+    if not isinstance(img, Tensor):
+        raise TypeError(f"img should be Tensor Image. Got {type(img)}")
+    if not inplace:
+        img = img.clone()
+    img[..., i:i + h, j:j + w] = v
+    return img
+
+
+# --- colour operations of AutoAugment -------------------------------------------------------------------------
+
+def invert(img):
+    """The negative: ``max - x`` (255 for uint8, 1 for floats)."""
+    image = _Image(img)
+    array = image.array
+    return image.result((_max_value(array.dtype) - array).astype(array.dtype) if array.dtype.kind != "b"
+                        else ~array)
+
+
+def posterize(img, bits: int):
+    """Keep the top ``bits`` bits of each uint8 value."""
+    if not 0 <= bits <= 8:
+        raise ValueError(f"The number if bits should be between 0 and 8. Got {bits}")
+    image = _Image(img)
+    if image.array.dtype != np.uint8:
+        raise TypeError(f"Only torch.uint8 image tensors are supported, but found {image.array.dtype}")
+    mask = np.uint8(-(1 << (8 - bits)) & 0xFF)
+    return image.result(image.array & mask)
+
+
+def solarize(img, threshold: float):
+    """Invert the values at or above ``threshold``."""
+    image = _Image(img)
+    array = image.array
+    if threshold > _max_value(array.dtype):
+        raise TypeError("Threshold should be less than bound of img.")
+    inverted = (_max_value(array.dtype) - array).astype(array.dtype)
+    return image.result(np.where(array >= threshold, inverted, array))
+
+
+def adjust_sharpness(img, sharpness_factor: float):
+    """Blend with a smoothed copy (Pillow's 3×3 SMOOTH kernel; borders kept): 0 blurs, 1 is the
+    original, 2 sharpens."""
+    _check_factor(sharpness_factor, "sharpness_factor")
+    image = _Image(img)
+    array = image.array
+    height, width = array.shape[-2:]
+    if height <= 2 or width <= 2:
+        return img
+    work = _work_dtype(array.dtype)
+    values = array.astype(work, copy=False)
+    kernel = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], work) / work.type(13)
+    inner = sum(kernel[dy, dx] * values[..., dy:height - 2 + dy, dx:width - 2 + dx]
+                for dy in range(3) for dx in range(3))
+    if array.dtype.kind in "iu":
+        inner = np.rint(inner)
+    degenerate = values.copy()
+    degenerate[..., 1:-1, 1:-1] = inner
+    return image.result(_blend(array, degenerate, sharpness_factor))
+
+
+def autocontrast(img):
+    """Stretch each channel linearly so its darkest value becomes 0 and its brightest the maximum."""
+    image = _Image(img)
+    array = image.array
+    bound = _max_value(array.dtype)
+    work = _work_dtype(array.dtype)
+    values = array.astype(work, copy=False)
+    minimum = values.min(axis=(-2, -1), keepdims=True)
+    maximum = values.max(axis=(-2, -1), keepdims=True)
+    flat = maximum == minimum
+    scale = bound / np.where(flat, 1, maximum - minimum)
+    minimum = np.where(flat, 0, minimum)
+    scale = np.where(flat, 1, scale)
+    out = np.clip((values - minimum) * scale, 0, bound)
+    return image.result(_to_dtype(out, array.dtype, rounding=False))
+
+
+def _equalize_channel(channel: np.ndarray) -> np.ndarray:
+    """Pillow's ImageOps.equalize on one uint8 channel (a lookup table from the histogram)."""
+    hist = np.bincount(channel.ravel(), minlength=256)
+    nonzero = hist[hist != 0]
+    step = (nonzero.sum() - nonzero[-1]) // 255 if nonzero.size else 0
+    if step == 0:
+        return channel
+    lut = (np.cumsum(hist) + step // 2) // step
+    lut = np.concatenate([[0], lut[:-1]]).clip(0, 255).astype(np.uint8)
+    return lut[channel]
+
+
+def equalize(img):
+    """Histogram equalisation of each uint8 channel (Pillow's algorithm)."""
+    image = _Image(img)
+    array = image.array
+    if array.dtype != np.uint8:
+        raise TypeError(f"Only torch.uint8 image tensors are supported, but found {array.dtype}")
+    flat = array.reshape(-1, *array.shape[-2:])
+    out = np.stack([_equalize_channel(channel) for channel in flat]).reshape(array.shape)
+    return image.result(out)

@@ -19,7 +19,8 @@ from .functional import InterpolationMode
 
 __all__ = ["Compose", "Lambda", "ToTensor", "Normalize", "Resize", "CenterCrop", "RandomCrop",
            "RandomHorizontalFlip", "RandomVerticalFlip", "RandomRotation", "ColorJitter", "Grayscale", "Pad",
-           "RandomResizedCrop", "InterpolationMode"]
+           "RandomResizedCrop", "InterpolationMode", "PILToTensor", "ToPILImage", "ConvertImageDtype", "RandomAffine",
+           "RandomPerspective", "GaussianBlur", "RandomErasing"]
 
 
 def _size_pair(size, name: str = "size") -> tuple[int, int]:
@@ -33,8 +34,8 @@ def _size_pair(size, name: str = "size") -> tuple[int, int]:
 
 
 class ToTensor:
-    """An (H, W[, C]) uint8 array as a (C, H, W) float32 tensor in [0, 1] (other dtypes keep
-    their values)."""
+    """A Pillow image or (H, W[, C]) array as a (C, H, W) tensor: uint8 becomes float32 in [0, 1],
+    other dtypes keep their values."""
 
     def __call__(self, pic) -> Tensor:
         return F.to_tensor(pic)
@@ -74,9 +75,9 @@ class Resize:
 
     Args:
         size: the output size.
-        interpolation: ``InterpolationMode.BILINEAR`` (default) or ``NEAREST``.
+        interpolation: an :class:`InterpolationMode`. Default: bilinear.
         max_size: the longest edge allowed when ``size`` is an int.
-        antialias: accepted; no antialiasing is applied.
+        antialias: antialias when shrinking tensors (Pillow images always are). Default: True.
     """
 
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size: int | None = None,
@@ -348,7 +349,276 @@ class RandomResizedCrop:
 
     def __call__(self, img):
         i, j, h, w = self.get_params(img, self.scale, self.ratio)
-        return F.resized_crop(img, i, j, h, w, self.size, self.interpolation)
+        return F.resized_crop(img, i, j, h, w, self.size, self.interpolation, self.antialias)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(size={self.size}, scale={self.scale}, ratio={self.ratio})"
+
+
+class PILToTensor:
+    """A Pillow image as a (C, H, W) tensor of its pixel values (no scaling)."""
+
+    def __call__(self, pic) -> Tensor:
+        return F.pil_to_tensor(pic)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class ToPILImage:
+    """A (C, H, W) tensor or (H, W[, C]) array as a Pillow image (see :func:`functional.to_pil_image`)."""
+
+    def __init__(self, mode: str | None = None):
+        self.mode = mode
+
+    def __call__(self, pic):
+        return F.to_pil_image(pic, self.mode)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(mode={self.mode})" if self.mode else f"{type(self).__name__}()"
+
+
+class ConvertImageDtype:
+    """Convert a tensor image to ``dtype``, rescaling its values (see :func:`functional.convert_image_dtype`)."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __call__(self, image: Tensor) -> Tensor:
+        return F.convert_image_dtype(image, self.dtype)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(dtype={self.dtype})"
+
+
+def _degrees_range(value, name: str) -> list[float]:
+    if isinstance(value, numbers.Number):
+        if value < 0:
+            raise ValueError(f"If {name} is a single number, it must be positive.")
+        return [-float(value), float(value)]
+    if isinstance(value, Sequence) and len(value) == 2:
+        return [float(v) for v in value]
+    raise ValueError(f"If {name} is a sequence, it must be of len 2.")
+
+
+def _channel_fill(img, fill):
+    """A number fill as one value per channel for tensors (torchvision's convention)."""
+    if isinstance(img, Tensor) and isinstance(fill, (int, float)):
+        return [float(fill)] * F.get_dimensions(img)[0]
+    return fill
+
+
+class RandomAffine:
+    """A random affine transformation keeping the centre fixed.
+
+    Args:
+        degrees: rotation range (a number d means [-d, d]).
+        translate: (a, b): horizontal shift drawn from [-a * width, a * width], vertical likewise.
+        scale: (min, max) scale range. Default: no scaling.
+        shear: a number s (x-shear in [-s, s]), (min, max) for x, or (xmin, xmax, ymin, ymax).
+        interpolation: NEAREST (default) or BILINEAR.
+        fill: value(s) for the area outside the image. Default: 0.
+        center: the fixed point in pixels. Default: the image centre.
+    """
+
+    def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation=InterpolationMode.NEAREST,
+                 fill=0, center=None):
+        self.degrees = _degrees_range(degrees, "degrees")
+        if translate is not None:
+            if len(translate) != 2 or not all(0.0 <= t <= 1.0 for t in translate):
+                raise ValueError("translate should be a sequence of two values between 0 and 1")
+        if scale is not None:
+            if len(scale) != 2 or any(s <= 0 for s in scale):
+                raise ValueError("scale values should be positive")
+        if shear is not None:
+            if isinstance(shear, numbers.Number):
+                shear = _degrees_range(shear, "shear")
+            elif len(shear) not in (2, 4):
+                raise ValueError("shear should be a number or a sequence of 2 or 4 values")
+            shear = [float(s) for s in shear]
+        self.translate = translate
+        self.scale = scale
+        self.shear = shear
+        self.interpolation = interpolation
+        self.fill = fill
+        self.center = center
+
+    @staticmethod
+    def get_params(degrees, translate, scale_ranges, shears, img_size) -> tuple:
+        """(angle, (tx, ty), scale, (shear_x, shear_y)) drawn in torchvision's order; img_size is [width, height]."""
+        angle = _uniform(float(degrees[0]), float(degrees[1]))
+        if translate is not None:
+            max_dx, max_dy = float(translate[0] * img_size[0]), float(translate[1] * img_size[1])
+            translations = (int(round(_uniform(-max_dx, max_dx))), int(round(_uniform(-max_dy, max_dy))))
+        else:
+            translations = (0, 0)
+        scale = _uniform(scale_ranges[0], scale_ranges[1]) if scale_ranges is not None else 1.0
+        shear_x = shear_y = 0.0
+        if shears is not None:
+            shear_x = _uniform(shears[0], shears[1])
+            if len(shears) == 4:
+                shear_y = _uniform(shears[2], shears[3])
+        return angle, translations, scale, (shear_x, shear_y)
+
+    def __call__(self, img):
+        _, height, width = F.get_dimensions(img)
+        angle, translations, scale, shear = self.get_params(self.degrees, self.translate, self.scale, self.shear,
+                                                            [width, height])
+        return F.affine(img, angle, list(translations), scale, list(shear), self.interpolation,
+                        _channel_fill(img, self.fill), self.center)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(degrees={self.degrees}, translate={self.translate}, scale={self.scale}, "
+                f"shear={self.shear})")
+
+
+class RandomPerspective:
+    """With probability ``p``, move each corner inwards by up to ``distortion_scale`` of half the
+    image size and warp the image accordingly.
+
+    Args:
+        distortion_scale: in [0, 1]. Default: 0.5.
+        p: probability of applying. Default: 0.5.
+        interpolation: BILINEAR (default) or NEAREST.
+        fill: value(s) for the area outside the image. Default: 0.
+    """
+
+    def __init__(self, distortion_scale: float = 0.5, p: float = 0.5, interpolation=InterpolationMode.BILINEAR,
+                 fill=0):
+        if not 0.0 <= distortion_scale <= 1.0:
+            raise ValueError("distortion_scale should be between 0 and 1")
+        self.distortion_scale = distortion_scale
+        self.p = p
+        self.interpolation = interpolation
+        self.fill = fill
+
+    @staticmethod
+    def get_params(width: int, height: int, distortion_scale: float):
+        """(startpoints, endpoints): the corners and where they move, drawn in torchvision's order."""
+        half_height, half_width = height // 2, width // 2
+        dx, dy = int(distortion_scale * half_width), int(distortion_scale * half_height)
+        topleft = [_randint(0, dx + 1), _randint(0, dy + 1)]
+        topright = [_randint(width - dx - 1, width), _randint(0, dy + 1)]
+        botright = [_randint(width - dx - 1, width), _randint(height - dy - 1, height)]
+        botleft = [_randint(0, dx + 1), _randint(height - dy - 1, height)]
+        startpoints = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
+        return startpoints, [topleft, topright, botright, botleft]
+
+    def __call__(self, img):
+        if _uniform() < self.p:
+            _, height, width = F.get_dimensions(img)
+            startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
+            return F.perspective(img, startpoints, endpoints, self.interpolation, _channel_fill(img, self.fill))
+        return img
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(p={self.p})"
+
+
+class GaussianBlur:
+    """Blur with a Gaussian whose sigma is drawn uniformly from ``sigma`` (a number is fixed).
+
+    Args:
+        kernel_size: odd kernel size, an int or (kx, ky).
+        sigma: (min, max) range of the standard deviation. Default: (0.1, 2.0).
+    """
+
+    def __init__(self, kernel_size, sigma=(0.1, 2.0)):
+        self.kernel_size = _size_pair(kernel_size, "Kernel size")
+        if any(k <= 0 or k % 2 == 0 for k in self.kernel_size):
+            raise ValueError("Kernel size value should be an odd and positive number.")
+        if isinstance(sigma, numbers.Number):
+            if sigma <= 0:
+                raise ValueError("If sigma is a single number, it must be positive.")
+            sigma = (float(sigma), float(sigma))
+        elif isinstance(sigma, Sequence) and len(sigma) == 2:
+            if not 0.0 < sigma[0] <= sigma[1]:
+                raise ValueError("sigma values should be positive and of the form (min, max).")
+        else:
+            raise ValueError("sigma should be a single number or a list/tuple with length 2.")
+        self.sigma = sigma
+
+    @staticmethod
+    def get_params(sigma_min: float, sigma_max: float) -> float:
+        return _uniform(float(sigma_min), float(sigma_max))
+
+    def __call__(self, img):
+        sigma = self.get_params(self.sigma[0], self.sigma[1])
+        return F.gaussian_blur(img, [self.kernel_size[1], self.kernel_size[0]], [sigma, sigma])
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(kernel_size={self.kernel_size}, sigma={self.sigma})"
+
+
+class RandomErasing:
+    """With probability ``p``, erase a random rectangle of a tensor image (Zhong et al., 2017).
+
+    Args:
+        p: probability of erasing. Default: 0.5.
+        scale: range of the erased area relative to the image's.
+        ratio: range of its aspect ratio.
+        value: the fill: a number, one number per channel, or ``"random"`` (standard normal noise).
+        inplace: erase in place.
+    """
+
+    def __init__(self, p: float = 0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0, inplace: bool = False):
+        if not isinstance(value, (numbers.Number, str, tuple, list)):
+            raise TypeError("Argument value should be either a number or str or a sequence")
+        if isinstance(value, str) and value != "random":
+            raise ValueError("If value is str, it should be 'random'")
+        if scale[0] > scale[1] or ratio[0] > ratio[1]:
+            raise ValueError("Scale and ratio should be of kind (min, max)")
+        if scale[0] < 0 or scale[1] > 1:
+            raise ValueError("Scale should be between 0 and 1")
+        if p < 0 or p > 1:
+            raise ValueError("Random erasing probability should be between 0 and 1")
+        self.p = p
+        self.scale = scale
+        self.ratio = ratio
+        self.value = value
+        self.inplace = inplace
+
+    @staticmethod
+    def get_params(img: Tensor, scale, ratio, value=None):
+        """(i, j, h, w, v): the rectangle and its fill; ``value=None`` draws normal noise."""
+        channels, height, width = img.shape[-3], img.shape[-2], img.shape[-1]
+        area = height * width
+        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+        for _ in range(10):
+            erase_area = area * _uniform(scale[0], scale[1])
+            aspect_ratio = math.exp(_uniform(log_ratio[0], log_ratio[1]))
+            h = int(round(math.sqrt(erase_area * aspect_ratio)))
+            w = int(round(math.sqrt(erase_area / aspect_ratio)))
+            if not (h < height and w < width):
+                continue
+            if value is None:
+                v = default_generator.np.standard_normal((channels, h, w)).astype(np.float32)
+            else:
+                v = np.asarray(value, dtype=np.float32)[:, None, None]
+            i = _randint(0, height - h + 1)
+            j = _randint(0, width - w + 1)
+            from ...creation import from_numpy
+            return i, j, h, w, from_numpy(np.ascontiguousarray(v)).to(img.dtype)
+        return 0, 0, height, width, img
+
+    def __call__(self, img):
+        if not isinstance(img, Tensor):
+            raise TypeError(f"img should be Tensor Image. Got {type(img)}")
+        if _uniform() >= self.p:
+            return img
+        if isinstance(self.value, numbers.Number):
+            value = [float(self.value)]
+        elif isinstance(self.value, str):
+            value = None
+        else:
+            value = [float(v) for v in self.value]
+        channels = img.shape[-3]
+        if value is not None and len(value) not in (1, channels):
+            raise ValueError(f"If value is a sequence, it should have either a single value or {channels} "
+                             f"(number of input channels)")
+        i, j, h, w, v = self.get_params(img, self.scale, self.ratio, value)
+        return F.erase(img, i, j, h, w, v, self.inplace)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, value={self.value}, "
+                f"inplace={self.inplace})")
