@@ -95,10 +95,22 @@ class BertTokenizer(WordPieceTokenizer):
         super().__init__(vocab, unk_token, sep_token, cls_token, lowercase=do_lower_case,
                          strip_accents=strip_accents, handle_chinese_chars=tokenize_chinese_chars)
         self.add_special_tokens([t for t in (pad_token, mask_token) if t in vocab])
+        self._set_tokens(unk_token, sep_token, pad_token, cls_token, mask_token, model_max_length)
+
+    def _set_tokens(self, unk_token: str, sep_token: str, pad_token: str, cls_token: str, mask_token: str,
+                    model_max_length: int) -> None:
         self.unk_token, self.sep_token, self.pad_token = unk_token, sep_token, pad_token
         self.cls_token, self.mask_token = cls_token, mask_token
-        self.pad_token_id = vocab[pad_token]
+        pad_token_id = self.token_to_id(pad_token)
+        if pad_token_id is None:
+            raise ValueError(f"pad_token {pad_token!r} is not in the vocabulary")
+        self.pad_token_id = pad_token_id
         self.model_max_length = model_max_length
+
+    def _after_load(self) -> None:
+        super()._after_load()
+        _, sep, cls = self._specials
+        self._set_tokens(self.model.unk_token, sep, "[PAD]", cls, "[MASK]", 512)
 
     @classmethod
     def from_pretrained(cls, model_dir: str | os.PathLike, **kwargs) -> "BertTokenizer":

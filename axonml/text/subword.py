@@ -39,7 +39,11 @@ class _Trainable(Tokenizer):
         if not isinstance(tokenizer.model, cls._model_type):
             raise ValueError(f"{where}: {cls.__name__} needs a {cls._model_type.__name__} model, the file has "
                              f"{type(tokenizer.model).__name__}; load it with axonml.text.Tokenizer.from_file")
+        tokenizer._after_load()
         return tokenizer
+
+    def _after_load(self) -> None:
+        """Set what ``__init__`` would have set beyond the pipeline (a loaded file skips ``__init__``)."""
 
 
 class ByteLevelBPETokenizer(_Trainable):
@@ -127,6 +131,12 @@ class WordPieceTokenizer(_Trainable):
                          pre_tokenizers.BertPreTokenizer(), None, decoders.WordPiece(wordpieces_prefix))
         self._frame()
         self.add_special_tokens([t for t in vocab if t in self._specials or t in ("[PAD]", "[MASK]")])
+
+    def _after_load(self) -> None:
+        specials = {token for token in self.special_tokens}
+        sep = next((t for t in ("[SEP]", "</s>") if t in specials), "[SEP]")
+        cls = next((t for t in ("[CLS]", "<s>") if t in specials), "[CLS]")
+        self._specials = (self.model.unk_token, sep, cls)
 
     def _frame(self) -> None:
         _, sep, cls = self._specials

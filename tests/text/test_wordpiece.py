@@ -71,3 +71,16 @@ def test_bad_wordpiece_models_raise():
         WordPiece({"a": 0})
     with pytest.raises(ValueError, match="same id"):
         WordPiece({"[UNK]": 0, "a": 0})
+
+
+def test_loaded_tokenizers_keep_working(minilm_dir, hamlet):
+    from axonml.text import BertTokenizer
+
+    path = os.path.join(minilm_dir, "tokenizer.json")
+    bert = BertTokenizer.from_file(path)
+    reference = BertTokenizer.from_pretrained(minilm_dir)
+    batch = ["To be, or not to be", "that is the question"]
+    assert bert(batch, return_tensors=None) == reference(batch, return_tensors=None)
+    retrained = WordPieceTokenizer.from_file(path)
+    retrained.train(hamlet.splitlines()[:500], vocab_size=300)
+    assert retrained.get_vocab_size() == 300 and retrained.encode("to be")[0] == retrained.token_to_id("[CLS]")
