@@ -6,10 +6,12 @@ reads one back (ours or theirs).
 """
 from __future__ import annotations
 
+import os
 from collections import Counter
 from typing import Iterable
 
 from . import decoders, normalizers, pre_tokenizers, processors
+from ._io import read_json
 from .bpe import BPE, train_bpe
 from .tokenizer import Tokenizer
 from .unigram import Unigram, train_unigram
@@ -71,6 +73,30 @@ class ByteLevelBPETokenizer(_Trainable):
             vocab = {char: i for i, char in enumerate(pre_tokenizers.ByteLevel.alphabet())}
         super().__init__(BPE(vocab, merges or []), None, pre_tokenizers.ByteLevel(add_prefix_space),
                          processors.ByteLevel(), decoders.ByteLevel())
+
+    @classmethod
+    def from_vocab_merges(cls, vocab_file: str | os.PathLike, merges_file: str | os.PathLike,
+                          add_prefix_space: bool = False) -> "ByteLevelBPETokenizer":
+        """Build the tokenizer from GPT-2's original files: ``vocab.json`` (token -> id) and ``merges.txt``
+        (one ``left right`` pair a line, after an optional ``#version`` line)."""
+        vocab = read_json(vocab_file)
+        try:
+            with open(merges_file, encoding="utf-8") as handle:
+                lines = handle.read().split("\n")
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{os.fspath(merges_file)!r} is not UTF-8 text: {error}") from None
+        merges = []
+        for number, line in enumerate(lines, 1):
+            if not line or (number == 1 and line.startswith("#version")):
+                continue
+            parts = line.split(" ")
+            if len(parts) != 2:
+                raise ValueError(f"{os.fspath(merges_file)!r} line {number}: expected 'left right', got {line!r}")
+            merges.append((parts[0], parts[1]))
+        try:
+            return cls(vocab, merges, add_prefix_space)
+        except ValueError as error:
+            raise ValueError(f"{os.fspath(vocab_file)!r}, {os.fspath(merges_file)!r}: {error}") from None
 
     def train(self, texts: Iterable[str], vocab_size: int = 30000, min_frequency: int = 2,
               special_tokens: Iterable[str] = (), limit_alphabet: int | None = None,

@@ -147,3 +147,18 @@ def test_encode_rejects_non_strings(trained):
         trained.encode(b"bytes")
     with pytest.raises(IndexError, match="out of range"):
         trained.decode([10 ** 6])
+
+
+def test_gpt2_vocab_and_merges_files(trained, tmp_path, macbeth):
+    trained.save(tmp_path / "tokenizer.json")
+    model = json.loads((tmp_path / "tokenizer.json").read_text(encoding="utf-8"))["model"]
+    (tmp_path / "vocab.json").write_text(json.dumps(model["vocab"]), encoding="utf-8")
+    (tmp_path / "merges.txt").write_text("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in model["merges"]),
+                                         encoding="utf-8")
+    ours = ByteLevelBPETokenizer.from_vocab_merges(tmp_path / "vocab.json", tmp_path / "merges.txt")
+    theirs = tokenizers.ByteLevelBPETokenizer.from_file(str(tmp_path / "vocab.json"), str(tmp_path / "merges.txt"))
+    for line in macbeth.splitlines()[:1500]:
+        assert ours.encode(line) == theirs.encode(line).ids
+    (tmp_path / "bad.txt").write_text("a b c\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 1"):
+        ByteLevelBPETokenizer.from_vocab_merges(tmp_path / "vocab.json", tmp_path / "bad.txt")
