@@ -169,7 +169,7 @@ def save_archive(model, path: str | os.PathLike, metadata: dict | None = None, *
             for name, tensor in state.items():
                 array = tensor.detach().cpu().numpy()
                 stored = array.view(np.uint16) if tensor.dtype == _dtype.bfloat16 else array
-                dataset = weights.create_dataset(name, data=np.ascontiguousarray(stored))
+                dataset = weights.create_dataset(name, data=np.array(stored, order="C", copy=None))
                 dataset.attrs["dtype"] = tensor.dtype.name
 
 

@@ -10,7 +10,7 @@ import safetensors.numpy
 import torch
 
 import axonml
-from axonml import optim
+from axonml import nn, optim
 from axonml.serialize import load_state_dict, save_state_dict
 
 
@@ -209,3 +209,67 @@ def test_saved_files_get_the_permissions_open_would_give(tmp_path):
     os.chmod(path, 0o640)
     axonml.save({"w": axonml.ones(2), "epoch": 1}, path)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_views_of_one_buffer_come_back_as_views_of_one_buffer(tmp_path):
+    base = axonml.arange(24.0)
+    obj = {"base": base, "window": base[3:15].view(3, 4), "transposed": base.view(4, 6).t(), "strided": base[1::5],
+           "other": axonml.ones(3)}
+    axonml.save(obj, tmp_path / "views.safetensors")
+    stored = safetensors.numpy.load_file(tmp_path / "views.safetensors")
+    assert sum(array.nbytes for array in stored.values()) == 24 * 4 + 3 * 4   # the buffer once, not per view
+    loaded = axonml.load(tmp_path / "views.safetensors")
+    for key in obj:
+        _assert_same(loaded[key], obj[key])
+        assert loaded[key].stride() == obj[key].stride()
+    loaded["base"].add_(100)
+    assert loaded["window"][0, 0].item() == 103 and loaded["transposed"][1, 0].item() == 101
+
+
+def test_a_tied_weight_is_stored_once_and_stays_tied(tmp_path):
+    embedding = nn.Embedding(50, 8)
+    head = nn.Linear(8, 50, bias=False)
+    head.weight = embedding.weight
+    model = nn.Sequential(embedding, head)
+    path = tmp_path / "tied.safetensors"
+    axonml.save(model.state_dict(), path)
+    assert list(safetensors.numpy.load_file(path)) == ["0.weight"]    # a plain safetensors file, weight once
+    assert path.stat().st_size < 50 * 8 * 4 * 1.5
+    loaded = axonml.load(path)
+    assert list(loaded) == ["0.weight", "1.weight"]
+    loaded["0.weight"].add_(1)
+    np.testing.assert_array_equal(np.asarray(loaded["1.weight"]), np.asarray(loaded["0.weight"]))
+    fresh = nn.Sequential(nn.Embedding(50, 8), nn.Linear(8, 50, bias=False))
+    fresh.load_state_dict(axonml.load(path))
+    np.testing.assert_array_equal(np.asarray(fresh[1].weight.detach()), np.asarray(embedding.weight.detach()))
+
+
+def test_the_format_version_is_written_and_checked(tmp_path):
+    path = tmp_path / "v.safetensors"
+    axonml.save({"w": axonml.ones(2), "epoch": 1}, path)
+    with safetensors.safe_open(path, framework="np") as f:
+        assert f.metadata()["axonml.format"] == str(axonml.serialize.FORMAT_VERSION)
+    safetensors.numpy.save_file({"w": np.zeros(2, np.float32)}, path, metadata={"axonml.format": "2"})
+    with pytest.raises(ValueError, match="format 2.*upgrade axonml"):
+        axonml.load(path)
+
+
+def test_mmap_load_maps_copy_on_write(tmp_path):
+    path = tmp_path / "m.safetensors"
+    save_state_dict({"w": axonml.arange(6.0)}, path)
+    mapped = axonml.load(path, mmap=True)
+    mapped["w"].add_(1)
+    np.testing.assert_array_equal(np.asarray(axonml.load(path)["w"]), np.arange(6.0))
+    with pytest.raises(ValueError, match="needs a path"):
+        axonml.load(io.BytesIO(path.read_bytes()), mmap=True)
+
+
+def test_unsigned_numpy_arrays_round_trip_inside_structures(tmp_path):
+    state = np.random.get_state()
+    axonml.save({"keys": state[1], "position": state[2]}, tmp_path / "rng.safetensors")
+    loaded = axonml.load(tmp_path / "rng.safetensors")
+    assert loaded["keys"].dtype == np.uint32
+    np.testing.assert_array_equal(loaded["keys"], state[1])
+    safetensors.numpy.save_file({"u": np.zeros(2, np.uint32)}, tmp_path / "u.safetensors")
+    with pytest.raises(ValueError, match="uint32, which axonml tensors do not have"):
+        axonml.load(tmp_path / "u.safetensors")
