@@ -67,6 +67,24 @@ def set_anomaly_flags(bint mode, bint check_nan=True):
     anomaly_check_nan = check_nan
 
 
+# --- the profiler: one object, read once per op and once per node in the sweep ---------
+
+cdef object profiler = None  # the recorder of an active axonml.profiler.profile, or None
+
+
+def set_profiler(recorder):
+    """Install the recorder whose begin_op/end_op see every op and backward node; return the previous one."""
+    global profiler
+    previous = profiler
+    profiler = recorder
+    return previous
+
+
+def get_profiler():
+    """The active recorder, or None."""
+    return profiler
+
+
 # --- tensors ---------------------------------------------------------------------------
 
 cdef class VersionCounter:
@@ -252,6 +270,19 @@ def apply(fn_cls, *args):
     Functions with _array_io set see backend arrays (the ops in axonml/ops); others see tensors,
     as user-defined torch.autograd.Function subclasses do.
     """
+    if profiler is None:
+        return _apply(fn_cls, args)
+    token = profiler.begin_op(fn_cls.__name__, args)
+    try:
+        out = _apply(fn_cls, args)
+    except BaseException:
+        profiler.end_op(token, None)
+        raise
+    profiler.end_op(token, out)
+    return out
+
+
+cdef object _apply(object fn_cls, tuple args):
     cdef Py_ssize_t i, n = len(args)
     cdef bint any_requires_grad = False
     cdef bint array_io = fn_cls._array_io
@@ -646,7 +677,16 @@ def run_backward(tensors, grad_tensors, bint retain_graph, inputs=None, bint acc
                     has_grad = True
                     break
             if has_grad:
-                if anomaly_enabled:
+                if profiler is not None:
+                    token = profiler.begin_op(node.name(), grads)
+                    try:
+                        input_grads = _call_backward_checked(node, grads, create_graph) if anomaly_enabled else \
+                            _call_backward(node, grads, create_graph)
+                    except BaseException:
+                        profiler.end_op(token, None)
+                        raise
+                    profiler.end_op(token, input_grads)
+                elif anomaly_enabled:
                     input_grads = _call_backward_checked(node, grads, create_graph)
                 else:
                     input_grads = _call_backward(node, grads, create_graph)

@@ -1,12 +1,14 @@
 """Optimizer: parameter groups, per-parameter state and state dicts, as torch.optim.Optimizer has them."""
 from __future__ import annotations
 
+import functools
 import warnings
 from collections import defaultdict
 from copy import deepcopy
 from itertools import chain
 from typing import Any, Callable, Iterable
 
+from .._ext._autograd import get_profiler
 from ..autograd import enable_grad
 from ..tensor import Tensor, _backend_of
 
@@ -23,6 +25,18 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+def _profiled(step: Callable, name: str) -> Callable:
+    """step, shown as one range (torch's "Optimizer.step#SGD.step") in a running profile."""
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        if get_profiler() is None:
+            return step(self, *args, **kwargs)
+        from ..profiler import record_function
+        with record_function(name):
+            return step(self, *args, **kwargs)
+    return wrapper
+
+
 class Optimizer:
     """Base class of all optimizers.
 
@@ -34,6 +48,11 @@ class Optimizer:
     Subclasses implement ``step``; the update of each parameter runs as one fused backend
     primitive over the parameter, its gradient and its state arrays.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _profiled(cls.__dict__["step"], f"Optimizer.step#{cls.__name__}.step")
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
