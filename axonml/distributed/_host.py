@@ -15,6 +15,7 @@ _BFLOAT16 = _dtype.bfloat16.np
 _FLOAT16 = np.dtype(np.float16)
 
 
+@functools.cache
 def _mpi():
     from mpi4py import MPI
     return MPI
@@ -52,6 +53,7 @@ def _wire_dtype(dtype: np.dtype) -> np.dtype:
     return dtype
 
 
+@functools.cache
 def mpi_type(dtype: np.dtype):
     return _mpi().Datatype.fromcode(np.dtype(dtype).char)
 
@@ -114,10 +116,18 @@ def store(tensor: Tensor, values: np.ndarray) -> None:
 
 def mpi_op(op: RedOpType, dtype: np.dtype, what: str):
     """The MPI operation for op on dtype; RuntimeError where torch has none (AVG on integers, bitwise on floats)."""
+    operation = _op_table(np.dtype(dtype)).get(op)
+    if operation is None:
+        name = _dtype.from_numpy_dtype(dtype).name
+        needs = "a floating-point" if op is RedOpType.AVG else "an integer or bool"
+        raise RuntimeError(f"{what}: ReduceOp.{op.name} needs {needs} tensor, got {name}")
+    return operation
+
+
+@functools.cache
+def _op_table(dtype: np.dtype) -> dict:
     MPI = _mpi()
-    kind = np.dtype(dtype).kind
-    if dtype == _BFLOAT16:
-        kind = "f"
+    kind = "f" if dtype == _BFLOAT16 else dtype.kind
     if kind == "b":
         table = {RedOpType.SUM: MPI.LOR, RedOpType.MAX: MPI.LOR, RedOpType.BOR: MPI.LOR,
                  RedOpType.PRODUCT: MPI.LAND, RedOpType.MIN: MPI.LAND, RedOpType.BAND: MPI.LAND,
@@ -128,8 +138,4 @@ def mpi_op(op: RedOpType, dtype: np.dtype, what: str):
     else:
         table = {RedOpType.SUM: MPI.SUM, RedOpType.AVG: MPI.SUM, RedOpType.PRODUCT: MPI.PROD, RedOpType.MIN: MPI.MIN,
                  RedOpType.MAX: MPI.MAX}
-    if op not in table:
-        name = _dtype.from_numpy_dtype(dtype).name
-        needs = "a floating-point" if op is RedOpType.AVG else "an integer or bool"
-        raise RuntimeError(f"{what}: ReduceOp.{op.name} needs {needs} tensor, got {name}")
-    return table[op]
+    return table

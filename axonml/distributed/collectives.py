@@ -15,16 +15,12 @@ import numpy as np
 from ..tensor import Tensor
 from . import _host
 from ._host import HostBuffer, as_bytes, check_tensor, describe, host_copy, mpi_op, mpi_type, store
+from ._host import _mpi as _MPI  # mpi4py, imported on first use
 from .process_group import ProcessGroup, Work, _check_agreement, _complete, _resolve, _wait
 from .reduce_op import ReduceOp, RedOpType, _as_red_op
 
 __all__ = ["all_reduce", "broadcast", "reduce", "all_gather", "all_gather_into_tensor", "reduce_scatter_tensor",
            "gather", "scatter", "all_to_all_single", "send", "recv", "isend", "irecv"]
-
-
-def _MPI():  # noqa: N802 - the module's name
-    from mpi4py import MPI
-    return MPI
 
 
 def _average(wire: np.ndarray, op: RedOpType, size: int) -> None:

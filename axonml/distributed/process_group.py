@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import functools
 import hashlib
 import importlib.util
 import sys
@@ -58,6 +59,7 @@ def is_mpi_available() -> bool:
     return is_available()
 
 
+@functools.cache
 def _mpi():
     try:
         from mpi4py import MPI
