@@ -258,6 +258,7 @@ def train_bpe(word_counts: Mapping[str, int], vocab_size: int, min_frequency: in
         merges.append((left, right))
         pair_counts[pair] = 0
         touched: set[tuple[int, int]] = set()
+        touch = touched.add
         a, b = pair
         for index in where.pop(pair, ()):
             symbols, count = words[index], counts[index]
@@ -273,16 +274,19 @@ def train_bpe(word_counts: Mapping[str, int], vocab_size: int, min_frequency: in
                 if i > 0:
                     before = symbols[i - 1]
                     pair_counts[(before, a)] -= count
-                    pair_counts[(before, new_id)] += count
-                    where[(before, new_id)].add(index)
-                    touched.add((before, new_id))
+                    new_pair = (before, new_id)
+                    pair_counts[new_pair] += count
+                    where[new_pair].add(index)
+                    touch(new_pair)
                 if i + 2 <= last:
                     after = symbols[i + 2]
                     pair_counts[(b, after)] -= count
-                    pair_counts[(new_id, after)] += count
-                    where[(new_id, after)].add(index)
-                    touched.add((new_id, after))
-                symbols[i:i + 2] = [new_id]
+                    new_pair = (new_id, after)
+                    pair_counts[new_pair] += count
+                    where[new_pair].add(index)
+                    touch(new_pair)
+                symbols[i] = new_id
+                del symbols[i + 1]
                 last -= 1
         for new_pair in touched:
             if pair_counts[new_pair] > 0:

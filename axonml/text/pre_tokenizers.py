@@ -67,6 +67,7 @@ class ByteLevel(PreTokenizer):
         self._pattern = regex.compile(GPT2_PATTERN)
         # bytes -> characters with str.translate: decode as Latin-1 (byte b becomes chr(b)), then map chr(b)
         self._byte_table = str.maketrans({chr(b): char for b, char in bytes_to_unicode().items()})
+        self._spelled: dict[str, str] = {}
 
     @staticmethod
     def alphabet() -> list[str]:
@@ -77,8 +78,16 @@ class ByteLevel(PreTokenizer):
         if self.add_prefix_space and text and not text.startswith(" "):
             text = " " + text
         pieces = self._pattern.findall(text) if self.use_regex else [text]
-        table = self._byte_table
-        return [piece.encode("utf-8").decode("latin-1").translate(table) for piece in pieces if piece]
+        spelled, cache, table = [], self._spelled, self._byte_table
+        for piece in pieces:  # words repeat (Zipf), so most pieces are spelled once and then looked up
+            byte_piece = cache.get(piece)
+            if byte_piece is None:
+                byte_piece = piece.encode("utf-8").decode("latin-1").translate(table)
+                if len(cache) < 100_000:
+                    cache[piece] = byte_piece
+            if byte_piece:
+                spelled.append(byte_piece)
+        return spelled
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "ByteLevel", "add_prefix_space": self.add_prefix_space, "trim_offsets": self.trim_offsets,
