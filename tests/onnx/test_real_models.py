@@ -36,6 +36,7 @@ def _image(shape, seed):
     return (0.5 * image[None] + strokes - 0.2).astype(np.float32).repeat(batch, 0)[:, :channels]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PP_OCR))
 def test_pp_ocr_matches_onnxruntime(real_model, name, device):
     filename, shape = PP_OCR[name]
@@ -47,6 +48,7 @@ def test_pp_ocr_matches_onnxruntime(real_model, name, device):
         np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rate, chunk", [(16000, 512), (8000, 256)])
 def test_silero_vad_matches_onnxruntime_over_a_stream(real_model, device, rate, chunk):
     path = real_model("silero-vad", "silero_vad.onnx")

@@ -1,2 +1,2 @@
 """ONNX op converters, one module per op family; importing this package fills the registry."""
-from . import activation, control, conv, elementwise, linear, norm, pool, reduce, resize, rnn, shape  # noqa: F401
+from . import activation, control, conv, elementwise, linear, loss, norm, pool, reduce, resize, rnn, shape  # noqa: F401
