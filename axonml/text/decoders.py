@@ -9,7 +9,7 @@ from typing import Any, Callable
 from . import normalizers
 from .pre_tokenizers import bytes_to_unicode
 
-__all__ = ["Decoder", "ByteLevel", "WordPiece", "Metaspace", "Replace", "Fuse", "Strip", "Sequence",
+__all__ = ["Decoder", "ByteLevel", "WordPiece", "Metaspace", "Replace", "Fuse", "Strip", "ByteFallback", "Sequence",
            "decoder_from_json"]
 
 
@@ -165,6 +165,38 @@ class Strip(Decoder):
         return {"type": "Strip", "content": self.content, "start": self.start, "stop": self.stop}
 
 
+class ByteFallback(Decoder):
+    """Turn runs of byte tokens ``<0xAB>`` (a BPE model's ``byte_fallback``) back into text; a run that is
+    not valid UTF-8 becomes one U+FFFD per byte, as in ``tokenizers``."""
+
+    def decode_chain(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        pending = bytearray()
+
+        def flush() -> None:
+            if pending:
+                try:
+                    out.append(pending.decode("utf-8"))
+                except UnicodeDecodeError:
+                    out.extend("\ufffd" * len(pending))
+                pending.clear()
+
+        for token in tokens:
+            if len(token) == 6 and token.startswith("<0x") and token.endswith(">"):
+                try:
+                    pending.append(int(token[3:5], 16))
+                    continue
+                except ValueError:
+                    pass
+            flush()
+            out.append(token)
+        flush()
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "ByteFallback"}
+
+
 class Sequence(Decoder):
     def __init__(self, decoders: list[Decoder]) -> None:
         self.decoders = list(decoders)
@@ -191,6 +223,7 @@ _BUILDERS: dict[str, Callable[[dict], Decoder]] = {
     "Metaspace": _metaspace_from_json,
     "Replace": lambda spec: normalizers.replace_from_json(spec, Replace),
     "Fuse": lambda spec: Fuse(),
+    "ByteFallback": lambda spec: ByteFallback(),
     "Strip": lambda spec: Strip(spec.get("content", " "), int(spec.get("start", 0)), int(spec.get("stop", 0))),
     "Sequence": lambda spec: Sequence([decoder_from_json(s) for s in spec.get("decoders") or []]),
 }

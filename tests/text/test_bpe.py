@@ -162,3 +162,25 @@ def test_gpt2_vocab_and_merges_files(trained, tmp_path, macbeth):
     (tmp_path / "bad.txt").write_text("a b c\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 1"):
         ByteLevelBPETokenizer.from_vocab_merges(tmp_path / "vocab.json", tmp_path / "bad.txt")
+
+
+def test_sentencepiece_style_bpe_with_byte_fallback(hamlet, macbeth, tmp_path):
+    # Llama-2's layout: "▁" for spaces, no pre-tokenizer, byte tokens for characters outside the vocabulary
+    from collections import Counter
+
+    from axonml.text import decoders, normalizers
+
+    normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+    counts = Counter(normalizer(line) for line in hamlet.splitlines() if line)
+    specials = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)]
+    vocab, merges = train_bpe(counts, 1200, 2, specials)
+    tokenizer = Tokenizer(BPE(vocab, merges, unk_token="<unk>", fuse_unk=True, byte_fallback=True), normalizer,
+                          None, None, decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(),
+                                                         decoders.Fuse(), decoders.Strip(" ", 1, 0)]))
+    tokenizer.add_special_tokens(["<unk>", "<s>", "</s>"])
+    tokenizer.save(tmp_path / "llama_style.json")
+    theirs = tokenizers.Tokenizer.from_file(str(tmp_path / "llama_style.json"))
+    for line in macbeth.splitlines()[:600] + ["Ünïcödé 你好 🤗 tabs\tand ends "]:
+        ids = tokenizer.encode(line)
+        assert ids == theirs.encode(line).ids, line
+        assert tokenizer.decode(ids) == theirs.decode(ids) == line

@@ -77,6 +77,13 @@ DECODERS = [
      hf_decoders.Sequence([hf_decoders.Replace("▁", " "), hf_decoders.Fuse(), hf_decoders.Strip(" ", 1, 0)]),
      ["▁▁Hello", "▁wor", "ld", "▁"]),
     (decoders.Strip("x", 2, 1), hf_decoders.Strip("x", 2, 1), ["xxxax", "xb", "axx", "b"]),
+    (decoders.ByteFallback(), hf_decoders.ByteFallback(),
+     ["▁a", "<0xC3>", "<0xA9>", "b", "<0xE4>", "<0xBD>", "c", "<0xZZ>", "<0x41>", "<0xFF>"]),
+    (decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(),
+                        decoders.Strip(" ", 1, 0)]),
+     hf_decoders.Sequence([hf_decoders.Replace("▁", " "), hf_decoders.ByteFallback(), hf_decoders.Fuse(),
+                           hf_decoders.Strip(" ", 1, 0)]),
+     ["▁Hello", "<0x0A>", "▁wor", "ld", "<0xF0>", "<0x9F>", "<0xA4>", "<0x97>"]),
 ]
 
 
