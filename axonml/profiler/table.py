@@ -22,14 +22,17 @@ def _bytes(n: int) -> str:
 
 def build_table(rows, self_total_us: float, row_limit: int, name_width: int, header: str | None) -> str:
     shapes = any(getattr(row, "input_shapes", None) for row in rows)
-    columns = ["Name", "Self CPU %", "Self CPU", "CPU total %", "CPU total", "CPU time avg", "CPU Mem",
-               "Self CPU Mem", "# of Calls"] + (["Input Shapes"] if shapes else [])
+    memory = any(row.cpu_memory_usage or row.self_cpu_memory_usage for row in rows)  # profiled with memory
+    columns = ["Name", "Self CPU %", "Self CPU", "CPU total %", "CPU total", "CPU time avg"] + \
+        (["CPU Mem", "Self CPU Mem"] if memory else []) + ["# of Calls"] + (["Input Shapes"] if shapes else [])
     body = []
     for row in rows[:row_limit] if row_limit and row_limit > 0 else rows:
         name = row.key if len(row.key) <= name_width else row.key[:name_width - 3] + "..."
         cells = [name, f"{100 * row.self_cpu_time_total / self_total_us:.2f}%", _time(row.self_cpu_time_total),
-                 f"{100 * row.cpu_time_total / self_total_us:.2f}%", _time(row.cpu_time_total), _time(row.cpu_time),
-                 _bytes(row.cpu_memory_usage), _bytes(row.self_cpu_memory_usage), str(row.count)]
+                 f"{100 * row.cpu_time_total / self_total_us:.2f}%", _time(row.cpu_time_total), _time(row.cpu_time)]
+        if memory:
+            cells += [_bytes(row.cpu_memory_usage), _bytes(row.self_cpu_memory_usage)]
+        cells.append(str(row.count))
         if shapes:
             cells.append(str(row.input_shapes if row.input_shapes is not None else ""))
         body.append(cells)
