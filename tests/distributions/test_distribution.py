@@ -48,6 +48,9 @@ INVALID = {
     "log-prob-event-shape": lambda lib, L: L.Dirichlet(lib.ones(3)).log_prob(lib.ones(2)),
     "log-prob-batch-shape": lambda lib, L: L.Normal(lib.zeros(3), 1.0).log_prob(lib.zeros(2)),
     "log-prob-not-a-tensor": lambda lib, L: L.Normal(0.0, 1.0).log_prob(1.0),
+    "geometric-zero-probs": lambda lib, L: L.Geometric(lib.tensor([0.5, 0.0])),
+    "studentt-negative-df": lambda lib, L: L.StudentT(lib.tensor([-1.0])),
+    "pareto-below-scale": lambda lib, L: L.Pareto(lib.tensor([2.0]), lib.tensor([1.0])).log_prob(lib.tensor([1.0])),
     "cdf-outside-support": lambda lib, L: L.Uniform(0.0, 1.0).cdf(lib.tensor([2.0])),
     "mvn-log-prob-event-shape": lambda lib, L: L.MultivariateNormal(lib.zeros(2), lib.eye(2)).log_prob(lib.ones(3)),
 }
@@ -88,7 +91,9 @@ def test_lazy_parameters_are_not_validated_until_computed():
 
 @pytest.mark.parametrize("name", ["Normal", "Bernoulli", "Categorical", "OneHotCategorical", "Uniform", "Beta",
                                   "Gamma", "Dirichlet", "Exponential", "Laplace", "Poisson", "MultivariateNormal",
-                                  "Independent", "TransformedDistribution"])
+                                  "Independent", "TransformedDistribution", "Cauchy", "Chi2", "StudentT", "Gumbel",
+                                  "Geometric", "LogNormal", "HalfNormal", "HalfCauchy", "Weibull", "Pareto",
+                                  "InverseGamma", "LogisticNormal"])
 def test_class_attributes_equal_torch(name):
     ours, theirs = getattr(D, name), getattr(TD, name)
     for flag in ("has_rsample", "has_enumerate_support"):

@@ -85,6 +85,20 @@ FAMILIES = {
         L.D.MultivariateNormal(L.t(c(MVN_LOC)), scale_tril=L.t(c(TRIL))), [L.D.StickBreakingTransform()]), set()),
     "Reshape": (lambda L, c: L.D.TransformedDistribution(
         L.D.Normal(L.t(c(LOC)), L.t(c(SCALE))), [L.D.ReshapeTransform((2, 3), (3, 2))]), set()),
+    "Cauchy": (lambda L, c: L.D.Cauchy(L.t(c(LOC)), L.t(c(SCALE))), {"cdf", "icdf", "entropy"}),
+    "HalfCauchy": (lambda L, c: L.D.HalfCauchy(L.t(c(SCALE))), {"cdf", "icdf", "entropy"}),
+    "Chi2": (lambda L, c: L.D.Chi2(L.t(c(CONC * 3))), {"entropy", "cdf"}),
+    "StudentT": (lambda L, c: L.D.StudentT(L.t(c(np.array([0.7, 1.5, 3.0]))), L.t(c(LOC)), L.t(c(SCALE))),
+                 {"entropy"}),
+    "Gumbel": (lambda L, c: L.D.Gumbel(L.t(c(LOC)), L.t(c(SCALE))), {"entropy", "cdf", "icdf"}),
+    "Geometric-probs": (lambda L, c: L.D.Geometric(probs=L.t(c(PROBS))), {"entropy"}),
+    "Geometric-logits": (lambda L, c: L.D.Geometric(logits=L.t(c(LOGITS))), {"entropy"}),
+    "LogNormal-family": (lambda L, c: L.D.LogNormal(L.t(c(LOC)), L.t(c(SCALE))), {"entropy", "cdf", "icdf"}),
+    "HalfNormal": (lambda L, c: L.D.HalfNormal(L.t(c(SCALE))), {"entropy", "cdf", "icdf"}),
+    "Weibull": (lambda L, c: L.D.Weibull(L.t(c(SCALE)), L.t(c(CONC))), {"entropy", "cdf", "icdf"}),
+    "Pareto": (lambda L, c: L.D.Pareto(L.t(c(SCALE)), L.t(c(CONC * 2))), {"entropy", "cdf", "icdf"}),
+    "InverseGamma": (lambda L, c: L.D.InverseGamma(L.t(c(CONC * 2)), L.t(c(GAMMA_RATE))), {"entropy"}),
+    "LogisticNormal": (lambda L, c: L.D.LogisticNormal(L.t(c(LOC)), L.t(c(SCALE))), set()),
 }
 
 MOMENTS = ("mean", "variance", "stddev", "mode")
@@ -155,7 +169,9 @@ def test_enumerate_support_equals_torch(name, device):
 
 @pytest.mark.parametrize("name", ["Normal", "Bernoulli-logits", "Categorical-probs", "OneHotCategorical", "Gamma",
                                   "Dirichlet", "Beta", "MVN-scale_tril", "Independent", "LogNormal", "Uniform",
-                                  "Poisson", "Laplace", "Exponential"])
+                                  "Poisson", "Laplace", "Exponential", "Cauchy", "Chi2", "StudentT", "Gumbel",
+                                  "Geometric-probs", "HalfNormal", "Weibull", "Pareto", "InverseGamma",
+                                  "LogisticNormal"])
 def test_expand_gives_torch_shapes_and_log_prob(name, device):
     ours, theirs, _, _ = _both(name, device)
     batch = (5,) + tuple(theirs.batch_shape)

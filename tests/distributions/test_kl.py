@@ -45,6 +45,11 @@ BUILD = {
     "Independent": lambda L, t, v: L.D.Independent(L.D.Normal(t(LOC * v), t(A if v else B)), 1),
     "LogNormal": lambda L, t, v: L.D.TransformedDistribution(L.D.Normal(t(LOC * v), t(A if v else B)),
                                                              [L.D.ExpTransform()]),
+    "Cauchy": lambda L, t, v: L.D.Cauchy(t(LOC * v), t(A if v else B)),
+    "Geometric": lambda L, t, v: L.D.Geometric(probs=t(PROBS if v else 1 - PROBS)),
+    "Gumbel": lambda L, t, v: L.D.Gumbel(t(LOC - v), t(B if v else A)),
+    "HalfNormal": lambda L, t, v: L.D.HalfNormal(t(A if v else B)),
+    "Pareto": lambda L, t, v: L.D.Pareto(t(A * (1 - 0.5 * v)), t(B + 2 if v else A + 2)),
 }
 
 SAME = [(name, name) for name in BUILD]
@@ -53,7 +58,13 @@ CROSS = [("Bernoulli", "Poisson"), ("Beta", "Exponential"), ("Beta", "Gamma"), (
          ("Gamma", "Normal"), ("Laplace", "Normal"), ("Normal", "Laplace"), ("Uniform", "Beta"),
          ("Uniform", "Exponential"), ("Uniform", "Gamma"), ("Uniform", "Normal"), ("Exponential", "Beta"),
          ("Exponential", "Uniform"), ("Gamma", "Beta"), ("Gamma", "Uniform"), ("Laplace", "Beta"),
-         ("Laplace", "Uniform"), ("Normal", "Beta"), ("Normal", "Uniform"), ("Poisson", "Bernoulli")]
+         ("Laplace", "Uniform"), ("Normal", "Beta"), ("Normal", "Uniform"), ("Poisson", "Bernoulli"),
+         ("Exponential", "Gumbel"), ("Gamma", "Gumbel"), ("Gumbel", "Normal"), ("Normal", "Gumbel"),
+         ("Pareto", "Exponential"), ("Pareto", "Gamma"), ("Pareto", "Normal"), ("Uniform", "Gumbel"),
+         ("Uniform", "Pareto"), ("Beta", "Pareto"), ("Exponential", "Pareto"), ("Gamma", "Pareto"),
+         ("Gumbel", "Beta"), ("Gumbel", "Exponential"), ("Gumbel", "Gamma"), ("Gumbel", "Pareto"),
+         ("Gumbel", "Uniform"), ("Laplace", "Pareto"), ("Normal", "Pareto"), ("Pareto", "Beta"),
+         ("Pareto", "Uniform")]
 
 
 def _build(lib, name, variant, device):
