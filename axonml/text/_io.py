@@ -11,6 +11,8 @@ def read_json(path: str | os.PathLike):
             return json.load(handle)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"{os.fspath(path)!r} is not a valid UTF-8 JSON file: {error}") from None
+    except RecursionError:
+        raise ValueError(f"{os.fspath(path)!r} nests JSON too deeply") from None
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -254,7 +254,7 @@ class Tokenizer:
                                    bool(entry.get("lstrip", False)), bool(entry.get("rstrip", False)),
                                    bool(entry.get("normalized", False)), bool(entry.get("single_word", False)))
                 tokenizer._register(token, entry["id"])
-        except (KeyError, TypeError, regex.error) as error:
+        except (KeyError, TypeError, AttributeError, regex.error, RecursionError) as error:
             raise ValueError(f"{where}: malformed tokenizer.json: {error!r}") from None
         except ValueError as error:
             raise ValueError(f"{where}: {error}") from None

@@ -184,3 +184,29 @@ def test_sentencepiece_style_bpe_with_byte_fallback(hamlet, macbeth, tmp_path):
         ids = tokenizer.encode(line)
         assert ids == theirs.encode(line).ids, line
         assert tokenizer.decode(ids) == theirs.decode(ids) == line
+
+
+@pytest.mark.parametrize("spec", [
+    {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "pre_tokenizer":
+        {"type": "Split", "pattern": {"Regex": "(unclosed"}, "behavior": "Isolated"}},
+    {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "normalizer": {"type": "Prepend"}},
+    {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "normalizer": "Lowercase"},
+    {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "added_tokens": [{"content": 3, "id": 0}]},
+    {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "post_processor":
+        {"type": "TemplateProcessing", "single": "[CLS] $A", "special_tokens": {"[CLS]": {"ids": ["x"]}}}},
+    {"model": {"type": "Unigram", "vocab": [["a", "high"]], "unk_id": 0}},
+    {"model": {"type": "WordPiece", "vocab": ["[UNK]"]}},
+    {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "dropout": 0.1}},
+])
+def test_hostile_tokenizer_files_raise_value_error(spec, tmp_path):
+    (tmp_path / "t.json").write_text(json.dumps(spec), encoding="utf-8")
+    with pytest.raises(ValueError):
+        Tokenizer.from_file(tmp_path / "t.json")
+
+
+def test_deeply_nested_file_raises_value_error(tmp_path):
+    nested = '{"type": "Sequence", "normalizers": [' * 5000 + "]}" * 5000
+    (tmp_path / "deep.json").write_text('{"model": {"type": "BPE", "vocab": {}, "merges": []}, "normalizer": '
+                                        + nested + "}", encoding="utf-8")
+    with pytest.raises(ValueError, match="deeply"):
+        Tokenizer.from_file(tmp_path / "deep.json")
