@@ -24,6 +24,7 @@ __all__ = ["extract_archive", "ArchiveError", "DEFAULT_MAX_TOTAL_SIZE", "DEFAULT
 DEFAULT_MAX_TOTAL_SIZE = 1 << 30   # 1 GiB uncompressed
 DEFAULT_MAX_FILES = 100_000
 _CHUNK = 1 << 20
+_ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 
 
 class ArchiveError(ValueError):
@@ -124,7 +125,7 @@ def extract_archive(path: str | os.PathLike, dest: str | os.PathLike, *, max_tot
         _undo(written)
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, tarfile.TarError, EOFError, OSError, ValueError, zlib.error,
-            lzma.LZMAError) as error:
+            lzma.LZMAError, NotImplementedError, RuntimeError) as error:
         _undo(written)
         if isinstance(error, FileNotFoundError) and not written:
             raise
@@ -139,6 +140,11 @@ def _plan_zip(archive: zipfile.ZipFile, plan: _Plan) -> None:
         parts = _parts(info.filename, "zip member")
         if stat.S_ISLNK(mode):
             raise ArchiveError(f"refusing zip member {info.filename!r}: a symbolic link")
+        if info.flag_bits & 0x1:
+            raise ArchiveError(f"refusing zip member {info.filename!r}: it is encrypted")
+        if info.compress_type not in _ZIP_METHODS:
+            raise ArchiveError(f"refusing zip member {info.filename!r}: unsupported compression method "
+                               f"{info.compress_type}")
         if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) and stat.S_IFMT(mode):
             raise ArchiveError(f"refusing zip member {info.filename!r}: a special file")
         plan.count(0 if is_dir else info.file_size, info.filename)

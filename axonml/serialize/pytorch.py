@@ -13,9 +13,11 @@ the file's offsets and strides; parameters come back as :class:`axonml.nn.Parame
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import struct
 import zipfile
+import zlib
 from collections import OrderedDict
 from typing import Any
 
@@ -338,7 +340,8 @@ def _load_zip(handle, mmap_path, source: str, map_location):
             try:
                 with archive.open(info) as entry:
                     _read_into(entry, array.view(np.uint8), f"{source}: {name}")
-            except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError,
+                    zlib.error, lzma.LZMAError) as error:
                 raise ValueError(f"{source}: cannot read {name}: {error}") from None
             storage.array = _native(array)
 
@@ -350,7 +353,8 @@ def _load_zip(handle, mmap_path, source: str, map_location):
         try:
             with archive.open(info) as entry:
                 return reader.machine().load(io.BufferedReader(entry), info.file_size)
-        except (zipfile.BadZipFile, EOFError, OSError) as error:
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError, zlib.error,
+                lzma.LZMAError) as error:
             raise ValueError(f"{source}: cannot read {pickles[0]}: {error}") from None
 
 
@@ -373,7 +377,8 @@ def _small_entry(archive: zipfile.ZipFile, name: str, source: str) -> str | None
         raise ValueError(f"{source}: {name} is {info.file_size} bytes")
     try:
         return archive.read(info).decode("ascii", "replace").strip()
-    except (zipfile.BadZipFile, EOFError, OSError) as error:
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError, zlib.error,
+            lzma.LZMAError) as error:
         raise ValueError(f"{source}: cannot read {name}: {error}") from None
 
 
