@@ -74,15 +74,36 @@ cdef object profiler = None  # the recorder of an active axonml.profiler.profile
 
 def set_profiler(recorder):
     """Install the recorder whose begin_op/end_op see every op and backward node; return the previous one."""
-    global profiler
+    global profiler, observed
     previous = profiler
     profiler = recorder
+    observed = profiler is not None or tracer is not None
     return previous
 
 
 def get_profiler():
     """The active recorder, or None."""
     return profiler
+
+
+# --- the tracer (axonml.jit): sees each op's Function class, arguments and result ----------
+
+cdef object tracer = None    # the recorder of an active axonml.jit.trace, or None
+cdef bint observed = False   # a profiler or a tracer is installed: apply's one test
+
+
+def set_tracer(recorder):
+    """Install the recorder whose begin_op(fn_cls, args)/end_op(token, out) see every op; return the previous one."""
+    global tracer, observed
+    previous = tracer
+    tracer = recorder
+    observed = profiler is not None or tracer is not None
+    return previous
+
+
+def get_tracer():
+    """The active tracer, or None."""
+    return tracer
 
 
 # --- tensors ---------------------------------------------------------------------------
@@ -270,8 +291,21 @@ def apply(fn_cls, *args):
     Functions with _array_io set see backend arrays (the ops in axonml/ops); others see tensors,
     as user-defined torch.autograd.Function subclasses do.
     """
-    if profiler is None:
+    if not observed:
         return _apply(fn_cls, args)
+    if tracer is None:
+        return _apply_profiled(fn_cls, args)
+    trace_token = tracer.begin_op(fn_cls, args)
+    try:
+        out = _apply_profiled(fn_cls, args) if profiler is not None else _apply(fn_cls, args)
+    except BaseException:
+        tracer.end_op(trace_token, None)
+        raise
+    tracer.end_op(trace_token, out)
+    return out
+
+
+cdef object _apply_profiled(object fn_cls, tuple args):
     token = profiler.begin_op(fn_cls.__name__, args)
     try:
         out = _apply(fn_cls, args)
