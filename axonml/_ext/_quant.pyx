@@ -47,6 +47,9 @@ def block_bytes(int qtype) -> int:
 def quantize_rows(const float[:, ::1] x, int qtype, uint8_t[:, ::1] out):
     """out[r] = the blocks of x[r] (a 32-value format, F16 or BF16; row length a multiple of 32)."""
     cdef Py_ssize_t r, rows = x.shape[0], k = x.shape[1]
+    if out.shape[1] != row_bytes(qtype, k) or k % aq_block_values(qtype) or out.shape[0] != rows:
+        raise ValueError(f"quantize: {rows}x{k} values do not fill {out.shape[0]}x{out.shape[1]} bytes of "
+                         f"GGML type {qtype}")
     if rows == 0 or k == 0:
         return
     with nogil:
@@ -55,8 +58,11 @@ def quantize_rows(const float[:, ::1] x, int qtype, uint8_t[:, ::1] out):
 
 
 def dequantize_rows(const uint8_t[:, ::1] blocks, int qtype, float[:, ::1] out):
-    """out[r] = the values of the blocks in blocks[r]."""
+    """out[r] = the first out.shape[1] values of the blocks in blocks[r]."""
     cdef Py_ssize_t r, rows = out.shape[0], k = out.shape[1]
+    _check_rows(blocks.shape[1], qtype, k, "dequantize")
+    if blocks.shape[0] != rows:
+        raise ValueError(f"dequantize: {blocks.shape[0]} rows of blocks for {rows} rows of values")
     if rows == 0 or k == 0:
         return
     with nogil:
@@ -64,9 +70,27 @@ def dequantize_rows(const uint8_t[:, ::1] blocks, int qtype, float[:, ::1] out):
             aq_decode_row(qtype, &blocks[r, 0], &out[r, 0], k)
 
 
+def row_bytes(int qtype, Py_ssize_t k) -> int:
+    """Bytes of a row of k values: whole blocks, the last one zero-padded."""
+    cdef Py_ssize_t values = aq_block_values(qtype)
+    if values == 0:
+        raise NotImplementedError(f"no CPU kernel for GGML type {qtype}")
+    return (k + values - 1) // values * aq_block_bytes(qtype)
+
+
+def _check_rows(Py_ssize_t stored, int qtype, Py_ssize_t k, str op):
+    cdef Py_ssize_t expected = row_bytes(qtype, k)
+    if stored != expected:
+        raise ValueError(f"{op}: rows of {k} values of GGML type {qtype} take {expected} bytes, the blocks have "
+                         f"{stored}")
+
+
 def matmul(const uint8_t[:, ::1] weight, int qtype, const float[:, ::1] x, float[:, ::1] out):
     """out (M, N) = x (M, K) @ W.T, W the (N, K) matrix whose rows are the blocks in weight (N rows)."""
     cdef Py_ssize_t n_rows = weight.shape[0], m = x.shape[0], k = x.shape[1]
+    _check_rows(weight.shape[1], qtype, k, "quantized matmul")
+    if out.shape[0] != m or out.shape[1] != n_rows:
+        raise ValueError(f"quantized matmul: out is {out.shape[0]}x{out.shape[1]}, expected {m}x{n_rows}")
     cdef Py_ssize_t n, i, start, count, panel
     cdef int threads
     cdef float* buffers

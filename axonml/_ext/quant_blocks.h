@@ -411,59 +411,90 @@ static inline int aq_block_bytes(int qtype)
     }
 }
 
-/* Decode a row of n values (n a multiple of the type's block size). */
+/* Decode one block of a block format into block_values(qtype) floats (the tail of a row). */
+static inline void aq_decode_block(int qtype, const uint8_t *block, float *out)
+{
+    aq_f32x16 values[16];
+    int count = 2;
+    switch (qtype) {
+    case AQ_Q8_0: aq_decode_q8_0(block, values); break;
+    case AQ_Q4_0: aq_decode_q4_0(block, values); break;
+    case AQ_Q4_1: aq_decode_q4_1(block, values); break;
+    case AQ_Q5_0: aq_decode_q5_0(block, values); break;
+    case AQ_Q5_1: aq_decode_q5_1(block, values); break;
+    case AQ_Q4_K: aq_decode_q4_k(block, values); count = 16; break;
+    case AQ_Q6_K: aq_decode_q6_k(block, values); count = 16; break;
+    default: return;
+    }
+    for (int v = 0; v < count; v++) aq_store(out + 16 * v, values[v]);
+}
+
+/* Decode the first n values of a row of blocks. A row whose length is not a whole number of blocks
+ * (a layer of 84 inputs in Q4_0) is stored zero-padded to whole blocks; its last block is decoded
+ * into a buffer and only its first n % block_size values kept. */
 static inline void aq_decode_row(int qtype, const uint8_t *src, float *dst, int64_t n)
 {
-    int64_t whole, j;
+    const int64_t qk = aq_block_values(qtype), whole = n / (qk > 1 ? qk : 1);
+    int64_t j;
     switch (qtype) {
-    case AQ_Q8_0: aq_decode_row_q8_0(src, dst, n / 32); return;
-    case AQ_Q4_0: aq_decode_row_q4_0(src, dst, n / 32); return;
-    case AQ_Q4_1: aq_decode_row_q4_1(src, dst, n / 32); return;
-    case AQ_Q5_0: aq_decode_row_q5_0(src, dst, n / 32); return;
-    case AQ_Q5_1: aq_decode_row_q5_1(src, dst, n / 32); return;
-    case AQ_Q4_K: aq_decode_row_q4_k(src, dst, n / 256); return;
-    case AQ_Q6_K: aq_decode_row_q6_k(src, dst, n / 256); return;
+    case AQ_Q8_0: aq_decode_row_q8_0(src, dst, whole); break;
+    case AQ_Q4_0: aq_decode_row_q4_0(src, dst, whole); break;
+    case AQ_Q4_1: aq_decode_row_q4_1(src, dst, whole); break;
+    case AQ_Q5_0: aq_decode_row_q5_0(src, dst, whole); break;
+    case AQ_Q5_1: aq_decode_row_q5_1(src, dst, whole); break;
+    case AQ_Q4_K: aq_decode_row_q4_k(src, dst, whole); break;
+    case AQ_Q6_K: aq_decode_row_q6_k(src, dst, whole); break;
     case AQ_F16:
-        whole = n / 32 * 32;
         aq_decode_row_f16(src, dst, n / 32);
-        for (j = whole; j < n; j++) dst[j] = aq_read_f16(src + 2 * j);
+        for (j = n / 32 * 32; j < n; j++) dst[j] = aq_read_f16(src + 2 * j);
         return;
     case AQ_BF16:
-        whole = n / 32 * 32;
         aq_decode_row_bf16(src, dst, n / 32);
-        for (j = whole; j < n; j++) {
+        for (j = n / 32 * 32; j < n; j++) {
             uint16_t h;
             memcpy(&h, src + 2 * j, 2);
             dst[j] = aq_from_bits((uint32_t)h << 16);
         }
         return;
+    default: return;
+    }
+    if (n % qk) {
+        float tail[256];
+        aq_decode_block(qtype, src + whole * aq_block_bytes(qtype), tail);
+        memcpy(dst + whole * qk, tail, (size_t)(n % qk) * sizeof(float));
     }
 }
 
-/* The dot product of a row of n encoded values with x[0:n]. */
+/* The dot product of the first n values of a row of blocks with x[0:n]. */
 static inline float aq_dot_row(int qtype, const uint8_t *src, const float *x, int64_t n)
 {
-    int64_t whole, j;
+    const int64_t qk = aq_block_values(qtype), whole = n / (qk > 1 ? qk : 1);
+    int64_t j;
     float total = 0.0f;
     switch (qtype) {
-    case AQ_Q8_0: return aq_dot_row_q8_0(src, x, n / 32);
-    case AQ_Q4_0: return aq_dot_row_q4_0(src, x, n / 32);
-    case AQ_Q4_1: return aq_dot_row_q4_1(src, x, n / 32);
-    case AQ_Q5_0: return aq_dot_row_q5_0(src, x, n / 32);
-    case AQ_Q5_1: return aq_dot_row_q5_1(src, x, n / 32);
-    case AQ_Q4_K: return aq_dot_row_q4_k(src, x, n / 256);
-    case AQ_Q6_K: return aq_dot_row_q6_k(src, x, n / 256);
+    case AQ_Q8_0: total = aq_dot_row_q8_0(src, x, whole); break;
+    case AQ_Q4_0: total = aq_dot_row_q4_0(src, x, whole); break;
+    case AQ_Q4_1: total = aq_dot_row_q4_1(src, x, whole); break;
+    case AQ_Q5_0: total = aq_dot_row_q5_0(src, x, whole); break;
+    case AQ_Q5_1: total = aq_dot_row_q5_1(src, x, whole); break;
+    case AQ_Q4_K: total = aq_dot_row_q4_k(src, x, whole); break;
+    case AQ_Q6_K: total = aq_dot_row_q6_k(src, x, whole); break;
     case AQ_F16: case AQ_BF16:
-        whole = n / 32 * 32;
         total = qtype == AQ_F16 ? aq_dot_row_f16(src, x, n / 32) : aq_dot_row_bf16(src, x, n / 32);
-        for (j = whole; j < n; j++) {
+        for (j = n / 32 * 32; j < n; j++) {
             uint16_t h;
             memcpy(&h, src + 2 * j, 2);
             total += (qtype == AQ_F16 ? aq_f16_to_f32(h) : aq_from_bits((uint32_t)h << 16)) * x[j];
         }
         return total;
+    default: return 0.0f;
     }
-    return 0.0f;
+    if (n % qk) {
+        float tail[256];
+        aq_decode_block(qtype, src + whole * aq_block_bytes(qtype), tail);
+        for (j = 0; j < n % qk; j++) total += tail[j] * x[whole * qk + j];
+    }
+    return total;
 }
 
 /* Quantize a row of n values (n a multiple of 32) into blocks of a 32-value format or into F16/BF16. */

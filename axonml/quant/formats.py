@@ -17,7 +17,7 @@ from .._ext import _quant
 from ..tensor import Tensor
 
 __all__ = ["GGMLType", "QUANTIZE_TYPES", "DEQUANTIZE_TYPES", "qtype_of", "block_size", "type_size",
-           "quantized_shape", "values_shape", "quantize", "dequantize"]
+           "quantized_shape", "values_shape", "padded_row_bytes", "quantize", "quantize_padded", "dequantize"]
 
 
 class GGMLType(enum.IntEnum):
@@ -142,6 +142,24 @@ def values_shape(byte_shape, qtype) -> tuple:
         raise ValueError(f"rows of {byte_shape[-1]} bytes are not a whole number of {qtype.name} blocks of "
                          f"{nbytes} bytes (shape {byte_shape})")
     return byte_shape[:-1] + (byte_shape[-1] // nbytes * values,)
+
+
+def padded_row_bytes(k: int, qtype) -> int:
+    """Bytes of a row of k values stored as whole blocks of qtype, the last one zero-padded."""
+    values, nbytes = _GEOMETRY[qtype_of(qtype)]
+    return -(-int(k) // values) * nbytes
+
+
+def quantize_padded(x, qtype) -> np.ndarray:
+    """Quantize the rows of a 2-d float array of any length, each zero-padded to whole blocks (the layout
+    QuantizedLinear and QuantizedEmbedding keep; GGUF tensors need rows of whole blocks)."""
+    qtype = qtype_of(qtype)
+    array = np.asarray(x, np.float32)
+    if array.ndim != 2:
+        raise ValueError(f"quantize_padded takes a 2-d array, got shape {array.shape}")
+    values = block_size(qtype)
+    padding = -array.shape[1] % values
+    return quantize(np.pad(array, ((0, 0), (0, padding))) if padding else array, qtype)
 
 
 def _host_array(x, op: str) -> tuple[np.ndarray, bool]:

@@ -10,8 +10,8 @@ import numpy as np
 from ..nn.modules.linear import Linear
 from ..nn.modules.module import Module
 from ..nn.modules.sparse import Embedding
-from .formats import dequantize, quantize, qtype_of
-from .modules import QuantizedEmbedding, QuantizedLinear, divisible
+from .formats import dequantize, qtype_of, quantize_padded
+from .modules import QuantizedEmbedding, QuantizedLinear
 
 __all__ = ["quantize_model", "LayerReport", "quantization_report", "weight_report"]
 
@@ -24,8 +24,8 @@ def quantize_model(model: Module, qtype="Q8_0", skip=(), embeddings: bool = True
     """Replace every ``nn.Linear`` by a :class:`QuantizedLinear` (and every ``nn.Embedding`` by a
     :class:`QuantizedEmbedding`) whose weight is quantized to qtype.
 
-    Layers whose rows are not whole blocks of qtype (``in_features`` not a multiple of 32 for the
-    32-value formats) stay in float32, as do the layers named in ``skip``.
+    Rows that are not whole blocks of qtype (``in_features`` not a multiple of 32 for the 32-value
+    formats) are stored zero-padded to whole blocks. The layers named in ``skip`` stay in float32.
 
     Args:
         model: any Module.
@@ -52,9 +52,9 @@ def quantize_model(model: Module, qtype="Q8_0", skip=(), embeddings: bool = True
             full_name = f"{name}.{child_name}" if name else child_name
             if child is None or _skipped(full_name, skip):
                 continue
-            if isinstance(child, Linear) and divisible(child.in_features, qtype):
+            if isinstance(child, Linear):
                 module._modules[child_name] = QuantizedLinear.from_float(child, qtype)
-            elif embeddings and isinstance(child, Embedding) and divisible(child.embedding_dim, qtype):
+            elif embeddings and isinstance(child, Embedding):
                 module._modules[child_name] = QuantizedEmbedding.from_float(child, qtype)
     return model
 
@@ -81,22 +81,19 @@ def quantization_report(model: Module, qtype="Q8_0", skip=(), embeddings: bool =
     for name, module in model.named_modules():
         if not name or _skipped(name, skip):
             continue
-        if isinstance(module, Linear) and divisible(module.in_features, qtype):
-            weight = module.weight
-        elif embeddings and isinstance(module, Embedding) and divisible(module.embedding_dim, qtype):
-            weight = module.weight
-        else:
-            continue
-        reports.append(weight_report(name, weight.detach().cpu().numpy(), qtype))
+        if isinstance(module, Linear) or (embeddings and isinstance(module, Embedding)):
+            reports.append(weight_report(name, module.weight.detach().cpu().numpy(), qtype))
     return reports
 
 
 def weight_report(name: str, weight: np.ndarray, qtype) -> LayerReport:
-    """The size and error of ``weight`` quantized to qtype."""
+    """The size and error of ``weight`` (any shape; its rows the last dim) quantized to qtype, rows zero-padded
+    to whole blocks."""
     qtype = qtype_of(qtype)
     weight = np.asarray(weight, np.float32)
-    blocks = quantize(weight, qtype)
-    error = dequantize(blocks, qtype).astype(np.float64) - weight
+    rows = weight.reshape(-1, weight.shape[-1]) if weight.ndim else weight.reshape(1, 1)
+    blocks = quantize_padded(rows, qtype)
+    error = dequantize(blocks, qtype)[:, :rows.shape[1]].astype(np.float64).reshape(weight.shape) - weight
     rmse = float(np.sqrt(np.mean(error ** 2))) if error.size else 0.0
     rms = float(np.sqrt(np.mean(weight.astype(np.float64) ** 2))) if weight.size else 0.0
     return LayerReport(name=name, shape=tuple(weight.shape), qtype=qtype.name, float_bytes=weight.nbytes,

@@ -15,7 +15,7 @@ from .. import creation
 from ..autograd.function import ArrayFunction
 from ..nn.modules.module import Module
 from ..tensor import Tensor, _make
-from .formats import DEQUANTIZE_TYPES, GGMLType, block_size, quantize, quantized_shape, qtype_of
+from .formats import DEQUANTIZE_TYPES, GGMLType, block_size, padded_row_bytes, quantize_padded, qtype_of
 from .quantized_tensor import QuantizedTensor
 
 __all__ = ["QuantizedLinear", "QuantizedEmbedding"]
@@ -64,7 +64,8 @@ class QuantizedLinear(Module):
     r"""Linear with its weight in a GGML block format: :math:`y = x W^T + b`, computed on the blocks.
 
     Args:
-        in_features: size of each input sample; a multiple of the format's block size.
+        in_features: size of each input sample. Rows that are not whole blocks (84 inputs in a 32-value
+            format) are stored zero-padded to whole blocks; the kernels read only ``in_features`` values.
         out_features: size of each output sample.
         qtype: the weight's GGML type ('Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'F16', 'BF16', and Q4_K/Q6_K
             for weights read from GGUF files). Default: 'Q8_0'.
@@ -88,7 +89,7 @@ class QuantizedLinear(Module):
         super().__init__()
         self.qtype = _check_qtype(qtype)
         self.in_features, self.out_features = int(in_features), int(out_features)
-        row_bytes = quantized_shape((self.out_features, self.in_features), self.qtype)[1]
+        row_bytes = padded_row_bytes(self.in_features, self.qtype)
         self.register_buffer("weight_blocks", creation.zeros((self.out_features, row_bytes), dtype="uint8",
                                                              device=device))
         self.register_buffer("bias", creation.zeros(self.out_features, device=device) if bias else None)
@@ -98,7 +99,7 @@ class QuantizedLinear(Module):
         """A QuantizedLinear holding ``linear``'s weight quantized to qtype (and its bias in float32)."""
         weight = _host_float(linear.weight)
         module = cls(weight.shape[1], weight.shape[0], qtype, bias=linear.bias is not None)
-        module.weight_blocks = _make(quantize(weight, module.qtype))
+        module.weight_blocks = _make(quantize_padded(weight, module.qtype))
         if linear.bias is not None:
             module.bias = _make(_host_float(linear.bias).copy())
         return module.to(linear.weight.device)
@@ -106,7 +107,7 @@ class QuantizedLinear(Module):
     @classmethod
     def from_quantized(cls, weight: QuantizedTensor, bias=None) -> "QuantizedLinear":
         """A QuantizedLinear on a weight that is already quantized (e.g. read from a GGUF file)."""
-        out_features, in_features = weight.shape
+        out_features, in_features = weight.shape  # rows of whole blocks, as GGUF stores them
         module = cls(in_features, out_features, weight.qtype, bias=bias is not None)
         module.weight_blocks = _make(np.array(weight.blocks))
         if bias is not None:
@@ -114,8 +115,10 @@ class QuantizedLinear(Module):
         return module
 
     def weight(self) -> QuantizedTensor:
-        """The weight as a QuantizedTensor (its blocks copied to the host)."""
-        return QuantizedTensor(self.weight_blocks.numpy(), self.qtype, (self.out_features, self.in_features))
+        """The weight as a QuantizedTensor (its blocks copied to the host), its rows zero-padded to whole blocks:
+        shape ``(out_features, in_features rounded up to the block size)``."""
+        return QuantizedTensor(self.weight_blocks.cpu().numpy(), self.qtype, (self.out_features, _padded(self.in_features,
+                                                                                                  self.qtype)))
 
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
@@ -137,7 +140,7 @@ class QuantizedEmbedding(Module):
 
     Args:
         num_embeddings: size of the table.
-        embedding_dim: size of each vector; a multiple of the format's block size.
+        embedding_dim: size of each vector (rows zero-padded to whole blocks, as QuantizedLinear's).
         qtype: the table's GGML type. Default: 'Q8_0'.
         padding_idx: kept from the float Embedding (it only matters for training). Default: ``None``.
 
@@ -157,7 +160,7 @@ class QuantizedEmbedding(Module):
         self.qtype = _check_qtype(qtype)
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         self.padding_idx = padding_idx
-        row_bytes = quantized_shape((self.num_embeddings, self.embedding_dim), self.qtype)[1]
+        row_bytes = padded_row_bytes(self.embedding_dim, self.qtype)
         self.register_buffer("weight_blocks", creation.zeros((self.num_embeddings, row_bytes), dtype="uint8",
                                                              device=device))
 
@@ -166,12 +169,13 @@ class QuantizedEmbedding(Module):
         """A QuantizedEmbedding holding ``embedding``'s table quantized to qtype."""
         weight = _host_float(embedding.weight)
         module = cls(weight.shape[0], weight.shape[1], qtype, getattr(embedding, "padding_idx", None))
-        module.weight_blocks = _make(quantize(weight, module.qtype))
+        module.weight_blocks = _make(quantize_padded(weight, module.qtype))
         return module.to(embedding.weight.device)
 
     def weight(self) -> QuantizedTensor:
-        """The table as a QuantizedTensor (its blocks copied to the host)."""
-        return QuantizedTensor(self.weight_blocks.numpy(), self.qtype, (self.num_embeddings, self.embedding_dim))
+        """The table as a QuantizedTensor (its blocks copied to the host), rows zero-padded to whole blocks."""
+        return QuantizedTensor(self.weight_blocks.cpu().numpy(), self.qtype, (self.num_embeddings,
+                                                                        _padded(self.embedding_dim, self.qtype)))
 
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor) or input.dtype.name not in ("int64", "int32", "int16", "int8", "uint8"):
@@ -193,6 +197,5 @@ def _rows_text(input: Tensor) -> str:
     return f"{math.prod(shape[:-1])}x{shape[-1]}" if shape else "scalar"
 
 
-def divisible(features: int, qtype) -> bool:
-    """Whether rows of ``features`` values are whole blocks of qtype."""
-    return features % block_size(qtype) == 0
+def _padded(features: int, qtype) -> int:
+    return -(-features // block_size(qtype)) * block_size(qtype)

@@ -39,11 +39,25 @@ def test_quantized_linear_errors():
         quantized(axonml.randn(4, 32))
     with pytest.raises(TypeError, match="float32"):
         quantized(axonml.randn(4, 64, dtype=axonml.float64))
-    with pytest.raises(ValueError, match="whole number of Q8_0 blocks"):
-        QuantizedLinear.from_float(nn.Linear(30, 8), "Q8_0")
     x = axonml.randn(4, 64, requires_grad=True)
     with pytest.raises(RuntimeError, match="no backward"):
         quantized(x).sum().backward()
+
+
+@pytest.mark.parametrize("in_features", [84, 120, 400, 5])
+def test_rows_that_are_not_whole_blocks_are_zero_padded(device, in_features):
+    # LeNet's 400, 120 and 84 inputs: rows stored zero-padded to whole blocks, the kernels read in_features
+    linear = nn.Linear(in_features, 9).to(device)
+    quantized = QuantizedLinear.from_float(linear, "Q4_0")
+    padded = -(-in_features // 32) * 32
+    assert quantized.weight().shape == (9, padded) and quantized.weight_blocks.shape == (9, padded // 32 * 18)
+    weight = np.zeros((9, padded), np.float32)
+    weight[:, :in_features] = linear.weight.detach().cpu().numpy()
+    decoded = dequantize(quantize(weight, "Q4_0"), "Q4_0")[:, :in_features].astype(np.float64)
+    for rows in (1, 4, 33):
+        x = axonml.randn(rows, in_features).to(device)
+        reference = x.cpu().numpy().astype(np.float64) @ decoded.T + linear.bias.detach().cpu().numpy()
+        np.testing.assert_allclose(quantized(x).cpu().numpy(), reference, rtol=1e-5, atol=1e-5)
 
 
 def test_quantized_embedding(device):
@@ -64,7 +78,7 @@ def test_quantize_model_swaps_linear_and_embedding_layers():
             super().__init__()
             self.embed = nn.Embedding(10, 64)
             self.body = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 33))
-            self.head = nn.Linear(33, 4)   # 33 inputs: not whole blocks, stays float
+            self.head = nn.Linear(33, 4)   # 33 inputs: stored as two zero-padded blocks
             self.out = nn.Linear(4 * 8, 2)
 
         def forward(self, ids):
@@ -76,11 +90,12 @@ def test_quantize_model_swaps_linear_and_embedding_layers():
     assert isinstance(net.body[0], nn.Linear), "not in place by default"
     assert isinstance(quantized.embed, QuantizedEmbedding)
     assert isinstance(quantized.body[0], QuantizedLinear) and isinstance(quantized.body[2], QuantizedLinear)
-    assert type(quantized.head) is nn.Linear and type(quantized.out) is nn.Linear
+    assert isinstance(quantized.head, QuantizedLinear) and type(quantized.out) is nn.Linear
     ids = axonml.tensor([[1, 2, 3]])
-    np.testing.assert_allclose(quantized(ids).detach().numpy(), net(ids).detach().numpy(), atol=0.05)
+    np.testing.assert_allclose(quantized(ids).numpy(), net(ids).detach().numpy(), atol=0.05)
     kept = quantize_model(net, "Q4_0", skip="body.*", embeddings=False, inplace=True)
     assert kept is net and type(net.embed) is nn.Embedding and type(net.body[0]) is nn.Linear
     reports = quantization_report(Net(), "Q4_0")
-    assert [r.name for r in reports] == ["embed", "body.0", "body.2", "out"]
-    assert all(0 < r.relative_rmse < 0.2 and r.quantized_bytes * 7 < r.float_bytes for r in reports)
+    assert [r.name for r in reports] == ["embed", "body.0", "body.2", "head", "out"]
+    assert all(0 < r.relative_rmse < 0.2 for r in reports)
+    assert all(r.quantized_bytes * 7 < r.float_bytes for r in reports if r.shape[-1] % 32 == 0)
