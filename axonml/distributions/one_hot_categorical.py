@@ -8,7 +8,7 @@ from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution
 
-__all__ = ["OneHotCategorical"]
+__all__ = ["OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
 class OneHotCategorical(Distribution):
@@ -97,3 +97,21 @@ class OneHotCategorical(Distribution):
         if expand:
             values = values.expand((n,) + tuple(self.batch_shape) + (n,))
         return values
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical with the straight-through gradient estimator (Bengio et al., 2013): rsample returns
+    the one-hot draw in value and the gradient of probs in backward.
+
+    Args:
+        probs (Tensor): event probabilities.
+        logits (Tensor): unnormalised log-probabilities (give exactly one of probs and logits).
+        validate_args (bool, optional): check the arguments and the values scored.
+    """
+
+    has_rsample = True
+
+    def rsample(self, sample_shape=Size()) -> Tensor:
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return samples + (probs - probs.detach())

@@ -93,7 +93,8 @@ def test_lazy_parameters_are_not_validated_until_computed():
                                   "Gamma", "Dirichlet", "Exponential", "Laplace", "Poisson", "MultivariateNormal",
                                   "Independent", "TransformedDistribution", "Cauchy", "Chi2", "StudentT", "Gumbel",
                                   "Geometric", "LogNormal", "HalfNormal", "HalfCauchy", "Weibull", "Pareto",
-                                  "InverseGamma", "LogisticNormal"])
+                                  "InverseGamma", "LogisticNormal", "MixtureSameFamily", "RelaxedBernoulli",
+                                  "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough"])
 def test_class_attributes_equal_torch(name):
     ours, theirs = getattr(D, name), getattr(TD, name)
     for flag in ("has_rsample", "has_enumerate_support"):

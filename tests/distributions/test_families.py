@@ -99,6 +99,20 @@ FAMILIES = {
     "Pareto": (lambda L, c: L.D.Pareto(L.t(c(SCALE)), L.t(c(CONC * 2))), {"entropy", "cdf", "icdf"}),
     "InverseGamma": (lambda L, c: L.D.InverseGamma(L.t(c(CONC * 2)), L.t(c(GAMMA_RATE))), {"entropy"}),
     "LogisticNormal": (lambda L, c: L.D.LogisticNormal(L.t(c(LOC)), L.t(c(SCALE))), set()),
+    "Mixture-Normal": (lambda L, c: L.D.MixtureSameFamily(L.D.Categorical(probs=L.t(c(ONE_HOT_PROBS[:2, :3]))),
+                                                          L.D.Normal(L.t(c(LOC)), L.t(c(SCALE)))), {"cdf"}),
+    "Mixture-MVN": (lambda L, c: L.D.MixtureSameFamily(L.D.Categorical(logits=L.t(c(LOGITS[0, :2]))),
+                                                       L.D.MultivariateNormal(L.t(c(MVN_LOC)), scale_tril=L.t(c(TRIL)))),
+                    set()),
+    "RelaxedBernoulli": (lambda L, c: L.D.RelaxedBernoulli(L.t(c(np.array(0.7))), probs=L.t(c(PROBS))), set()),
+    "LogitRelaxedBernoulli": (lambda L, c: L.D.relaxed_bernoulli.LogitRelaxedBernoulli(L.t(c(np.array(1.5))), logits=L.t(c(LOGITS))),
+                              set()),
+    "RelaxedOneHotCategorical": (lambda L, c: L.D.RelaxedOneHotCategorical(L.t(c(np.array(0.5))),
+                                                                           logits=L.t(c(LOGITS))), set()),
+    "ExpRelaxedCategorical": (lambda L, c: L.D.relaxed_categorical.ExpRelaxedCategorical(L.t(c(np.array(2.0))),
+                                                                     probs=L.t(c(ONE_HOT_PROBS))), set()),
+    "OneHotCategoricalStraightThrough": (lambda L, c: L.D.OneHotCategoricalStraightThrough(
+        probs=L.t(c(ONE_HOT_PROBS))), {"entropy", "enumerate"}),
 }
 
 MOMENTS = ("mean", "variance", "stddev", "mode")

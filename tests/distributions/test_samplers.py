@@ -58,6 +58,9 @@ MOMENT_CASES = {
     "Weibull": lambda d: D.Weibull(_t([1.0, 2.0], d), _t([1.5, 4.0], d)),
     "Pareto": lambda d: D.Pareto(_t([1.0, 2.0], d), _t([5.0, 9.0], d)),
     "InverseGamma": lambda d: D.InverseGamma(_t([6.0, 9.0], d), _t([2.0, 1.0], d)),
+    "MixtureSameFamily": lambda d: D.MixtureSameFamily(D.Categorical(_t([[0.3, 0.7], [0.5, 0.5]], d)),
+                                                       D.Normal(_t([[-2.0, 3.0], [0.0, 1.0]], d),
+                                                                _t([[0.5, 1.0], [1.0, 0.1]], d))),
 }
 
 
@@ -290,3 +293,35 @@ def test_uniform_log_prob_outside_the_support_is_minus_infinity():
     log_prob[1].backward()
     np.testing.assert_allclose(numpy_of(low.grad), [0.5])
     np.testing.assert_allclose(numpy_of(high.grad), [-0.5])
+
+
+def test_straight_through_and_relaxed_rsample_gradients_equal_torch(device):
+    logits_np = np.array([[0.3, -1.0, 2.0], [0.0, 0.5, 0.1]])
+    weights = np.random.default_rng(4).standard_normal((7, 2, 3))
+    logits = _t(logits_np, device, True)
+    (D.OneHotCategoricalStraightThrough(logits=logits).rsample((7,)) * _t(weights, device)).sum().backward()
+    logits_t = torch.tensor(logits_np, requires_grad=True)
+    (TD.OneHotCategoricalStraightThrough(logits=logits_t).rsample((7,)) * torch.tensor(weights)).sum().backward()
+    assert_close(logits.grad, logits_t.grad, device)
+
+    # a relaxed draw is a function of its logits and the Gumbel noise, which is recovered from the draw
+    temperature = 0.7
+    logits = _t(logits_np, device, True)
+    y = D.RelaxedOneHotCategorical(_t(temperature, device), logits=logits).rsample((7,))
+    (y * _t(weights, device)).sum().backward()
+    log_y = np.log(numpy_of(y).astype(np.float64))
+    normalised = logits_np - np.log(np.exp(logits_np).sum(-1, keepdims=True))
+    gumbels = torch.tensor(log_y * temperature - normalised)      # equal up to a constant per row
+    logits_t = torch.tensor(logits_np, requires_grad=True)
+    scores = (TD.Categorical(logits=logits_t).logits + gumbels) / temperature
+    (torch.softmax(scores, -1) * torch.tensor(weights)).sum().backward()
+    assert_close(logits.grad, logits_t.grad, device, **({"rtol": 1e-7} if device == "cpu" else {}))
+
+
+def test_mixture_same_family_rejects_mismatched_components():
+    with pytest.raises(ValueError, match="does not equal"):
+        D.MixtureSameFamily(D.Categorical(axonml.ones(3)), D.Normal(axonml.zeros(4), axonml.ones(4)))
+    with pytest.raises(ValueError, match="needs to be an"):
+        D.MixtureSameFamily(D.Normal(0.0, 1.0), D.Normal(axonml.zeros(4), axonml.ones(4)))
+    with pytest.raises(ValueError, match="is not compatible"):
+        D.MixtureSameFamily(D.Categorical(axonml.ones(3, 4)), D.Normal(axonml.zeros(2, 4), axonml.ones(2, 4)))
