@@ -121,7 +121,9 @@ def test_vgg_features_match_reference(cfg, batch_norm):
 @pytest.mark.slow
 def test_vgg11_bn_whole_model_matches_reference():
     model = models.vgg11_bn(num_classes=10, dropout=0.0)
-    compare(model, ref.VGG(ref.vgg_features("A", True), num_classes=10, dropout=0.0), (2, 3, 32, 32), train=True)
+    compare(model, ref.VGG(ref.vgg_features("A", True), num_classes=10, dropout=0.0), (2, 3, 32, 32), train=False,
+            dtype=np.float32)
+    assert sum(p.numel() for p in models.vgg11_bn().parameters()) == models.VGG11_BN_Weights.DEFAULT.meta["num_params"]
 
 
 @pytest.mark.parametrize("train", [True, pytest.param(False, marks=pytest.mark.slow)])
