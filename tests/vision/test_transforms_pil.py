@@ -82,7 +82,8 @@ def test_convert_image_dtype_matches_torchvision_rules():
     np.testing.assert_allclose(F.convert_image_dtype(x, axonml.float32).numpy(), [[[0, 1 / 255, 128 / 255, 1]]])
     floats = axonml.from_numpy(np.array([[[0.0, 0.5, 0.999, 1.0]]], np.float32))
     np.testing.assert_array_equal(F.convert_image_dtype(floats, axonml.uint8).numpy(), [[[0, 127, 255, 255]]])
-    np.testing.assert_array_equal(F.convert_image_dtype(x, axonml.int32).numpy(), [[[0, 1 << 23, 128 << 23, 255 << 23]]])
+    np.testing.assert_array_equal(F.convert_image_dtype(x, axonml.int32).numpy(),
+                                  [[[0, 1 << 23, 128 << 23, 255 << 23]]])
 
 
 @pytest.mark.parametrize("name, ours, pillow", [
@@ -307,10 +308,9 @@ def test_image_classification_preset_on_pillow_and_tensor():
     preset = T.ImageClassification(crop_size=32, resize_size=40)
     from_pil, from_tensor = preset(Image.fromarray(smooth)), preset(axonml.from_numpy(smooth.transpose(2, 0, 1).copy()))
     assert from_pil.shape == from_tensor.shape == (3, 32, 32) and from_pil.dtype == axonml.float32
-    resized = Image.fromarray(smooth).resize((53, 40), Image.BILINEAR)
-    left, top = (53 - 32) // 2 + ((53 - 32) % 2 > 0) * 0, 4
-    manual = np.asarray(resized)[top:top + 32, int(round((53 - 32) / 2.0)):int(round((53 - 32) / 2.0)) + 32] / 255.0
+    resized = np.asarray(Image.fromarray(smooth).resize((53, 40), Image.BILINEAR))   # shorter edge to 40
+    top, left = 4, int(round((53 - 32) / 2.0))                                      # torchvision's crop offsets
+    manual = resized[top:top + 32, left:left + 32] / 255.0
     manual = (manual - np.array([0.485, 0.456, 0.406])) / np.array([0.229, 0.224, 0.225])
     np.testing.assert_allclose(from_pil.numpy(), manual.transpose(2, 0, 1), rtol=1e-5, atol=1e-5)
     assert np.abs(from_pil.numpy() - from_tensor.numpy()).max() < 3 / 255 / 0.224
-    del left

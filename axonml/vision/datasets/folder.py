@@ -6,8 +6,8 @@ from typing import Any, Callable
 
 from .vision import VisionDataset
 
-__all__ = ["IMG_EXTENSIONS", "DatasetFolder", "ImageFolder", "find_classes", "make_dataset", "has_file_allowed_extension",
-           "pil_loader", "default_loader"]
+__all__ = ["IMG_EXTENSIONS", "DatasetFolder", "ImageFolder", "find_classes", "make_dataset",
+           "has_file_allowed_extension", "pil_loader", "default_loader"]
 
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
@@ -58,7 +58,8 @@ def make_dataset(directory: str | os.PathLike, class_to_idx: dict[str, int] | No
     if empty and not allow_empty:
         message = f"Found no valid file for the classes {', '.join(sorted(empty))}. "
         if extensions is not None:
-            message += f"Supported extensions are: {extensions if isinstance(extensions, str) else ', '.join(extensions)}"
+            listed = extensions if isinstance(extensions, str) else ", ".join(extensions)
+            message += f"Supported extensions are: {listed}"
         raise FileNotFoundError(message)
     return instances
 
