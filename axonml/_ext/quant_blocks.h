@@ -66,7 +66,13 @@ static inline uint16_t aq_f32_to_f16(float f)
     return (uint16_t)((sign >> 16) | (shl1_w > 0xFF000000u ? 0x7E00u : nonsign));
 }
 
+/* The clones for x86-64-v3 and v4 have F16C, and gcc converts _Float16 with one instruction there
+ * (exact, as every half -> float conversion is); elsewhere the branch-free bit conversion above. */
+#if defined(__FLT16_MAX__) && defined(__x86_64__) && !defined(__clang__)
+static inline float aq_read_f16(const uint8_t *p) { _Float16 h; memcpy(&h, p, 2); return (float)h; }
+#else
 static inline float aq_read_f16(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return aq_f16_to_f32(h); }
+#endif
 static inline void aq_write_f16(uint8_t *p, float f) { uint16_t h = aq_f32_to_f16(f); memcpy(p, &h, 2); }
 
 /* ggml's roundf: half away from zero, written as the `gguf` package does (exact, no libm call) */
