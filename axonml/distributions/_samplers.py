@@ -6,7 +6,8 @@ Every function is composed from Tensor ops, so it runs on each device. The sampl
 the default generator in rounds and keep each element's first accepted proposal: a rejection sampler made
 elementwise. The gradient approximations are PyTorch's (aten/native/Distributions.h, after Jankowiak and
 Obermeyer, "Pathwise Derivatives Beyond the Reparameterization Trick", 2018): series, saddle-point and
-rational fits chosen per element by where, computed in float64 where the device has it.
+rational fits chosen per element by where, computed in float64 where the device has it. The binomial
+sampler is torch's too (after TensorFlow's): inversion below count * p = 10, Hörmann's BTRS above.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ..functional import where
 from ..tensor import Tensor
 
 __all__ = ["standard_gamma", "standard_gamma_grad", "sample_dirichlet", "dirichlet_grad", "dirichlet_rsample",
-           "poisson"]
+           "poisson", "binomial"]
 
 
 def _accumulate(t: Tensor) -> Tensor:
@@ -313,3 +314,78 @@ def poisson(rate: Tensor) -> Tensor:
             large = where(pending & accept, k, large)
             pending = pending & ~accept
         return where(small, count, large)
+
+
+_STIRLING_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+                  0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+                  0.00925546218271273, 0.00833056343336287)
+
+
+def _stirling_approx_tail(k: Tensor) -> Tensor:
+    """log(k!) minus its Stirling approximation: a table below 10, the series above."""
+    kp1sq = (k + 1) * (k + 1)
+    tail = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+    for i, value in enumerate(_STIRLING_TAIL):
+        tail = where(k == i, value, tail)
+    return tail
+
+
+def _binomial_small_mean(count: Tensor, prob: Tensor, active: Tensor) -> Tensor:
+    """Binomial draws by inversion: count the geometric waiting times that fit in count trials."""
+    logprob = (-prob).log1p()
+    geom_sum = zeros_like(count)
+    num_geom = zeros_like(count)
+    while bool(active.any()):
+        geom = ((rand_like(count)).log() / logprob).ceil()
+        geom_sum = where(active, geom_sum + geom, geom_sum)
+        active = active & (geom_sum <= count)
+        num_geom = num_geom + active.to(count.dtype)
+    return num_geom
+
+
+def _binomial_btrs(count: Tensor, prob: Tensor, active: Tensor) -> Tensor:
+    """Binomial draws by Hörmann's transformed rejection with squeeze (BTRS, 1993), for count * prob >= 10."""
+    stddev = (count * prob * (1 - prob)).sqrt()
+    b = 1.15 + 2.53 * stddev
+    a = -0.0873 + 0.0248 * b + 0.01 * prob
+    c = count * prob + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = prob / (1 - prob)
+    alpha = (2.83 + 5.1 / b) * stddev
+    m = ((count + 1) * prob).floor()
+    result = zeros_like(count)
+    pending = active
+    while bool(pending.any()):
+        u = rand_like(count) - 0.5
+        v = rand_like(count)
+        us = 0.5 - u.abs()
+        k = ((2 * a / us + b) * u + c).floor()
+        sensible = (k >= 0) & (k <= count)
+        quick = (us >= 0.07) & (v <= v_r)
+        log_v = (v * alpha / (a / (us * us) + b)).log()
+        upper = ((m + 0.5) * ((m + 1) / (r * (count - m + 1))).log()
+                 + (count + 1) * ((count - m + 1) / (count - k + 1)).log()
+                 + (k + 0.5) * (r * (count - k + 1) / (k + 1)).log()
+                 + _stirling_approx_tail(m) + _stirling_approx_tail(count - m)
+                 - _stirling_approx_tail(k) - _stirling_approx_tail(count - k))
+        accept = sensible & (quick | (log_v <= upper))
+        result = where(pending & accept, k, result)
+        pending = pending & ~accept
+    return result
+
+
+def binomial(count: Tensor, prob: Tensor) -> Tensor:
+    """Binomial(count, prob) draws as floats (torch.binomial); draws for prob > 1/2 are count minus a draw with
+    1 - prob, so that both algorithms see prob <= 1/2."""
+    with no_grad(), _branches_quiet():
+        count, prob = count.detach(), prob.detach()
+        flipped = prob > 0.5
+        q = where(flipped, 1 - prob, prob)
+        live = (count > 0) & (prob > 0) & (prob < 1)
+        large = count * q >= 10.0
+        safe_q = where(live, q, 0.25)
+        draws = where(large, _binomial_btrs(count, where(large, safe_q, 0.25), live & large),
+                      _binomial_small_mean(count, safe_q, live & ~large))
+        draws = where(flipped, count - draws, draws)
+        draws = where(live, draws, where((prob >= 1) & (count > 0), count, 0.0))
+        return draws

@@ -51,6 +51,10 @@ INVALID = {
     "geometric-zero-probs": lambda lib, L: L.Geometric(lib.tensor([0.5, 0.0])),
     "studentt-negative-df": lambda lib, L: L.StudentT(lib.tensor([-1.0])),
     "pareto-below-scale": lambda lib, L: L.Pareto(lib.tensor([2.0]), lib.tensor([1.0])).log_prob(lib.tensor([1.0])),
+    "binomial-fractional-count": lambda lib, L: L.Binomial(lib.tensor([2.5]), lib.tensor([0.5])),
+    "binomial-value-above-count": lambda lib, L: L.Binomial(3, lib.tensor([0.5])).log_prob(lib.tensor([4.0])),
+    "multinomial-counts-above-total": lambda lib, L: L.Multinomial(2, lib.ones(3)).log_prob(lib.tensor([2.0, 1.0, 0.0])),
+    "negative-binomial-probs-one": lambda lib, L: L.NegativeBinomial(lib.tensor([2.0]), lib.tensor([1.0])),
     "cdf-outside-support": lambda lib, L: L.Uniform(0.0, 1.0).cdf(lib.tensor([2.0])),
     "mvn-log-prob-event-shape": lambda lib, L: L.MultivariateNormal(lib.zeros(2), lib.eye(2)).log_prob(lib.ones(3)),
 }
@@ -94,7 +98,8 @@ def test_lazy_parameters_are_not_validated_until_computed():
                                   "Independent", "TransformedDistribution", "Cauchy", "Chi2", "StudentT", "Gumbel",
                                   "Geometric", "LogNormal", "HalfNormal", "HalfCauchy", "Weibull", "Pareto",
                                   "InverseGamma", "LogisticNormal", "MixtureSameFamily", "RelaxedBernoulli",
-                                  "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough"])
+                                  "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough", "Binomial",
+                                  "Multinomial", "NegativeBinomial", "FisherSnedecor"])
 def test_class_attributes_equal_torch(name):
     ours, theirs = getattr(D, name), getattr(TD, name)
     for flag in ("has_rsample", "has_enumerate_support"):

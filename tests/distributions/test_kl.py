@@ -50,6 +50,7 @@ BUILD = {
     "Gumbel": lambda L, t, v: L.D.Gumbel(t(LOC - v), t(B if v else A)),
     "HalfNormal": lambda L, t, v: L.D.HalfNormal(t(A if v else B)),
     "Pareto": lambda L, t, v: L.D.Pareto(t(A * (1 - 0.5 * v)), t(B + 2 if v else A + 2)),
+    "Binomial": lambda L, t, v: L.D.Binomial(t(np.full((2, 3), 10.0)), probs=t(PROBS if v else 1 - PROBS)),
 }
 
 SAME = [(name, name) for name in BUILD]
@@ -64,7 +65,7 @@ CROSS = [("Bernoulli", "Poisson"), ("Beta", "Exponential"), ("Beta", "Gamma"), (
          ("Uniform", "Pareto"), ("Beta", "Pareto"), ("Exponential", "Pareto"), ("Gamma", "Pareto"),
          ("Gumbel", "Beta"), ("Gumbel", "Exponential"), ("Gumbel", "Gamma"), ("Gumbel", "Pareto"),
          ("Gumbel", "Uniform"), ("Laplace", "Pareto"), ("Normal", "Pareto"), ("Pareto", "Beta"),
-         ("Pareto", "Uniform")]
+         ("Pareto", "Uniform"), ("Poisson", "Binomial")]
 
 
 def _build(lib, name, variant, device):
@@ -178,3 +179,11 @@ def test_multivariate_normal_event_shape_mismatch_raises():
     q = D.MultivariateNormal(axonml.zeros(3), axonml.eye(3))
     with pytest.raises(ValueError, match="different event shapes"):
         D.kl_divergence(p, q)
+
+
+def test_binomial_kl_with_more_trials_in_q_is_not_implemented():
+    p = D.Binomial(axonml.tensor([5.0]), axonml.tensor([0.5]))
+    q = D.Binomial(axonml.tensor([6.0]), axonml.tensor([0.5]))
+    with pytest.raises(NotImplementedError, match="q.total_count > p.total_count"):
+        D.kl_divergence(p, q)
+    assert math.isinf(D.kl_divergence(q, p).item())
