@@ -213,6 +213,7 @@ def _install_abort_on_uncaught_exception() -> None:
             sys.stderr.write(f"axonml.distributed: rank {rank} raised {exc_type.__name__}; aborting the MPI job\n")
             sys.stderr.flush()
             sys.stdout.flush()
+            time.sleep(0.5)  # the launcher forwards output asynchronously, and MPI_Abort ends it at once
             MPI.COMM_WORLD.Abort(1)
 
     _state.previous_excepthook = previous
