@@ -99,7 +99,7 @@ def test_lazy_parameters_are_not_validated_until_computed():
                                   "Geometric", "LogNormal", "HalfNormal", "HalfCauchy", "Weibull", "Pareto",
                                   "InverseGamma", "LogisticNormal", "MixtureSameFamily", "RelaxedBernoulli",
                                   "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough", "Binomial",
-                                  "Multinomial", "NegativeBinomial", "FisherSnedecor"])
+                                  "Multinomial", "NegativeBinomial", "FisherSnedecor", "Kumaraswamy", "VonMises"])
 def test_class_attributes_equal_torch(name):
     ours, theirs = getattr(D, name), getattr(TD, name)
     for flag in ("has_rsample", "has_enumerate_support"):

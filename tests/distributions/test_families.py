@@ -121,6 +121,8 @@ FAMILIES = {
     "NegativeBinomial-logits": (lambda L, c: L.D.NegativeBinomial(L.t(c(CONC)), logits=L.t(c(LOC))), set()),
     "FisherSnedecor": (lambda L, c: L.D.FisherSnedecor(L.t(c(np.array([1.5, 3.0, 8.0]))),
                                                        L.t(c(np.array([[1.0, 3.0, 5.0], [6.0, 9.0, 2.5]])))), set()),
+    "Kumaraswamy": (lambda L, c: L.D.Kumaraswamy(L.t(c(CONC * 2)), L.t(c(GAMMA_RATE + 0.5))), {"entropy"}),
+    "VonMises": (lambda L, c: L.D.VonMises(L.t(c(LOC)), L.t(c(np.array([[0.5, 2.0, 5.0], [8.0, 0.1, 3.7]])))), set()),
 }
 
 MOMENTS = ("mean", "variance", "stddev", "mode")

@@ -63,6 +63,7 @@ MOMENT_CASES = {
     "Multinomial": lambda d: D.Multinomial(30, _t([[0.1, 0.2, 0.7], [0.5, 0.0, 0.5]], d)),
     "NegativeBinomial": lambda d: D.NegativeBinomial(_t([0.5, 3.0, 20.0], d), _t([0.3, 0.8, 0.5], d)),
     "FisherSnedecor": lambda d: D.FisherSnedecor(_t([3.0, 10.0], d), _t([12.0, 20.0], d)),
+    "Kumaraswamy": lambda d: D.Kumaraswamy(_t([0.5, 2.0, 5.0], d), _t([0.7, 3.0, 1.5], d)),
     "MixtureSameFamily": lambda d: D.MixtureSameFamily(D.Categorical(_t([[0.3, 0.7], [0.5, 0.5]], d)),
                                                        D.Normal(_t([[-2.0, 3.0], [0.0, 1.0]], d),
                                                                 _t([[0.5, 1.0], [1.0, 0.1]], d))),
@@ -330,3 +331,12 @@ def test_mixture_same_family_rejects_mismatched_components():
         D.MixtureSameFamily(D.Normal(0.0, 1.0), D.Normal(axonml.zeros(4), axonml.ones(4)))
     with pytest.raises(ValueError, match="is not compatible"):
         D.MixtureSameFamily(D.Categorical(axonml.ones(3, 4)), D.Normal(axonml.zeros(2, 4), axonml.ones(2, 4)))
+
+
+@pytest.mark.parametrize("concentration", [0.3, 2.0, 20.0])
+def test_von_mises_draws_follow_the_law(concentration, device):
+    draws = numpy_of(D.VonMises(_t([0.5], device), _t([concentration], device)).sample((4000,)))[:, 0]
+    assert np.all(draws >= -np.pi) and np.all(draws < np.pi)
+    # scipy's law lives on (loc - pi, loc + pi): compare the offsets from loc, wrapped onto [-pi, pi)
+    offsets = np.mod(draws.astype(np.float64) - 0.5 + np.pi, 2 * np.pi) - np.pi
+    assert scipy.stats.kstest(offsets, scipy.stats.vonmises(concentration).cdf).pvalue > 1e-3
