@@ -47,6 +47,14 @@ class _Trainable(Tokenizer):
     def _after_load(self) -> None:
         """Set what ``__init__`` would have set beyond the pipeline (a loaded file skips ``__init__``)."""
 
+    def _reset_added(self, special_tokens: list[str]) -> None:
+        """Replace the added tokens with the special tokens of a newly trained model."""
+        self._added.clear()
+        self._added_by_id.clear()
+        self._split_pattern = None
+        self._split_contents = []
+        self.add_special_tokens(special_tokens)
+
 
 class ByteLevelBPETokenizer(_Trainable):
     """GPT-2's tokenizer: UTF-8 bytes spelled as printable characters, split by GPT-2's pattern, BPE-merged.
@@ -117,12 +125,6 @@ class ByteLevelBPETokenizer(_Trainable):
         self.model = BPE(vocab, merges)
         self._reset_added(special_tokens)
 
-    def _reset_added(self, special_tokens: list[str]) -> None:
-        self._added.clear()
-        self._added_by_id.clear()
-        self._split_pattern = None
-        self.add_special_tokens(special_tokens)
-
 
 class WordPieceTokenizer(_Trainable):
     """BERT's tokenizer: BERT's normalizer and pre-tokenizer, WordPiece, and ``[CLS] ... [SEP]`` around the ids.
@@ -184,10 +186,7 @@ class WordPieceTokenizer(_Trainable):
                              continuing_subword_prefix=self.model.continuing_subword_prefix)
         self.model = WordPiece(vocab, self.model.unk_token, self.model.continuing_subword_prefix,
                                self.model.max_input_chars_per_word)
-        self._added.clear()
-        self._added_by_id.clear()
-        self._split_pattern = None
-        self.add_special_tokens(special_tokens)
+        self._reset_added(special_tokens)
         self._frame()
 
 
@@ -229,7 +228,4 @@ class UnigramTokenizer(_Trainable):
         pieces, unk_id = train_unigram(counts, vocab_size, special_tokens, unk_token, shrinking_factor,
                                        max_piece_length, n_sub_iterations, seed_size)
         self.model = Unigram(pieces, unk_id)
-        self._added.clear()
-        self._added_by_id.clear()
-        self._split_pattern = None
-        self.add_special_tokens([unk_token, *special_tokens])
+        self._reset_added([unk_token, *special_tokens])

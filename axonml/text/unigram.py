@@ -304,13 +304,10 @@ def _prune(pieces: list[tuple[str, float]], frequency: Sequence[float], total_wo
     kept: list[tuple[str, float]] = []
     candidates: list[tuple[float, int]] = []
     for i, (piece, score) in enumerate(pieces):
-        if frequency[i] == 0.0 and not always_keep[i]:
-            continue
+        if frequency[i] == 0.0 or not always_keep[i]:
+            continue  # in no best segmentation, or never its own best one: removing it loses nothing
         if not alternatives[i]:
             kept.append((piece, score))
-            continue
-        if frequency[i] == 0.0:
-            candidates.append((0.0, i))  # never in a best segmentation: removing it loses nothing
             continue
         log_prob = math.log(frequency[i]) - log_total
         log_total_alternative = math.log(total + frequency[i] * (len(alternatives[i]) - 1))
