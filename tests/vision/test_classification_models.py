@@ -44,7 +44,7 @@ def load_reference(model, reference):
     return model
 
 
-def compare(model, reference, shape, train, seed=0, dtype=np.float64, tolerance=None):
+def compare(model, reference, shape, train, seed=0, dtype=np.float64, tolerance=None, device="cpu"):
     """Forward and backward of model and reference on the same input.
 
     float64 by default: with small batches and 1×1 feature maps, training-mode batch norm divides
@@ -61,28 +61,30 @@ def compare(model, reference, shape, train, seed=0, dtype=np.float64, tolerance=
     if dtype == np.float64:
         model.double()
         reference.double()
+    model.to(device)
     model.train(train)
     reference.train(train)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape).astype(dtype)
     x_ref = torch.tensor(x, requires_grad=True)
-    x_ax = axonml.from_numpy(x.copy()).requires_grad_(True)
+    x_ax = axonml.from_numpy(x.copy()).to(device).requires_grad_(True)
     out_ref, out_ax = reference(x_ref), model(x_ax)
     assert tuple(out_ax.shape) == tuple(out_ref.shape)
-    assert _relative_error(out_ax.detach().numpy(), out_ref.detach().numpy()) < tolerance
+    assert out_ax.device.type == axonml.device(device).type
+    assert _relative_error(out_ax.detach().cpu().numpy(), out_ref.detach().numpy()) < tolerance
     weight = rng.standard_normal(tuple(out_ref.shape)).astype(dtype)
     (out_ref * torch.from_numpy(weight)).sum().backward()
-    (out_ax * axonml.from_numpy(weight)).sum().backward()
-    assert _relative_error(x_ax.grad.numpy(), x_ref.grad.numpy()) < tolerance
+    (out_ax * axonml.from_numpy(weight).to(device)).sum().backward()
+    assert _relative_error(x_ax.grad.cpu().numpy(), x_ref.grad.numpy()) < tolerance
     ref_params = dict(reference.named_parameters())
     for name, param in model.named_parameters():
         expected = ref_params[name].grad
         assert param.grad is not None, name
-        assert _relative_error(param.grad.numpy(), expected.numpy()) < tolerance, name
+        assert _relative_error(param.grad.cpu().numpy(), expected.numpy()) < tolerance, name
     if train:
         ref_buffers = dict(reference.named_buffers())
         for name, buffer in model.named_buffers():
-            assert _relative_error(buffer.numpy(), ref_buffers[name].numpy()) < tolerance, name
+            assert _relative_error(buffer.cpu().numpy(), ref_buffers[name].numpy()) < tolerance, name
 
 
 @pytest.mark.parametrize("name, train", [("resnet18", True), ("resnet50", True),
@@ -176,6 +178,32 @@ def test_vit_b_16_at_a_reduced_image_size_matches_reference():
     model = models.vit_b_16(image_size=32, num_classes=10)
     reference = ref.VisionTransformer(32, 16, 12, 12, 768, 3072, num_classes=10)
     compare(model, reference, (2, 3, 32, 32), train=False, dtype=np.float32, tolerance=5e-4)
+
+
+def _on_device(device):
+    if device == "cpu":
+        pytest.skip("the CPU comparisons are the tests above")
+
+
+def test_resnet18_on_the_device_matches_reference(device):
+    _on_device(device)
+    compare(models.resnet18(num_classes=10), ref.resnet("resnet18", num_classes=10), (4, 3, 32, 32), train=True,
+            dtype=np.float32, tolerance=1e-3, device=device)
+
+
+def test_small_vision_transformer_on_the_device_matches_reference(device):
+    _on_device(device)
+    compare(models.VisionTransformer(num_classes=10, **SMALL_VIT), ref.VisionTransformer(num_classes=10, **SMALL_VIT),
+            (2, 3, 32, 32), train=False, dtype=np.float32, tolerance=1e-4, device=device)
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v2", "efficientnet_b0"])
+def test_mobile_networks_on_the_device_match_reference(device, name):
+    _on_device(device)
+    model = getattr(models, name)(num_classes=10, dropout=0.0)
+    reference = ref.MobileNetV2(num_classes=10, dropout=0.0) if name == "mobilenet_v2" else \
+        ref.EfficientNetB0(num_classes=10, dropout=0.0)
+    compare(model, reference, (2, 3, 32, 32), train=False, dtype=np.float32, tolerance=1e-4, device=device)
 
 
 @pytest.mark.parametrize("builder, num_params", [
