@@ -55,6 +55,11 @@ INVALID = {
     "binomial-value-above-count": lambda lib, L: L.Binomial(3, lib.tensor([0.5])).log_prob(lib.tensor([4.0])),
     "multinomial-counts-above-total": lambda lib, L: L.Multinomial(2, lib.ones(3)).log_prob(lib.tensor([2.0, 1.0, 0.0])),
     "negative-binomial-probs-one": lambda lib, L: L.NegativeBinomial(lib.tensor([2.0]), lib.tensor([1.0])),
+    "lowrank-factor-rows": lambda lib, L: L.LowRankMultivariateNormal(lib.zeros(3), lib.ones(2, 1), lib.ones(3)),
+    "lowrank-diag-length": lambda lib, L: L.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(2)),
+    "lowrank-vector-factor": lambda lib, L: L.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3), lib.ones(3)),
+    "lowrank-negative-diag": lambda lib, L: L.LowRankMultivariateNormal(lib.zeros(2), lib.ones(2, 1),
+                                                                        lib.tensor([1.0, -1.0])),
     "cdf-outside-support": lambda lib, L: L.Uniform(0.0, 1.0).cdf(lib.tensor([2.0])),
     "mvn-log-prob-event-shape": lambda lib, L: L.MultivariateNormal(lib.zeros(2), lib.eye(2)).log_prob(lib.ones(3)),
 }
@@ -99,7 +104,8 @@ def test_lazy_parameters_are_not_validated_until_computed():
                                   "Geometric", "LogNormal", "HalfNormal", "HalfCauchy", "Weibull", "Pareto",
                                   "InverseGamma", "LogisticNormal", "MixtureSameFamily", "RelaxedBernoulli",
                                   "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough", "Binomial",
-                                  "Multinomial", "NegativeBinomial", "FisherSnedecor", "Kumaraswamy", "VonMises"])
+                                  "Multinomial", "NegativeBinomial", "FisherSnedecor", "Kumaraswamy", "VonMises",
+                                  "LowRankMultivariateNormal"])
 def test_class_attributes_equal_torch(name):
     ours, theirs = getattr(D, name), getattr(TD, name)
     for flag in ("has_rsample", "has_enumerate_support"):

@@ -42,6 +42,7 @@ MVN_LOC = R.standard_normal((2, 3))
 COV = _spd((2,), 3)
 PREC = _spd((), 3)
 TRIL = _tril((2,), 3)
+COV_FACTOR = R.standard_normal((2, 3, 2))
 GAMMA_RATE = _positive(2, 3)
 CAT_WEIGHTS = _simplex(2, 5) * 3
 ONE_HOT_PROBS = _simplex(3, 4)
@@ -123,6 +124,10 @@ FAMILIES = {
                                                        L.t(c(np.array([[1.0, 3.0, 5.0], [6.0, 9.0, 2.5]])))), set()),
     "Kumaraswamy": (lambda L, c: L.D.Kumaraswamy(L.t(c(CONC * 2)), L.t(c(GAMMA_RATE + 0.5))), {"entropy"}),
     "VonMises": (lambda L, c: L.D.VonMises(L.t(c(LOC)), L.t(c(np.array([[0.5, 2.0, 5.0], [8.0, 0.1, 3.7]])))), set()),
+    "LowRankMVN": (lambda L, c: L.D.LowRankMultivariateNormal(L.t(c(MVN_LOC)), L.t(c(COV_FACTOR)),
+                                                              L.t(c(SCALE))), {"entropy"}),
+    "LowRankMVN-broadcast": (lambda L, c: L.D.LowRankMultivariateNormal(L.t(c(MVN_LOC[0])), L.t(c(COV_FACTOR)),
+                                                                        L.t(c(SCALE[0]))), {"entropy"}),
 }
 
 MOMENTS = ("mean", "variance", "stddev", "mode")
@@ -237,3 +242,11 @@ def test_perplexity_and_stddev():
     ours, theirs, _, _ = _both("Categorical-logits", "cpu")
     assert_close(ours.perplexity(), theirs.perplexity())
     assert numpy_of(ours.probs).shape == (2, 4)
+
+
+@pytest.mark.parametrize("name", ["MVN-covariance", "MVN-precision", "MVN-scale_tril", "LowRankMVN"])
+def test_multivariate_normal_matrices_equal_torch(name, device):
+    ours, theirs, _, _ = _both(name, device)
+    for matrix in ("scale_tril", "covariance_matrix", "precision_matrix"):
+        assert_close(getattr(ours, matrix), getattr(theirs, matrix), device,
+                     **({"rtol": 1e-8, "atol": 1e-10} if device == "cpu" else {"rtol": 1e-3, "atol": 1e-4}))

@@ -51,6 +51,8 @@ BUILD = {
     "HalfNormal": lambda L, t, v: L.D.HalfNormal(t(A if v else B)),
     "Pareto": lambda L, t, v: L.D.Pareto(t(A * (1 - 0.5 * v)), t(B + 2 if v else A + 2)),
     "Binomial": lambda L, t, v: L.D.Binomial(t(np.full((2, 3), 10.0)), probs=t(PROBS if v else 1 - PROBS)),
+    "LowRankMultivariateNormal": lambda L, t, v: L.D.LowRankMultivariateNormal(
+        t(LOC - v), t(np.random.default_rng(v).standard_normal((2, 3, 2))), t(A if v else B)),
 }
 
 SAME = [(name, name) for name in BUILD]
@@ -65,7 +67,8 @@ CROSS = [("Bernoulli", "Poisson"), ("Beta", "Exponential"), ("Beta", "Gamma"), (
          ("Uniform", "Pareto"), ("Beta", "Pareto"), ("Exponential", "Pareto"), ("Gamma", "Pareto"),
          ("Gumbel", "Beta"), ("Gumbel", "Exponential"), ("Gumbel", "Gamma"), ("Gumbel", "Pareto"),
          ("Gumbel", "Uniform"), ("Laplace", "Pareto"), ("Normal", "Pareto"), ("Pareto", "Beta"),
-         ("Pareto", "Uniform"), ("Poisson", "Binomial")]
+         ("Pareto", "Uniform"), ("Poisson", "Binomial"),
+         ("MultivariateNormal", "LowRankMultivariateNormal"), ("LowRankMultivariateNormal", "MultivariateNormal")]
 
 
 def _build(lib, name, variant, device):
