@@ -140,6 +140,42 @@ def check_dtype(name, device="cpu"):
 for name in DTYPES:
     check_dtype(name)
 
+# every collective's async_op=True handle, several in flight at once: the results once each completes
+works, checks = [], []
+b = axonml.tensor([float(rank)] * 3)
+works.append(dist.broadcast(b, src=0, async_op=True))
+checks.append(lambda: same(b, np.zeros(3, np.float32), "async broadcast"))
+r = axonml.tensor([float(rank + 1)])
+works.append(dist.reduce(r, dst=0, op=ReduceOp.PRODUCT, async_op=True))
+checks.append(lambda: same(r, np.array([float(np.prod(np.arange(1, world + 1)))] if rank == 0 else [rank + 1.0],
+                                        np.float32), "async reduce"))
+listed = [axonml.zeros(2) for _ in range(world)]
+works.append(dist.all_gather(listed, axonml.full((2,), float(rank)), async_op=True))
+checks.append(lambda: [same(listed[i], np.full(2, float(i), np.float32), "async all_gather") for i in range(world)])
+into = axonml.zeros(world, 2)
+works.append(dist.all_gather_into_tensor(into, axonml.full((2,), float(rank)), async_op=True))
+checks.append(lambda: same(into, np.repeat(np.arange(world, dtype=np.float32), 2).reshape(world, 2),
+                           "async all_gather_into_tensor"))
+scattered = axonml.zeros(2)
+works.append(dist.reduce_scatter_tensor(scattered, axonml.ones(2 * world), op=ReduceOp.AVG, async_op=True))
+checks.append(lambda: same(scattered, np.ones(2, np.float32), "async reduce_scatter_tensor"))
+exchanged = axonml.zeros(world)
+works.append(dist.all_to_all_single(exchanged, axonml.full((world,), float(rank)), async_op=True))
+checks.append(lambda: same(exchanged, np.arange(world, dtype=np.float32), "async all_to_all_single"))
+mine = axonml.zeros(1)
+works.append(dist.scatter(mine, [axonml.tensor([float(i)]) for i in range(world)] if rank == 0 else None, src=0,
+                          async_op=True))
+checks.append(lambda: same(mine, np.array([float(rank)], np.float32), "async scatter"))
+gathered = [axonml.zeros(1) for _ in range(world)] if rank == 0 else None
+works.append(dist.gather(axonml.tensor([float(rank)]), gathered, dst=0, async_op=True))
+checks.append(lambda: rank != 0 or [same(gathered[i], np.array([float(i)], np.float32), "async gather")
+                                    for i in range(world)])
+for work in works:
+    while not work.is_completed():
+        pass
+for check in checks:
+    check()
+
 # errors that every rank raises together
 try:
     dist.all_reduce(axonml.zeros(2 + rank))
