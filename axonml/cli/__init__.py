@@ -7,12 +7,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import bench, convert, inspect, quant, train
+from . import bench, convert, export, inspect, quant, train
 from .errors import CommandError
 
 __all__ = ["build_parser", "main", "CommandError"]
 
-FAMILIES = (train, inspect, convert, quant, bench)
+FAMILIES = (train, inspect, convert, quant, bench, export)
 
 
 class _Parser(argparse.ArgumentParser):

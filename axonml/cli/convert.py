@@ -54,6 +54,14 @@ def read_archive(path: str, key: str | None) -> Weights:
     return Weights({name: from_numpy(array) for name, array in info["weights"].items()}, metadata, info["config"])
 
 
+def read_onnx(path: str, key: str | None) -> Weights:
+    from ..creation import from_numpy
+    from ..onnx.files import read_onnx_weights
+    arrays, metadata, config = read_onnx_weights(path)
+    return Weights(_tensor_dict({name: from_numpy(array) for name, array in arrays.items()}, path, key), metadata,
+                   config)
+
+
 def write_safetensors(path: str, weights: Weights) -> None:
     from ..serialize import save_state_dict
     save_state_dict(weights.state_dict, path)
@@ -80,7 +88,7 @@ def write_archive(path: str, weights: Weights) -> None:
 # suffix -> reader(path, key) -> Weights
 READERS: dict[str, Callable[[str, str | None], Weights]] = {
     ".pth": read_torch_or_safetensors, ".pt": read_torch_or_safetensors, ".bin": read_torch_or_safetensors,
-    ".safetensors": read_torch_or_safetensors, ".axonml": read_archive,
+    ".safetensors": read_torch_or_safetensors, ".axonml": read_archive, ".onnx": read_onnx,
 }
 # suffix -> writer(path, Weights)
 WRITERS: dict[str, Callable[[str, Weights], None]] = {

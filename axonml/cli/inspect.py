@@ -97,6 +97,7 @@ DESCRIBERS: dict[str, Callable[[str], dict]] = {
     ".ckpt": describe_pytorch,
     ".axonml": describe_archive,
     ".gguf": lambda path: __import__("axonml.quant.gguf", fromlist=["inspect_gguf"]).inspect_gguf(path),
+    ".onnx": lambda path: __import__("axonml.onnx.files", fromlist=["describe_onnx"]).describe_onnx(path),
 }
 
 

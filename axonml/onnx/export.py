@@ -188,8 +188,10 @@ class _Builder:
                                "on tensor values), which a trace cannot follow")
         key = (array.dtype.str, array.shape, array.tobytes())
         if key not in self.constants:
+            # Constant nodes, not initializers: the initializers are exactly the model's parameters and buffers
             name = self.fresh("const")
-            self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+            self.nodes.append(helper.make_node("Constant", [], [name], name=name,
+                                               value=numpy_helper.from_array(np.ascontiguousarray(array), name)))
             self.constants[key] = name
         return self.constants[key]
 
