@@ -218,10 +218,10 @@ def read_archive(path: str | os.PathLike, *, weights: bool = True) -> dict:
     With ``weights=True`` (the default) the datasets are checked against the model the config
     builds before any is read; ``weights=False`` reads only the header-level information.
     """
-    return _read_archive(path, weights)[0]
+    return _read_archive(path, "arrays" if weights else "info")[0]
 
 
-def _read_archive(path, weights: bool):
+def _read_archive(path, mode: str):
     """(the archive's information, the model its config builds, or None without weights)."""
     h5py = _h5py()
     source = f"'{os.fspath(path)}'"
@@ -233,12 +233,13 @@ def _read_archive(path, weights: bool):
         raise ValueError(f"{source} is not a valid .axonml archive (HDF5): {error}") from None
     try:
         with f:
-            return _read(h5py, f, source, weights)
+            return _read(h5py, f, source, mode)
     except (OSError, KeyError, TypeError, RuntimeError) as error:
         raise ValueError(f"{source} is not a valid .axonml archive: {error}") from None
 
 
-def _read(h5py, f, source: str, with_weights: bool):
+def _read(h5py, f, source: str, mode: str):
+    """mode "info": the header only; "arrays": and the weights as arrays; "model": read into the built model."""
     if f.attrs.get("format") not in (_FORMAT, _FORMAT.encode()):
         raise ValueError(f"{source} is not an .axonml archive (no format attribute)")
     version = f.attrs.get("format_version")
@@ -274,17 +275,31 @@ def _read(h5py, f, source: str, with_weights: bool):
     info = {"metadata": metadata, "config": config, "format_version": int(version),
             "axonml_version": str(f.attrs.get("axonml_version", "")), "created": str(f.attrs.get("created", "")),
             "tensors": tensors}
-    if not with_weights:
+    if mode == "info":
         return info, None
     model = _check_against_config(info, source)
+    targets = model.state_dict() if mode == "model" else {}
     for name, (dtype_name, shape) in tensors.items():
         dtype = _dtype._BY_NAME[dtype_name]
-        array = np.empty(shape, dtype=np.uint16 if dtype == _dtype.bfloat16 else dtype.np)
-        if array.size:
-            group[name].read_direct(array)
-        arrays[name] = array.view(dtype.np) if dtype == _dtype.bfloat16 else array
+        stored = np.uint16 if dtype == _dtype.bfloat16 else dtype.np
+        target = targets.get(name)
+        array = target.detach().numpy() if target is not None else None
+        if array is None or not array.flags.c_contiguous or not array.flags.writeable:
+            array = np.empty(shape, dtype=dtype.np)
+        if array.size:                      # straight into the model's own memory: one copy, not two
+            group[name].read_direct(array.view(stored))
+        if target is not None and not np.shares_memory(array, target.detach().numpy()):
+            from ..creation import from_numpy
+            with _no_grad():
+                target.copy_(from_numpy(array))
+        arrays[name] = array
     info["weights"] = arrays
     return info, model
+
+
+def _no_grad():
+    from ..autograd import no_grad
+    return no_grad()
 
 
 def _check_against_config(info: dict, source: str):
@@ -318,9 +333,7 @@ def load_archive(path: str | os.PathLike, map_location=None):
     Raises:
         ValueError: a corrupt or hostile archive, or weights that do not fit the architecture.
     """
-    info, model = _read_archive(path, weights=True)
-    from ..creation import from_numpy
-    model.load_state_dict({name: from_numpy(array) for name, array in info["weights"].items()})
+    info, model = _read_archive(path, "model")
     if map_location is not None:
         model.to(map_location)
     model.eval()
