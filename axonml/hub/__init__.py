@@ -9,6 +9,7 @@ looks finished; the next attempt continues the partial file with an HTTP ``Range
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import http.client
@@ -148,6 +149,23 @@ def _fetch_once(url: str, partial: str, progress: bool, timeout: float) -> None:
         raise ConnectionError(f"{url}: the connection closed after {received} of {total} bytes")
 
 
+@contextlib.contextmanager
+def _exclusive(path: str):
+    """Hold an advisory lock on ``path`` (where fcntl exists), so that two processes fetching the
+    same file do not write one partial file at once."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def download_url_to_file(url: str, dst: str | os.PathLike, hash_prefix: str | None = None,
                          progress: bool = True, *, timeout: float = 60.0) -> None:
     """Download ``url`` to ``dst``: resumable, atomic and (with ``hash_prefix``) checksummed.
@@ -167,9 +185,19 @@ def download_url_to_file(url: str, dst: str | os.PathLike, hash_prefix: str | No
         RuntimeError: the SHA-256 does not match.
         OSError: the download failed after its retries (the partial file is kept to resume).
     """
-    dst = os.path.expanduser(os.fspath(dst))
-    folder = os.path.dirname(os.path.abspath(dst))
-    os.makedirs(folder, exist_ok=True)
+    _download(url, os.path.expanduser(os.fspath(dst)), hash_prefix, progress, timeout, reuse_existing=False)
+
+
+def _download(url: str, dst: str, hash_prefix: str | None, progress: bool, timeout: float,
+              reuse_existing: bool) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
+    with _exclusive(dst + ".lock"):
+        if reuse_existing and os.path.exists(dst):
+            return      # another process finished it while this one waited
+        _fetch_verify_rename(url, dst, hash_prefix, progress, timeout)
+
+
+def _fetch_verify_rename(url: str, dst: str, hash_prefix: str | None, progress: bool, timeout: float) -> None:
     partial = dst + ".partial"
     failure: Exception | None = None
     for _ in range(_ATTEMPTS):
@@ -233,5 +261,5 @@ def load_state_dict_from_url(url: str, model_dir: str | os.PathLike | None = Non
     cached_file = os.path.join(model_dir, filename)
     if not os.path.exists(cached_file):
         hash_prefix = _hash_prefix(filename) if check_hash else None
-        download_url_to_file(url, cached_file, hash_prefix, progress=progress)
+        _download(url, cached_file, hash_prefix, progress, 60.0, reuse_existing=True)
     return load(cached_file, map_location=map_location, weights_only=weights_only)

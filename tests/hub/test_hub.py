@@ -54,6 +54,29 @@ def test_download_lands_in_axonml_home_and_is_cached(server, hub_home, small_sta
     assert len(server.requests) == requests
 
 
+def test_concurrent_loads_of_one_file_download_it_once(server, hub_home, small_state):
+    import threading
+    data = torch_file(small_state)
+    url = server.serve(sha_name("small", data), data)
+    results, errors = [], []
+
+    def load():
+        try:
+            results.append(hub.load_state_dict_from_url(url, progress=False))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(results) == 4
+    for state in results:
+        assert_same_state(state, small_state)
+    assert len(server.requests) == 1
+
+
 def test_cache_directory_choice(tmp_path, monkeypatch):
     monkeypatch.setattr(hub, "_hub_dir", None)
     monkeypatch.setenv("AXONML_HOME", str(tmp_path / "home"))
@@ -119,7 +142,7 @@ def test_bad_hash_is_rejected_and_nothing_is_left(server, hub_home, small_state)
     with pytest.raises(RuntimeError, match='invalid hash value \\(expected "0123abcd"'):
         hub.load_state_dict_from_url(url, progress=False)
     folder = hub_home / "hub" / "checkpoints"
-    assert list(folder.iterdir()) == []
+    assert [p.name for p in folder.iterdir() if p.suffix != ".lock"] == []
     assert_same_state(hub.load_state_dict_from_url(url, progress=False, check_hash=False), small_state)
 
 
@@ -128,7 +151,7 @@ def test_missing_file_and_file_name(server, tmp_path, small_state):
     missing = server.serve("present.pth", b"").replace("present.pth", "missing.pth")
     with pytest.raises(urllib.error.HTTPError, match="404"):
         hub.load_state_dict_from_url(missing, model_dir=tmp_path, progress=False)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir() if p.suffix != ".lock"] == []
     data = torch_file(small_state)
     url = server.serve("download", data)
     state = hub.load_state_dict_from_url(url, model_dir=tmp_path, file_name="named.pth", progress=False)
