@@ -17,7 +17,6 @@ import torch
 
 import axonml
 from axonml.quant import QuantizedLinear, dequantize, quantize
-from axonml.quant.formats import GGMLType
 
 N = K = 8192
 
@@ -103,4 +102,3 @@ def test_dequantize_throughput(compare, benchmark, values, qtype):
     ratio = compare(lambda: dequantize(blocks, qtype), lambda: gguf.quants.dequantize(reference_blocks, kind),
                     rounds=5, name="gguf", warmup=1, blocks=1)
     benchmark.extra_info.update({"ratio": ratio, "values_per_s": values.size / benchmark.stats.stats.median})
-    assert GGMLType[qtype]

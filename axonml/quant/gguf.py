@@ -25,7 +25,6 @@ import mmap
 import os
 import struct
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
