@@ -5,10 +5,12 @@ layout Pillow images convert to: (H, W, C) or (H, W), usually uint8. A function 
 it was given. Integer images keep their dtype (results rounded or truncated as torchvision does for
 uint8 tensors); float images are taken to lie in [0, 1].
 
-Pillow images go through Pillow where torchvision's do (resize, affine, perspective, rotate and
-the ImageOps/ImageEnhance operations); tensors and arrays are worked on with vectorised NumPy on
-the host. The geometric transforms and blurs of float tensors (resize, affine, perspective,
-gaussian_blur, erase) are axonml ops, so gradients flow through them as through torchvision's.
+Pillow images are resized and affinely or perspectively warped by Pillow, as torchvision's are;
+for the other operations they are converted to arrays and back (the results agree with Pillow's
+ImageOps/ImageEnhance within one grey level). Tensors and arrays are worked on with vectorised
+NumPy on the host, except the geometric transforms and blurs (resize, affine, perspective,
+gaussian_blur, erase), which are axonml ops, so gradients flow through them for float tensors as
+through torchvision's.
 """
 from __future__ import annotations
 

@@ -597,8 +597,7 @@ class RandomErasing:
                 v = np.asarray(value, dtype=np.float32)[:, None, None]
             i = _randint(0, height - h + 1)
             j = _randint(0, width - w + 1)
-            from ...creation import from_numpy
-            return i, j, h, w, from_numpy(np.ascontiguousarray(v)).to(img.dtype)
+            return i, j, h, w, F._make(np.ascontiguousarray(v)).to(img.dtype)
         return 0, 0, height, width, img
 
     def __call__(self, img):
