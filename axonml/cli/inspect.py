@@ -88,6 +88,11 @@ def describe_archive(path: str) -> dict:
             "metadata": metadata}
 
 
+def describe_gguf(path: str) -> dict:
+    from ..quant.gguf import inspect_gguf
+    return inspect_gguf(path)
+
+
 # suffix -> describer(path) -> {"format", "tensors": [{"name", "dtype", "shape"}], "metadata"}
 DESCRIBERS: dict[str, Callable[[str], dict]] = {
     ".safetensors": describe_safetensors,
@@ -96,7 +101,7 @@ DESCRIBERS: dict[str, Callable[[str], dict]] = {
     ".bin": describe_pytorch,
     ".ckpt": describe_pytorch,
     ".axonml": describe_archive,
-    ".gguf": lambda path: __import__("axonml.quant.gguf", fromlist=["inspect_gguf"]).inspect_gguf(path),
+    ".gguf": describe_gguf,
     ".onnx": lambda path: __import__("axonml.onnx.files", fromlist=["describe_onnx"]).describe_onnx(path),
 }
 
