@@ -53,7 +53,8 @@ INVALID = {
     "pareto-below-scale": lambda lib, L: L.Pareto(lib.tensor([2.0]), lib.tensor([1.0])).log_prob(lib.tensor([1.0])),
     "binomial-fractional-count": lambda lib, L: L.Binomial(lib.tensor([2.5]), lib.tensor([0.5])),
     "binomial-value-above-count": lambda lib, L: L.Binomial(3, lib.tensor([0.5])).log_prob(lib.tensor([4.0])),
-    "multinomial-counts-above-total": lambda lib, L: L.Multinomial(2, lib.ones(3)).log_prob(lib.tensor([2.0, 1.0, 0.0])),
+    "multinomial-counts-above-total": lambda lib, L: L.Multinomial(2, lib.ones(3)).log_prob(
+        lib.tensor([2.0, 1.0, 0.0])),
     "negative-binomial-probs-one": lambda lib, L: L.NegativeBinomial(lib.tensor([2.0]), lib.tensor([1.0])),
     "lowrank-factor-rows": lambda lib, L: L.LowRankMultivariateNormal(lib.zeros(3), lib.ones(2, 1), lib.ones(3)),
     "lowrank-diag-length": lambda lib, L: L.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(2)),
@@ -105,7 +106,7 @@ def test_lazy_parameters_are_not_validated_until_computed():
                                   "InverseGamma", "LogisticNormal", "MixtureSameFamily", "RelaxedBernoulli",
                                   "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough", "Binomial",
                                   "Multinomial", "NegativeBinomial", "FisherSnedecor", "Kumaraswamy", "VonMises",
-                                  "LowRankMultivariateNormal"])
+                                  "LowRankMultivariateNormal", "GeneralizedPareto"])
 def test_class_attributes_equal_torch(name):
     ours, theirs = getattr(D, name), getattr(TD, name)
     for flag in ("has_rsample", "has_enumerate_support"):

@@ -102,12 +102,12 @@ FAMILIES = {
     "LogisticNormal": (lambda L, c: L.D.LogisticNormal(L.t(c(LOC)), L.t(c(SCALE))), set()),
     "Mixture-Normal": (lambda L, c: L.D.MixtureSameFamily(L.D.Categorical(probs=L.t(c(ONE_HOT_PROBS[:2, :3]))),
                                                           L.D.Normal(L.t(c(LOC)), L.t(c(SCALE)))), {"cdf"}),
-    "Mixture-MVN": (lambda L, c: L.D.MixtureSameFamily(L.D.Categorical(logits=L.t(c(LOGITS[0, :2]))),
-                                                       L.D.MultivariateNormal(L.t(c(MVN_LOC)), scale_tril=L.t(c(TRIL)))),
-                    set()),
+    "Mixture-MVN": (lambda L, c: L.D.MixtureSameFamily(
+        L.D.Categorical(logits=L.t(c(LOGITS[0, :2]))),
+        L.D.MultivariateNormal(L.t(c(MVN_LOC)), scale_tril=L.t(c(TRIL)))), set()),
     "RelaxedBernoulli": (lambda L, c: L.D.RelaxedBernoulli(L.t(c(np.array(0.7))), probs=L.t(c(PROBS))), set()),
-    "LogitRelaxedBernoulli": (lambda L, c: L.D.relaxed_bernoulli.LogitRelaxedBernoulli(L.t(c(np.array(1.5))), logits=L.t(c(LOGITS))),
-                              set()),
+    "LogitRelaxedBernoulli": (lambda L, c: L.D.relaxed_bernoulli.LogitRelaxedBernoulli(
+        L.t(c(np.array(1.5))), logits=L.t(c(LOGITS))), set()),
     "RelaxedOneHotCategorical": (lambda L, c: L.D.RelaxedOneHotCategorical(L.t(c(np.array(0.5))),
                                                                            logits=L.t(c(LOGITS))), set()),
     "ExpRelaxedCategorical": (lambda L, c: L.D.relaxed_categorical.ExpRelaxedCategorical(L.t(c(np.array(2.0))),
@@ -128,12 +128,17 @@ FAMILIES = {
                                                               L.t(c(SCALE))), {"entropy"}),
     "LowRankMVN-broadcast": (lambda L, c: L.D.LowRankMultivariateNormal(L.t(c(MVN_LOC[0])), L.t(c(COV_FACTOR)),
                                                                         L.t(c(SCALE[0]))), {"entropy"}),
+    "GeneralizedPareto": (lambda L, c: L.D.GeneralizedPareto(L.t(c(LOC)), L.t(c(SCALE)),
+                                                             L.t(c(np.array([[0.3, 0.0, -0.2], [0.7, 0.1, 0.45]])))),
+                          {"entropy", "cdf", "icdf"}),
 }
 
 MOMENTS = ("mean", "variance", "stddev", "mode")
 
 # torch's Multinomial entropy takes lgamma(total_count + 1) of an int64 tensor, which it computes in float32
 ENTROPY_TOLERANCE = {"Multinomial": {"rtol": 1e-7}}
+# torch's GeneralizedPareto compares its parameters with a float32 zero, so it only runs in float32
+FLOAT32_REFERENCE = {"GeneralizedPareto"}
 
 
 def _both(name, device):
@@ -141,7 +146,8 @@ def _both(name, device):
     dtype = dtype_for(device)
     cast = (lambda a: np.asarray(a, dtype=dtype))
     build, methods = FAMILIES[name]
-    return build(ours, cast), build(theirs, lambda a: np.asarray(a, dtype=np.float64)), methods, ours
+    reference = np.float32 if name in FLOAT32_REFERENCE else np.float64
+    return build(ours, cast), build(theirs, lambda a: np.asarray(a, dtype=reference)), methods, ours
 
 
 def _scored_values(theirs, device, name=""):
@@ -149,7 +155,7 @@ def _scored_values(theirs, device, name=""):
     torch.manual_seed(3)
     value = theirs.sample((4,))
     if not (theirs.support.is_discrete or value.dtype == torch.int64):
-        value = value.to(torch.float64)
+        value = value.to(torch.float32 if name in FLOAT32_REFERENCE else torch.float64)
     array = value.numpy()
     if array.dtype.kind == "f":
         array = array.astype(dtype_for(device))
@@ -159,15 +165,19 @@ def _scored_values(theirs, device, name=""):
     return axonml.tensor(array, device=device), value if array.dtype.kind != "f" else torch.tensor(array)
 
 
+def _reference_value(name, value):
+    if not value.dtype.is_floating_point:
+        return value
+    return value.to(torch.float32 if name in FLOAT32_REFERENCE else torch.float64)
+
+
 @pytest.mark.parametrize("name", list(FAMILIES))
 def test_log_prob_entropy_and_moments_equal_torch(name, device):
     ours, theirs, methods, _ = _both(name, device)
     assert tuple(ours.batch_shape) == tuple(theirs.batch_shape)
     assert tuple(ours.event_shape) == tuple(theirs.event_shape)
     value_ours, value_theirs = _scored_values(theirs, device, name)
-    assert_close(ours.log_prob(value_ours), theirs.log_prob(value_theirs.to(torch.float64)
-                                                              if value_theirs.dtype.is_floating_point
-                                                              else value_theirs), device)
+    assert_close(ours.log_prob(value_ours), theirs.log_prob(_reference_value(name, value_theirs)), device)
     if "entropy" in methods:
         assert_close(ours.entropy(), theirs.entropy(), device, **ENTROPY_TOLERANCE.get(name, {}))
     for moment in MOMENTS:
@@ -184,11 +194,12 @@ def test_log_prob_entropy_and_moments_equal_torch(name, device):
 def test_cdf_and_icdf_equal_torch(name, device):
     ours, theirs, methods, lib = _both(name, device)
     value_ours, value_theirs = _scored_values(theirs, device, name)
-    value_theirs = value_theirs.to(torch.float64)
+    value_theirs = _reference_value(name, value_theirs)
     assert_close(ours.cdf(value_ours), theirs.cdf(value_theirs), device)
     if "icdf" in methods:
         q = np.linspace(0.05, 0.95, 4 * int(np.prod(theirs.batch_shape))).reshape((4,) + tuple(theirs.batch_shape))
-        assert_close(ours.icdf(lib.t(q.astype(dtype_for(device)))), theirs.icdf(torch.tensor(q)), device,
+        expected = theirs.icdf(_reference_value(name, torch.tensor(q)))
+        assert_close(ours.icdf(lib.t(q.astype(dtype_for(device)))), expected, device,
                      rtol=max(1e-7, 2e-4 if device == "opencl" else 0))
 
 
@@ -211,8 +222,7 @@ def test_expand_gives_torch_shapes_and_log_prob(name, device):
     assert tuple(big_ours.batch_shape) == tuple(big_theirs.batch_shape)
     assert tuple(big_ours.event_shape) == tuple(big_theirs.event_shape)
     value_ours, value_theirs = _scored_values(big_theirs, device)
-    expected = big_theirs.log_prob(value_theirs.to(torch.float64) if value_theirs.dtype.is_floating_point
-                                   else value_theirs)
+    expected = big_theirs.log_prob(_reference_value(name, value_theirs))
     assert_close(big_ours.log_prob(value_ours), expected, device)
     assert tuple(big_ours.sample((2,)).shape) == tuple(big_theirs.sample((2,)).shape)
 

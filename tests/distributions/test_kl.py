@@ -124,7 +124,8 @@ def test_kl_infinite_where_supports_do_not_nest():
     assert D.kl_divergence(inside, outside).item() == pytest.approx(math.log(5))
     p = D.Bernoulli(axonml.tensor([0.0, 1.0, 0.5]))
     q = D.Bernoulli(axonml.tensor([0.5, 0.5, 1.0]))
-    expected = TD.kl_divergence(TD.Bernoulli(torch.tensor([0.0, 1.0, 0.5])), TD.Bernoulli(torch.tensor([0.5, 0.5, 1.0])))
+    expected = TD.kl_divergence(TD.Bernoulli(torch.tensor([0.0, 1.0, 0.5])),
+                                TD.Bernoulli(torch.tensor([0.5, 0.5, 1.0])))
     assert_close(D.kl_divergence(p, q), expected)
 
 

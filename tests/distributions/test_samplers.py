@@ -67,6 +67,8 @@ MOMENT_CASES = {
     "LowRankMultivariateNormal": lambda d: D.LowRankMultivariateNormal(_t([1.0, -1.0, 0.0], d),
                                                                        _t([[1.0], [0.5], [-1.0]], d),
                                                                        _t([0.5, 1.0, 0.2], d)),
+    "GeneralizedPareto": lambda d: D.GeneralizedPareto(_t([0.0, 1.0, -1.0], d), _t([1.0, 2.0, 0.5], d),
+                                                       _t([0.1, 0.0, -0.3], d)),
     "MixtureSameFamily": lambda d: D.MixtureSameFamily(D.Categorical(_t([[0.3, 0.7], [0.5, 0.5]], d)),
                                                        D.Normal(_t([[-2.0, 3.0], [0.0, 1.0]], d),
                                                                 _t([[0.5, 1.0], [1.0, 0.1]], d))),
