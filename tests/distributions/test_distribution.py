@@ -61,6 +61,7 @@ INVALID = {
     "lowrank-vector-factor": lambda lib, L: L.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3), lib.ones(3)),
     "lowrank-negative-diag": lambda lib, L: L.LowRankMultivariateNormal(lib.zeros(2), lib.ones(2, 1),
                                                                         lib.tensor([1.0, -1.0])),
+    "continuous-bernoulli-probs": lambda lib, L: L.ContinuousBernoulli(lib.tensor([1.5]), validate_args=True),
     "cdf-outside-support": lambda lib, L: L.Uniform(0.0, 1.0).cdf(lib.tensor([2.0])),
     "mvn-log-prob-event-shape": lambda lib, L: L.MultivariateNormal(lib.zeros(2), lib.eye(2)).log_prob(lib.ones(3)),
 }
@@ -106,7 +107,7 @@ def test_lazy_parameters_are_not_validated_until_computed():
                                   "InverseGamma", "LogisticNormal", "MixtureSameFamily", "RelaxedBernoulli",
                                   "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough", "Binomial",
                                   "Multinomial", "NegativeBinomial", "FisherSnedecor", "Kumaraswamy", "VonMises",
-                                  "LowRankMultivariateNormal", "GeneralizedPareto"])
+                                  "LowRankMultivariateNormal", "GeneralizedPareto", "ContinuousBernoulli"])
 def test_class_attributes_equal_torch(name):
     ours, theirs = getattr(D, name), getattr(TD, name)
     for flag in ("has_rsample", "has_enumerate_support"):

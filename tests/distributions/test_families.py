@@ -131,12 +131,20 @@ FAMILIES = {
     "GeneralizedPareto": (lambda L, c: L.D.GeneralizedPareto(L.t(c(LOC)), L.t(c(SCALE)),
                                                              L.t(c(np.array([[0.3, 0.0, -0.2], [0.7, 0.1, 0.45]])))),
                           {"entropy", "cdf", "icdf"}),
+    "ContinuousBernoulli": (lambda L, c: L.D.ContinuousBernoulli(
+        probs=L.t(c(np.array([[0.1, 0.4995, 0.5], [0.7, 0.9999, 0.5005]])))), {"entropy", "cdf", "icdf"}),
+    "ContinuousBernoulli-logits": (lambda L, c: L.D.ContinuousBernoulli(logits=L.t(c(LOGITS))),
+                                   {"entropy", "cdf", "icdf"}),
 }
 
 MOMENTS = ("mean", "variance", "stddev", "mode")
 
 # torch's Multinomial entropy takes lgamma(total_count + 1) of an int64 tensor, which it computes in float32
 ENTROPY_TOLERANCE = {"Multinomial": {"rtol": 1e-7}}
+# ContinuousBernoulli's variance cancels near probs = 1/2 (just outside its Taylor region): float32 loses about
+# 1e-2 relative there, in torch as here
+MOMENT_TOLERANCE = {("ContinuousBernoulli-logits", "opencl"): {"rtol": 2e-2},
+                    ("ContinuousBernoulli", "opencl"): {"rtol": 2e-2}}
 # torch's GeneralizedPareto compares its parameters with a float32 zero, so it only runs in float32
 FLOAT32_REFERENCE = {"GeneralizedPareto"}
 
@@ -187,7 +195,7 @@ def test_log_prob_entropy_and_moments_equal_torch(name, device):
             with pytest.raises(NotImplementedError):
                 getattr(ours, moment)
             continue
-        assert_close(getattr(ours, moment), expected, device)
+        assert_close(getattr(ours, moment), expected, device, **MOMENT_TOLERANCE.get((name, device), {}))
 
 
 @pytest.mark.parametrize("name", [n for n, (_, m) in FAMILIES.items() if "cdf" in m])

@@ -53,6 +53,8 @@ BUILD = {
     "Binomial": lambda L, t, v: L.D.Binomial(t(np.full((2, 3), 10.0)), probs=t(PROBS if v else 1 - PROBS)),
     "LowRankMultivariateNormal": lambda L, t, v: L.D.LowRankMultivariateNormal(
         t(LOC - v), t(np.random.default_rng(v).standard_normal((2, 3, 2))), t(A if v else B)),
+    "ContinuousBernoulli": lambda L, t, v: L.D.ContinuousBernoulli(probs=t(PROBS if v else 1 - PROBS)),
+    "WideUniform": lambda L, t, v: L.D.Uniform(t(UNIT_LOW - 1.0 + 0.9 * v), t(UNIT_HIGH + 1.0)),
 }
 
 SAME = [(name, name) for name in BUILD]
@@ -68,7 +70,12 @@ CROSS = [("Bernoulli", "Poisson"), ("Beta", "Exponential"), ("Beta", "Gamma"), (
          ("Gumbel", "Beta"), ("Gumbel", "Exponential"), ("Gumbel", "Gamma"), ("Gumbel", "Pareto"),
          ("Gumbel", "Uniform"), ("Laplace", "Pareto"), ("Normal", "Pareto"), ("Pareto", "Beta"),
          ("Pareto", "Uniform"), ("Poisson", "Binomial"),
-         ("MultivariateNormal", "LowRankMultivariateNormal"), ("LowRankMultivariateNormal", "MultivariateNormal")]
+         ("MultivariateNormal", "LowRankMultivariateNormal"), ("LowRankMultivariateNormal", "MultivariateNormal"),
+         ("Beta", "ContinuousBernoulli"), ("ContinuousBernoulli", "Exponential"), ("ContinuousBernoulli", "Normal"),
+         ("ContinuousBernoulli", "Uniform"), ("ContinuousBernoulli", "WideUniform"),
+         ("Uniform", "ContinuousBernoulli"), ("ContinuousBernoulli", "Pareto"), ("Exponential", "ContinuousBernoulli"),
+         ("Gamma", "ContinuousBernoulli"), ("Gumbel", "ContinuousBernoulli"), ("Laplace", "ContinuousBernoulli"),
+         ("Normal", "ContinuousBernoulli"), ("Pareto", "ContinuousBernoulli")]
 
 
 def _build(lib, name, variant, device):

@@ -69,6 +69,7 @@ MOMENT_CASES = {
                                                                        _t([0.5, 1.0, 0.2], d)),
     "GeneralizedPareto": lambda d: D.GeneralizedPareto(_t([0.0, 1.0, -1.0], d), _t([1.0, 2.0, 0.5], d),
                                                        _t([0.1, 0.0, -0.3], d)),
+    "ContinuousBernoulli": lambda d: D.ContinuousBernoulli(_t([0.1, 0.5, 0.8], d)),
     "MixtureSameFamily": lambda d: D.MixtureSameFamily(D.Categorical(_t([[0.3, 0.7], [0.5, 0.5]], d)),
                                                        D.Normal(_t([[-2.0, 3.0], [0.0, 1.0]], d),
                                                                 _t([[0.5, 1.0], [1.0, 0.1]], d))),
