@@ -6,8 +6,10 @@ The state dict is 50 float32 tensors of 10 MB (AXONML_BENCH_SERIALIZE_MB changes
 Each case times axonml and its reference in the same process and records MB/s for both and
 the ratio (axonml time / reference time) in extra_info:
 
-- safetensors: axonml.save / axonml.load  vs  safetensors.torch.save_file / load_file
-- pth:         axonml's torch.save-format writer / axonml.load  vs  torch.save / torch.load
+- safetensors: axonml.save / axonml.load / axonml.load(mmap=True)  vs  safetensors.torch.save_file /
+  safetensors.torch.load of the file's bytes / safetensors.torch.load_file (which maps lazily)
+- pth:         axonml's torch.save-format writer / axonml.load / axonml.load(mmap=True)  vs  torch.save /
+  torch.load / torch.load(mmap=True)
 - axonml:      save_archive / load_archive (HDF5)  vs  torch.save / torch.load
 
 test_peak_memory_of_loading reports how much the peak resident size grows while loading the
@@ -63,7 +65,13 @@ def _record(benchmark, ours, ratio_name):
           f"{info[f'{ratio_name}_MB_per_s']:.0f} MB/s")
 
 
-@pytest.mark.parametrize("operation", ["save", "load"])
+def _read_with_safetensors_torch(path):
+    """safetensors.torch's load of the file's bytes: read and copied, as axonml.load without mmap."""
+    with open(path, "rb") as f:
+        return safetensors.torch.load(f.read())
+
+
+@pytest.mark.parametrize("operation", ["save", "load", "load_mmap"])
 def test_safetensors(compare, benchmark, state, operation):
     ours, theirs, directory, _ = state
     mine, reference = directory / "axonml.safetensors", directory / "torch.safetensors"
@@ -72,13 +80,16 @@ def test_safetensors(compare, benchmark, state, operation):
     if operation == "save":
         compare(lambda: axonml.save(ours, mine), lambda: safetensors.torch.save_file(theirs, reference), ROUNDS,
                 "safetensors_torch", warmup=1, blocks=1)
-    else:
-        compare(lambda: axonml.load(mine), lambda: safetensors.torch.load_file(reference), ROUNDS,
+    elif operation == "load":
+        compare(lambda: axonml.load(mine), lambda: _read_with_safetensors_torch(reference), ROUNDS,
+                "safetensors_torch", warmup=1, blocks=1)
+    else:   # both map the file and read nothing yet: load_file is lazy, like axonml.load(mmap=True)
+        compare(lambda: axonml.load(mine, mmap=True), lambda: safetensors.torch.load_file(reference), ROUNDS,
                 "safetensors_torch", warmup=1, blocks=1)
     _record(benchmark, ours, "safetensors_torch")
 
 
-@pytest.mark.parametrize("operation", ["save", "load"])
+@pytest.mark.parametrize("operation", ["save", "load", "load_mmap"])
 def test_pth(compare, benchmark, state, operation):
     ours, theirs, directory, _ = state
     mine, reference = directory / "axonml.pth", directory / "torch.pth"
@@ -87,9 +98,12 @@ def test_pth(compare, benchmark, state, operation):
     if operation == "save":
         compare(lambda: save_pytorch(ours, mine), lambda: torch.save(theirs, reference), ROUNDS, "torch",
                 warmup=1, blocks=1)
-    else:
+    elif operation == "load":
         compare(lambda: axonml.load(reference), lambda: torch.load(reference, weights_only=True), ROUNDS, "torch",
                 warmup=1, blocks=1)
+    else:
+        compare(lambda: axonml.load(reference, mmap=True), lambda: torch.load(reference, weights_only=True, mmap=True),
+                ROUNDS, "torch", warmup=1, blocks=1)
     _record(benchmark, ours, "torch")
 
 

@@ -337,6 +337,11 @@ def _load_zip(handle, mmap_path, source: str, map_location):
                     np.empty(0, storage.dtype.np)
                 return
             array = np.empty(storage.numel, dtype=dtype)
+            if info.compress_type == zipfile.ZIP_STORED:    # as torch reads it: straight from the file, one copy
+                handle.seek(_zip_data_offset(handle, info, source))
+                _read_into(handle, array.view(np.uint8), f"{source}: {name}")
+                storage.array = _native(array)
+                return
             try:
                 with archive.open(info) as entry:
                     _read_into(entry, array.view(np.uint8), f"{source}: {name}")
