@@ -473,7 +473,7 @@ def barrier(group: ProcessGroup | None = None, async_op: bool = False, device_id
 @atexit.register
 def _release_at_exit() -> None:
     """Free the communicators before mpi4py finalizes MPI (unless a timeout left requests pending)."""
-    if _state.world is not None and not _state.abandoned:
+    if _state.world is not None and not _state.abandoned and not _mpi().Is_finalized():
         try:
             destroy_process_group()
         except Exception:  # noqa: BLE001 - exiting anyway; MPI_Finalize reports what is left

@@ -71,7 +71,7 @@ def check_dtype(name, device="cpu"):
     shape = (3, 2)
     inputs = [values(r, name, shape) for r in range(world)]
     small = [values(r, name, shape, small=True) for r in range(world)]
-    stacked, stacked_small = np.stack(inputs), np.stack(small)
+    stacked = np.stack(inputs)
     for op in ops_for(name):
         source = small if op is ReduceOp.PRODUCT else inputs
         t = tensor(source[rank], device)
@@ -199,7 +199,8 @@ try:
 except RuntimeError as error:
     assert "contiguous" in str(error)
 try:
-    dist.all_to_all_single(axonml.zeros(world + (rank == 0)), axonml.zeros(world), [1] * (world - 1) + [1 + (rank == 0)])
+    receive_sizes = [1] * (world - 1) + [1 + (rank == 0)]  # rank 0 expects one row more than anyone sends it
+    dist.all_to_all_single(axonml.zeros(world + (rank == 0)), axonml.zeros(world), receive_sizes)
     raise AssertionError("inconsistent all_to_all_single splits were accepted")
 except (RuntimeError, ValueError) as error:
     assert "split" in str(error)
