@@ -43,6 +43,7 @@ _TORCH_DTYPES = {"float32": _dtype.float32, "float64": _dtype.float64, "float16"
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _LEGACY_PROTOCOL = 1001
 _MAX_DIMS = 64
+_NATIVE_BYTEORDER = "little" if np.little_endian else "big"
 _MAX_PICKLE_BYTES = 1 << 30     # data.pkl holds structure only; the tensors' bytes are separate
 _MAX_COMPRESSION_RATIO = 100   # torch stores storages uncompressed: a large storage compressed
 _BOMB_FLOOR = 64 << 20          # more than this many times, to over 64 MiB, is a zip bomb
@@ -70,8 +71,8 @@ class _Reader:
     # -- the allow-list --------------------------------------------------------------------------
 
     def _globals(self) -> dict:
-        table: dict = {(module, "_rebuild_tensor_v2"): Allowed("torch._utils._rebuild_tensor_v2", self._tensor_v2)
-                       for module in ("torch._utils",)}
+        table: dict = {("torch._utils", "_rebuild_tensor_v2"): Allowed("torch._utils._rebuild_tensor_v2",
+                                                                       self._tensor_v2)}
         table[("torch._utils", "_rebuild_tensor")] = Allowed("torch._utils._rebuild_tensor", self._tensor)
         table[("torch._utils", "_rebuild_parameter")] = Allowed("torch._utils._rebuild_parameter", self._parameter)
         table[("torch._utils", "_rebuild_parameter_with_state")] = Allowed(
@@ -170,7 +171,8 @@ class _Reader:
         rebuilders = (self._tensor_v2, self._tensor, self._parameter, self._parameter_with_state)
         if not isinstance(function, Allowed) or function.function not in rebuilders:
             raise UnsafeCheckpointError(f"{self.source}: refusing _rebuild_from_type_v2 with {function!r}")
-        if not isinstance(new_type, Marker) or new_type.qualname not in ("torch.Tensor", "torch.nn.parameter.Parameter"):
+        if not isinstance(new_type, Marker) or \
+                new_type.qualname not in ("torch.Tensor", "torch.nn.parameter.Parameter"):
             raise UnsafeCheckpointError(f"{self.source}: refusing to rebuild a tensor as {new_type!r}")
         if not isinstance(args, tuple):
             raise ValueError("_rebuild_from_type_v2 arguments are not a tuple")
@@ -330,7 +332,7 @@ def _load_zip(handle, mmap_path, source: str, map_location):
                 raise ValueError(f"{source}: {name} claims {nbytes} bytes from {info.compress_size} compressed "
                                  "(a zip bomb?)")
             dtype = storage.dtype.np.newbyteorder("<" if byteorder == "little" else ">")
-            if mmap_path is not None and info.compress_type == zipfile.ZIP_STORED and byteorder == sys_byteorder:
+            if mmap_path is not None and info.compress_type == zipfile.ZIP_STORED and byteorder == _NATIVE_BYTEORDER:
                 offset = _zip_data_offset(handle, info, source)
                 storage.array = np.memmap(mmap_path, dtype=storage.dtype.np, mode="c", offset=offset,
                                           shape=(storage.numel,)).view(np.ndarray) if nbytes else \
@@ -361,9 +363,6 @@ def _load_zip(handle, mmap_path, source: str, map_location):
         except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError, zlib.error,
                 lzma.LZMAError) as error:
             raise ValueError(f"{source}: cannot read {pickles[0]}: {error}") from None
-
-
-sys_byteorder = "little" if np.little_endian else "big"
 
 
 def _native(array: np.ndarray) -> np.ndarray:

@@ -41,7 +41,8 @@ def test_inspect_a_pytorch_checkpoint_in_both_formats(run_cli, cli, tmp_path):
 
 
 def test_inspect_safetensors_and_axonml_files(cli, tmp_path):
-    save_state_dict({"w": axonml.ones(2, 5), "i": axonml.tensor([1, 2], dtype=axonml.int32)}, tmp_path / "m.safetensors")
+    save_state_dict({"w": axonml.ones(2, 5), "i": axonml.tensor([1, 2], dtype=axonml.int32)},
+                    tmp_path / "m.safetensors")
     info = json.loads(cli("inspect", "--json", str(tmp_path / "m.safetensors")).stdout)
     assert info["format"] == "safetensors" and info["parameters"] == 12
     assert {"name": "i", "dtype": "int32", "shape": [2]} in info["tensors"]

@@ -47,7 +47,7 @@ def test_restore_brings_back_model_optimizer_scheduler_and_rng(tmp_path):
     manager.save(7, model=model, optimizer=optimizer, scheduler=scheduler, epoch=2, sampler_state={"batch": 3},
                  extra={"note": "x"}, generators={"data": generator})
     expected = (axonml.rand(3).numpy(), np.random.rand(2), random.random(), axonml.rand(2, generator=generator).numpy())
-    fresh_model, fresh_optimizer = _model(), None
+    fresh_model = _model()
     fresh_optimizer = optim.Adam(fresh_model.parameters(), lr=0.5)
     fresh_scheduler = optim.lr_scheduler.StepLR(fresh_optimizer, step_size=1, gamma=0.5)
     fresh_generator = axonml.Generator().manual_seed(99)
@@ -57,7 +57,8 @@ def test_restore_brings_back_model_optimizer_scheduler_and_rng(tmp_path):
         np.testing.assert_array_equal(np.asarray(a.detach()), np.asarray(b.detach()), err_msg=name)
     assert fresh_optimizer.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"] == 0.005
     assert fresh_scheduler.state_dict() == scheduler.state_dict()
-    again = (axonml.rand(3).numpy(), np.random.rand(2), random.random(), axonml.rand(2, generator=fresh_generator).numpy())
+    again = (axonml.rand(3).numpy(), np.random.rand(2), random.random(),
+             axonml.rand(2, generator=fresh_generator).numpy())
     for a, b in zip(expected, again):
         np.testing.assert_array_equal(a, b)
 
