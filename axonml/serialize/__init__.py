@@ -22,13 +22,14 @@ from .._device import device as _device
 from ..tensor import Tensor
 from . import _structure
 from ._pickle_machine import UnsafeCheckpointError
+from . import safetensors
 from .archive import load_archive, save_archive
 from .checkpoint import CheckpointInfo, CheckpointManager
 from .extract import ArchiveError, extract_archive
 from .safetensors_io import read_arrays, write_arrays
 
 __all__ = ["save", "load", "save_state_dict", "load_state_dict", "UnsafeCheckpointError", "FORMAT_VERSION",
-           "CheckpointManager", "CheckpointInfo", "save_archive", "load_archive", "extract_archive", "ArchiveError"]
+           "CheckpointManager", "CheckpointInfo", "save_archive", "load_archive", "extract_archive", "ArchiveError", "safetensors"]
 
 FORMAT_VERSION = 1                   # of the files axonml.save writes; load refuses newer ones
 _FORMAT_KEY = "axonml.format"
