@@ -314,3 +314,47 @@ def test_image_classification_preset_on_pillow_and_tensor():
     manual = (manual - np.array([0.485, 0.456, 0.406])) / np.array([0.229, 0.224, 0.225])
     np.testing.assert_allclose(from_pil.numpy(), manual.transpose(2, 0, 1), rtol=1e-5, atol=1e-5)
     assert np.abs(from_pil.numpy() - from_tensor.numpy()).max() < 3 / 255 / 0.224
+
+
+@pytest.mark.parametrize("transform, operation", [
+    (T.RandomInvert(p=1.0), ImageOps.invert), (T.RandomAutocontrast(p=1.0), ImageOps.autocontrast),
+    (T.RandomEqualize(p=1.0), ImageOps.equalize), (T.RandomPosterize(2, p=1.0), lambda im: ImageOps.posterize(im, 2)),
+    (T.RandomSolarize(90, p=1.0), lambda im: ImageOps.solarize(im, 90)),
+    (T.RandomAdjustSharpness(2.0, p=1.0), lambda im: ImageEnhance.Sharpness(im).enhance(2.0)),
+    (T.RandomGrayscale(p=1.0), lambda im: im.convert("L").convert("RGB"))])
+def test_random_single_operations_apply_with_their_probability(noise_image, transform, operation):
+    image = Image.fromarray(noise_image)
+    assert grey_levels(np.asarray(transform(image)), np.asarray(operation(image))).max() <= 1
+    transform.p = 0.0
+    assert transform(image) is image
+
+
+def test_random_apply_choice_and_order():
+    add = [T.Lambda(lambda x, name=name: x + [name]) for name in "abc"]
+    axonml.manual_seed(0)
+    applied = [T.RandomApply(add, p=0.5)([]) for _ in range(200)]
+    assert {tuple(a) for a in applied} == {(), ("a", "b", "c")} and 60 < sum(map(len, applied)) / 3 < 140
+    chosen = [T.RandomChoice(add, p=[0.0, 1.0, 0.0])([])[0] for _ in range(20)]
+    assert chosen == ["b"] * 20
+    counts = {name: 0 for name in "abc"}
+    for _ in range(300):
+        counts[T.RandomChoice(add)([])[0]] += 1
+    assert all(60 < c < 140 for c in counts.values())
+    orders = {tuple(T.RandomOrder(add)([])) for _ in range(100)}
+    assert len(orders) == 6
+    with pytest.raises(ValueError, match="Length of p"):
+        T.RandomChoice(add, p=[1.0])
+
+
+def test_five_and_ten_crop(noise_image):
+    tensor = axonml.from_numpy(noise_image.transpose(2, 0, 1).copy())
+    crops = T.FiveCrop((8, 10))(tensor)
+    expected = [noise_image[:8, :10], noise_image[:8, -10:], noise_image[-8:, :10], noise_image[-8:, -10:],
+                noise_image[6:14, 7:17]]
+    for crop, want in zip(crops, expected):
+        np.testing.assert_array_equal(as_hwc(crop), want)
+    ten = T.TenCrop(8)(Image.fromarray(noise_image))
+    assert len(ten) == 10 and all(c.size == (8, 8) for c in ten)
+    np.testing.assert_array_equal(np.asarray(ten[5]), noise_image[:8, ::-1][:, :8])
+    with pytest.raises(ValueError, match="bigger than input size"):
+        T.FiveCrop(30)(tensor)

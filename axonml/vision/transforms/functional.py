@@ -28,7 +28,7 @@ __all__ = ["InterpolationMode", "get_dimensions", "to_tensor", "pil_to_tensor", 
            "normalize", "resize", "crop", "center_crop", "resized_crop", "pad", "hflip", "vflip", "rotate", "affine",
            "perspective", "gaussian_blur", "erase", "rgb_to_grayscale", "adjust_brightness", "adjust_contrast",
            "adjust_saturation", "adjust_hue", "adjust_sharpness", "invert", "posterize", "solarize", "autocontrast",
-           "equalize"]
+           "equalize", "five_crop", "ten_crop"]
 
 
 class InterpolationMode(Enum):
@@ -968,3 +968,20 @@ def equalize(img):
     flat = array.reshape(-1, *array.shape[-2:])
     out = np.stack([_equalize_channel(channel) for channel in flat]).reshape(array.shape)
     return image.result(out)
+
+
+def five_crop(img, size):
+    """(top-left, top-right, bottom-left, bottom-right, center) crops of ``size``."""
+    crop_h, crop_w = _pair(size, "size")
+    _, height, width = get_dimensions(img)
+    if crop_w > width or crop_h > height:
+        raise ValueError(f"Requested crop size {(crop_h, crop_w)} is bigger than input size {(height, width)}")
+    return (crop(img, 0, 0, crop_h, crop_w), crop(img, 0, width - crop_w, crop_h, crop_w),
+            crop(img, height - crop_h, 0, crop_h, crop_w), crop(img, height - crop_h, width - crop_w, crop_h, crop_w),
+            center_crop(img, [crop_h, crop_w]))
+
+
+def ten_crop(img, size, vertical_flip: bool = False):
+    """:func:`five_crop` of the image, then of its horizontal (or vertical) mirror image."""
+    flipped = vflip(img) if vertical_flip else hflip(img)
+    return five_crop(img, size) + five_crop(flipped, size)

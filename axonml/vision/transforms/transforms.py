@@ -20,7 +20,9 @@ from .functional import InterpolationMode
 __all__ = ["Compose", "Lambda", "ToTensor", "Normalize", "Resize", "CenterCrop", "RandomCrop",
            "RandomHorizontalFlip", "RandomVerticalFlip", "RandomRotation", "ColorJitter", "Grayscale", "Pad",
            "RandomResizedCrop", "InterpolationMode", "PILToTensor", "ToPILImage", "ConvertImageDtype", "RandomAffine",
-           "RandomPerspective", "GaussianBlur", "RandomErasing"]
+           "RandomPerspective", "GaussianBlur", "RandomErasing", "RandomApply", "RandomChoice", "RandomOrder",
+           "RandomGrayscale", "RandomInvert", "RandomAutocontrast", "RandomEqualize", "RandomPosterize",
+           "RandomSolarize", "RandomAdjustSharpness", "FiveCrop", "TenCrop"]
 
 
 def _size_pair(size, name: str = "size") -> tuple[int, int]:
@@ -621,3 +623,161 @@ class RandomErasing:
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, value={self.value}, "
                 f"inplace={self.inplace})")
+
+
+class RandomApply:
+    """Apply ``transforms`` in order with probability ``p`` (all or none)."""
+
+    def __init__(self, transforms: Sequence, p: float = 0.5):
+        self.transforms = list(transforms)
+        self.p = p
+
+    def __call__(self, img):
+        if self.p < _uniform():
+            return img
+        for transform in self.transforms:
+            img = transform(img)
+        return img
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(p={self.p}, transforms={self.transforms})"
+
+
+class RandomChoice:
+    """Apply one of ``transforms``, chosen with probabilities ``p`` (default: uniform)."""
+
+    def __init__(self, transforms: Sequence, p: Sequence[float] | None = None):
+        if p is not None and len(p) != len(transforms):
+            raise ValueError(f"Length of p doesn't match the number of transforms: {len(p)} != {len(transforms)}")
+        self.transforms = list(transforms)
+        self.p = p
+
+    def __call__(self, *args):
+        weights = np.ones(len(self.transforms)) if self.p is None else np.asarray(self.p, np.float64)
+        cumulative = np.cumsum(weights / weights.sum())
+        index = min(int(np.searchsorted(cumulative, _uniform(), side="right")), len(self.transforms) - 1)
+        return self.transforms[index](*args)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(transforms={self.transforms}, p={self.p})"
+
+
+class RandomOrder:
+    """Apply all of ``transforms`` in a random order."""
+
+    def __init__(self, transforms: Sequence):
+        self.transforms = list(transforms)
+
+    def __call__(self, img):
+        for index in default_generator.np.permutation(len(self.transforms)).tolist():
+            img = self.transforms[index](img)
+        return img
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(transforms={self.transforms})"
+
+
+class _RandomOp:
+    """Apply one functional operation with probability ``p``."""
+
+    _op = None
+
+    def __init__(self, p: float = 0.5):
+        self.p = p
+
+    def _apply(self, img):
+        return type(self)._op(img)
+
+    def __call__(self, img):
+        return self._apply(img) if _uniform() < self.p else img
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(p={self.p})"
+
+
+class RandomGrayscale(_RandomOp):
+    """Convert to grey with probability ``p`` (default 0.1), keeping the number of channels."""
+
+    def __init__(self, p: float = 0.1):
+        super().__init__(p)
+
+    def _apply(self, img):
+        return F.rgb_to_grayscale(img, num_output_channels=F.get_dimensions(img)[0])
+
+
+class RandomInvert(_RandomOp):
+    """Invert the colours with probability ``p``."""
+
+    _op = staticmethod(F.invert)
+
+
+class RandomAutocontrast(_RandomOp):
+    """Stretch the contrast of each channel with probability ``p``."""
+
+    _op = staticmethod(F.autocontrast)
+
+
+class RandomEqualize(_RandomOp):
+    """Equalise the histogram of a uint8 image with probability ``p``."""
+
+    _op = staticmethod(F.equalize)
+
+
+class RandomPosterize(_RandomOp):
+    """Keep ``bits`` bits per channel with probability ``p``."""
+
+    def __init__(self, bits: int, p: float = 0.5):
+        super().__init__(p)
+        self.bits = bits
+
+    def _apply(self, img):
+        return F.posterize(img, self.bits)
+
+
+class RandomSolarize(_RandomOp):
+    """Invert the values at or above ``threshold`` with probability ``p``."""
+
+    def __init__(self, threshold: float, p: float = 0.5):
+        super().__init__(p)
+        self.threshold = threshold
+
+    def _apply(self, img):
+        return F.solarize(img, self.threshold)
+
+
+class RandomAdjustSharpness(_RandomOp):
+    """Adjust the sharpness by ``sharpness_factor`` with probability ``p``."""
+
+    def __init__(self, sharpness_factor: float, p: float = 0.5):
+        super().__init__(p)
+        self.sharpness_factor = sharpness_factor
+
+    def _apply(self, img):
+        return F.adjust_sharpness(img, self.sharpness_factor)
+
+
+class FiveCrop:
+    """The four corner crops and the central crop of ``size``, as a tuple."""
+
+    def __init__(self, size):
+        self.size = _size_pair(size)
+
+    def __call__(self, img):
+        return F.five_crop(img, self.size)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(size={self.size})"
+
+
+class TenCrop:
+    """:class:`FiveCrop` of the image and of its mirror image (vertical with ``vertical_flip``)."""
+
+    def __init__(self, size, vertical_flip: bool = False):
+        self.size = _size_pair(size)
+        self.vertical_flip = vertical_flip
+
+    def __call__(self, img):
+        return F.ten_crop(img, self.size, self.vertical_flip)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(size={self.size}, vertical_flip={self.vertical_flip})"
