@@ -89,4 +89,5 @@ __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_g
 from .serialize import load, save  # noqa: E402  (serialize imports Tensor)
 from . import data, distributions, linalg, nn, opencl, optim, special, utils  # noqa: E402  (torch.nn / torch.optim as attributes)
 from . import profiler  # noqa: E402  (torch.profiler)
+from . import fusion, jit  # noqa: E402
 from . import hub  # noqa: E402  (torch.hub)

@@ -1,0 +1,90 @@
+"""Compiling generated C into a shared library, once: cached on disk, keyed by source and compiler.
+
+The compiler is the one the Cython build uses (``$CC``, else Python's configured ``CC``, else
+``cc``/``gcc``/``clang`` on the PATH), with the build's optimisation flags plus ``-march=native``
+(the library is built on and for this machine). A library lives in
+``$AXONML_HOME/jit`` (``~/.cache/axonml/jit`` by default) under the sha256 of the source, the flags
+and the compiler's version line, so a second process loads it instead of compiling and a new
+compiler builds anew.
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+
+__all__ = ["CompilerNotFoundError", "find_compiler", "cache_dir", "load_library", "FLAGS"]
+
+FLAGS = ["-O3", "-march=native", "-fopenmp", "-ffp-contract=fast", "-fno-trapping-math", "-fno-math-errno",
+         "-fPIC", "-shared"]
+
+_compiler: tuple | None = None
+_libraries: dict[str, ctypes.CDLL] = {}
+
+
+class CompilerNotFoundError(RuntimeError):
+    """No C compiler: fused CPU kernels cannot be built."""
+
+
+def find_compiler() -> tuple[list, str]:
+    """(the compiler's command, its version line); raises CompilerNotFoundError when there is none."""
+    global _compiler
+    if _compiler is not None:
+        return _compiler
+    candidates = []
+    for spec in (os.environ.get("CC"), sysconfig.get_config_var("CC")):
+        if spec:
+            candidates.append(shlex.split(spec))
+    candidates += [[name] for name in ("cc", "gcc", "clang")]
+    for command in candidates:
+        if command and shutil.which(command[0]):
+            try:
+                run = subprocess.run(command + ["--version"], capture_output=True, text=True, timeout=30)
+            except (OSError, subprocess.SubprocessError):
+                continue
+            if run.returncode == 0:
+                _compiler = (command, (run.stdout.splitlines() or [""])[0])
+                return _compiler
+    raise CompilerNotFoundError(
+        "axonml.fusion: no C compiler found (looked for $CC, Python's configured CC, cc, gcc and clang); "
+        "fused CPU kernels are compiled C. Install one (e.g. gcc) or set CC, or compile with fuse=False.")
+
+
+def cache_dir() -> str:
+    """$AXONML_HOME/jit, or ~/.cache/axonml/jit."""
+    home = os.environ.get("AXONML_HOME")
+    if home:
+        return os.path.join(home, "jit")
+    return os.path.join(os.path.expanduser("~"), ".cache", "axonml", "jit")
+
+
+def load_library(source: str) -> ctypes.CDLL:
+    """The shared library built from source: from this process, from the disk cache, or compiled now."""
+    command, version = find_compiler()
+    key = hashlib.sha256("\n".join([source, " ".join(FLAGS), version]).encode()).hexdigest()
+    library = _libraries.get(key)
+    if library is not None:
+        return library
+    directory = cache_dir()
+    path = os.path.join(directory, f"fused_{key[:32]}.so")
+    if not os.path.isfile(path):
+        os.makedirs(directory, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=directory) as build:
+            source_path = os.path.join(build, "kernel.c")
+            with open(source_path, "w", encoding="utf-8") as f:
+                f.write(source)
+            built = os.path.join(build, "kernel.so")
+            run = subprocess.run(command + FLAGS + [source_path, "-o", built, "-lm"], capture_output=True,
+                                 text=True, timeout=300)
+            if run.returncode != 0:
+                raise RuntimeError(f"axonml.fusion: compiling a fused kernel failed ({' '.join(command)}):\n"
+                                   f"{run.stderr[-4000:]}")
+            os.replace(built, path)  # atomic: another process sees the whole library or none
+    library = ctypes.CDLL(path)
+    _libraries[key] = library
+    return library

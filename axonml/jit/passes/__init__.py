@@ -1,0 +1,29 @@
+"""Graph passes, each a function graph -> number of changes, rewriting the graph in place.
+
+``optimize(graph)`` runs them in the order that lets each feed the next: algebraic
+simplification and constant folding expose dead code and repeats, which DCE and CSE remove;
+Linear + ReLU and then elementwise chains are fused last.
+"""
+from __future__ import annotations
+
+from ..ir import Graph
+from .constant_folding import fold_constants
+from .cse import eliminate_common_subexpressions
+from .dce import eliminate_dead_code
+from .fuse_elementwise import fuse_elementwise
+from .fuse_linear import fuse_linear_activation
+from .simplify import simplify_algebra
+
+__all__ = ["optimize", "fold_constants", "eliminate_common_subexpressions", "eliminate_dead_code",
+           "fuse_elementwise", "fuse_linear_activation", "simplify_algebra"]
+
+
+def optimize(graph: Graph, fuse: bool = True) -> dict:
+    """Run every pass; returns the number of changes each made, by pass name."""
+    report = {"simplify_algebra": simplify_algebra(graph), "fold_constants": fold_constants(graph),
+              "eliminate_common_subexpressions": eliminate_common_subexpressions(graph),
+              "eliminate_dead_code": eliminate_dead_code(graph)}
+    if fuse:
+        report["fuse_linear_activation"] = fuse_linear_activation(graph)
+        report["fuse_elementwise"] = fuse_elementwise(graph)
+    return report
