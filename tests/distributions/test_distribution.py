@@ -62,6 +62,8 @@ INVALID = {
     "lowrank-negative-diag": lambda lib, L: L.LowRankMultivariateNormal(lib.zeros(2), lib.ones(2, 1),
                                                                         lib.tensor([1.0, -1.0])),
     "continuous-bernoulli-probs": lambda lib, L: L.ContinuousBernoulli(lib.tensor([1.5]), validate_args=True),
+    "lkj-dim-one": lambda lib, L: L.LKJCholesky(1, 1.0),
+    "lkj-not-unit-rows": lambda lib, L: L.LKJCholesky(2, 1.0).log_prob(lib.tensor([[1.0, 0.0], [0.5, 0.5]])),
     "cdf-outside-support": lambda lib, L: L.Uniform(0.0, 1.0).cdf(lib.tensor([2.0])),
     "mvn-log-prob-event-shape": lambda lib, L: L.MultivariateNormal(lib.zeros(2), lib.eye(2)).log_prob(lib.ones(3)),
 }
@@ -107,7 +109,8 @@ def test_lazy_parameters_are_not_validated_until_computed():
                                   "InverseGamma", "LogisticNormal", "MixtureSameFamily", "RelaxedBernoulli",
                                   "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough", "Binomial",
                                   "Multinomial", "NegativeBinomial", "FisherSnedecor", "Kumaraswamy", "VonMises",
-                                  "LowRankMultivariateNormal", "GeneralizedPareto", "ContinuousBernoulli"])
+                                  "LowRankMultivariateNormal", "GeneralizedPareto", "ContinuousBernoulli",
+                                  "LKJCholesky"])
 def test_class_attributes_equal_torch(name):
     ours, theirs = getattr(D, name), getattr(TD, name)
     for flag in ("has_rsample", "has_enumerate_support"):

@@ -135,6 +135,8 @@ FAMILIES = {
         probs=L.t(c(np.array([[0.1, 0.4995, 0.5], [0.7, 0.9999, 0.5005]])))), {"entropy", "cdf", "icdf"}),
     "ContinuousBernoulli-logits": (lambda L, c: L.D.ContinuousBernoulli(logits=L.t(c(LOGITS))),
                                    {"entropy", "cdf", "icdf"}),
+    "LKJCholesky": (lambda L, c: L.D.LKJCholesky(3, L.t(c(np.array([0.5, 1.0, 4.0])))), set()),
+    "LKJCholesky-scalar": (lambda L, c: L.D.LKJCholesky(4, 2.0), set()),
 }
 
 MOMENTS = ("mean", "variance", "stddev", "mode")
@@ -162,19 +164,24 @@ def _scored_values(theirs, device, name=""):
     """Values in the support (the torch distribution's own draws), as (ours, theirs) tensors."""
     torch.manual_seed(3)
     value = theirs.sample((4,))
-    if not (theirs.support.is_discrete or value.dtype == torch.int64):
+    if not (theirs.support.is_discrete or value.dtype == torch.int64 or name.endswith("-scalar")):
         value = value.to(torch.float32 if name in FLOAT32_REFERENCE else torch.float64)
     array = value.numpy()
-    if array.dtype.kind == "f":
+    if array.dtype.kind == "f" and not name.endswith("-scalar"):
         array = array.astype(dtype_for(device))
     import axonml
     if name.endswith("-scalar"):
         device = "cpu"
-    return axonml.tensor(array, device=device), value if array.dtype.kind != "f" else torch.tensor(array)
+    reference = torch.tensor(array)
+    if isinstance(theirs.support, type(torch.distributions.constraints.corr_cholesky)) and array.dtype == np.float32:
+        # rows rounded to float32 are not unit rows at float64 precision: renormalise the reference's
+        reference = reference.double()
+        reference = (reference / reference.norm(dim=-1, keepdim=True)).to(value.dtype)
+    return axonml.tensor(array, device=device), value if array.dtype.kind != "f" else reference
 
 
 def _reference_value(name, value):
-    if not value.dtype.is_floating_point:
+    if not value.dtype.is_floating_point or name.endswith("-scalar"):
         return value
     return value.to(torch.float32 if name in FLOAT32_REFERENCE else torch.float64)
 

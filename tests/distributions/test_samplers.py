@@ -346,3 +346,18 @@ def test_von_mises_draws_follow_the_law(concentration, device):
     # scipy's law lives on (loc - pi, loc + pi): compare the offsets from loc, wrapped onto [-pi, pi)
     offsets = np.mod(draws.astype(np.float64) - 0.5 + np.pi, 2 * np.pi) - np.pi
     assert scipy.stats.kstest(offsets, scipy.stats.vonmises(concentration).cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("eta,d", [(1.5, 3), (4.0, 5)])
+def test_lkj_cholesky_draws_are_correlation_factors_with_the_lkj_marginals(eta, d, device):
+    """Each off-diagonal correlation of LKJ(eta) in dimension d is 2 Beta(b, b) - 1 with b = eta - 1 + d / 2
+    (torch's own draws fail this from d = 3 on)."""
+    L = D.LKJCholesky(d, _t([eta], device)).sample((N // 4,))[:, 0]
+    assert bool(D.constraints.corr_cholesky.check(L).all())
+    corr = numpy_of(L @ L.mT).astype(np.float64)
+    np.testing.assert_allclose(np.diagonal(corr, axis1=-2, axis2=-1), 1.0, atol=1e-5)
+    b = eta - 1 + d / 2
+    marginal = scipy.stats.beta(b, b, loc=-1, scale=2)
+    for i in range(1, d):
+        for j in range(i):
+            assert scipy.stats.kstest(corr[:, i, j], marginal.cdf).pvalue > 1e-3, (i, j)
