@@ -15,7 +15,6 @@ import onnx
 from google.protobuf.message import DecodeError
 from onnx import numpy_helper
 
-from .. import _dtype
 from ..creation import from_numpy, tensor as _tensor
 from ..nn.modules.module import Module
 from ..nn.parameter import Parameter
@@ -265,9 +264,8 @@ class _Graph:
                 node.ctx.env = env
             try:
                 result = node.converter.run(node.ctx, *args)
-            except (NotImplementedError, KeyError):
-                raise
-            except Exception as error:
+            except (TypeError, ValueError, RuntimeError, IndexError) as error:
+                # the same exception type, naming the node and its inputs' shapes
                 shapes = [tuple(arg.shape) if isinstance(arg, Tensor) else arg for arg in args]
                 raise type(error)(f"ONNX node {node.ctx.name!r} ({node.ctx.op_type}, input shapes {shapes}): "
                                   f"{error}") from error
@@ -323,7 +321,7 @@ class OnnxModule(Module):
             member, counter = f"{base}_{counter}", counter + 1
         return member
 
-    def device_of_inputs(self, inputs):
+    def _device_of_inputs(self, inputs):
         for value in inputs:
             if isinstance(value, Tensor):
                 return value.device
@@ -337,8 +335,8 @@ class OnnxModule(Module):
         names = self._graph.input_names
         if len(inputs) != len(names):
             raise TypeError(f"forward() takes the graph's {len(names)} input(s) {names}, got {len(inputs)}")
-        device = self.device_of_inputs(inputs)
-        self.run_device = device
+        device = self._device_of_inputs(inputs)
+        self._run_device = device
         env = {}
         for name, value in zip(names, inputs):
             if not isinstance(value, Tensor):

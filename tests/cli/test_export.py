@@ -25,6 +25,7 @@ def test_export_an_architecture_runs_in_onnxruntime_with_any_batch(run_cli, tmp_
         np.testing.assert_allclose(logits, model(axonml.tensor(images)).numpy(), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_export_a_trained_checkpoint_then_inspect_and_convert_it(run_cli, tmp_path):
     trained = run_cli("train", "--model", "mlp", "--dataset", "digits", "--epochs", "1", "--no-progress",
                       "--out", "run")

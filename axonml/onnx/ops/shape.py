@@ -251,7 +251,7 @@ def constant(ctx):
 
 def _device_like(ctx):
     """A tensor on the device the model runs on (for constants made inside the graph)."""
-    device = getattr(ctx.runner, "run_device", None)
+    device = getattr(ctx.runner, "_run_device", None)
     return None if device is None or device.type == "cpu" else zeros(1, device=device)
 
 
