@@ -10,5 +10,6 @@
 from .ir import ArrayOf, Graph, Node, Value
 from .tracer import TracerWarning
 from .trace import TracedModule, trace
+from .compile import CompiledFunction, compile  # noqa: A004  (torch.compile's name)
 
-__all__ = ["trace", "TracedModule", "Graph", "Node", "Value", "ArrayOf", "TracerWarning"]
+__all__ = ["trace", "compile", "CompiledFunction", "TracedModule", "Graph", "Node", "Value", "ArrayOf", "TracerWarning"]

@@ -28,6 +28,8 @@ def _resolver(template):
         return lambda env: env[index]
     if isinstance(template, ArrayOf):
         index = template.value.index
+        if template.value.kind == "const" and not isinstance(template.value.tensor, Tensor):
+            return lambda env: env[index]  # an external array, held as itself
         return lambda env: env[index]._data
     if isinstance(template, (tuple, list)):
         parts = [_resolver(item) for item in template]
@@ -104,8 +106,8 @@ class Interpreter:
                                   else None)
             elif kind == "inplace":
                 out = _write_in_place(args[0], args[1])
-            else:
-                out = step.target(*args)
+            else:  # a Python-level node: args are (positional, keywords)
+                out = step.target(*args[0], **args[1])
             if step.multiple:
                 for index, tensor in zip(step.outputs, out):
                     env[index] = tensor

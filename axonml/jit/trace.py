@@ -22,12 +22,10 @@ def _as_tuple(example_inputs) -> tuple:
 
 
 def _state_names(fn) -> dict:
+    """name -> tensor for a module's parameters and buffers (empty for a function)."""
     if not isinstance(fn, Module):
         return {}
-    names = {}
-    for name, tensor in list(fn.named_parameters()) + list(fn.named_buffers()):
-        names.setdefault(id(tensor), name)
-    return names
+    return dict(list(fn.named_parameters()) + list(fn.named_buffers()))
 
 
 def trace_graph(fn: Callable, inputs: tuple) -> tuple[Graph, Any, list[str]]:

@@ -23,7 +23,9 @@ import numpy as np
 
 from .. import random as _random
 from .._ext import _autograd
+from ..nn import functional as _functional
 from ..ops import nn as _ops_nn
+from ..ops import norm as _ops_norm
 from ..ops import random as _ops_random
 from ..tensor import Tensor
 from .ir import ArrayOf, Graph, Node, Value
@@ -45,9 +47,10 @@ def _is_array(obj) -> bool:
 class _Recorder:
     """The tracer installed while one forward runs: builds the graph op by op."""
 
-    def __init__(self, graph: Graph, state_names: dict):
+    def __init__(self, graph: Graph, state_names: dict, state_arrays: dict):
         self.graph = graph
         self.state_names = state_names     # id(parameter or buffer) -> its name in the module
+        self.state_arrays = state_arrays   # id(its backend array) -> the parameter or buffer
         self.depth = 0                     # > 0 inside an op (or a recorded Python function)
         self.tensors: dict[int, Value] = {}
         self.arrays: dict[int, Value] = {}
@@ -88,7 +91,15 @@ class _Recorder:
             return value if value is not None else self.external(arg)
         if _is_array(arg):
             value = self.arrays.get(id(arg))
-            return ArrayOf(value if value is not None else self.external(arg))
+            if value is None:
+                owner = self.state_arrays.get(id(arg))  # a parameter's or buffer's array: read live
+                if owner is None:
+                    # computed by Python from tensor data, outside the ops: the trace would freeze it
+                    reason = "an op received a backend array computed outside the ops the tracer records"
+                    if reason not in self.reasons:
+                        self.reasons.append(reason)
+                value = self.external(owner) if owner is not None else self.external(arg)
+            return ArrayOf(value)
         if isinstance(arg, tuple):
             return tuple(self.template(item) for item in arg)
         if isinstance(arg, list):
@@ -126,9 +137,13 @@ class _Recorder:
 
 
 @contextlib.contextmanager
-def record(graph: Graph, state_names: dict):
-    """Install a recorder for graph while the block runs; yields it."""
-    recorder = _Recorder(graph, state_names)
+def record(graph: Graph, state: dict):
+    """Install a recorder for graph while the block runs; yields it. state: name -> the module's parameters
+    and buffers."""
+    names: dict = {}
+    for name, tensor in state.items():
+        names.setdefault(id(tensor), name)
+    recorder = _Recorder(graph, names, {id(tensor._data): tensor for tensor in state.values()})
     previous = _autograd.set_tracer(recorder)
     patches = []
 
@@ -153,7 +168,11 @@ def record(graph: Graph, state_names: dict):
     patch(Tensor, "_inplace", recorded_inplace)
 
     for name in ("_dropout", "_alpha_dropout"):
-        patch(_ops_nn, name, _recorded_python(recorder, _ops_nn.__dict__[name], name.lstrip("_")))
+        patch(_ops_nn, name, _recorded_python(recorder, _ops_nn.__dict__[name], name.lstrip("_"), random=True))
+    # batch_norm computes its statistics and updates the running ones in Python, around its op
+    batch_norm = _recorded_python(recorder, _ops_norm.batch_norm, "batch_norm", random=False)
+    patch(_ops_norm, "batch_norm", batch_norm)
+    patch(_functional, "batch_norm", batch_norm)
 
     for name in _VALUE_READS:
         patch(Tensor, name, _watched_read(recorder, Tensor.__dict__[name], name))
@@ -177,18 +196,18 @@ def record(graph: Graph, state_names: dict):
         del generator.next_offset
 
 
-def _recorded_python(recorder: _Recorder, function, op: str):
-    def recorded(*args):
+def _recorded_python(recorder: _Recorder, function, op: str, random: bool):
+    def recorded(*args, **kwargs):
         if recorder.depth:
-            return function(*args)
+            return function(*args, **kwargs)
         recorder.depth += 1
         try:
-            out = function(*args)
+            out = function(*args, **kwargs)
         finally:
             recorder.depth -= 1
         if isinstance(out, Tensor) and len(args) and out is args[0]:
             return out  # an identity (eval mode, p == 0): nothing to record
-        recorder.add("python", op, function, args, out, random=True)
+        recorder.add("python", op, function, (args, kwargs), out, random=random)
         return out
     return recorded
 
