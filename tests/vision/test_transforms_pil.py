@@ -358,3 +358,26 @@ def test_five_and_ten_crop(noise_image):
     np.testing.assert_array_equal(np.asarray(ten[5]), noise_image[:8, ::-1][:, :8])
     with pytest.raises(ValueError, match="bigger than input size"):
         T.FiveCrop(30)(tensor)
+
+
+@pytest.mark.parametrize("op", [
+    lambda t: F.affine(t, 20, [1, 2], 1.1, [5, 0], fill=[0.2, 0.4, 0.6]),
+    lambda t: F.affine(t, -15, [0, 3], 0.9, 0, interpolation="bilinear", fill=0.5),
+    lambda t: F.perspective(t, [[0, 0], [23, 0], [23, 19], [0, 19]], [[1, 1], [22, 2], [21, 18], [2, 17]]),
+    lambda t: F.gaussian_blur(t, [5, 3], [1.2, 0.8]),
+    lambda t: F.resize(t, [10, 12]),
+    lambda t: F.erase(t, 2, 3, 4, 5, 0.25)])
+def test_tensor_transforms_stay_on_their_device(device, rng, op):
+    x = rng.random((3, 20, 24)).astype(np.float32)
+    images = [axonml.from_numpy(x), axonml.from_numpy((x * 255).astype(np.uint8))]
+    for image in images:
+        expected = op(image).numpy()
+        moved = image.to(device)
+        if moved.is_floating_point():
+            moved.requires_grad_(True)
+        out = op(moved)
+        assert out.device == moved.device and out.dtype == image.dtype
+        np.testing.assert_allclose(out.detach().cpu().numpy().astype(np.float64), expected, rtol=1e-5, atol=1e-5)
+        if moved.is_floating_point():
+            out.sum().backward()
+            assert moved.grad is not None and moved.grad.device == moved.device

@@ -359,11 +359,7 @@ def _resize_tensor(img: Tensor, size, interpolation: InterpolationMode, max_size
     out = interpolate(work, size=[out_h, out_w], mode=mode, align_corners=False if smooth else None,
                       antialias=bool(antialias) and smooth)
     if not is_float:
-        array = out.numpy()
-        if smooth:
-            array = np.rint(array)
-        info = np.iinfo(batch.numpy().dtype)
-        out = _make(np.clip(array, info.min, info.max).astype(batch.numpy().dtype))
+        out = _round_to(out, batch.dtype.np, rounding=smooth)
     return out.reshape(*shape[:-2], out_h, out_w)
 
 
@@ -695,27 +691,33 @@ def _grid_sample_image(img: Tensor, grid: np.ndarray, mode: InterpolationMode, f
     work = batch if is_float else batch.float()
     channels = work.shape[1]
     if fill is not None:
-        work = cat([work, creation.ones((work.shape[0], 1, *work.shape[2:]), dtype=work.dtype)], dim=1)
+        ones = creation.ones((work.shape[0], 1, *work.shape[2:]), dtype=work.dtype, device=work.device)
+        work = cat([work, ones], dim=1)
     grid_t = _make(np.ascontiguousarray(np.broadcast_to(grid[None], (work.shape[0],) + grid.shape)).astype(
-        work.dtype.np if is_float else np.float32))
+        work.dtype.np if is_float else np.float32)).to(work.device)
     out = grid_sample(work, grid_t, mode=mode.value, padding_mode="zeros", align_corners=False)
     if fill is not None:
         mask = out[:, channels:]
         out = out[:, :channels]
         fill_values = np.broadcast_to(np.asarray(fill, np.float64).reshape(-1), (channels,)).reshape(1, -1, 1, 1)
-        fill_t = _make(fill_values.astype(out.dtype.np))
+        fill_t = _make(fill_values.astype(out.dtype.np)).to(out.device)
         if mode is InterpolationMode.NEAREST:
-            keep = (mask.detach().numpy() >= 0.5).astype(out.dtype.np)
-            out = out * _make(keep) + fill_t * _make(1 - keep)
+            keep = _make((mask.detach().numpy(force=True) >= 0.5).astype(out.dtype.np)).to(out.device)
+            out = out * keep + fill_t * (1 - keep)
         else:
             out = out * mask + (1.0 - mask) * fill_t
     if not is_float:
-        array = out.detach().numpy()
-        if mode is not InterpolationMode.NEAREST:
-            array = np.rint(array)
-        info = np.iinfo(batch.numpy().dtype)
-        out = _make(np.clip(array, info.min, info.max).astype(batch.numpy().dtype))
+        out = _round_to(out, batch.dtype.np, rounding=mode is not InterpolationMode.NEAREST)
     return out.reshape(*shape[:-2], *grid.shape[:2])
+
+
+def _round_to(values: Tensor, dtype: np.dtype, rounding: bool = True) -> Tensor:
+    """Float work values back to an integer image dtype (rounded, clipped), on their device."""
+    array = values.detach().numpy(force=True)
+    if rounding:
+        array = np.rint(array)
+    info = np.iinfo(dtype)
+    return _make(np.clip(array, info.min, info.max).astype(dtype)).to(values.device)
 
 
 def _affine_grid(matrix: list[float], width: int, height: int) -> np.ndarray:
@@ -857,13 +859,12 @@ def gaussian_blur(img, kernel_size, sigma=None):
     kernel = np.outer(_gaussian_kernel1d(kernel_size[1], sigma[1]), _gaussian_kernel1d(kernel_size[0], sigma[0]))
     channels = work.shape[1]
     weight = _make(np.ascontiguousarray(np.broadcast_to(kernel, (channels, 1) + kernel.shape)).astype(
-        work.dtype.np))
+        work.dtype.np)).to(work.device)
     padded = pad(work, [kernel_size[0] // 2, kernel_size[0] // 2, kernel_size[1] // 2, kernel_size[1] // 2],
                  mode="reflect")
     out = conv2d(padded, weight, groups=channels)
     if not is_float:
-        info = np.iinfo(batch.numpy().dtype)
-        out = _make(np.clip(np.rint(out.numpy()), info.min, info.max).astype(batch.numpy().dtype))
+        out = _round_to(out, batch.dtype.np)
     return give_back(out.reshape(shape))
 
 
