@@ -64,6 +64,8 @@ INVALID = {
     "continuous-bernoulli-probs": lambda lib, L: L.ContinuousBernoulli(lib.tensor([1.5]), validate_args=True),
     "lkj-dim-one": lambda lib, L: L.LKJCholesky(1, 1.0),
     "lkj-not-unit-rows": lambda lib, L: L.LKJCholesky(2, 1.0).log_prob(lib.tensor([[1.0, 0.0], [0.5, 0.5]])),
+    "wishart-low-df": lambda lib, L: L.Wishart(lib.tensor([1.0]), covariance_matrix=lib.eye(3)),
+    "wishart-vector": lambda lib, L: L.Wishart(lib.tensor([5.0]), scale_tril=lib.ones(3)),
     "cdf-outside-support": lambda lib, L: L.Uniform(0.0, 1.0).cdf(lib.tensor([2.0])),
     "mvn-log-prob-event-shape": lambda lib, L: L.MultivariateNormal(lib.zeros(2), lib.eye(2)).log_prob(lib.ones(3)),
 }
@@ -110,7 +112,7 @@ def test_lazy_parameters_are_not_validated_until_computed():
                                   "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough", "Binomial",
                                   "Multinomial", "NegativeBinomial", "FisherSnedecor", "Kumaraswamy", "VonMises",
                                   "LowRankMultivariateNormal", "GeneralizedPareto", "ContinuousBernoulli",
-                                  "LKJCholesky"])
+                                  "LKJCholesky", "Wishart"])
 def test_class_attributes_equal_torch(name):
     ours, theirs = getattr(D, name), getattr(TD, name)
     for flag in ("has_rsample", "has_enumerate_support"):

@@ -137,6 +137,12 @@ FAMILIES = {
                                    {"entropy", "cdf", "icdf"}),
     "LKJCholesky": (lambda L, c: L.D.LKJCholesky(3, L.t(c(np.array([0.5, 1.0, 4.0])))), set()),
     "LKJCholesky-scalar": (lambda L, c: L.D.LKJCholesky(4, 2.0), set()),
+    "Wishart-covariance": (lambda L, c: L.D.Wishart(L.t(c(np.array([4.0, 6.5]))), covariance_matrix=L.t(c(COV))),
+                           {"entropy"}),
+    "Wishart-precision": (lambda L, c: L.D.Wishart(L.t(c(np.array(3.5))), precision_matrix=L.t(c(PREC))),
+                          {"entropy"}),
+    "Wishart-scale_tril": (lambda L, c: L.D.Wishart(L.t(c(np.array([5.0, 3.5]))), scale_tril=L.t(c(TRIL))),
+                           {"entropy"}),
 }
 
 MOMENTS = ("mean", "variance", "stddev", "mode")
@@ -269,7 +275,8 @@ def test_perplexity_and_stddev():
     assert numpy_of(ours.probs).shape == (2, 4)
 
 
-@pytest.mark.parametrize("name", ["MVN-covariance", "MVN-precision", "MVN-scale_tril", "LowRankMVN"])
+@pytest.mark.parametrize("name", ["MVN-covariance", "MVN-precision", "MVN-scale_tril", "LowRankMVN",
+                                  "Wishart-covariance", "Wishart-precision", "Wishart-scale_tril"])
 def test_multivariate_normal_matrices_equal_torch(name, device):
     ours, theirs, _, _ = _both(name, device)
     for matrix in ("scale_tril", "covariance_matrix", "precision_matrix"):

@@ -70,6 +70,7 @@ MOMENT_CASES = {
     "GeneralizedPareto": lambda d: D.GeneralizedPareto(_t([0.0, 1.0, -1.0], d), _t([1.0, 2.0, 0.5], d),
                                                        _t([0.1, 0.0, -0.3], d)),
     "ContinuousBernoulli": lambda d: D.ContinuousBernoulli(_t([0.1, 0.5, 0.8], d)),
+    "Wishart": lambda d: D.Wishart(_t([4.0, 7.5], d), covariance_matrix=_t([[1.0, 0.3], [0.3, 0.5]], d)),
     "MixtureSameFamily": lambda d: D.MixtureSameFamily(D.Categorical(_t([[0.3, 0.7], [0.5, 0.5]], d)),
                                                        D.Normal(_t([[-2.0, 3.0], [0.0, 1.0]], d),
                                                                 _t([[0.5, 1.0], [1.0, 0.1]], d))),
@@ -361,3 +362,19 @@ def test_lkj_cholesky_draws_are_correlation_factors_with_the_lkj_marginals(eta, 
     for i in range(1, d):
         for j in range(i):
             assert scipy.stats.kstest(corr[:, i, j], marginal.cdf).pvalue > 1e-3, (i, j)
+
+
+def test_wishart_rsample_gradient_to_the_scale_equals_torch_for_the_same_noise(device):
+    """A Bartlett draw is L A A^T L^T: given the draw, A = L^-1 chol(W) is the noise torch would have used."""
+    cov_np = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 0.5]])
+    cov = _t(cov_np, device, True)
+    draw = D.Wishart(_t(6.0, device), covariance_matrix=cov).rsample((4,))
+    weights = np.random.default_rng(5).standard_normal((4, 3, 3))
+    (draw * _t(weights, device)).sum().backward()
+    L = np.linalg.cholesky(cov_np)
+    A = np.linalg.solve(L, np.linalg.cholesky(numpy_of(draw).astype(np.float64)))
+    cov_t = torch.tensor(cov_np, requires_grad=True)
+    chol = torch.linalg.cholesky(cov_t) @ torch.tensor(A)
+    ((chol @ chol.mT) * torch.tensor(weights)).sum().backward()
+    assert_close(cov.grad, cov_t.grad, device, **({"rtol": 1e-6, "atol": 1e-8} if device == "cpu" else
+                                                  {"rtol": 2e-3, "atol": 1e-3}))
