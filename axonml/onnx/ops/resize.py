@@ -69,6 +69,9 @@ def _cubic(a, antialias):
 
 
 def _source_positions(mode, out_size, in_size, scale, roi):
+    """Source coordinates of the output positions. As ONNX's reference (which generates the backend node
+    tests), align_corners and tf_crop_and_resize divide by scale * in_size, which is fractional when the
+    scale does not give a whole size; ONNX Runtime divides by the integer output size there."""
     y = np.arange(out_size, dtype=np.float64)
     out_width = scale * in_size
     extrapolated = None
