@@ -153,3 +153,11 @@ def test_subclass_with_its_own_init_must_define_expand():
 
     with pytest.raises(NotImplementedError, match="must also define a custom .expand"):
         Shifted(1.0).expand((3,))
+
+
+def test_every_torch_distributions_name_exists():
+    import torch.distributions.constraints as TC
+    import torch.distributions.transforms as TT
+    assert set(TD.__all__) <= set(D.__all__), sorted(set(TD.__all__) - set(D.__all__))
+    assert set(TC.__all__) <= set(D.constraints.__all__)
+    assert set(TT.__all__) <= set(D.transforms.__all__)

@@ -75,7 +75,8 @@ CROSS = [("Bernoulli", "Poisson"), ("Beta", "Exponential"), ("Beta", "Gamma"), (
          ("ContinuousBernoulli", "Uniform"), ("ContinuousBernoulli", "WideUniform"),
          ("Uniform", "ContinuousBernoulli"), ("ContinuousBernoulli", "Pareto"), ("Exponential", "ContinuousBernoulli"),
          ("Gamma", "ContinuousBernoulli"), ("Gumbel", "ContinuousBernoulli"), ("Laplace", "ContinuousBernoulli"),
-         ("Normal", "ContinuousBernoulli"), ("Pareto", "ContinuousBernoulli")]
+         ("Normal", "ContinuousBernoulli"), ("Pareto", "ContinuousBernoulli"),
+         ("Laplace", "Exponential"), ("Laplace", "Gamma"), ("Normal", "Exponential"), ("Normal", "Gamma")]
 
 
 def _build(lib, name, variant, device):
@@ -198,3 +199,9 @@ def test_binomial_kl_with_more_trials_in_q_is_not_implemented():
     with pytest.raises(NotImplementedError, match="q.total_count > p.total_count"):
         D.kl_divergence(p, q)
     assert math.isinf(D.kl_divergence(q, p).item())
+
+
+def test_every_pair_torch_registers_is_registered():
+    ours = {(p.__name__, q.__name__) for p, q in kl_module._KL_REGISTRY}
+    theirs = {(p.__name__, q.__name__) for p, q in TD.kl._KL_REGISTRY}
+    assert theirs <= ours, sorted(theirs - ours)
