@@ -1,8 +1,8 @@
 """``axonml.onnx.export``: trace a Module on example inputs and write it as an ONNX model.
 
-Tracing records every op the forward applies (through the autograd engine's op observer, the
-hook the profiler uses) and writes one or a few ONNX nodes per op. Parameters and buffers
-become named initializers. The model is traced twice, the second time on inputs changed in
+Tracing records every op the forward applies (through the autograd engine's tracer hook,
+``set_tracer``, which axonml.jit uses too) and writes one or a few ONNX nodes per op.
+Parameters and buffers become named initializers, other constants Constant nodes. The model is traced twice, the second time on inputs changed in
 their values and, with ``dynamic_axes``, in the size of those axes: a value the trace took as
 a constant but that differs between the runs (data-dependent Python code) is an error, and
 shape arguments that follow the dynamic axes are computed in the graph from the inputs' shapes.
@@ -42,10 +42,10 @@ class _Recorder:
         self.depth = 0
         self.ops: list[_Op] = []
 
-    def begin_op(self, name, args):
+    def begin_op(self, fn_cls, args):
         self.depth += 1
         if self.depth == 1:
-            self.ops.append(_Op(name, tuple(args), None))
+            self.ops.append(_Op(fn_cls.__name__, tuple(args), None))
             return len(self.ops) - 1
         return None
 
@@ -65,7 +65,7 @@ def _trace(model: Module, args: tuple):
         if recorder.depth == 0:
             recorder.ops.append(_Op("_InPlace", (self, result), out))
         return out
-    previous = _autograd.set_profiler(recorder)
+    previous = _autograd.set_tracer(recorder)
     Tensor._inplace = recorded_inplace
     leaves = [module for module in model.modules() if _leaf_kind(module)]
     for module in leaves:
@@ -77,7 +77,7 @@ def _trace(model: Module, args: tuple):
         for module in leaves:
             object.__delattr__(module, "forward")
         Tensor._inplace = write_in_place
-        _autograd.set_profiler(previous)
+        _autograd.set_tracer(previous)
     return recorder.ops, result
 
 

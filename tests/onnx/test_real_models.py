@@ -57,7 +57,8 @@ def test_silero_vad_matches_onnxruntime_over_a_stream(real_model, device, rate, 
     time = np.arange(4 * chunk) / rate
     rng = np.random.default_rng(0)
     # silence, then a voiced-like harmonic tone, carrying the recurrent state from chunk to chunk
-    audio = np.where(time < time[chunk], 0.0, 0.3 * np.sin(2 * np.pi * 220 * time) + 0.1 * np.sin(2 * np.pi * 660 * time))
+    tone = 0.3 * np.sin(2 * np.pi * 220 * time) + 0.1 * np.sin(2 * np.pi * 660 * time)
+    audio = np.where(time < time[chunk], 0.0, tone)
     audio = (audio + 0.01 * rng.standard_normal(audio.shape)).astype(np.float32)
     state = np.zeros((2, 1, 128), np.float32)
     reference_state = state
