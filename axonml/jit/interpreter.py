@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
+
 from .._ext import _autograd
 from ..tensor import Tensor
 from .ir import ArrayOf, Graph, Value, iter_values
@@ -127,7 +129,8 @@ def _donated(step, args, env):
         if tensor._requires_grad or tensor._base is not None or sys.getrefcount(tensor) > 4:
             continue
         data = tensor._data
-        # held by: the tensor, getrefcount's argument, this frame
-        if getattr(data, "base", None) is None and sys.getrefcount(data) <= 3:
+        # a NumPy array that owns its memory, held by: the tensor, getrefcount's argument, this frame
+        # (device arrays share allocations with their views, which a count cannot see)
+        if type(data) is np.ndarray and data.base is None and sys.getrefcount(data) <= 3:
             return data
     return None
