@@ -8,6 +8,11 @@ from .._registry import register
 from ._util import axis_of
 
 
+def _kept(result, like):
+    """result in like's dtype: axonml's sigmoid, erf and gelu return float64 for float16 input."""
+    return result if result.dtype == like.dtype else result.to(like.dtype)
+
+
 @register("Relu", since=6)
 def relu(ctx, x):
     return F.relu(x)
@@ -20,7 +25,7 @@ def leaky_relu(ctx, x):
 
 @register("Sigmoid", since=6)
 def sigmoid(ctx, x):
-    return T.sigmoid(x)
+    return _kept(T.sigmoid(x), x)
 
 
 @register("Tanh", since=6)
@@ -68,7 +73,7 @@ def softsign(ctx, x):
 
 @register("Gelu", since=20, attrs=("approximate",))
 def gelu(ctx, x):
-    return F.gelu(x, approximate=ctx.attr("approximate", "none"))
+    return _kept(F.gelu(x, approximate=ctx.attr("approximate", "none")), x)
 
 
 @register("Mish", since=18)
@@ -138,3 +143,8 @@ def _hardmax(x, dim):
 for _name, _function in (("Softmax", F.softmax), ("LogSoftmax", F.log_softmax), ("Hardmax", _hardmax)):
     register(_name, since=1, attrs=("axis",))(_coerced(_function))
     register(_name, since=13, attrs=("axis",))(_along(_function))
+
+
+@register("Swish", since=24, attrs=("alpha",))
+def swish(ctx, x):
+    return x * _kept(T.sigmoid(x * ctx.attr("alpha", 1.0)), x)

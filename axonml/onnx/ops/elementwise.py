@@ -12,7 +12,7 @@ _UNARY = {
     "Abs": T.abs, "Neg": T.neg, "Sqrt": T.sqrt, "Exp": T.exp, "Log": T.log, "Reciprocal": T.reciprocal,
     "Floor": T.floor, "Ceil": T.ceil, "Sign": T.sign, "Sin": T.sin, "Cos": T.cos, "Tan": T.tan, "Asin": T.asin,
     "Acos": T.acos, "Atan": T.atan, "Sinh": T.sinh, "Cosh": T.cosh, "Asinh": T.asinh, "Acosh": T.acosh,
-    "Atanh": T.atanh, "Erf": T.erf, "Round": T.round, "Not": T.logical_not, "IsNaN": T.isnan,
+    "Atanh": T.atanh, "Erf": lambda x: _same_type(T.erf(x), x), "Round": T.round, "Not": T.logical_not, "IsNaN": T.isnan,
     "Identity": lambda x: x,
 }
 

@@ -74,3 +74,12 @@ def lp_normalization(ctx, x):
     p = ctx.attr("p", 2)
     norm = T.abs(x).sum(dim=dim, keepdim=True) if p == 1 else T.sqrt((x * x).sum(dim=dim, keepdim=True))
     return T.where(norm == 0, norm, x / T.where(norm == 0, norm + 1, norm))
+
+
+@register("RMSNormalization", since=23, attrs=("axis", "epsilon", "stash_type"))
+def rms_norm(ctx, x, scale):
+    axis = axis_of(ctx.attr("axis", -1), x.ndim)
+    stash = x.float() if ctx.attr("stash_type", 1) == 1 and x.dtype != _dtype.float64 else x
+    dims = tuple(range(axis, x.ndim))
+    normalized = stash * T.rsqrt((stash * stash).mean(dim=dims, keepdim=True) + ctx.attr("epsilon", 1e-5))
+    return normalized.to(x.dtype) * scale

@@ -109,3 +109,16 @@ def topk(ctx, x, k):
     values, indices = T.topk(x, ints(k)[0], dim=axis_of(ctx.attr("axis", -1), x.ndim),
                              largest=bool(ctx.attr("largest", 1)), sorted=True)
     return values, indices.to(_dtype.int64)
+
+
+@register("CumProd", since=26, attrs=("exclusive", "reverse"))
+def cumprod(ctx, x, axis):
+    dim = axis_of(ints(axis)[0], x.ndim)
+    if ctx.attr("reverse", 0):
+        x = x.flip([dim])
+    if ctx.attr("exclusive", 0):
+        # shift by one along dim, starting from 1
+        ones = x.narrow(dim, 0, 1) * 0 + 1
+        x = T.cat([ones, x.narrow(dim, 0, x.shape[dim] - 1)], dim)
+    y = T.cumprod(x, dim).to(x.dtype)
+    return y.flip([dim]) if ctx.attr("reverse", 0) else y

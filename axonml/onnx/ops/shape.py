@@ -420,3 +420,27 @@ def eye_like(ctx, x):
     row = arange(rows, device=x.device).reshape(rows, 1)
     column = arange(columns, device=x.device).reshape(1, columns)
     return (column - row == k).to(dtype)
+
+
+@register("ReverseSequence", since=10, attrs=("batch_axis", "time_axis"))
+def reverse_sequence(ctx, x, sequence_lens):
+    batch_axis, time_axis = ctx.attr("batch_axis", 1), ctx.attr("time_axis", 0)
+    steps = x.shape[time_axis]
+    order = np.tile(np.arange(steps)[:, None], (1, x.shape[batch_axis]))
+    for b, length in enumerate(ints(sequence_lens)):
+        order[:length, b] = np.arange(length)[::-1]
+    shape = [1] * x.ndim
+    shape[time_axis], shape[batch_axis] = steps, x.shape[batch_axis]
+    index = order if time_axis < batch_axis else order.T
+    index = const(index.reshape(shape).astype(np.int64), x).expand(*x.shape)
+    return T.gather(x, time_axis, index)
+
+
+@register("Compress", since=9, attrs=("axis",))
+def compress(ctx, x, condition):
+    axis = ctx.attr("axis")
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    axis = axis_of(axis, x.ndim)
+    keep = np.flatnonzero(np.asarray(condition.detach().cpu().numpy()).reshape(-1)[:x.shape[axis]])
+    return T.index_select(x, axis, const(keep.astype(np.int64), x))
