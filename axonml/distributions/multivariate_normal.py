@@ -19,6 +19,14 @@ def _batch_mv(bmat: Tensor, bvec: Tensor) -> Tensor:
     return matmul(bmat, bvec.unsqueeze(-1)).squeeze(-1)
 
 
+def _reshape(x: Tensor, shape: tuple) -> Tensor:
+    return x if tuple(x.shape) == shape else x.reshape(shape)
+
+
+def _permute(x: Tensor, dims: list) -> Tensor:
+    return x if dims == list(range(len(dims))) else x.permute(dims)
+
+
 def _batch_mahalanobis(bL: Tensor, bx: Tensor) -> Tensor:
     """x^T M^-1 x for M = L L^T, by one triangular solve; bL's batch shape broadcasts to bx's.
 
@@ -26,6 +34,9 @@ def _batch_mahalanobis(bL: Tensor, bx: Tensor) -> Tensor:
     (n, n) x (n, c) solve, instead of L being copied once per vector.
     """
     n = bx.size(-1)
+    if bL.dim() == 2:   # one L for every vector
+        flat_x = bx.reshape(-1, n)
+        return linalg.solve_triangular(bL, flat_x.t(), upper=False).pow(2).sum(0).reshape(tuple(bx.shape[:-1]))
     bx_batch_shape = tuple(bx.shape[:-1])
     bx_batch_dims = len(bx_batch_shape)
     bL_batch_dims = bL.dim() - 2
@@ -36,22 +47,22 @@ def _batch_mahalanobis(bL: Tensor, bx: Tensor) -> Tensor:
     for sL, sx in zip(bL.shape[:-2], bx.shape[outer_batch_dims:-1]):
         bx_new_shape += (sx // sL, sL)
     bx_new_shape += (n,)
-    bx = bx.reshape(bx_new_shape)
+    bx = _reshape(bx, bx_new_shape)
     permute_dims = (list(range(outer_batch_dims)) + list(range(outer_batch_dims, new_batch_dims, 2))
                     + list(range(outer_batch_dims + 1, new_batch_dims, 2)) + [new_batch_dims])
-    bx = bx.permute(permute_dims)
+    bx = _permute(bx, permute_dims)
 
-    flat_L = bL.reshape(-1, n, n)                           # b x n x n
-    flat_x = bx.reshape(-1, flat_L.size(0), n)              # c x b x n
-    flat_x_swap = flat_x.permute(1, 2, 0)                   # b x n x c
+    flat_L = _reshape(bL, (-1, n, n) if bL.dim() != 3 else tuple(bL.shape))   # b x n x n
+    flat_x = bx.reshape(-1, flat_L.size(0), n)                                  # c x b x n
+    flat_x_swap = flat_x.permute(1, 2, 0)                                       # b x n x c
     M_swap = linalg.solve_triangular(flat_L, flat_x_swap, upper=False).pow(2).sum(-2)  # b x c
-    M = M_swap.t()                                          # c x b
+    M = M_swap.t()                                                              # c x b
 
     permuted_M = M.reshape(tuple(bx.shape[:-1]))
     permute_inv_dims = list(range(outer_batch_dims))
     for i in range(bL_batch_dims):
         permute_inv_dims += [outer_batch_dims + i, old_batch_dims + i]
-    return permuted_M.permute(permute_inv_dims).reshape(bx_batch_shape)
+    return _reshape(_permute(permuted_M, permute_inv_dims), bx_batch_shape)
 
 
 def _precision_to_scale_tril(P: Tensor) -> Tensor:

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+import axonml
+
 from .oracle import assert_close, dtype_for, numpy_of, pair
 
 R = np.random.default_rng(7)
@@ -175,7 +177,6 @@ def _scored_values(theirs, device, name=""):
     array = value.numpy()
     if array.dtype.kind == "f" and not name.endswith("-scalar"):
         array = array.astype(dtype_for(device))
-    import axonml
     if name.endswith("-scalar"):
         device = "cpu"
     reference = torch.tensor(array)
@@ -282,3 +283,15 @@ def test_multivariate_normal_matrices_equal_torch(name, device):
     for matrix in ("scale_tril", "covariance_matrix", "precision_matrix"):
         assert_close(getattr(ours, matrix), getattr(theirs, matrix), device,
                      **({"rtol": 1e-8, "atol": 1e-10} if device == "cpu" else {"rtol": 1e-3, "atol": 1e-4}))
+
+
+@pytest.mark.parametrize("l_batch,x_batch", [((), (5,)), ((3,), (2, 3)), ((3, 1), (2, 3, 4)), ((1,), (4, 1)),
+                                             ((2,), (2,))])
+def test_batch_mahalanobis_equals_numpy(l_batch, x_batch):
+    from axonml.distributions.multivariate_normal import _batch_mahalanobis
+    n = 4
+    L = _tril(l_batch, n)
+    x = R.standard_normal(x_batch + (n,))
+    solved = np.linalg.solve(np.broadcast_to(L, x_batch + (n, n)), x[..., None])[..., 0]
+    np.testing.assert_allclose(numpy_of(_batch_mahalanobis(axonml.tensor(L), axonml.tensor(x))),
+                               (solved ** 2).sum(-1), rtol=1e-10)
