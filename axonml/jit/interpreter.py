@@ -104,8 +104,9 @@ class Interpreter:
             if kind == "call":
                 out = _apply(step.target, *args)
             elif kind == "fused":
-                out = step.target(*args, out=_donated(step, args, env) if step.donors and not grad_enabled
-                                  else None)
+                donated = _donated(step, args) if step.donors and not grad_enabled else None
+                out = step.target(*args, out=donated)
+                donated = None
             elif kind == "inplace":
                 out = _write_in_place(args[0], args[1])
             else:  # a Python-level node: args are (positional, keywords)
@@ -115,17 +116,17 @@ class Interpreter:
                     env[index] = tensor
             else:
                 env[step.outputs[0]] = out
-            del args
+            out = args = None  # hold nothing past the step: a dying input may be donated to the next kernel
             for index in step.release:
                 env[index] = None
         return self.output_resolver(env)
 
 
-def _donated(step, args, env):
+def _donated(step, args):
     """The backend array of a dying input that nothing else holds, for the kernel to overwrite; or None."""
     for k in step.donors:
         tensor = args[k]
-        # held by: args, env, this frame's reference, getrefcount's argument
+        # held by: args, env, this frame's local, getrefcount's argument
         if tensor._requires_grad or tensor._base is not None or sys.getrefcount(tensor) > 4:
             continue
         data = tensor._data
