@@ -23,7 +23,19 @@ $(VENV)/.installed-all: $(PY) setup.py setup.cfg pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed-all Makefile
 	$(PY) -m pip install --no-build-isolation -e ".[all,test]"
 	$(PY) -m pip install --no-deps $(DATA_PACKAGES)
+	$(MAKE) $(SPEECH_SAMPLE)
 	touch $@
+
+# A real 30 s, 16 kHz speech recording for the audio tests: the sample that ships in pyannote-audio's
+# sdist (only the file is used; the package is never installed).
+SPEECH_SAMPLE := $(VENV)/share/axonml-test-data/sample.wav
+$(SPEECH_SAMPLE): | $(PY)
+	rm -rf $(VENV)/share/axonml-test-data/sdist && mkdir -p $(VENV)/share/axonml-test-data/sdist
+	$(PY) -m pip download --no-deps --no-binary :all: --dest $(VENV)/share/axonml-test-data/sdist pyannote-audio==4.0.7
+	tar -xzf $(VENV)/share/axonml-test-data/sdist/pyannote_audio-4.0.7.tar.gz -C $(VENV)/share/axonml-test-data/sdist \
+		pyannote_audio-4.0.7/src/pyannote/audio/sample/sample.wav
+	mv $(VENV)/share/axonml-test-data/sdist/pyannote_audio-4.0.7/src/pyannote/audio/sample/sample.wav $@
+	rm -rf $(VENV)/share/axonml-test-data/sdist
 
 # build_ext rebuilds only the Cython kernels whose .pyx/.pxd/.h changed
 setup-all: $(VENV)/.installed-all

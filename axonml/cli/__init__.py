@@ -1,18 +1,32 @@
 """The `axonml` command line: one module per subcommand family, each with a ``register(subparsers)``.
 
-Bad flags and missing data end with a one-line error and a non-zero exit status, never a traceback.
+Every module of this package that defines ``register`` is a command family; adding a command is
+adding its module. Family modules import what their handlers need inside the handlers, so that
+building the parser (and ``--help``) stays fast. Bad flags and missing data end with a one-line
+error and a non-zero exit status, never a traceback.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import sys
 
-from . import bench, convert, export, inspect, quant, train
 from .errors import CommandError
 
-__all__ = ["build_parser", "main", "CommandError"]
+__all__ = ["build_parser", "main", "CommandError", "families"]
 
-FAMILIES = (train, inspect, convert, quant, bench, export)
+
+def families():
+    """The command-family modules, in name order."""
+    modules = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f".{info.name}", __name__)
+        if callable(getattr(module, "register", None)):
+            modules.append(module)
+    return modules
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for family in FAMILIES:
+    for family in families():
         family.register(subparsers)
     return parser
 
