@@ -246,10 +246,15 @@ def is_pytorch_checkpoint(head: bytes) -> bool:
 
 
 def _is_pickle(head: bytes) -> bool:
+    # A safetensors file opens with its header's length (8 bytes, little-endian) and then '{', which
+    # is no pickle opcode; the length's low bytes can read as PROTO 2..5 (a header of 640 bytes
+    # starts 0x80 0x02), so '{' at byte 8 decides first.
+    if head[8:9] == b"{":
+        return False
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return True
-    # a protocol 0/1 pickle opens with GLOBAL, MARK or an empty container; a safetensors file has '{' at byte 8
-    return head[:1] in (b"c", b"(", b"]", b"}") and head[8:9] != b"{"
+    # a protocol 0/1 pickle opens with GLOBAL, MARK or an empty container
+    return head[:1] in (b"c", b"(", b"]", b"}")
 
 
 def _is_legacy(head: bytes) -> bool:

@@ -273,3 +273,16 @@ def test_unsigned_numpy_arrays_round_trip_inside_structures(tmp_path):
     safetensors.numpy.save_file({"u": np.zeros(2, np.uint32)}, tmp_path / "u.safetensors")
     with pytest.raises(ValueError, match="uint32, which axonml tensors do not have"):
         axonml.load(tmp_path / "u.safetensors")
+
+
+def test_a_safetensors_header_whose_length_reads_as_a_pickle_protocol(tmp_path):
+    """A 640-byte header makes the file open with 0x80 0x02, which is also how a pickle opens."""
+    path = tmp_path / "state.safetensors"
+    for width in range(1, 700):
+        axonml.save({"w" * width: axonml.ones(2)}, path)
+        if path.read_bytes()[:2] == b"\x80\x02":
+            break
+    else:
+        pytest.fail("no name length gave a 640-byte header")
+    loaded = axonml.load(path)
+    assert list(loaded) == ["w" * width] and loaded["w" * width].tolist() == [1.0, 1.0]
