@@ -2,8 +2,11 @@
 
 Every module of this package that defines ``register`` is a command family; adding a command is
 adding its module. Family modules import what their handlers need inside the handlers, so that
-building the parser (and ``--help``) stays fast. Bad flags and missing data end with a one-line
-error and a non-zero exit status, never a traceback.
+building the parser (and ``--help``) stays fast.
+
+Conventions (see :mod:`axonml.cli.errors`): exit status 0 on success, 1 on an error, 2 on a usage
+error; an error is one line on stderr, whatever raised it, and ``--debug`` (before or after the
+command) prints the traceback too.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import importlib
 import pkgutil
 import sys
 
-from .errors import CommandError
+from .errors import EXIT_USAGE, CommandError, report
 
 __all__ = ["build_parser", "main", "CommandError", "families"]
 
@@ -31,18 +34,31 @@ def families():
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser; also the source of the man page (man/axonml.1)."""
     parser = _Parser(prog="axonml", description="Train, evaluate and ship models with axonml.")
     parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--debug", action="store_true", help="on an error, print the traceback too")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for family in families():
         family.register(subparsers)
+    _add_debug_flag(subparsers)
     return parser
+
+
+def _add_debug_flag(subparsers) -> None:
+    """Accept --debug after the command too (``axonml data info X --debug``), on every subcommand."""
+    for sub in set(subparsers.choices.values()):
+        if "--debug" not in sub._option_string_actions:
+            sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="on an error, print the traceback too")
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_debug_flag(action)
 
 
 def _version() -> str:
@@ -51,13 +67,18 @@ def _version() -> str:
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
+    try:
+        parser = build_parser()
+    except Exception as error:  # noqa: BLE001 - a broken family module is still one line
+        return report(None, error, debug)
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except CommandError as error:
-        print(f"axonml {args.command}: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"axonml {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except BrokenPipeError:
+        # the reader went away (`axonml ... | head`): not an error of ours
+        sys.stderr.close()
+        return 0
+    except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - every failure is one line, never a traceback
+        return report(args.command, error, getattr(args, "debug", False) or debug)
