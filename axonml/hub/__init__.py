@@ -97,18 +97,35 @@ def _hash_file(path: str, digest) -> None:
             digest.update(chunk)
 
 
-def _fetch_once(url: str, partial: str, progress: bool, timeout: float) -> None:
+class _RedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Follow redirects, but never send credentials to another host (a signed storage URL,
+    say): the ``Authorization`` header goes only where it was meant to go."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and urllib.parse.urlparse(newurl).netloc != urllib.parse.urlparse(req.full_url).netloc:
+            for name in list(new.headers):
+                if name.lower() == "authorization":
+                    del new.headers[name]
+            new.unredirected_hdrs.pop("Authorization", None)
+        return new
+
+
+_opener = urllib.request.build_opener(_RedirectHandler)
+
+
+def _fetch_once(url: str, partial: str, progress: bool, timeout: float, extra_headers: dict | None = None) -> None:
     """Bring ``partial`` up to the whole resource, continuing it if it has bytes already.
 
     Raises on any failure; what was received stays in ``partial`` for the next attempt.
     """
     have = os.path.getsize(partial) if os.path.exists(partial) else 0
-    headers = {"User-Agent": "axonml"}
+    headers = {"User-Agent": "axonml", **(extra_headers or {})}
     if have:
         headers["Range"] = f"bytes={have}-"
     request = urllib.request.Request(url, headers=headers)
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
+        response = _opener.open(request, timeout=timeout)
     except urllib.error.HTTPError as error:
         if error.code == 416 and have:
             # The server has nothing past what we hold: complete if its length is ours, else start over.
@@ -167,7 +184,8 @@ def _exclusive(path: str):
 
 
 def download_url_to_file(url: str, dst: str | os.PathLike, hash_prefix: str | None = None,
-                         progress: bool = True, *, timeout: float = 60.0) -> None:
+                         progress: bool = True, *, timeout: float = 60.0, md5: str | None = None,
+                         headers: dict[str, str] | None = None) -> None:
     """Download ``url`` to ``dst``: resumable, atomic and (with ``hash_prefix``) checksummed.
 
     The bytes go to ``dst + ".partial"``; an interrupted transfer is continued (HTTP ``Range``)
@@ -180,29 +198,34 @@ def download_url_to_file(url: str, dst: str | os.PathLike, hash_prefix: str | No
         hash_prefix: leading hex digits the file's SHA-256 must have. Default: no check.
         progress: show a progress bar (when tqdm is installed).
         timeout: seconds to wait on the connection.
+        md5: the whole MD5 hex digest the file must have (datasets publish MD5s). Default: no check.
+        headers: extra request headers (``Authorization`` ...); they are not sent on a redirect
+            to another host.
 
     Raises:
-        RuntimeError: the SHA-256 does not match.
+        RuntimeError: the SHA-256 (or MD5) does not match.
         OSError: the download failed after its retries (the partial file is kept to resume).
     """
-    _download(url, os.path.expanduser(os.fspath(dst)), hash_prefix, progress, timeout, reuse_existing=False)
+    _download(url, os.path.expanduser(os.fspath(dst)), hash_prefix, progress, timeout, reuse_existing=False,
+              md5=md5, headers=headers)
 
 
 def _download(url: str, dst: str, hash_prefix: str | None, progress: bool, timeout: float,
-              reuse_existing: bool) -> None:
+              reuse_existing: bool, md5: str | None = None, headers: dict | None = None) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
     with _exclusive(dst + ".lock"):
         if reuse_existing and os.path.exists(dst):
             return      # another process finished it while this one waited
-        _fetch_verify_rename(url, dst, hash_prefix, progress, timeout)
+        _fetch_verify_rename(url, dst, hash_prefix, progress, timeout, md5, headers)
 
 
-def _fetch_verify_rename(url: str, dst: str, hash_prefix: str | None, progress: bool, timeout: float) -> None:
+def _fetch_verify_rename(url: str, dst: str, hash_prefix: str | None, progress: bool, timeout: float,
+                         md5: str | None = None, headers: dict | None = None) -> None:
     partial = dst + ".partial"
     failure: Exception | None = None
     for _ in range(_ATTEMPTS):
         try:
-            _fetch_once(url, partial, progress, timeout)
+            _fetch_once(url, partial, progress, timeout, headers)
             failure = None
             break
         except urllib.error.HTTPError as error:
@@ -225,6 +248,12 @@ def _fetch_verify_rename(url: str, dst: str, hash_prefix: str | None, progress: 
         if not value.startswith(hash_prefix.lower()):
             os.remove(partial)
             raise RuntimeError(f'invalid hash value (expected "{hash_prefix}", got "{value}") for {url}')
+    if md5 is not None:
+        digest = hashlib.md5()
+        _hash_file(partial, digest)
+        if digest.hexdigest() != md5.lower():
+            os.remove(partial)
+            raise RuntimeError(f'invalid MD5 (expected "{md5}", got "{digest.hexdigest()}") for {url}')
     os.replace(partial, dst)
 
 
