@@ -109,14 +109,15 @@ class KVCache:
 
 
 class CausalLMOutput:
-    """What a causal model's forward returns: ``logits`` (batch, seq, vocab) and ``past_key_values``
-    (the :class:`KVCache`, or None without one)."""
+    """What a causal model's forward returns: ``logits`` (batch, seq, vocab), ``past_key_values``
+    (the :class:`KVCache`, or None without one) and ``loss`` (when the forward was given labels)."""
 
-    __slots__ = ("logits", "past_key_values")
+    __slots__ = ("logits", "past_key_values", "loss")
 
-    def __init__(self, logits: Tensor, past_key_values: KVCache | None = None) -> None:
+    def __init__(self, logits: Tensor, past_key_values: KVCache | None = None, loss: Tensor | None = None) -> None:
         self.logits = logits
         self.past_key_values = past_key_values
+        self.loss = loss
 
     def __repr__(self) -> str:
         return f"CausalLMOutput(logits={list(self.logits.shape)}, past_key_values={self.past_key_values!r})"
