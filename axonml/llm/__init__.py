@@ -9,7 +9,7 @@ import importlib
 
 _EXPORTS = {
     "BertConfig": "bert", "BertModel": "bert", "BertForSequenceClassification": "bert",
-    "BertForMaskedLM": "bert",
+    "BertForMaskedLM": "bert", "mean_pooling": "bert", "encode_sentences": "bert",
     "GPT2Config": "gpt2", "GPT2Model": "gpt2", "GPT2LMHeadModel": "gpt2",
     "LlamaConfig": "llama", "LlamaForCausalLM": "llama", "load_gguf": "llama",
     "GenerationMixin": "generation", "KVCache": "generation", "CausalLMOutput": "generation",
