@@ -187,8 +187,8 @@ class TopKLogitsWarper:
         self.filter_value = filter_value
 
     def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        k = min(self.top_k, scores.shape[-1])
-        kth = np.partition(scores, -k, axis=-1)[:, -k:-k + 1] if k < scores.shape[-1] else scores.min(-1, keepdims=True)
+        cut = scores.shape[-1] - min(self.top_k, scores.shape[-1])     # the k-th largest sits here once partitioned
+        kth = np.partition(scores, cut, axis=-1)[:, cut:cut + 1]
         return np.where(scores < kth, np.asarray(self.filter_value, dtype=scores.dtype), scores)
 
 
