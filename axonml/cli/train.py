@@ -3,9 +3,11 @@
 Settings come from flags, or from the ``[train]`` table of an ``axonml.toml`` (flags win).
 Every epoch's checkpoint (weights, optimizer, scheduler, RNG state, epoch, settings) is committed
 to the output directory through :class:`axonml.serialize.CheckpointManager`, which keeps the last
-two, and the weights are also exported as ``model.safetensors``.
-Resuming reloads both and continues with exactly the batches and random draws that an
-uninterrupted run would have used.
+two, and the weights are also exported as ``model.safetensors``. Beside them the run writes its
+resolved settings (``config.json``) and a metrics log (``metrics.jsonl``: one JSON line per step and
+per epoch, flushed as it goes) through :mod:`axonml.utils.metrics`, so a dashboard or a second
+terminal can follow the run. Resuming reloads the checkpoint and continues with exactly the batches
+and random draws that an uninterrupted run would have used.
 """
 from __future__ import annotations
 
@@ -17,11 +19,16 @@ import time
 
 from .errors import CommandError
 
-__all__ = ["register", "run", "DEFAULTS"]
+__all__ = ["register", "run", "DEFAULTS", "INPUT_SHAPES", "CONFIG_FILE", "METRICS_FILE", "MODEL_FILE",
+           "load_trained", "dataset_classes"]
 
 MODELS = ("lenet", "mlp", "simplecnn")
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
 OPTIMIZERS = ("sgd", "adam", "adamw")
+INPUT_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32)}
+# per dataset: the normalisation its transform applies after scaling pixels to [0, 1]
+NORMALIZE = {"digits": ((0.5,), (0.5,)), "mnist": ((0.1307,), (0.3081,)), "fashion-mnist": ((0.2860,), (0.3530,)),
+             "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))}
 SCHEDULERS = ("none", "cosine", "step")
 
 DEFAULTS = {
@@ -46,9 +53,12 @@ DEFAULTS = {
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "train", help="train a model on a dataset",
+        "train", help="train a model on a dataset", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Train a model on a dataset, evaluate it on the test split after every epoch, and "
-                    "checkpoint it (weights as safetensors, plus optimizer and RNG state).")
+                    "checkpoint it (weights as safetensors, plus optimizer and RNG state). The run directory "
+                    "also gets config.json (the resolved settings) and metrics.jsonl (one JSON line per step "
+                    "and per epoch, flushed as it goes).",
+        epilog=EXAMPLES)
     parser.add_argument("--config", metavar="FILE",
                         help="read settings from the [train] table of this TOML file (default: ./axonml.toml "
                              "if it exists); flags override it")
@@ -77,6 +87,14 @@ def register(subparsers) -> None:
     parser.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                         help="no progress bar, one line per epoch")
     parser.set_defaults(handler=run)
+
+
+EXAMPLES = """examples:
+  axonml train --model simplecnn --dataset digits --optimizer adam --epochs 6
+  axonml train --dataset mnist --data-dir data --download --scheduler cosine --epochs 3 --out runs/mnist
+  axonml train --config axonml.toml --epochs 10
+  axonml resume runs/mnist --epochs 5
+"""
 
 
 def _positive_int(text: str) -> int:
@@ -151,27 +169,30 @@ def resolve_settings(args: argparse.Namespace) -> dict:
 
 # --- building blocks -----------------------------------------------------------------------------
 
+def _dataset_class(name: str):
+    from ..vision import datasets
+    return {"digits": datasets.Digits, "mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST,
+            "cifar10": datasets.CIFAR10}[name]
+
+
+def dataset_classes(name: str) -> list[str]:
+    """The class names of a dataset, without reading its files."""
+    return list(_dataset_class(name).classes)
+
+
 def build_datasets(settings: dict):
-    from ..vision import datasets, transforms
+    from ..vision import transforms
     name, root = settings["dataset"], settings["data_dir"]
+    cls = _dataset_class(name)
+    normalize = transforms.Normalize(*NORMALIZE[name])
     try:
         if name == "digits":
-            transform = transforms.Compose([_digit_to_tensor, transforms.Normalize((0.5,), (0.5,))])
-            train = datasets.Digits(train=True, transform=transform)
-            test = datasets.Digits(train=False, transform=transform)
-            return train, test, (1, 8, 8)
-        if name in ("mnist", "fashion-mnist"):
-            cls = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
-            stats = ((0.1307,), (0.3081,)) if name == "mnist" else ((0.2860,), (0.3530,))
-            transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize(*stats)])
-            train = cls(root, train=True, transform=transform, download=settings["download"])
-            test = cls(root, train=False, transform=transform, download=settings["download"])
-            return train, test, (1, 28, 28)
-        transform = transforms.Compose([transforms.ToTensor(),
-                                        transforms.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))])
-        train = datasets.CIFAR10(root, train=True, transform=transform, download=settings["download"])
-        test = datasets.CIFAR10(root, train=False, transform=transform, download=settings["download"])
-        return train, test, (3, 32, 32)
+            transform = transforms.Compose([_digit_to_tensor, normalize])
+            return cls(train=True, transform=transform), cls(train=False, transform=transform), INPUT_SHAPES[name]
+        transform = transforms.Compose([transforms.ToTensor(), normalize])
+        train = cls(root, train=True, transform=transform, download=settings["download"])
+        test = cls(root, train=False, transform=transform, download=settings["download"])
+        return train, test, INPUT_SHAPES[name]
     except (FileNotFoundError, ValueError, RuntimeError, OSError) as error:
         raise CommandError(f"cannot load dataset '{name}' from '{root}': {error}") from None
 
@@ -211,9 +232,11 @@ def build_scheduler(settings: dict, optimizer):
     return None
 
 
-# --- checkpoints ---------------------------------------------------------------------------------
+# --- run files -----------------------------------------------------------------------------------
 
 MODEL_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"
 
 
 def _manager(directory: str):
@@ -238,12 +261,104 @@ def load_checkpoint(directory: str):
         if manager.latest() is None:
             raise CommandError(f"no checkpoint to resume in {directory}")
         state = manager.load()
-    except (ValueError, RuntimeError, OSError) as error:
+    except (ValueError, RuntimeError, OSError, KeyError) as error:
         raise CommandError(f"cannot read checkpoint in {directory}: {error}") from None
     extra = state.get("extra") or {}
     return state["model"], {"optimizer": state["optimizer"], "scheduler": state["scheduler"],
                             "rng": state["rng"]["axonml"], "epoch": state["epoch"],
                             "settings": extra.get("settings"), "history": extra.get("history", [])}
+
+
+def _read_run_config(directory: str) -> dict | None:
+    from ..utils.metrics import read_config
+    path = os.path.join(directory, CONFIG_FILE)
+    if not os.path.isfile(path):
+        return None
+    try:
+        return read_config(path)
+    except (ValueError, OSError) as error:
+        raise CommandError(f"cannot read {path}: {error}") from None
+
+
+def load_trained(path: str, model: str | None = None, dataset: str | None = None, device: str = "cpu"):
+    """A trained model and its settings from a run directory, a ``model.safetensors`` or checkpoint file
+    of a run, or a bare safetensors/PyTorch state dict (then ``model`` and ``dataset`` name the architecture).
+
+    Returns ``(module, settings)``; settings holds at least ``model`` and ``dataset``.
+    """
+    import axonml
+    from ..serialize import load_state_dict
+    if not os.path.exists(path):
+        raise CommandError(f"no such checkpoint: {path}")
+    settings, weights = None, None
+    try:
+        if os.path.isdir(path):
+            settings = _read_run_config(path)
+            if os.path.isfile(os.path.join(path, MODEL_FILE)):
+                weights = load_state_dict(os.path.join(path, MODEL_FILE))
+            else:
+                weights, state = load_checkpoint(path)
+                settings = settings or state["settings"]
+        else:
+            state = axonml.load(path, map_location="cpu")
+            if isinstance(state, dict) and "step" in state and "rng" in state and "model" in state:
+                weights, settings = state["model"], (state.get("extra") or {}).get("settings")
+            elif isinstance(state, dict) and state and all(isinstance(v, axonml.Tensor) for v in state.values()):
+                weights = state
+                settings = _read_run_config(os.path.dirname(os.path.abspath(path)))
+            else:
+                raise CommandError(f"{path} holds a {type(state).__name__}, not model weights")
+    except CommandError:
+        raise
+    except (ValueError, RuntimeError, OSError, KeyError, TypeError) as error:
+        raise CommandError(f"cannot read checkpoint {path}: {error}") from None
+    settings = dict(settings or {})
+    settings["model"] = model or settings.get("model")
+    settings["dataset"] = dataset or settings.get("dataset")
+    if settings["model"] not in MODELS or settings["dataset"] not in INPUT_SHAPES:
+        raise CommandError(f"{path}: no run config names its architecture; pass --model ({', '.join(MODELS)}) "
+                           f"and --dataset ({', '.join(INPUT_SHAPES)})")
+    network = build_model(settings["model"], INPUT_SHAPES[settings["dataset"]])
+    try:
+        network.load_state_dict(weights)
+    except (KeyError, RuntimeError, ValueError) as error:
+        raise CommandError(f"{path}: the weights do not fit a {settings['model']} for {settings['dataset']}: "
+                           f"{str(error).splitlines()[0]}") from None
+    try:
+        network = network.to(axonml.device(device))
+    except (RuntimeError, TypeError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    network.eval()
+    return network, settings
+
+
+def _open_metrics_log(directory: str, resumed_epoch: int | None):
+    """The run's metrics log, appended to. On resume, records of epochs after the checkpoint (a run that
+    stopped mid-epoch) are dropped first, so the log reads like an uninterrupted run's."""
+    from ..utils.metrics import MetricsLogger, read_metrics
+    path = os.path.join(directory, METRICS_FILE)
+    if resumed_epoch is not None and os.path.isfile(path):
+        try:
+            records = read_metrics(path)
+        except ValueError:
+            records = None
+        if records is not None and any((r.get("epoch") or 0) > resumed_epoch for r in records):
+            import json
+            temporary = f"{path}.tmp{os.getpid()}"
+            with open(temporary, "w", encoding="utf-8") as f:
+                for record in records:
+                    if (record.get("epoch") or 0) <= resumed_epoch:
+                        f.write(json.dumps(record, separators=(",", ":")) + "\n")
+            os.replace(temporary, path)
+    return MetricsLogger(path)
+
+
+class _NoLog:
+    def log(self, **fields) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 # --- the loop ------------------------------------------------------------------------------------
@@ -275,13 +390,17 @@ def evaluate(model, dataset, settings: dict, device):
     return total_loss / count, correct / count
 
 
-def train_epoch(model, optimizer, dataset, settings: dict, epoch: int, device, progress):
+def train_epoch(model, optimizer, dataset, settings: dict, epoch: int, device, progress, log=None):
+    """One epoch; each step is logged (global step, loss and accuracy of the batch, lr, samples/s)."""
     from ..nn import functional as F
     model.train()
+    log = log or _NoLog()
     loader = _loader(dataset, settings, epoch, shuffle=True)
+    first_step = (epoch - 1) * len(loader)
     total_loss, correct, count = 0.0, 0, 0
     bar = progress(loader, epoch)
-    for images, labels in bar:
+    started = time.perf_counter()
+    for index, (images, labels) in enumerate(bar):
         images, labels = images.to(device), labels.to(device)
         optimizer.zero_grad()
         logits = model(images)
@@ -289,20 +408,35 @@ def train_epoch(model, optimizer, dataset, settings: dict, epoch: int, device, p
         loss.backward()
         optimizer.step()
         batch = labels.shape[0]
-        total_loss += loss.item() * batch
-        correct += (logits.argmax(dim=1) == labels).sum().item()
+        batch_loss = loss.item()
+        batch_correct = (logits.argmax(dim=1) == labels).sum().item()
+        total_loss += batch_loss * batch
+        correct += batch_correct
         count += batch
+        now = time.perf_counter()
+        log.log(kind="step", step=first_step + index + 1, epoch=epoch, split="train", loss=batch_loss,
+                accuracy=batch_correct / batch, lr=optimizer.param_groups[0]["lr"],
+                samples_per_s=batch / max(now - started, 1e-9), wall_time=now - started)
+        started = now
         bar.set_postfix_str(f"loss {total_loss / count:.4f} acc {100 * correct / count:.1f}%")
     bar.close()
     return total_loss / count, correct / count
 
 
+def use_colour() -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org) or TERM is dumb."""
+    return sys.stderr.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM", "") not in ("dumb", "")
+
+
 def _progress_factory(settings: dict):
+    """A tqdm bar on a terminal; piped or redirected output gets no bar (the one line per epoch stays)."""
     epochs = settings["epochs"]
-    if settings["progress"]:
+    if settings["progress"] and sys.stderr.isatty():
         from tqdm import tqdm
+        colour = "green" if use_colour() else None
+        plain = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM", "") in ("dumb", "vt100", "")
         return lambda loader, epoch: tqdm(loader, desc=f"epoch {epoch}/{epochs}", unit="batch", leave=False,
-                                          dynamic_ncols=True, file=sys.stderr)
+                                          dynamic_ncols=True, file=sys.stderr, colour=colour, ascii=plain)
     return lambda loader, epoch: _Quiet(loader)
 
 
@@ -324,6 +458,7 @@ class _Quiet:
 
 def run(args: argparse.Namespace) -> int:
     import axonml
+    from ..utils.metrics import write_config
     state = None
     if args.resume:
         weights, state = load_checkpoint(args.resume)
@@ -361,26 +496,39 @@ def run(args: argparse.Namespace) -> int:
             say(f"checkpoint in {args.resume} already finished epoch {first_epoch - 1} of {settings['epochs']}; "
                   "pass --epochs to train longer")
             return 0
+    writer = say is print  # one writer: rank 0
+    log = _NoLog()
+    if writer:
+        write_config(os.path.join(settings["out"], CONFIG_FILE), settings)
+        log = _open_metrics_log(settings["out"], first_epoch - 1 if state is not None else None)
     progress = _progress_factory(settings)
     say(f"training {settings['model']} on {settings['dataset']} ({len(train_set)} train / {len(test_set)} test) "
           f"with {settings['optimizer']} lr={settings['lr']} for {settings['epochs']} epochs on {device}",
           flush=True)
-    for epoch in range(first_epoch, settings["epochs"] + 1):
-        started = time.perf_counter()
-        train_loss, train_acc = train_epoch(trained, optimizer, train_set, settings, epoch, device, progress)
-        seconds = time.perf_counter() - started
-        if scheduler is not None:
-            scheduler.step()
-        test_loss, test_acc = evaluate(trained, test_set, settings, device)
-        if settings["distributed"]:
-            train_loss, train_acc = train_distributed.average_metrics(train_loss, train_acc, train_set, True)
-            test_loss, test_acc = train_distributed.average_metrics(test_loss, test_acc, test_set, False)
-        history.append({"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc,
-                        "test_loss": test_loss, "test_acc": test_acc})
-        if say is print:  # one writer: rank 0
-            save_checkpoint(settings["out"], model, optimizer, scheduler, epoch, settings, history)
-        say(f"epoch {epoch}/{settings['epochs']}  train loss {train_loss:.4f} acc {100 * train_acc:.2f}%  "
-              f"test loss {test_loss:.4f} acc {100 * test_acc:.2f}%  "
-              f"{len(train_set) / seconds:.0f} samples/s  {seconds:.1f}s", flush=True)
+    try:
+        for epoch in range(first_epoch, settings["epochs"] + 1):
+            started = time.perf_counter()
+            lr = optimizer.param_groups[0]["lr"]
+            train_loss, train_acc = train_epoch(trained, optimizer, train_set, settings, epoch, device, progress, log)
+            seconds = time.perf_counter() - started
+            if scheduler is not None:
+                scheduler.step()
+            test_loss, test_acc = evaluate(trained, test_set, settings, device)
+            if settings["distributed"]:
+                train_loss, train_acc = train_distributed.average_metrics(train_loss, train_acc, train_set, True)
+                test_loss, test_acc = train_distributed.average_metrics(test_loss, test_acc, test_set, False)
+            history.append({"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc,
+                            "test_loss": test_loss, "test_acc": test_acc})
+            steps = math.ceil(len(train_set) / settings["batch_size"]) * epoch
+            log.log(kind="epoch", step=steps, epoch=epoch, split="train", loss=train_loss, accuracy=train_acc, lr=lr,
+                    samples_per_s=len(train_set) / seconds, wall_time=seconds)
+            log.log(kind="epoch", step=steps, epoch=epoch, split="test", loss=test_loss, accuracy=test_acc, lr=lr)
+            if writer:
+                save_checkpoint(settings["out"], model, optimizer, scheduler, epoch, settings, history)
+            say(f"epoch {epoch}/{settings['epochs']}  train loss {train_loss:.4f} acc {100 * train_acc:.2f}%  "
+                  f"test loss {test_loss:.4f} acc {100 * test_acc:.2f}%  "
+                  f"{len(train_set) / seconds:.0f} samples/s  {seconds:.1f}s", flush=True)
+    finally:
+        log.close()
     say(f"checkpoint: {settings['out']}")
     return 0

@@ -96,3 +96,63 @@ def test_lenet_on_real_mnist_reaches_98_5_percent_in_3_epochs(run_cli, shared_da
     accuracies = _accuracies(result.stdout)
     assert len(accuracies) == 3
     assert accuracies[-1] >= 98.5, result.stdout
+
+
+def test_run_writes_config_and_a_flushed_metrics_log_and_no_bar_when_piped(run_cli, tmp_path):
+    from axonml.utils.metrics import read_config, read_metrics
+    out = tmp_path / "run"
+    result = run_cli("train", "--model", "mlp", "--epochs", "1", "--batch-size", "128", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "\r" not in result.stderr and "\r" not in result.stdout  # piped: no progress bar updates
+    assert "epoch 1/1" in result.stdout
+    config = read_config(out / "config.json")
+    assert config["model"] == "mlp" and config["batch_size"] == 128 and config["lr"] == 0.05
+    records = read_metrics(out / "metrics.jsonl")
+    steps = [r for r in records if r["kind"] == "step"]
+    assert [r["step"] for r in steps] == list(range(1, 13))  # 1438 samples / 128
+    for field in ("epoch", "split", "loss", "accuracy", "lr", "samples_per_s", "wall_time", "time"):
+        assert field in steps[0], field
+    epoch = {r["split"]: r for r in records if r["kind"] == "epoch"}
+    accuracy = float(re.search(r"test loss [\d.]+ acc ([\d.]+)%", result.stdout).group(1))
+    assert epoch["test"]["accuracy"] * 100 == pytest.approx(accuracy, abs=0.01)
+    assert epoch["train"]["samples_per_s"] > 0 and epoch["train"]["step"] == 12
+
+
+def test_progress_bar_only_on_a_terminal_and_no_colour_with_NO_COLOR(tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import subprocess
+    import termios
+    import sys
+    from .conftest import REPO
+
+    def on_terminal(env_extra):
+        leader, follower = pty.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # an 80x24 terminal
+        env = dict(os.environ, PYTHONPATH=REPO, TERM="xterm-256color", **env_extra)
+        if "NO_COLOR" not in env_extra:
+            env.pop("NO_COLOR", None)
+        process = subprocess.Popen([sys.executable, "-m", "axonml", "train", "--model", "mlp", "--epochs", "1",
+                                    "--batch-size", "64", "--out", str(tmp_path / "tty")],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower,
+                                   cwd=tmp_path, env=env)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert process.wait(timeout=120) == 0
+        os.close(leader)
+        return b"".join(chunks).decode(errors="replace")
+
+    coloured = on_terminal({})
+    assert "\r" in coloured and "epoch 1/1" in coloured and "batch" in coloured
+    assert "\x1b[32m" in coloured  # the bar is green on a colour terminal
+    plain = on_terminal({"NO_COLOR": "1"})
+    assert "\r" in plain and "\x1b[32m" not in plain
