@@ -79,12 +79,18 @@ class _State:
             return
         loop.call_soon_threadsafe(self._ready, model)
 
+    @property
+    def max_batch_size(self) -> int:
+        """The flag's batch size, or less for a model whose graph is fixed to a smaller batch."""
+        fixed = self.model.fixed_batch if self.model is not None else None
+        return min(self.settings.max_batch_size, fixed or self.settings.max_batch_size)
+
     def _ready(self, model) -> None:
         settings = self.settings
-        self.batcher = DynamicBatcher(model.predict, settings.max_batch_size, settings.batch_timeout_ms / 1000.0,
+        self.model = model
+        self.batcher = DynamicBatcher(model.predict, self.max_batch_size, settings.batch_timeout_ms / 1000.0,
                                       settings.max_queue, on_batch=self.metrics.batch_size.observe)
         self.batcher.start()
-        self.model = model
         _log.info("axonml serve: %s (%s) ready on %s", model.name, model.format, model.device)
 
 
@@ -110,12 +116,16 @@ async def _read_body(request, limit: int) -> bytes:
     length = request.headers.get("content-length")
     if length is not None and length.strip().isdigit() and int(length) > limit:
         raise RequestError(413, f"the body is {int(length)} bytes; this server takes at most {limit}")
+    from starlette.requests import ClientDisconnect
     chunks, total = [], 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise RequestError(413, f"the body exceeds {limit} bytes, the most this server takes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > limit:
+                raise RequestError(413, f"the body exceeds {limit} bytes, the most this server takes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise RequestError(400, "the client went away before sending the whole body") from None
     return b"".join(chunks)
 
 
@@ -131,10 +141,9 @@ async def _samples(request, state: _State, batch: bool) -> np.ndarray:
     media_type = _media_type(request)
     spec, limit = state.model.input, state.settings.max_body_bytes
     if media_type == JSON_TYPE:
-        return samples_from_json(await _read_body(request, limit), spec, batch, state.settings.max_batch_size)
+        return samples_from_json(await _read_body(request, limit), spec, batch, state.max_batch_size)
     if media_type == RAW_TYPE:
-        return samples_from_raw(await _read_body(request, limit), request.headers, spec, batch,
-                                state.settings.max_batch_size)
+        return samples_from_raw(await _read_body(request, limit), request.headers, spec, batch, state.max_batch_size)
     if media_type in IMAGE_TYPES and not batch:
         return sample_from_image(await _read_body(request, limit), spec)
     accepted = [JSON_TYPE, RAW_TYPE] + (list(IMAGE_TYPES) if spec.is_image and not batch else [])
@@ -188,7 +197,7 @@ async def info(request):
     settings = state.settings
     accepts = [JSON_TYPE, RAW_TYPE] + (list(IMAGE_TYPES) if state.model.input.is_image else [])
     return JSONResponse({**state.model.info(), "axonml_version": __version__, "accepts": accepts,
-                         "max_batch_size": settings.max_batch_size, "batch_timeout_ms": settings.batch_timeout_ms,
+                         "max_batch_size": state.max_batch_size, "batch_timeout_ms": settings.batch_timeout_ms,
                          "max_queue": settings.max_queue, "max_body_bytes": settings.max_body_bytes})
 
 
