@@ -258,6 +258,7 @@ class _BertPretrained(nn.Module):
     base_prefix = ""
     ignored_prefixes: tuple = ("cls.",)
     new_prefixes: tuple = ()
+    _loading = False                   # set while from_pretrained builds a model whose weights it replaces
 
     def __init__(self, config: BertConfig | None) -> None:
         super().__init__()
@@ -265,6 +266,8 @@ class _BertPretrained(nn.Module):
 
     def _init_weights(self) -> None:
         """transformers' initialisation: normal(0, initializer_range) weights, zero biases, unit LayerNorms."""
+        if _BertPretrained._loading:
+            return
         std = self.config.initializer_range
         for module in self.modules():
             if isinstance(module, (nn.Linear, nn.Embedding)):
@@ -281,10 +284,21 @@ class _BertPretrained(nn.Module):
         """
         config = read_config(model_dir)
         config.update(config_overrides)
-        model = cls(BertConfig.from_dict(config))
-        load_pretrained_weights(model, read_safetensors(model_dir), cls.base_prefix,
-                                ignored_suffixes=("position_ids",), ignored_prefixes=cls.ignored_prefixes,
-                                new_prefixes=cls.new_prefixes, tied=cls._tied())
+        config = BertConfig.from_dict(config)
+        _BertPretrained._loading = True
+        try:
+            model = cls(config)
+        finally:
+            _BertPretrained._loading = False
+        fresh = load_pretrained_weights(model, read_safetensors(model_dir), cls.base_prefix,
+                                        ignored_suffixes=("position_ids",), ignored_prefixes=cls.ignored_prefixes,
+                                        new_prefixes=cls.new_prefixes, tied=cls._tied())
+        for name in fresh:
+            parameter = model.get_parameter(name)
+            if name.endswith("bias"):
+                nn.init.zeros_(parameter)
+            else:
+                nn.init.normal_(parameter, std=config.initializer_range)
         return model.eval()
 
     @classmethod
