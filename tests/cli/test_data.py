@@ -60,20 +60,20 @@ def test_split_a_folder_stratified_and_reproducible(run_cli, image_folder, tmp_p
 
 def test_csv_info_stats_split_and_validate(run_cli, tmp_path):
     path = tmp_path / "table.csv"
-    path.write_text("x,y,species\n" + "".join(f"{i},{i * 2},{'a' if i % 4 else 'b'}\n" for i in range(40)))
+    path.write_text("x,w,species\n" + "".join(f"{i},{i * 2},{'a' if i % 4 else 'b'}\n" for i in range(40)))
     info = json.loads(run_cli("data", "info", str(path), "--json").stdout)
     assert info["label_column"] == "species" and info["class_counts"] == {"a": 30, "b": 10}
     stats = json.loads(run_cli("data", "stats", str(path), "--json").stdout)
-    assert stats["columns"]["y"]["mean"] == pytest.approx(39.0) and stats["columns"]["x"]["max"] == 39
+    assert stats["columns"]["w"]["mean"] == pytest.approx(39.0) and stats["columns"]["x"]["max"] == 39
     result = run_cli("data", "split", str(path), "--ratios", "0.5,0.25,0.25", "--out", str(tmp_path / "parts"))
     assert result.returncode == 0, result.stderr
     rows = {name: (tmp_path / "parts" / f"{name}.csv").read_text().splitlines() for name in ("train", "val", "test")}
-    assert [len(r) - 1 for r in rows.values()] == [20, 10, 10] and all(r[0] == "x,y,species" for r in rows.values())
+    assert [len(r) - 1 for r in rows.values()] == [20, 10, 10] and all(r[0] == "x,w,species" for r in rows.values())
     assert sorted(sum((r[1:] for r in rows.values()), [])) == sorted(path.read_text().splitlines()[1:])
-    path.write_text("x,y,species\n1,2,a\n3,oops,b\n4,5\n")
+    path.write_text("x,w,species\n1,2,a\n3,oops,b\n4,5\n")
     report = json.loads(run_cli("data", "validate", str(path), "--json").stdout)
     assert any("line 4: 2 fields" in e for e in report["errors"])
-    assert any("'y' is numeric but line 3" in e for e in report["errors"])
+    assert any("'w' is numeric but line 3" in e for e in report["errors"])
 
 
 def test_npz_and_idx_files(run_cli, tmp_path):
