@@ -72,7 +72,7 @@ def reference_llama(path: str):
             state[f"model.layers.{i}.{long}.weight"] = w
     with torch.device("meta"):  # no random initialisation: every weight comes from the file
         torch_model = LlamaForCausalLM(config)
-    torch_model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()},
+    torch_model.load_state_dict({k: torch.from_numpy(np.array(v, np.float32)) for k, v in state.items()},
                                 strict=False, assign=True)
     torch_model.model.rotary_emb = type(torch_model.model.rotary_emb)(config=config)  # its buffers, off meta
     torch_model.tie_weights()
