@@ -294,24 +294,26 @@ class TrainingView(View):
             liveness = ("dim", f"idle {stale:.0f}s")
         self.status.set_text([("title", log.name), f"  {state.records} records  ", liveness,
                               ("error", "  PAUSED") if self.paused else ""])
-        parts = []
+        where, metrics = [], []
         if state.epoch is not None:
-            epoch = f"epoch {state.epoch}" + (f"/{state.epochs}" if state.epochs else "")
-            parts.append(epoch)
+            where.append(f"epoch {state.epoch}" + (f"/{state.epochs}" if state.epochs else ""))
             if state.fraction is not None:
-                parts.append(("bar", progress_bar(state.fraction, 12, self.display.glyphs)))
+                where.append(("bar", progress_bar(state.fraction, 20, self.display.glyphs)))
         if state.step is not None:
-            parts.append(f"step {state.step}")
+            where.append(f"step {state.step}")
+        if state.elapsed is not None:
+            where.append(f"{state.elapsed:.0f}s elapsed")
         for label, value in (("loss", state.loss), ("acc", state.accuracy), ("lr", state.lr),
                              ("samples/s", state.samples_per_second)):
             if value is not None:
-                parts.append(f"{label} {format_number(value)}")
-        if state.elapsed is not None:
-            parts.append(f"{state.elapsed:.0f}s")
+                metrics.append(f"{label} {format_number(value)}")
         markup = []
-        for part in parts:
+        for part in where:
             markup += [part, "  "]
-        self.info.set_text(markup or ("dim", "no records yet"))
+        markup.append("\n")
+        for part in metrics:
+            markup += [part, "  "]
+        self.info.set_text(markup if where or metrics else ("dim", "no records yet"))
 
     def tick(self) -> None:
         if self.log is None or self.paused:
