@@ -120,9 +120,10 @@ def _describe_directory(entry: Entry) -> list[str]:
         if state.epoch is not None:
             lines.append(f"epoch {state.epoch}" + (f" of {state.epochs}" if state.epochs else "")
                          + (f", step {state.step}" if state.step is not None else ""))
-        for label, value in (("loss", state.loss), ("accuracy", state.accuracy), ("lr", state.lr)):
-            if value is not None:
-                lines.append(f"last {label}: {value:.6g}")
+        for split, values in state.last.items():
+            lines.append(f"last {split}: " + "  ".join(f"{k} {v:.6g}" for k, v in values.items()))
+        if state.lr is not None:
+            lines.append(f"last lr: {state.lr:.6g}")
         stale = log.seconds_since_update()
         if stale is not None:
             lines.append(f"log updated {_age(max(stale, 0.0))}")

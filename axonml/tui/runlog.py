@@ -11,7 +11,7 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["METRICS_FILE", "CONFIG_FILES", "METRICS", "RunLog", "find_metrics_file", "find_runs", "value_of"]
 
@@ -90,8 +90,7 @@ class Progress:
     epochs: int | None = None
     step: int | None = None
     split: str | None = None
-    loss: float | None = None
-    accuracy: float | None = None
+    last: dict[str, dict[str, float]] = field(default_factory=dict)  # split -> metric -> last value
     lr: float | None = None
     samples_per_second: float | None = None
     elapsed: float | None = None
@@ -178,16 +177,21 @@ class RunLog:
 
     def series(self, metric: str, split: str | None = None) -> list[tuple[float, float]]:
         """(x, value) of a metric over the run, for one split (all if None). x is the record's step when
-        every such record has one, else its epoch, else its position in the log."""
+        every such record has one, else its epoch, else its position in the log. Where a split has both
+        per-step records and per-epoch summaries (``kind`` "step" and "epoch", as ``axonml train`` writes),
+        the curve is the per-step one."""
         chosen = [r for r in self.records
                   if (split is None or str(r.get("split", "train")) == split) and value_of(r, metric) is not None]
+        if any(r.get("kind") == "step" for r in chosen):  # per-step records: leave out the per-epoch summaries
+            chosen = [r for r in chosen if r.get("kind") != "epoch"]
         for axis in ("step", "epoch"):
             if chosen and all(isinstance(r.get(axis), (int, float)) for r in chosen):
                 return [(float(r[axis]), value_of(r, metric)) for r in chosen]
         return [(float(i), value_of(r, metric)) for i, r in enumerate(chosen)]
 
     def progress(self) -> Progress:
-        """The run's last state: last epoch and step, the last value of every metric, throughput, elapsed time."""
+        """The run's last state: last epoch and step, the last loss and accuracy of each split, the last learning
+        rate and throughput, the time since the logger opened."""
         state = Progress(records=len(self.records))
         epochs = self.config.get("epochs")
         state.epochs = int(epochs) if isinstance(epochs, (int, float)) and epochs > 0 else None
@@ -196,14 +200,16 @@ class RunLog:
                 state.epoch = int(record["epoch"])
             if isinstance(record.get("step"), (int, float)):
                 state.step = int(record["step"])
-            if "split" in record:
-                state.split = str(record["split"])
-            for metric, attribute in (("loss", "loss"), ("accuracy", "accuracy"), ("lr", "lr"),
-                                      ("samples/s", "samples_per_second")):
+            state.split = str(record.get("split", "train"))
+            for metric in ("loss", "accuracy"):
+                value = value_of(record, metric)
+                if value is not None:
+                    state.last.setdefault(state.split, {})[metric] = value
+            for metric, attribute in (("lr", "lr"), ("samples/s", "samples_per_second")):
                 value = value_of(record, metric)
                 if value is not None:
                     setattr(state, attribute, value)
-            for name, attribute in (("elapsed", "elapsed"), ("wall_time", "elapsed"), ("time", "updated")):
+            for name, attribute in (("elapsed", "elapsed"), ("time", "updated")):
                 if isinstance(record.get(name), (int, float)):
                     setattr(state, attribute, float(record[name]))
         return state

@@ -303,8 +303,10 @@ class TrainingView(View):
             where.append(f"step {state.step}")
         if state.elapsed is not None:
             where.append(f"{state.elapsed:.0f}s elapsed")
-        for label, value in (("loss", state.loss), ("acc", state.accuracy), ("lr", state.lr),
-                             ("samples/s", state.samples_per_second)):
+        for split, values in state.last.items():
+            metrics.append(" ".join([split] + [f"{'acc' if k == 'accuracy' else k} {format_number(v)}"
+                                               for k, v in values.items()]))
+        for label, value in (("lr", state.lr), ("samples/s", state.samples_per_second)):
             if value is not None:
                 metrics.append(f"{label} {format_number(value)}")
         markup = []
@@ -433,10 +435,12 @@ class GraphsView(View):
 
 class FilesView(View):
     name = "Files"
-    keys = [("l  Right  Enter", "open: enter a folder, watch a run, show a model in the model view"),
+    keys = [("Enter", "open: watch a run in the training view, show a model file in the model view, enter a "
+                      "folder"),
+            ("l  Right", "enter the folder (a run's too); on a file, as Enter"),
             ("h  Left  Backspace", "go to the parent folder"), ("J / K", "scroll the description"),
             (".", "show / hide hidden files")]
-    hints = "Enter open  h parent  J/K scroll"
+    hints = "Enter open  l/h in/out  J/K scroll"
 
     def __init__(self, display: Display, root: str, open_run, open_model):
         super().__init__(display)
@@ -486,14 +490,14 @@ class FilesView(View):
     def handle(self, key: str) -> bool:
         entry = self._focused()
         if key in ("l", "right", "enter") and entry is not None:
-            if entry.kind == "run":
+            if entry.kind == "parent":
+                self.chdir(entry.path, os.path.basename(self.directory))
+            elif entry.kind in ("run", "log") and key == "enter":
                 self.open_run(entry.path)
-            elif entry.kind in ("parent", "dir", "checkpoints"):
+            elif entry.kind in ("run", "dir", "checkpoints"):
                 self.chdir(entry.path)
             elif entry.kind == "model":
                 self.open_model(entry.path)
-            elif entry.kind == "log":
-                self.open_run(entry.path)
             return True
         if key in ("h", "left", "backspace"):
             self.chdir(os.path.dirname(self.directory), os.path.basename(self.directory))

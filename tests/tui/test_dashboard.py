@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from axonml.utils.metrics import read_metrics
+
 from .conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -66,9 +68,9 @@ def test_every_view_keys_and_resize(terminal, run_dir, tmp_path):
                                 "a 120x40 layout").splitlines()
     assert TABS in lines[0] and max(len(line.rstrip()) for line in lines) > 100  # the plot uses the new width
     terminal.resize(80, 24)
-    lines = terminal.wait_until(lambda s: len(s.splitlines()) == 24 and "q quit" in s.splitlines()[-1],
-                                "an 80x24 layout").splitlines()
-    assert TABS in lines[0] and "alpha  33 records" in lines[1] and max(len(line.rstrip()) for line in lines) <= 80
+    lines = terminal.wait_until(lambda s: len(s.splitlines()) == 24 and TABS in s.splitlines()[0]
+                                and "q quit" in s.splitlines()[-1], "an 80x24 layout").splitlines()
+    assert "alpha  33 records" in lines[1] and max(len(line.rstrip()) for line in lines) <= 80
 
     terminal.keys("q")
     assert terminal.exit_status() == 0
@@ -86,34 +88,34 @@ def test_monochrome_and_ascii_on_a_vt100(terminal, run_dir):
     assert terminal.exit_status() == 0
 
 
-def test_training_view_follows_a_run_in_another_process(terminal, tmp_path):
-    run = tmp_path / "live"
-    run.mkdir()
+def test_training_view_follows_a_real_training_run(terminal, tmp_path):
+    run = tmp_path / "runs" / "mlp"
+    run.mkdir(parents=True)
     terminal.start(str(run))
     terminal.wait_for("waiting for the log")
-    # the writer loads axonml.utils.metrics by path (it needs only the standard library): a quick start
-    writer = subprocess.Popen([sys.executable, "-c", (
-        "import importlib.util, sys, time\n"
-        "spec = importlib.util.spec_from_file_location('metrics', sys.argv[2])\n"
-        "metrics = importlib.util.module_from_spec(spec); spec.loader.exec_module(metrics)\n"
-        "metrics.write_config(sys.argv[1] + '/config.json', {'epochs': 2})\n"
-        "with metrics.MetricsLogger(sys.argv[1] + '/metrics.jsonl') as log:\n"
-        "    for step in range(1, 31):\n"
-        "        log.log(step=step, epoch=1 + step // 16, split='train', loss=3.0 / step, lr=0.1)\n"
-        "        time.sleep(0.1)\n"), str(run), os.path.join(REPO, "axonml", "utils", "metrics.py")])
+    trainer = subprocess.Popen([sys.executable, "-m", "axonml", "train", "--model", "mlp", "--dataset", "digits",
+                                "--epochs", "2", "--batch-size", "128", "--out", str(run), "--no-progress"],
+                               cwd=tmp_path, env=dict(os.environ, PYTHONPATH=REPO), stdout=subprocess.DEVNULL)
+    seen = set()
     try:
-        seen = set()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and "30 records" not in terminal.screen():
+        deadline = time.monotonic() + 120
+        while trainer.poll() is None and time.monotonic() < deadline:
             match = re.search(r"(\d+) records", terminal.screen())
             if match:
                 seen.add(int(match.group(1)))
             time.sleep(0.2)
-        screen = terminal.wait_for("30 records")
-        assert len(seen - {0}) >= 2, seen  # the count grew on screen while the run went on
-        assert "epoch 2/2" in screen and "step 30" in screen and "live" in screen
     finally:
-        writer.wait(timeout=30)
+        if trainer.poll() is None:
+            trainer.kill()
+    assert trainer.wait() == 0
+    records = len(read_metrics(run / "metrics.jsonl"))  # 12 steps and 2 summaries per epoch
+    screen = terminal.wait_for(f"mlp  {records} records  live")
+    assert len([n for n in seen if 0 < n < records]) >= 2, seen  # the screen followed the run as it went
+    assert "epoch 2/2" in screen and "test loss" in screen and "train loss" in screen
+
+    terminal.keys("5", "l", "G", "enter")  # files: into the run folder, its last file (model.safetensors), open it
+    screen = terminal.wait_for("mlp on digits")
+    assert "Linear" in screen and "1x256" in screen and "50,826 parameters" in screen
     terminal.keys("q")
     assert terminal.exit_status() == 0
 

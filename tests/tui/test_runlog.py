@@ -58,7 +58,8 @@ def test_progress_reads_the_config_beside_the_log(tmp_path):
          samples_per_second=1234.0)
     state = RunLog(str(tmp_path)).progress()
     assert (state.epoch, state.epochs, state.step, state.fraction) == (2, 4, 7, 0.5)
-    assert (state.loss, state.accuracy, state.lr, state.samples_per_second) == (0.3, 0.9, 0.01, 1234.0)
+    assert state.last == {"train": {"loss": 0.3, "accuracy": 0.9}}
+    assert (state.lr, state.samples_per_second) == (0.01, 1234.0)
     assert state.elapsed is not None and state.updated is not None
 
 
@@ -73,3 +74,15 @@ def test_find_runs_and_metrics_file(tmp_path):
     (tmp_path / "other" / "log.jsonl").write_text("")
     assert find_metrics_file(str(tmp_path / "other")).endswith("log.jsonl")
     assert find_metrics_file(str(tmp_path / "empty")).endswith(os.path.join("empty", "metrics.jsonl"))
+
+
+def test_per_step_curves_leave_out_epoch_summaries(tmp_path):
+    with MetricsLogger(tmp_path / "metrics.jsonl") as log:
+        for step in (1, 2):
+            log.log(kind="step", step=step, epoch=1, split="train", loss=1.0 / step)
+        log.log(kind="epoch", step=2, epoch=1, split="train", loss=0.75)
+        log.log(kind="epoch", step=2, epoch=1, split="test", loss=0.8)
+    run = RunLog(str(tmp_path))
+    assert run.series("loss", "train") == [(1.0, 1.0), (2.0, 0.5)]
+    assert run.series("loss", "test") == [(2.0, 0.8)]
+    assert run.progress().last == {"train": {"loss": 0.75}, "test": {"loss": 0.8}}
