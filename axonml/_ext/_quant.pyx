@@ -10,8 +10,9 @@ import numpy as np
 
 cimport numpy as cnp
 from cython.parallel cimport prange, threadid
-from libc.stdint cimport int64_t, uint8_t
-from libc.stdlib cimport free, malloc
+from libc.stdint cimport int8_t, int64_t, uint8_t
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memcpy
 from openmp cimport omp_get_max_threads
 
 from axonml._ext._blas cimport gemm_split
@@ -24,6 +25,11 @@ cdef extern from "quant_blocks.h" nogil:
     void aq_decode_row(int qtype, const uint8_t* src, float* dst, int64_t n)
     float aq_dot_row(int qtype, const uint8_t* src, const float* x, int64_t n)
     float axon_row_dot_f32(const float* a, const float* b, Py_ssize_t n)
+    void aq_quantize_activations(const float* x, int64_t blocks, int8_t* q, float* d, float* s)
+    int aq_x8_supported(int qtype)
+    int aq_x8_best_isa()
+    void aq_x8_dot_rows(int isa, int qtype, const uint8_t* weight, int64_t stride, int rows, const int8_t* xq,
+                        const float* xd, const float* xs, int64_t blocks, float* out)
 
 cnp.import_array()
 
@@ -103,7 +109,8 @@ def matmul(const uint8_t[:, ::1] weight, int qtype, const float[:, ::1] x, float
         return
     with nogil:
         if m == 1:
-            for n in prange(n_rows, schedule="static", use_threads_if=worth_threads(2 * n_rows * k)):
+            # dynamic: a core taken by another process would hold back a static share of the rows
+            for n in prange(n_rows, schedule="dynamic", chunksize=16, use_threads_if=worth_threads(2 * n_rows * k)):
                 out[0, n] = aq_dot_row(qtype, &weight[n, 0], &x[0, 0], k)
         elif m < GEMM_MIN_ROWS:
             threads = omp_get_max_threads() if worth_threads(2 * m * n_rows * k) else 1
@@ -133,3 +140,65 @@ def matmul(const uint8_t[:, ::1] weight, int qtype, const float[:, ::1] x, float
                            <float>0.0, &out[0, start], <int>n_rows, omp_get_max_threads())
                 start += count
             free(decoded)
+
+
+# the integer kernels' instruction set: 2 AVX-512 VNNI, 1 AVX2, 0 portable C (one definition, the same bits)
+X8_ISA = aq_x8_best_isa()
+
+
+def x8_supported(int qtype) -> bool:
+    """Whether GGML type qtype has an 8-bit-activation kernel (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0)."""
+    return bool(aq_x8_supported(qtype))
+
+
+def quantize_activations(const float[:, ::1] x, int8_t[:, ::1] q, float[:, ::1] d, float[:, ::1] s):
+    """Rows of x (a multiple of 32 values) as Q8_0 integers q, scales d and d * sum(q) s, per 32-value block."""
+    cdef Py_ssize_t r, rows = x.shape[0], blocks = x.shape[1] // 32
+    if x.shape[1] % 32 or q.shape[0] != rows or q.shape[1] != x.shape[1] or d.shape[0] != rows or \
+            d.shape[1] != blocks or s.shape[0] != rows or s.shape[1] != blocks:
+        raise ValueError("quantize_activations: shapes do not match")
+    if rows == 0 or blocks == 0:
+        return
+    with nogil:
+        for r in range(rows):
+            aq_quantize_activations(&x[r, 0], blocks, &q[r, 0], &d[r, 0], &s[r, 0])
+
+
+def matmul_x8(const uint8_t[:, ::1] weight, int qtype, const float[:, ::1] x, float[:, ::1] out, int isa=-1):
+    """out (M, N) = x (M, K) @ W.T with x quantized to Q8_0 blocks and integer sums per block (quant_blocks.h).
+
+    isa: the kernel (2 VNNI, 1 AVX2, 0 portable; -1 the best here); every kernel gives the same bits."""
+    cdef Py_ssize_t n_rows = weight.shape[0], m = x.shape[0], k = x.shape[1]
+    if not aq_x8_supported(qtype):
+        raise NotImplementedError(f"no 8-bit-activation kernel for GGML type {qtype}")
+    _check_rows(weight.shape[1], qtype, k, "quantized matmul")
+    if out.shape[0] != m or out.shape[1] != n_rows:
+        raise ValueError(f"quantized matmul: out is {out.shape[0]}x{out.shape[1]}, expected {m}x{n_rows}")
+    if isa < 0 or isa > X8_ISA:
+        isa = X8_ISA
+    cdef Py_ssize_t blocks = weight.shape[1] // aq_block_bytes(qtype), padded = blocks * 32
+    cdef Py_ssize_t groups = (n_rows + 3) // 4, g, i, r, rows, stride = weight.shape[1]
+    cdef float sums[4]
+    if n_rows == 0 or m == 0:
+        return
+    if k == 0:
+        out[:, :] = 0
+        return
+    cdef const float[:, ::1] source = x
+    if padded != k:  # rows of partial blocks: the activations zero-padded as the weights are
+        widened = np.zeros((m, padded), np.float32)
+        widened[:, :k] = x
+        source = widened
+    cdef int8_t[:, ::1] q = np.empty((m, padded), np.int8)
+    cdef float[:, ::1] d = np.empty((m, blocks), np.float32)
+    cdef float[:, ::1] s = np.empty((m, blocks), np.float32)
+    quantize_activations(source, q, d, s)
+    with nogil:
+        for g in prange(groups, schedule="dynamic", chunksize=4,
+                        use_threads_if=worth_threads(m * n_rows * blocks * 8)):
+            rows = min(4, n_rows - 4 * g)
+            for i in range(m):
+                aq_x8_dot_rows(isa, qtype, &weight[4 * g, 0], stride, <int>rows, &q[i, 0], &d[i, 0], &s[i, 0],
+                               blocks, sums)
+                for r in range(rows):
+                    out[i, 4 * g + r] = sums[r]

@@ -471,12 +471,117 @@ static inline void aq_decode_row(int qtype, const uint8_t *src, float *dst, int6
     }
 }
 
+/* ----------------------------------------------- explicit x86 kernels (float and 8-bit activations) */
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#include <immintrin.h>
+#define AQ_X86_KERNELS 1
+#define AQ_AVX2 __attribute__((target("avx2,f16c"), always_inline)) static inline
+#define AQ_VNNI __attribute__((target("avx2,f16c,avx512f,avx512vl,avx512bw,avx512vnni"), always_inline)) static inline
+#define AQ_AVX2_ENTRY __attribute__((target("avx2,f16c"), noinline)) static
+#define AQ_VNNI_ENTRY __attribute__((target("avx2,f16c,avx512f,avx512vl,avx512bw,avx512vnni"), noinline)) static
+#define AQ_AVX512 __attribute__((target("avx2,f16c,avx512f,avx512vl,avx512bw,avx512dq"))) static
+
+AQ_AVX2 float aq_half(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return _cvtsh_ss(h); }
+
+/* AVX-512 dots of a row of 32-value blocks with floats. A block's 16 (Q5: 32) possible values are
+ * computed once, d * (q - offset) (+ m), exactly as the decoders compute them, and every value is
+ * then looked up with a permute: fewer vector operations per block than widening, converting and
+ * scaling each value, and the same products. */
+#define AQ_TABLE_DOT(name, BYTES, SETUP, LOOKUP)                                                       \
+AQ_AVX512 float aq512_dot_##name(const uint8_t *src, const float *x, int64_t blocks)                  \
+{                                                                                                     \
+    const __m512 ramp = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);          \
+    (void)ramp;                                                                                       \
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();                                    \
+    for (int64_t b = 0; b < blocks; b++) {                                                            \
+        const uint8_t *block = src + b * BYTES;                                                       \
+        __m512 lo, hi;                                                                                \
+        SETUP                                                                                         \
+        LOOKUP                                                                                        \
+        acc0 = _mm512_add_ps(acc0, _mm512_mul_ps(lo, _mm512_loadu_ps(x + 32 * b)));                   \
+        acc1 = _mm512_add_ps(acc1, _mm512_mul_ps(hi, _mm512_loadu_ps(x + 32 * b + 16)));              \
+    }                                                                                                 \
+    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));                                           \
+}
+
+#define AQ_NIBBLE_LOOKUP(QS)                                                                          \
+    const __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(block + QS)));           \
+    lo = _mm512_permutexvar_ps(q, table);  /* the permute reads the low 4 bits of each index */       \
+    hi = _mm512_permutexvar_ps(_mm512_srli_epi32(q, 4), table);
+
+/* Q5: the values with the fifth bit set come from the upper table, selected by qh's bits as a mask */
+#define AQ_FIVE_BIT_LOOKUP(QH, QS)                                                                    \
+    uint32_t qh;                                                                                      \
+    memcpy(&qh, block + QH, 4);                                                                       \
+    const __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(block + QS)));           \
+    const __m512i q_hi = _mm512_srli_epi32(q, 4);                                                     \
+    lo = _mm512_mask_permutexvar_ps(_mm512_permutexvar_ps(q, lower), (__mmask16)qh, q, upper);        \
+    hi = _mm512_mask_permutexvar_ps(_mm512_permutexvar_ps(q_hi, lower), (__mmask16)(qh >> 16), q_hi, upper);
+
+AQ_TABLE_DOT(q4_0, 18,
+    const __m512 table = _mm512_mul_ps(_mm512_set1_ps(aq_half(block)), _mm512_sub_ps(ramp, _mm512_set1_ps(8.0f)));,
+    AQ_NIBBLE_LOOKUP(2))
+AQ_TABLE_DOT(q4_1, 20,
+    const __m512 table = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(aq_half(block)), ramp),
+                                       _mm512_set1_ps(aq_half(block + 2)));,
+    AQ_NIBBLE_LOOKUP(4))
+AQ_TABLE_DOT(q5_0, 22,
+    const __m512 d = _mm512_set1_ps(aq_half(block));
+    const __m512 lower = _mm512_mul_ps(d, _mm512_sub_ps(ramp, _mm512_set1_ps(16.0f)));
+    const __m512 upper = _mm512_mul_ps(d, ramp);,
+    AQ_FIVE_BIT_LOOKUP(2, 6))
+AQ_TABLE_DOT(q5_1, 24,
+    const __m512 d = _mm512_set1_ps(aq_half(block));
+    const __m512 m = _mm512_set1_ps(aq_half(block + 2));
+    const __m512 lower = _mm512_add_ps(_mm512_mul_ps(d, ramp), m);
+    const __m512 upper = _mm512_add_ps(_mm512_mul_ps(d, _mm512_add_ps(ramp, _mm512_set1_ps(16.0f))), m);,
+    AQ_FIVE_BIT_LOOKUP(4, 8))
+AQ_TABLE_DOT(q8_0, 34,
+    const __m512 d = _mm512_set1_ps(aq_half(block));,
+    lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(block + 2)))), d);
+    hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(block + 18)))), d);)
+#endif
+
+/* What this CPU runs: bit 0 AVX2 + F16C, bit 1 AVX-512 (F, BW, DQ, VL), bit 2 AVX-512 VNNI. */
+static inline int aq_cpu_features(void)
+{
+    static int features = -1;
+    if (features < 0) {
+        int found = 0;
+#ifdef AQ_X86_KERNELS
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")) {
+            found = 1;
+            if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+                found |= 2;
+                if (__builtin_cpu_supports("avx512vnni")) found |= 4;
+            }
+        }
+#endif
+        features = found;
+    }
+    return features;
+}
+
 /* The dot product of the first n values of a row of blocks with x[0:n]. */
 static inline float aq_dot_row(int qtype, const uint8_t *src, const float *x, int64_t n)
 {
     const int64_t qk = aq_block_values(qtype), whole = n / (qk > 1 ? qk : 1);
     int64_t j;
     float total = 0.0f;
+#ifdef AQ_X86_KERNELS
+    if (aq_cpu_features() & 2) {
+        switch (qtype) {
+        case AQ_Q8_0: total = aq512_dot_q8_0(src, x, whole); goto last_block;
+        case AQ_Q4_0: total = aq512_dot_q4_0(src, x, whole); goto last_block;
+        case AQ_Q4_1: total = aq512_dot_q4_1(src, x, whole); goto last_block;
+        case AQ_Q5_0: total = aq512_dot_q5_0(src, x, whole); goto last_block;
+        case AQ_Q5_1: total = aq512_dot_q5_1(src, x, whole); goto last_block;
+        }
+    }
+#endif
     switch (qtype) {
     case AQ_Q8_0: total = aq_dot_row_q8_0(src, x, whole); break;
     case AQ_Q4_0: total = aq_dot_row_q4_0(src, x, whole); break;
@@ -495,6 +600,7 @@ static inline float aq_dot_row(int qtype, const uint8_t *src, const float *x, in
         return total;
     default: return 0.0f;
     }
+last_block:
     if (n % qk) {
         float tail[256];
         aq_decode_block(qtype, src + whole * aq_block_bytes(qtype), tail);
@@ -521,6 +627,217 @@ AXON_ROW_LOOP static void aq_quantize_row(int qtype, const float *src, uint8_t *
         for (j = 0; j < n; j++) { uint16_t h = aq_f32_to_bf16(src[j]); memcpy(dst + 2 * j, &h, 2); }
         return;
     }
+}
+
+/* ------------------------------------------------------------------- 8-bit activations (opt-in) */
+
+/* The integer path, as llama.cpp computes (quantize_row_q8_0, then ggml_vec_dot_q4_0_q8_0 and its
+ * siblings): the activations are quantized to Q8_0 blocks, each product of a weight block with an
+ * activation block is summed in integers, and only the block's sums are scaled in float32.
+ *
+ * The result is defined independently of the instruction set, so that every build computes the
+ * same bits. For a block b, the 32 weight integers w_j (natural order: Q4_0 q - 8, Q5_0 q - 16,
+ * Q8_0 q; Q4_1 and Q5_1 their unsigned q) and the activation integers x_j give eight exact lane sums
+ * p_l = sum of w_j x_j over j = 4l .. 4l + 3. Then, in float32 and in this order,
+ *     acc_l += (dw_b * dx_b) * (float)p_l                      for each block b, l = 0 .. 7
+ *     min  += mw_b * sx_b      (Q4_1, Q5_1: mw the block's minimum, sx_b = dx_b * (float)sum_j x_j)
+ *     dot = (((acc_0 + acc_4) + (acc_2 + acc_6)) + ((acc_1 + acc_5) + (acc_3 + acc_7))) + min.
+ * tests/quant/test_activation_quant.py recomputes this in NumPy and compares bits. */
+
+/* Quantize `blocks` blocks of activations: q (32 per block) and d exactly as ggml's quantize_row_q8_0
+ * (d the fp16-rounded scale), s = d * (float)(sum of the block's q). */
+AXON_ROW_LOOP static void aq_quantize_activations(const float *x, int64_t blocks, int8_t *q, float *d, float *s)
+{
+    uint8_t block[34];
+    for (int64_t b = 0; b < blocks; b++) {
+        aq_quantize_q8_0(x + 32 * b, block);
+        uint16_t h;
+        memcpy(&h, block, 2);
+        d[b] = aq_f16_to_f32(h);
+        memcpy(q + 32 * b, block + 2, 32);
+        int sum = 0;
+        for (int j = 0; j < 32; j++) sum += (int8_t)block[2 + j];
+        s[b] = d[b] * (float)sum;
+    }
+}
+
+/* the integers (natural order), scale and minimum (0 without one) of one weight block */
+static inline void aq_block_integers(int qtype, const uint8_t *block, int *w, float *d, float *m)
+{
+    uint32_t qh;
+    *m = 0.0f;
+    switch (qtype) {
+    case AQ_Q4_0: case AQ_Q4_1: {
+        const uint8_t *qs = block + (qtype == AQ_Q4_0 ? 2 : 4);
+        const int offset = qtype == AQ_Q4_0 ? 8 : 0;
+        for (int j = 0; j < 16; j++) { w[j] = (qs[j] & 0x0F) - offset; w[j + 16] = (qs[j] >> 4) - offset; }
+        break;
+    }
+    case AQ_Q5_0: case AQ_Q5_1: {
+        const int minimum = qtype == AQ_Q5_1;
+        memcpy(&qh, block + (minimum ? 4 : 2), 4);
+        const uint8_t *qs = block + (minimum ? 8 : 6);
+        const int offset = minimum ? 0 : 16;
+        for (int j = 0; j < 16; j++) {
+            w[j] = ((qs[j] & 0x0F) | (int)(((qh >> j) & 1) << 4)) - offset;
+            w[j + 16] = ((qs[j] >> 4) | (int)(((qh >> (j + 16)) & 1) << 4)) - offset;
+        }
+        break;
+    }
+    case AQ_Q8_0:
+        for (int j = 0; j < 32; j++) w[j] = (int8_t)block[2 + j];
+        break;
+    }
+    *d = aq_read_f16(block);
+    if (qtype == AQ_Q4_1 || qtype == AQ_Q5_1) *m = aq_read_f16(block + 2);
+}
+
+static inline float aq_reduce_lanes(const float *acc, float min)
+{
+    const float u0 = (acc[0] + acc[4]) + (acc[2] + acc[6]);
+    const float u1 = (acc[1] + acc[5]) + (acc[3] + acc[7]);
+    return (u0 + u1) + min;
+}
+
+/* The portable definition: out[r] = the dot of weight row r (`rows` rows, `stride` bytes apart) with
+ * the quantized activations, `blocks` blocks each. */
+static void aq_x8_dot_rows_portable(int qtype, const uint8_t *weight, int64_t stride, int rows, const int8_t *xq,
+                                    const float *xd, const float *xs, int64_t blocks, float *out)
+{
+    const int bytes = aq_block_bytes(qtype);
+    for (int r = 0; r < rows; r++) {
+        float acc[8] = {0}, min = 0.0f;
+        for (int64_t b = 0; b < blocks; b++) {
+            int w[32];
+            float d, m;
+            aq_block_integers(qtype, weight + r * stride + b * bytes, w, &d, &m);
+            const int8_t *x = xq + 32 * b;
+            const float scale = d * xd[b];
+            for (int l = 0; l < 8; l++) {
+                int p = 0;
+                for (int j = 4 * l; j < 4 * l + 4; j++) p += w[j] * x[j];
+                acc[l] += scale * (float)p;
+            }
+            min += m * xs[b];
+        }
+        out[r] = aq_reduce_lanes(acc, min);
+    }
+}
+
+#ifdef AQ_X86_KERNELS
+
+/* the low nibbles of 16 bytes, then their high nibbles: 32 values in natural order */
+AQ_AVX2 __m256i aq_nibbles(const uint8_t *qs)
+{
+    const __m128i bytes = _mm_loadu_si128((const __m128i *)qs);
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(bytes, 4), bytes), _mm256_set1_epi8(0x0F));
+}
+
+/* bit j of a 32-bit word as 0x10 in byte j (llama.cpp's bytes_from_bits_32, scaled) */
+AQ_AVX2 __m256i aq_fifth_bits(const uint8_t *p)
+{
+    uint32_t bits;
+    memcpy(&bits, p, 4);
+    const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits), _mm256_set_epi64x(
+        0x0303030303030303LL, 0x0202020202020202LL, 0x0101010101010101LL, 0x0000000000000000LL));
+    const __m256i set = _mm256_cmpeq_epi8(_mm256_or_si256(spread, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfeLL)),
+                                          _mm256_set1_epi64x(-1));
+    return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
+}
+
+/* a weight block's 32 integers as bytes (signed unless the format has a minimum), its scale and minimum */
+AQ_AVX2 __m256i aq_block_bytes_avx2(int qtype, const uint8_t *block, float *d, float *m)
+{
+    *d = aq_half(block);
+    switch (qtype) {
+    case AQ_Q4_0: return _mm256_sub_epi8(aq_nibbles(block + 2), _mm256_set1_epi8(8));
+    case AQ_Q4_1: *m = aq_half(block + 2); return aq_nibbles(block + 4);
+    case AQ_Q5_0:
+        return _mm256_sub_epi8(_mm256_or_si256(aq_nibbles(block + 6), aq_fifth_bits(block + 2)), _mm256_set1_epi8(16));
+    case AQ_Q5_1:
+        *m = aq_half(block + 2);
+        return _mm256_or_si256(aq_nibbles(block + 8), aq_fifth_bits(block + 4));
+    default: return _mm256_loadu_si256((const __m256i *)(block + 2));  /* Q8_0 */
+    }
+}
+
+/* eight lane sums of 4 products each, w unsigned (the maddubs pairs stay below 2 * 128 * 127: no saturation) */
+AQ_AVX2 __m256i aq_dot_unsigned_avx2(__m256i w, __m256i x)
+{
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1));
+}
+AQ_VNNI __m256i aq_dot_unsigned_vnni(__m256i w, __m256i x)
+{
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, x);
+}
+
+/* One stamp per instruction set; up to 4 weight rows share each activation block's load. A signed w
+ * enters as |w| times x carrying w's sign: the same integers. */
+#define AQ_X8_KERNEL(isa, ATTR)                                                                           \
+ATTR void aq_x8_dot_rows_##isa##_body(const int qtype, const int minimum, const uint8_t *weight,         \
+                                      int64_t stride, int rows, const int8_t *xq, const float *xd,        \
+                                      const float *xs, int64_t blocks, float *out)                        \
+{                                                                                                         \
+    const int bytes = aq_block_bytes(qtype);                                                              \
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}; \
+    float min[4] = {0.0f, 0.0f, 0.0f, 0.0f};                                                              \
+    for (int64_t b = 0; b < blocks; b++) {                                                                \
+        const __m256i x = _mm256_loadu_si256((const __m256i *)(xq + 32 * b));                             \
+        for (int r = 0; r < 4; r++) {                                                                     \
+            if (r >= rows) break;                                                                         \
+            float d, m = 0.0f;                                                                            \
+            const __m256i w = aq_block_bytes_avx2(qtype, weight + r * stride + b * bytes, &d, &m);        \
+            const __m256i p = minimum ? aq_dot_unsigned_##isa(w, x)                                       \
+                : aq_dot_unsigned_##isa(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));                  \
+            acc[r] = _mm256_add_ps(acc[r], _mm256_mul_ps(_mm256_set1_ps(d * xd[b]), _mm256_cvtepi32_ps(p)));\
+            if (minimum) min[r] += m * xs[b];                                                             \
+        }                                                                                                 \
+    }                                                                                                     \
+    for (int r = 0; r < rows; r++) {                                                                      \
+        float lanes[8];                                                                                   \
+        _mm256_storeu_ps(lanes, acc[r]);                                                                  \
+        out[r] = aq_reduce_lanes(lanes, min[r]);                                                          \
+    }                                                                                                     \
+}                                                                                                         \
+ATTR##_ENTRY void aq_x8_dot_rows_##isa(int qtype, const uint8_t *weight, int64_t stride,     \
+                                                         int rows, const int8_t *xq, const float *xd,     \
+                                                         const float *xs, int64_t blocks, float *out)     \
+{                                                                                                         \
+    switch (qtype) { /* one loop specialised per format */                                                \
+    case AQ_Q4_0: aq_x8_dot_rows_##isa##_body(AQ_Q4_0, 0, weight, stride, rows, xq, xd, xs, blocks, out); break; \
+    case AQ_Q4_1: aq_x8_dot_rows_##isa##_body(AQ_Q4_1, 1, weight, stride, rows, xq, xd, xs, blocks, out); break; \
+    case AQ_Q5_0: aq_x8_dot_rows_##isa##_body(AQ_Q5_0, 0, weight, stride, rows, xq, xd, xs, blocks, out); break; \
+    case AQ_Q5_1: aq_x8_dot_rows_##isa##_body(AQ_Q5_1, 1, weight, stride, rows, xq, xd, xs, blocks, out); break; \
+    case AQ_Q8_0: aq_x8_dot_rows_##isa##_body(AQ_Q8_0, 0, weight, stride, rows, xq, xd, xs, blocks, out); break; \
+    }                                                                                                     \
+}
+
+AQ_X8_KERNEL(avx2, AQ_AVX2)
+AQ_X8_KERNEL(vnni, AQ_VNNI)
+#endif
+
+/* Whether a GGML type has an integer kernel. */
+static inline int aq_x8_supported(int qtype)
+{
+    return qtype == AQ_Q4_0 || qtype == AQ_Q4_1 || qtype == AQ_Q5_0 || qtype == AQ_Q5_1 || qtype == AQ_Q8_0;
+}
+
+/* The best integer kernel this CPU runs: 2 AVX-512 VNNI, 1 AVX2, 0 portable C. */
+static inline int aq_x8_best_isa(void)
+{
+    const int features = aq_cpu_features();
+    return features & 4 ? 2 : features & 1;
+}
+
+/* out[0 .. rows) for up to 4 weight rows with the kernel for `isa` (at most aq_x8_best_isa()) */
+static inline void aq_x8_dot_rows(int isa, int qtype, const uint8_t *weight, int64_t stride, int rows,
+                                  const int8_t *xq, const float *xd, const float *xs, int64_t blocks, float *out)
+{
+#ifdef AQ_X86_KERNELS
+    if (isa == 2) { aq_x8_dot_rows_vnni(qtype, weight, stride, rows, xq, xd, xs, blocks, out); return; }
+    if (isa == 1) { aq_x8_dot_rows_avx2(qtype, weight, stride, rows, xq, xd, xs, blocks, out); return; }
+#endif
+    aq_x8_dot_rows_portable(qtype, weight, stride, rows, xq, xd, xs, blocks, out);
 }
 
 #endif
