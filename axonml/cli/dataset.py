@@ -56,6 +56,8 @@ def register(subparsers) -> None:
                           help=", ".join(sorted(DATASETS)))
     download.add_argument("--mirror", action="append", metavar="URL",
                           help="a base URL to try before the publisher's (repeatable; also $AXONML_DATASETS_MIRROR)")
+    download.add_argument("--mirror-only", action="store_true",
+                          help="try only the --mirror and $AXONML_DATASETS_MIRROR bases, not the publisher's")
     download.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     sources = add_action(actions, "sources", "list the mirrors each dataset is fetched from",
                          ["axonml dataset sources --json"])
@@ -122,9 +124,10 @@ def _describe(name: str, root: str) -> dict:
             "mirrors": _mirrors(cls, [])}
 
 
-def _mirrors(cls, extra: list[str]) -> list[str]:
+def _mirrors(cls, extra: list[str], only_extra: bool = False) -> list[str]:
     from ..vision.datasets import _download
-    return [m if m.endswith("/") else m + "/" for m in extra] + _download.mirror_list(getattr(cls, "mirrors", []))
+    own = [] if only_extra else getattr(cls, "mirrors", [])
+    return [m if m.endswith("/") else m + "/" for m in extra] + _download.mirror_list(own)
 
 
 def _list(args) -> int:
@@ -187,7 +190,10 @@ def _download(args) -> int:
             if check_md5(destination, md5):
                 continue
             failures = []
-            for mirror in _mirrors(cls, args.mirror or []):
+            mirrors = _mirrors(cls, args.mirror or [], args.mirror_only)
+            if not mirrors:
+                raise CommandError("--mirror-only needs a --mirror or $AXONML_DATASETS_MIRROR")
+            for mirror in mirrors:
                 try:
                     hub.download_url_to_file(mirror + file_name, destination, progress=args.progress and progress_wanted(),
                                              md5=md5)

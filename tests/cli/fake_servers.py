@@ -162,3 +162,14 @@ def server():
         yield local
     finally:
         local.close()
+
+
+def run_axonml(*args, cwd, env=None, input=None, timeout=300):
+    """`python -m axonml ARGS` with extra environment variables and standard input."""
+    import os
+    import subprocess
+    import sys
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    full_env = dict(os.environ, PYTHONPATH=repo + os.pathsep + os.environ.get("PYTHONPATH", ""), **(env or {}))
+    return subprocess.run([sys.executable, "-m", "axonml", *args], capture_output=True, text=True, cwd=cwd,
+                          env=full_env, input=input, timeout=timeout)
