@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from .errors import CommandError
 
@@ -63,12 +62,6 @@ def run(args: argparse.Namespace) -> int:
         display = detect_display(color=args.color, glyphs=args.glyphs)
     except ValueError as error:
         raise CommandError(str(error)) from None
-    if args.model is not None and not os.path.exists(args.model):
-        from ..tui.layers import model_names
-        if args.model not in model_names():
-            raise CommandError(f"unknown model '{args.model}' (not a file either); known: {', '.join(model_names())}")
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise CommandError("the dashboard needs a terminal (stdin and stdout are not one)")
     try:
         import urwid  # noqa: F401  (checked before the screen is taken)
     except ImportError:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import urwid
 
@@ -97,8 +98,8 @@ def run_dashboard(display: Display, root: str, run: str | None = None, model: st
                   view: str | None = None) -> None:
     """Load what was asked for, then run the dashboard until the user quits.
 
-    Raises the loaders' errors (missing file, unknown model, unreadable dataset) before the screen
-    is taken, so that they print as ordinary one-line errors.
+    Everything is loaded before the screen is taken, so that the loaders' errors (missing file, unknown
+    model, unreadable dataset) and a missing terminal print as ordinary one-line errors.
     """
     dashboard = Dashboard(display, root)
     start = "files"
@@ -117,6 +118,8 @@ def run_dashboard(display: Display, root: str, run: str | None = None, model: st
         start = "training"
     names = [v.name.lower() for v in dashboard.views]
     dashboard.show(names.index(view or start))
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise RuntimeError("the dashboard needs a terminal (stdin and stdout are not one)")
 
     screen = urwid.display.raw.Screen()
     screen.set_terminal_properties(colors=display.colors)
