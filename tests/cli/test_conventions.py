@@ -1,0 +1,48 @@
+"""The conventions every command follows: --version, --help with examples, exit codes 0/1/2, and errors
+as one line on stderr unless --debug asks for the traceback."""
+
+import pytest
+
+from .fake_servers import run_axonml
+
+MY_FAMILIES = ["data", "zip", "upload", "gpu", "hub", "dataset", "kaggle"]
+
+
+def test_version_usage_errors_and_debug(tmp_path):
+    result = run_axonml("--version", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("axonml ")
+    result = run_axonml(cwd=tmp_path)
+    assert result.returncode == 2 and "required" in result.stderr
+    result = run_axonml("data", "info", "--bogus-flag", "x", cwd=tmp_path)
+    assert result.returncode == 2 and "unrecognized arguments" in result.stderr
+    quiet = run_axonml("zip", "list", "missing.zip", cwd=tmp_path)
+    assert quiet.returncode == 1 and quiet.stderr.count("\n") == 1 and "Traceback" not in quiet.stderr
+    for argv in (("--debug", "zip", "list", "missing.zip"), ("zip", "list", "missing.zip", "--debug")):
+        loud = run_axonml(*argv, cwd=tmp_path)
+        assert loud.returncode == 1 and "Traceback (most recent call last)" in loud.stderr
+        assert loud.stderr.rstrip().endswith(quiet.stderr.rstrip())
+
+
+def test_an_unexpected_exception_is_one_line_with_a_hint(capsys):
+    from axonml.cli.errors import report
+    assert report("data", ZeroDivisionError("division by zero"), debug=False) == 1
+    err = capsys.readouterr().err
+    assert err == "axonml data: error: ZeroDivisionError: division by zero (run with --debug for the traceback)\n"
+    assert report("data", FileNotFoundError("no such file: x"), debug=False) == 1
+    assert capsys.readouterr().err == "axonml data: error: no such file: x\n"
+    assert report("data", KeyboardInterrupt(), debug=False) == 130
+
+
+@pytest.mark.parametrize("family", MY_FAMILIES)
+def test_every_command_has_help_with_examples(family):
+    import argparse
+    from axonml.cli import build_parser
+    parser = build_parser()
+    sub = parser._subparsers._group_actions[0].choices[family]
+    assert "examples:" in sub.format_help()
+    for action in sub._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                text = child.format_help()
+                assert "examples:" in text and f"axonml {family} {name}" in text, (family, name)
+                assert "--debug" in text
