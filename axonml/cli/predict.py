@@ -103,7 +103,7 @@ def is_language_model(path: str) -> bool:
             document = json.load(f)
     except (OSError, ValueError):
         return True
-    return not (isinstance(document, dict) and "dataset" in document and "optimizer" in document)
+    return not (isinstance(document, dict) and "dataset" in document and "model_type" not in document)
 
 
 def _run_language_model(args: argparse.Namespace) -> int:
