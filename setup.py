@@ -54,4 +54,5 @@ class BuildPyWithKernels(build_py):
             shutil.copy2(source, target)
 
 
-setup(ext_modules=extensions(), cmdclass={"build_py": BuildPyWithKernels})
+setup(ext_modules=extensions(), cmdclass={"build_py": BuildPyWithKernels},
+      data_files=[("share/man/man1", sorted(glob.glob(os.path.join("man", "*.1"))))])  # man axonml, man axonml-train ...
