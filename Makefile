@@ -54,11 +54,10 @@ demo: setup-all
 bench: setup-test
 	$(PY) -m pytest -q benchmarks --benchmark-columns=median,iqr,rounds
 
-# The man page is generated from the argparse parser; a test checks it is up to date.
+# The man pages (man/axonml.1 and one man/axonml-COMMAND.1 per command) are generated from the
+# argparse parser with argparse-manpage; tests/cli/test_manpage.py checks they are up to date.
 man: setup-test
-	$(VENV)/bin/argparse-manpage --module axonml.cli --function build_parser --prog axonml \
-		--project-name axonml --description "train, evaluate and ship models with axonml" \
-		--manual-title "axonml manual" --output man/axonml.1
+	$(PY) man/generate.py
 
 clean:
 	rm -rf build $(VENV) axonml/_ext/*.c axonml/_ext/*.so *.egg-info
