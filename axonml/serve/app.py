@@ -10,6 +10,7 @@ in, turn it into checked samples (:mod:`axonml.serve.inputs`) and hand them to t
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
 import hmac
@@ -22,8 +23,8 @@ import time
 import numpy as np
 
 from .batcher import DynamicBatcher, QueueFull
-from .inputs import (IMAGE_TYPES, JSON_TYPE, RAW_TYPE, RequestError, sample_from_image, samples_from_json,
-                     samples_from_raw)
+from .inputs import (IMAGE_TYPES, JSON_TYPE, RAW_TYPE, TEXT_TYPE, RequestError, generation_request,
+                     sample_from_image, samples_from_json, samples_from_raw)
 from .metrics import ServerMetrics
 
 __all__ = ["ServeSettings", "create_app", "app_from_environment", "SETTINGS_VARIABLE", "OPEN_ROUTES"]
@@ -63,7 +64,9 @@ class _State:
         self.settings = settings
         self.metrics = ServerMetrics(settings.max_batch_size)
         self.model = None
-        self.batcher: DynamicBatcher | None = None
+        self.batcher: DynamicBatcher | None = None      # tensor models
+        self.generator: concurrent.futures.ThreadPoolExecutor | None = None   # language models
+        self.generations = 0                            # accepted and not finished, at most max_queue
         self.load_error: str | None = None
 
     def load(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -82,12 +85,16 @@ class _State:
     @property
     def max_batch_size(self) -> int:
         """The flag's batch size, or less for a model whose graph is fixed to a smaller batch."""
-        fixed = self.model.fixed_batch if self.model is not None else None
+        fixed = getattr(self.model, "fixed_batch", None)
         return min(self.settings.max_batch_size, fixed or self.settings.max_batch_size)
 
     def _ready(self, model) -> None:
         settings = self.settings
         self.model = model
+        if model.kind == "language":
+            self.generator = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="axonml-generate")
+            _log.info("axonml serve: %s (%s) ready on %s", model.name, model.format, model.device)
+            return
         self.batcher = DynamicBatcher(model.predict, self.max_batch_size, settings.batch_timeout_ms / 1000.0,
                                       settings.max_queue, on_batch=self.metrics.batch_size.observe)
         self.batcher.start()
@@ -161,9 +168,88 @@ async def _run(state: _State, samples: np.ndarray) -> list[np.ndarray]:
         raise RequestError(500, f"the model failed: {type(error).__name__}: {error}"[:500]) from None
 
 
+def _sse(event: str | None, document) -> bytes:
+    head = f"event: {event}\n" if event else ""
+    return f"{head}data: {json.dumps(document)}\n\n".encode()
+
+
+async def _generate(request, state: _State):
+    """A language model's answer: text/plain prompts stream tokens as server-sent events, JSON ones
+    get the whole text."""
+    from starlette.responses import JSONResponse, StreamingResponse
+    media_type = _media_type(request)
+    if media_type not in (TEXT_TYPE, JSON_TYPE):
+        raise RequestError(415, f"content type {media_type[:60] or '(none)'!r} is not accepted by a language model; "
+                                f"send {TEXT_TYPE} (streamed tokens) or {JSON_TYPE}")
+    body = await _read_body(request, state.settings.max_body_bytes)
+    arguments = generation_request(body, media_type, request.query_params, state.model.context_length)
+    if state.generations >= state.settings.max_queue:
+        raise RequestError(503, f"the server is busy ({state.generations} generations queued); retry shortly",
+                           _RETRY_AFTER)
+    loop = asyncio.get_running_loop()
+    pieces: asyncio.Queue = asyncio.Queue()
+    cancelled = False
+
+    def on_text(piece: str) -> None:
+        if cancelled:
+            raise _ClientGone()
+        loop.call_soon_threadsafe(pieces.put_nowait, ("token", piece))
+
+    def run():
+        try:
+            text, count = state.model.generate(on_text=on_text, **arguments)
+            loop.call_soon_threadsafe(pieces.put_nowait, ("done", {"text": text, "tokens": count}))
+        except _ClientGone:
+            pass
+        except Exception as error:
+            _log.exception("axonml serve: generation failed")
+            loop.call_soon_threadsafe(pieces.put_nowait, ("error", f"the model failed: {type(error).__name__}: "
+                                                                   f"{error}"[:500]))
+
+    state.generations += 1
+    future = loop.run_in_executor(state.generator, run)
+    future.add_done_callback(lambda _: setattr(state, "generations", state.generations - 1))
+    if media_type == JSON_TYPE:
+        while True:
+            kind, value = await pieces.get()
+            if kind == "done":
+                return JSONResponse({"outputs": value["text"], "tokens": value["tokens"]})
+            if kind == "error":
+                raise RequestError(500, value)
+
+    async def events():
+        nonlocal cancelled
+        try:
+            while True:
+                kind, value = await pieces.get()
+                if kind == "token":
+                    yield _sse(None, {"token": value})
+                elif kind == "done":
+                    yield _sse("done", value)
+                    return
+                else:
+                    yield _sse("error", {"error": value})
+                    return
+        finally:
+            cancelled = True            # the client went away: stop generating at the next token
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+class _ClientGone(Exception):
+    pass
+
+
+def _tensor_model(state: _State) -> None:
+    if state.model.kind != "tensor":
+        raise RequestError(422, "this is a language model: POST a text/plain prompt to /predict")
+
+
 async def predict(request):
     from starlette.responses import JSONResponse
     state = _ready_state(request)
+    if state.model.kind == "language":
+        return await _generate(request, state)
     outputs = await _run(state, await _samples(request, state, batch=False))
     values = [_jsonable(output[0]) for output in outputs]
     return JSONResponse({"outputs": values[0] if len(values) == 1 else values})
@@ -172,6 +258,7 @@ async def predict(request):
 async def batch(request):
     from starlette.responses import JSONResponse
     state = _ready_state(request)
+    _tensor_model(state)
     outputs = await _run(state, await _samples(request, state, batch=True))
     if len(outputs) == 1:
         return JSONResponse({"outputs": _jsonable(outputs[0])})
@@ -195,7 +282,10 @@ async def info(request):
     from .. import __version__
     state = _ready_state(request)
     settings = state.settings
-    accepts = [JSON_TYPE, RAW_TYPE] + (list(IMAGE_TYPES) if state.model.input.is_image else [])
+    if state.model.kind == "language":
+        accepts = [TEXT_TYPE, JSON_TYPE]
+    else:
+        accepts = [JSON_TYPE, RAW_TYPE] + (list(IMAGE_TYPES) if state.model.input.is_image else [])
     return JSONResponse({**state.model.info(), "axonml_version": __version__, "accepts": accepts,
                          "max_batch_size": state.max_batch_size, "batch_timeout_ms": settings.batch_timeout_ms,
                          "max_queue": settings.max_queue, "max_body_bytes": settings.max_body_bytes})
@@ -269,6 +359,8 @@ def create_app(settings: ServeSettings):
         yield
         if state.batcher is not None:
             await state.batcher.stop()
+        if state.generator is not None:
+            state.generator.shutdown(wait=True)
 
     async def request_error(request, error: RequestError):
         return _error(error.status, error.message, error.headers)

@@ -15,16 +15,20 @@ import numpy as np
 
 from .model import TensorSpec
 
-__all__ = ["RequestError", "samples_from_json", "samples_from_raw", "sample_from_image", "IMAGE_TYPES",
-           "RAW_TYPE", "JSON_TYPE", "SHAPE_HEADER", "DTYPE_HEADER", "RAW_DTYPES"]
+__all__ = ["RequestError", "samples_from_json", "samples_from_raw", "sample_from_image", "generation_request",
+           "IMAGE_TYPES", "RAW_TYPE", "JSON_TYPE", "TEXT_TYPE", "SHAPE_HEADER", "DTYPE_HEADER", "RAW_DTYPES",
+           "DEFAULT_NEW_TOKENS", "MAX_NEW_TOKENS"]
 
 JSON_TYPE = "application/json"
+TEXT_TYPE = "text/plain"
 RAW_TYPE = "application/octet-stream"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp", "image/tiff")
 SHAPE_HEADER = "x-tensor-shape"      # "1,28,28": the raw tensor's shape
 DTYPE_HEADER = "x-tensor-dtype"      # "float32": its element type, little-endian
 RAW_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8")
 _MAX_RANK = 8
+DEFAULT_NEW_TOKENS = 64
+MAX_NEW_TOKENS = 4096
 
 
 class RequestError(Exception):
@@ -161,3 +165,48 @@ def sample_from_image(body: bytes, spec: TensorSpec) -> np.ndarray:
     array = np.asarray(image, dtype=np.float32) / 255.0
     array = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
     return np.ascontiguousarray(array[None].astype(spec.dtype))
+
+
+def _generation_arguments(values, where: str, context_length: int | None) -> dict:
+    """max_new_tokens, temperature and seed from query parameters or a JSON object, checked."""
+    def number(name, kind, low, high):
+        value = values.get(name)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = kind(value)
+            except ValueError:
+                raise RequestError(422, f"{where} {name} must be a number, got {value[:20]!r}") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)) \
+                or not math.isfinite(value) or not low <= value <= high:
+            raise RequestError(422, f"{where} {name} must be {'an integer' if kind is int else 'a number'} "
+                                    f"from {low} to {high}")
+        return value
+
+    limit = min(MAX_NEW_TOKENS, context_length or MAX_NEW_TOKENS)
+    max_new_tokens = number("max_new_tokens", int, 1, limit)
+    return {"max_new_tokens": DEFAULT_NEW_TOKENS if max_new_tokens is None else min(max_new_tokens, limit),
+            "temperature": number("temperature", float, 0.0, 10.0), "seed": number("seed", int, 0, 2 ** 32 - 1)}
+
+
+def generation_request(body: bytes, media_type: str, query, context_length: int | None) -> dict:
+    """A language model's request: a text/plain prompt with max_new_tokens, temperature and seed as
+    query parameters, or JSON ``{"prompt": "...", "max_new_tokens": 32, ...}`` (``inputs`` for ``prompt``)."""
+    if media_type == TEXT_TYPE:
+        try:
+            prompt = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RequestError(400, "the prompt is not UTF-8 text") from None
+        arguments = _generation_arguments(query, "the query parameter", context_length)
+    else:
+        document = _parse_json(body, allow_nonfinite=False)
+        if not isinstance(document, dict):
+            raise RequestError(422, "the JSON body must be an object {\"prompt\": \"...\"}")
+        prompt = document.get("prompt", document.get("inputs"))
+        if not isinstance(prompt, str):
+            raise RequestError(422, "the JSON body needs a \"prompt\" string")
+        arguments = _generation_arguments(document, "the field", context_length)
+    if not prompt.strip():
+        raise RequestError(400 if media_type == TEXT_TYPE else 422, "the prompt is empty")
+    return {"prompt": prompt, **arguments}

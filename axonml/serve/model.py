@@ -1,9 +1,10 @@
-"""Saved models behind one interface: what a served model takes and gives, and a batched predict.
+"""Saved models behind one interface: what a served model takes and gives, and how it runs.
 
 :func:`load_model` picks a loader by the file's suffix (:data:`LOADERS`): an ``.axonml`` archive,
-a checkpoint (``.safetensors``, ``.pth`` ...) with its architecture config, or an ONNX file. Each
-returns a :class:`ServedModel`, whose :class:`TensorSpec` s (shape per sample, dtype) are what
-``/info`` reports and what requests are checked against.
+a checkpoint (``.safetensors``, ``.pth`` ...) with its architecture config, or an ONNX file gives
+a :class:`ServedModel` (``kind == "tensor"``: batched ``predict``), whose :class:`TensorSpec` s
+(shape per sample, dtype) are what ``/info`` reports and what requests are checked against; a
+GGUF file gives a :class:`LanguageModel` (``kind == "language"``: text in, tokens streamed out).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["TensorSpec", "ServedModel", "load_model", "LOADERS", "CHECKPOINT_SUFFIXES"]
+__all__ = ["TensorSpec", "ServedModel", "LanguageModel", "load_model", "LOADERS", "CHECKPOINT_SUFFIXES"]
 
 CHECKPOINT_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin", ".ckpt")
 
@@ -50,6 +51,8 @@ class ServedModel:
     batch 1, say), or None; smaller batches are padded to it and the padding is dropped again.
     ``predict`` runs one batch at a time (a lock), so one model can be shared by threads.
     """
+
+    kind = "tensor"
 
     def __init__(self, module, name: str, format: str, source: str, device: str, inputs: list[TensorSpec],
                  outputs: list[TensorSpec] | None = None, fixed_batch: int | None = None):
@@ -196,13 +199,79 @@ def load_onnx_model(path: str, device: str, config: dict | None) -> ServedModel:
                        fixed_batch)
 
 
-LOADERS: dict[str, Callable[[str, str, dict | None], ServedModel]] = {
-    ".axonml": load_archive_model, ".onnx": load_onnx_model,
+class LanguageModel:
+    """A causal language model and its tokenizer: a prompt in, generated text out, piece by piece.
+
+    ``generate`` runs one generation at a time (a lock); ``on_text`` gets each piece of text as
+    its tokens complete it and may raise to stop the generation (a client that went away).
+    """
+
+    kind = "language"
+
+    def __init__(self, module, tokenizer, name: str, format: str, source: str, device: str):
+        self.module, self.tokenizer, self.name, self.format, self.source, self.device = \
+            module, tokenizer, name, format, source, device
+        self.context_length = getattr(module.config, "max_position_embeddings", None)
+        self._lock = threading.Lock()
+
+    def generate(self, prompt: str, max_new_tokens: int, on_text: Callable[[str], None] | None = None,
+                 temperature: float | None = None, seed: int | None = None) -> tuple[str, int]:
+        """(the generated text, how many tokens), greedy unless a temperature is given."""
+        from ..llm.gguf_tokenizer import TokenStreamDecoder
+        ids = self.tokenizer.encode(prompt)
+        if self.context_length is not None and len(ids) + max_new_tokens > self.context_length:
+            raise ValueError(f"the prompt's {len(ids)} tokens and {max_new_tokens} new ones exceed the model's "
+                             f"context of {self.context_length}")
+        stream, pieces, count = TokenStreamDecoder(self.tokenizer, skip_special_tokens=True), [], 0
+
+        def streamer(token_id):
+            nonlocal count
+            count += 1
+            piece = stream.push(int(token_id))
+            if piece:
+                pieces.append(piece)
+                if on_text is not None:
+                    on_text(piece)
+
+        sampling = {"do_sample": True, "temperature": temperature, "seed": seed} if temperature else {}
+        with self._lock:
+            self.module.generate([ids], max_new_tokens=max_new_tokens, eos_token_id=self.tokenizer.eos_token_id,
+                                 streamer=streamer, **sampling)
+        tail = stream.flush()
+        if tail:
+            pieces.append(tail)
+            if on_text is not None:
+                on_text(tail)
+        return "".join(pieces), count
+
+    def warm_up(self) -> None:
+        self.generate("Hello", max_new_tokens=1)
+
+    def info(self) -> dict:
+        return {"name": self.name, "format": self.format, "source": self.source, "device": self.device,
+                "inputs": [{"name": "prompt", "shape": [None], "dtype": "text"}],
+                "outputs": [{"name": "text", "shape": [None], "dtype": "text"}],
+                "context_length": self.context_length, "vocab_size": len(self.tokenizer)}
+
+
+def load_gguf_model(path: str, device: str, config: dict | None) -> LanguageModel:
+    from ..llm import load_gguf
+    if config is not None:
+        raise ValueError(f"'{path}' is a GGUF file, which holds its architecture; do not pass a config")
+    module, tokenizer = load_gguf(path)
+    module = _place(module, device)
+    name = os.path.splitext(os.path.basename(path))[0]
+    return LanguageModel(module, tokenizer, name, "gguf", os.path.basename(path), device)
+
+
+LOADERS: dict[str, Callable[[str, str, dict | None], "ServedModel | LanguageModel"]] = {
+    ".axonml": load_archive_model, ".onnx": load_onnx_model, ".gguf": load_gguf_model,
     **{suffix: load_checkpoint_model for suffix in CHECKPOINT_SUFFIXES},
 }
 
 
-def load_model(path: str | os.PathLike, device: str = "cpu", config: dict | str | None = None) -> ServedModel:
+def load_model(path: str | os.PathLike, device: str = "cpu",
+               config: dict | str | None = None) -> "ServedModel | LanguageModel":
     """Load a saved model for serving, by its suffix (see :data:`LOADERS`).
 
     Args:

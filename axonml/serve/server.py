@@ -24,6 +24,7 @@ def serve(settings: ServeSettings, host: str = "127.0.0.1", port: int = 8080, wo
     try:
         uvicorn.run("axonml.serve.app:app_from_environment", factory=True, host=host, port=port,
                     workers=workers if workers > 1 else None, log_level=log_level, access_log=False,
-                    timeout_graceful_shutdown=graceful_timeout_s, server_header=False)
+                    timeout_graceful_shutdown=graceful_timeout_s, server_header=False,
+                    timeout_worker_healthcheck=60)   # a new worker imports axonml before it answers: seconds
     finally:
         signal.signal(signal.SIGTERM, previous)

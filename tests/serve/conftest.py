@@ -80,7 +80,7 @@ class _Client:
             except OSError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"the server was not ready in {timeout_s} s")
+        raise RuntimeError(f"the server was not ready in {timeout_s} s: {self.request('GET', '/health/ready')[2]}")
 
     def _check_running(self) -> None:
         pass
@@ -168,14 +168,15 @@ def model_files(tmp_path_factory):
     weight, bias = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal(3).astype(np.float32)
     _onnx_affine(str(directory / "affine.onnx"), weight, bias)
     (directory / "broken.axonml").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 64)
+    write_tiny_llama(directory / "tiny.gguf")
     return {"dir": directory, "lenet": lenet, "mlp": mlp, "affine": (weight, bias)}
 
 
 @pytest.fixture(scope="session")
 def servers(model_files):
     """The shared servers, started together: lenet (archive) and guarded (API key, small body limit, a
-    one-request queue) as `axonml serve` processes; mlp (checkpoint + config), onnx and broken (a model
-    that fails to load) as the same app in threads of this process; doomed, for the test that stops it."""
+    one-request queue) as `axonml serve` processes; mlp (checkpoint + config), onnx, llm (GGUF) and broken (a
+    model that fails to load) as the same app in threads of this process; doomed, for the test that stops it."""
     directory = model_files["dir"]
     started = {
         "lenet": Server(str(directory / "lenet.axonml"), "--max-batch-size", "8"),
@@ -184,6 +185,7 @@ def servers(model_files):
         "guarded": Server(str(directory / "lenet.axonml"), "--max-body-bytes", "4096", "--max-queue", "1",
                           "--max-batch-size", "1", "--batch-timeout-ms", "0", env={"AXONML_API_KEY": API_KEY}),
         "broken": ThreadServer(str(directory / "broken.axonml")),
+        "llm": ThreadServer(str(directory / "tiny.gguf")),
         "doomed": Server(str(directory / "lenet.axonml")),   # for the SIGTERM test, which stops it
     }
     try:
@@ -201,3 +203,34 @@ def servers(model_files):
                 server.process.send_signal(signal.SIGTERM)
         for server in started.values():
             server.stop()
+
+
+def write_tiny_llama(path) -> None:
+    """A random one-layer Llama with a byte-level vocabulary, as a GGUF file."""
+    from axonml.quant import QuantizedTensor
+    from axonml.quant.gguf import save_gguf
+    from axonml.text.pre_tokenizers import bytes_to_unicode
+    rng = np.random.default_rng(0)
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    tokens = specials + list(bytes_to_unicode().values()) + ["Ġt", "he", "Ġthe"]
+    hidden, heads, ffn = 32, 2, 64
+
+    def matrix(rows, columns, scale=0.3):
+        return QuantizedTensor.from_float((rng.standard_normal((rows, columns)) * scale).astype(np.float32), "Q8_0")
+
+    tensors = {"token_embd.weight": matrix(len(tokens), hidden, 1.0), "output_norm.weight": np.ones(hidden, np.float32),
+               "blk.0.attn_norm.weight": np.ones(hidden, np.float32), "blk.0.ffn_norm.weight": np.ones(hidden, np.float32),
+               "blk.0.attn_q.weight": matrix(hidden, hidden), "blk.0.attn_k.weight": matrix(hidden, hidden),
+               "blk.0.attn_v.weight": matrix(hidden, hidden), "blk.0.attn_output.weight": matrix(hidden, hidden),
+               "blk.0.ffn_gate.weight": matrix(ffn, hidden), "blk.0.ffn_up.weight": matrix(ffn, hidden),
+               "blk.0.ffn_down.weight": matrix(hidden, ffn)}
+    metadata = {
+        "general.architecture": "llama", "llama.block_count": 1, "llama.context_length": 64,
+        "llama.embedding_length": hidden, "llama.feed_forward_length": ffn, "llama.attention.head_count": heads,
+        "llama.attention.head_count_kv": heads, "llama.rope.freq_base": 10000.0,
+        "llama.attention.layer_norm_rms_epsilon": 1e-5, "llama.rope.dimension_count": hidden // heads,
+        "tokenizer.ggml.model": "gpt2", "tokenizer.ggml.pre": "smollm", "tokenizer.ggml.tokens": tokens,
+        "tokenizer.ggml.merges": ["Ġ t", "h e", "Ġt he"], "tokenizer.ggml.token_type": np.array([3] * 3 + [1] * (len(tokens) - 3), np.int32),
+        "tokenizer.ggml.bos_token_id": 1, "tokenizer.ggml.eos_token_id": 2,
+    }
+    save_gguf(str(path), tensors, metadata)
