@@ -20,7 +20,8 @@ def _skipped(name: str, skip) -> bool:
     return any(name == pattern or fnmatch.fnmatchcase(name, pattern) for pattern in skip)
 
 
-def quantize_model(model: Module, qtype="Q8_0", skip=(), embeddings: bool = True, inplace: bool = False) -> Module:
+def quantize_model(model: Module, qtype="Q8_0", skip=(), embeddings: bool = True, inplace: bool = False, *,
+                   activation_quant: bool = False) -> Module:
     """Replace every ``nn.Linear`` by a :class:`QuantizedLinear` (and every ``nn.Embedding`` by a
     :class:`QuantizedEmbedding`) whose weight is quantized to qtype.
 
@@ -35,6 +36,8 @@ def quantize_model(model: Module, qtype="Q8_0", skip=(), embeddings: bool = True
         embeddings: whether Embedding tables are quantized too. Default: ``True``.
         inplace: change ``model`` itself rather than a deep copy of it. Default: ``False``
             (as ``torch.ao.quantization.quantize_dynamic``).
+        activation_quant: the Linear layers' products on 8-bit activations (:class:`QuantizedLinear`).
+            Default: ``False``.
 
     Returns:
         the quantized model.
@@ -53,7 +56,7 @@ def quantize_model(model: Module, qtype="Q8_0", skip=(), embeddings: bool = True
             if child is None or _skipped(full_name, skip):
                 continue
             if isinstance(child, Linear):
-                module._modules[child_name] = QuantizedLinear.from_float(child, qtype)
+                module._modules[child_name] = QuantizedLinear.from_float(child, qtype, activation_quant=activation_quant)
             elif embeddings and isinstance(child, Embedding):
                 module._modules[child_name] = QuantizedEmbedding.from_float(child, qtype)
     return model

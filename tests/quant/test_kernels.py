@@ -75,3 +75,19 @@ def test_unknown_type_on_opencl_is_a_clear_error(device):
     backend = _backend(device)
     with pytest.raises(NotImplementedError, match="GGML type 10 on device opencl"):
         backend.quant_dequantize(backend.asarray(np.zeros((1, 84), np.uint8)), 10, 256)
+
+
+@pytest.mark.parametrize("name", ("Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"))
+def test_matvec_threaded_rows_and_partial_blocks(rng, name):
+    # the matrix-vector kernels (AVX-512 table lookups where the CPU has them): rows shared out dynamically
+    # among the threads, and rows whose last block is partial (84 = 2 blocks + 20 values)
+    from axonml.quant.formats import quantize_padded
+    backend = _backend("cpu")
+    for n, k in ((2053, 256), (301, 84)):
+        weight = rng.standard_normal((n, k)).astype(np.float32)
+        blocks = quantize_padded(weight, name)
+        decoded = dequantize(blocks, name)[:, :k].astype(np.float64)
+        x = rng.standard_normal((1, k)).astype(np.float32)
+        out = backend.quant_matmul(x, blocks, name_id(name))
+        scale = np.abs(x).astype(np.float64) @ np.abs(decoded).T
+        assert np.all(np.abs(out - x.astype(np.float64) @ decoded.T) <= 1e-5 * scale + 1e-6), (name, n, k)
