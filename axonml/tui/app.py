@@ -42,7 +42,11 @@ class Dashboard(urwid.WidgetWrap):
         self.show(0)
 
     def show(self, index: int) -> None:
-        self.current = index % len(self.views)
+        """Switch to a view (or, for the current one, redraw the tabs, hints and body)."""
+        index %= len(self.views)
+        if index != self.current:
+            self.views[index].shown()
+        self.current = index
         view = self.views[self.current]
         self.frame.body = view.widget
         markup = []

@@ -44,6 +44,9 @@ class View:
     def tick(self) -> None:
         """Poll what the view watches (called by the main loop's timer)."""
 
+    def shown(self) -> None:
+        """Called when the user switches to the view: a chance to look at the disk again."""
+
     def message(self, text: str, attribute: str = "dim") -> urwid.Widget:
         return urwid.Filler(urwid.Text((attribute, text), align="center"), "middle")
 
@@ -347,7 +350,7 @@ class TrainingView(View):
 class GraphsView(View):
     name = "Graphs"
     keys = [("Space", "add / remove the run under the cursor"), ("a", "add every run / remove all"),
-            ("h / l", "previous / next metric"), ("s", "next split (train, test ...)"), ("r", "look for new runs")]
+            ("h / l", "previous / next metric"), ("s", "next split (train, test ...)"), ("r", "look for new runs (also done when the view is shown)")]
     hints = "Space select  h/l metric  s split  r rescan"
 
     def __init__(self, display: Display, root: str):
@@ -430,6 +433,9 @@ class GraphsView(View):
             return False
         return True
 
+    def shown(self) -> None:
+        self.scan()
+
 
 # --- files -----------------------------------------------------------------------------------------
 
@@ -439,7 +445,7 @@ class FilesView(View):
                       "folder"),
             ("l  Right", "enter the folder (a run's too); on a file, as Enter"),
             ("h  Left  Backspace", "go to the parent folder"), ("J / K", "scroll the description"),
-            (".", "show / hide hidden files")]
+            (".", "show / hide hidden files"), ("r", "read the folder again (it is also re-read when the view is shown)")]
     hints = "Enter open  l/h in/out  J/K scroll"
 
     def __init__(self, display: Display, root: str, open_run, open_model):
@@ -509,7 +515,14 @@ class FilesView(View):
             self.show_hidden = not self.show_hidden
             self.chdir(self.directory)
             return True
+        if key == "r":
+            self.shown()
+            return True
         return False
+
+    def shown(self) -> None:
+        entry = self._focused()
+        self.chdir(self.directory, entry.name if entry is not None else None)
 
 
 # --- help ------------------------------------------------------------------------------------------

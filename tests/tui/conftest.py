@@ -38,7 +38,7 @@ class Terminal:
         self.tmux("new-session", "-d", "-x", str(width), "-y", str(height), "-s", "main", command)
         self.started = True
 
-    def keys(self, *keys, pause=0.25):
+    def keys(self, *keys, pause=0.05):
         for key in keys:
             self.tmux("send-keys", "-t", "main", key)
             time.sleep(pause)
