@@ -150,6 +150,20 @@ def rotary_tables(config: LlamaConfig, length: int, frequency_factors: np.ndarra
     return np.cos(angles).astype(np.float32), np.sin(angles).astype(np.float32)
 
 
+def _turn_pairs(xp, x, cos, sin):
+    """x (batch, length, heads, head_dim) with its first 2 * pairs features turned pairwise by the angles."""
+    pairs = cos.shape[-1]
+    length = x.shape[1]
+    cos = xp.reshape(cos, (length, 1, pairs))
+    sin = xp.reshape(sin, (length, 1, pairs))
+    even = xp.getitem(x, (Ellipsis, slice(0, 2 * pairs, 2)))
+    odd = xp.getitem(x, (Ellipsis, slice(1, 2 * pairs, 2)))
+    out = xp.copy(x) if 2 * pairs < x.shape[-1] else xp.empty(x.shape, x.dtype)
+    xp.setitem(out, (Ellipsis, slice(0, 2 * pairs, 2)), xp.sub(xp.mul(even, cos), xp.mul(odd, sin)))
+    xp.setitem(out, (Ellipsis, slice(1, 2 * pairs, 2)), xp.add(xp.mul(even, sin), xp.mul(odd, cos)))
+    return out
+
+
 class _RotaryAdjacentPairs(ArrayFunction):
     """Turn the adjacent feature pairs (2i, 2i+1) of the first ``2 * cos.shape[-1]`` features of each head.
 
@@ -157,25 +171,87 @@ class _RotaryAdjacentPairs(ArrayFunction):
     """
 
     def forward(ctx, x, cos, sin):
-        xp = ctx.xp
-        batch, length, heads, head_dim = x.shape
-        pairs = cos.shape[-1]
         ctx.save_for_backward(cos, sin)
-        cos = xp.reshape(cos, (length, 1, pairs))
-        sin = xp.reshape(sin, (length, 1, pairs))
-        out = xp.copy(x)
-        rotated = xp.reshape(xp.getitem(x, (Ellipsis, slice(0, 2 * pairs))), (batch, length, heads, pairs, 2))
-        even = xp.getitem(rotated, (Ellipsis, 0))
-        odd = xp.getitem(rotated, (Ellipsis, 1))
-        turned = xp.stack([xp.sub(xp.mul(even, cos), xp.mul(odd, sin)),
-                           xp.add(xp.mul(even, sin), xp.mul(odd, cos))], -1)
-        xp.setitem(out, (Ellipsis, slice(0, 2 * pairs)), xp.reshape(turned, (batch, length, heads, 2 * pairs)))
-        return out
+        return _turn_pairs(ctx.xp, x, cos, sin)
 
     def backward(ctx, grad):
         cos, sin = ctx.saved_tensors
         # the rotation is orthogonal: its gradient turns by the opposite angle
-        return _RotaryAdjacentPairs.forward(ctx, grad, cos, ctx.xp.neg(sin)), None, None
+        return _turn_pairs(ctx.xp, grad, cos, ctx.xp.neg(sin)), None, None
+
+
+class _SplitHeadsRotary(ArrayFunction):
+    """The stacked q/k/v projection (batch, length, (H + 2 H_kv) head_dim) -> query (batch, H, length, head_dim),
+    key and value (batch, H_kv, length, head_dim), with rotary embeddings on query and key: one op per layer."""
+
+    def forward(ctx, qkv, cos, sin, heads, kv_heads):
+        xp = ctx.xp
+        batch, length, width = qkv.shape
+        head_dim = width // (heads + 2 * kv_heads)
+        qkv = xp.reshape(qkv, (batch, length, heads + 2 * kv_heads, head_dim))
+        query_key = _turn_pairs(xp, xp.getitem(qkv, (slice(None), slice(None), slice(0, heads + kv_heads))), cos, sin)
+        ctx.save_for_backward(cos, sin)
+        ctx.shape = (batch, length, heads, kv_heads, head_dim)
+        heads_first = (0, 2, 1, 3)
+        return (xp.transpose(xp.getitem(query_key, (slice(None), slice(None), slice(0, heads))), heads_first),
+                xp.transpose(xp.getitem(query_key, (slice(None), slice(None), slice(heads, None))), heads_first),
+                xp.transpose(xp.getitem(qkv, (slice(None), slice(None), slice(heads + kv_heads, None))), heads_first))
+
+    def backward(ctx, grad_query, grad_key, grad_value):
+        xp = ctx.xp
+        cos, sin = ctx.saved_tensors
+        batch, length, heads, kv_heads, head_dim = ctx.shape
+        heads_last = (0, 2, 1, 3)
+        grad_query_key = xp.concatenate([xp.transpose(grad_query, heads_last), xp.transpose(grad_key, heads_last)], 2)
+        grad = xp.concatenate([_turn_pairs(xp, grad_query_key, cos, xp.neg(sin)),
+                               xp.transpose(grad_value, heads_last)], 2)
+        return xp.reshape(grad, (batch, length, (heads + 2 * kv_heads) * head_dim)), None, None, None, None
+
+
+class _AddRMSNorm(ArrayFunction):
+    """``(x + residual, rms_norm(x + residual) * weight)`` in one op: a block's residual add and the next
+    block's RMSNorm (``residual=None``: the norm alone, returned with x)."""
+
+    def forward(ctx, x, residual, weight, eps):
+        xp = ctx.xp
+        summed = x if residual is None else xp.add(x, residual)
+        mean_square = xp.mul(xp.sum(xp.mul(summed, summed), -1, True), 1.0 / summed.shape[-1])
+        scale = xp.rsqrt(xp.add(mean_square, eps))
+        ctx.save_for_backward(summed, scale, weight)
+        ctx.has_residual = residual is not None
+        return summed, xp.mul(xp.mul(summed, scale), weight)
+
+    def backward(ctx, grad_summed, grad_normed):
+        xp = ctx.xp
+        summed, scale, weight = ctx.saved_tensors
+        normalized = xp.mul(summed, scale)
+        grad_normalized = xp.mul(grad_normed, weight)
+        # d/dx of x * rsqrt(mean(x^2) + eps): scale * (g - x_hat * mean(g * x_hat))
+        projection = xp.mul(xp.sum(xp.mul(grad_normalized, normalized), -1, True), 1.0 / summed.shape[-1])
+        grad_x = xp.add(grad_summed, xp.mul(scale, xp.sub(grad_normalized, xp.mul(normalized, projection))))
+        grad_weight = xp.sum(xp.reshape(xp.mul(grad_normed, normalized), (-1, summed.shape[-1])), 0, False)
+        return grad_x, grad_x if ctx.has_residual else None, grad_weight, None
+
+
+class _SwiGLU(ArrayFunction):
+    """``silu(gate) * up`` of the stacked gate/up projection (..., 2 intermediate) -> (..., intermediate)."""
+
+    def forward(ctx, gate_up):
+        xp = ctx.xp
+        size = gate_up.shape[-1] // 2
+        gate = xp.getitem(gate_up, (Ellipsis, slice(0, size)))
+        up = xp.getitem(gate_up, (Ellipsis, slice(size, None)))
+        ctx.save_for_backward(gate, up)
+        return xp.mul(xp.mul(gate, xp.sigmoid(gate)), up)
+
+    def backward(ctx, grad):
+        xp = ctx.xp
+        gate, up = ctx.saved_tensors
+        sigmoid = xp.sigmoid(gate)
+        silu = xp.mul(gate, sigmoid)
+        # silu'(g) = sigmoid(g) (1 + g (1 - sigmoid(g)))
+        derivative = xp.mul(sigmoid, xp.add(xp.sub(gate, silu), 1.0))
+        return xp.concatenate([xp.mul(xp.mul(grad, up), derivative), xp.mul(grad, silu)], -1)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -220,11 +296,7 @@ class LlamaAttention(nn.Module):
                 mask: Tensor | None) -> Tensor:
         batch, length, _ = hidden.shape
         heads, kv_heads = self.num_heads, self.num_kv_heads
-        qkv = self.qkv_proj(hidden).reshape(batch, length, heads + 2 * kv_heads, self.head_dim)
-        query_key = _RotaryAdjacentPairs.apply(qkv[:, :, :heads + kv_heads], cos, sin)
-        query = query_key[:, :, :heads].transpose(1, 2)
-        key = query_key[:, :, heads:].transpose(1, 2)
-        value = qkv[:, :, heads + kv_heads:].transpose(1, 2)
+        query, key, value = _SplitHeadsRotary.apply(self.qkv_proj(hidden), cos, sin, heads, kv_heads)
         if cache is not None:
             key, value = cache.update(layer, key, value)
         causal = mask is None and length > 1 and key.shape[2] == length
@@ -250,13 +322,15 @@ class LlamaMLP(nn.Module):
         self.gate_up_proj, self.down_proj = gate_up_proj, down_proj
 
     def forward(self, hidden: Tensor) -> Tensor:
-        gate_up = self.gate_up_proj(hidden)
-        size = self.intermediate_size
-        return self.down_proj(F.silu(gate_up[..., :size]) * gate_up[..., size:])
+        return self.down_proj(_SwiGLU.apply(self.gate_up_proj(hidden)))
 
 
 class LlamaDecoderLayer(nn.Module):
-    """RMSNorm -> attention -> residual, RMSNorm -> SwiGLU MLP -> residual."""
+    """RMSNorm -> attention -> residual, RMSNorm -> SwiGLU MLP -> residual.
+
+    Each residual add is fused with the RMSNorm that follows it, so the block takes the previous block's
+    MLP output unadded (``residual``, None for the first block) and returns its own the same way.
+    """
 
     def __init__(self, config: LlamaConfig, self_attn: LlamaAttention, mlp: LlamaMLP) -> None:
         super().__init__()
@@ -265,10 +339,16 @@ class LlamaDecoderLayer(nn.Module):
         self.post_attention_layernorm = nn.RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
         self.mlp = mlp
 
-    def forward(self, hidden: Tensor, cos: Tensor, sin: Tensor, layer: int, cache: KVCache | None,
-                mask: Tensor | None) -> Tensor:
-        hidden = hidden + self.self_attn(self.input_layernorm(hidden), cos, sin, layer, cache, mask)
-        return hidden + self.mlp(self.post_attention_layernorm(hidden))
+    def forward(self, hidden: Tensor, residual: Tensor | None, cos: Tensor, sin: Tensor, layer: int,
+                cache: KVCache | None, mask: Tensor | None) -> tuple[Tensor, Tensor]:
+        hidden, normed = _add_rms_norm(hidden, residual, self.input_layernorm)
+        attended = self.self_attn(normed, cos, sin, layer, cache, mask)
+        hidden, normed = _add_rms_norm(hidden, attended, self.post_attention_layernorm)
+        return hidden, self.mlp(normed)
+
+
+def _add_rms_norm(hidden: Tensor, residual: Tensor | None, norm: nn.RMSNorm) -> tuple[Tensor, Tensor]:
+    return _AddRMSNorm.apply(hidden, residual, norm.weight, norm.eps)
 
 
 class LlamaModel(nn.Module):
@@ -304,9 +384,10 @@ class LlamaModel(nn.Module):
         cos, sin = self.rotary(position_offset, length, hidden.device)
         total = (cache.length if cache is not None else 0) + length
         mask = causal_mask(length, total, device=hidden.device) if length > 1 and total > length else None
+        residual = None
         for index, layer in enumerate(self.layers):
-            hidden = layer(hidden, cos, sin, index, cache, mask)
-        return self.norm(hidden)
+            hidden, residual = layer(hidden, residual, cos, sin, index, cache, mask)
+        return _add_rms_norm(hidden, residual, self.norm)[1]
 
 
 class LlamaForCausalLM(nn.Module, GenerationMixin):
@@ -441,4 +522,5 @@ def load_gguf(path: str | os.PathLike) -> tuple[LlamaForCausalLM, GGUFTokenizer]
         lm_head = QuantizedLinear.from_quantized(_matrix(tensors, "output.weight", config.vocab_size, hidden))
     model = LlamaForCausalLM(config, decoder, lm_head)
     model.eval()
+    model.requires_grad_(False)  # the matrices are quantized for inference; the norms follow them
     return model, tokenizer

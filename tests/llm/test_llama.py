@@ -151,13 +151,33 @@ def test_config_from_metadata(tiny):
     assert isinstance(tiny[0], LlamaForCausalLM) and config.max_position_embeddings == 128
 
 
-def test_rotary_backward_is_the_inverse_rotation():
+def _rotary_tables(length, pairs):
+    angles = np.outer(np.arange(length), np.linspace(1.0, 0.1, pairs))
+    return axonml.from_numpy(np.cos(angles)), axonml.from_numpy(np.sin(angles))
+
+
+def test_rotary_turns_adjacent_pairs_and_its_backward_is_the_inverse():
     x = axonml.randn(1, 3, 2, 8, dtype=axonml.float64, requires_grad=True)
-    angles = np.outer(np.arange(3), [1.0, 0.3])
-    cos, sin = (axonml.from_numpy(f(angles)) for f in (np.cos, np.sin))
-    assert axonml.autograd.gradcheck(lambda t: _RotaryAdjacentPairs.apply(t, cos, sin), (x,))
+    cos, sin = _rotary_tables(3, 2)
     out = _RotaryAdjacentPairs.apply(x, cos, sin).detach().numpy()
-    np.testing.assert_array_equal(out[..., 4:], x.detach().numpy()[..., 4:])  # features past rope_dim pass through
+    values = x.detach().numpy()
+    turned = values[..., 0] * cos.numpy()[:, None, 0] - values[..., 1] * sin.numpy()[:, None, 0]
+    np.testing.assert_allclose(out[..., 0], turned)
+    np.testing.assert_array_equal(out[..., 4:], values[..., 4:])  # features past rope_dim pass through
+    assert axonml.autograd.gradcheck(lambda t: _RotaryAdjacentPairs.apply(t, cos, sin), (x,))
+
+
+def test_fused_inference_ops_have_correct_gradients():
+    from axonml.llm.llama import _AddRMSNorm, _SplitHeadsRotary, _SwiGLU
+    rand = lambda *shape: axonml.randn(*shape, dtype=axonml.float64, requires_grad=True)  # noqa: E731
+    x, residual, weight = rand(2, 3, 8), rand(2, 3, 8), rand(8)
+    summed, normed = _AddRMSNorm.apply(x, residual, weight, 1e-5)
+    expected = axonml.nn.functional.rms_norm(x + residual, (8,), weight, 1e-5)
+    np.testing.assert_allclose(normed.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    assert axonml.autograd.gradcheck(lambda a, b, w: _AddRMSNorm.apply(a, b, w, 1e-5), (x, residual, weight))
+    assert axonml.autograd.gradcheck(lambda a: _SwiGLU.apply(a), (rand(2, 3, 8),))
+    cos, sin = _rotary_tables(3, 2)
+    assert axonml.autograd.gradcheck(lambda a: _SplitHeadsRotary.apply(a, cos, sin, 2, 1), (rand(1, 3, 4 * 4),))
 
 
 def test_bad_files_and_inputs(tiny, tmp_path):
