@@ -356,7 +356,7 @@ def _padding_mask(attention_mask, batch: int, length: int, device) -> Tensor | N
     nothing is padded (attention then needs no mask)."""
     if attention_mask is None:
         return None
-    mask = np.asarray(attention_mask.numpy() if isinstance(attention_mask, Tensor) else attention_mask)
+    mask = np.asarray(attention_mask.cpu().numpy() if isinstance(attention_mask, Tensor) else attention_mask)
     if mask.shape != (batch, length):
         raise ValueError(f"attention_mask must be ({batch}, {length}) like input_ids, got {list(mask.shape)}")
     if mask.all():

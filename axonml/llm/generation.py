@@ -134,7 +134,7 @@ def causal_mask(query_len: int, key_len: int, device=None, attention_mask: Tenso
     if key_len < query_len:
         raise ValueError(f"causal_mask: {query_len} queries cannot follow only {key_len} keys")
     if attention_mask is not None:
-        padding = np.asarray(attention_mask.numpy() if isinstance(attention_mask, Tensor) else attention_mask)
+        padding = np.asarray(attention_mask.cpu().numpy() if isinstance(attention_mask, Tensor) else attention_mask)
         if padding.ndim != 2 or padding.shape[1] != key_len:
             raise ValueError(f"attention_mask must be (batch, {key_len}), got {list(padding.shape)}")
     elif query_len == 1:
@@ -238,7 +238,7 @@ def _processors(do_sample, temperature, top_k, top_p, repetition_penalty) -> lis
 
 
 def _as_ids(input_ids) -> np.ndarray:
-    ids = np.asarray(input_ids.numpy() if isinstance(input_ids, Tensor) else input_ids)
+    ids = np.asarray(input_ids.cpu().numpy() if isinstance(input_ids, Tensor) else input_ids)
     if ids.ndim == 1:
         ids = ids[None, :]
     if ids.ndim != 2 or ids.shape[1] == 0 or ids.size and not np.issubdtype(ids.dtype, np.integer):
@@ -330,7 +330,7 @@ class GenerationMixin:
                 if device is not None:
                     tensor_ids = tensor_ids.to(device)
                 output = self(tensor_ids, past_key_values=cache, use_cache=cache is not None)
-                scores = output.logits[:, -1, :].numpy().astype(np.float32)
+                scores = output.logits[:, -1, :].cpu().numpy().astype(np.float32)
                 for processor in processors:
                     scores = processor(ids, scores)
                 if do_sample:

@@ -164,3 +164,16 @@ def test_bad_input(minilm_dir, tmp_path):
                                            tmp_path / "model.safetensors")
     with pytest.raises(RuntimeError, match="missing"):
         BertModel.from_pretrained(tmp_path)
+
+
+def test_bert_on_device(device):
+    theirs, ours = _pair(transformers.BertModel, BertModel)
+    inputs = _tiny_batch()
+    with torch.no_grad():
+        expected = theirs(**{k: torch.tensor(v) for k, v in inputs.items()}).last_hidden_state.numpy()
+    ours = ours.to(device)
+    with axonml.no_grad():
+        got = ours(**{k: axonml.from_numpy(v).to(device) for k, v in inputs.items()}).last_hidden_state
+    assert got.device.type == device
+    real = inputs["attention_mask"].astype(bool)
+    np.testing.assert_allclose(got.cpu().numpy()[real], expected[real], atol=1e-4)

@@ -136,3 +136,14 @@ def test_generate_rejects_bad_input(model):
         model.generate([[]], max_new_tokens=2)
     with pytest.raises(ValueError, match="temperature"):
         model.generate(PROMPT, max_new_tokens=2, do_sample=True, temperature=0.0)
+
+
+def test_generate_on_device(model, device):
+    expected = model.generate(PROMPT, max_new_tokens=12).numpy()
+    moved = GPT2LMHeadModel(model.config).eval()
+    moved.load_state_dict(model.state_dict())
+    moved = moved.to(device)
+    for use_cache in (True, False):
+        out = moved.generate(PROMPT, max_new_tokens=12, use_cache=use_cache)
+        assert out.device.type == device
+        np.testing.assert_array_equal(out.cpu().numpy(), expected)
