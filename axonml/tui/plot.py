@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
+
 __all__ = ["GLYPHS", "Cell", "rasterise", "plot_lines", "format_number", "progress_bar", "to_markup"]
 
 # dots per cell (columns, rows) of each glyph set
@@ -35,29 +37,30 @@ class _Frame:
     width: int
     height: int
 
-    def dot(self, x: float, y: float) -> tuple[int, int]:
-        column = 0 if self.x_max == self.x_min else round((x - self.x_min) / (self.x_max - self.x_min) * (self.width - 1))
-        row = 0 if self.y_max == self.y_min else round((self.y_max - y) / (self.y_max - self.y_min) * (self.height - 1))
-        return column, row
 
-
-def _finite(series: Sequence[Point]) -> list[Point]:
-    return [(float(x), float(y)) for x, y in series
-            if x is not None and y is not None and math.isfinite(x) and math.isfinite(y)]
+def _points(series: Sequence[Point]) -> np.ndarray:
+    """The finite (x, y) points of a series as an (n, 2) float64 array; None and NaN/inf are left out."""
+    if isinstance(series, np.ndarray):
+        return series
+    pairs = [point for point in series if point[0] is not None and point[1] is not None]
+    if not pairs:
+        return np.empty((0, 2))
+    points = np.asarray(pairs, dtype=np.float64)
+    return points[np.isfinite(points).all(axis=1)]
 
 
 def data_range(series_list: Sequence[Sequence[Point]]) -> tuple[float, float, float, float] | None:
     """(x_min, x_max, y_min, y_max) over every finite point; None if there is none. A flat y range is
     widened so that a constant curve sits in the middle of the plot."""
-    points = [point for series in series_list for point in _finite(series)]
-    if not points:
+    arrays = [points for points in map(_points, series_list) if len(points)]
+    if not arrays:
         return None
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    y_min, y_max = min(ys), max(ys)
+    points = np.concatenate(arrays)
+    (x_min, y_min), (x_max, y_max) = points.min(axis=0).tolist(), points.max(axis=0).tolist()
     if y_min == y_max:
         pad = abs(y_min) * 0.1 or 1.0
         y_min, y_max = y_min - pad, y_max + pad
-    return min(xs), max(xs), y_min, y_max
+    return x_min, x_max, y_min, y_max
 
 
 def _line(start: tuple[int, int], end: tuple[int, int]):
@@ -77,6 +80,32 @@ def _line(start: tuple[int, int], end: tuple[int, int]):
         if doubled <= dx:
             error += dx
             y0 += sy
+
+
+def _compress(columns: np.ndarray, rows: np.ndarray) -> list[tuple[int, int]]:
+    """The polyline through (columns, rows) with fewer vertices: a run of consecutive dots in one column keeps
+    only its first, lowest, highest and last dot. The segments between them cover the same column range, so
+    the drawing is unchanged, and a long log costs a few steps per column instead of one per record."""
+    if len(columns) == 0:
+        return []
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(columns)) + 1))
+    ends = np.concatenate((starts[1:], [len(columns)])) - 1
+    lowest, highest = np.minimum.reduceat(rows, starts), np.maximum.reduceat(rows, starts)
+    dots = []
+    for start, end, low, high in zip(starts.tolist(), ends.tolist(), lowest.tolist(), highest.tolist()):
+        column = int(columns[start])
+        dots += [(column, int(rows[start])), (column, low), (column, high), (column, int(rows[end]))]
+    return dots
+
+
+def _dot_path(series: Sequence[Point], frame: "_Frame") -> list[tuple[int, int]]:
+    """The series' finite points as dots of the frame's grid, in order."""
+    points = _points(series)
+    columns = np.zeros(len(points), dtype=np.int64) if frame.x_max == frame.x_min else \
+        np.rint((points[:, 0] - frame.x_min) / (frame.x_max - frame.x_min) * (frame.width - 1)).astype(np.int64)
+    rows = np.zeros(len(points), dtype=np.int64) if frame.y_max == frame.y_min else \
+        np.rint((frame.y_max - points[:, 1]) / (frame.y_max - frame.y_min) * (frame.height - 1)).astype(np.int64)
+    return _compress(columns, rows)
 
 
 def rasterise(series_list: Sequence[Sequence[Point]], columns: int, rows: int, glyphs: str = "braille",
@@ -99,11 +128,12 @@ def rasterise(series_list: Sequence[Sequence[Point]], columns: int, rows: int, g
     per_column, per_row = GLYPHS[glyphs]
     bits = [[0] * columns for _ in range(rows)]
     owner: list[list[int | None]] = [[None] * columns for _ in range(rows)]
+    series_list = [_points(series) for series in series_list]  # converted once
     bounds = bounds or data_range(series_list)
     if bounds is not None:
         frame = _Frame(*bounds, width=columns * per_column, height=rows * per_row)
         for index, series in enumerate(series_list):
-            dots = [frame.dot(x, y) for x, y in _finite(series)]
+            dots = _dot_path(series, frame)
             segments = zip(dots, dots[1:]) if len(dots) > 1 else [(dot, dot) for dot in dots]
             for start, end in segments:
                 for column, row in _line(start, end):
@@ -150,6 +180,7 @@ def plot_lines(series_list: Sequence[Sequence[Point]], columns: int, rows: int, 
     plot_columns, plot_rows = columns - label_width - 1, rows - 1
     if plot_columns < 2 or plot_rows < 1:
         return [[(None, c) for c in "(too small)"[:columns].ljust(columns)] for _ in range(max(rows, 0))]
+    series_list = [_points(series) for series in series_list]
     bounds = data_range(series_list)
     if bounds is None:
         message = "(no data yet)".center(columns)[:columns]

@@ -7,6 +7,7 @@ process, on this host or (through the filesystem the dashboard runs on) another 
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -127,6 +128,7 @@ class RunLog:
         self._position = 0
         self._pending = ""
         self._identity = None
+        self._state = Progress()
         self.poll()
 
     def poll(self) -> int:
@@ -156,6 +158,7 @@ class RunLog:
                 record = None
             if isinstance(record, dict):
                 self.records.append(record)
+                self._advance(record)
                 added += 1
             else:
                 self.skipped += 1
@@ -163,6 +166,7 @@ class RunLog:
 
     def _reset(self, identity) -> None:
         self.records, self.skipped, self._position, self._pending = [], 0, 0, ""
+        self._state = Progress()
         self._identity = identity
         self.config = {}
 
@@ -191,28 +195,32 @@ class RunLog:
 
     def progress(self) -> Progress:
         """The run's last state: last epoch and step, the last loss and accuracy of each split, the last learning
-        rate and throughput, the time since the logger opened."""
-        state = Progress(records=len(self.records))
+        rate and throughput, the time since the logger opened; the epochs in total from the config."""
+        state = dataclasses.replace(self._state, last={k: dict(v) for k, v in self._state.last.items()})
         epochs = self.config.get("epochs")
         state.epochs = int(epochs) if isinstance(epochs, (int, float)) and epochs > 0 else None
-        for record in self.records:
-            if isinstance(record.get("epoch"), (int, float)):
-                state.epoch = int(record["epoch"])
-            if isinstance(record.get("step"), (int, float)):
-                state.step = int(record["step"])
-            state.split = str(record.get("split", "train"))
-            for metric in ("loss", "accuracy"):
-                value = value_of(record, metric)
-                if value is not None:
-                    state.last.setdefault(state.split, {})[metric] = value
-            for metric, attribute in (("lr", "lr"), ("samples/s", "samples_per_second")):
-                value = value_of(record, metric)
-                if value is not None:
-                    setattr(state, attribute, value)
-            for name, attribute in (("elapsed", "elapsed"), ("time", "updated")):
-                if isinstance(record.get(name), (int, float)):
-                    setattr(state, attribute, float(record[name]))
         return state
+
+    def _advance(self, record: dict) -> None:
+        """Fold one new record into the running state (so that a long log is not re-read at every poll)."""
+        state = self._state
+        state.records += 1
+        if isinstance(record.get("epoch"), (int, float)):
+            state.epoch = int(record["epoch"])
+        if isinstance(record.get("step"), (int, float)):
+            state.step = int(record["step"])
+        state.split = str(record.get("split", "train"))
+        for metric in ("loss", "accuracy"):
+            value = value_of(record, metric)
+            if value is not None:
+                state.last.setdefault(state.split, {})[metric] = value
+        for metric, attribute in (("lr", "lr"), ("samples/s", "samples_per_second")):
+            value = value_of(record, metric)
+            if value is not None:
+                setattr(state, attribute, value)
+        for name, attribute in (("elapsed", "elapsed"), ("time", "updated")):
+            if isinstance(record.get(name), (int, float)):
+                setattr(state, attribute, float(record[name]))
 
     def seconds_since_update(self, now: float | None = None) -> float | None:
         """Seconds since the log file last changed (how stale the run is), None if it does not exist."""

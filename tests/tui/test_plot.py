@@ -1,7 +1,10 @@
 import math
+import random
+import time
 
 import pytest
 
+from axonml.tui import plot
 from axonml.tui.plot import data_range, format_number, plot_lines, progress_bar, rasterise, to_markup
 
 
@@ -58,3 +61,14 @@ def test_helpers():
     assert progress_bar(0.5, 8, "ascii") == "####----" and progress_bar(2, 4, "ascii") == "####"
     assert to_markup([(None, " "), (0, "a"), (0, "b"), (1, "c")], ["s0", "s1"], "dim") == \
         [("dim", " "), ("s0", "ab"), ("s1", "c")]
+
+
+def test_long_series_draw_exactly_as_without_compression(monkeypatch):
+    rng = random.Random(0)
+    series = [(step, math.exp(-step / 3000) + rng.gauss(0, 0.05)) for step in range(20000)]
+    started = time.perf_counter()
+    compressed = rasterise([series], 70, 12)
+    seconds = time.perf_counter() - started
+    monkeypatch.setattr(plot, "_compress", lambda columns, rows: list(zip(columns.tolist(), rows.tolist())))
+    assert rasterise([series], 70, 12) == compressed
+    assert seconds < 1.0  # a few steps per column, not one per record

@@ -35,6 +35,7 @@ def test_a_replaced_log_starts_over(tmp_path):
     _log(path, step=0, loss=9.0)
     run.poll()
     assert [r["loss"] for r in run.records] == [9.0]
+    assert run.progress().records == 1 and run.progress().step == 0
 
 
 def test_series_by_split_and_metric_aliases(tmp_path):
