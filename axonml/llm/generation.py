@@ -19,6 +19,8 @@ The forward contract a causal model keeps so that :meth:`GenerationMixin.generat
 - ``attention_mask``: optional (batch, total_len) with 1 for real tokens and 0 for padding; models
   may reject it.
 - The result's ``logits`` are (batch, new_len, vocab); ``past_key_values`` is the cache (or None).
+- Optionally ``logits_to_keep``: when positive, only the last that many positions' logits are
+  computed; ``generate`` passes 1 to a forward that has the parameter.
 
 A model also says how big its cache is, by overriding :meth:`GenerationMixin.cache_shape` or by a
 ``config`` with ``num_hidden_layers``, ``num_attention_heads``, ``hidden_size`` and optionally
@@ -26,6 +28,7 @@ A model also says how big its cache is, by overriding :meth:`GenerationMixin.cac
 """
 from __future__ import annotations
 
+import inspect
 from typing import Callable, Sequence
 
 import numpy as np
@@ -324,12 +327,13 @@ class GenerationMixin:
         device = self._generation_device()
         cache = self.make_cache(batch, prompt_len + max_new_tokens) if use_cache and max_new_tokens else None
         step_input = ids
+        keep_last = {"logits_to_keep": 1} if _accepts(self.forward, "logits_to_keep") else {}
         with no_grad():
             for _ in range(max_new_tokens):
                 tensor_ids = from_numpy(np.ascontiguousarray(step_input))
                 if device is not None:
                     tensor_ids = tensor_ids.to(device)
-                output = self(tensor_ids, past_key_values=cache, use_cache=cache is not None)
+                output = self(tensor_ids, past_key_values=cache, use_cache=cache is not None, **keep_last)
                 scores = output.logits[:, -1, :].cpu().numpy().astype(np.float32)
                 for processor in processors:
                     scores = processor(ids, scores)
@@ -357,6 +361,13 @@ class GenerationMixin:
         if reference is None or reference.device.type == "cpu":
             return None
         return reference.device
+
+
+def _accepts(function, name: str) -> bool:
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _sample(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:

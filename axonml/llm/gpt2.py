@@ -267,13 +267,17 @@ class GPT2LMHeadModel(_GPT2Pretrained, GenerationMixin):
 
     def forward(self, input_ids: Tensor, past_key_values: KVCache | None = None, use_cache: bool = False,
                 position_offset: int | None = None, attention_mask: Tensor | None = None,
-                labels: Tensor | None = None) -> CausalLMOutput:
-        """Next-token logits; with ``labels`` (usually ``input_ids``; -100 is ignored) also ``loss``, the
-        cross entropy of each position's prediction against the following label."""
+                labels: Tensor | None = None, logits_to_keep: int = 0) -> CausalLMOutput:
+        """Next-token logits of every position (of the last ``logits_to_keep`` only, when it is positive:
+        generation needs just the last, and the head is the largest product); with ``labels`` (usually
+        ``input_ids``; -100 is ignored) also ``loss``, the cross entropy of each position's prediction
+        against the following label."""
         if use_cache and past_key_values is None:
             past_key_values = self.make_cache(input_ids.shape[0])
         hidden = self.transformer(input_ids, past_key_values if use_cache else None, position_offset=position_offset,
                                   attention_mask=attention_mask)
+        if 0 < logits_to_keep < hidden.shape[1] and labels is None:
+            hidden = hidden[:, hidden.shape[1] - logits_to_keep:]
         logits = self.lm_head(hidden)
         output = CausalLMOutput(logits, past_key_values if use_cache else None)
         if labels is not None:

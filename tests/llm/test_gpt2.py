@@ -60,6 +60,10 @@ def test_incremental_logits_match_full_forward(ours):
         for position in range(7, 12):
             steps.append(ours(ids[:, position:position + 1], past_key_values=cache, use_cache=True).logits.numpy())
     np.testing.assert_allclose(np.concatenate(steps, axis=1), full, atol=1e-4)
+    with axonml.no_grad():
+        last = ours(ids, logits_to_keep=1).logits.numpy()
+    assert last.shape == (2, 1, 101)
+    np.testing.assert_allclose(last, full[:, -1:], atol=1e-5)
 
 
 def test_padding_mask_matches(reference, ours):
