@@ -212,7 +212,8 @@ class GGUFTokenizer:
         return "" if token_id is None else self.tokens[token_id]
 
     def __repr__(self) -> str:
-        return f"GGUFTokenizer(vocab_size={self.vocab_size}, pre={self.pre!r}, chat_template={self.chat_template is not None})"
+        return (f"GGUFTokenizer(vocab_size={self.vocab_size}, pre={self.pre!r}, "
+                f"chat_template={self.chat_template is not None})")
 
 
 def _token_bytes(decoder: decoders.ByteLevel, token: str) -> bytes:

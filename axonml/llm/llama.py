@@ -412,7 +412,10 @@ class LlamaForCausalLM(nn.Module, GenerationMixin):
         self.lm_head = lm_head
 
     def forward(self, input_ids: Tensor, past_key_values: KVCache | None = None, use_cache: bool = False,
-                position_offset: int | None = None, attention_mask: Tensor | None = None) -> CausalLMOutput:
+                position_offset: int | None = None, attention_mask: Tensor | None = None,
+                logits_to_keep: int = 0) -> CausalLMOutput:
+        """The logits of every new position (of the last ``logits_to_keep`` only, when it is positive: a prompt's
+        processing needs just the last, and the output head is the largest product), and the cache."""
         if not isinstance(input_ids, Tensor) or input_ids.ndim != 2:
             raise ValueError(f"LlamaForCausalLM expects (batch, length) int ids, got "
                              f"{list(input_ids.shape) if isinstance(input_ids, Tensor) else type(input_ids).__name__}")
@@ -429,6 +432,8 @@ class LlamaForCausalLM(nn.Module, GenerationMixin):
             raise ValueError(f"LlamaForCausalLM: position {end} is past the context length "
                              f"{self.config.max_position_embeddings}")
         hidden = self.model(input_ids, cache, position_offset)
+        if 0 < logits_to_keep < hidden.shape[1]:
+            hidden = hidden[:, hidden.shape[1] - logits_to_keep:]
         return CausalLMOutput(self.lm_head(hidden), cache)
 
     @classmethod

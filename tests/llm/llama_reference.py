@@ -60,7 +60,8 @@ def reference_llama(path: str):
     names = {"attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm", "attn_q": "self_attn.q_proj",
              "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj", "attn_output": "self_attn.o_proj",
              "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj"}
-    state = {"model.embed_tokens.weight": weights["token_embd.weight"], "model.norm.weight": weights["output_norm.weight"]}
+    state = {"model.embed_tokens.weight": weights["token_embd.weight"],
+             "model.norm.weight": weights["output_norm.weight"]}
     state["lm_head.weight"] = weights.get("output.weight", weights["token_embd.weight"])
     for i in range(layers):
         for short, long in names.items():

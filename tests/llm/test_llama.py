@@ -285,3 +285,8 @@ def test_predict_errors(tiny):
         run_predict(_predict_args(path, chat=True))
     with pytest.raises(CommandError, match="no such model"):
         run_predict(_predict_args(str(path) + ".missing"))
+
+
+def test_logits_to_keep(tiny):
+    model = tiny[0]
+    np.testing.assert_allclose(_logits(model, PROMPT, logits_to_keep=2), _logits(model, PROMPT)[-2:], rtol=1e-6)
