@@ -115,6 +115,7 @@ class RunLog:
         records: every complete record so far, in file order.
         skipped: lines that were not JSON objects (left out, counted).
         config: the run's resolved config (``config.json`` or ``config.toml`` beside the log), or {}.
+        error: why the last poll could not read the log (None if it could, or if the log does not exist yet).
     """
 
     def __init__(self, path: str):
@@ -129,6 +130,7 @@ class RunLog:
         self._pending = ""
         self._identity = None
         self._state = Progress()
+        self.error: str | None = None
         self.poll()
 
     def poll(self) -> int:
@@ -142,8 +144,10 @@ class RunLog:
                 f.seek(self._position)
                 chunk = f.read()
                 self._position = f.tell()
-        except FileNotFoundError:
+        except OSError as error:  # not there yet, or unreadable for now: the next poll tries again
+            self.error = None if isinstance(error, FileNotFoundError) else (error.strerror or str(error))
             return 0
+        self.error = None
         if not self.config:
             self.config = _read_config(self.directory)
         self._pending += chunk

@@ -289,7 +289,9 @@ class TrainingView(View):
     def _update_text(self) -> None:
         log, state = self.log, self.log.progress()
         stale = log.seconds_since_update()
-        if stale is None:
+        if log.error:
+            liveness = ("error", f"cannot read the log: {log.error}")
+        elif stale is None:
             liveness = ("error", "waiting for the log")
         elif stale < 30:
             liveness = ("good", f"live, updated {stale:.0f}s ago")

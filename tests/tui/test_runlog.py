@@ -87,3 +87,12 @@ def test_per_step_curves_leave_out_epoch_summaries(tmp_path):
     assert run.series("loss", "train") == [(1.0, 1.0), (2.0, 0.5)]
     assert run.series("loss", "test") == [(2.0, 0.8)]
     assert run.progress().last == {"train": {"loss": 0.75}, "test": {"loss": 0.8}}
+
+
+def test_an_unreadable_log_is_reported_and_retried(tmp_path):
+    (tmp_path / "metrics.jsonl").mkdir()  # a directory where the log should be: reading it fails
+    run = RunLog(str(tmp_path))
+    assert run.records == [] and run.error
+    (tmp_path / "metrics.jsonl").rmdir()
+    _log(tmp_path / "metrics.jsonl", step=1, loss=1.0)
+    assert run.poll() == 1 and run.error is None
