@@ -745,15 +745,15 @@ AQ_AVX2 __m256i aq_fifth_bits(const uint8_t *p)
     return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
 }
 
-/* a weight block's 32 integers as bytes (signed unless the format has a minimum), its scale and minimum */
+/* a weight block's 32 stored integers as bytes (Q4_0 and Q5_0 before their offset is taken off; Q8_0
+ * signed), its scale and minimum */
 AQ_AVX2 __m256i aq_block_bytes_avx2(int qtype, const uint8_t *block, float *d, float *m)
 {
     *d = aq_half(block);
     switch (qtype) {
-    case AQ_Q4_0: return _mm256_sub_epi8(aq_nibbles(block + 2), _mm256_set1_epi8(8));
+    case AQ_Q4_0: return aq_nibbles(block + 2);
     case AQ_Q4_1: *m = aq_half(block + 2); return aq_nibbles(block + 4);
-    case AQ_Q5_0:
-        return _mm256_sub_epi8(_mm256_or_si256(aq_nibbles(block + 6), aq_fifth_bits(block + 2)), _mm256_set1_epi8(16));
+    case AQ_Q5_0: return _mm256_or_si256(aq_nibbles(block + 6), aq_fifth_bits(block + 2));
     case AQ_Q5_1:
         *m = aq_half(block + 2);
         return _mm256_or_si256(aq_nibbles(block + 8), aq_fifth_bits(block + 4));
@@ -771,10 +771,11 @@ AQ_VNNI __m256i aq_dot_unsigned_vnni(__m256i w, __m256i x)
     return _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, x);
 }
 
-/* One stamp per instruction set; up to 4 weight rows share each activation block's load. A signed w
- * enters as |w| times x carrying w's sign: the same integers. */
+/* One stamp per instruction set; up to 4 weight rows share each activation block's load. Q4_0's and
+ * Q5_0's q - offset enter as q x less offset * x (the latter once per activation block, for all rows);
+ * Q8_0's signed w as |w| times x carrying w's sign. The same integers either way. */
 #define AQ_X8_KERNEL(isa, ATTR)                                                                           \
-ATTR void aq_x8_dot_rows_##isa##_body(const int qtype, const int minimum, const uint8_t *weight,         \
+ATTR void aq_x8_dot_rows_##isa##_body(const int qtype, const int offset, const uint8_t *weight,          \
                                       int64_t stride, int rows, const int8_t *xq, const float *xd,        \
                                       const float *xs, int64_t blocks, float *out)                        \
 {                                                                                                         \
@@ -783,14 +784,17 @@ ATTR void aq_x8_dot_rows_##isa##_body(const int qtype, const int minimum, const 
     float min[4] = {0.0f, 0.0f, 0.0f, 0.0f};                                                              \
     for (int64_t b = 0; b < blocks; b++) {                                                                \
         const __m256i x = _mm256_loadu_si256((const __m256i *)(xq + 32 * b));                             \
+        const __m256i shift = offset ? aq_dot_unsigned_##isa(_mm256_set1_epi8((char)offset), x)          \
+                                     : _mm256_setzero_si256();                                            \
         for (int r = 0; r < 4; r++) {                                                                     \
             if (r >= rows) break;                                                                         \
             float d, m = 0.0f;                                                                            \
             const __m256i w = aq_block_bytes_avx2(qtype, weight + r * stride + b * bytes, &d, &m);        \
-            const __m256i p = minimum ? aq_dot_unsigned_##isa(w, x)                                       \
-                : aq_dot_unsigned_##isa(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));                  \
+            const __m256i p = qtype == AQ_Q8_0                                                            \
+                ? aq_dot_unsigned_##isa(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w))                   \
+                : _mm256_sub_epi32(aq_dot_unsigned_##isa(w, x), shift);                                   \
             acc[r] = _mm256_add_ps(acc[r], _mm256_mul_ps(_mm256_set1_ps(d * xd[b]), _mm256_cvtepi32_ps(p)));\
-            if (minimum) min[r] += m * xs[b];                                                             \
+            if (qtype == AQ_Q4_1 || qtype == AQ_Q5_1) min[r] += m * xs[b];                               \
         }                                                                                                 \
     }                                                                                                     \
     for (int r = 0; r < rows; r++) {                                                                      \
@@ -804,10 +808,10 @@ ATTR##_ENTRY void aq_x8_dot_rows_##isa(int qtype, const uint8_t *weight, int64_t
                                                          const float *xs, int64_t blocks, float *out)     \
 {                                                                                                         \
     switch (qtype) { /* one loop specialised per format */                                                \
-    case AQ_Q4_0: aq_x8_dot_rows_##isa##_body(AQ_Q4_0, 0, weight, stride, rows, xq, xd, xs, blocks, out); break; \
-    case AQ_Q4_1: aq_x8_dot_rows_##isa##_body(AQ_Q4_1, 1, weight, stride, rows, xq, xd, xs, blocks, out); break; \
-    case AQ_Q5_0: aq_x8_dot_rows_##isa##_body(AQ_Q5_0, 0, weight, stride, rows, xq, xd, xs, blocks, out); break; \
-    case AQ_Q5_1: aq_x8_dot_rows_##isa##_body(AQ_Q5_1, 1, weight, stride, rows, xq, xd, xs, blocks, out); break; \
+    case AQ_Q4_0: aq_x8_dot_rows_##isa##_body(AQ_Q4_0, 8, weight, stride, rows, xq, xd, xs, blocks, out); break; \
+    case AQ_Q4_1: aq_x8_dot_rows_##isa##_body(AQ_Q4_1, 0, weight, stride, rows, xq, xd, xs, blocks, out); break; \
+    case AQ_Q5_0: aq_x8_dot_rows_##isa##_body(AQ_Q5_0, 16, weight, stride, rows, xq, xd, xs, blocks, out); break; \
+    case AQ_Q5_1: aq_x8_dot_rows_##isa##_body(AQ_Q5_1, 0, weight, stride, rows, xq, xd, xs, blocks, out); break; \
     case AQ_Q8_0: aq_x8_dot_rows_##isa##_body(AQ_Q8_0, 0, weight, stride, rows, xq, xd, xs, blocks, out); break; \
     }                                                                                                     \
 }
