@@ -478,8 +478,14 @@ def _embedding(weight: QuantizedTensor) -> QuantizedEmbedding:
     return module
 
 
-def load_gguf(path: str | os.PathLike) -> tuple[LlamaForCausalLM, GGUFTokenizer]:
+def load_gguf(path: str | os.PathLike, activation_quant: bool = False) -> tuple[LlamaForCausalLM, GGUFTokenizer]:
     """Read a Llama-family GGUF file: the model, on its quantized weights, and the tokenizer the file carries.
+
+    Args:
+        path: the .gguf file.
+        activation_quant: run every product on Q8_0-quantized activations with integer block sums
+            (llama.cpp's CPU arithmetic; :class:`~axonml.quant.QuantizedLinear`'s ``activation_quant``),
+            instead of float32 activations. CPU only.
 
     Raises:
         FileNotFoundError: no such file.
@@ -526,6 +532,9 @@ def load_gguf(path: str | os.PathLike) -> tuple[LlamaForCausalLM, GGUFTokenizer]
     else:
         lm_head = QuantizedLinear.from_quantized(_matrix(tensors, "output.weight", config.vocab_size, hidden))
     model = LlamaForCausalLM(config, decoder, lm_head)
+    for module in model.modules():
+        if isinstance(module, QuantizedLinear):
+            module.activation_quant = bool(activation_quant)
     model.eval()
     model.requires_grad_(False)  # the matrices are quantized for inference; the norms follow them
     return model, tokenizer

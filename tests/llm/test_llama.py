@@ -290,3 +290,16 @@ def test_predict_errors(tiny):
 def test_logits_to_keep(tiny):
     model = tiny[0]
     np.testing.assert_allclose(_logits(model, PROMPT, logits_to_keep=2), _logits(model, PROMPT)[-2:], rtol=1e-6)
+
+
+@needs_smollm2
+@pytest.mark.slow
+def test_smollm2_8bit_activations(smollm2):
+    """The Q8_0-activation path (llama.cpp's arithmetic) is engaged and stays close: same next token."""
+    _, tokenizer, reference = smollm2
+    model, _ = load_gguf(SMOLLM2, activation_quant=True)
+    for prompt in SMOLLM2_PROMPTS[:3]:
+        ids = tokenizer.encode(prompt)
+        ours, theirs = _logits(model, ids)[-1], _reference_logits(reference, ids)[-1]
+        assert 1e-3 < np.abs(ours - theirs).max() < 2.0, prompt
+        assert ours.argmax() == theirs.argmax(), prompt
