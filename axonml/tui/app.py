@@ -58,24 +58,24 @@ class Dashboard(urwid.WidgetWrap):
         self.footer.set_text(hints + "Tab view  ? help  q quit" if not self.error else f" {self.error}")
 
     def open_run(self, path: str) -> None:
-        self._attempt(lambda: self.training.load(path), self.views.index(self.training))
+        self._attempt(lambda: self.training.load(path), self.views.index(self.training), path)
 
     def open_model(self, path: str) -> None:
-        self._attempt(lambda: self.model.load(path), self.views.index(self.model))
+        self._attempt(lambda: self.model.load(path), self.views.index(self.model), path)
 
-    def _attempt(self, action, view_index: int) -> None:
+    def _attempt(self, action, view_index: int, path: str) -> None:
         from ..cli.errors import CommandError
         try:
             action()
-            self.error = ""
             self.show(view_index)
         except (CommandError, ValueError, OSError, RuntimeError) as error:
-            self.error = f"error: {error}"
+            # shown in the footer until the next key; the folder is the one on screen, so it is left out
+            self.error = "error: " + str(error).replace(os.path.dirname(os.path.abspath(path)) + os.sep, "")
             self.show(self.current)
-            self.error = ""
 
     def keypress(self, size, key):
         view = self.views[self.current]
+        self.error = ""
         if key in ("q", "Q"):
             raise urwid.ExitMainLoop()
         if key == "tab":
