@@ -6,7 +6,8 @@ import json
 import os
 import sys
 
-__all__ = ["add_family", "add_action", "examples", "print_json", "print_table", "human_size", "workspace_path", "progress_wanted"]
+__all__ = ["add_family", "add_action", "examples", "print_json", "print_table", "human_size", "workspace_path",
+           "progress_wanted"]
 
 WORKSPACE_DIR = ".axonml"
 

@@ -514,7 +514,8 @@ def _check_arrays(dataset: Dataset) -> list:
     problems = []
     lengths = {name: a.shape[0] for name, a in dataset.arrays.items() if a.ndim}
     if len(set(lengths.values())) > 1:
-        problems.append(("error", "arrays of different lengths: " + ", ".join(f"{n} ({k})" for n, k in lengths.items())))
+        listed = ", ".join(f"{name} ({length})" for name, length in lengths.items())
+        problems.append(("error", f"arrays of different lengths: {listed}"))
     for name, array in dataset.arrays.items():
         if array.dtype.kind == "f":
             bad = int(array.size - np.isfinite(array).sum())
@@ -542,7 +543,8 @@ def _split(args) -> int:
     if len(names) != len(args.ratios) or len(set(names)) != len(names):
         raise CommandError(f"--names needs {len(args.ratios)} distinct names, one per ratio")
     if dataset.kind == "idx":
-        raise CommandError("split works on a folder, CSV, .npy or .npz; read IDX files with axonml.vision.datasets.MNIST")
+        raise CommandError("split works on a folder, CSV, .npy or .npz; read IDX files with "
+                           "axonml.vision.datasets.MNIST")
     if os.path.isdir(args.out) and os.listdir(args.out) and not args.force:
         raise CommandError(f"{args.out} is not empty (pass --force to write into it)")
     if os.path.abspath(args.out).startswith(os.path.abspath(args.path) + os.sep):

@@ -195,8 +195,8 @@ def _download(args) -> int:
                 raise CommandError("--mirror-only needs a --mirror or $AXONML_DATASETS_MIRROR")
             for mirror in mirrors:
                 try:
-                    hub.download_url_to_file(mirror + file_name, destination, progress=args.progress and progress_wanted(),
-                                             md5=md5)
+                    hub.download_url_to_file(mirror + file_name, destination, md5=md5,
+                                             progress=args.progress and progress_wanted())
                     break
                 except (OSError, RuntimeError) as error:
                     failures.append(f"{mirror}{file_name}: {_reason(error)}")

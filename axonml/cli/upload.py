@@ -35,7 +35,8 @@ def register(subparsers) -> None:
                         "Upload FILE to DEST, a model-store folder or an http(s) URL, with a SHA-256 checksum; an "
                         "interrupted upload is resumed where it stopped.",
                         ["axonml upload runs/mnist/model.safetensors /mnt/models/mnist",
-                         "axonml upload bundle.zip https://models.example.org/upload/ --header 'Authorization: Bearer T'",
+                         "axonml upload bundle.zip https://models.example.org/upload/ "
+                         "--header 'Authorization: Bearer T'",
                          "axonml upload model.safetensors http://127.0.0.1:8000/store/mnist-v2.safetensors --json"])
     parser.add_argument("file", metavar="FILE", help="the file to upload")
     parser.add_argument("dest", metavar="DEST", help="a folder, or an http(s) URL (ending in / to append the name)")

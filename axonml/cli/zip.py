@@ -30,7 +30,8 @@ def register(subparsers) -> None:
                          "axonml zip extract bundle.zip --to models/mnist"])
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = add_action(actions, "create", "write a bundle of files and folders with a SHA-256 manifest",
-                        ["axonml zip create bundle.zip runs/mnist", "axonml zip create w.zip model.safetensors --store"])
+                        ["axonml zip create bundle.zip runs/mnist",
+                         "axonml zip create w.zip model.safetensors --store"])
     create.add_argument("bundle", metavar="BUNDLE", help="the .zip to write")
     create.add_argument("paths", nargs="+", metavar="PATH", help="files and folders to include")
     create.add_argument("--store", action="store_true", help="store without compression (weights barely compress)")
