@@ -257,13 +257,28 @@ class _SwiGLU(ArrayFunction):
 # ---------------------------------------------------------------------------------------------------------------
 # layers
 
-def _stacked_linear(weights: list[QuantizedTensor], name: str) -> QuantizedLinear:
-    """One QuantizedLinear computing several projections of the same input: their block rows stacked."""
-    qtypes = {w.qtype for w in weights}
-    inputs = {w.shape[1] for w in weights}
-    if len(qtypes) != 1 or len(inputs) != 1:
-        raise ValueError(f"{name}: the stacked projections must share a GGML type and an input size, got "
-                         f"{[(w.qtype.name, w.shape) for w in weights]}")
+class _ConcatenatedLinear(nn.Module):
+    """Projections of one input whose outputs are concatenated: for weights of different GGML types (a
+    Q4_K_M file stores attn_v in Q6_K beside a Q4_K attn_q), whose block rows cannot be stacked."""
+
+    def __init__(self, parts: list[QuantizedLinear]) -> None:
+        super().__init__()
+        self.parts = nn.ModuleList(parts)
+        self.in_features = parts[0].in_features
+        self.out_features = sum(part.out_features for part in parts)
+
+    def forward(self, input: Tensor) -> Tensor:
+        from ..ops.shape import cat
+        return cat([part(input) for part in self.parts], -1)
+
+
+def _stacked_linear(weights: list[QuantizedTensor], name: str) -> nn.Module:
+    """One module computing several projections of the same input: a QuantizedLinear on their block rows
+    stacked when they share a GGML type, else the projections side by side."""
+    if len({w.shape[1] for w in weights}) != 1:
+        raise ValueError(f"{name}: the stacked projections must share an input size, got {[w.shape for w in weights]}")
+    if len({w.qtype for w in weights}) != 1:
+        return _ConcatenatedLinear([QuantizedLinear.from_quantized(w) for w in weights])
     blocks = np.concatenate([np.asarray(w.blocks) for w in weights], axis=0)
     return QuantizedLinear.from_quantized(QuantizedTensor(blocks, weights[0].qtype,
                                                           (blocks.shape[0], weights[0].shape[1])))
@@ -281,7 +296,7 @@ class LlamaAttention(nn.Module):
         - Input: (batch, length, hidden); cos, sin: (length, rope_dim / 2). Output: (batch, length, hidden).
     """
 
-    def __init__(self, config: LlamaConfig, qkv_proj: QuantizedLinear, o_proj: QuantizedLinear) -> None:
+    def __init__(self, config: LlamaConfig, qkv_proj: nn.Module, o_proj: QuantizedLinear) -> None:
         super().__init__()
         self.num_heads, self.num_kv_heads, self.head_dim = (config.num_attention_heads, config.num_key_value_heads,
                                                             config.head_dim)
@@ -313,7 +328,7 @@ class LlamaMLP(nn.Module):
         down_proj: QuantizedLinear (intermediate -> hidden).
     """
 
-    def __init__(self, gate_up_proj: QuantizedLinear, down_proj: QuantizedLinear) -> None:
+    def __init__(self, gate_up_proj: nn.Module, down_proj: QuantizedLinear) -> None:
         super().__init__()
         if gate_up_proj.out_features != 2 * down_proj.in_features:
             raise ValueError(f"LlamaMLP: gate/up of {gate_up_proj.out_features} features do not fit a down "

@@ -41,7 +41,7 @@ def _tiny_metadata(vocab_tokens, merges):
     }
 
 
-def write_tiny_llama(path, tied=True, qtype="Q4_1", seed=0):
+def write_tiny_llama(path, tied=True, qtype="Q4_1", seed=0, mixed=False):
     """A random 2-layer GQA Llama with a byte-level vocabulary, in a GGUF file as llama.cpp lays it out."""
     rng = np.random.default_rng(seed)
     merges = ["Ġ t", "h e", "Ġt he"]
@@ -61,9 +61,10 @@ def write_tiny_llama(path, tied=True, qtype="Q4_1", seed=0):
             f"blk.{i}.attn_norm.weight": norm(), f"blk.{i}.ffn_norm.weight": norm(),
             f"blk.{i}.attn_q.weight": matrix(HEADS * head_dim, HIDDEN),
             f"blk.{i}.attn_k.weight": matrix(KV_HEADS * head_dim, HIDDEN),
-            f"blk.{i}.attn_v.weight": matrix(KV_HEADS * head_dim, HIDDEN),
+            f"blk.{i}.attn_v.weight": matrix(KV_HEADS * head_dim, HIDDEN, "Q8_0" if mixed else qtype),
             f"blk.{i}.attn_output.weight": matrix(HIDDEN, HEADS * head_dim),
-            f"blk.{i}.ffn_gate.weight": matrix(FFN, HIDDEN), f"blk.{i}.ffn_up.weight": matrix(FFN, HIDDEN),
+            f"blk.{i}.ffn_gate.weight": matrix(FFN, HIDDEN),
+            f"blk.{i}.ffn_up.weight": matrix(FFN, HIDDEN, "Q5_0" if mixed else qtype),
             f"blk.{i}.ffn_down.weight": matrix(HIDDEN, FFN),
         })
     tensors["output_norm.weight"] = norm()
@@ -105,6 +106,15 @@ def test_tiny_greedy_matches_reference(tiny):
     theirs = reference.generate(torch.tensor([PROMPT]), max_new_tokens=12, min_new_tokens=12, do_sample=False,
                                 eos_token_id=None, pad_token_id=0).numpy()
     np.testing.assert_array_equal(ours, theirs)
+
+
+def test_mixed_types_in_one_layer(tmp_path):
+    """A layer whose q/k/v (gate/up) differ in GGML type, as in Q4_K_M files, runs them side by side."""
+    path = write_tiny_llama(tmp_path / "mixed.gguf", mixed=True)
+    model, _ = load_gguf(path)
+    reference, _ = reference_llama(str(path))
+    assert {m.qtype.name for m in model.modules() if isinstance(m, QuantizedLinear)} == {"Q4_1", "Q5_0", "Q8_0"}
+    np.testing.assert_allclose(_logits(model, PROMPT), _reference_logits(reference, PROMPT), atol=1e-4, rtol=1e-4)
 
 
 def test_cache_gives_the_same_tokens(tiny):
