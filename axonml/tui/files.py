@@ -95,7 +95,8 @@ def describe_entry(entry: Entry, max_lines: int = 200) -> list[str]:
             info = describe(entry.path)
         except CommandError as error:
             return [f"cannot read {entry.name}: {error}"]
-        lines = [f"{entry.name}: {info['format']}", f"{len(info['tensors'])} tensors, {info['parameters']:,} parameters", ""]
+        lines = [f"{entry.name}: {info['format']}",
+                 f"{len(info['tensors'])} tensors, {info['parameters']:,} parameters", ""]
         width = max((len(row["name"]) for row in info["tensors"]), default=0)
         lines += [f"{row['name']:<{width}}  {row['dtype']:<8} {list(row['shape'])}" for row in info["tensors"]]
         metadata = {k: v for k, v in (info.get("metadata") or {}).items() if not k.startswith("extra.history")}
@@ -135,7 +136,8 @@ def _describe_directory(entry: Entry) -> list[str]:
             from ..serialize import CheckpointManager
             checkpoints = CheckpointManager(entry.path, max_to_keep=None).checkpoints()
             lines += ["", "checkpoints:"] + [
-                f"  {os.path.basename(c.path)}  epoch {c.epoch}  " + " ".join(f"{k}={v:.4g}" for k, v in c.metrics.items())
+                f"  {os.path.basename(c.path)}  epoch {c.epoch}  "
+                + " ".join(f"{k}={v:.4g}" for k, v in c.metrics.items())
                 for c in checkpoints]
         except (ValueError, OSError) as error:
             lines.append(f"checkpoints.json unreadable: {error}")

@@ -3,7 +3,6 @@ where it watches files, a ``tick`` the main loop calls a few times a second."""
 from __future__ import annotations
 
 import os
-import time
 
 import urwid
 
@@ -98,8 +97,9 @@ class ModelView(View):
             if node.name == focus_name:
                 focus = len(rows)
             rows.append(_SelectableColumns(cells, node))
+        shape_heading = "shape" if self.tree.kind == "checkpoint" else "output shape"
         header = urwid.Columns([("weight", 5, urwid.Text("layer")), ("weight", 3, urwid.Text("type")),
-                                ("weight", 3, urwid.Text("output shape" if self.tree.kind != "checkpoint" else "shape")),
+                                ("weight", 3, urwid.Text(shape_heading)),
                                 (12, urwid.Text("parameters", align="right"))], dividechars=1)
         self.list = list_box(rows)
         self.list.focus_position = focus
@@ -352,7 +352,8 @@ class TrainingView(View):
 class GraphsView(View):
     name = "Graphs"
     keys = [("Space", "add / remove the run under the cursor"), ("a", "add every run / remove all"),
-            ("h / l", "previous / next metric"), ("s", "next split (train, test ...)"), ("r", "look for new runs (also done when the view is shown)")]
+            ("h / l", "previous / next metric"), ("s", "next split (train, test ...)"),
+            ("r", "look for new runs (also done when the view is shown)")]
     hints = "Space select  h/l metric  s split  r rescan"
 
     def __init__(self, display: Display, root: str):
@@ -441,13 +442,17 @@ class GraphsView(View):
 
 # --- files -----------------------------------------------------------------------------------------
 
+_TAGS = {"run": "run", "checkpoints": "ckpts", "model": "model", "log": "log", "config": "cfg"}
+
+
 class FilesView(View):
     name = "Files"
     keys = [("Enter", "open: watch a run in the training view, show a model file in the model view, enter a "
                       "folder"),
             ("l  Right", "enter the folder (a run's too); on a file, as Enter"),
             ("h  Left  Backspace", "go to the parent folder"), ("J / K", "scroll the description"),
-            (".", "show / hide hidden files"), ("r", "read the folder again (it is also re-read when the view is shown)")]
+            (".", "show / hide hidden files"),
+            ("r", "read the folder again (it is also re-read when the view is shown)")]
     hints = "Enter open  l/h in/out  J/K scroll"
 
     def __init__(self, display: Display, root: str, open_run, open_model):
@@ -468,7 +473,7 @@ class FilesView(View):
         rows = []
         for entry in self.entries:
             suffix = "/" if entry.size is None else ""
-            tag = {"run": "run", "checkpoints": "ckpts", "model": "model", "log": "log", "config": "cfg"}.get(entry.kind, "")
+            tag = _TAGS.get(entry.kind, "")
             rows.append(row([f"{entry.name}{suffix}".ljust(22)[:22], " ", ("dim", f"{tag:<5}"),
                              f" {human_size(entry.size):>6}"], entry))
         self.list = list_box(rows)

@@ -56,7 +56,8 @@ def test_rasterise_rejects_unknown_glyphs():
 
 
 def test_helpers():
-    assert format_number(0.00123) == "0.00123" and format_number(0.000123) == "0.00012" and format_number(1234.6) == "1235"
+    assert format_number(0.00123) == "0.00123" and format_number(0.000123) == "0.00012"
+    assert format_number(1234.6) == "1235"
     assert len(format_number(1.23456e-12)) <= 7
     assert progress_bar(0.5, 8, "ascii") == "####----" and progress_bar(2, 4, "ascii") == "####"
     assert to_markup([(None, " "), (0, "a"), (0, "b"), (1, "c")], ["s0", "s1"], "dim") == \
