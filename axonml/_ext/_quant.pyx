@@ -177,8 +177,7 @@ def matmul_x8(const uint8_t[:, ::1] weight, int qtype, const float[:, ::1] x, fl
     if isa < 0 or isa > X8_ISA:
         isa = X8_ISA
     cdef Py_ssize_t blocks = weight.shape[1] // aq_block_bytes(qtype), padded = blocks * 32
-    cdef Py_ssize_t groups = (n_rows + 3) // 4, g, i, r, rows, stride = weight.shape[1]
-    cdef float sums[4]
+    cdef Py_ssize_t groups = (n_rows + 3) // 4, g, i, rows, stride = weight.shape[1]
     if n_rows == 0 or m == 0:
         return
     if k == 0:
@@ -193,12 +192,13 @@ def matmul_x8(const uint8_t[:, ::1] weight, int qtype, const float[:, ::1] x, fl
     cdef float[:, ::1] d = np.empty((m, blocks), np.float32)
     cdef float[:, ::1] s = np.empty((m, blocks), np.float32)
     quantize_activations(source, q, d, s)
+    # each group of 4 weight rows writes its own 4 columns (the last group's spare ones past n_rows)
+    cdef float[:, ::1] sums = np.empty((m, 4 * groups), np.float32)
     with nogil:
         for g in prange(groups, schedule="dynamic", chunksize=4,
                         use_threads_if=worth_threads(m * n_rows * blocks * 8)):
             rows = min(4, n_rows - 4 * g)
             for i in range(m):
                 aq_x8_dot_rows(isa, qtype, &weight[4 * g, 0], stride, <int>rows, &q[i, 0], &d[i, 0], &s[i, 0],
-                               blocks, sums)
-                for r in range(rows):
-                    out[i, 4 * g + r] = sums[r]
+                               blocks, &sums[i, 4 * g])
+    out[:, :] = sums[:, :n_rows]
