@@ -1,6 +1,6 @@
+import pytest
 
 import axonml
-import pytest
 from axonml.serialize import save_state_dict
 from axonml.tui.files import describe_entry, list_directory
 from axonml.tui.theme import detect_display
