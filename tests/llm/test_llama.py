@@ -117,6 +117,16 @@ def test_mixed_types_in_one_layer(tmp_path):
     np.testing.assert_allclose(_logits(model, PROMPT), _reference_logits(reference, PROMPT), atol=1e-4, rtol=1e-4)
 
 
+def test_runs_on_every_device(tiny, device):
+    model, _, _, path = tiny
+    moved = load_gguf(path)[0].to(device)
+    with axonml.no_grad():
+        logits = moved(axonml.tensor([PROMPT]).to(device)).logits.cpu().numpy()[0]
+    np.testing.assert_allclose(logits, _logits(model, PROMPT), atol=1e-4, rtol=1e-4)
+    np.testing.assert_array_equal(moved.generate(PROMPT, max_new_tokens=4).cpu().numpy(),
+                                  model.generate(PROMPT, max_new_tokens=4).numpy())
+
+
 def test_cache_gives_the_same_tokens(tiny):
     model = tiny[0]
     with_cache = model.generate(PROMPT, max_new_tokens=10, use_cache=True).numpy()
