@@ -235,8 +235,6 @@ def _processors(do_sample, temperature, top_k, top_p, repetition_penalty) -> lis
             processors.append(TopKLogitsWarper(top_k))
         if top_p is not None and top_p < 1.0:
             processors.append(TopPLogitsWarper(top_p))
-    elif temperature is not None and not temperature > 0:
-        raise ValueError(f"temperature must be a strictly positive float, got {temperature}")
     return processors
 
 
@@ -298,7 +296,7 @@ class GenerationMixin:
             input_ids: the prompt, (batch, length) or (length,) token ids (Tensor, array or lists).
             max_new_tokens: tokens to add at most.
             do_sample: sample instead of taking the argmax.
-            temperature, top_k, top_p: the sampling warpers (ignored when greedy).
+            temperature, top_k, top_p: the sampling warpers (ignored when greedy, as in transformers).
             repetition_penalty: > 1 discourages tokens already in the sequence.
             eos_token_id: a token id (or ids) that ends a sequence; finished sequences are padded with
                 ``pad_token_id`` (the first eos by default) until all have finished.

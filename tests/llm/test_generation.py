@@ -136,6 +136,8 @@ def test_generate_rejects_bad_input(model):
         model.generate([[]], max_new_tokens=2)
     with pytest.raises(ValueError, match="temperature"):
         model.generate(PROMPT, max_new_tokens=2, do_sample=True, temperature=0.0)
+    greedy = model.generate(PROMPT, max_new_tokens=4).numpy()
+    np.testing.assert_array_equal(model.generate(PROMPT, max_new_tokens=4, temperature=0.0, top_k=3).numpy(), greedy)
 
 
 def test_generate_on_device(model, device):
