@@ -21,6 +21,9 @@ The forward contract a causal model keeps so that :meth:`GenerationMixin.generat
 - The result's ``logits`` are (batch, new_len, vocab); ``past_key_values`` is the cache (or None).
 - Optionally ``logits_to_keep``: when positive, only the last that many positions' logits are
   computed; ``generate`` passes 1 to a forward that has the parameter.
+- Optionally ``position_ids`` (batch, new_len): each token's position, overriding
+  ``position_offset``; ``generate`` passes them, counted over the real tokens of a left-padded
+  ``attention_mask`` as transformers does, to a forward that has the parameter.
 
 A model also says how big its cache is, by overriding :meth:`GenerationMixin.cache_shape` or by a
 ``config`` with ``num_hidden_layers``, ``num_attention_heads``, ``hidden_size`` and optionally
@@ -283,7 +286,8 @@ class GenerationMixin:
     def generate(self, input_ids, max_new_tokens: int = 20, do_sample: bool = False, temperature: float = 1.0,
                  top_k: int | None = None, top_p: float | None = None, repetition_penalty: float = 1.0,
                  eos_token_id: int | Sequence[int] | None = None, seed: int | None = None,
-                 streamer: Callable | None = None, use_cache: bool = True, pad_token_id: int | None = None) -> Tensor:
+                 streamer: Callable | None = None, use_cache: bool = True, pad_token_id: int | None = None,
+                 attention_mask=None) -> Tensor:
         """Continue ``input_ids`` by up to ``max_new_tokens`` tokens.
 
         Greedy (``do_sample=False``) takes the most likely token after the repetition penalty and is
@@ -304,6 +308,9 @@ class GenerationMixin:
             streamer: called with each new token as it is produced: an int for one sequence, a list
                 of ints (one per sequence) for a batch. An object with ``end()`` has it called at the end.
             use_cache: decode incrementally with a :class:`KVCache`.
+            attention_mask: (batch, length), 0 where a prompt is (left-)padded: a batch of prompts of
+                different lengths. Padding is masked out of attention and, when the model takes
+                ``position_ids``, left out of the positions.
 
         Returns:
             the int64 Tensor (batch, length + generated) of prompt and new tokens.
@@ -326,12 +333,19 @@ class GenerationMixin:
         cache = self.make_cache(batch, prompt_len + max_new_tokens) if use_cache and max_new_tokens else None
         step_input = ids
         keep_last = {"logits_to_keep": 1} if _accepts(self.forward, "logits_to_keep") else {}
+        padding = _as_mask(attention_mask, ids.shape)
+        counts_positions = padding is not None and _accepts(self.forward, "position_ids")
         with no_grad():
             for _ in range(max_new_tokens):
-                tensor_ids = from_numpy(np.ascontiguousarray(step_input))
-                if device is not None:
-                    tensor_ids = tensor_ids.to(device)
-                output = self(tensor_ids, past_key_values=cache, use_cache=cache is not None, **keep_last)
+                extra = dict(keep_last)
+                if padding is not None:
+                    extra["attention_mask"] = _to(from_numpy(np.ascontiguousarray(padding)), device)
+                    if counts_positions:
+                        positions = np.where(padding == 0, 1, np.cumsum(padding, axis=1) - 1)
+                        extra["position_ids"] = _to(from_numpy(np.ascontiguousarray(
+                            positions[:, -step_input.shape[1]:])), device)
+                tensor_ids = _to(from_numpy(np.ascontiguousarray(step_input)), device)
+                output = self(tensor_ids, past_key_values=cache, use_cache=cache is not None, **extra)
                 scores = output.logits[:, -1, :].cpu().numpy().astype(np.float32)
                 for processor in processors:
                     scores = processor(ids, scores)
@@ -349,6 +363,8 @@ class GenerationMixin:
                     if finished.all():
                         break
                 step_input = ids[:, -1:] if cache is not None else ids
+                if padding is not None:
+                    padding = np.concatenate([padding, np.ones((batch, 1), dtype=np.int64)], axis=1)
         if streamer is not None and hasattr(streamer, "end"):
             streamer.end()
         result = from_numpy(ids)
@@ -359,6 +375,26 @@ class GenerationMixin:
         if reference is None or reference.device.type == "cpu":
             return None
         return reference.device
+
+
+def _to(tensor: Tensor, device) -> Tensor:
+    return tensor if device is None else tensor.to(device)
+
+
+def _as_mask(attention_mask, shape) -> np.ndarray | None:
+    """The (batch, length) 0/1 int64 prompt mask, or None when there is none or nothing is padded."""
+    if attention_mask is None:
+        return None
+    mask = np.asarray(attention_mask.cpu().numpy() if isinstance(attention_mask, Tensor) else attention_mask)
+    if mask.ndim == 1:
+        mask = mask[None, :]
+    if mask.shape != tuple(shape):
+        raise ValueError(f"attention_mask must have input_ids' shape {list(shape)}, got {list(mask.shape)}")
+    mask = (mask != 0).astype(np.int64)
+    if not mask[:, -1].all():
+        raise ValueError("attention_mask: generation continues after each prompt's last token, so pad on the "
+                         "left (the last column must be all ones)")
+    return None if mask.all() else mask
 
 
 def _accepts(function, name: str) -> bool:

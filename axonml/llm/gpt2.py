@@ -222,10 +222,12 @@ class GPT2Model(_GPT2Pretrained):
             nn.init.normal_(embedding.weight, std=config.initializer_range)
 
     def forward(self, input_ids: Tensor, past_key_values: KVCache | None = None, use_cache: bool = False,
-                position_offset: int | None = None, attention_mask: Tensor | None = None) -> Tensor:
+                position_offset: int | None = None, attention_mask: Tensor | None = None,
+                position_ids: Tensor | None = None) -> Tensor:
         """The last hidden states (batch, length, n_embd). With ``past_key_values`` (a :class:`KVCache`) the
         new keys and values are appended to it and attention covers everything cached; ``use_cache`` is
-        accepted for symmetry with the causal models (the caller owns the cache)."""
+        accepted for symmetry with the causal models (the caller owns the cache). ``position_ids``
+        (batch, length) replace the positions ``position_offset`` counts from (left-padded batches)."""
         if input_ids.ndim != 2:
             raise ValueError(f"GPT2Model: input_ids must be (batch, length), got {list(input_ids.shape)}")
         if position_offset is None:
@@ -234,7 +236,13 @@ class GPT2Model(_GPT2Pretrained):
         if position_offset + length > self.config.n_positions:
             raise ValueError(f"GPT2Model: {position_offset + length} positions exceed n_positions "
                              f"{self.config.n_positions}")
-        positions = arange(position_offset, position_offset + length, device=input_ids.device)
+        if position_ids is not None:
+            if tuple(position_ids.shape) != tuple(input_ids.shape):
+                raise ValueError(f"GPT2Model: position_ids {list(position_ids.shape)} must match input_ids "
+                                 f"{list(input_ids.shape)}")
+            positions = position_ids
+        else:
+            positions = arange(position_offset, position_offset + length, device=input_ids.device)
         x = self.drop(self.wte(input_ids) + self.wpe(positions))
         for block in self.h:
             x = block(x, past_key_values, attention_mask)
@@ -267,7 +275,8 @@ class GPT2LMHeadModel(_GPT2Pretrained, GenerationMixin):
 
     def forward(self, input_ids: Tensor, past_key_values: KVCache | None = None, use_cache: bool = False,
                 position_offset: int | None = None, attention_mask: Tensor | None = None,
-                labels: Tensor | None = None, logits_to_keep: int = 0) -> CausalLMOutput:
+                labels: Tensor | None = None, logits_to_keep: int = 0,
+                position_ids: Tensor | None = None) -> CausalLMOutput:
         """Next-token logits of every position (of the last ``logits_to_keep`` only, when it is positive:
         generation needs just the last, and the head is the largest product); with ``labels`` (usually
         ``input_ids``; -100 is ignored) also ``loss``, the cross entropy of each position's prediction
@@ -275,7 +284,7 @@ class GPT2LMHeadModel(_GPT2Pretrained, GenerationMixin):
         if use_cache and past_key_values is None:
             past_key_values = self.make_cache(input_ids.shape[0])
         hidden = self.transformer(input_ids, past_key_values if use_cache else None, position_offset=position_offset,
-                                  attention_mask=attention_mask)
+                                  attention_mask=attention_mask, position_ids=position_ids)
         if 0 < logits_to_keep < hidden.shape[1] and labels is None:
             hidden = hidden[:, hidden.shape[1] - logits_to_keep:]
         logits = self.lm_head(hidden)

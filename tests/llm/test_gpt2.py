@@ -115,3 +115,20 @@ def test_bad_input_and_files(ours, tmp_path):
         GPT2LMHeadModel.from_pretrained(tmp_path)
     with pytest.raises(ValueError, match="multiple"):
         GPT2Config(n_embd=50, n_head=4)
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_left_padded_batch_generates_like_transformers(reference, ours, use_cache):
+    prompts = [IDS[0, :8].tolist(), IDS[1, :5].tolist()]
+    width = max(len(p) for p in prompts)
+    ids = np.array([[0] * (width - len(p)) + p for p in prompts])
+    mask = np.array([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+    with torch.no_grad():
+        theirs = reference.generate(torch.tensor(ids), attention_mask=torch.tensor(mask), max_new_tokens=12,
+                                    do_sample=False, pad_token_id=0, eos_token_id=None).numpy()
+    mine = ours.generate(ids, attention_mask=mask, max_new_tokens=12, use_cache=use_cache).numpy()
+    np.testing.assert_array_equal(mine, theirs)
+    alone = ours.generate([prompts[1]], max_new_tokens=12).numpy()
+    np.testing.assert_array_equal(mine[1, width:], alone[0, len(prompts[1]):])    # padding changes nothing
+    with pytest.raises(ValueError, match="left"):
+        ours.generate(ids, attention_mask=mask[:, ::-1], max_new_tokens=2)
