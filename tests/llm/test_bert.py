@@ -2,6 +2,7 @@
 and the classification and masked-LM heads with a shared random state dict."""
 import importlib.util
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -105,7 +106,7 @@ def _tiny_batch():
     return dict(input_ids=ids, attention_mask=mask, token_type_ids=types)
 
 
-def test_sequence_classification_head_matches():
+def test_sequence_classification_head_matches(tmp_path):
     theirs, ours = _pair(transformers.BertForSequenceClassification, BertForSequenceClassification, num_labels=3)
     inputs = _tiny_batch()
     labels = np.array([0, 2, 1])
@@ -117,6 +118,13 @@ def test_sequence_classification_head_matches():
     np.testing.assert_allclose(output.loss.item(), expected.loss.item(), rtol=1e-5)
     np.testing.assert_allclose(ours.bert.encoder.layer[0].attention.self.query.weight.grad.numpy(),
                                theirs.bert.encoder.layer[0].attention.self.query.weight.grad.numpy(), atol=1e-5)
+    theirs.save_pretrained(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                                 # the classifier is in the file
+        loaded = BertForSequenceClassification.from_pretrained(tmp_path)
+    assert loaded.num_labels == 3
+    with axonml.no_grad():
+        np.testing.assert_allclose(loaded(**_ax(inputs)).logits.numpy(), expected.logits.detach().numpy(), atol=1e-5)
 
 
 def test_masked_lm_head_matches(tmp_path):
