@@ -3,29 +3,32 @@ from __future__ import annotations
 
 import argparse
 import os
+import textwrap
 
+from ._common import add_family
 from .errors import CommandError
 
 __all__ = ["register", "run"]
 
-EXAMPLES = """examples:
-  axonml tui runs/train                  watch a run (live while it trains, here or over SSH)
-  axonml tui --model resnet18            the layer tree of a model, with output shapes
-  axonml tui --model runs/train/model.safetensors
-  axonml tui --data digits               class balance and sample images of a dataset
-  NO_COLOR=1 axonml tui runs             monochrome
-"""
+EXAMPLES = (
+    "axonml tui runs/train                  watch a run (live while it trains, here or over SSH)",
+    "axonml tui --model resnet18            the layer tree of a model, with output shapes",
+    "axonml tui --model runs/train/model.safetensors",
+    "axonml tui --data digits               class balance and sample images of a dataset",
+    "NO_COLOR=1 axonml tui runs             monochrome",
+)
+
+DESCRIPTION = (
+    "A keyboard-driven terminal dashboard with six views: model (layer tree with output shapes and parameter "
+    "counts), data (summary, class balance, samples), training (live curves and progress from a run's metrics "
+    "log), graphs (several runs compared), files (runs and checkpoints) and help. It follows the metrics log as "
+    "another process writes it, so it watches a run started elsewhere, and works at 80x24 over SSH, in 16 "
+    "colours or in monochrome (NO_COLOR, TERM=vt100).")
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "tui", help="the terminal dashboard: watch runs, browse models, data and checkpoints",
-        description="A keyboard-driven terminal dashboard with six views: model (layer tree with output shapes and "
-                    "parameter counts), data (summary, class balance, samples), training (live curves and progress "
-                    "from a run's metrics log), graphs (several runs compared), files (runs and checkpoints) and "
-                    "help. It follows the metrics log as another process writes it, so it watches a run started "
-                    "elsewhere, and works at 80x24 over SSH, in 16 colours or in monochrome (NO_COLOR, TERM=vt100).",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = add_family(subparsers, "tui", "the terminal dashboard: watch runs, browse models, data and checkpoints",
+                        textwrap.fill(DESCRIPTION, 79), EXAMPLES)
     parser.add_argument("run_dir", metavar="RUN_DIR", nargs="?",
                         help="a run directory (with metrics.jsonl) or a metrics log to watch")
     parser.add_argument("--model", metavar="MODEL", help="a model file (.safetensors, .pth, .axonml, .onnx ...) or a "
