@@ -173,3 +173,28 @@ def run_axonml(*args, cwd, env=None, input=None, timeout=300):
     full_env = dict(os.environ, PYTHONPATH=repo + os.pathsep + os.environ.get("PYTHONPATH", ""), **(env or {}))
     return subprocess.run([sys.executable, "-m", "axonml", *args], capture_output=True, text=True, cwd=cwd,
                           env=full_env, input=input, timeout=timeout)
+
+
+class _Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch, tmp_path):
+    """`axonml ARGS` run in this process (cheap), in tmp_path: for the cases beyond the one real run
+    in a subprocess that each command gets. Returns returncode, stdout and stderr like subprocess.run."""
+    from axonml.cli import main
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args, env=None):
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exit:          # argparse: --help, usage errors
+            code = exit.code if isinstance(exit.code, int) else 1
+        out, err = capsys.readouterr()
+        return _Result(code, out, err)
+    return run

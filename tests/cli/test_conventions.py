@@ -3,17 +3,17 @@ as one line on stderr unless --debug asks for the traceback."""
 
 import pytest
 
-from .fake_servers import run_axonml
+from .fake_servers import cli, run_axonml  # noqa: F401 - the fixture
 
 MY_FAMILIES = ["data", "zip", "upload", "gpu", "hub", "dataset", "kaggle"]
 
 
-def test_version_usage_errors_and_debug(tmp_path):
+def test_version_usage_errors_and_debug(cli, tmp_path):  # noqa: F811
     result = run_axonml("--version", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.startswith("axonml ")
-    result = run_axonml(cwd=tmp_path)
+    result = cli()
     assert result.returncode == 2 and "required" in result.stderr
-    result = run_axonml("data", "info", "--bogus-flag", "x", cwd=tmp_path)
+    result = cli("data", "info", "--bogus-flag", "x")
     assert result.returncode == 2 and "unrecognized arguments" in result.stderr
     quiet = run_axonml("zip", "list", "missing.zip", cwd=tmp_path)
     assert quiet.returncode == 1 and quiet.stderr.count("\n") == 1 and "Traceback" not in quiet.stderr

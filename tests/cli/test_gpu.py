@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from .fake_servers import run_axonml
+from .fake_servers import cli, run_axonml  # noqa: F401 - the fixture
 
 cl = pytest.importorskip("pyopencl")
 
@@ -16,18 +16,18 @@ def _has_device():
 pytestmark = pytest.mark.skipif(not _has_device(), reason="no OpenCL device")
 
 
-def test_list_select_and_auto(tmp_path):
+def test_list_select_and_auto(cli, tmp_path):  # noqa: F811
     listing = json.loads(run_axonml("gpu", "list", "--json", cwd=tmp_path).stdout)
     first = listing["devices"][0]
     assert first["device"] == "opencl:0" and first["compute_units"] >= 1 and first["global_memory"] > 0
     assert listing["auto"] == ("opencl:0" if first["type"] == "gpu" else "cpu")
-    result = run_axonml("gpu", "select", first["name"][:6], cwd=tmp_path)
+    result = cli("gpu", "select", first["name"][:6])
     assert result.returncode == 0, result.stderr
     stored = json.loads((tmp_path / ".axonml" / "gpu.json").read_text())
     assert stored["name"] == first["name"] and stored["platform"] == first["platform"]
-    listing = json.loads(run_axonml("gpu", "list", "--json", cwd=tmp_path).stdout)
+    listing = json.loads(cli("gpu", "list", "--json").stdout)
     assert listing["auto"] == "opencl:0" and listing["devices"][0]["selected"]
-    result = run_axonml("gpu", "info", "99", cwd=tmp_path)
+    result = cli("gpu", "info", "99")
     assert result.returncode == 1 and "no OpenCL device 99" in result.stderr
 
 

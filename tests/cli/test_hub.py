@@ -3,22 +3,22 @@ import hashlib
 import json
 import os
 
-from .fake_servers import run_axonml, server  # noqa: F401 - the fixture
+from .fake_servers import cli, run_axonml, server  # noqa: F401 - the fixtures
 
 
-def test_list_and_info_describe_the_published_weights(tmp_path):
+def test_list_and_info_describe_the_published_weights(cli, tmp_path):  # noqa: F811
     env = {"AXONML_HOME": str(tmp_path / "home")}
     rows = json.loads(run_axonml("hub", "list", "--json", cwd=tmp_path, env=env).stdout)
     default = [r for r in rows if r["model"] == "resnet50" and r["default"]]
     assert [r["weights"] for r in default] == ["ResNet50_Weights.IMAGENET1K_V2"] and not default[0]["cached"]
-    info = json.loads(run_axonml("hub", "info", "resnet18", "--json", cwd=tmp_path, env=env).stdout)
+    info = json.loads(cli("hub", "info", "resnet18", "--json", env=env).stdout)
     assert info["sha256_prefix"] == "f37072fd" and info["categories"] == 1000
     assert info["file"] == os.path.join(str(tmp_path / "home"), "hub", "checkpoints", "resnet18-f37072fd.pth")
-    result = run_axonml("hub", "info", "resnet18.NOPE", cwd=tmp_path, env=env)
+    result = cli("hub", "info", "resnet18.NOPE", env=env)
     assert result.returncode == 1 and "has no entry 'NOPE'" in result.stderr
 
 
-def test_download_resumes_checks_and_is_cached_then_cleared(tmp_path, server):  # noqa: F811
+def test_download_resumes_checks_and_is_cached_then_cleared(cli, tmp_path, server):  # noqa: F811
     data = os.urandom(3 << 20)
     name = f"net-{hashlib.sha256(data).hexdigest()[:8]}.safetensors"
     url = server.serve(name, data)
@@ -29,9 +29,9 @@ def test_download_resumes_checks_and_is_cached_then_cleared(tmp_path, server):  
     cached = tmp_path / "home" / "hub" / "checkpoints" / name
     assert cached.read_bytes() == data
     assert any(headers.get("Range", "").startswith("bytes=") for _, _, headers in server.requests)
-    listing = json.loads(run_axonml("hub", "cached", "--json", cwd=tmp_path, env=env).stdout)
+    listing = json.loads(cli("hub", "cached", "--json", env=env).stdout)
     assert [f["file"] for f in listing["files"]] == [name]
-    result = run_axonml("hub", "clear", name, cwd=tmp_path, env=env)
+    result = cli("hub", "clear", name, env=env)
     assert result.returncode == 0 and not cached.exists()
 
 

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from .fake_servers import FakeServer, run_axonml, server  # noqa: F401 - the fixture
+from .fake_servers import FakeServer, cli, run_axonml, server  # noqa: F401 - the fixtures
 
 
 @pytest.fixture
@@ -24,14 +24,14 @@ def _env(tmp_path, server):  # noqa: F811
             "AXONML_HOME": str(tmp_path / "home"), "KAGGLE_USERNAME": "", "KAGGLE_KEY": ""}
 
 
-def test_config_status_list_and_download(tmp_path, server, storage):  # noqa: F811
+def test_config_status_list_and_download(cli, tmp_path, server, storage):  # noqa: F811
     env = _env(tmp_path, server)
     result = run_axonml("kaggle", "config", "--username", "alice", cwd=tmp_path, env=env, input="s3cr3tkey\n")
     assert result.returncode == 0, result.stderr
     path = tmp_path / "kaggle" / "kaggle.json"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert json.loads(path.read_text()) == {"username": "alice", "key": "s3cr3tkey"}
-    result = run_axonml("kaggle", "status", "--check", "--json", cwd=tmp_path, env=env)
+    result = cli("kaggle", "status", "--check", "--json", env=env)
     assert result.returncode == 0, result.stderr
     assert "s3cr3tkey" not in result.stdout + result.stderr
     status = json.loads(result.stdout)
@@ -39,7 +39,7 @@ def test_config_status_list_and_download(tmp_path, server, storage):  # noqa: F8
 
     server.kaggle_datasets = [{"ref": "alice/digits-csv", "title": "Digits as CSV", "totalBytes": 2048,
                                "lastUpdated": "2026-01-02T00:00:00", "downloadCount": 7}]
-    result = run_axonml("kaggle", "list", "digits", cwd=tmp_path, env=env)
+    result = cli("kaggle", "list", "digits", env=env)
     assert result.returncode == 0 and "alice/digits-csv" in result.stdout and "2.0 KiB" in result.stdout
 
     buffer = io.BytesIO()
@@ -53,10 +53,10 @@ def test_config_status_list_and_download(tmp_path, server, storage):  # noqa: F8
     assert storage.requests and all("Authorization" not in headers for _, _, headers in storage.requests)
 
 
-def test_bad_credentials_and_missing_config(tmp_path, server):  # noqa: F811
+def test_bad_credentials_and_missing_config(cli, tmp_path, server):  # noqa: F811
     env = _env(tmp_path, server)
-    result = run_axonml("kaggle", "status", cwd=tmp_path, env=env)
+    result = cli("kaggle", "status", env=env)
     assert result.returncode == 1 and "kaggle config" in result.stderr
     env.update(KAGGLE_USERNAME="alice", KAGGLE_KEY="wrong")
-    result = run_axonml("kaggle", "download", "alice/digits-csv", cwd=tmp_path, env=env)
+    result = cli("kaggle", "download", "alice/digits-csv", env=env)
     assert result.returncode == 1 and "refused the credentials" in result.stderr and "wrong" not in result.stderr
