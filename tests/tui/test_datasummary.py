@@ -39,3 +39,23 @@ def test_shade_maps_intensity_to_the_ramp_two_characters_a_pixel():
     assert len(rows) == 14 and {len(r) for r in rows} == {28}  # shrunk by 2
     with pytest.raises(ValueError, match="image"):
         shade(np.zeros((2, 2, 2, 2)), 4, 4)
+
+
+def _write_idx(path, array):
+    import struct
+    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def test_mnist_files_in_a_data_dir(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, labels in (("train", [3, 1, 3, 0, 1, 3]), ("t10k", [1, 1, 9])):
+        _write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (len(labels), 28, 28)))
+        _write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.array(labels))
+    summary = summarise("mnist", str(tmp_path))
+    assert summary.splits == {"train": 6, "test": 3} and summary.sample_shape == (28, 28)
+    assert summary.counts["train"][:4] == [1, 2, 0, 3] and summary.counts["test"][9] == 1
+    assert [label for _, label in summary.samples] == [0, 1, 3]
+    assert len(shade(summary.samples[0][0], 28, 14)) == 14
