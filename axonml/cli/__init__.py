@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -77,8 +78,9 @@ def main(argv=None) -> int:
     try:
         return int(args.handler(args) or 0)
     except BrokenPipeError:
-        # the reader went away (`axonml ... | head`): not an error of ours
-        sys.stderr.close()
+        # the reader went away (`axonml ... | head`): not an error of ours; keep the interpreter's
+        # final flush of stdout from failing again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - every failure is one line, never a traceback
         return report(args.command, error, getattr(args, "debug", False) or debug)
