@@ -152,7 +152,8 @@ async def _samples(request, state: _State, batch: bool) -> np.ndarray:
     if media_type == RAW_TYPE:
         return samples_from_raw(await _read_body(request, limit), request.headers, spec, batch, state.max_batch_size)
     if media_type in IMAGE_TYPES and not batch:
-        return sample_from_image(await _read_body(request, limit), spec)
+        body = await _read_body(request, limit)
+        return await asyncio.to_thread(sample_from_image, body, spec)   # decoding is slow: off the event loop
     accepted = [JSON_TYPE, RAW_TYPE] + (list(IMAGE_TYPES) if spec.is_image and not batch else [])
     raise RequestError(415, f"content type {media_type[:60] or '(none)'!r} is not accepted here; send "
                             f"{', '.join(accepted)}")

@@ -27,6 +27,7 @@ SHAPE_HEADER = "x-tensor-shape"      # "1,28,28": the raw tensor's shape
 DTYPE_HEADER = "x-tensor-dtype"      # "float32": its element type, little-endian
 RAW_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8")
 _MAX_RANK = 8
+MAX_IMAGE_PIXELS = 40_000_000        # decoded images are refused beyond this (a small file can hold a huge image)
 DEFAULT_NEW_TOKENS = 64
 MAX_NEW_TOKENS = 4096
 
@@ -157,6 +158,9 @@ def sample_from_image(body: bytes, spec: TensorSpec) -> np.ndarray:
     channels, height, width = spec.shape
     try:
         with Image.open(io.BytesIO(body)) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise RequestError(422, f"the image is {image.width}x{image.height} pixels; at most "
+                                        f"{MAX_IMAGE_PIXELS} are decoded")
             image.load()
             image = image.convert("L" if channels == 1 else "RGB")
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:

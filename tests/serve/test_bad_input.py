@@ -6,6 +6,17 @@ import numpy as np
 import pytest
 
 GOOD_SAMPLE = np.zeros((1, 28, 28)).tolist()
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """The start of a PNG that declares width x height grey pixels (and holds none)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) + \
+        chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 JSON = {"Content-Type": "application/json"}
 
 
@@ -53,6 +64,8 @@ HTTP_CORPUS = [
     ("an image for /batch", "POST", "/batch", b"\x89PNG", {"Content-Type": "image/png"}, {415}),
     ("an image that is not one", "POST", "/predict", b"\x89PNG\r\n\x1a\nnot really", {"Content-Type": "image/png"},
      {422}),
+    ("an image of 100 megapixels in a few bytes", "POST", "/predict", _png_header(10_000, 10_000),
+     {"Content-Type": "image/png"}, {422}),
     ("an empty image", "POST", "/predict", b"", {"Content-Type": "image/jpeg"}, {400}),
     ("a raw tensor without headers", "POST", "/predict", b"\0" * 3136,
      {"Content-Type": "application/octet-stream"}, {400}),
