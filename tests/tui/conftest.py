@@ -19,6 +19,7 @@ class Terminal:
         self.socket = f"axonml-tui-{uuid.uuid4().hex[:10]}"
         self.cwd = str(cwd)
         self.started = False
+        self.socket_path = ""
 
     def tmux(self, *args, check=True) -> str:
         result = subprocess.run(["tmux", "-L", self.socket, "-f", os.devnull, *args], capture_output=True,
@@ -37,6 +38,7 @@ class Terminal:
                    f"status=$?; echo; echo \"[exit status $status]\"; sleep 600")
         self.tmux("new-session", "-d", "-x", str(width), "-y", str(height), "-s", "main", command)
         self.started = True
+        self.socket_path = self.tmux("display-message", "-p", "#{socket_path}").strip()
 
     def keys(self, *keys, pause=0.05):
         for key in keys:
@@ -79,6 +81,8 @@ class Terminal:
     def close(self):
         if self.started:
             self.tmux("kill-server", check=False)
+            if self.socket_path and os.path.exists(self.socket_path):  # tmux leaves it behind
+                os.unlink(self.socket_path)
 
 
 @pytest.fixture
