@@ -5,6 +5,7 @@ each row contiguous. The products take float32 activations and accumulate in flo
 weights are decoded one block at a time inside the dot products (one or a few rows in flight),
 or a panel of rows at a time ahead of a BLAS gemm when there are enough activation rows to pay
 for it, never into a float32 copy of the whole matrix. Built with -ffp-contract=off (setup.py).
+matmul_x8 is the opt-in path on 8-bit activations (Q8_0 blocks, integer sums per block).
 """
 import numpy as np
 
@@ -27,6 +28,7 @@ cdef extern from "quant_blocks.h" nogil:
     float axon_row_dot_f32(const float* a, const float* b, Py_ssize_t n)
     void aq_quantize_activations(const float* x, int64_t blocks, int8_t* q, float* d, float* s)
     int aq_x8_supported(int qtype)
+    int aq_feature_mask
     int aq_x8_best_isa()
     void aq_x8_dot_rows(int isa, int qtype, const uint8_t* weight, int64_t stride, int rows, const int8_t* xq,
                         const float* xd, const float* xs, int64_t blocks, float* out)
@@ -144,6 +146,13 @@ def matmul(const uint8_t[:, ::1] weight, int qtype, const float[:, ::1] x, float
 
 # the integer kernels' instruction set: 2 AVX-512 VNNI, 1 AVX2, 0 portable C (one definition, the same bits)
 X8_ISA = aq_x8_best_isa()
+
+
+def limit_kernels(int mask=-1):
+    """Keep the explicit x86 float kernels to a mask of CPU features (bit 0 AVX2, bit 1 AVX-512; -1 all);
+    for tests of the fallbacks on CPUs that have more."""
+    global aq_feature_mask
+    aq_feature_mask = mask
 
 
 def x8_supported(int qtype) -> bool:

@@ -541,9 +541,75 @@ AQ_TABLE_DOT(q8_0, 34,
     const __m512 d = _mm512_set1_ps(aq_half(block));,
     lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(block + 2)))), d);
     hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(block + 18)))), d);)
+
+/* AVX2 dots of Q4_0, Q4_1 and Q8_0 rows: eight lanes at a time. (The generic 16-lane decoders above
+ * are lowered through the stack by gcc when compiled for AVX2.) Same products as the decoders. */
+#define AQ_AVX2_DOT_ROW __attribute__((target("avx2,f16c"))) static
+
+/* 8 bytes at p as 8 int32 lanes */
+#define AQ_U8X8(p) _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p)))
+#define AQ_I8X8(p) _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(p)))
+
+AQ_AVX2_DOT_ROW float aq256_dot_nibbles(const uint8_t *src, const float *x, int64_t blocks, int bytes, int minimum)
+{
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    const __m256i low = _mm256_set1_epi32(0x0F), eight = _mm256_set1_epi32(8);
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *block = src + b * bytes;
+        const __m256 d = _mm256_set1_ps(aq_half(block));
+        const __m256 m = _mm256_set1_ps(minimum ? aq_half(block + 2) : 0.0f);
+        const uint8_t *qs = block + (minimum ? 4 : 2);
+        for (int h = 0; h < 2; h++) {
+            const __m256i bytes8 = AQ_U8X8(qs + 8 * h);  /* q_{8h..8h+7} low nibbles, q_{16+8h..} high */
+            __m256i lo = _mm256_and_si256(bytes8, low), hi = _mm256_srli_epi32(bytes8, 4);
+            __m256 vlo, vhi;
+            if (minimum) {
+                vlo = _mm256_add_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(lo)), m);
+                vhi = _mm256_add_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(hi)), m);
+            } else {
+                vlo = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_sub_epi32(lo, eight)));
+                vhi = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_sub_epi32(hi, eight)));
+            }
+            acc[h] = _mm256_add_ps(acc[h], _mm256_mul_ps(vlo, _mm256_loadu_ps(x + 32 * b + 8 * h)));
+            acc[2 + h] = _mm256_add_ps(acc[2 + h], _mm256_mul_ps(vhi, _mm256_loadu_ps(x + 32 * b + 16 + 8 * h)));
+        }
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+}
+
+AQ_AVX2_DOT_ROW float aq256_dot_q4_0(const uint8_t *src, const float *x, int64_t blocks)
+{
+    return aq256_dot_nibbles(src, x, blocks, 18, 0);
+}
+
+AQ_AVX2_DOT_ROW float aq256_dot_q4_1(const uint8_t *src, const float *x, int64_t blocks)
+{
+    return aq256_dot_nibbles(src, x, blocks, 20, 1);
+}
+
+AQ_AVX2_DOT_ROW float aq256_dot_q8_0(const uint8_t *src, const float *x, int64_t blocks)
+{
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *block = src + b * 34;
+        const __m256 d = _mm256_set1_ps(aq_half(block));
+        for (int v = 0; v < 4; v++) {
+            const __m256 values = _mm256_mul_ps(_mm256_cvtepi32_ps(AQ_I8X8(block + 2 + 8 * v)), d);
+            acc[v] = _mm256_add_ps(acc[v], _mm256_mul_ps(values, _mm256_loadu_ps(x + 32 * b + 8 * v)));
+        }
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+}
 #endif
 
-/* What this CPU runs: bit 0 AVX2 + F16C, bit 1 AVX-512 (F, BW, DQ, VL), bit 2 AVX-512 VNNI. */
+/* What this CPU runs: bit 0 AVX2 + F16C, bit 1 AVX-512 (F, BW, DQ, VL), bit 2 AVX-512 VNNI; `aq_feature_mask`
+ * (tests only) keeps some of the explicit kernels out. */
+static int aq_feature_mask = -1;
+
 static inline int aq_cpu_features(void)
 {
     static int features = -1;
@@ -562,7 +628,7 @@ static inline int aq_cpu_features(void)
 #endif
         features = found;
     }
-    return features;
+    return features & aq_feature_mask;
 }
 
 /* The dot product of the first n values of a row of blocks with x[0:n]. */
@@ -579,6 +645,12 @@ static inline float aq_dot_row(int qtype, const uint8_t *src, const float *x, in
         case AQ_Q4_1: total = aq512_dot_q4_1(src, x, whole); goto last_block;
         case AQ_Q5_0: total = aq512_dot_q5_0(src, x, whole); goto last_block;
         case AQ_Q5_1: total = aq512_dot_q5_1(src, x, whole); goto last_block;
+        }
+    } else if (aq_cpu_features() & 1) {
+        switch (qtype) {
+        case AQ_Q8_0: total = aq256_dot_q8_0(src, x, whole); goto last_block;
+        case AQ_Q4_0: total = aq256_dot_q4_0(src, x, whole); goto last_block;
+        case AQ_Q4_1: total = aq256_dot_q4_1(src, x, whole); goto last_block;
         }
     }
 #endif

@@ -91,3 +91,20 @@ def test_matvec_threaded_rows_and_partial_blocks(rng, name):
         out = backend.quant_matmul(x, blocks, name_id(name))
         scale = np.abs(x).astype(np.float64) @ np.abs(decoded).T
         assert np.all(np.abs(out - x.astype(np.float64) @ decoded.T) <= 1e-5 * scale + 1e-6), (name, n, k)
+
+
+@pytest.mark.parametrize("mask", [1, 0])
+def test_matvec_fallback_kernels(rng, mask):
+    # the AVX2 kernels (mask 1) and the generic decoders (mask 0) that CPUs without AVX-512 run
+    from axonml._ext import _quant
+    backend = _backend("cpu")
+    _quant.limit_kernels(mask)
+    try:
+        for name in ("Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"):
+            blocks, weight = _weights(rng, name, 67, 352)
+            x = rng.standard_normal((1, 352)).astype(np.float32)
+            out = backend.quant_matmul(x, blocks, name_id(name))
+            scale = np.abs(x).astype(np.float64) @ np.abs(weight).T
+            assert np.all(np.abs(out - x.astype(np.float64) @ weight.T) <= 1e-5 * scale + 1e-6), (name, mask)
+    finally:
+        _quant.limit_kernels(-1)
