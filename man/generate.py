@@ -60,6 +60,7 @@ def commands(parser) -> list[tuple[str, argparse.ArgumentParser, str]]:
 
 
 def pages() -> dict[str, str]:
+    os.environ["COLUMNS"] = "80"     # argparse wraps help text to the terminal: the same pages on every terminal
     sys.path.insert(0, os.path.dirname(HERE))
     from axonml.cli import build_parser
     parser = build_parser()
