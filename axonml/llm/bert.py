@@ -285,12 +285,13 @@ class _BertPretrained(nn.Module):
         config = read_config(model_dir)
         config.update(config_overrides)
         config = BertConfig.from_dict(config)
+        tensors = read_safetensors(model_dir)
         _BertPretrained._loading = True
         try:
             model = cls(config)
         finally:
             _BertPretrained._loading = False
-        fresh = load_pretrained_weights(model, read_safetensors(model_dir), cls.base_prefix,
+        fresh = load_pretrained_weights(model, tensors, cls.base_prefix,
                                         ignored_suffixes=("position_ids",), ignored_prefixes=cls.ignored_prefixes,
                                         new_prefixes=cls.new_prefixes, tied=cls._tied())
         for name in fresh:

@@ -187,8 +187,10 @@ class _GPT2Pretrained(nn.Module):
     @classmethod
     def from_pretrained(cls, model_dir: str | os.PathLike) -> "_GPT2Pretrained":
         """The model in a Hugging Face directory (``config.json`` and ``model.safetensors``), in eval mode."""
-        model = cls(GPT2Config.from_pretrained(model_dir))
-        load_pretrained_weights(model, read_safetensors(model_dir), cls.base_prefix,
+        config = GPT2Config.from_pretrained(model_dir)
+        tensors = read_safetensors(model_dir)
+        model = cls(config)
+        load_pretrained_weights(model, tensors, cls.base_prefix,
                                 ignored_suffixes=(".attn.bias", ".attn.masked_bias"),
                                 tied={"lm_head.weight": "transformer.wte.weight"})
         return model.eval()
