@@ -80,7 +80,10 @@ class _State:
             self.load_error = f"{type(error).__name__}: {error}"
             _log.error("axonml serve: the model failed to load: %s", self.load_error)
             return
-        loop.call_soon_threadsafe(self._ready, model)
+        try:
+            loop.call_soon_threadsafe(self._ready, model)
+        except RuntimeError:            # the server stopped while the model loaded
+            pass
 
     @property
     def max_batch_size(self) -> int:

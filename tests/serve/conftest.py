@@ -175,7 +175,7 @@ def model_files(tmp_path_factory):
 @pytest.fixture(scope="session")
 def servers(model_files):
     """The shared servers, started together: lenet (archive) and guarded (API key, small body limit, a
-    one-request queue) as `axonml serve` processes; mlp (checkpoint + config), onnx, llm (GGUF) and broken (a
+    one-request queue) and workers (two worker processes) as `axonml serve` processes; mlp (checkpoint + config), onnx, llm (GGUF) and broken (a
     model that fails to load) as the same app in threads of this process; doomed, for the test that stops it."""
     directory = model_files["dir"]
     started = {
@@ -187,6 +187,7 @@ def servers(model_files):
         "broken": ThreadServer(str(directory / "broken.axonml")),
         "llm": ThreadServer(str(directory / "tiny.gguf")),
         "doomed": Server(str(directory / "lenet.axonml")),   # for the SIGTERM test, which stops it
+        "workers": Server(str(directory / "lenet.axonml"), "--workers", "2"),
     }
     try:
         for name, server in started.items():

@@ -1,5 +1,6 @@
 """SIGTERM: the request in flight is answered, new connections are refused, the process exits 0."""
 import json
+import os
 import socket
 import time
 
@@ -31,3 +32,45 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_0(servers):
         assert server.process.wait(30) == 0, server.output()
     finally:
         server.stop()
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        children.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return children
+
+
+@pytest.mark.slow
+def test_workers_answer_and_stop_together_on_sigterm(servers):
+    server = servers["workers"]
+    sample = {"inputs": np.zeros((1, 28, 28)).tolist()}
+    outputs = [server.post_json("/predict", sample) for _ in range(20)]
+    assert {status for status, _, _ in outputs} == {200}
+    assert len({json.dumps(body["outputs"]) for _, _, body in outputs}) == 1
+    workers = [child for child in _children(server.process.pid) if b"spawn_main" in _cmdline(child)]
+    assert len(workers) == 2
+    assert server.stop() == 0
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}") and _state(pid) != "Z"]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
