@@ -8,6 +8,7 @@ from ._device import device, get_default_device, set_default_device
 from ._dtype import (bfloat16, bool, can_cast, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
                      iinfo, int, int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short,
                      uint8)
+from ._dtype import cdouble, cfloat, complex64, complex128
 from ._format import set_printoptions
 from .tensor import Size, Tensor
 from . import autograd
@@ -78,12 +79,13 @@ __all__ = ["device", "dtype", "Tensor", "Size", "autograd", "no_grad", "enable_g
            "zeros_like", "ones_like", "full_like", "empty_like", "arange", "linspace", "eye", "rand", "randn",
            "randint", "normal", "rand_like", "randn_like", "randint_like", "randperm", "float32", "float64",
            "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int",
-           "short", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_tensor", "numel",
+           "short", "complex64", "complex128", "cfloat", "cdouble",
+           "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_tensor", "numel",
            "set_printoptions", "is_inference_mode_enabled", "finfo", "iinfo", "e", "pi", "inf", "nan", "newaxis",
            "asarray", "frombuffer", "can_cast", "OutOfMemoryError", "from_dlpack", "to_dlpack",
            "get_float32_matmul_precision", "set_float32_matmul_precision", "get_default_device",
            "set_default_device",
-           "save", "load", "get_num_threads", "set_num_threads", "nn", "optim", "data", "utils", "opencl", "linalg", "special",
+           "save", "load", "get_num_threads", "set_num_threads", "nn", "optim", "data", "utils", "opencl", "linalg", "special", "fft",
            *_functional_all]
 
 from .serialize import load, save  # noqa: E402  (serialize imports Tensor)
@@ -91,3 +93,4 @@ from . import data, distributions, linalg, nn, opencl, optim, special, utils  # 
 from . import profiler  # noqa: E402  (torch.profiler)
 from . import fusion, jit  # noqa: E402
 from . import hub  # noqa: E402  (torch.hub)
+from . import fft  # noqa: E402  (torch.fft)

@@ -1,5 +1,7 @@
 """dtypes as PyTorch spells them, and PyTorch's type-promotion rules.
 
+complex64 and complex128 are NumPy's complex types (kind 'c', a category above floating point).
+
 bfloat16 is ml_dtypes' NumPy dtype (the one JAX and TensorFlow use; NumPy has none). Its NumPy
 kind is 'V', so a check for a floating-point array reads ``dtype.kind in "fV"``: axonml has no
 other 'V' arrays.
@@ -9,7 +11,8 @@ from __future__ import annotations
 import ml_dtypes
 import numpy as np
 
-__all__ = ["dtype", "float32", "float64", "float16", "bfloat16", "int32", "int64", "int16", "int8", "uint8", "bool",
+__all__ = ["dtype", "float32", "float64", "float16", "bfloat16", "complex64", "complex128", "cfloat", "cdouble",
+           "int32", "int64", "int16", "int8", "uint8", "bool",
            "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "can_cast", "finfo", "iinfo"]
 
 
@@ -22,14 +25,27 @@ class dtype:
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = self.np.kind in "fV"
-        self.is_signed = self.np.kind in "ifV"
+        self.is_signed = self.np.kind in "ifVc"
         self.itemsize = self.np.itemsize
-        # 0 bool, 1 integer, 2 floating: PyTorch promotes across categories, not by value.
-        self._category = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2}[self.np.kind]
+        # 0 bool, 1 integer, 2 floating, 3 complex: PyTorch promotes across categories, not by value.
+        self._category = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}[self.np.kind]
 
     @property
     def is_complex(self) -> bool:
-        return False
+        return self._category == 3
+
+    def to_real(self) -> "dtype":
+        """The real type of the same precision (complex64 -> float32); a real type itself."""
+        return _COMPLEX_TO_REAL.get(self, self)
+
+    def to_complex(self) -> "dtype":
+        """The complex type holding this floating type (float64 -> complex128; float16 and bfloat16 ->
+        complex64, axonml having no complex32)."""
+        if self.is_complex:
+            return self
+        if not self.is_floating_point:
+            raise RuntimeError(f"to_complex: expected a floating point dtype, got {self}")
+        return complex128 if self.itemsize == 8 else complex64
 
     @property
     def scalar_name(self) -> str:
@@ -53,6 +69,8 @@ int16 = dtype("int16", np.int16)
 int8 = dtype("int8", np.int8)
 uint8 = dtype("uint8", np.uint8)
 bool = dtype("bool", np.bool_)  # noqa: A001 - PyTorch's name
+complex64 = dtype("complex64", np.complex64)
+complex128 = dtype("complex128", np.complex128)
 
 float = float32  # noqa: A001
 double = float64
@@ -60,14 +78,19 @@ half = float16
 long = int64
 int = int32  # noqa: A001
 short = int16
+cfloat = complex64
+cdouble = complex128
 
 _SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
                  "int32": "Int",
-                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-_ALL = (float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool)
+                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+                 "complex128": "ComplexDouble"}
+_ALL = (float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool, complex64, complex128)
+_COMPLEX_TO_REAL = {complex64: float32, complex128: float64}
 _BY_NUMPY = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
-_BY_NAME.update(float=float32, double=float64, half=float16, long=int64, int=int32, short=int16)
+_BY_NAME.update(float=float32, double=float64, half=float16, long=int64, int=int32, short=int16, cfloat=complex64,
+                cdouble=complex128)
 
 _default = float32
 
@@ -89,7 +112,8 @@ def from_numpy_dtype(np_dtype) -> dtype:
         return _BY_NUMPY[np.dtype(np_dtype)]
     except KeyError:
         raise TypeError(f"can't convert NumPy array of type {np.dtype(np_dtype)}: the supported types are "
-                        "float64, float32, float16, bfloat16, int64, int32, int16, int8, uint8 and bool") from None
+                        "float64, float32, float16, bfloat16, complex64, complex128, int64, int32, int16, int8, uint8 "
+                        "and bool") from None
 
 
 def to_dtype(d) -> dtype:
@@ -104,6 +128,8 @@ def to_dtype(d) -> dtype:
         return int64
     if d is builtins_bool:
         return bool
+    if d is builtins_complex:
+        return default_complex_dtype()
     if isinstance(d, str) and d in _BY_NAME:
         return _BY_NAME[d]
     try:
@@ -115,12 +141,33 @@ def to_dtype(d) -> dtype:
 import builtins as _builtins  # noqa: E402
 
 builtins_float, builtins_int, builtins_bool = _builtins.float, _builtins.int, _builtins.bool
+builtins_complex = _builtins.complex
+
+
+def default_complex_dtype() -> dtype:
+    """The complex type of the default float type (complex64 for float32, complex128 for float64)."""
+    return _default.to_complex()
+
+
+def _combine_complex(higher: dtype, lower: dtype) -> dtype:
+    """PyTorch's combine_categories when one side is complex: a complex side in the higher-priority group
+    wins; a complex side in the lower group lends its category but keeps the higher side's float precision."""
+    if higher.is_complex:
+        return higher
+    return higher.to_complex() if higher.is_floating_point else lower
 
 
 def promote_types(a: dtype, b: dtype) -> dtype:
     """PyTorch's promote_types: the smallest type both convert to without losing category."""
     if a is b:
         return a
+    if a._category == 3 or b._category == 3:
+        if a._category == b._category:
+            return a if a.itemsize >= b.itemsize else b
+        complex_side, other = (a, b) if a._category == 3 else (b, a)
+        if other.is_floating_point and other.itemsize == 8:
+            return complex128
+        return complex_side
     if a._category != b._category:
         return a if a._category > b._category else b
     if a.is_floating_point:
@@ -157,6 +204,8 @@ def result_type(*operands) -> dtype:
             scalar_category = max(scalar_category, 1)
         elif isinstance(x, builtins_float):
             scalar_category = max(scalar_category, 2)
+        elif isinstance(x, builtins_complex):
+            scalar_category = max(scalar_category, 3)
         else:
             raise TypeError(f"result_type: unsupported operand {type(x).__name__}")
     result = dim_type
@@ -164,12 +213,15 @@ def result_type(*operands) -> dtype:
         if result is None:
             result = zero_dim_type
         elif zero_dim_type._category > result._category:
-            result = zero_dim_type
+            result = _combine_complex(result, zero_dim_type) if zero_dim_type.is_complex else zero_dim_type
     if scalar_category >= 0:
         if result is None:
-            result = (bool, int64, _default)[scalar_category]
+            result = (bool, int64, _default, default_complex_dtype())[scalar_category]
         elif scalar_category > result._category:
-            result = int64 if scalar_category == 1 else _default
+            if scalar_category == 3:
+                result = _combine_complex(result, default_complex_dtype())
+            else:
+                result = int64 if scalar_category == 1 else _default
     return result
 
 
@@ -185,7 +237,7 @@ class finfo:
     __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
 
     def __init__(self, type=None) -> None:  # noqa: A002 - PyTorch's argument name
-        d = to_dtype(type)
+        d = to_dtype(type).to_real()
         if not d.is_floating_point:
             raise TypeError(f"torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             f"'{d.name}'")
@@ -208,7 +260,7 @@ class iinfo:
 
     def __init__(self, type) -> None:  # noqa: A002
         d = to_dtype(type)
-        if d.is_floating_point:
+        if d.is_floating_point or d.is_complex:
             raise TypeError(f"torch.iinfo() requires an integer input type. Use torch.finfo to handle '{d.name}'")
         if d is bool:
             raise TypeError("torch.bool is not supported by torch.iinfo")

@@ -87,6 +87,21 @@ class _Formatter:
         return (self.max_width - len(text)) * " " + text
 
 
+class _ComplexFormatter:
+    """PyTorch's complex elements: the real parts and the imaginary parts each formatted to one width."""
+
+    def __init__(self, values: np.ndarray):
+        self.real = _Formatter(np.ascontiguousarray(values.real))
+        self.imag = _Formatter(np.ascontiguousarray(values.imag))
+        self.max_width = self.real.max_width + self.imag.max_width + 1
+
+    def format(self, value) -> str:
+        value = complex(value)
+        real_text = self.real.format(value.real)
+        imag_text = (self.imag.format(value.imag) + "j").lstrip()
+        return real_text + imag_text if imag_text[0] in "+-" else real_text + "+" + imag_text
+
+
 def _summarized(data: np.ndarray) -> np.ndarray:
     """The elements a summarised repr shows (what the formatter measures)."""
     edge = _options["edgeitems"]
@@ -161,10 +176,11 @@ def format_tensor(t) -> str:
     else:
         if not _options["edgeitems"]:
             suffixes.append(f"size={tuple(data.shape)}")
-        if data.dtype.name not in ("float32", "int64", "bool"):
+        if data.dtype.name not in ("float32", "int64", "bool", "complex64"):
             suffixes.append(dtype_suffix)
         summarize = data.size > _options["threshold"]
-        formatter = _Formatter(_summarized(data) if summarize else data)
+        shown = _summarized(data) if summarize else data
+        formatter = _ComplexFormatter(shown) if data.dtype.kind == "c" else _Formatter(shown)
         body = _tensor_str(data, indent, summarize, formatter)
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")

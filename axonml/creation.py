@@ -54,6 +54,8 @@ def _infer_dtype(data) -> _dtype.dtype:
             kinds.add("i")
         elif isinstance(x, numbers.Real):
             kinds.add("f")
+        elif isinstance(x, numbers.Complex):
+            kinds.add("c")
         elif isinstance(x, (list, tuple)):
             for item in x:
                 walk(item)
@@ -65,9 +67,13 @@ def _infer_dtype(data) -> _dtype.dtype:
         result = tensor_types[0]
         for d in tensor_types[1:]:
             result = _dtype.promote_types(result, d)
-        if "f" in kinds and not result.is_floating_point:
+        if "c" in kinds and not result.is_complex:
+            result = result.to_complex() if result.is_floating_point else _dtype.default_complex_dtype()
+        elif "f" in kinds and not result.is_floating_point and not result.is_complex:
             result = _dtype.get_default_dtype()
         return result
+    if "c" in kinds:
+        return _dtype.default_complex_dtype()
     if "f" in kinds:
         return _dtype.get_default_dtype()
     if "i" in kinds:

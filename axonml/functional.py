@@ -2,14 +2,15 @@
 
 Each name comes from the ops module that defines it (its ``__all__``); nothing is defined here.
 """
-from .ops import (activation, aliases, attention, composite_loss, compose, conv, ctc, decomposition, distance,
+from .ops import (activation, aliases, attention, complex, composite_loss, compose, conv, ctc, decomposition,
+                  distance, spectral,
                   elementwise, indexing, linalg, loss, nn, norm, pool, random, rearrange, reduce, rnn, shape, sort,
                   special, statistics, windows)
 
 # computed before the star imports below, which rebind names such as `norm` to op functions
 __all__ = [name for module in (aliases, elementwise, activation, reduce, sort, random, shape, indexing, linalg, conv,
                                 pool, nn, attention, norm, loss, rnn, composite_loss, distance, rearrange,
-                                decomposition, compose, special, statistics, windows, ctc)
+                                decomposition, compose, special, statistics, windows, ctc, complex, spectral)
            for name in module.__all__]
 
 from .ops.aliases import *  # noqa: F401,F403 - first: a name defined by an op module wins
@@ -37,3 +38,5 @@ from .ops.random import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
 from .ops.windows import *  # noqa: F401,F403
 from .ops.statistics import *  # noqa: F401,F403
+from .ops.complex import *  # noqa: F401,F403
+from .ops.spectral import *  # noqa: F401,F403

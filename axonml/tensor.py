@@ -131,7 +131,7 @@ class Tensor(_autograd.TensorBase):
         return self._data.dtype.kind in "fV"
 
     def is_complex(self) -> bool:
-        return False
+        return self._data.dtype.kind == "c"
 
     @property
     def _version(self) -> int:
@@ -153,8 +153,9 @@ class Tensor(_autograd.TensorBase):
                                    "a computed variable in a subgraph that doesn't require differentiation use "
                                    "var_no_grad = var.detach().")
             return self
-        if requires_grad and self._data.dtype.kind not in "fV":
-            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
+        if requires_grad and self._data.dtype.kind not in "fVc":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients, got "
+                               f"{self.dtype}")
         if requires_grad and self._is_inference and not _autograd.is_inference_mode_enabled():
             raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         self._requires_grad = bool(requires_grad)
@@ -408,6 +409,49 @@ class Tensor(_autograd.TensorBase):
 
     def bfloat16(self) -> "Tensor":
         return self.to(_dtype.bfloat16)
+
+    def cfloat(self) -> "Tensor":
+        return self.to(_dtype.complex64)
+
+    def cdouble(self) -> "Tensor":
+        return self.to(_dtype.complex128)
+
+    # --- complex numbers (ops/complex.py) and spectral ops (ops/spectral.py) -------------------------------
+    @property
+    def real(self) -> "Tensor":
+        return _complex.real(self)
+
+    @property
+    def imag(self) -> "Tensor":
+        return _complex.imag(self)
+
+    def conj(self) -> "Tensor":
+        return _complex.conj(self)
+
+    def conj_physical(self) -> "Tensor":
+        return _complex.conj_physical(self)
+
+    def resolve_conj(self) -> "Tensor":
+        return self
+
+    def resolve_neg(self) -> "Tensor":
+        return self
+
+    def is_conj(self) -> bool:
+        return False
+
+    def angle(self) -> "Tensor":
+        return _complex.angle(self)
+
+    def stft(self, n_fft, hop_length=None, win_length=None, window=None, center=True, pad_mode="reflect",
+             normalized=False, onesided=None, return_complex=None) -> "Tensor":
+        return _spectral.stft(self, n_fft, hop_length, win_length, window, center, pad_mode, normalized, onesided,
+                              return_complex)
+
+    def istft(self, n_fft, hop_length=None, win_length=None, window=None, center=True, normalized=False,
+              onesided=None, length=None, return_complex=False) -> "Tensor":
+        return _spectral.istft(self, n_fft, hop_length, win_length, window, center, normalized, onesided, length,
+                               return_complex)
 
     def long(self) -> "Tensor":
         return self.to(_dtype.int64)
@@ -1960,3 +2004,5 @@ from .ops import decomposition as _decomposition  # noqa: E402
 from .ops import nn as _nn  # noqa: E402
 from .ops import special as _special  # noqa: E402
 from .ops import statistics as _statistics  # noqa: E402
+from .ops import complex as _complex  # noqa: E402
+from .ops import spectral as _spectral  # noqa: E402

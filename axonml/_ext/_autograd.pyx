@@ -423,7 +423,7 @@ cdef _record(FunctionBase fn, tuple args, list results):
         r = results[j]
         if non_diff is not None and j in non_diff:
             continue
-        if not r._data.dtype.kind in "fV":
+        if not r._data.dtype.kind in "fVc":
             continue
         r._requires_grad = True
         r._node = node

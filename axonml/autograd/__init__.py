@@ -35,6 +35,8 @@ def _initial_grads(outputs, grad_outputs):
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out._data.dtype.kind == "c":
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs")
             backend = out.device
             from ..backends import get_backend
             grads.append(get_backend(backend).ones(out._data.shape, out._data.dtype))

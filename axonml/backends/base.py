@@ -109,6 +109,22 @@ PRIMITIVES = {
                "bessel_j0/j1/y0/y1, modified_bessel_k0/k1, scaled_modified_bessel_k0/k1, airy_ai (x); "
                "chebyshev_polynomial_t/u/v/w, hermite_polynomial_h/he, laguerre_polynomial_l, "
                "legendre_polynomial_p (x, n); nextafter (x, toward)",
+    # --- complex numbers (ops/complex.py): complex arrays are pairs (real, imaginary) of one real dtype ---
+    "conj": "conj(a): the complex conjugate of a complex array (a new array)",
+    "real": "real(a): a view of a complex array's real parts (a real array sharing its memory)",
+    "imag": "imag(a): a view of a complex array's imaginary parts",
+    "view_as_real": "view_as_real(a): a complex array (...) as a real view (..., 2) of its (real, imaginary) pairs",
+    "view_as_complex": "view_as_complex(a): a real array (..., 2), last stride 1 and other strides even, as a "
+                       "complex view (...); ValueError when its first element is not at an even offset",
+    "complex": "complex(re, im): the complex array re + i im (real arrays of one dtype, broadcast)",
+    "angle": "angle(a): the argument of each element of a complex array, in a's real dtype",
+    # --- discrete Fourier transforms (ops/spectral.py): norm is "backward", "ortho" or "forward" ----
+    "fft_c2c": "fft_c2c(a, axes, norm, forward): the complex DFT of a complex array over axes (sign -1 when "
+               "forward, +1 with the inverse's scaling otherwise)",
+    "fft_r2c": "fft_r2c(a, axes, norm, onesided): the forward DFT of a real array over axes, keeping the first "
+               "n // 2 + 1 entries along the last axis when onesided",
+    "fft_c2r": "fft_c2r(a, axes, norm, last_dim_size): the inverse DFT of a Hermitian half-spectrum (the last "
+               "axis holds last_dim_size // 2 + 1 entries) to a real array of last_dim_size along the last axis",
     # --- reductions ----------------------------------------------------------------------------
     "sum": "sum(a, axis, keepdims, dtype=None)",
     "prod": "prod(a, axis, keepdims)",

@@ -13,6 +13,7 @@ from .._ext import _quant
 from . import _lapack
 from . import _special as _special_functions
 from .base import Backend, matmul_via_gemm
+from scipy import fft as _scipy_fft
 
 __all__ = ["CPUBackend", "cpu"]
 
@@ -71,6 +72,24 @@ def _rows_readable(a):
     if (cols <= 1 or a.strides[-1] == itemsize) and (rows <= 1 or a.strides[-2] >= max(cols, 1) * itemsize):
         return a
     return np.ascontiguousarray(a)
+
+def _fft_workers() -> int:
+    """pocketfft's threads: the thread count of axonml's other CPU kernels."""
+    from .._ext import _linalg
+    return _linalg.get_num_threads()
+
+
+def _complex_view(a, complex_dtype):
+    """A real (..., 2) array, last stride one item and the others whole pairs, read as complex (...)."""
+    shape, strides = a.shape[:-1], a.strides[:-1]
+    if a.size and a.ctypes.data % (2 * a.itemsize):
+        raise ValueError("the pairs do not start at an even offset")
+    if not shape:
+        return a.view(complex_dtype).reshape(())
+    # address the pairs through a one-pair complex view of the first element, then a's own strides
+    first = np.lib.stride_tricks.as_strided(a, (2,), (a.strides[-1],)).view(complex_dtype)
+    return np.lib.stride_tricks.as_strided(first, shape, strides, writeable=a.flags.writeable)
+
 
 class CPUBackend(Backend):
     device = CPU
@@ -240,6 +259,44 @@ class CPUBackend(Backend):
         if hi is not None:
             a = np.minimum(a, hi)
         return a
+
+    # --- complex numbers ---------------------------------------------------------------------
+    conj = staticmethod(np.conjugate)
+    angle = staticmethod(np.angle)
+
+    def real(self, a):
+        return a.real
+
+    def imag(self, a):
+        return a.imag
+
+    def view_as_real(self, a):
+        parts = a.real
+        return np.lib.stride_tricks.as_strided(parts, a.shape + (2,), parts.strides + (parts.itemsize,),
+                                               writeable=a.flags.writeable)
+
+    def view_as_complex(self, a):
+        return _complex_view(a, np.result_type(a.dtype, np.complex64))
+
+    def complex(self, re, im):
+        re, im = np.broadcast_arrays(re, im)
+        out = np.empty(re.shape, np.result_type(re.dtype, np.complex64))
+        out.real, out.imag = re, im
+        return out
+
+    # --- discrete Fourier transforms: pocketfft through scipy.fft --------------------------------
+    def fft_c2c(self, a, axes, norm, forward):
+        transform = _scipy_fft.fftn if forward else _scipy_fft.ifftn
+        return transform(a, axes=axes, norm=norm, workers=_fft_workers())
+
+    def fft_r2c(self, a, axes, norm, onesided):
+        if onesided:
+            return _scipy_fft.rfftn(a, axes=axes, norm=norm, workers=_fft_workers())
+        return _scipy_fft.fftn(a, axes=axes, norm=norm, workers=_fft_workers())
+
+    def fft_c2r(self, a, axes, norm, last_dim_size):
+        shape = [a.shape[axis] for axis in axes[:-1]] + [last_dim_size]
+        return _scipy_fft.irfftn(a, s=shape, axes=axes, norm=norm, workers=_fft_workers())
 
     # --- reductions ----------------------------------------------------------------------------
     def sum(self, a, axis, keepdims, dtype=None):

@@ -23,6 +23,7 @@ from ..opencl import (_attention, _conv, _elementwise, _indexing, _interpolate, 
 from ..opencl import _decomposition
 from ..opencl import _special
 from ..opencl import _quant
+from ..opencl import _complex, _fft
 from ..opencl._array import CLArray
 from ..opencl._elementwise import scalar_value
 from ..opencl._layout import broadcast_strides, coalesce, layout_arg, normalize_axes, reshape_strides, shape_arg
@@ -224,6 +225,8 @@ class OpenCLBackend(Backend):
 
     def _cast_into(self, out: CLArray, a: CLArray) -> CLArray:
         """out (contiguous, a's shape) = a converted to out.dtype."""
+        if out.dtype.kind == "c" or a.dtype.kind == "c":
+            return _complex.cast_into(self, out, a)
         shape, (strides,) = coalesce(a.shape, a.estrides)
         kernel = self.kernel("elementwise", "cast", self._cast_defines(a.dtype, out.dtype))
         self.launch(kernel, a.size, out.buffer, shape_arg(shape, a.size), a.buffer, layout_arg(a.offset, strides))
@@ -250,6 +253,11 @@ class OpenCLBackend(Backend):
         return a.is_contiguous()
 
     def _strided_update(self, name: str, dst: CLArray, src) -> None:
+        if dst.dtype.kind == "c" or _complex.is_complex(src):
+            if getattr(src, "alloc", None) is dst.alloc and name == "copy_strided":
+                src = self.copy(src)
+            _complex.strided_update(self, name == "add_strided", dst, src)
+            return
         src = self._device_array(src)
         if src.alloc is dst.alloc and name == "copy_strided":
             src = self.copy(src)  # overlapping memory: read everything before writing
@@ -317,6 +325,8 @@ class OpenCLBackend(Backend):
         return a._view(tuple(shape), tuple(strides), a.offset + int(offset))
 
     def getitem(self, a, index):
+        if a.dtype.kind == "c":
+            return _complex.getitem(self, a, index)
         return _indexing.getitem(self, a, index)
 
     def setitem(self, a, index, value):
@@ -327,13 +337,50 @@ class OpenCLBackend(Backend):
 
     # --- elementwise -------------------------------------------------------------------------
     def _binary(self, name: str, a, b):
+        if _complex.is_complex(a) or _complex.is_complex(b):
+            return _complex.binary(self, name, a, b)
         return _elementwise.binary(self, name, a, b)
 
     def _unary(self, name: str, a):
+        if _complex.is_complex(a):
+            return _complex.unary(self, name, self._device_array(a))
         return _elementwise.unary(self, name, a)
 
     def where(self, cond, a, b):
+        if _complex.is_complex(a) or _complex.is_complex(b):
+            return _complex.where(self, cond, a, b)
         return _elementwise.where(self, cond, a, b)
+
+    # --- complex numbers (axonml/opencl/_complex.py) and transforms (_fft.py) -----------------------
+    def conj(self, a):
+        return _complex.conj(self, a)
+
+    def real(self, a):
+        return _complex.real_view(a)
+
+    def imag(self, a):
+        return _complex.imag_view(a)
+
+    def view_as_real(self, a):
+        return _complex.pairs_view(a)
+
+    def view_as_complex(self, a):
+        return _complex.complex_view(a)
+
+    def complex(self, re, im):
+        return _complex.make(self, re, im)
+
+    def angle(self, a):
+        return _complex.angle(self, a)
+
+    def fft_c2c(self, a, axes, norm, forward):
+        return _fft.c2c(self, a, axes, norm, forward)
+
+    def fft_r2c(self, a, axes, norm, onesided):
+        return _fft.r2c(self, a, axes, norm, onesided)
+
+    def fft_c2r(self, a, axes, norm, last_dim_size):
+        return _fft.c2r(self, a, axes, norm, last_dim_size)
 
     def clip(self, a, lo, hi):
         return _elementwise.clip(self, a, lo, hi)
@@ -343,6 +390,8 @@ class OpenCLBackend(Backend):
 
     # --- reductions ----------------------------------------------------------------------------
     def sum(self, a, axis, keepdims, dtype=None):
+        if a.dtype.kind == "c" and (dtype is None or np.dtype(dtype) == a.dtype):
+            return _complex.reduce_sum(self, a, axis, keepdims)
         return _reduce.reduce(self, "sum", a, axis, keepdims, _reduce.sum_dtype(a.dtype, dtype))
 
     def prod(self, a, axis, keepdims):
@@ -385,6 +434,8 @@ class OpenCLBackend(Backend):
         return _sort.searchsorted(self, sorted_sequence, values, right)
 
     def sum_to(self, a, shape):
+        if a.dtype.kind == "c":
+            return a if tuple(a.shape) == tuple(shape) else _complex.sum_to(self, a, shape)
         return _reduce.sum_to(self, a, shape)
 
     # --- indexing ------------------------------------------------------------------------------
@@ -401,6 +452,11 @@ class OpenCLBackend(Backend):
         _indexing.put_along_axis(self, dst, index, src, axis, accumulate=True, reduce=reduce)
 
     def index_add(self, dst, axis, index, src):
+        if dst.dtype.kind == "c":  # the real and the imaginary parts, each a real scatter-add
+            src = self.astype(self._device_array(src), dst.dtype)
+            _indexing.index_add(self, _complex.real_view(dst), axis, index, _complex.real_view(src))
+            _indexing.index_add(self, _complex.imag_view(dst), axis, index, _complex.imag_view(src))
+            return
         _indexing.index_add(self, dst, axis, index, src)
 
     def concatenate(self, arrays, axis):
@@ -452,6 +508,8 @@ class OpenCLBackend(Backend):
 
     # --- linear algebra ------------------------------------------------------------------------
     def gemm(self, a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, c=None):
+        if a.dtype.kind == "c" or b.dtype.kind == "c":
+            return _complex.gemm(self, a, b, trans_a, trans_b, alpha, beta, c)
         return _linalg.gemm(self, a, b, trans_a, trans_b, alpha, beta, c)
 
     def matmul(self, a, b):

@@ -15,6 +15,7 @@ from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 from ._checks import check_tensor as _check_tensor
+from ._wirtinger import conj_if_complex as _conj
 
 __all__ = ["add", "sub", "mul", "div", "neg", "negative", "cast",
            "pow", "square", "floor_divide", "remainder", "fmod",
@@ -32,7 +33,7 @@ __all__ = ["add", "sub", "mul", "div", "neg", "negative", "cast",
            "fmax", "fmin", "float_power", "heaviside", "gcd", "lcm", "ldexp", "logaddexp2", "nextafter", "frexp", "sgn",
            "signbit", "frac", "isneginf", "isposinf", "isin"]
 
-_SCALARS = (int, float, bool)
+_SCALARS = (int, float, bool, complex)
 
 
 def _promote(a, b):
@@ -46,7 +47,7 @@ def _promote(a, b):
         if type(b) in _SCALARS:
             # a Python scalar never changes a float tensor's type, nor an int one's unless it is a float
             kind = a._data.dtype.kind
-            if kind in "fV" or (kind != "b" and type(b) is not float):
+            if kind == "c" or (type(b) is not complex and (kind in "fV" or (kind != "b" and type(b) is not float))):
                 return a, b
         else:
             return _promote(a, _python_scalar(b))
@@ -54,7 +55,7 @@ def _promote(a, b):
         if type(a) not in _SCALARS:
             return _promote(_python_scalar(a), b)
         kind = b._data.dtype.kind
-        if kind in "fV" or (kind != "b" and type(a) is not float):
+        if kind == "c" or (type(a) is not complex and (kind in "fV" or (kind != "b" and type(a) is not float))):
             return a, b
     target = _dtype.result_type(a, b)
     if a_is_tensor and a._data.dtype != target.np:
@@ -92,7 +93,10 @@ class Cast(ArrayFunction):
         return ctx.xp.astype(a, dtype)
 
     def backward(ctx, grad):
-        return ctx.xp.astype(grad, ctx.source_dtype), None
+        xp = ctx.xp
+        if grad.dtype.kind == "c" and ctx.source_dtype.kind != "c":
+            grad = xp.real(grad)  # a real input's gradient is the real part (PyTorch's convention)
+        return xp.astype(grad, ctx.source_dtype), None
 
 
 def cast(a: Tensor, dtype) -> Tensor:
@@ -138,8 +142,8 @@ class Mul(ArrayFunction):
         xp = ctx.xp
         b, a = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
-        return (xp.sum_to(xp.mul(grad, b), ctx.shapes[0]) if needs_a else None,
-                xp.sum_to(xp.mul(grad, a), ctx.shapes[1]) if needs_b else None)
+        return (xp.sum_to(xp.mul(grad, _conj(xp, b)), ctx.shapes[0]) if needs_a else None,
+                xp.sum_to(xp.mul(grad, _conj(xp, a)), ctx.shapes[1]) if needs_b else None)
 
 
 class Div(ArrayFunction):
@@ -153,10 +157,11 @@ class Div(ArrayFunction):
         xp = ctx.xp
         a, b = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
+        b = _conj(xp, b)
         grad_a = xp.sum_to(xp.div(grad, b), ctx.shapes[0]) if needs_a else None
         grad_b = None
         if needs_b:
-            grad_b = xp.sum_to(xp.neg(xp.div(xp.mul(grad, a), xp.mul(b, b))), ctx.shapes[1])
+            grad_b = xp.sum_to(xp.neg(xp.div(xp.mul(grad, _conj(xp, a)), xp.mul(b, b))), ctx.shapes[1])
         return grad_a, grad_b
 
 
@@ -230,7 +235,7 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode is not None:
         return _div_rounding(input, other, rounding_mode)
     a, b = _promote(input, other)
-    if _kind(a) not in "fV" and _kind(b) not in "fV":
+    if _kind(a) not in "fVc" and _kind(b) not in "fVc":
         default = _dtype.get_default_dtype()
         a = cast(a, default) if isinstance(a, Tensor) else float(a)
         b = cast(b, default) if isinstance(b, Tensor) else float(b)
@@ -243,6 +248,8 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
 def _kind(x):
     if isinstance(x, Tensor):
         return x._data.dtype.kind
+    if isinstance(x, complex) or getattr(x, "dtype", None) is not None and x.dtype.kind == "c":
+        return "c"
     return "f" if isinstance(x, float) else ("b" if isinstance(x, bool) else "i")
 
 
@@ -262,9 +269,18 @@ negative = neg
 def _floating(name: str, input: Tensor) -> Tensor:
     """input, cast to the default float type when it is an integer or bool tensor (PyTorch's rule for exp, log ...)."""
     _check_tensor(name, input)
-    if input._data.dtype.kind not in "fV":
+    kind = input._data.dtype.kind
+    if kind == "c":
+        if name in _COMPLEX_READY:
+            return input
+        raise NotImplementedError(f"\"{name}\" is not implemented for complex tensors ('{input.dtype.name}')")
+    if kind not in "fV":
         return cast(input, _dtype.get_default_dtype())
     return input
+
+
+# the math ops of _floating whose forward and backward are defined for complex input (PyTorch's conjugate rule)
+_COMPLEX_READY = frozenset({"exp"})
 
 
 def _float_only(name: str, input: Tensor) -> Tensor:
@@ -321,11 +337,11 @@ class Pow(ArrayFunction):
         if needs_a:
             if _is_array(xp, b):
                 local = xp.where(xp.eq(b, 0), 0, xp.mul(b, xp.pow(a, xp.sub(b, 1))))
-                grad_a = xp.sum_to(xp.mul(grad, local), ctx.shapes[0])
+                grad_a = xp.sum_to(xp.mul(grad, _conj(xp, local)), ctx.shapes[0])
             elif b == 0:
                 grad_a = xp.zeros(ctx.shapes[0], grad.dtype)
             else:
-                grad_a = xp.mul(grad, xp.mul(xp.pow(a, b - 1), b))
+                grad_a = xp.mul(grad, _conj(xp, xp.mul(xp.pow(a, b - 1), b)))
         if needs_b:
             if _is_array(xp, a):
                 local = xp.mul(out, xp.log(a))
@@ -540,7 +556,7 @@ class Exp(ArrayFunction):
 
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return ctx.xp.mul(grad, out)
+        return ctx.xp.mul(grad, _conj(ctx.xp, out))
 
 
 class Log(ArrayFunction):

@@ -11,6 +11,7 @@ import string
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
+from ._wirtinger import conj_if_complex
 from .activation import relu_backward
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "einsum", "linear", "bilinear", "cross"]
@@ -72,11 +73,11 @@ class Matmul(ArrayFunction):
         grad_a = grad_b = None
         if needs_a:
             b2 = xp.reshape(b, (b_shape[0], 1)) if len(b_shape) == 1 else b
-            grad_a = xp.gemm(grad, b2, False, True)
+            grad_a = xp.gemm(grad, conj_if_complex(xp, b2), False, True)
             grad_a = xp.reshape(xp.sum_to(grad_a, _as_matrix_shape(a_shape, row=True)), a_shape)
         if needs_b:
             a2 = xp.reshape(a, (1, a_shape[0])) if len(a_shape) == 1 else a
-            grad_b = _weight_grad(xp, a2, grad, b_shape)
+            grad_b = _weight_grad(xp, conj_if_complex(xp, a2), grad, b_shape)
         return grad_a, grad_b
 
 

@@ -118,7 +118,7 @@ def _floating_dtype(name: str, input: Tensor, dtype):
     """The dtype a floating-point reduction computes in: dtype if given, else input's, which must be floating."""
     if dtype is not None:
         return _dtype.to_dtype(dtype)
-    if input._data.dtype.kind not in "fV":
+    if input._data.dtype.kind not in "fVc":
         raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {_legacy_name(input.dtype)}")
     return input.dtype
@@ -191,7 +191,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
     if axis is not None or keepdims is not None:
         dim, keepdim = _numpy_keywords("mean", dim, keepdim, axis, keepdims)
     target = _floating_dtype("mean", input, dtype)
-    if not target.is_floating_point:
+    if not (target.is_floating_point or target.is_complex):
         raise RuntimeError(f"mean(): could not infer output dtype. Optional dtype must be either a floating point "
                            f"or complex dtype. Got: {_legacy_name(target)}")
     return apply(Mean, _cast(input, target), _axes(dim, input._data.ndim), keepdim)
