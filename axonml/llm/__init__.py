@@ -11,7 +11,7 @@ _EXPORTS = {
     "BertConfig": "bert", "BertModel": "bert", "BertForSequenceClassification": "bert",
     "BertForMaskedLM": "bert", "mean_pooling": "bert", "encode_sentences": "bert",
     "GPT2Config": "gpt2", "GPT2Model": "gpt2", "GPT2LMHeadModel": "gpt2",
-    "LlamaConfig": "llama", "LlamaForCausalLM": "llama", "load_gguf": "llama",
+    "LlamaConfig": "llama", "LlamaForCausalLM": "llama", "load_gguf": "llama", "GGUFTokenizer": "gguf_tokenizer",
     "GenerationMixin": "generation", "KVCache": "generation", "CausalLMOutput": "generation",
 }
 
