@@ -49,10 +49,12 @@ def register(subparsers) -> None:
     data.add_argument("--data-dir", metavar="DIR", default="data", help="root of the dataset files (default: data)")
     data.add_argument("--json", action="store_true", help="print the summary as JSON")
     data.set_defaults(handler=run_data)
-    status = commands.add_parser("status", help="what the workspace holds")
+    status = commands.add_parser("status", help="what the workspace holds", epilog=EXAMPLES,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     status.add_argument("--json", action="store_true", help="print the workspace as JSON")
     status.set_defaults(handler=run_status)
-    clear = commands.add_parser("clear", help="forget what was loaded")
+    clear = commands.add_parser("clear", help="forget what was loaded", epilog=EXAMPLES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     clear.set_defaults(handler=run_clear)
 
 

@@ -57,11 +57,11 @@ def test_model_parameters_and_flops_per_layer(run_cli, run_dir):
     assert re.search(r"parameters 235,146 \(235,146 trainable\)", text.stdout), text.stdout
 
 
-def test_data_statistics_and_class_balance(run_cli, tmp_path):
+def test_data_statistics_and_class_balance(run_cli, cli_main, tmp_path):
     from PIL import Image
-    result = run_cli("analyze", "data", "digits", "--json")
-    assert result.returncode == 0, result.stderr
-    stats = json.loads(result.stdout)
+    status, out, err = cli_main("analyze", "data", "digits", "--json")
+    assert status == 0, err
+    stats = json.loads(out)
     from axonml.vision.datasets import Digits
     test = Digits(train=False)
     counts = np.bincount([test[i][1] for i in range(len(test))], minlength=10)
@@ -81,7 +81,7 @@ def test_data_statistics_and_class_balance(run_cli, tmp_path):
     assert "pixel mean [0.25, 0.25, 0.25]" in text.stdout
 
 
-def test_run_plot_and_reports_embed_the_png(run_cli, run_dir, tmp_path):
+def test_run_plot_and_reports_embed_the_png(run_cli, cli_main, run_dir, tmp_path):
     directory, _ = run_dir
     result = run_cli("analyze", "run", str(directory), "--out", str(tmp_path / "plot.png"))
     assert result.returncode == 0, result.stderr
@@ -94,15 +94,15 @@ def test_run_plot_and_reports_embed_the_png(run_cli, run_dir, tmp_path):
     embedded = re.search(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page)
     assert embedded and base64.b64decode(embedded.group(1)).startswith(PNG)
     assert "<td>Conv2d</td>" in page and "<td>&quot;lenet&quot;</td>" in page
-    markdown = run_cli("analyze", "report", str(directory), "--out", str(tmp_path / "r.md"))
-    assert markdown.returncode == 0, markdown.stderr
+    status, _, err = cli_main("analyze", "report", directory, "--out", tmp_path / "r.md")
+    assert status == 0, err
     text = (tmp_path / "r.md").read_text()
     image = re.search(r"!\[metrics\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", text)
     assert image and base64.b64decode(image.group(1)).startswith(PNG)
     assert "| test | 2 | 0.0500 | 90.00% |" in text
 
 
-def test_analyze_errors(run_cli, tmp_path):
+def test_analyze_errors(run_cli, cli_main, tmp_path):
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "metrics.jsonl").write_text('{"step": 1}\nnot json\n')
@@ -116,6 +116,7 @@ def test_analyze_errors(run_cli, tmp_path):
         (["report", str(tmp_path / "nowhere")], 1, "no such run directory"),
         ([], 2, "WHAT"),
     ]:
-        result = run_cli("analyze", *args)
-        assert result.returncode == code and message in result.stderr, (args, result.stderr)
-        assert "Traceback" not in result.stderr
+        status, _, err = cli_main("analyze", *args)
+        assert status == code and message in err and "Traceback" not in err, (args, err)
+    result = run_cli("analyze", "run", str(bad))
+    assert result.returncode == 1 and result.stderr.count("\n") == 1 and "not a JSON record" in result.stderr

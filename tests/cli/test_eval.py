@@ -41,7 +41,7 @@ def test_metrics_by_hand():
     assert result["support"] == [2, 2, 1]
 
 
-def test_eval_json_matches_the_model_and_text_prints_the_tables(run_cli, run_dir):
+def test_eval_json_matches_the_model_and_text_prints_the_tables(run_cli, cli_main, run_dir):
     directory, model = run_dir
     labels, predictions, loss = _expected(model)
     result = run_cli("eval", str(directory), "--json")
@@ -53,17 +53,15 @@ def test_eval_json_matches_the_model_and_text_prints_the_tables(run_cli, run_dir
     expected = classification_metrics(labels, predictions, 10)
     assert report["confusion_matrix"] == expected["confusion_matrix"]
     assert report["f1"] == pytest.approx(expected["f1"])
-    text = run_cli("eval", str(directory / "model.safetensors"), "--split", "train")
-    assert text.returncode == 0, text.stderr
-    assert "(train, 1438 samples)" in text.stdout and "precision  recall" in text.stdout
-    assert "confusion matrix (rows: true, columns: predicted)" in text.stdout
-    assert len([line for line in text.stdout.splitlines() if line.startswith("   ") and line.strip()[0].isdigit()]) >= 10
+    status, text, err = cli_main("eval", directory / "model.safetensors", "--split", "train")
+    assert status == 0, err
+    assert "(train, 1438 samples)" in text and "precision  recall" in text
+    assert "confusion matrix (rows: true, columns: predicted)" in text
+    assert len([line for line in text.splitlines() if line.startswith("   ") and line.strip()[0].isdigit()]) >= 10
 
 
-def test_eval_errors(run_cli, run_dir, tmp_path):
+def test_eval_errors(run_cli, cli_main, run_dir, tmp_path):
     directory, model = run_dir
-    missing = run_cli("eval", str(tmp_path / "nope"))
-    assert missing.returncode == 1 and "no such checkpoint" in missing.stderr
     corrupt = tmp_path / "corrupt.safetensors"
     corrupt.write_bytes((directory / "model.safetensors").read_bytes()[:100])
     result = run_cli("eval", str(corrupt))
@@ -72,8 +70,11 @@ def test_eval_errors(run_cli, run_dir, tmp_path):
     bare = tmp_path / "bare" / "weights.safetensors"
     bare.parent.mkdir()
     save_state_dict(model.state_dict(), bare)
-    result = run_cli("eval", str(bare))
-    assert result.returncode == 1 and "pass --model" in result.stderr
-    result = run_cli("eval", str(bare), "--model", "lenet", "--dataset", "digits")
-    assert result.returncode == 1 and "do not fit a lenet" in result.stderr
-    assert run_cli("eval", str(directory), "--split", "val").returncode == 2
+    for args, code, message in [
+        ([tmp_path / "nope"], 1, "no such checkpoint"),
+        ([bare], 1, "pass --model"),
+        ([bare, "--model", "lenet", "--dataset", "digits"], 1, "do not fit a lenet"),
+        ([directory, "--split", "val"], 2, "invalid choice"),
+    ]:
+        status, _, err = cli_main("eval", *args)
+        assert status == code and message in err and err.count("\n") == 1, (args, err)

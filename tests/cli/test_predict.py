@@ -1,8 +1,8 @@
 """`axonml predict`: images, tensors and CSV rows through a classifier; the hand-over to language models."""
 import json
 import os
-import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -11,8 +11,6 @@ import axonml
 from axonml.cli import train
 from axonml.serialize import save_state_dict
 from axonml.utils.metrics import write_config
-
-from .conftest import REPO
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +28,7 @@ def _classes(model, batch):
         return model(axonml.from_numpy(np.ascontiguousarray(batch, dtype=np.float32))).argmax(dim=1).tolist()
 
 
-def test_images_tensors_and_csv_give_the_models_classes(run_cli, run_dir, tmp_path):
+def test_images_tensors_and_csv_give_the_models_classes(run_cli, cli_main, run_dir, tmp_path):
     from PIL import Image
     from axonml.vision.datasets import Digits
     directory, model = run_dir
@@ -57,14 +55,14 @@ def test_images_tensors_and_csv_give_the_models_classes(run_cli, run_dir, tmp_pa
     assert top == expected + expected + expected[:1]
     probability = rows[3]["predictions"]
     assert probability[0]["probability"] >= probability[1]["probability"] > 0
-    text = run_cli("predict", str(directory), "rows.csv", "--scale", "16", "--top-k", "1")
-    assert text.returncode == 0, text.stderr
-    assert [line.split(": ")[1].split()[0] for line in text.stdout.splitlines()] == [str(c) for c in expected]
-    inverted = run_cli("predict", str(directory), "ink.png", "--invert", "--top-k", "1")
-    assert inverted.stdout.startswith(f"ink.png: {expected[0]} (")
+    status, out, err = cli_main("predict", directory, "rows.csv", "--scale", "16", "--top-k", "1")
+    assert status == 0, err
+    assert [line.split(": ")[1].split()[0] for line in out.splitlines()] == [str(c) for c in expected]
+    status, out, err = cli_main("predict", directory, "ink.png", "--invert", "--top-k", "1")
+    assert out.startswith(f"ink.png: {expected[0]} ("), err
 
 
-def test_predict_errors(run_cli, run_dir, tmp_path):
+def test_predict_errors(run_cli, cli_main, run_dir, tmp_path):
     directory, _ = run_dir
     (tmp_path / "note.txt").write_text("hello")
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
@@ -73,43 +71,37 @@ def test_predict_errors(run_cli, run_dir, tmp_path):
     for inputs, message in [(["missing.png"], "no such input file"), (["note.txt"], "text needs a language model"),
                             (["broken.png"], "cannot read image"), (["short.csv"], "row 1 has 3 values"),
                             (["odd.npy"], "10 values do not make samples"), ([], "at least one INPUT")]:
-        result = run_cli("predict", str(directory), *inputs)
-        assert result.returncode == 1, (inputs, result.stderr)
-        assert message in result.stderr and result.stderr.count("\n") == 1, result.stderr
-    assert run_cli("predict", str(directory), "x.png", "--top-k", "0").returncode == 2
+        status, _, err = cli_main("predict", directory, *inputs)
+        assert status == 1 and message in err and err.count("\n") == 1, (inputs, err)
+    result = run_cli("predict", str(directory), "x.png", "--top-k", "0")
+    assert result.returncode == 2 and "must be a positive integer" in result.stderr
 
 
-def _with_llm_module(module_source, *args, cwd):
-    """Run the CLI with axonml.llm.cli replaced (source text) or made absent (None)."""
-    code = ("import sys, types\n"
-            "if {src!r} is None:\n    sys.modules['axonml.llm.cli'] = None\n"
-            "else:\n    m = types.ModuleType('axonml.llm.cli'); exec({src!r}, m.__dict__); sys.modules['axonml.llm.cli'] = m\n"
-            "from axonml.cli import main\nsys.exit(main({args!r}))\n").format(src=module_source, args=list(args))
-    env = dict(os.environ, PYTHONPATH=REPO)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
-
-
-def test_language_models_are_handed_to_axonml_llm_cli(tmp_path):
+def test_language_models_are_handed_to_axonml_llm_cli(cli_main, monkeypatch, tmp_path):
     gguf = tmp_path / "tiny.gguf"
     gguf.write_bytes(b"GGUF")
     hf = tmp_path / "hf"
     hf.mkdir()
     (hf / "config.json").write_text('{"model_type": "llama"}')
-    fake = ("import json\n"
-            "def run_predict(args):\n"
-            "    print(json.dumps({k: getattr(args, k) for k in ('model_path', 'prompt', 'chat', 'max_new_tokens',"
-            " 'temperature', 'top_k', 'top_p', 'repetition_penalty', 'seed', 'embed', 'json', 'device')}))\n"
-            "    return 0\n")
-    result = _with_llm_module(fake, "predict", str(gguf), "--prompt", "Hi", "--top-k", "5", "--seed", "2", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"model_path": str(gguf), "prompt": "Hi", "chat": False, "max_new_tokens": 64,
-                                         "temperature": 0.0, "top_k": 5, "top_p": None, "repetition_penalty": None,
-                                         "seed": 2, "embed": None, "json": False, "device": "cpu"}
-    result = _with_llm_module(fake, "predict", str(hf), "--chat", "--embed", "a", "--embed", "b", "--top-p", "0.9",
-                              "--temperature", "0.7", "--json", cwd=tmp_path)
-    sent = json.loads(result.stdout)
-    assert sent["embed"] == ["a", "b"] and sent["chat"] and sent["top_p"] == 0.9 and sent["json"]
-    absent = _with_llm_module(None, "predict", str(gguf), "--prompt", "Hi", cwd=tmp_path)
-    assert absent.returncode == 1 and "no language-model command line" in absent.stderr, absent.stderr
-    missing = _with_llm_module(fake, "predict", str(tmp_path / "nope.gguf"), "--prompt", "Hi", cwd=tmp_path)
-    assert missing.returncode == 1 and "no such model" in missing.stderr
+    received = []
+    fake = types.ModuleType("axonml.llm.cli")
+    fake.run_predict = lambda args: received.append(vars(args)) or 0
+    monkeypatch.setitem(sys.modules, "axonml.llm.cli", fake)
+    status, _, err = cli_main("predict", gguf, "--prompt", "Hi", "--top-k", "5", "--seed", "2")
+    assert status == 0, err
+    sent = {key: received[-1][key] for key in ("model_path", "prompt", "chat", "max_new_tokens", "temperature", "top_k",
+                                               "top_p", "repetition_penalty", "seed", "embed", "json", "device")}
+    assert sent == {"model_path": str(gguf), "prompt": "Hi", "chat": False, "max_new_tokens": 64, "temperature": 0.0,
+                    "top_k": 5, "top_p": None, "repetition_penalty": None, "seed": 2, "embed": None, "json": False,
+                    "device": "cpu"}
+    status, _, err = cli_main("predict", hf, "--chat", "--embed", "a", "--embed", "b", "--top-p", "0.9",
+                              "--temperature", "0.7", "--json")
+    assert status == 0, err
+    assert received[-1]["embed"] == ["a", "b"] and received[-1]["chat"] and received[-1]["top_p"] == 0.9
+    assert received[-1]["temperature"] == 0.7 and received[-1]["json"]
+    status, _, err = cli_main("predict", tmp_path / "nope.gguf", "--prompt", "Hi")
+    assert status == 1 and "no such model" in err
+    monkeypatch.setitem(sys.modules, "axonml.llm.cli", None)  # an axonml without the language-model CLI
+    status, _, err = cli_main("predict", gguf, "--prompt", "Hi")
+    assert status == 1 and "no language-model command line" in err and err.count("\n") == 1, err
+    assert len(received) == 2

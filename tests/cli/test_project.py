@@ -19,7 +19,7 @@ def _python(*args, cwd):
 
 
 @pytest.mark.slow
-def test_new_project_trains_and_its_run_can_be_evaluated(run_cli, tmp_path):
+def test_new_project_trains_and_its_run_can_be_evaluated(run_cli, cli_main, tmp_path):
     result = run_cli("new", "demo")
     assert result.returncode == 0, result.stderr
     project = tmp_path / "demo"
@@ -34,11 +34,11 @@ def test_new_project_trains_and_its_run_can_be_evaluated(run_cli, tmp_path):
     assert [r["split"] for r in read_metrics(run / "metrics.jsonl") if r["kind"] == "epoch"] == ["test"]
     evaluated = run_cli("eval", str(run), "--json", cwd=project)
     assert evaluated.returncode == 0, evaluated.stderr
-    again = run_cli("new", "demo")
-    assert again.returncode == 1 and "is not an empty directory" in again.stderr
+    status, _, err = cli_main("new", "demo")
+    assert status == 1 and "is not an empty directory" in err
 
 
-def test_init_writes_into_the_current_directory_and_refuses_to_overwrite(run_cli, tmp_path):
+def test_init_writes_into_the_current_directory_and_refuses_to_overwrite(run_cli, cli_main, tmp_path):
     (tmp_path / "README.md").write_text("mine")
     refused = run_cli("init")
     assert refused.returncode == 1 and "README.md exist" in refused.stderr
@@ -48,13 +48,15 @@ def test_init_writes_into_the_current_directory_and_refuses_to_overwrite(run_cli
     assert "# lab" in (tmp_path / "README.md").read_text()
     assert tomllib.loads((tmp_path / "axonml.toml").read_text())["train"]["out"] == "runs/lab"
     py_compile.compile(str(tmp_path / "train.py"), doraise=True)
-    assert run_cli("new", "bad name!").returncode == 1
+    assert cli_main("new", "bad name!")[0] == 1
 
 
-def test_scaffolds_compile_and_run(run_cli, tmp_path):
+def test_scaffolds_compile_and_run(run_cli, cli_main, tmp_path):
+    result = run_cli("scaffold", "model", "my_model")
+    assert result.returncode == 0 and "wrote my_model.py" in result.stdout, result.stderr
+    for kind in ("dataset", "experiment"):  # the same code path, in this process
+        assert cli_main("scaffold", kind, f"my_{kind}")[0] == 0
     for kind in ("model", "dataset", "experiment"):
-        result = run_cli("scaffold", kind, f"my_{kind}")
-        assert result.returncode == 0, result.stderr
         py_compile.compile(str(tmp_path / f"my_{kind}.py"), doraise=True)
     model = _python("my_model.py", cwd=tmp_path)
     assert model.returncode == 0 and "MyModel: input (4, 1, 28, 28) -> output (4, 10)" in model.stdout, model.stderr
@@ -68,7 +70,7 @@ def test_scaffolds_compile_and_run(run_cli, tmp_path):
     assert accuracy > 50  # one epoch of an MLP on the digits: far above chance
     assert (tmp_path / "runs" / "x" / "model.safetensors").is_file()
     assert any(r["kind"] == "step" for r in read_metrics(tmp_path / "runs" / "x" / "metrics.jsonl"))
-    exists = run_cli("scaffold", "model", "my_model")
-    assert exists.returncode == 1 and "exists (pass --force" in exists.stderr
-    assert run_cli("scaffold", "model", "class").returncode == 1  # a keyword
-    assert run_cli("scaffold", "widget", "x").returncode == 2
+    status, _, err = cli_main("scaffold", "model", "my_model")
+    assert status == 1 and "exists (pass --force" in err
+    assert cli_main("scaffold", "model", "class")[0] == 1  # a keyword
+    assert cli_main("scaffold", "widget", "x")[0] == 2

@@ -32,7 +32,7 @@ def weights(tmp_path):
     return path, {k: v.numpy() for k, v in state.items()}
 
 
-def test_rename_in_place_and_to_pth(run_cli, weights, tmp_path):
+def test_rename_in_place_and_to_pth(run_cli, cli_main, weights, tmp_path):
     path, arrays = weights
     result = run_cli("rename", str(path), "--map", "^module\\.=", "--json")
     assert result.returncode == 0, result.stderr
@@ -41,18 +41,18 @@ def test_rename_in_place_and_to_pth(run_cli, weights, tmp_path):
     assert list(renamed) == [key.removeprefix("module.") for key in KEYS]
     np.testing.assert_array_equal(renamed["fc.1.weight"].numpy(), arrays[KEYS[2]])
     out = tmp_path / "renamed.pth"
-    result = run_cli("rename", str(path), "--glob", "--map", "fc.*.*=head.*.*", "--out", str(out))
-    assert result.returncode == 0 and "renamed 2 of 4 keys" in result.stdout, result.stderr
+    status, out_text, err = cli_main("rename", path, "--glob", "--map", "fc.*.*=head.*.*", "--out", out)
+    assert status == 0 and "renamed 2 of 4 keys" in out_text, err
     import torch
     loaded = torch.load(out, weights_only=True)
     np.testing.assert_array_equal(loaded["head.1.bias"].numpy(), arrays[KEYS[3]])
     assert list(load_state_dict(str(path))) == list(renamed)  # --out left the input alone
-    dry = run_cli("rename", str(path), "--map", "features=body", "--dry-run")
-    assert "would rename 2 of 4 keys" in dry.stdout and "features.0.bias -> body.0.bias" in dry.stdout
+    _, dry, _ = cli_main("rename", path, "--map", "features=body", "--dry-run")
+    assert "would rename 2 of 4 keys" in dry and "features.0.bias -> body.0.bias" in dry
     assert list(load_state_dict(str(path))) == list(renamed)
 
 
-def test_rename_errors_leave_the_file_alone(run_cli, weights, tmp_path):
+def test_rename_errors_leave_the_file_alone(run_cli, cli_main, weights, tmp_path):
     path, _ = weights
     before = path.read_bytes()
     for args, code, message in [
@@ -61,12 +61,12 @@ def test_rename_errors_leave_the_file_alone(run_cli, weights, tmp_path):
         (["--map", "nodelimiter"], 2, "expected OLD=NEW"),
         ([], 2, "--map"),
     ]:
-        result = run_cli("rename", str(path), *args)
-        assert result.returncode == code and message in result.stderr, (args, result.stderr)
+        status, _, err = cli_main("rename", path, *args)
+        assert status == code and message in err, (args, err)
     assert path.read_bytes() == before
     assert list(tmp_path.iterdir()) == [path]  # no temporary left behind
     corrupt = tmp_path / "corrupt.safetensors"
     corrupt.write_bytes(before[: len(before) // 2])
     result = run_cli("rename", str(corrupt), "--map", "a=b")
     assert result.returncode == 1 and "cannot read" in result.stderr and "Traceback" not in result.stderr
-    assert run_cli("rename", str(tmp_path / "none.pth"), "--map", "a=b").returncode == 1
+    assert cli_main("rename", tmp_path / "none.pth", "--map", "a=b")[0] == 1

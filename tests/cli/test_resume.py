@@ -7,7 +7,7 @@ from axonml.utils.metrics import read_metrics
 RUN = ["train", "--model", "mlp", "--batch-size", "128", "--no-progress"]
 
 
-def test_resume_is_bit_identical_to_an_uninterrupted_run(run_cli, tmp_path):
+def test_resume_is_bit_identical_to_an_uninterrupted_run(run_cli, cli_main, tmp_path):
     straight, split = tmp_path / "straight", tmp_path / "split"
     assert run_cli(*RUN, "--epochs", "2", "--out", str(straight)).returncode == 0
     assert run_cli(*RUN, "--epochs", "1", "--out", str(split)).returncode == 0
@@ -25,18 +25,18 @@ def test_resume_is_bit_identical_to_an_uninterrupted_run(run_cli, tmp_path):
         return [(r["kind"], r["step"], r["epoch"], r["split"], r["loss"], r["lr"]) for r in read_metrics(path)]
     assert comparable(split / "metrics.jsonl") == comparable(straight / "metrics.jsonl")
     # finished already: says so and exits 0
-    again = run_cli("resume", str(split), "--no-progress")
-    assert again.returncode == 0 and "already finished epoch 2" in again.stdout
+    status, out, _ = cli_main("resume", split, "--no-progress")
+    assert status == 0 and "already finished epoch 2" in out
 
 
-def test_resume_errors(run_cli, tmp_path):
+def test_resume_errors(run_cli, cli_main, tmp_path):
     missing = run_cli("resume", str(tmp_path / "nowhere"))
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "no checkpoint" in missing.stderr
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "checkpoints.json").write_text("{not json")
-    corrupt = run_cli("resume", str(tmp_path / "bad"))
-    assert corrupt.returncode == 1 and "Traceback" not in corrupt.stderr, corrupt.stderr
-    usage = run_cli("resume")
-    assert usage.returncode == 2 and "RUN_DIR" in usage.stderr
-    usage = run_cli("resume", str(tmp_path), "--epochs", "-3")
-    assert usage.returncode == 2 and "positive integer" in usage.stderr
+    status, _, err = cli_main("resume", tmp_path / "bad")
+    assert status == 1 and err.count("\n") == 1 and "Traceback" not in err, err
+    status, _, err = cli_main("resume")
+    assert status == 2 and "RUN_DIR" in err
+    status, _, err = cli_main("resume", tmp_path, "--epochs", "-3")
+    assert status == 2 and "positive integer" in err
