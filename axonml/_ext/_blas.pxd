@@ -5,12 +5,46 @@ where op is the identity for flag 'N' and the transpose for 'T'.
 """
 from cython cimport floating
 from cython.parallel cimport prange
-from scipy.linalg.cython_blas cimport dgemm, sgemm
+from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
+
+
+cdef inline void gemv_one(char trans, int rows, int cols, floating alpha, const floating* a, int ld,
+                          const floating* x, int incx, floating beta, floating* y, int incy,
+                          int y_len) noexcept nogil:
+    """y = alpha * op(a) x + beta * y, a stored column-major (rows x cols); y is zeroed first when beta
+    is 0, so that whatever the output buffer held (NaN included) never reaches the result."""
+    cdef int i
+    if beta == 0:
+        for i in range(y_len):
+            y[<Py_ssize_t>i * incy] = 0
+    if floating is float:
+        sgemv(&trans, &rows, &cols, &alpha, <float*>a, &ld, <float*>x, &incx, &beta, y, &incy)
+    else:
+        dgemv(&trans, &rows, &cols, &alpha, <double*>a, &ld, <double*>x, &incx, &beta, y, &incy)
+
 
 cdef inline void gemm_one(char trans_1, char trans_2, int m, int n, int k, floating alpha,
                           const floating* op_1, int ld_1, const floating* op_2, int ld_2,
                           floating beta, floating* out, int ld_out) noexcept nogil:
-    """Column-major out (m x n) = alpha * op(op_1) (m x k) @ op(op_2) (k x n) + beta * out."""
+    """Column-major out (m x n) = alpha * op(op_1) (m x k) @ op(op_2) (k x n) + beta * out.
+
+    A product with one output column or row is a matrix-vector product: gemm would pack the whole
+    matrix first (10-20x slower for one token through a large layer), gemv streams it once.
+    """
+    if n == 1 and m > 1:
+        # out[:, 0] = op(op_1) @ op(op_2)[:, 0]; that column lies at stride 1 ('N') or ld_2 ('T')
+        if trans_1 == c'N':
+            gemv_one(c'N', m, k, alpha, op_1, ld_1, op_2, 1 if trans_2 == c'N' else ld_2, beta, out, 1, m)
+        else:
+            gemv_one(c'T', k, m, alpha, op_1, ld_1, op_2, 1 if trans_2 == c'N' else ld_2, beta, out, 1, m)
+        return
+    if m == 1 and n > 1:
+        # out[0, :]^T = op(op_2)^T @ op(op_1)[0, :]^T; that row lies at stride ld_1 ('N') or 1 ('T')
+        if trans_2 == c'N':
+            gemv_one(c'T', k, n, alpha, op_2, ld_2, op_1, ld_1 if trans_1 == c'N' else 1, beta, out, ld_out, n)
+        else:
+            gemv_one(c'N', n, k, alpha, op_2, ld_2, op_1, ld_1 if trans_1 == c'N' else 1, beta, out, ld_out, n)
+        return
     if floating is float:
         sgemm(&trans_1, &trans_2, &m, &n, &k, &alpha, <float*>op_1, &ld_1, <float*>op_2, &ld_2,
               &beta, out, &ld_out)
