@@ -28,7 +28,8 @@ from .tensor import Tensor
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "solve_ex", "det",
            "slogdet", "cholesky", "cholesky_ex", "solve_triangular", "qr", "svd", "svdvals", "eigh", "eigvalsh",
-           "pinv", "lstsq", "matrix_rank", "lu_factor", "lu_factor_ex", "lu", "lu_solve", "householder_product",
+           "pinv", "lstsq", "matrix_rank", "lu_factor", "lu_factor_ex", "lu", "lu_solve", "ldl_factor", "ldl_factor_ex",
+           "ldl_solve", "householder_product",
            "matrix_power", "matrix_exp", "cond", "cross", "vecdot", "multi_dot", "matmul", "diagonal", "vander",
            "tensorinv", "tensorsolve"]
 
@@ -279,6 +280,33 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
     Two triangular solves, differentiable in LU and B.
     """
     return _decomposition._lu_solve("linalg.lu_solve", LU, pivots, B, left, adjoint)
+
+
+def ldl_factor(A: Tensor, *, hermitian: bool = False):
+    """(LD, pivots): the Bunch-Kaufman factorization A = L D L^T (L D L^H when hermitian) of a symmetric
+    matrix from its lower triangle, packed as LAPACK sytrf (L's unit diagonal implied, D block diagonal
+    with 1x1 and 2x2 blocks; pivots 1-based, negative where a 2x2 block starts). Not differentiable.
+
+    Args:
+        A: (*, n, n) symmetric (hermitian); only its lower triangle is read.
+        hermitian: factor a complex A as hermitian rather than symmetric.
+
+    Raises:
+        LinAlgError: if D has an exactly zero block (use ldl_factor_ex to get info instead).
+    """
+    ld, pivots, _ = _decomposition._ldl_factor_ex("torch.linalg.ldl_factor", A, hermitian, True)
+    return _return_types.linalg_ldl_factor(ld, pivots)
+
+
+def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False):
+    """(LD, pivots, info): ldl_factor reporting a singular D in info instead of raising."""
+    return _return_types.linalg_ldl_factor_ex(*_decomposition._ldl_factor_ex(
+        "torch.linalg.ldl_factor_ex", A, hermitian, check_errors))
+
+
+def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False) -> Tensor:
+    """X with A X = B from ldl_factor's (LD, pivots) (LAPACK sytrs). Not differentiable."""
+    return _decomposition._ldl_solve("torch.linalg.ldl_solve", LD, pivots, B, hermitian)
 
 
 def householder_product(A: Tensor, tau: Tensor) -> Tensor:

@@ -177,6 +177,35 @@ def _gels(a, b):
     return x[:n]
 
 
+def ldl_factor(a, hermitian):
+    """LAPACK sytrf (hetrf for a hermitian complex a) per matrix, from the lower triangle: (LD with the
+    upper triangle zeroed, 1-based int32 pivots (..., n) with sytrf's negative 2x2 blocks, info)."""
+    name = "hetrf" if hermitian and np.iscomplexobj(a) else "sytrf"
+    trf, = _lapack.get_lapack_funcs((name,), (a,))
+    ld = np.empty(a.shape, a.dtype)
+    pivots = np.empty(a.shape[:-1], np.int32)
+    info = _info(a.shape[:-2])
+    for index in np.ndindex(*a.shape[:-2]):
+        factor, pivots[index], info[index] = trf(a[index], lower=1)
+        ld[index] = np.tril(factor)
+    np.maximum(info, 0, out=info)
+    return ld, pivots, info
+
+
+def ldl_solve(ld, pivots, b, hermitian):
+    """LAPACK sytrs (hetrs) per matrix: x with A x = b from ldl_factor's (LD, pivots)."""
+    name = "hetrs" if hermitian and np.iscomplexobj(ld) else "sytrs"
+    trs, = _lapack.get_lapack_funcs((name,), (ld, b))
+    batch = np.broadcast_shapes(ld.shape[:-2], pivots.shape[:-1], b.shape[:-2])
+    ld = np.broadcast_to(ld, batch + ld.shape[-2:])
+    pivots = np.broadcast_to(pivots, batch + pivots.shape[-1:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    x = np.empty(b.shape, np.result_type(ld, b))
+    for index in np.ndindex(*batch):
+        x[index], _ = trs(ld[index], pivots[index], b[index], lower=1)
+    return x
+
+
 def lu_factor(a):
     """LAPACK getrf per matrix: (LU packed, 1-based int32 pivots (..., min(m, n)), info)."""
     m, n = a.shape[-2:]

@@ -177,6 +177,9 @@ PRIMITIVES = {
              "that LAPACK driver; empty (0,) arrays for what the driver does not compute",
     "lu_factor": "lu_factor(a (..., m, n)) -> (LU, pivots, info): getrf's packed L (unit diagonal) and U, int32 "
                  "1-based row interchanges (..., min(m, n)), info the 1-based index of the first zero pivot",
+    "ldl_factor": "ldl_factor(a (..., n, n), hermitian) -> (LD, pivots, info): sytrf's (hetrf's) L D L^T of the "
+                  "lower triangle, upper triangle zeroed, int32 1-based pivots (..., n), negative for 2x2 blocks",
+    "ldl_solve": "ldl_solve(LD, pivots, b, hermitian) -> x with A x = b, A as ldl_factor factored it (sytrs)",
     # --- random (generator: an axonml.Generator) -----------------------------------------------
     "uniform": "uniform(shape, low, high, dtype, generator)",
     "normal": "normal(shape, mean, std, dtype, generator)",

@@ -477,6 +477,12 @@ class CPUBackend(Backend):
     def lu_factor(self, a):
         return _lapack.lu_factor(a)
 
+    def ldl_factor(self, a, hermitian):
+        return _lapack.ldl_factor(a, hermitian)
+
+    def ldl_solve(self, ld, pivots, b, hermitian):
+        return _lapack.ldl_solve(ld, pivots, b, hermitian)
+
     # Convolution and pooling primitives take the last len(kernel) (or ndim) axes of x as spatial
     # and the axes before as a stack of independent planes. padding is per spatial dim: an int or
     # a (before, after) pair. The convolution kernels see every image as a (C, D, H, W) volume

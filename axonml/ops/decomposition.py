@@ -33,7 +33,9 @@ for _name, _fields in (("linalg_inv_ex", ["inverse", "info"]), ("linalg_cholesky
                        ("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"]),
                        ("triangular_solve", ["solution", "cloned_coefficient"]),
                        ("linalg_lu_factor", ["LU", "pivots"]), ("linalg_lu_factor_ex", ["LU", "pivots", "info"]),
-                       ("linalg_lu", ["P", "L", "U"]), ("lu_unpack", ["P", "L", "U"])):
+                       ("linalg_lu", ["P", "L", "U"]), ("lu_unpack", ["P", "L", "U"]),
+                       ("linalg_ldl_factor", ["LD", "pivots"]),
+                       ("linalg_ldl_factor_ex", ["LD", "pivots", "info"])):
     setattr(return_types, _name, namedtuple(_name, _fields))
 
 
@@ -809,6 +811,58 @@ class LuFactor(ArrayFunction):
         grad_l = xp.tril(grad_l, -1)  # the unit diagonal is not a variable
         p = xp.asarray(_permutation_matrix(np.asarray(xp.to_numpy(pivots)), lu.shape[-2], lu.dtype))
         return _lu_backward(xp, grad_l, grad_u, p, lower, upper), None, None
+
+
+class LdlFactor(ArrayFunction):
+    """(LD, pivots, info): the Bunch-Kaufman L D L^T of a symmetric (hermitian) A, as LAPACK sytrf.
+
+    Not differentiable, as in PyTorch: a backward through it raises."""
+
+    def forward(ctx, a, hermitian, check_errors, name):
+        xp = ctx.xp
+        ld, pivots, info = xp.ldl_factor(a, hermitian)
+        if check_errors:
+            _raise_on_info(xp, info, lambda i: f"{name}: The factorization could not be completed because the "
+                                               f"input is singular (D[{i},{i}] is exactly zero).")
+        ctx.name = name
+        return ld, pivots, info
+
+    def backward(ctx, grad, grad_pivots, grad_info):
+        raise RuntimeError(f"the derivative for '{ctx.name}' is not implemented.")
+
+
+def _ldl_factor_ex(name: str, A: Tensor, hermitian: bool, check_errors: bool):
+    _check_matrix(name, A)
+    return _lapack(name, LdlFactor, A, hermitian, check_errors, name)
+
+
+def _ldl_solve(name: str, LD: Tensor, pivots: Tensor, B: Tensor, hermitian: bool) -> Tensor:
+    """X with A X = B from ldl_factor's output; not differentiable, as in PyTorch."""
+    _check_matrix(name, LD, what="LD")
+    _check_matrix(name, B, square=False, what="B")
+    if not isinstance(pivots, Tensor) or pivots._data.dtype != np.int32:
+        raise RuntimeError(f"{name}: Expected pivots to be an int32 Tensor")
+    if tuple(pivots.shape) != tuple(LD.shape[:-1]):
+        raise RuntimeError(f"{name}: Expected LD.shape[:-1] and pivots.shape to be the same, but got "
+                           f"{tuple(LD.shape)} and {tuple(pivots.shape)}")
+    if B.shape[-2] != LD.shape[-1]:
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation AX = B "
+                           f"({LD.shape[-1]}x{LD.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})")
+    _check_same_dtype(name, LD, B)
+    if LD.device != B.device or pivots.device != LD.device:
+        raise RuntimeError(f"{name}: Expected LD, pivots and B to be on the same device")
+    return _lapack(name, LdlSolve, LD, pivots, B, hermitian, name)
+
+
+class LdlSolve(ArrayFunction):
+    """X with A X = B from ldl_factor's (LD, pivots), as LAPACK sytrs; not differentiable, as in PyTorch."""
+
+    def forward(ctx, ld, pivots, b, hermitian, name):
+        ctx.name = name
+        return ctx.xp.ldl_solve(ld, pivots, b, hermitian)
+
+    def backward(ctx, grad):
+        raise RuntimeError(f"the derivative for '{ctx.name}' is not implemented.")
 
 
 def _lu_factor_ex(name: str, A: Tensor, pivot: bool, check_errors: bool):

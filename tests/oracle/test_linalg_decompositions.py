@@ -606,6 +606,47 @@ def test_every_public_name_is_torch_linalg_s():
 
 
 def test_what_is_left_of_torch_linalg():
-    """The torch.linalg names axonml lacks: the complex-valued ones and the LDL factorisation."""
+    """The torch.linalg names axonml lacks: the general (complex-valued) eigendecomposition."""
     public = {name for name in dir(torch.linalg) if not name.startswith("_") and callable(getattr(torch.linalg, name))}
-    assert public - set(axonml.linalg.__all__) == {"eig", "eigvals", "ldl_factor", "ldl_factor_ex", "ldl_solve"}
+    assert public - set(axonml.linalg.__all__) == {"eig", "eigvals"}
+
+
+# --- LDL^T (Bunch-Kaufman) ----------------------------------------------------------------------------------
+
+def _indefinite(batch, n, seed=0):
+    """Symmetric indefinite matrices with a zero diagonal somewhere, so that sytrf picks 2x2 pivots."""
+    a = _symmetric(batch, n, seed)
+    a[..., 0, 0] = 0.0
+    return a
+
+
+@pytest.mark.parametrize("batch", [(), (3,)], ids=str)
+def test_ldl_factor_and_solve_match_torch(batch):
+    a = _indefinite(batch, 5)
+    b = np.random.default_rng(3).standard_normal(batch + (5, 2))
+    ours = axonml.linalg.ldl_factor(axonml.from_numpy(a))
+    theirs = torch.linalg.ldl_factor(torch.from_numpy(a))
+    np.testing.assert_allclose(ours.LD.numpy(), theirs.LD.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(ours.pivots.numpy(), theirs.pivots.numpy())
+    assert ours.pivots.dtype == axonml.int32 and (ours.pivots.numpy() < 0).any()  # a 2x2 block was used
+    x = axonml.linalg.ldl_solve(ours.LD, ours.pivots, axonml.from_numpy(b))
+    np.testing.assert_allclose(x.numpy(), np.linalg.solve(a, b), rtol=1e-10, atol=1e-10)
+    ex = axonml.linalg.ldl_factor_ex(axonml.from_numpy(a.astype(np.float32)))
+    assert ex.info.numpy().max() == 0 and ex.LD.dtype == axonml.float32
+
+
+def test_ldl_errors():
+    with pytest.raises(axonml.linalg.LinAlgError, match="singular"):
+        axonml.linalg.ldl_factor(axonml.zeros(3, 3, dtype=axonml.float64))
+    assert axonml.linalg.ldl_factor_ex(axonml.zeros(3, 3, dtype=axonml.float64)).info.item() > 0
+    ld, pivots = axonml.linalg.ldl_factor(axonml.from_numpy(_indefinite((), 4)))
+    with pytest.raises(RuntimeError, match="Incompatible shapes"):
+        axonml.linalg.ldl_solve(ld, pivots, axonml.zeros(3, 1, dtype=axonml.float64))
+    with pytest.raises(RuntimeError, match="int32"):
+        axonml.linalg.ldl_solve(ld, pivots.long(), axonml.zeros(4, 1, dtype=axonml.float64))
+    a = axonml.from_numpy(_indefinite((), 4)).requires_grad_()
+    with pytest.raises(RuntimeError, match="derivative for 'torch.linalg.ldl_factor' is not implemented"):
+        axonml.linalg.ldl_factor(a).LD.sum().backward()
+    if axonml.opencl.is_available():
+        with pytest.raises(NotImplementedError, match="ldl_factor.*opencl"):
+            axonml.linalg.ldl_factor(axonml.from_numpy(_indefinite((), 4)).to("opencl"))
