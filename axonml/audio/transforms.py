@@ -16,9 +16,19 @@ __all__ = ["Resample", "Spectrogram", "MelScale", "MelSpectrogram", "MFCC", "Amp
            "AddNoise", "TimeMasking", "FrequencyMasking"]
 
 
-def _hann_window(length: int) -> Tensor:
+def _hann_window(length: int, **kwargs) -> Tensor:
     from .. import hann_window
-    return hann_window(length)
+    return hann_window(length, **kwargs)
+
+
+def _as_input_dtype(buffer: Tensor, exact, like: Tensor) -> Tensor:
+    """The float32 buffer for float32 inputs; for another dtype the constant rebuilt from exact (a float64
+    array, or a function of the dtype), so float64 inputs get float64-accurate constants, not rounded ones."""
+    if buffer.dtype == like.dtype:
+        return buffer
+    if callable(exact):
+        return exact(like.dtype).to(buffer.device)
+    return F._constant(exact, like).to(buffer.device)
 
 
 class Resample(Module):
@@ -59,7 +69,8 @@ class Resample(Module):
         if self.orig_freq != self.new_freq:
             taps, self.width = F.sinc_resample_kernel(self.orig_freq // self.gcd, self.new_freq // self.gcd,
                                                       lowpass_filter_width, rolloff, resampling_method, beta)
-            self.register_buffer("kernel", from_numpy(taps[:, None, :].astype("float32")), persistent=False)
+            self._taps = taps[:, None, :]
+            self.register_buffer("kernel", from_numpy(self._taps.astype("float32")), persistent=False)
 
     def extra_repr(self) -> str:
         return f"orig_freq={self.orig_freq}, new_freq={self.new_freq}, resampling_method={self.resampling_method!r}"
@@ -68,7 +79,7 @@ class Resample(Module):
         F._check_signal("Resample", waveform)
         if self.orig_freq == self.new_freq:
             return waveform
-        kernel = self.kernel if self.kernel.dtype == waveform.dtype else self.kernel.to(dtype=waveform.dtype)
+        kernel = _as_input_dtype(self.kernel, self._taps, waveform)
         return F.apply_resample_kernel(waveform, self.orig_freq // self.gcd, self.new_freq // self.gcd, kernel,
                                        self.width)
 
@@ -108,8 +119,9 @@ class Spectrogram(Module):
         self.win_length = win_length if win_length is not None else n_fft
         self.hop_length = hop_length if hop_length is not None else self.win_length // 2
         window_fn = window_fn if window_fn is not None else _hann_window
-        window = window_fn(self.win_length) if wkwargs is None else window_fn(self.win_length, **wkwargs)
-        self.register_buffer("window", window)
+        wkwargs = wkwargs or {}
+        self._window_of_dtype = lambda dtype: window_fn(self.win_length, **{**wkwargs, "dtype": dtype})
+        self.register_buffer("window", window_fn(self.win_length, **wkwargs))
         self.pad = pad
         self.power = power
         self.normalized = normalized
@@ -121,7 +133,8 @@ class Spectrogram(Module):
         return f"n_fft={self.n_fft}, win_length={self.win_length}, hop_length={self.hop_length}, power={self.power}"
 
     def forward(self, waveform: Tensor) -> Tensor:
-        window = self.window if self.window.dtype == waveform.dtype else self.window.to(dtype=waveform.dtype)
+        F._check_signal("Spectrogram", waveform)
+        window = _as_input_dtype(self.window, self._window_of_dtype, waveform)
         return F.spectrogram(waveform, self.pad, window, self.n_fft, self.hop_length, self.win_length, self.power,
                              self.normalized, self.center, self.pad_mode, self.onesided)
 
@@ -153,14 +166,15 @@ class MelScale(Module):
         self.mel_scale = mel_scale
         if f_min > self.f_max:
             raise ValueError(f"Require f_min: {f_min} <= f_max: {self.f_max}")
-        self.register_buffer("fb", F.melscale_fbanks(n_stft, self.f_min, self.f_max, n_mels, sample_rate, norm,
-                                                     mel_scale))
+        from ..creation import from_numpy
+        self._fb = F.melscale_fbanks_array(n_stft, self.f_min, self.f_max, n_mels, sample_rate, norm, mel_scale)
+        self.register_buffer("fb", from_numpy(self._fb.astype("float32")))
 
     def extra_repr(self) -> str:
         return f"n_mels={self.n_mels}, sample_rate={self.sample_rate}, f_min={self.f_min}, f_max={self.f_max}"
 
     def forward(self, specgram: Tensor) -> Tensor:
-        fb = self.fb if self.fb.dtype == specgram.dtype else self.fb.to(dtype=specgram.dtype)
+        fb = _as_input_dtype(self.fb, self._fb, specgram)
         return specgram.transpose(-1, -2).matmul(fb).transpose(-1, -2)
 
 
@@ -269,7 +283,9 @@ class MFCC(Module):
         n_mels = self.MelSpectrogram.n_mels
         if n_mfcc > n_mels:
             raise ValueError("Cannot select more MFCC coefficients than # mel bins")
-        self.register_buffer("dct_mat", F.create_dct(n_mfcc, n_mels, norm))
+        from ..creation import from_numpy
+        self._dct = F.create_dct_array(n_mfcc, n_mels, norm)
+        self.register_buffer("dct_mat", from_numpy(self._dct.astype("float32")))
 
     def extra_repr(self) -> str:
         return f"sample_rate={self.sample_rate}, n_mfcc={self.n_mfcc}, norm={self.norm!r}, log_mels={self.log_mels}"
@@ -277,7 +293,7 @@ class MFCC(Module):
     def forward(self, waveform: Tensor) -> Tensor:
         mel = self.MelSpectrogram(waveform)
         mel = (mel + 1e-6).log() if self.log_mels else self.amplitude_to_DB(mel)
-        dct = self.dct_mat if self.dct_mat.dtype == mel.dtype else self.dct_mat.to(dtype=mel.dtype)
+        dct = _as_input_dtype(self.dct_mat, self._dct, mel)
         return mel.transpose(-1, -2).matmul(dct).transpose(-1, -2)
 
 
