@@ -27,7 +27,10 @@ def _as_input_dtype(buffer: Tensor, exact, like: Tensor) -> Tensor:
     if buffer.dtype == like.dtype:
         return buffer
     if callable(exact):
-        return exact(like.dtype).to(buffer.device)
+        try:
+            return exact(like.dtype).to(buffer.device)
+        except TypeError:                     # a window_fn without a dtype argument
+            return buffer.to(dtype=like.dtype)
     return F._constant(exact, like).to(buffer.device)
 
 

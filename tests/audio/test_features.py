@@ -150,3 +150,15 @@ def test_bad_arguments():
         MelSpectrogram(f_min=9000.0)
     with pytest.raises(TypeError, match="floating point"):
         MelSpectrogram()(axonml.tensor([1, 2, 3]))
+
+
+def test_state_dict_keys_are_torchaudios():
+    assert list(MFCC().state_dict()) == ["dct_mat", "MelSpectrogram.spectrogram.window", "MelSpectrogram.mel_scale.fb"]
+    assert list(MelSpectrogram().state_dict()) == ["spectrogram.window", "mel_scale.fb"]
+
+
+def test_float64_input_with_a_window_fn_without_dtype(rng):
+    x = rng.standard_normal(2000)
+    spec = Spectrogram(128, window_fn=lambda n: axonml.hann_window(n))(axonml.from_numpy(x))
+    assert spec.dtype == axonml.float64
+    np.testing.assert_allclose(spec.numpy(), Spectrogram(128)(axonml.from_numpy(x)).numpy(), rtol=1e-6)
