@@ -161,4 +161,5 @@ def test_float64_input_with_a_window_fn_without_dtype(rng):
     x = rng.standard_normal(2000)
     spec = Spectrogram(128, window_fn=lambda n: axonml.hann_window(n))(axonml.from_numpy(x))
     assert spec.dtype == axonml.float64
-    np.testing.assert_allclose(spec.numpy(), Spectrogram(128)(axonml.from_numpy(x)).numpy(), rtol=1e-6)
+    expected = Spectrogram(128)(axonml.from_numpy(x)).numpy()   # float32 window rounding: ~1e-7 relative
+    np.testing.assert_allclose(spec.numpy(), expected, rtol=1e-5, atol=1e-6 * expected.max())
