@@ -135,3 +135,12 @@ def test_speech_sample_loads_like_soundfile(speech_path, speech):
     waveform, rate = audio.load(speech_path)
     assert rate == speech[1] == 16000 and tuple(waveform.shape) == (1, 480000)
     np.testing.assert_allclose(waveform.numpy()[0], speech[0], rtol=0, atol=1e-7)
+
+
+def test_odd_sized_data_chunk_is_padded(tmp_path, rng):
+    x = _signal(rng, channels=1, frames=1001)
+    path = tmp_path / "odd.wav"
+    audio.save(path, axonml.from_numpy(x), 8000, encoding="PCM_U", bits_per_sample=8)
+    assert path.stat().st_size % 2 == 0
+    reference, _ = soundfile.read(str(path), dtype="float64")
+    np.testing.assert_array_equal(audio.load(path)[0].numpy()[0], reference.astype(np.float32))
