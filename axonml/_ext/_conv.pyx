@@ -77,8 +77,8 @@ cdef inline Py_ssize_t positions(Geometry* g) noexcept nogil:
     return g.out_d * g.out_h * g.out_w
 
 
-cdef void volume_to_rows(const floating* volume, floating* rows, Geometry* g) noexcept nogil:
-    """The kd*kh*kw patch-matrix rows (each out_d*out_h*out_w long) of one channel's volume."""
+cdef void volume_to_rows(const floating* volume, floating* rows, Geometry* g, Py_ssize_t ld) noexcept nogil:
+    """The kd*kh*kw patch-matrix rows (each out_d*out_h*out_w long, ld apart) of one channel's volume."""
     cdef Py_ssize_t a, i, j, od, oh, ow, idp, ih, w_lo, w_hi, offset_w
     cdef Py_ssize_t out_plane = g.out_h * g.out_w, plane = g.height * g.width
     cdef floating* row
@@ -87,7 +87,7 @@ cdef void volume_to_rows(const floating* volume, floating* rows, Geometry* g) no
     for a in range(g.kd):
         for i in range(g.kh):
             for j in range(g.kw):
-                row = rows + ((a * g.kh + i) * g.kw + j) * positions(g)
+                row = rows + ((a * g.kh + i) * g.kw + j) * ld
                 offset_w = j * g.dw - g.pw
                 w_lo = first_inside(offset_w, g.sw)
                 w_hi = end_inside(offset_w, g.sw, g.width, g.out_w)
@@ -117,8 +117,8 @@ cdef void volume_to_rows(const floating* volume, floating* rows, Geometry* g) no
                             memset(dst + w_hi, 0, (g.out_w - w_hi) * sizeof(floating))
 
 
-cdef void rows_to_volume(const floating* rows, floating* volume, Geometry* g) noexcept nogil:
-    """Add one channel's kd*kh*kw patch-matrix rows back into the pixels they were read from."""
+cdef void rows_to_volume(const floating* rows, floating* volume, Geometry* g, Py_ssize_t ld) noexcept nogil:
+    """Add one channel's kd*kh*kw patch-matrix rows (ld apart) back into the pixels they were read from."""
     cdef Py_ssize_t a, i, j, od, oh, ow, idp, ih, w_lo, w_hi, offset_w
     cdef Py_ssize_t out_plane = g.out_h * g.out_w, plane = g.height * g.width
     cdef const floating* row
@@ -127,7 +127,7 @@ cdef void rows_to_volume(const floating* rows, floating* volume, Geometry* g) no
     for a in range(g.kd):
         for i in range(g.kh):
             for j in range(g.kw):
-                row = rows + ((a * g.kh + i) * g.kw + j) * positions(g)
+                row = rows + ((a * g.kh + i) * g.kw + j) * ld
                 offset_w = j * g.dw - g.pw
                 w_lo = first_inside(offset_w, g.sw)
                 w_hi = end_inside(offset_w, g.sw, g.width, g.out_w)
@@ -153,7 +153,7 @@ def im2col(const floating[:, :, :, :, ::1] x, floating[:, :, ::1] columns, tuple
     cdef int threads = threads_for(columns.shape[0] * columns.shape[1] * columns.shape[2])
     for pair in prange(x.shape[0] * channels, nogil=True, schedule="static", num_threads=threads):
         volume_to_rows(&x[pair // channels, pair % channels, 0, 0, 0],
-                       &columns[pair // channels, (pair % channels) * taps(&g), 0], &g)
+                       &columns[pair // channels, (pair % channels) * taps(&g), 0], &g, positions(&g))
 
 
 def col2im(const floating[:, :, ::1] columns, floating[:, :, :, :, ::1] grad, tuple kernel, tuple stride,
@@ -165,7 +165,31 @@ def col2im(const floating[:, :, ::1] columns, floating[:, :, :, :, ::1] grad, tu
     cdef int threads = threads_for(columns.shape[0] * columns.shape[1] * columns.shape[2])
     for pair in prange(grad.shape[0] * channels, nogil=True, schedule="static", num_threads=threads):
         rows_to_volume(&columns[pair // channels, (pair % channels) * taps(&g), 0],
-                       &grad[pair // channels, pair % channels, 0, 0, 0], &g)
+                       &grad[pair // channels, pair % channels, 0, 0, 0], &g, positions(&g))
+
+
+def im2col_batch(const floating[:, :, :, :, ::1] x, floating[:, ::1] columns, tuple kernel, tuple stride,
+                 tuple padding, tuple dilation, tuple out_size):
+    """Fill columns (C*kd*kh*kw, N*L) with the batch's patch matrices side by side (image n in columns
+    n*L..(n+1)*L), so that one gemm covers the whole batch."""
+    cdef Geometry g = geometry((x.shape[2], x.shape[3], x.shape[4]), kernel, stride, padding, dilation, out_size)
+    cdef Py_ssize_t channels = x.shape[1], pair, length = positions(&g), ld = columns.shape[1]
+    cdef int threads = threads_for(columns.shape[0] * columns.shape[1])
+    for pair in prange(x.shape[0] * channels, nogil=True, schedule="static", num_threads=threads):
+        volume_to_rows(&x[pair // channels, pair % channels, 0, 0, 0],
+                       &columns[(pair % channels) * taps(&g), (pair // channels) * length], &g, ld)
+
+
+def col2im_batch(const floating[:, ::1] columns, floating[:, :, :, :, ::1] grad, tuple kernel, tuple stride,
+                 tuple padding, tuple dilation, tuple out_size):
+    """col2im of im2col_batch's layout: add columns (C*kd*kh*kw, N*L) into grad (N, C, D, H, W), zeroed."""
+    cdef Geometry g = geometry((grad.shape[2], grad.shape[3], grad.shape[4]), kernel, stride, padding, dilation,
+                               out_size)
+    cdef Py_ssize_t channels = grad.shape[1], pair, length = positions(&g), ld = columns.shape[1]
+    cdef int threads = threads_for(columns.shape[0] * columns.shape[1])
+    for pair in prange(grad.shape[0] * channels, nogil=True, schedule="static", num_threads=threads):
+        rows_to_volume(&columns[(pair % channels) * taps(&g), (pair // channels) * length],
+                       &grad[pair // channels, pair % channels, 0, 0, 0], &g, ld)
 
 
 cdef bint is_pointwise(Geometry* g) noexcept nogil:
@@ -180,7 +204,7 @@ cdef const floating* image_patches(const floating* image, Py_ssize_t channels, f
     if is_pointwise(g):
         return image
     for c in range(channels):
-        volume_to_rows(image + c * volume, buffer + c * rows, g)
+        volume_to_rows(image + c * volume, buffer + c * rows, g, positions(g))
     return buffer
 
 
@@ -266,7 +290,7 @@ cdef void backward_image(const floating* image, const floating* grad, const floa
                          grad_patches + group * group_k * length, length)
         if not is_pointwise(g):
             for c in range(channels):
-                rows_to_volume(grad_patches + c * rows, grad_image + c * volume, g)
+                rows_to_volume(grad_patches + c * rows, grad_image + c * volume, g, positions(g))
 
 
 def conv_backward(const floating[:, :, :, :, ::1] x, const floating[:, ::1] weight, const floating[:, :, ::1] grad,
