@@ -85,7 +85,7 @@ def register(subparsers) -> None:
     parser.add_argument("--only", nargs="+", choices=sorted(CASES), metavar="CASE",
                         help=f"run only these cases ({', '.join(sorted(CASES))})")
     parser.add_argument("--repeat", type=_positive_int, default=10, help="timed runs per case (default: 10)")
-    parser.add_argument("--device", default="cpu", help="device to run on: cpu or opencl[:N] (default: cpu)")
+    parser.add_argument("--device", default="cpu", help="device to run on: cpu, opencl[:N] or auto (default: cpu)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--profile", action="store_true",
                         help="also run each case once under axonml.profiler and print its op table")
@@ -107,6 +107,8 @@ def run(args) -> int:
     import axonml
     if args.trace and not args.profile:
         raise CommandError("--trace needs --profile")
+    from .gpu import resolve_device
+    args.device = resolve_device(args.device)
     try:
         device = axonml.device(args.device)
         axonml.zeros(1, device=device)

@@ -32,7 +32,7 @@ def register(subparsers) -> None:
     parser.add_argument("--split", choices=("test", "train"), default="test", help="which split (default: test)")
     parser.add_argument("--model", choices=MODELS, help="architecture of a bare state dict")
     parser.add_argument("--batch-size", type=_positive_int, default=256, help="samples per batch (default: 256)")
-    parser.add_argument("--device", default="cpu", help="cpu or opencl[:N] (default: cpu)")
+    parser.add_argument("--device", default="cpu", help="cpu, opencl[:N] or auto (default: cpu)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(handler=run)
 
@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     from ..data import DataLoader
     from ..nn import functional as F
     from . import train
+    from .gpu import resolve_device
+    args.device = resolve_device(args.device)
     model, settings = train.load_trained(args.checkpoint, args.model, args.dataset, args.device)
     settings.setdefault("data_dir", "data")
     settings.setdefault("download", False)

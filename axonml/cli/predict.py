@@ -225,6 +225,8 @@ def run(args: argparse.Namespace) -> int:
     from . import train
     if not args.inputs:
         raise CommandError("give at least one INPUT file to classify")
+    from .gpu import resolve_device
+    args.device = resolve_device(args.device)
     model, settings = train.load_trained(args.checkpoint, args.model, args.dataset, args.device)
     shape, classes = train.INPUT_SHAPES[settings["dataset"]], train.dataset_classes(settings["dataset"])
     top_k = min(args.top_k or 3, len(classes))

@@ -78,7 +78,8 @@ def register(subparsers) -> None:
                              "or x0.1 every third of it (default: none)")
     parser.add_argument("--seed", type=int, help="seed of every random draw (default: 0)")
     parser.add_argument("--workers", type=_non_negative_int, help="DataLoader worker processes (default: 0)")
-    parser.add_argument("--device", help="cpu or opencl[:N] (default: cpu)")
+    parser.add_argument("--device", help="cpu, opencl[:N], or auto (the device axonml gpu select stored, else "
+                        "the first OpenCL GPU, else cpu; default: cpu)")
     parser.add_argument("--out", metavar="DIR", help="checkpoint directory (default: runs/train)")
     parser.add_argument("--resume", metavar="DIR", help="continue the run checkpointed in DIR")
     parser.add_argument("--distributed", action="store_true",
@@ -470,6 +471,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         settings = resolve_settings(args)
     settings["distributed"] = bool(getattr(args, "distributed", False))
+    from .gpu import resolve_device
+    settings["device"] = resolve_device(settings["device"])
     try:
         device = axonml.device(settings["device"])
     except (RuntimeError, TypeError, ValueError) as error:

@@ -27,6 +27,9 @@ def test_list_select_and_auto(cli, tmp_path):  # noqa: F811
     assert stored["name"] == first["name"] and stored["platform"] == first["platform"]
     listing = json.loads(cli("gpu", "list", "--json").stdout)
     assert listing["auto"] == "opencl:0" and listing["devices"][0]["selected"]
+    bench = cli("bench", "--device", "auto", "--only", "matmul", "--repeat", "1", "--json")
+    assert bench.returncode == 0, bench.stderr
+    assert json.loads(bench.stdout)["results"][0]["device"] == "opencl:0"  # --device auto honours the selection
     result = cli("gpu", "info", "99")
     assert result.returncode == 1 and "no OpenCL device 99" in result.stderr
 
