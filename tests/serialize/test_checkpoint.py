@@ -139,7 +139,7 @@ def test_sigkill_at_any_point_of_a_save_keeps_a_complete_checkpoint(tmp_path):
                     manager.save(step, model=model, optimizer=optimizer)
             finally:
                 os._exit(0)
-        time.sleep(draw.uniform(0, duration))            # before, during or just after the first save
+        time.sleep(draw.uniform(0, 2 * duration))        # anywhere in the first save, or just after
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         latest = manager.latest()
@@ -153,6 +153,9 @@ def test_sigkill_at_any_point_of_a_save_keeps_a_complete_checkpoint(tmp_path):
             assert os.path.isfile(info.path)
         advanced += latest.step > before
         stayed += latest.step == before
+        # steer the window so that about half the kills land before the first commit, however fast
+        # this machine forks and saves today
+        duration *= 0.85 if latest.step > before else 1.15
     assert advanced >= 10 and stayed >= 10, f"kills should land before and after commits ({advanced}, {stayed})"
 
 
