@@ -10,6 +10,8 @@ import urllib.parse
 
 import pytest
 
+from tests.http_files import send_file
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -33,32 +35,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         data = server.files.get(path)
         if data is None:
             return self._reply(404, b"not found")
-        start, status = 0, 200
-        range_header = self.headers.get("Range")
-        if range_header:
-            start = int(range_header.split("=")[1].split("-")[0])
-            if start >= len(data):
-                self.send_response(416)
-                self.send_header("Content-Range", f"bytes */{len(data)}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            status = 206
-        body = data[start:]
-        self.send_response(status)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(body)))
-        if status == 206:
-            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
-        self.end_headers()
-        if server.cuts_left > 0:
-            server.cuts_left -= 1
-            self.wfile.write(body[: max(1, len(body) // 3)])
-            self.wfile.flush()
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return
-        self.wfile.write(body)
+        send_file(self, data, server)
 
     def _reply(self, status, body=b"", headers=()):
         self.send_response(status)

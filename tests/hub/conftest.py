@@ -5,6 +5,8 @@ import threading
 
 import pytest
 
+from tests.http_files import send_file
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -19,33 +21,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if data is None:
             self.send_error(404)
             return
-        start = 0
-        status = 200
-        range_header = self.headers.get("Range")
-        if range_header and not server.ignore_range:
-            start = int(range_header.split("=")[1].split("-")[0])
-            if start >= len(data):
-                self.send_response(416)
-                self.send_header("Content-Range", f"bytes */{len(data)}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            status = 206
-        body = data[start:]
-        self.send_response(status)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(body)))
-        if status == 206:
-            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
-        self.end_headers()
-        if server.cuts_left > 0:
-            server.cuts_left -= 1
-            self.wfile.write(body[: max(1, len(body) // 3)])
-            self.wfile.flush()
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return
-        self.wfile.write(body)
+        send_file(self, data, server, honour_range=not server.ignore_range)
 
 
 class LocalServer:
