@@ -12,6 +12,17 @@ __all__ = ["add_family", "add_action", "examples", "print_json", "print_table", 
 WORKSPACE_DIR = ".axonml"
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
 def examples(*lines: str) -> str:
     """An --help epilog listing example invocations."""
     return "examples:\n" + "\n".join(f"  {line}" for line in lines)

@@ -15,6 +15,7 @@ import json
 import math
 import os
 
+from ._common import positive_int as _positive_int
 from .errors import CommandError
 
 __all__ = ["register", "summarize_model", "dataset_statistics", "plot_metrics", "model_by_name"]
@@ -72,11 +73,6 @@ def register(subparsers) -> None:
     report.add_argument("--format", choices=("html", "md"), help="default: from --out's suffix, else html")
     report.add_argument("--out", metavar="FILE", help="default: RUN_DIR/report.html (or .md)")
     report.set_defaults(handler=run_report)
-
-
-def _positive_int(text: str) -> int:
-    from .train import _positive_int as check
-    return check(text)
 
 
 def _shape(text: str) -> tuple[int, ...]:

@@ -14,6 +14,7 @@ import statistics
 import sys
 import time
 
+from ._common import positive_int as _positive_int
 from .errors import CommandError
 
 __all__ = ["register", "run", "CASES"]
@@ -91,16 +92,6 @@ def register(subparsers) -> None:
                         help="also run each case once under axonml.profiler and print its op table")
     parser.add_argument("--trace", metavar="DIR", help="with --profile, write each case's Chrome trace into DIR")
     parser.set_defaults(handler=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def run(args) -> int:

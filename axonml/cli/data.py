@@ -15,7 +15,7 @@ import math
 import os
 import shutil
 
-from ._common import add_action, add_family, print_json
+from ._common import add_action, add_family, positive_int as _positive_int, print_json
 from .errors import CommandError
 
 __all__ = ["register", "load", "class_balance"]
@@ -64,14 +64,6 @@ def register(subparsers) -> None:
     split.add_argument("--force", action="store_true", help="write into --out even if it is not empty")
     for action, handler in ((info, _info), (stats, _stats), (validate, _validate), (split, _split)):
         action.set_defaults(handler=handler)
-
-
-def _positive_int(text: str) -> int:
-    import argparse
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def _ratios(text: str) -> list[float]:

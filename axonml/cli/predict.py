@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 
+from ._common import positive_int as _positive_int
 from .errors import CommandError
 
 __all__ = ["register", "run", "is_language_model"]
@@ -67,11 +68,6 @@ def register(subparsers) -> None:
     language.add_argument("--seed", type=int, metavar="S", help="seed of the sampling")
     language.add_argument("--embed", action="append", metavar="TEXT", help="print the embedding of TEXT (repeatable)")
     parser.set_defaults(handler=run)
-
-
-def _positive_int(text: str) -> int:
-    from .train import _positive_int as check
-    return check(text)
 
 
 def _positive_float(text: str) -> float:

@@ -9,19 +9,10 @@ import argparse
 import json
 import os
 
+from ._common import positive_int as _positive_int
 from .errors import CommandError
 
 __all__ = ["register", "run"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def _port(text: str) -> int:

@@ -17,6 +17,7 @@ import os
 import sys
 import time
 
+from ._common import positive_int as _positive_int
 from .errors import CommandError
 
 __all__ = ["register", "run", "DEFAULTS", "INPUT_SHAPES", "CONFIG_FILE", "METRICS_FILE", "MODEL_FILE",
@@ -96,13 +97,6 @@ EXAMPLES = """examples:
   axonml train --config axonml.toml --epochs 10
   axonml resume runs/mnist --epochs 5
 """
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def _non_negative_int(text: str) -> int:
