@@ -6,17 +6,10 @@ import pytest
 
 import axonml
 
-REQUIRE_OPENCL = os.environ.get("AXONML_REQUIRE_OPENCL") == "1"
+from .opencl_gate import require_opencl
+
 SHARED_DATA = os.environ.get("AXONML_SHARED_DATA",
                              os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
-
-
-def _opencl_available() -> bool:
-    try:
-        from axonml import opencl
-    except ImportError:
-        return False
-    return opencl.is_available()
 
 
 def pytest_generate_tests(metafunc):
@@ -27,10 +20,8 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture
 def device(request):
     """'cpu' or 'opencl'. Without an OpenCL platform opencl cases skip, or fail under AXONML_REQUIRE_OPENCL=1."""
-    if request.param == "opencl" and not _opencl_available():
-        if REQUIRE_OPENCL:
-            pytest.fail("AXONML_REQUIRE_OPENCL=1 but no OpenCL platform/device is available")
-        pytest.skip("no OpenCL platform")
+    if request.param == "opencl":
+        require_opencl()
     return request.param
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import sys
 import time
 
 from ._common import add_action, add_family, human_size, print_json, print_table, workspace_path
@@ -159,9 +160,13 @@ def _list(args) -> int:
     for row in rows:
         row["selected"] = bool(selection and selection["name"] == row["name"]
                                and selection.get("platform", row["platform"]) == row["platform"])
+    from ..opencl import _devices as devices
+    left_out = [{"name": name, "reason": reason} for name, reason in devices.unusable()]
     if args.json:
-        print_json({"devices": rows, "auto": resolve_device("auto")})
+        print_json({"devices": rows, "auto": resolve_device("auto"), "unusable": left_out})
         return 0
+    for entry in left_out:
+        print(f"left out {entry['name']}: its OpenCL compiler fails ({entry['reason']})", file=sys.stderr)
     if not rows:
         print("no OpenCL device found")
         return 0

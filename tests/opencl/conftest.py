@@ -1,17 +1,12 @@
-"""The OpenCL-only tests skip without an OpenCL device, or fail under AXONML_REQUIRE_OPENCL=1."""
-import os
-
+"""The OpenCL-only tests run only where an OpenCL device can run axonml's kernels (tests/opencl_gate.py)."""
 import pytest
 
-from axonml import opencl
+from ..opencl_gate import require_opencl
 
 
 @pytest.fixture(autouse=True)
 def _require_opencl():
-    if not opencl.is_available():
-        if os.environ.get("AXONML_REQUIRE_OPENCL") == "1":
-            pytest.fail("AXONML_REQUIRE_OPENCL=1 but no OpenCL platform/device is available")
-        pytest.skip("no OpenCL platform")
+    require_opencl()
 
 
 @pytest.fixture
