@@ -2,7 +2,8 @@
 
 ``optimize(graph)`` runs them in the order that lets each feed the next: algebraic
 simplification and constant folding expose dead code and repeats, which DCE and CSE remove;
-Linear + ReLU and then elementwise chains are fused last.
+fusion comes last: Linear + ReLU, Conv + bias + activation, elementwise chains into the reduction
+that reads them, and then the remaining elementwise chains.
 """
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from ..ir import Graph
 from .constant_folding import fold_constants
 from .cse import eliminate_common_subexpressions
 from .dce import eliminate_dead_code
+from .fuse_conv import fuse_conv_activation
 from .fuse_elementwise import fuse_elementwise
 from .fuse_linear import fuse_linear_activation
+from .fuse_reduction import fuse_reduction
 from .simplify import simplify_algebra
 
 __all__ = ["optimize", "fold_constants", "eliminate_common_subexpressions", "eliminate_dead_code",
-           "fuse_elementwise", "fuse_linear_activation", "simplify_algebra"]
+           "fuse_conv_activation", "fuse_elementwise", "fuse_linear_activation", "fuse_reduction", "simplify_algebra"]
 
 
 def optimize(graph: Graph, fuse: bool = True) -> dict:
@@ -25,5 +28,7 @@ def optimize(graph: Graph, fuse: bool = True) -> dict:
               "eliminate_dead_code": eliminate_dead_code(graph)}
     if fuse:
         report["fuse_linear_activation"] = fuse_linear_activation(graph)
+        report["fuse_conv_activation"] = fuse_conv_activation(graph)
+        report["fuse_reduction"] = fuse_reduction(graph)
         report["fuse_elementwise"] = fuse_elementwise(graph)
     return report
