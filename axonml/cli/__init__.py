@@ -75,6 +75,8 @@ def main(argv=None) -> int:
     except Exception as error:  # noqa: BLE001 - a broken family module is still one line
         return report(None, error, debug)
     args = parser.parse_args(argv)
+    from .. import _import_framework
+    _import_framework()  # deferred by `python -m axonml` until the command line was valid
     try:
         return int(args.handler(args) or 0)
     except BrokenPipeError:

@@ -14,7 +14,6 @@ import fnmatch
 import os
 import sys
 
-import numpy as np
 
 from .errors import CommandError
 
@@ -42,6 +41,8 @@ def register(subparsers) -> None:
 
 
 def _flatten(obj, prefix: str, out: dict) -> None:
+    import numpy as np
+
     from ..tensor import Tensor
     if isinstance(obj, Tensor):
         out[prefix] = obj.detach().cpu().numpy()
@@ -83,6 +84,8 @@ def _read(path: str):
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from ..quant import QuantizedTensor, block_size, qtype_of
     from ..quant.gguf import GGUFValueType, save_gguf
     from ..quant.gguf import _size

@@ -15,7 +15,6 @@ DEST is a folder (a local or mounted model store) or an ``http(s)://`` URL.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import os
 import re
 import shutil
@@ -152,6 +151,7 @@ class _Server:
         self.headers = {"User-Agent": "axonml", "X-Checksum-Sha256": digest, **headers}
 
     def put(self, content_range: str, body: bytes = b"") -> http.client.HTTPResponse:
+        import http.client
         connection_type = http.client.HTTPSConnection if self.parts.scheme == "https" else http.client.HTTPConnection
         connection = connection_type(self.parts.netloc, timeout=self.timeout)
         path = self.parts.path or "/"
@@ -186,6 +186,7 @@ class _Server:
 def upload_to_url(path: str, url: str, digest: str, chunk_size: int = 8 << 20, headers: dict | None = None,
                   timeout: float = 60.0) -> dict:
     """Upload ``path`` to ``url`` with the resumable protocol in the module docstring."""
+    import http.client
     total = os.path.getsize(path)
     if total == 0:
         raise CommandError(f"{path} is empty; there is nothing to upload")

@@ -46,3 +46,28 @@ def test_every_command_has_help_with_examples(family):
                 text = child.format_help()
                 assert "examples:" in text and f"axonml {family} {name}" in text, (family, name)
                 assert "--debug" in text
+
+
+def _imported_by(*argv) -> set:
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "axonml", *argv], capture_output=True,
+                            text=True, timeout=60)
+    return {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_help_version_and_usage_errors_answer_before_the_framework_is_imported():
+    for argv in (("--help",), ("--version",), ("train", "--help"), ("bogus",)):
+        modules = _imported_by(*argv)
+        assert "axonml.cli" in modules
+        assert not modules & {"axonml.tensor", "axonml.nn", "numpy", "ml_dtypes"}, argv
+    assert {"axonml.tensor", "numpy"} <= _imported_by("gpu", "list", "--json")
+
+
+def test_the_package_namespace_is_whole_when_the_command_runs(tmp_path):
+    import subprocess
+    import sys
+    script = tmp_path / "probe.py"
+    script.write_text("import axonml\nprint(callable(axonml.tensor), axonml.Tensor.__name__, axonml.nn.Linear.__name__)\n")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["True", "Tensor", "Linear"], result.stderr
