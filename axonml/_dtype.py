@@ -3,16 +3,32 @@
 complex64 and complex128 are NumPy's complex types (kind 'c', a category above floating point).
 
 bfloat16 is ml_dtypes' NumPy dtype (the one JAX and TensorFlow use; NumPy has none). Its NumPy
-kind is 'V', so a check for a floating-point array reads ``dtype.kind in "fV"``: axonml has no
-other 'V' arrays.
+kind is 'V', so a check for a floating-point array reads ``dtype.kind in "fV"``.
+
+The float8 types (float8_e4m3fn, float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz, float8_e8m0fnu)
+are ml_dtypes' too, also of kind 'V', and like PyTorch's they are storage types: creation, casts
+both ways (with PyTorch's rounding and saturation, see ``cast_array``), views, printing and
+saving; type promotion with any other type is refused, as PyTorch refuses it.
+
+uint16, uint32 and uint64 are NumPy's unsigned integers. PyTorch promotes them only with
+themselves and the floating types (any other integer or complex partner is an error); axonml
+does the same.
+
+The sub-byte types int4, uint4, int2, uint2 (integers) and float4_e2m1fn are ml_dtypes' one
+element per byte (kind 'V' again, so ``dtype.is_floating_point`` rather than the NumPy kind
+tells them apart): storage types for ONNX models, which pack them two or four to a byte on disk.
 """
 from __future__ import annotations
+
+import math as _math
 
 import ml_dtypes
 import numpy as np
 
 __all__ = ["dtype", "float32", "float64", "float16", "bfloat16", "complex64", "complex128", "cfloat", "cdouble",
-           "int32", "int64", "int16", "int8", "uint8", "bool",
+           "int32", "int64", "int16", "int8", "uint8", "bool", "uint16", "uint32", "uint64",
+           "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu",
+           "int4", "uint4", "int2", "uint2", "float4_e2m1fn",
            "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "can_cast", "finfo", "iinfo"]
 
 
@@ -21,14 +37,15 @@ class dtype:
 
     __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category")
 
-    def __init__(self, name: str, np_dtype):
+    def __init__(self, name: str, np_dtype, category=None, is_signed=None):
         self.name = name
         self.np = np.dtype(np_dtype)
-        self.is_floating_point = self.np.kind in "fV"
-        self.is_signed = self.np.kind in "ifVc"
-        self.itemsize = self.np.itemsize
         # 0 bool, 1 integer, 2 floating, 3 complex: PyTorch promotes across categories, not by value.
-        self._category = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}[self.np.kind]
+        # ml_dtypes' types are all of NumPy kind 'V': the integer ones say so with category=1.
+        self._category = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}[self.np.kind] if category is None else category
+        self.is_floating_point = self._category == 2
+        self.is_signed = self.np.kind in "ifVc" if is_signed is None else is_signed
+        self.itemsize = self.np.itemsize
 
     @property
     def is_complex(self) -> bool:
@@ -71,6 +88,19 @@ uint8 = dtype("uint8", np.uint8)
 bool = dtype("bool", np.bool_)  # noqa: A001 - PyTorch's name
 complex64 = dtype("complex64", np.complex64)
 complex128 = dtype("complex128", np.complex128)
+uint16 = dtype("uint16", np.uint16)
+uint32 = dtype("uint32", np.uint32)
+uint64 = dtype("uint64", np.uint64)
+float8_e4m3fn = dtype("float8_e4m3fn", ml_dtypes.float8_e4m3fn)
+float8_e4m3fnuz = dtype("float8_e4m3fnuz", ml_dtypes.float8_e4m3fnuz)
+float8_e5m2 = dtype("float8_e5m2", ml_dtypes.float8_e5m2)
+float8_e5m2fnuz = dtype("float8_e5m2fnuz", ml_dtypes.float8_e5m2fnuz)
+float8_e8m0fnu = dtype("float8_e8m0fnu", ml_dtypes.float8_e8m0fnu, is_signed=False)  # powers of two, no sign bit
+int4 = dtype("int4", ml_dtypes.int4, category=1)
+uint4 = dtype("uint4", ml_dtypes.uint4, category=1, is_signed=False)
+int2 = dtype("int2", ml_dtypes.int2, category=1)
+uint2 = dtype("uint2", ml_dtypes.uint2, category=1, is_signed=False)
+float4_e2m1fn = dtype("float4_e2m1fn", ml_dtypes.float4_e2m1fn)
 
 float = float32  # noqa: A001
 double = float64
@@ -84,8 +114,16 @@ cdouble = complex128
 _SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
                  "int32": "Int",
                  "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
-                 "complex128": "ComplexDouble"}
-_ALL = (float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool, complex64, complex128)
+                 "complex128": "ComplexDouble", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64",
+                 "float8_e4m3fn": "Float8_e4m3fn", "float8_e4m3fnuz": "Float8_e4m3fnuz", "float8_e5m2": "Float8_e5m2",
+                 "float8_e5m2fnuz": "Float8_e5m2fnuz", "float8_e8m0fnu": "Float8_e8m0fnu", "int4": "Int4",
+                 "uint4": "UInt4", "int2": "Int2", "uint2": "UInt2", "float4_e2m1fn": "Float4_e2m1fn"}
+_FLOAT8 = (float8_e4m3fn, float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz, float8_e8m0fnu)
+_SUB_BYTE = (int4, uint4, int2, uint2, float4_e2m1fn)
+# PyTorch's "barebones" unsigned types: promoted with themselves and floating types only
+_BAREBONES_UNSIGNED = (uint16, uint32, uint64, uint4, uint2, int4, int2)
+_ALL = (float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool, complex64, complex128,
+        uint16, uint32, uint64) + _FLOAT8 + _SUB_BYTE
 _COMPLEX_TO_REAL = {complex64: float32, complex128: float64}
 _BY_NUMPY = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
@@ -112,8 +150,9 @@ def from_numpy_dtype(np_dtype) -> dtype:
         return _BY_NUMPY[np.dtype(np_dtype)]
     except KeyError:
         raise TypeError(f"can't convert NumPy array of type {np.dtype(np_dtype)}: the supported types are "
-                        "float64, float32, float16, bfloat16, complex64, complex128, int64, int32, int16, int8, uint8 "
-                        "and bool") from None
+                        "float64, float32, float16, bfloat16, complex64, complex128, int64, int32, int16, int8, uint64, "
+                        "uint32, uint16, uint8, bool, the float8 types, int4, uint4, int2, uint2 and float4_e2m1fn"
+                        ) from None
 
 
 def to_dtype(d) -> dtype:
@@ -161,6 +200,15 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     """PyTorch's promote_types: the smallest type both convert to without losing category."""
     if a is b:
         return a
+    if a in _FLOAT8 or b in _FLOAT8 or a is float4_e2m1fn or b is float4_e2m1fn:
+        raise RuntimeError(f"Promotion for Float8 Types is not supported, attempted to promote {a.scalar_name} and "
+                           f"{b.scalar_name}")
+    if a in _BAREBONES_UNSIGNED or b in _BAREBONES_UNSIGNED:
+        other = b if a in _BAREBONES_UNSIGNED else a
+        if other.is_floating_point:
+            return other
+        raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+                           f"{a.scalar_name} and {b.scalar_name}")
     if a._category == 3 or b._category == 3:
         if a._category == b._category:
             return a if a.itemsize >= b.itemsize else b
@@ -241,12 +289,15 @@ class finfo:
         if not d.is_floating_point:
             raise TypeError(f"torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             f"'{d.name}'")
-        info = np.finfo(d.np)
+        info = ml_dtypes.finfo(d.np)
         self.bits, self.dtype = info.bits, d.name
         number = builtins_float
         self.eps, self.max, self.min = number(info.eps), number(info.max), number(info.min)
+        if d is float8_e5m2fnuz:
+            self.eps = 0.125  # PyTorch's value for this type (its numeric_limits), where ml_dtypes has 2**-2
         self.tiny = self.smallest_normal = number(info.smallest_normal)
-        self.resolution = 10.0 ** -info.precision
+        # PyTorch's resolution: 10 ** -digits10, digits10 = floor(mantissa bits * log10(2))
+        self.resolution = 10.0 ** -_math.floor(info.nmant * _math.log10(2))
 
     def __repr__(self) -> str:
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
@@ -264,8 +315,53 @@ class iinfo:
             raise TypeError(f"torch.iinfo() requires an integer input type. Use torch.finfo to handle '{d.name}'")
         if d is bool:
             raise TypeError("torch.bool is not supported by torch.iinfo")
-        info = np.iinfo(d.np)
+        info = ml_dtypes.iinfo(d.np)
         self.bits, self.max, self.min, self.dtype = info.bits, builtins_int(info.max), builtins_int(info.min), d.name
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+_NARROW_FLOAT_TYPES = frozenset(d.np for d in _FLOAT8)
+
+
+def cast_array(array: np.ndarray, to) -> np.ndarray:
+    """A NumPy array converted to the NumPy dtype ``to`` as PyTorch converts tensors.
+
+    NumPy's (ml_dtypes') casts are PyTorch's except into the float8 types, where PyTorch goes
+    through float32 (a float64 value is rounded twice) and then: float8_e4m3fn saturates finite
+    values and infinities beyond its range at +-448 (ml_dtypes makes them NaN); float8_e5m2 writes
+    NaN as 0x7f/0xff (ml_dtypes 0x7e/0xfe); float8_e8m0fnu keeps only the exponent, rounded to
+    nearest (a mantissa of exactly one half rounds up from a normal number), drops the sign and maps
+    zero to 2**-127.
+    """
+    to = np.dtype(to)
+    if to not in _NARROW_FLOAT_TYPES or array.dtype == to:
+        return array if array.dtype == to else array.astype(to)
+    x = np.asarray(array, dtype=np.float32)
+    if to == float8_e8m0fnu.np:
+        return _float32_to_e8m0(x).view(to)
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = x.astype(to)
+    if to == float8_e4m3fn.np:
+        overflow = np.isnan(out) & ~np.isnan(x)
+        if overflow.any():
+            out[overflow] = np.copysign(np.float32(448.0), x[overflow]).astype(to)
+    elif to == float8_e5m2.np:
+        nan = np.isnan(x)
+        if nan.any():
+            bits = out.view(np.uint8)
+            bits[nan] = (x[nan].view(np.uint32) >> 24).astype(np.uint8) & 0x80 | 0x7F
+    return out
+
+
+def _float32_to_e8m0(x: np.ndarray) -> np.ndarray:
+    """PyTorch's float32 -> float8_e8m0fnu bits (c10's fp8e8m0fnu_from_fp32_value), elementwise."""
+    bits = np.ascontiguousarray(x).view(np.uint32)
+    exponent = ((bits >> 23) & 0xFF).astype(np.uint16)
+    guard = (bits & 0x400000) != 0
+    round_or_sticky = (bits & 0x3FFFFF) != 0
+    normal = exponent > 0
+    # round to nearest, ties to even where the implicit mantissa bit (1 for normals) is the LSB
+    round_up = guard & (round_or_sticky | normal) & (exponent != 0xFF)
+    return (exponent + round_up).astype(np.uint8)

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from . import _dtype
+
 __all__ = ["format_tensor", "set_printoptions"]
 
 _DEFAULTS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80}
@@ -43,7 +45,9 @@ class _Formatter:
     """Formats each element of one tensor to the same width."""
 
     def __init__(self, values: np.ndarray):
-        self.floating = values.dtype.kind in "fV"
+        # ml_dtypes' types are all of kind 'V': int4, uint4, int2 and uint2 among them print as integers
+        self.floating = values.dtype.kind == "f" or (values.dtype.kind == "V" and
+                                                     _dtype.from_numpy_dtype(values.dtype).is_floating_point)
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1

@@ -5,6 +5,7 @@ import numpy as np
 from scipy import special as _special
 
 from .._device import CPU
+from .._dtype import _NARROW_FLOAT_TYPES, cast_array as _cast_array
 from .._ext import _conv, _interpolate, _linalg, _pool
 from .._ext import _optim
 from .._ext import _attention, _nn, _norm
@@ -100,6 +101,8 @@ class CPUBackend(Backend):
 
     # --- memory and creation ---------------------------------------------------------------
     def asarray(self, obj, dtype=None):
+        if dtype is not None and dtype in _NARROW_FLOAT_TYPES:  # float8: PyTorch's rounding and saturation
+            return _cast_array(np.array(obj, copy=True), dtype)
         return np.array(obj, dtype=dtype, copy=True)
 
     def to_numpy(self, a):
@@ -115,6 +118,8 @@ class CPUBackend(Backend):
         return np.ones(shape, dtype)
 
     def full(self, shape, value, dtype):
+        if dtype in _NARROW_FLOAT_TYPES:
+            return _cast_array(np.full(shape, value, np.float32), dtype)
         return np.full(shape, value, dtype)
 
     def arange(self, start, stop, step, dtype):
@@ -124,7 +129,9 @@ class CPUBackend(Backend):
         return np.eye(n, m, dtype=dtype)
 
     def astype(self, a, dtype):
-        return a if a.dtype == dtype else a.astype(dtype)
+        if a.dtype == dtype:
+            return a
+        return _cast_array(a, dtype) if dtype in _NARROW_FLOAT_TYPES else a.astype(dtype)
 
     def copy(self, a):
         return np.array(a, copy=True, order="C")
