@@ -49,6 +49,7 @@ DEFAULTS = {
     "out": os.path.join("runs", "train"),
     "download": False,
     "progress": True,
+    "tensorboard": False,
 }
 
 
@@ -88,6 +89,9 @@ def register(subparsers) -> None:
                              "--distributed ...): DistributedDataParallel, --batch-size split across the ranks")
     parser.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                         help="no progress bar, one line per epoch")
+    parser.add_argument("--tensorboard", action="store_const", const=True,
+                        help=f"also write the metrics as TensorBoard event files in OUT/{TENSORBOARD_DIR} "
+                             "(needs the tensorboard extra)")
     parser.set_defaults(handler=run)
 
 
@@ -232,6 +236,7 @@ def build_scheduler(settings: dict, optimizer):
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
+TENSORBOARD_DIR = "tensorboard"
 
 
 def _manager(directory: str):
@@ -354,6 +359,33 @@ class _NoLog:
 
     def close(self) -> None:
         pass
+
+
+class _TensorBoardLog:
+    """The metrics log, with each record also written to TensorBoard: loss/<split> and accuracy/<split> per
+    epoch, loss/train_step and accuracy/train_step per step, and lr."""
+
+    def __init__(self, log, directory: str):
+        try:
+            from ..utils.tensorboard import SummaryWriter
+            self._writer = SummaryWriter(directory)
+        except ImportError as error:
+            raise CommandError(f"--tensorboard needs the tensorboard package ({error}): "
+                               "pip install 'axonml[tensorboard]'") from None
+        self._log = log
+
+    def log(self, **fields) -> None:
+        self._log.log(**fields)
+        suffix = "_step" if fields.get("kind") == "step" else ""
+        for name in ("loss", "accuracy"):
+            if fields.get(name) is not None:
+                self._writer.add_scalar(f"{name}/{fields.get('split', 'train')}{suffix}", fields[name], fields["step"])
+        if fields.get("lr") is not None and fields.get("split") != "test":
+            self._writer.add_scalar(f"lr{suffix}", fields["lr"], fields["step"])
+
+    def close(self) -> None:
+        self._writer.close()
+        self._log.close()
 
 
 # --- the loop ------------------------------------------------------------------------------------
@@ -498,6 +530,8 @@ def run(args: argparse.Namespace) -> int:
     if writer:
         write_config(os.path.join(settings["out"], CONFIG_FILE), settings)
         log = _open_metrics_log(settings["out"], first_epoch - 1 if state is not None else None)
+        if settings["tensorboard"]:
+            log = _TensorBoardLog(log, os.path.join(settings["out"], TENSORBOARD_DIR))
     progress = _progress_factory(settings)
     say(f"training {settings['model']} on {settings['dataset']} ({len(train_set)} train / {len(test_set)} test) "
           f"with {settings['optimizer']} lr={settings['lr']} for {settings['epochs']} epochs on {device}",

@@ -118,6 +118,27 @@ def test_run_writes_config_and_a_flushed_metrics_log_and_no_bar_when_piped(run_c
     assert epoch["train"]["samples_per_s"] > 0 and epoch["train"]["step"] == 12
 
 
+def test_tensorboard_flag_writes_event_files_tensorboard_reads(run_cli, tmp_path):
+    event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    out = tmp_path / "run"
+    result = run_cli("train", "--model", "mlp", "--epochs", "2", "--batch-size", "256", "--out", str(out),
+                     "--tensorboard")
+    assert result.returncode == 0, result.stderr
+    events = event_accumulator.EventAccumulator(str(out / "tensorboard"))
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    assert {"loss/train", "loss/test", "accuracy/test", "loss/train_step", "lr"} <= tags
+    test_accuracy = [event.value for event in events.Scalars("accuracy/test")]
+    logged = [r["accuracy"] for r in read_metrics_of(out) if r["kind"] == "epoch" and r["split"] == "test"]
+    assert test_accuracy == pytest.approx(logged, rel=1e-6)
+    assert [event.step for event in events.Scalars("loss/train_step")] == list(range(1, 13))  # 2 x 6 steps
+
+
+def read_metrics_of(out):
+    from axonml.utils.metrics import read_metrics
+    return read_metrics(out / "metrics.jsonl")
+
+
 def test_progress_bar_only_on_a_terminal_and_no_colour_with_NO_COLOR(tmp_path):
     import fcntl
     import pty
