@@ -3,6 +3,9 @@
 - :class:`FusedElementwise`: a chain of elementwise ops as one kernel (generated C on the CPU,
   compiled once and cached on disk; a generated OpenCL kernel on OpenCL devices);
 - :func:`fused_elementwise`: run a function made of elementwise ops as one such kernel;
+- :class:`FusedReduction`: elementwise ops and the reduction that reads them (softmax,
+  log_softmax, layer norm, cross-entropy, mse/l1, sum/mean) as one kernel;
+- :class:`FusedConv`: a convolution with its bias and activation in one epilogue pass;
 - :class:`FusedLinear`: Linear with its ReLU in the gemm's epilogue.
 """
 from __future__ import annotations
@@ -11,10 +14,13 @@ from typing import Callable
 
 from ..tensor import Tensor
 from .compiler import CompilerNotFoundError
+from .conv import FusedConv
 from .elementwise import FusedElementwise
 from .linear import FusedLinear
+from .reduction import FusedReduction
 
-__all__ = ["FusedElementwise", "FusedLinear", "fused_elementwise", "CompilerNotFoundError"]
+__all__ = ["FusedElementwise", "FusedReduction", "FusedConv", "FusedLinear", "fused_elementwise",
+           "CompilerNotFoundError"]
 
 _kernels: dict = {}
 

@@ -93,7 +93,7 @@ class FusedConv:
         lines = ["#define T float", "__kernel void axonml_fused(" + ", ".join(params) + ") {",
                  "    const long i = get_global_id(0);", "    if (i >= total) return;",
                  f"    const T b = {'bias[(i / plane) % channels]' if has_bias else '(T)0'};",
-                 "    __global T *o = out;", "    __global T *q = pre;"]
+                 "    __global T *o = out;"] + (["    __global T *q = pre;"] if keep else [])
         lines += ["    " + line for line in self._plane(keep, "i")]
         lines += ["}", ""]
         return "\n".join(lines)

@@ -139,3 +139,12 @@ def test_decorator_and_disable():
     assert jit.compile(g, disable=True) is g
     with pytest.raises(ValueError, match="backend"):
         jit.compile(g, backend="inductor")
+
+
+def test_transformer_layer_and_cnn_use_the_fused_reductions_and_convolutions():
+    layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, batch_first=True)
+    compiled = _check_same(layer, lambda: (axonml.randn(2, 5, 16),), train=True)
+    names = [node.op for node in compiled.graphs()[0].nodes]
+    assert names.count("FusedReduction[Add+LayerNorm]") == 2, names
+    compiled = _check_same(models.LeNet(), lambda: (axonml.randn(2, 1, 28, 28),), train=True)
+    assert any(node.op.startswith("FusedConv[") for node in compiled.graphs()[0].nodes)
