@@ -18,6 +18,19 @@ _TO_AXONML = {
     TensorProto.INT8: _dtype.int8,
     TensorProto.UINT8: _dtype.uint8,
     TensorProto.BOOL: _dtype.bool,
+    TensorProto.UINT16: _dtype.uint16,
+    TensorProto.UINT32: _dtype.uint32,
+    TensorProto.UINT64: _dtype.uint64,
+    TensorProto.FLOAT8E4M3FN: _dtype.float8_e4m3fn,
+    TensorProto.FLOAT8E4M3FNUZ: _dtype.float8_e4m3fnuz,
+    TensorProto.FLOAT8E5M2: _dtype.float8_e5m2,
+    TensorProto.FLOAT8E5M2FNUZ: _dtype.float8_e5m2fnuz,
+    TensorProto.FLOAT8E8M0: _dtype.float8_e8m0fnu,
+    TensorProto.INT4: _dtype.int4,
+    TensorProto.UINT4: _dtype.uint4,
+    TensorProto.INT2: _dtype.int2,
+    TensorProto.UINT2: _dtype.uint2,
+    TensorProto.FLOAT4E2M1: _dtype.float4_e2m1fn,
 }
 _TO_ONNX = {dtype.name: code for code, dtype in _TO_AXONML.items()}
 

@@ -1,7 +1,7 @@
 """``axonml.onnx.load``: an ONNX model as an ``axonml.nn.Module`` whose forward runs the graph on axonml ops.
 
 The model is validated by ``onnx.checker`` first. Initializers become parameters (floating
-point) or buffers (integers, booleans), so an imported model can be fine-tuned and its
+point) or buffers (integers, booleans, the float8 and float4 storage types), so an imported model can be fine-tuned and its
 state_dict saved. Every node is matched with its converter at load time; an op, an attribute
 or an element type that axonml cannot run is reported then, all of them at once.
 """
@@ -15,6 +15,7 @@ import onnx
 from google.protobuf.message import DecodeError
 from onnx import numpy_helper
 
+from .. import _dtype
 from ..creation import from_numpy, tensor as _tensor
 from ..nn.modules.module import Module
 from ..nn.parameter import Parameter
@@ -25,6 +26,8 @@ from . import ops as _ops  # noqa: F401 - registers the converters
 __all__ = ["load", "OnnxModule"]
 
 _DEFAULT_DOMAINS = ("", "ai.onnx")
+# floating types axonml stores but does no arithmetic on: their initializers are buffers, not parameters
+_STORAGE_TYPES = frozenset(_dtype._FLOAT8 + (_dtype.float4_e2m1fn,))
 
 
 def load(f) -> "OnnxModule":
@@ -304,7 +307,7 @@ class OnnxModule(Module):
             return None
         member = self._member_name(scope + name)
         value = from_numpy(_tensor_array(proto))
-        if dtype.is_floating_point:
+        if dtype.is_floating_point and dtype not in _STORAGE_TYPES:
             self.register_parameter(member, Parameter(value))
         else:
             self.register_buffer(member, value)

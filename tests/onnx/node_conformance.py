@@ -123,8 +123,7 @@ def table(counts: dict) -> str:
         f"({100 * total['passed'] / max(typed, 1):.1f}%)",
         f"- passed: {total['passed']} of all {cases} cases ({100 * total['passed'] / max(cases, 1):.1f}%); "
         f"{total['unsupported type']} need an element type or value kind axonml has no tensor for "
-        "(uint16/32/64, float8, int4/uint4, int2/uint2, float4, string, sequences, optionals) and are refused "
-        "at load time with NotImplementedError",
+        "(string, sequences, optionals) and are refused at load time with NotImplementedError",
         "",
         "Claimed ops: " + ", ".join(f"`{op}`" for op in axonml_onnx.claimed_ops()) + ".",
         "",

@@ -1,12 +1,16 @@
 """Arithmetic, comparison, logic, unary math and type casts."""
 from __future__ import annotations
 
+import ml_dtypes
+import numpy as np
+
 from ... import _dtype, functional as T
 from ...creation import ones_like, zeros_like
 from ...nn import functional as F
 from ...tensor import Tensor
 from .. import _dtypes
 from .._registry import register
+from ._util import const
 
 _UNARY = {
     "Abs": T.abs, "Neg": T.neg, "Sqrt": T.sqrt, "Exp": T.exp, "Log": T.log, "Reciprocal": T.reciprocal,
@@ -145,26 +149,74 @@ def _check_cast(ctx):
     code = ctx.attr("to")
     if _dtypes.to_axonml(code) is None:
         return f"cast to {_dtypes.name_of(code)}: axonml has no such dtype"
+    return _check_round_mode(ctx)
+
+
+def _check_round_mode(ctx):
+    round_mode = ctx.attr("round_mode", "up")
+    if round_mode not in ("up", "down", "nearest"):
+        return f"round_mode {round_mode!r} is not one of 'up', 'down', 'nearest'"
     return None
 
 
 @register("Cast", since=6, attrs=("round_mode", "saturate", "to"), check=_check_cast)
 def cast(ctx, x):
-    return _cast(x, _dtypes.to_axonml(ctx.attr("to")))
+    return _cast(x, _dtypes.to_axonml(ctx.attr("to")), ctx.attr("saturate", 1), ctx.attr("round_mode", "up"))
 
 
-def _cast(x: Tensor, dtype) -> Tensor:
+def _cast(x: Tensor, dtype, saturate: int = 1, round_mode: str = "up") -> Tensor:
     if x.dtype == dtype:
         return x
+    if dtype in _STORAGE_TYPES:
+        # ONNX's casts into the float8, float4 and sub-byte integer types are not PyTorch's (.to()):
+        # saturation is an attribute and float8_e8m0 rounds up by default. They run on the host.
+        array = _onnx_cast_array(x.detach().cpu().numpy(), dtype.np, bool(saturate), round_mode)
+        return const(array, like=x, dtype=dtype)
     if x.dtype.is_floating_point and not dtype.is_floating_point and dtype.name != "bool":
         # ONNX casts floats to integers by truncation, and NaN/inf have no integer value.
         x = T.trunc(x)
     return x.to(dtype)
 
 
-@register("CastLike", since=15, attrs=("saturate",))
+_STORAGE_TYPES = frozenset(_dtype._FLOAT8 + _dtype._SUB_BYTE)
+_SATURABLE = frozenset(d.np for d in (_dtype.float8_e4m3fn, _dtype.float8_e4m3fnuz, _dtype.float8_e5m2,
+                                      _dtype.float8_e5m2fnuz))
+
+
+def _onnx_cast_array(array: np.ndarray, to: np.dtype, saturate: bool, round_mode: str) -> np.ndarray:
+    """ONNX's Cast (onnx.reference's cast_to): round to nearest even; with saturate, values beyond the
+    float8 type's range (infinities too) become its largest finite value instead of NaN or infinity."""
+    if to == _dtype.float8_e8m0fnu.np:
+        return _to_e8m0(array, saturate, round_mode)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if saturate and to in _SATURABLE:
+            info = ml_dtypes.finfo(to)
+            array = np.clip(array, info.min, info.max)  # NaN stays NaN
+        return array.astype(to)
+
+
+def _to_e8m0(array: np.ndarray, saturate: bool, round_mode: str) -> np.ndarray:
+    """float8_e8m0 (a biased power of two, no sign) from the float32 exponent bits; NaN and infinities are NaN
+    (0xff). round_mode "up" takes the next power for any fraction, "nearest" for a fraction of one half or more
+    (one half exactly: only above a float32 subnormal), "down" none; saturate stops at 2**127 instead of NaN."""
+    bits = np.ascontiguousarray(array, dtype=np.float32).view(np.uint32)
+    exponent = ((bits >> 23) & 0xFF).astype(np.uint16)
+    special = exponent == 0xFF
+    if round_mode == "up":
+        round_up = (bits & 0x7FFFFF) != 0
+    elif round_mode == "nearest":
+        round_up = ((bits & 0x400000) != 0) & (((bits & 0x3FFFFF) != 0) | (exponent > 0))
+    else:
+        round_up = np.zeros(bits.shape, bool)
+    round_up &= ~special
+    if saturate:
+        round_up &= exponent != 0xFE
+    return (exponent + round_up).astype(np.uint8).view(ml_dtypes.float8_e8m0fnu)
+
+
+@register("CastLike", since=15, attrs=("round_mode", "saturate"), check=_check_round_mode)
 def cast_like(ctx, x, target):
-    return _cast(x, target.dtype)
+    return _cast(x, target.dtype, ctx.attr("saturate", 1), ctx.attr("round_mode", "up"))
 
 
 @register("Dropout", since=12, attrs=("seed",))
