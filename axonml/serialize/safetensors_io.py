@@ -21,15 +21,17 @@ import numpy as np
 
 __all__ = ["write_arrays", "read_arrays", "parse_header", "Header", "DTYPES", "MAX_HEADER_BYTES", "atomic_write"]
 
-# safetensors dtype names <-> NumPy dtypes (axonml tensors have the first ten; the unsigned ones
-# come back as NumPy arrays inside axonml.save structures, e.g. NumPy's RNG state)
+# safetensors dtype names <-> NumPy dtypes (all of them axonml tensor dtypes; inside axonml.save
+# structures the unsigned ones also carry NumPy arrays, e.g. NumPy's RNG state). safetensors has
+# no name for float8_e4m3fnuz, float8_e5m2fnuz or the sub-byte types kept one element per byte.
 DTYPES = {"F64": np.dtype(np.float64), "F32": np.dtype(np.float32), "F16": np.dtype(np.float16),
           "BF16": np.dtype(ml_dtypes.bfloat16), "I64": np.dtype(np.int64), "I32": np.dtype(np.int32),
           "I16": np.dtype(np.int16), "I8": np.dtype(np.int8), "U8": np.dtype(np.uint8), "BOOL": np.dtype(np.bool_),
           "U16": np.dtype(np.uint16), "U32": np.dtype(np.uint32), "U64": np.dtype(np.uint64),
           "F8_E4M3": np.dtype(ml_dtypes.float8_e4m3fn), "F8_E5M2": np.dtype(ml_dtypes.float8_e5m2),
-          "C64": np.dtype(np.complex64)}
-_KNOWN_ELSEWHERE = {"F8_E8M0", "F4", "F6_E2M3", "F6_E3M2"}
+          "F8_E8M0": np.dtype(ml_dtypes.float8_e8m0fnu), "C64": np.dtype(np.complex64)}
+_KNOWN_ELSEWHERE = {"F4", "F6_E2M3", "F6_E3M2"}
+_WRITABLE = frozenset(DTYPES.values())
 MAX_HEADER_BYTES = 100_000_000  # the safetensors library's own limit
 _MAX_DIMS = 64
 
@@ -50,6 +52,9 @@ def write_arrays(arrays: dict[str, np.ndarray], target, metadata: dict[str, str]
     """
     import safetensors.numpy  # imported on first use: `import axonml` needs only NumPy and SciPy
     arrays = {name: np.array(array, order="C", copy=None) for name, array in arrays.items()}
+    for name, array in arrays.items():
+        if array.dtype not in _WRITABLE:
+            raise ValueError(f"tensor {name!r}: safetensors has no dtype for {array.dtype}")
     if hasattr(target, "write"):
         target.write(safetensors.numpy.save(arrays, metadata=metadata))
         return
