@@ -18,13 +18,28 @@ import subprocess
 import sysconfig
 import tempfile
 
-__all__ = ["CompilerNotFoundError", "find_compiler", "cache_dir", "load_library", "FLAGS"]
+__all__ = ["CompilerNotFoundError", "find_compiler", "cache_dir", "load_library", "address", "FLAGS"]
 
 FLAGS = ["-O3", "-march=native", "-fopenmp", "-ffp-contract=fast", "-fno-trapping-math", "-fno-math-errno",
          "-fPIC", "-shared"]
 
 _compiler: tuple | None = None
 _libraries: dict[str, ctypes.CDLL] = {}
+
+
+_char_at = ctypes.c_char.from_buffer
+
+
+def address(array) -> int:
+    """The address of a C-contiguous NumPy array's first element, for a kernel call.
+
+    ``array.ctypes.data`` builds a ctypes helper object on each read (about 2 microseconds: more than
+    a small fused kernel runs); a writable array's buffer gives the address five times faster.
+    """
+    try:
+        return ctypes.addressof(_char_at(array))
+    except (TypeError, ValueError, BufferError):  # read-only or empty
+        return array.ctypes.data
 
 
 class CompilerNotFoundError(RuntimeError):

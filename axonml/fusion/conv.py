@@ -25,6 +25,7 @@ from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import enable_grad
 from ..backends.cpu import cpu as _cpu_backend
 from ..ops.conv import ConvNd
+from .compiler import address
 from .elementwise import FusedElementwise, _data_or_none
 
 __all__ = ["FusedConv"]
@@ -118,8 +119,8 @@ class FusedConv:
                                      ctypes.c_long, ctypes.c_long, ctypes.c_int]
                 self._cpu = function
             bias = None if bias is None else np.ascontiguousarray(bias, self.dtype)
-            self._cpu(None if bias is None else bias.ctypes.data, out.ctypes.data,
-                      None if pre is None else pre.ctypes.data, planes, channels, plane, _linalg.get_num_threads())
+            self._cpu(None if bias is None else address(bias), address(out),
+                      None if pre is None else address(pre), planes, channels, plane, _linalg.get_num_threads())
             return pre
         from .opencl import run_opencl_epilogue
         return run_opencl_epilogue(self, xp, out, bias, keep, planes * plane, channels, plane)

@@ -22,6 +22,7 @@ from .._ext import _linalg
 from ..autograd.function import ArrayFunction
 from ..backends.cpu import cpu as _cpu_backend
 from ..autograd.grad_mode import enable_grad
+from .compiler import address
 from .expressions import EXPRESSIONS, c_literal, expression
 
 __all__ = ["FusedElementwise", "Input", "Member"]
@@ -175,9 +176,9 @@ class FusedElementwise:
         arrays = [np.ascontiguousarray(a) for a in arrays]
         if out is None or out.shape != self.shape or out.dtype != self.dtype or not out.flags.c_contiguous:
             out = np.empty(self.shape, self.dtype)
-        pointers = (ctypes.c_void_p * max(1, len(arrays)))(*[a.ctypes.data for a in arrays])
+        pointers = (ctypes.c_void_p * max(1, len(arrays)))(*[address(a) for a in arrays])
         sizes = (ctypes.c_int64 * max(1, len(arrays)))(*[a.size for a in arrays])
-        self._cpu(pointers, out.ctypes.data, out.size, sizes, _linalg.get_num_threads())
+        self._cpu(pointers, address(out), out.size, sizes, _linalg.get_num_threads())
         return out
 
     def replay(self, tensors):

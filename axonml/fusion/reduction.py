@@ -34,6 +34,7 @@ from .._ext import _linalg
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import enable_grad
 from ..backends.cpu import cpu as _cpu_backend
+from .compiler import address
 from .elementwise import FusedElementwise, Input, Member, _data_or_none
 from .expressions import c_literal
 
@@ -127,7 +128,9 @@ class FusedReduction:
 
     def _row_lines(self, c: bool) -> list[str]:
         """The code of one row r (C when c, else OpenCL C): reads at base_k + j, the prologue, the reduction."""
-        acc = "double" if c else "T"  # OpenCL devices need not have doubles
+        # a whole-tensor sum accumulates in double on the CPU (OpenCL devices need not have doubles); a row of a
+        # softmax or layer norm in the element type, which keeps its loops as wide as the vector registers
+        acc = "double" if c and self.kind == "sum" else "T"
         pointer = "T *row = out + start;" if c else "__global T *row = out + start;"
         simd = (lambda clause="": [f"#pragma omp simd{clause}"]) if c else (lambda clause="": [])
         count = "cols" if self.kind != "sum" else "(r == rows - 1 ? total - start : cols)"
@@ -298,9 +301,9 @@ class FusedReduction:
             out = np.empty(self.rows, self.dtype)
         else:
             out = np.empty(self.rows, np.float64)
-        pointers = (ctypes.c_void_p * max(1, len(arrays)))(*[a.ctypes.data for a in arrays])
+        pointers = (ctypes.c_void_p * max(1, len(arrays)))(*[address(a) for a in arrays])
         sizes = (ctypes.c_long * max(1, len(arrays)))(*[a.size for a in arrays])
-        self._cpu(pointers, out.ctypes.data, self.rows, self.cols, math.prod(self.shape), sizes,
+        self._cpu(pointers, address(out), self.rows, self.cols, math.prod(self.shape), sizes,
                   _linalg.get_num_threads())
         return out
 
