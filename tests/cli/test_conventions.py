@@ -71,3 +71,12 @@ def test_the_package_namespace_is_whole_when_the_command_runs(tmp_path):
     script.write_text("import axonml\nprint(callable(axonml.tensor), axonml.Tensor.__name__, axonml.nn.Linear.__name__)\n")
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert result.stdout.split() == ["True", "Tensor", "Linear"], result.stderr
+
+
+def test_positionals_may_follow_options():
+    from axonml.cli import build_parser
+    parser = build_parser()
+    args = parser.parse_args(["predict", "model.axonml", "--top-k", "3", "a.png", "b.png"])
+    assert args.inputs == ["a.png", "b.png"] and args.top_k == 3
+    args = parser.parse_args(["dataset", "download", "mnist", "--root", "data", "cifar10"])
+    assert args.names == ["mnist", "cifar10"] and args.root == "data"
