@@ -18,7 +18,7 @@ import subprocess
 import sysconfig
 import tempfile
 
-__all__ = ["CompilerNotFoundError", "find_compiler", "cache_dir", "load_library", "address", "FLAGS"]
+__all__ = ["CompilerNotFoundError", "find_compiler", "cache_dir", "load_library", "address", "exp_source", "FLAGS"]
 
 FLAGS = ["-O3", "-march=native", "-fopenmp", "-ffp-contract=fast", "-fno-trapping-math", "-fno-math-errno",
          "-fPIC", "-shared"]
@@ -28,6 +28,25 @@ _libraries: dict[str, ctypes.CDLL] = {}
 
 
 _char_at = ctypes.c_char.from_buffer
+_exp_source: str | None = None
+
+
+def exp_source() -> str:
+    """C defining ``EXPF(x)``, a float32 exp that loops vectorise: the branch-free ``axon_expf`` of the Cython
+    kernels' ``fast_math.h`` (libm's expf is a call per element, which no compiler vectorises), pasted into
+    the generated source so that the cache key covers it; libm's expf where the header is not installed."""
+    global _exp_source
+    if _exp_source is None:
+        path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_ext", "fast_math.h")
+        try:
+            with open(path, encoding="utf-8") as f:
+                header = f.read()
+            start = header.index("static inline float axon_expf(float x)")
+            end = header.index("\n}\n", start) + 3
+            _exp_source = header[start:end] + "#define EXPF(x) axon_expf(x)\n"
+        except (OSError, ValueError):
+            _exp_source = "#define EXPF(x) expf(x)\n"
+    return _exp_source
 
 
 def address(array) -> int:

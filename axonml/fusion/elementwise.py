@@ -122,11 +122,31 @@ class FusedElementwise:
         lines = ["#include <tgmath.h>", "#include <stdint.h>", f"typedef {ctype} T;", "",
                  "void axonml_fused(void **inputs, T *out, int64_t n, const int64_t *sizes, int threads) {"]
         lines += [f"    const T *in{k} = (const T *)inputs[{k}];" for k in range(self.num_inputs)]
-        lines += [f"    #pragma omp parallel for simd schedule(static) num_threads(threads) "
-                  f"if(n >= {_PARALLEL_THRESHOLD})",
-                  "    for (int64_t i = 0; i < n; i++) {"]
-        lines += ["        " + line for line in self._reads("i") + self.body]
-        lines += [f"        out[i] = t{len(self.members) - 1};", "    }", "}", ""]
+        suffixes = [k for k, mode in enumerate(self.input_modes) if mode == "suffix"]
+        result = f"out[i] = t{len(self.members) - 1};"
+        if not suffixes:
+            lines += [f"    #pragma omp parallel for simd schedule(static) num_threads(threads) "
+                      f"if(n >= {_PARALLEL_THRESHOLD})",
+                      "    for (int64_t i = 0; i < n; i++) {"]
+            lines += ["        " + line for line in self._reads("i") + self.body]
+            lines += [f"        {result}", "    }", "}", ""]
+            return "\n".join(lines)
+        # rows as long as the shortest broadcast input (which divides the others: they are all trailing
+        # blocks of the output's shape), so that the inner loop reads every input at base + j, with no
+        # modulo per element
+        lines += ["    int64_t inner = n;"]
+        lines += [f"    if (sizes[{k}] < inner) inner = sizes[{k}];" for k in suffixes]
+        lines += ["    const int64_t outer = inner ? n / inner : 0;",
+                  f"    #pragma omp parallel for schedule(static) num_threads(threads) if(n >= {_PARALLEL_THRESHOLD})",
+                  "    for (int64_t o = 0; o < outer; o++) {",
+                  "        const int64_t start = o * inner;"]
+        lines += [f"        const T *row{k} = in{k} + start % sizes[{k}];" for k in suffixes]
+        lines += ["        #pragma omp simd", "        for (int64_t j = 0; j < inner; j++) {",
+                  "            const int64_t i = start + j;"]
+        reads = [f"const T x{k} = " + {"full": f"in{k}[i]", "scalar": f"in{k}[0]", "suffix": f"row{k}[j]"}[mode] + ";"
+                 for k, mode in enumerate(self.input_modes)]
+        lines += ["            " + line for line in reads + self.body]
+        lines += [f"            {result}", "        }", "    }", "}", ""]
         return "\n".join(lines)
 
     def opencl_source(self) -> str:

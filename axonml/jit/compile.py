@@ -133,7 +133,7 @@ class CompiledFunction:
             self._warn(entry.reason)
             return result
         fuse = self._fuse and _compiler_available(self._warn)
-        entry.report = optimize(graph, fuse=fuse)
+        entry.report = optimize(graph, fuse=fuse, grad=_autograd.is_grad_enabled())
         entry.interpreter = Interpreter(graph)
         entry.params = [(v.tensor, v.tensor._data.shape, v.tensor._data.dtype, type(v.tensor._data))
                         for v in graph.externals if isinstance(v.tensor, Tensor)]

@@ -148,3 +148,18 @@ def test_transformer_layer_and_cnn_use_the_fused_reductions_and_convolutions():
     assert names.count("FusedReduction[Add+LayerNorm]") == 2, names
     compiled = _check_same(models.LeNet(), lambda: (axonml.randn(2, 1, 28, 28),), train=True)
     assert any(node.op.startswith("FusedConv[") for node in compiled.graphs()[0].nodes)
+
+
+def test_inference_graphs_move_biases_and_fuse_attention_training_graphs_do_not():
+    layer = nn.TransformerEncoderLayer(32, 4, 64, batch_first=True).eval()
+    compiled = jit.compile(layer)
+    x = axonml.randn(3, 7, 32)
+    with axonml.no_grad():
+        compiled(x)
+        np.testing.assert_allclose(compiled(x).numpy(), layer(x).numpy(), rtol=1e-5, atol=1e-5)
+    names = [node.op for node in compiled.graphs()[0].nodes]
+    assert "FusedAttention" in names and "FusedElementwise[Add+Relu]" in names, names
+    assert names.count("FusedReduction[Add+Add+LayerNorm]") == 2, names
+    compiled(x)
+    names = [node.op for node in compiled.graphs()[1].nodes]
+    assert "FusedAttention" not in names and "Linear[relu]" in names, names

@@ -21,3 +21,31 @@ def test_linear_read_twice_is_kept():
         return y.relu() + y
     graph = traced(f, axonml.randn(2, 4))
     assert fuse_linear_activation(graph) == 0
+
+
+def test_bias_moves_into_the_fused_ops_after_the_gemm_without_gradients():
+    from axonml.jit.passes import fuse_elementwise, fuse_reduction, split_linear_bias
+    first, second, norm = nn.Linear(8, 16), nn.Linear(16, 8), nn.LayerNorm(8)
+
+    def f(x):
+        hidden = axonml.nn.functional.relu(first(x.view(6, 8)))
+        return norm(x + second(hidden).view(2, 3, 8))
+    x = axonml.randn(2, 3, 8)
+    graph = traced(f, x)
+    fuse_linear_activation(graph)
+    assert split_linear_bias(graph) == 2
+    fuse_reduction(graph)
+    fuse_elementwise(graph)
+    assert ops(graph) == ["View", "Linear", "FusedElementwise[Add+Relu]", "Linear", "View",
+                          "FusedReduction[Add+Add+LayerNorm]"]
+    assert all(node.args[2] is None for node in graph.nodes if node.op == "Linear")
+    with axonml.no_grad():
+        assert_same(graph, f, x)
+
+
+def test_a_bias_whose_sum_nothing_fuses_stays_in_the_gemm():
+    from axonml.jit.passes import split_linear_bias
+    first, second = nn.Linear(4, 4), nn.Linear(4, 4)
+    graph = traced(lambda x: second(first(x)), axonml.randn(2, 4))
+    assert split_linear_bias(graph) == 0
+    assert ops(graph) == ["Linear", "Linear"]

@@ -1,0 +1,191 @@
+"""FusedAttention: softmax(Q K^T * scale) V for short sequences, one generated C loop over heads.
+
+For the short sequences of small Transformer layers (S * E of a head within a few thousand
+floats) the whole key block of a head fits in L1: each head's keys are transposed once into a
+local (E, S) block, and every query row then forms its S scores as E vector updates over that
+block (no horizontal sums), takes their softmax in place and accumulates its output row over
+the values, scaled by the softmax's sum once at the end. Queries, keys and values are read
+through their strides (the views a packed input projection gives), and the output is written
+either (N, H, L, Ev) or heads-last (N, L, H, Ev), as ``ScaledDotProductAttention`` does.
+
+It serves graphs run without gradients (``axonml.jit`` fuses it only then); called with
+gradients, its backward replays the attention op itself. CPU only: on OpenCL the backend's
+attention kernel runs.
+"""
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+from .._ext import _autograd
+from .._ext import _linalg
+from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import enable_grad
+from ..ops.attention import ScaledDotProductAttention
+from .compiler import address, exp_source
+from .elementwise import _data_or_none
+
+__all__ = ["FusedAttention", "MAX_BLOCK"]
+
+_apply = _autograd.apply
+MAX_BLOCK = 8192  # the most floats of one head's keys (S * E) the kernel keeps on its stack
+
+
+class FusedAttention:
+    """softmax(q k^T * scale) v of (N, H, L, E) heads, optionally causal, with no mask and no dropout.
+
+    Args:
+        dtype: float32 or float64.
+        scale: the score scale.
+        is_causal: mask out keys after each query (top-left aligned, as the attention op).
+        heads_last: write (N, L, H, Ev) instead of (N, H, L, Ev).
+        replay: the attention op's own arguments after q, k, v (its mask, layout, ...), for backward.
+    """
+
+    def __init__(self, dtype, scale: float, is_causal: bool, heads_last: bool, replay: tuple):
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"FusedAttention: float32 or float64 only, got {self.dtype}")
+        self.scale, self.is_causal, self.heads_last = float(scale), bool(is_causal), bool(heads_last)
+        self.replay_args = tuple(replay)
+        self._cpu: dict = {}  # (S, E, Ev) -> the kernel for those sizes
+
+    name = "ScaledDotProductAttention"
+
+    def __repr__(self) -> str:
+        return (f"FusedAttention(dtype={self.dtype}, scale={self.scale}, is_causal={self.is_causal}, "
+                f"heads_last={self.heads_last})")
+
+    def c_source(self, source: int, width: int, value_width: int) -> str:
+        """The kernel for S = source keys of E = width features and Ev = value_width value features: constants,
+        so that the short loops over keys and features compile to straight vector code."""
+        ctype = "float" if self.dtype == np.float32 else "double"
+        exp = exp_source() if self.dtype == np.float32 else "#define EXPF(x) exp(x)\n"
+        causal = "                for (long j = i + 1; j < S; j++) s[r][j] = -INFINITY;" if self.is_causal else ""
+        return f"""#include <tgmath.h>
+#include <math.h>
+#include <stdint.h>
+typedef {ctype} T;
+#define S {int(source)}
+#define E {int(width)}
+#define Ev {int(value_width)}
+#define ROWS 8
+{exp}
+/* q (N, H, L, E), k (N, H, S, E), v (N, H, S, Ev) through strides (in elements) of N, H and rows;
+   out through its strides of N, H and rows; the last axis of every operand is contiguous.
+   ROWS query rows at a time share each load of the transposed keys and of the values. */
+void axonml_fused(const T *restrict q, const T *restrict k, const T *restrict v, T *restrict out, long N, long H,
+                  long L, const long *qs, const long *ks, const long *vs, const long *os, T scale, int threads) {{
+    #pragma omp parallel for collapse(2) schedule(static) num_threads(threads) if(N * H * L * S * E >= 262144)
+    for (long n = 0; n < N; n++) {{
+    for (long h = 0; h < H; h++) {{
+        T kt[E][S];
+        const T *kh = k + n * ks[0] + h * ks[1];
+        for (long j = 0; j < S; j++)
+            for (long d = 0; d < E; d++)
+                kt[d][j] = kh[j * ks[2] + d];
+        const T *vh = v + n * vs[0] + h * vs[1];
+        for (long i0 = 0; i0 < L; i0 += ROWS) {{
+            const long rows = L - i0 < ROWS ? L - i0 : ROWS;
+            T s[ROWS][S], acc[ROWS][Ev], total[ROWS];
+            T qr[ROWS][E];
+            for (long r = 0; r < ROWS; r++) {{
+                const T *qi = q + n * qs[0] + h * qs[1] + (i0 + (r < rows ? r : 0)) * qs[2];
+                for (long d = 0; d < E; d++) qr[r][d] = qi[d] * scale;
+                for (long j = 0; j < S; j++) s[r][j] = 0;
+                for (long d = 0; d < Ev; d++) acc[r][d] = 0;
+            }}
+            for (long d = 0; d < E; d++)
+                for (long r = 0; r < ROWS; r++) {{
+                    const T qd = qr[r][d];
+                    #pragma omp simd
+                    for (long j = 0; j < S; j++) s[r][j] += qd * kt[d][j];
+                }}
+            for (long r = 0; r < ROWS; r++) {{
+                const long i = i0 + r;
+{causal}
+                T m = -INFINITY;
+                #pragma omp simd reduction(max:m)
+                for (long j = 0; j < S; j++) m = s[r][j] > m ? s[r][j] : m;
+                T sum = 0;
+                #pragma omp simd reduction(+:sum)
+                for (long j = 0; j < S; j++) {{ s[r][j] = EXPF(s[r][j] - m); sum += s[r][j]; }}
+                total[r] = sum;
+            }}
+            for (long j = 0; j < S; j++) {{
+                const T *vj = vh + j * vs[2];
+                for (long r = 0; r < ROWS; r++) {{
+                    const T p = s[r][j];
+                    #pragma omp simd
+                    for (long d = 0; d < Ev; d++) acc[r][d] += p * vj[d];
+                }}
+            }}
+            for (long r = 0; r < rows; r++) {{
+                T *oi = out + n * os[0] + h * os[1] + (i0 + r) * os[2];
+                const T inv = (T)1 / total[r];
+                #pragma omp simd
+                for (long d = 0; d < Ev; d++) oi[d] = acc[r][d] * inv;
+            }}
+        }}
+    }}
+    }}
+}}
+"""
+
+    def __call__(self, q, k, v, out=None):
+        """The attention of tensors q, k, v; ``out`` is accepted and unused."""
+        return _apply(_Attention, self, q, k, v)
+
+    def run_arrays(self, q, k, v):
+        N, H, L, E = q.shape
+        S, Ev = k.shape[2], v.shape[3]
+        function = self._cpu.get((S, E, Ev))
+        if function is None:
+            from .compiler import load_library
+            function = load_library(self.c_source(S, E, Ev)).axonml_fused
+            function.restype = None
+            function.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_long] * 3 + [ctypes.c_void_p] * 4 + \
+                [ctypes.c_float if self.dtype == np.float32 else ctypes.c_double, ctypes.c_int]
+            self._cpu[(S, E, Ev)] = function
+        operands = []
+        for a in (q, k, v):
+            if a.dtype != self.dtype or a.strides[3] != a.itemsize or min(a.strides[:3]) < 0:
+                a = np.ascontiguousarray(a, self.dtype)
+            operands.append(a)
+        if self.heads_last:
+            out = np.empty((N, L, H, Ev), self.dtype)
+            out_strides = (L * H * Ev, Ev, H * Ev)
+        else:
+            out = np.empty((N, H, L, Ev), self.dtype)
+            out_strides = (H * L * Ev, L * Ev, Ev)
+        strides = [(ctypes.c_long * 3)(*[s // a.itemsize for s in a.strides[:3]]) for a in operands]
+        function(*[a.ctypes.data for a in operands], address(out), N, H, L, *strides,
+                  (ctypes.c_long * 3)(*out_strides), self.scale, _linalg.get_num_threads())
+        return out
+
+    def replay(self, q, k, v):
+        return _apply(ScaledDotProductAttention, q, k, v, *self.replay_args)
+
+
+class _Attention(ArrayFunction):
+    def forward(ctx, kernel, q, k, v):
+        ctx.kernel = kernel
+        if any(ctx.needs_input_grad):
+            ctx.save_for_backward(q, k, v)
+        return kernel.run_arrays(q, k, v)
+
+    def backward(ctx, grad):
+        from ..autograd import grad as autograd_grad
+        xp = ctx.xp
+        needs = ctx.needs_input_grad[1:4]
+        tensors = []
+        for array, need in zip(ctx.saved_tensors, needs):
+            tensor = _autograd.wrap_array(array, xp)
+            tensor._requires_grad = bool(need)
+            tensors.append(tensor)
+        wanted = [t for t, need in zip(tensors, needs) if need]
+        with enable_grad():
+            result = ctx.kernel.replay(*tensors)
+            grads = iter(autograd_grad([result], wanted, [_autograd.wrap_array(grad, xp)], allow_unused=True))
+        return (None,) + tuple((_data_or_none(next(grads)) if need else None) for need in needs)
