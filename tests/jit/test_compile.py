@@ -162,4 +162,4 @@ def test_inference_graphs_move_biases_and_fuse_attention_training_graphs_do_not(
     assert names.count("FusedReduction[Add+Add+LayerNorm]") == 2, names
     compiled(x)
     names = [node.op for node in compiled.graphs()[1].nodes]
-    assert "FusedAttention" not in names and "Linear[relu]" in names, names
+    assert "FusedAttention" not in names and "FusedElementwise[Add+Relu]" not in names, names
