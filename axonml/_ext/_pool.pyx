@@ -4,13 +4,20 @@ Inputs are contiguous stacks of volumes (P, D, H, W): every image channel is one
 2-D pooling run the same kernels with unit D (and H). The work is split over planes, and each
 plane's gradient is written only by the thread that owns it. Window arithmetic follows
 PyTorch's CPU kernels, so indices, divisors and NaN handling match it: max pooling returns the
-flat index (d * H + h) * W + w of the maximum inside its plane, and a NaN wins over every number.
+flat index (d * H + h) * W + w of the maximum inside its plane (the first of equal maxima), and a
+NaN wins over every number (the last NaN of a window, as PyTorch's `val > max || isnan(val)`).
 """
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport INFINITY, isnan
+from libc.stdlib cimport free, malloc
 
 from axonml._ext._threads cimport threads_for
+
+cdef extern from "pool_rows.h" nogil:
+    void axon_max_tap_f32(const float* src, Py_ssize_t stride, float* best, float* taps, float tap, Py_ssize_t n)
+    void axon_max_tap_f64(const double* src, Py_ssize_t stride, double* best, double* taps, double tap,
+                          Py_ssize_t n)
 
 ctypedef long long index_t
 
@@ -59,9 +66,8 @@ cdef inline Py_ssize_t window_end(Py_ssize_t o, Py_ssize_t out_size, Py_ssize_t 
 cdef inline index_t window_max(const floating* plane, Py_ssize_t height, Py_ssize_t width, Py_ssize_t d0,
                                Py_ssize_t d1, Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1, int dd,
                                int dh, int dw) noexcept nogil:
-    """The flat index of the maximum of a (dilated) window of a (D, H, W) plane; the first NaN ends the search.
-
-    -1 for an empty window."""
+    """The flat index of the maximum of a (dilated) window of a (D, H, W) plane: the first of equal
+    maxima, the last NaN if there is one; -1 for an empty window."""
     cdef Py_ssize_t id_, ih, iw
     cdef double best = -INFINITY, value
     cdef index_t best_index = -1
@@ -75,12 +81,76 @@ cdef inline index_t window_max(const floating* plane, Py_ssize_t height, Py_ssiz
                 if value > best or isnan(value) or best_index < 0:
                     best = value
                     best_index = (id_ * height + ih) * width + iw
-                    if isnan(value):
-                        return best_index
                 iw = iw + dw
             ih = ih + dh
         id_ = id_ + dd
     return best_index
+
+
+cdef inline void window_max_at(const floating* plane, floating* out, index_t* indices, Py_ssize_t height,
+                               Py_ssize_t width, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0, Py_ssize_t h1,
+                               Py_ssize_t w0, Py_ssize_t w1, int dd, int dh, int dw) noexcept nogil:
+    """out and indices of one output: its window's maximum and flat index (-inf at the window's start when empty)."""
+    cdef index_t best_index = window_max(plane, height, width, d0, d1, h0, h1, w0, w1, dd, dh, dw)
+    if best_index < 0:
+        out[0] = -INFINITY
+        indices[0] = (d0 * height + h0) * width + w0
+    else:
+        out[0] = plane[best_index]
+        indices[0] = best_index
+
+
+cdef void max_pool_plane_2d(const floating* plane, floating* out, index_t* indices, floating* taps,
+                            Py_ssize_t height, Py_ssize_t width, Py_ssize_t out_h, Py_ssize_t out_w, int kh, int kw,
+                            int sh, int sw, int ph, int pw) noexcept nogil:
+    """Max pooling of one (H, W) plane with unit dilation, out and indices (Ho, Wo), taps (Wo) scratch.
+
+    The columns whose windows lie inside the row run a tap at a time across the whole output
+    row (pool_rows.h, vectorized): a window's running maximum in out, the tap it came from in
+    taps. The scan order and the test are window_max's: a later tap wins when greater or NaN;
+    the edge columns go through window_max itself.
+    """
+    cdef Py_ssize_t oh, ow, h0, h1, ih, lo, hi, tap, first, start
+    cdef int j
+    cdef floating* best_row
+    cdef floating* tap_row
+    cdef const floating* source
+    # the columns whose window [ow * sw - pw, ow * sw - pw + kw) lies inside [0, width)
+    lo = (pw + sw - 1) // sw
+    hi = (width - kw + pw) // sw + 1 if width - kw + pw >= 0 else 0
+    if hi > out_w:
+        hi = out_w
+    if hi < lo:
+        hi = lo
+    for oh in range(out_h):
+        h0 = max_start(oh, sh, ph, 1)
+        h1 = max_stop(oh, kh, sh, ph, 1, height)
+        best_row = out + oh * out_w
+        for ow in range(out_w):
+            if ow < lo or ow >= hi or h0 >= h1:
+                window_max_at(plane, best_row + ow, indices + oh * out_w + ow, height, width, 0, 1, h0, h1,
+                              max_start(ow, sw, pw, 1), max_stop(ow, kw, sw, pw, 1, width), 1, 1, 1)
+        if h0 >= h1 or lo >= hi:
+            continue
+        first = lo * sw - pw  # the window start of column lo
+        source = plane + h0 * width + first
+        for ow in range(hi - lo):
+            best_row[lo + ow] = source[ow * sw]
+            taps[ow] = 0
+        tap = 0
+        for ih in range(h0, h1):
+            source = plane + ih * width + first
+            for j in range(kw):
+                if tap > 0:
+                    if floating is float:
+                        axon_max_tap_f32(source + j, sw, best_row + lo, taps, tap, hi - lo)
+                    else:
+                        axon_max_tap_f64(source + j, sw, best_row + lo, taps, tap, hi - lo)
+                tap += 1
+        for ow in range(hi - lo):
+            tap = <Py_ssize_t>taps[ow]
+            start = (lo + ow) * sw - pw
+            indices[oh * out_w + lo + ow] = (h0 + tap // kw) * width + start + tap % kw
 
 
 def max_pool3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, index_t[:, :, :, ::1] indices,
@@ -90,6 +160,14 @@ def max_pool3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, index
     cdef Py_ssize_t p, od, oh, ow, d0, d1, h0, h1, w0, w1
     cdef index_t best_index
     cdef int threads = threads_for(planes * out_d * out_h * out_w * kd * kh * kw)
+    cdef floating* taps
+    if depth == 1 and out_d == 1 and kd == 1 and pd == 0 and dh == 1 and dw == 1:
+        for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
+            taps = <floating*>malloc(out_w * sizeof(floating))
+            max_pool_plane_2d(&x[p, 0, 0, 0], &out[p, 0, 0, 0], &indices[p, 0, 0, 0], taps, height, width, out_h,
+                              out_w, kh, kw, sh, sw, ph, pw)
+            free(taps)
+        return
     for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for od in range(out_d):
             d0 = max_start(od, sd, pd, dd)

@@ -67,6 +67,24 @@ def test_max_pool_ties_and_nan():
     check(lambda x: _F(x).max_pool2d(x, 2, return_indices=True), [values], grad=False)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("options", [dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=3, stride=1),
+                                     dict(kernel_size=(2, 4), stride=(1, 3), padding=(1, 2)),
+                                     dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)], ids=str)
+def test_max_pool2d_ties_nan_and_inf_on_wide_rows(options, dtype):
+    """Rows wide enough for the vectorized inner columns: ties (small integers) keep the first
+    maximum, the first NaN of a window wins, -inf windows return their first element."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(-3, 4, (2, 3, 13, 37)).astype(dtype)
+    x[rng.random(x.shape) < 0.03] = np.nan
+    x[rng.random(x.shape) < 0.03] = -np.inf
+    x[0, 0, :3, :] = -np.inf
+    values, indices = axonml.nn.functional.max_pool2d(axonml.from_numpy(x), return_indices=True, **options)
+    expected, expected_indices = torch.nn.functional.max_pool2d(torch.from_numpy(x), return_indices=True, **options)
+    np.testing.assert_array_equal(values.numpy(), expected.numpy())
+    np.testing.assert_array_equal(indices.numpy(), expected_indices.numpy())
+
+
 def test_max_pool_integers():
     check(lambda x: _F(x).max_pool2d(x, 2), [np.arange(32).reshape(1, 2, 4, 4) % 7], grad=False)
 
