@@ -14,11 +14,11 @@ from .dce import eliminate_dead_code
 from .fuse_attention import fuse_attention
 from .fuse_conv import fuse_conv_activation
 from .fuse_elementwise import fuse_elementwise
-from .fuse_linear import fuse_linear_activation, split_linear_bias
+from .fuse_linear import autotune_linear, fuse_linear_activation, split_linear_bias
 from .fuse_reduction import fuse_reduction
 from .simplify import simplify_algebra
 
-__all__ = ["optimize", "fold_constants", "eliminate_common_subexpressions", "eliminate_dead_code",
+__all__ = ["optimize", "autotune_linear", "fold_constants", "eliminate_common_subexpressions", "eliminate_dead_code",
            "fuse_attention", "fuse_conv_activation", "fuse_elementwise", "fuse_linear_activation", "fuse_reduction", "simplify_algebra",
            "split_linear_bias"]
 
@@ -41,4 +41,5 @@ def optimize(graph: Graph, fuse: bool = True, grad: bool = True) -> dict:
         report["fuse_conv_activation"] = fuse_conv_activation(graph)
         report["fuse_reduction"] = fuse_reduction(graph)
         report["fuse_elementwise"] = fuse_elementwise(graph)
+        report["autotune_linear"] = autotune_linear(graph)
     return report

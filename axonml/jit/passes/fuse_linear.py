@@ -1,8 +1,9 @@
-"""Linear + bias + ReLU fusion: a Linear whose only reader is a ReLU becomes one gemm with a ReLU epilogue.
+"""Linear passes: Linear + bias + ReLU fusion, biases moved into later fused kernels, autotuned products.
 
-The fused op is axonml's own ``Linear`` Function with ``activation="relu"``
-(``axonml.ops.linalg.linear_relu``): the bias enters the gemm as its C operand and the ReLU runs in
-place on the gemm's output, with ReLU's own gradient.
+``fuse_linear_activation``: a Linear whose only reader is a ReLU becomes axonml's own ``Linear``
+Function with ``activation="relu"`` (``axonml.ops.linalg.linear_relu``): the bias enters the gemm
+as its C operand and the ReLU runs in place on the gemm's output, with ReLU's own gradient.
+``split_linear_bias`` (graphs without gradients) and ``autotune_linear`` are described below.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ...ops import activation as _activation
 from ...ops import linalg as _linalg
 from ..ir import Graph, Node, Value, substitute
 
-__all__ = ["fuse_linear_activation", "split_linear_bias"]
+__all__ = ["fuse_linear_activation", "split_linear_bias", "autotune_linear"]
 
 
 def fuse_linear_activation(graph: Graph) -> int:
@@ -121,4 +122,27 @@ def split_linear_bias(graph: Graph, devices: tuple = ("cpu", "opencl")) -> int:
                 continue
             node.args = substitute(node.args, mapping)
         graph.output = substitute(graph.output, mapping)
+    return count
+
+
+def autotune_linear(graph: Graph) -> int:
+    """Make each CPU float Linear an :class:`~axonml.fusion.linear.AutotunedLinear`, which times both orientations
+    of its product on its first run and keeps the faster; returns how many."""
+    import numpy as np
+
+    from ...fusion.linear import AutotunedLinear
+    count = 0
+    for position, node in enumerate(graph.nodes):
+        if node.kind != "call" or node.target is not _linalg.Linear or len(node.args) != 4:
+            continue
+        x, weight = node.args[:2]
+        out = node.outputs[0]
+        if not isinstance(x, Value) or not isinstance(weight, Value) or len(weight.shape) != 2 or \
+                str(out.device) != "cpu" or getattr(out.dtype, "np", None) not in (np.float32, np.float64) or \
+                x.dtype != out.dtype or weight.dtype != out.dtype:
+            continue
+        fused = Node("fused", f"Autotuned{node.op}", AutotunedLinear(), node.args, [out])
+        out.producer = fused
+        graph.nodes[position] = fused
+        count += 1
     return count

@@ -1,3 +1,5 @@
+import numpy as np
+
 import axonml
 from axonml import nn
 from axonml.jit.passes import fuse_linear_activation
@@ -49,3 +51,27 @@ def test_a_bias_whose_sum_nothing_fuses_stays_in_the_gemm():
     graph = traced(lambda x: second(first(x)), axonml.randn(2, 4))
     assert split_linear_bias(graph) == 0
     assert ops(graph) == ["Linear", "Linear"]
+
+
+def test_autotuned_linears_keep_eager_values_and_gradients_in_either_orientation():
+    from axonml.fusion.linear import _TransposedLinear
+    from axonml.jit.interpreter import Interpreter
+    from axonml.jit.passes import autotune_linear
+    from axonml.ops.linalg import Linear
+    model = nn.Sequential(nn.Linear(24, 40), nn.ReLU(), nn.Linear(40, 7))
+    x = axonml.randn(9, 24)
+    graph = traced(model, x)
+    fuse_linear_activation(graph)
+    assert autotune_linear(graph) == 2
+    assert ops(graph) == ["AutotunedLinear[relu]", "AutotunedLinear"]
+    for choice in (Linear, _TransposedLinear):
+        for node in graph.nodes:
+            node.target.choice = choice
+        assert_same(graph, model, x)
+        model.zero_grad()
+        Interpreter(graph)(x).square().sum().backward()
+        got = [p.grad.numpy().copy() for p in model.parameters()]
+        model.zero_grad()
+        model(x).square().sum().backward()
+        for a, p in zip(got, model.parameters()):
+            np.testing.assert_allclose(a, p.grad.numpy(), rtol=1e-5, atol=1e-5)
