@@ -112,7 +112,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
         values = _to_numpy_nested(data)
     target = _dtype.to_dtype(dtype) if dtype is not None else inferred
     try:
-        array = np.array(values, dtype=target.np)
+        if target in _dtype._FLOAT8:  # PyTorch's rounding and saturation, not NumPy's (ml_dtypes')
+            array = _dtype.cast_array(np.array(values), target.np)
+        else:
+            array = np.array(values, dtype=target.np)
     except ValueError as error:
         raise ValueError(f"could not build a tensor from the data: {error}") from None
     if array.dtype == object:

@@ -135,6 +135,17 @@ cdef object _cpu_backend = None
 # and rounds its float32 outputs back, so no kernel needs a bfloat16 variant
 cdef object _bfloat16 = np.dtype(ml_dtypes.bfloat16)
 cdef object _float32 = np.dtype(np.float32)
+# The other ml_dtypes arrays (NumPy user-defined types, numbered from 256: float8, float4 and the
+# sub-byte integers; float8_e5m2 even has NumPy kind 'f') are storage types, as in
+# PyTorch: only views, casts, copies and the ops marked _storage_native (those PyTorch has float8
+# kernels for: cat, where, eq, indexing ...) take them; any other op is refused
+
+
+cdef _refuse_storage_type(object fn_cls, object dt):
+    from .._dtype import from_numpy_dtype
+    raise NotImplementedError(f'"{fn_cls.__name__}" not implemented for '
+                              f"'{from_numpy_dtype(dt).scalar_name}': it is a storage type; convert it with "
+                              f".to() (e.g. to float32) first")
 
 
 def register(tensor_cls, cpu_backend):
@@ -339,9 +350,13 @@ cdef object _apply(object fn_cls, tuple args):
                 any_requires_grad = True
             if array_io:
                 data = t._data
-                if data.dtype is _bfloat16 and not (fn_cls._is_view or fn_cls._bfloat16_native):
-                    data = other_xp.astype(data, _float32)
-                    through_float32 = True
+                dt = data.dtype
+                if dt is not _float32 and dt.num >= 256 and not (fn_cls._is_view or fn_cls._bfloat16_native):
+                    if dt is _bfloat16:
+                        data = other_xp.astype(data, _float32)
+                        through_float32 = True
+                    elif not getattr(fn_cls, "_storage_native", False):
+                        _refuse_storage_type(fn_cls, dt)
                 inputs[i] = data
     if xp is None:
         xp = _cpu_backend

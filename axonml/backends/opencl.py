@@ -129,8 +129,9 @@ class OpenCLBackend(Backend):
 
     def _make_elementwise_defines(self, dtype) -> tuple:
         dtype = np.dtype(dtype)
+        ctype = self._ctype(dtype)  # first: a dtype without kernels here (float8 ...) is a NotImplementedError
         kind = "IS_BOOL" if dtype == _BOOL else {"f": "IS_FLOAT", "i": "IS_SIGNED", "u": "IS_UNSIGNED"}[dtype.kind]
-        return (("T", self._ctype(dtype)), (kind, 1)) + self._type_defines(dtype)
+        return (("T", ctype), (kind, 1)) + self._type_defines(dtype)
 
     def _storage_ctype(self, dtype) -> str:
         """The C type a cast kernel reads or writes: float16 and bfloat16 are stored, not computed on."""

@@ -1163,6 +1163,8 @@ def _split_at_ties(ctx, grad, wins):
 
 
 class Where(ArrayFunction):
+    _storage_native = True
+
     def forward(ctx, condition, a, b):
         ctx.shapes = (_shape(a), _shape(b))
         ctx.save_for_backward(condition)
@@ -1362,10 +1364,12 @@ class _Elementwise(ArrayFunction):
 
 class Eq(_Elementwise):
     primitive = "eq"
+    _storage_native = True
 
 
 class Ne(_Elementwise):
     primitive = "ne"
+    _storage_native = True
 
 
 class Lt(_Elementwise):
@@ -1418,6 +1422,7 @@ class BitwiseNot(_Elementwise):
 
 class IsNan(_Elementwise):
     primitive = "isnan"
+    _storage_native = True
 
 
 class IsInf(_Elementwise):
@@ -1596,6 +1601,7 @@ def equal(input: Tensor, other: Tensor) -> bool:
 
 class Fill(ArrayFunction):
     """A tensor shaped like input holding value (a scalar or a 0-dim tensor, which gets the summed gradient)."""
+    _storage_native = True
 
     def forward(ctx, a, value):
         xp = ctx.xp

@@ -155,6 +155,7 @@ def _write(xp, a, index, value, accumulate: bool) -> None:
 
 class AdvancedIndex(ArrayFunction):
     """input[index] for an index holding arrays: a copy; the gradient scatters back, summing repeats."""
+    _storage_native = True
 
     def forward(ctx, a, index):
         ctx.input_shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
@@ -615,6 +616,8 @@ def _vector_index(what: str, input: Tensor, dim: int, index: Tensor) -> tuple:
 
 
 class IndexSelect(ArrayFunction):
+    _storage_native = True
+
     def forward(ctx, a, axis, index):
         ctx.input_shape, ctx.dtype, ctx.axis, ctx.index = a.shape, a.dtype, axis, index
         return ctx.xp.getitem(a, (slice(None),) * axis + (index,))

@@ -125,8 +125,7 @@ def _floating_dtype(name: str, input: Tensor, dtype):
 
 
 def _legacy_name(dtype) -> str:
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-            "float32": "Float", "float64": "Double", "float16": "Half"}[dtype.name]
+    return dtype.scalar_name
 
 
 def _cast(input: Tensor, dtype) -> Tensor:

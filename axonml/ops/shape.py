@@ -88,6 +88,7 @@ class View(ArrayFunction):
 
 class Reshape(ArrayFunction):
     """reshape where no view exists: a copy."""
+    _storage_native = True
 
     def forward(ctx, a, shape):
         ctx.input_shape = a.shape
@@ -422,6 +423,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 # --- copies --------------------------------------------------------------------------------------
 
 class Clone(ArrayFunction):
+    _storage_native = True
+
     def forward(ctx, a):
         return ctx.xp.copy(a)
 
@@ -443,6 +446,7 @@ def contiguous(input: Tensor, memory_format=None) -> Tensor:
 
 class Repeat(ArrayFunction):
     """Each dim d tiled repeats[d] times: broadcast to (r0, s0, r1, s1, ...) then merged pairwise."""
+    _storage_native = True
 
     def forward(ctx, a, repeats):
         xp = ctx.xp
@@ -477,6 +481,8 @@ def tile(input: Tensor, dims) -> Tensor:
 
 
 class Flip(ArrayFunction):
+    _storage_native = True
+
     def forward(ctx, a, axes):
         ctx.reversed = tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(a.ndim))
         return ctx.xp.copy(ctx.xp.getitem(a, ctx.reversed))
@@ -504,6 +510,8 @@ def flipud(input: Tensor) -> Tensor:
 
 
 class Roll(ArrayFunction):
+    _storage_native = True
+
     def forward(ctx, a, shifts, axes):
         ctx.shifts, ctx.axes = shifts, axes
         return _roll(ctx.xp, a, shifts, axes)
@@ -596,6 +604,7 @@ def _tensor_list(tensors, what: str) -> list:
 
 class Cat(ArrayFunction):
     """Joins the arrays along axis, skipping the legacy 1-D empty ones (which get empty gradients)."""
+    _storage_native = True
 
     def forward(ctx, axis, *arrays):
         ctx.axis = axis
@@ -652,6 +661,8 @@ concatenate = cat
 
 
 class Stack(ArrayFunction):
+    _storage_native = True
+
     def forward(ctx, axis, *arrays):
         ctx.axis = axis
         return ctx.xp.stack(arrays, axis)

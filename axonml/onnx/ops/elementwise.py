@@ -174,7 +174,7 @@ def _cast(x: Tensor, dtype, saturate: int = 1, round_mode: str = "up") -> Tensor
         return const(array, like=x, dtype=dtype)
     if x.dtype.is_floating_point and not dtype.is_floating_point and dtype.name != "bool":
         # ONNX casts floats to integers by truncation, and NaN/inf have no integer value.
-        x = T.trunc(x)
+        x = T.trunc(x.float() if x.dtype in _STORAGE_TYPES else x)
     return x.to(dtype)
 
 
