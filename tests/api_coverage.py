@@ -72,9 +72,9 @@ EXCLUSIONS = [
      r"^is_storage$|^set_$|^dim_order$", None),
     ("autocast / mixed-precision scaling (AMP), a CUDA-first feature",
      r"autocast|GradScaler", None),
-    ("torch's limited-support dtypes (float8, float4, sub-byte and unsigned 16-64-bit integers, bit "
-     "types): not in the roadmap",
-     r"^float8|^float4|^int[1-7]$|^uint([1-7]|16|32|64)$|^bits|^bit$", None),
+    ("torch's limited-support dtypes that ONNX has no element type for (1, 3, 5, 6 and 7-bit integers, "
+     "packed float4, bit types): not in the roadmap",
+     r"^float4_e2m1fn_x2$|^int[13567]$|^uint[13567]$|^bits|^bit$", None),
     ("legacy typed-tensor and storage classes, superseded by dtype arguments",
      r"^(BFloat16|Bool|Byte|Char|Double|Float|Half|Int|Long|Short)(Tensor|Storage)$|Storage$|"
      r"^set_default_tensor_type$", None),
