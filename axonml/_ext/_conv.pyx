@@ -11,7 +11,12 @@ patch matrix in its own buffer, still in cache, and multiplies it straight into 
 output (forward), into its private weight-gradient sum, and into the image's input gradient
 through col2im (backward). With fewer images than threads, each image's product is split
 over the threads instead. A 1x1 kernel with unit stride and no padding skips im2col: the
-image already is its patch matrix.
+image already is its patch matrix. An image whose patch matrix outgrows the L2 cache (the 7x7
+stem's) is built and multiplied a run of output rows at a time.
+
+Their float32 gemms run gemm_avx512.h's kernel on cores with AVX-512 (BLAS otherwise, and for
+float64): the BLAS linked here may run its AVX2 kernels there (OpenBLAS under
+OPENBLAS_CORETYPE=Haswell, or on a core it does not know) at about half the core's rate.
 
 winograd_forward/backward compute a stride-1 convolution whose kernel is 3x3 over (H, W) (2-D, or
 3-D with any depth taps) with Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
@@ -32,8 +37,108 @@ from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 from openmp cimport omp_get_thread_num
 
-from axonml._ext._blas cimport gemm_one, gemm_split
+from axonml._ext._blas cimport gemm_one
 from axonml._ext._threads cimport threads_for
+
+cdef extern from "gemm_avx512.h" nogil:
+    int axon_sgemm(char trans_a, char trans_b, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, float alpha, const float* a,
+                   Py_ssize_t lda, const float* b, Py_ssize_t ldb, float beta, float* out, Py_ssize_t ld_out)
+    int axon_sgemm_available()
+
+
+cdef inline void gemm(char trans_1, char trans_2, int m, int n, int k, floating alpha, const floating* op_1, int ld_1,
+                      const floating* op_2, int ld_2, floating beta, floating* out, int ld_out) noexcept nogil:
+    """_blas.gemm_one's product, float32 through gemm_avx512.h where the core has AVX-512 (and a
+    product of one row or column, a gemv, through BLAS)."""
+    if floating is float:
+        if m > 1 and n > 1 and axon_sgemm(trans_1, trans_2, m, n, k, alpha, op_1, ld_1, op_2, ld_2, beta, out,
+                                          ld_out):
+            return
+    gemm_one(trans_1, trans_2, m, n, k, alpha, op_1, ld_1, op_2, ld_2, beta, out, ld_out)
+
+
+cdef inline void gemm_split(char trans_1, char trans_2, int m, int n, int k, floating alpha,
+                            const floating* op_1, int ld_1, const floating* op_2, int ld_2,
+                            floating beta, floating* out, int ld_out, int threads) noexcept nogil:
+    """_blas.gemm_split over gemm above: the output cut into `threads` blocks of rows (m) or columns (n)."""
+    cdef int t, start, stop, size = m if m >= n else n
+    cdef int block = ((size + threads - 1) // threads + 15) // 16 * 16
+    for t in prange(threads, schedule="static", num_threads=threads):
+        start = t * block
+        stop = min(start + block, size)
+        if start >= stop:
+            continue
+        if m >= n:  # rows of op(op_1) and of out
+            gemm(trans_1, trans_2, stop - start, n, k, alpha,
+                 op_1 + (start if trans_1 == c'N' else start * <Py_ssize_t>ld_1), ld_1, op_2, ld_2,
+                 beta, out + start, ld_out)
+        else:  # columns of op(op_2) and of out
+            gemm(trans_1, trans_2, m, stop - start, k, alpha, op_1, ld_1,
+                 op_2 + (start * <Py_ssize_t>ld_2 if trans_2 == c'N' else start), ld_2,
+                 beta, out + start * <Py_ssize_t>ld_out, ld_out)
+
+
+def _gemm(str trans_1, str trans_2, int m, int n, int k, double alpha, const floating[::1] op_1, int ld_1,
+          const floating[::1] op_2, int ld_2, double beta, floating[::1] out, int ld_out, int threads=1):
+    """The kernels' gemm on flat column-major buffers, for the tests: out (+)= op(op_1) op(op_2)."""
+    cdef char flag_1 = ord(trans_1), flag_2 = ord(trans_2)
+    with nogil:
+        if threads > 1:
+            gemm_split(flag_1, flag_2, m, n, k, <floating>alpha, &op_1[0], ld_1, &op_2[0], ld_2, <floating>beta,
+                       &out[0], ld_out, threads)
+        else:
+            gemm(flag_1, flag_2, m, n, k, <floating>alpha, &op_1[0], ld_1, &op_2[0], ld_2, <floating>beta, &out[0],
+                 ld_out)
+
+
+cdef tuple blas_operand(x):
+    """A 2-D array x (r x c) as a column-major operand of x^T: (x, 'N', ld) when its rows are
+    contiguous, (x, 'T', ld) when its columns are (x is a transposed view), else a C copy."""
+    cdef Py_ssize_t itemsize = x.itemsize, rows = x.shape[0], cols = x.shape[1]
+    if x.strides[1] == itemsize and x.strides[0] % itemsize == 0 and x.strides[0] >= max(cols, 1) * itemsize:
+        return x, 'N', x.strides[0] // itemsize
+    if x.strides[0] == itemsize and x.strides[1] % itemsize == 0 and x.strides[1] >= max(rows, 1) * itemsize:
+        return x, 'T', x.strides[1] // itemsize
+    x = np.ascontiguousarray(x)
+    return x, 'N', max(cols, 1)
+
+
+def matmul(a, b):
+    """a (n, k) @ b (k, m) as a new C-contiguous array through the kernels' gemm, split over the
+    threads when large enough; a and b share a float32/float64 dtype and may be transposed views."""
+    cdef Py_ssize_t n = a.shape[0], k = a.shape[1], m = b.shape[1]
+    out = np.empty((n, m), a.dtype)
+    if out.size == 0:
+        return out
+    if k == 0:
+        out.fill(0)
+        return out
+    # out^T (m x n, column-major) = b^T (m x k) . a^T (k x n)
+    b, flag_b, ld_b = blas_operand(b)
+    a, flag_a, ld_a = blas_operand(a)
+    cdef int threads = threads_for(n * m * k)
+    if a.dtype == np.float32:
+        _matmul[float](b, flag_b, ld_b, a, flag_a, ld_a, out, m, n, k, threads)
+    else:
+        _matmul[double](b, flag_b, ld_b, a, flag_a, ld_a, out, m, n, k, threads)
+    return out
+
+
+cdef _matmul(floating[:, :] first, str flag_1, Py_ssize_t ld_1, floating[:, :] second, str flag_2, Py_ssize_t ld_2,
+             floating[:, ::1] out, int m, int n, int k, int threads):
+    cdef char trans_1 = ord(flag_1), trans_2 = ord(flag_2)
+    with nogil:
+        if threads > 1:
+            gemm_split(trans_1, trans_2, m, n, k, <floating>1, &first[0, 0], <int>ld_1, &second[0, 0], <int>ld_2,
+                       <floating>0, &out[0, 0], m, threads)
+        else:
+            gemm(trans_1, trans_2, m, n, k, <floating>1, &first[0, 0], <int>ld_1, &second[0, 0], <int>ld_2,
+                 <floating>0, &out[0, 0], m)
+
+
+def avx512_gemm_available():
+    """Whether float32 convolutions multiply through gemm_avx512.h here (else through BLAS)."""
+    return bool(axon_sgemm_available())
 
 
 cdef inline Py_ssize_t first_inside(Py_ssize_t offset, Py_ssize_t stride) noexcept nogil:
@@ -208,14 +313,58 @@ cdef const floating* image_patches(const floating* image, Py_ssize_t channels, f
     return buffer
 
 
+# An image whose patch matrix outgrows the core's L2 cache (ResNet's 7x7 stem: 147 x 12544, 7 MiB)
+# is built and multiplied a run of output rows at a time, each run's patches still in cache when
+# the gemm reads them. A run's patch matrix is about CHUNK_VALUES, and at least CHUNK_POSITIONS
+# columns, so that the gemm's packing of the weights, once per run, stays small next to its work.
+cdef enum:
+    CHUNK_VALUES = 65536
+    CHUNK_POSITIONS = 256
+
+
+cdef Py_ssize_t chunk_rows(Geometry* g, Py_ssize_t channels, int groups, int threads) noexcept nogil:
+    """The output rows of one run, or 0 to build the image's patch matrix whole: on several threads
+    (which split each gemm), grouped, pointwise or 3-D convolutions, and patch matrices within 4
+    runs' worth."""
+    cdef Py_ssize_t k = channels * taps(g), rows
+    if threads > 1 or groups != 1 or is_pointwise(g) or g.out_d != 1 or k * positions(g) <= 4 * CHUNK_VALUES:
+        return 0
+    rows = max(CHUNK_VALUES // (k * g.out_w), (CHUNK_POSITIONS + g.out_w - 1) // g.out_w)
+    return rows if rows < g.out_h else 0
+
+
+cdef inline Geometry chunk_of(Geometry* g, Py_ssize_t first_row, Py_ssize_t rows) noexcept nogil:
+    """The convolution of output rows first_row .. first_row + rows - 1 alone: the same taps, the
+    padding above shifted (it may turn negative: the run's first rows read inside the image)."""
+    cdef Geometry chunk = g[0]
+    chunk.out_h = rows
+    chunk.ph = g.ph - first_row * g.sh
+    return chunk
+
+
 cdef void forward_image(const floating* image, const floating* weight, floating* out, floating* buffer,
                         Py_ssize_t channels, Py_ssize_t out_channels, int groups, Geometry* g,
                         bint has_bias, int threads) noexcept nogil:
     """out (Cout, L) (+)= weight (Cout, K) @ patches (K, L), group by group; threads > 1 splits each gemm."""
-    cdef const floating* patches = image_patches(image, channels, buffer, g)
     cdef int length = positions(g), group_k = channels // groups * taps(g)
-    cdef int group_out = out_channels // groups, group
+    cdef int group_out = out_channels // groups, group, width
     cdef floating beta = 1 if has_bias else 0
+    cdef Py_ssize_t step = chunk_rows(g, channels, groups, threads), first, c, volume = g.depth * g.height * g.width
+    cdef Geometry chunk
+    cdef const floating* patches
+    if step:
+        first = 0
+        while first < g.out_h:
+            chunk = chunk_of(g, first, min(step, g.out_h - first))
+            width = positions(&chunk)
+            for c in range(channels):
+                volume_to_rows(image + c * volume, buffer + c * taps(g) * width, &chunk, width)
+            # column-major: out^T[run] (width x Cout) = patches^T (width x K) . weight^T (K x Cout)
+            gemm(c'N', c'N', width, out_channels, group_k, <floating>1, buffer, width, weight, group_k, beta,
+                 out + first * g.out_w, length)
+            first += step
+        return
+    patches = image_patches(image, channels, buffer, g)
     for group in range(groups):
         # column-major: out^T (L x Cout_g) = patches_g^T (L x K_g) . weight_g^T (K_g x Cout_g)
         if threads > 1:
@@ -223,9 +372,9 @@ cdef void forward_image(const floating* image, const floating* weight, floating*
                        length, weight + group * group_out * group_k, group_k, beta,
                        out + group * group_out * length, length, threads)
         else:
-            gemm_one(c'N', c'N', length, group_out, group_k, <floating>1, patches + group * group_k * length,
-                     length, weight + group * group_out * group_k, group_k, beta,
-                     out + group * group_out * length, length)
+            gemm(c'N', c'N', length, group_out, group_k, <floating>1, patches + group * group_k * length,
+                 length, weight + group * group_out * group_k, group_k, beta,
+                 out + group * group_out * length, length)
 
 
 def conv_forward(const floating[:, :, :, :, ::1] x, const floating[:, ::1] weight, floating[:, :, ::1] out,
@@ -260,10 +409,31 @@ cdef void backward_image(const floating* image, const floating* grad, const floa
                          Geometry* g, int threads) noexcept nogil:
     """One image's share of the weight gradient (+=) and its input gradient (grad_image, zeroed)."""
     cdef int length = positions(g), group_k = channels // groups * taps(g)
-    cdef int group_out = out_channels // groups, group
+    cdef int group_out = out_channels // groups, group, width
     cdef Py_ssize_t c, volume = g.depth * g.height * g.width, rows = taps(g) * length
+    cdef Py_ssize_t step = chunk_rows(g, channels, groups, threads), first
+    cdef Geometry chunk
     cdef const floating* patches
     cdef floating* grad_patches
+    if step:
+        first = 0
+        while first < g.out_h:
+            chunk = chunk_of(g, first, min(step, g.out_h - first))
+            width = positions(&chunk)
+            if grad_weight != NULL:
+                for c in range(channels):
+                    volume_to_rows(image + c * volume, patches_buffer + c * taps(g) * width, &chunk, width)
+                # column-major: grad_weight^T (K x Cout) += patches (K x width) . grad[run]^T (width x Cout)
+                gemm(c'T', c'N', group_k, out_channels, width, <floating>1, patches_buffer, width,
+                     grad + first * g.out_w, length, <floating>1, grad_weight, group_k)
+            if grad_image != NULL:
+                # column-major: grad_patches^T (width x K) = grad[run]^T (width x Cout) . weight (Cout x K)
+                gemm(c'N', c'T', width, group_k, out_channels, <floating>1, grad + first * g.out_w, length,
+                     weight, group_k, <floating>0, grad_patches_buffer, width)
+                for c in range(channels):
+                    rows_to_volume(grad_patches_buffer + c * taps(g) * width, grad_image + c * volume, &chunk, width)
+            first += step
+        return
     if grad_weight != NULL:
         patches = image_patches(image, channels, patches_buffer, g)
         for group in range(groups):
@@ -273,9 +443,9 @@ cdef void backward_image(const floating* image, const floating* grad, const floa
                            length, grad + group * group_out * length, length, <floating>1,
                            grad_weight + group * group_out * group_k, group_k, threads)
             else:
-                gemm_one(c'T', c'N', group_k, group_out, length, <floating>1, patches + group * group_k * length,
-                         length, grad + group * group_out * length, length, <floating>1,
-                         grad_weight + group * group_out * group_k, group_k)
+                gemm(c'T', c'N', group_k, group_out, length, <floating>1, patches + group * group_k * length,
+                     length, grad + group * group_out * length, length, <floating>1,
+                     grad_weight + group * group_out * group_k, group_k)
     if grad_image != NULL:
         grad_patches = grad_image if is_pointwise(g) else grad_patches_buffer
         for group in range(groups):
@@ -285,9 +455,9 @@ cdef void backward_image(const floating* image, const floating* grad, const floa
                            length, weight + group * group_out * group_k, group_k, <floating>0,
                            grad_patches + group * group_k * length, length, threads)
             else:
-                gemm_one(c'N', c'T', length, group_k, group_out, <floating>1, grad + group * group_out * length,
-                         length, weight + group * group_out * group_k, group_k, <floating>0,
-                         grad_patches + group * group_k * length, length)
+                gemm(c'N', c'T', length, group_k, group_out, <floating>1, grad + group * group_out * length,
+                     length, weight + group * group_out * group_k, group_k, <floating>0,
+                     grad_patches + group * group_k * length, length)
         if not is_pointwise(g):
             for c in range(channels):
                 rows_to_volume(grad_patches + c * rows, grad_image + c * volume, g, positions(g))
@@ -586,7 +756,7 @@ cdef void forward_block(const floating* x, const floating* kernels, floating* ou
     transform_input(x, s, first, count, transformed, scratch)
     for e in range(SPOTS):
         # column-major: products_e^T (count x Cout) = transformed_e^T (count x K) . kernels_e^T (K x Cout)
-        gemm_one(c'N', c'N', count, s.out_channels, s.rows, <floating>1, transformed + e * s.rows * s.block,
+        gemm(c'N', c'N', count, s.out_channels, s.rows, <floating>1, transformed + e * s.rows * s.block,
                  s.block, kernels + e * s.out_channels * s.rows, s.rows, <floating>0,
                  products + e * s.out_channels * s.block, s.block)
     for co in range(s.out_channels):
@@ -602,7 +772,7 @@ cdef void weight_block(const floating* x, const floating* grad, floating* grad_k
         transform_output_gradient(grad, co, s, first, count, products, scratch)
     for e in range(SPOTS):
         # column-major: grad_kernels_e^T (K x Cout) += transformed_e (K x count) . products_e^T (count x Cout)
-        gemm_one(c'T', c'N', s.rows, s.out_channels, count, <floating>1, transformed + e * s.rows * s.block,
+        gemm(c'T', c'N', s.rows, s.out_channels, count, <floating>1, transformed + e * s.rows * s.block,
                  s.block, products + e * s.out_channels * s.block, s.block, <floating>1,
                  grad_kernels + e * s.out_channels * s.rows, s.rows)
 

@@ -242,3 +242,65 @@ def test_gradcheck():
                      (_double(1, 16, 4, 5), _double(16, 16, 3, 3, seed=1)))
     assert gradcheck(lambda x, w: axonml.conv3d(x, w, padding=(1, 0, 1), dilation=(2, 1, 1)),  # Winograd
                      (_double(1, 8, 4, 4, 3), _double(16, 8, 2, 3, 3, seed=1)))
+
+
+@pytest.mark.parametrize("x_shape, w_shape, options", [
+    # the stem's 7x7/2 with a partial last run; a dilated one whose runs start inside the image
+    ((2, 3, 101, 90), (8, 3, 7, 7), dict(stride=2, padding=3)),
+    ((2, 8, 80, 61), (6, 8, 3, 5), dict(stride=(1, 2), padding=(2, 1), dilation=(2, 1))),
+], ids=str)
+def test_conv2d_built_a_run_of_rows_at_a_time(x_shape, w_shape, options):
+    """Patch matrices over 4 runs' worth (CHUNK_VALUES in _conv.pyx) are built and multiplied a run
+    of output rows at a time. Their weight gradients sum thousands of products, more than the
+    oracle's float32 tolerance allows torch's own float32 result, so both dtypes are held to
+    torch's float64: float64 to rounding, float32 to a bound relative to each gradient's size."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    x_torch, w_torch = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    out_torch = torch.nn.functional.conv2d(x_torch, w_torch, **options)
+    grad = rng.standard_normal(tuple(out_torch.shape))
+    out_torch.backward(torch.from_numpy(grad))
+    expected = [out_torch.detach().numpy(), x_torch.grad.numpy(), w_torch.grad.numpy()]
+    for dtype, rtol in [(np.float64, 1e-10), (np.float32, 2e-5)]:
+        x_ax = axonml.tensor(x.astype(dtype), requires_grad=True)
+        w_ax = axonml.tensor(w.astype(dtype), requires_grad=True)
+        out = axonml.conv2d(x_ax, w_ax, **options)
+        out.backward(axonml.from_numpy(grad.astype(dtype)))
+        for name, actual, reference in zip(["output", "input grad", "weight grad"],
+                                           [out.detach().numpy(), x_ax.grad.numpy(), w_ax.grad.numpy()], expected):
+            np.testing.assert_allclose(actual, reference, rtol=0, atol=rtol * np.abs(reference).max(),
+                                       err_msg=f"{name} {np.dtype(dtype).name}")
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_1, trans_2", [("N", "N"), ("N", "T"), ("T", "N"), ("T", "T")])
+def test_kernel_gemm_matches_float64_product(trans_1, trans_2, dtype, threads):
+    """The convolution kernels' gemm (AVX-512 for float32 where the core has it, else BLAS) on BLAS's
+    column-major contract: partial tiles, depths across packed blocks, alpha and beta, and leading
+    dimensions wider than the matrices, whose extra entries it must not touch; beta = 0 never
+    reads the output (NaN there stays out of the result)."""
+    from axonml._ext import _conv
+    rng = np.random.default_rng(0)
+    for m, n, k in [(2, 3, 1), (31, 13, 7), (33, 11, 300), (200, 50, 513), (37, 3100, 20), (5, 2, 0)]:
+        for alpha, beta in [(1.0, 0.0), (0.5, 1.0), (1.0, -2.0)]:
+            rows_1, cols_1 = (m, k) if trans_1 == "N" else (k, m)
+            rows_2, cols_2 = (k, n) if trans_2 == "N" else (n, k)
+            ld_1, ld_2, ld_out = rows_1 + 3, rows_2 + 2, m + 1
+            op_1 = rng.standard_normal((cols_1, ld_1)).astype(dtype)  # column j at op_1[j, :rows_1]
+            op_2 = rng.standard_normal((cols_2, ld_2)).astype(dtype)
+            out = rng.standard_normal((n, ld_out)).astype(dtype)
+            if beta == 0:
+                out[:, :m] = np.nan
+            first, second = op_1[:, :rows_1].T, op_2[:, :rows_2].T
+            first, second = (first if trans_1 == "N" else first.T), (second if trans_2 == "N" else second.T)
+            expected = alpha * (first.astype(np.float64) @ second.astype(np.float64))
+            if beta:
+                expected += beta * out[:, :m].T
+            result = out.copy()
+            _conv._gemm(trans_1, trans_2, m, n, k, alpha, op_1.reshape(-1), ld_1, op_2.reshape(-1), ld_2, beta,
+                        result.reshape(-1), ld_out, threads)
+            tolerance = 1e-5 if dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(result[:, :m].T, expected, rtol=tolerance, atol=tolerance * max(k, 1) ** 0.5,
+                                       err_msg=f"m={m} n={n} k={k} alpha={alpha} beta={beta}")
+            np.testing.assert_array_equal(result[:, m:], out[:, m:])

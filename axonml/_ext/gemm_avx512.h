@@ -1,0 +1,241 @@
+/* A float32 gemm for AVX-512 cores, for the convolution kernels (_conv.pyx).
+ *
+ * BLAS's column-major contract: out (m x n, ld_out) = alpha * op(a) (m x k) @ op(b) (k x n) + beta * out,
+ * op the identity for 'N' and the transpose for 'T'; with beta == 0 out is never read. The layout is
+ * the classic one of GotoBLAS / BLIS (Goto & van de Geijn, "Anatomy of High-Performance Matrix
+ * Multiplication", 2008): a KC x NC panel of op(b) is packed into NR-column slivers, an MC x KC
+ * block of op(a) into MR-row slivers (both zero-padded to whole slivers), and a register-blocked
+ * micro-kernel multiplies one sliver pair into an MR x NR tile of out, 2 x NR zmm accumulators,
+ * while the b sliver stays in L1 and the a block in L2.
+ *
+ * Why not only BLAS: the BLAS the kernels link (SciPy's OpenBLAS) picks its kernels per core type
+ * when it loads, and where it runs its AVX2 kernels on a core that executes AVX-512 at full width
+ * (the environment may ask it to, OPENBLAS_CORETYPE) sgemm reaches about half the core's rate.
+ * axon_sgemm_available() says whether this gemm runs here (gcc on x86-64 and an AVX-512F core);
+ * the caller uses BLAS otherwise.
+ */
+#ifndef AXONML_GEMM_AVX512_H
+#define AXONML_GEMM_AVX512_H
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define AXON_HAVE_AVX512_GEMM 1
+#include <immintrin.h>
+#else
+#define AXON_HAVE_AVX512_GEMM 0
+#endif
+
+#define AXON_GEMM_MR 32   /* rows of a tile: two zmm registers */
+#define AXON_GEMM_NR 12   /* columns of a tile: 24 accumulators, 2 a loads, 1 broadcast of 32 registers */
+#define AXON_GEMM_KC 256  /* depth of a packed block: an MR x KC sliver of a is 32 KiB */
+#define AXON_GEMM_MC 192  /* rows of a packed block of a: 192 KiB, in L2 */
+#define AXON_GEMM_NC 3072 /* columns of a packed panel of b: 3 MiB */
+
+static int axon_sgemm_available(void)
+{
+#if AXON_HAVE_AVX512_GEMM
+    static int available = -1;
+    if (available < 0) {
+        __builtin_cpu_init();
+        available = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    }
+    return available;
+#else
+    return 0;
+#endif
+}
+
+#if AXON_HAVE_AVX512_GEMM
+
+/* op(a)[i, p] */
+static inline float axon_gemm_a_at(const float *a, char trans, ptrdiff_t ld, ptrdiff_t i, ptrdiff_t p)
+{
+    return trans == 'N' ? a[i + p * ld] : a[p + i * ld];
+}
+
+/* op(a)[i0 : i0 + rows, p0 : p0 + depth] as MR-row slivers: sliver s, depth p, row r at
+ * packed[(s * depth + p) * MR + r]; rows past `rows` are zero. */
+static void axon_gemm_pack_a(const float *a, char trans, ptrdiff_t ld, ptrdiff_t i0, ptrdiff_t rows, ptrdiff_t p0,
+                             ptrdiff_t depth, float *packed)
+{
+    ptrdiff_t s, p, r, slivers = (rows + AXON_GEMM_MR - 1) / AXON_GEMM_MR;
+    for (s = 0; s < slivers; s++) {
+        ptrdiff_t first = s * AXON_GEMM_MR, count = rows - first < AXON_GEMM_MR ? rows - first : AXON_GEMM_MR;
+        float *dst = packed + s * depth * AXON_GEMM_MR;
+        if (trans == 'N') {  /* a column of op(a) is contiguous: copy MR-long runs */
+            for (p = 0; p < depth; p++) {
+                const float *src = a + (i0 + first) + (p0 + p) * ld;
+                for (r = 0; r < count; r++)
+                    dst[p * AXON_GEMM_MR + r] = src[r];
+                for (; r < AXON_GEMM_MR; r++)
+                    dst[p * AXON_GEMM_MR + r] = 0.0f;
+            }
+        } else {  /* a row of op(a) is contiguous: walk it, writing MR apart */
+            for (r = 0; r < count; r++) {
+                const float *src = a + (p0) + (i0 + first + r) * ld;
+                for (p = 0; p < depth; p++)
+                    dst[p * AXON_GEMM_MR + r] = src[p];
+            }
+            for (; r < AXON_GEMM_MR; r++)
+                for (p = 0; p < depth; p++)
+                    dst[p * AXON_GEMM_MR + r] = 0.0f;
+        }
+    }
+}
+
+/* op(b)[p0 : p0 + depth, j0 : j0 + cols] as NR-column slivers: sliver s, depth p, column c at
+ * packed[(s * depth + p) * NR + c]; columns past `cols` are zero. */
+static void axon_gemm_pack_b(const float *b, char trans, ptrdiff_t ld, ptrdiff_t p0, ptrdiff_t depth, ptrdiff_t j0,
+                             ptrdiff_t cols, float *packed)
+{
+    ptrdiff_t s, p, c, slivers = (cols + AXON_GEMM_NR - 1) / AXON_GEMM_NR;
+    for (s = 0; s < slivers; s++) {
+        ptrdiff_t first = s * AXON_GEMM_NR, count = cols - first < AXON_GEMM_NR ? cols - first : AXON_GEMM_NR;
+        float *dst = packed + s * depth * AXON_GEMM_NR;
+        if (trans == 'N') {  /* a column of op(b) is contiguous */
+            for (c = 0; c < count; c++) {
+                const float *src = b + p0 + (j0 + first + c) * ld;
+                for (p = 0; p < depth; p++)
+                    dst[p * AXON_GEMM_NR + c] = src[p];
+            }
+            for (; c < AXON_GEMM_NR; c++)
+                for (p = 0; p < depth; p++)
+                    dst[p * AXON_GEMM_NR + c] = 0.0f;
+        } else {  /* a row of op(b) is contiguous */
+            for (p = 0; p < depth; p++) {
+                const float *src = b + (j0 + first) + (p0 + p) * ld;
+                for (c = 0; c < count; c++)
+                    dst[p * AXON_GEMM_NR + c] = src[c];
+                for (; c < AXON_GEMM_NR; c++)
+                    dst[p * AXON_GEMM_NR + c] = 0.0f;
+            }
+        }
+    }
+}
+
+/* tile (MR x NR, column-major, ld_tile) = a_sliver . b_sliver over depth; accumulate: tile += instead. */
+__attribute__((target("avx512f"))) static void axon_gemm_micro(ptrdiff_t depth, const float *a, const float *b,
+                                                               float *tile, ptrdiff_t ld_tile, float alpha,
+                                                               float beta, int first_pass)
+{
+    __m512 c0[AXON_GEMM_NR], c1[AXON_GEMM_NR];
+    ptrdiff_t p;
+    int j;
+    for (j = 0; j < AXON_GEMM_NR; j++) {
+        c0[j] = _mm512_setzero_ps();
+        c1[j] = _mm512_setzero_ps();
+    }
+    for (p = 0; p < depth; p++) {
+        __m512 a0 = _mm512_loadu_ps(a + p * AXON_GEMM_MR), a1 = _mm512_loadu_ps(a + p * AXON_GEMM_MR + 16);
+        const float *bp = b + p * AXON_GEMM_NR;
+        for (j = 0; j < AXON_GEMM_NR; j++) {
+            __m512 bj = _mm512_set1_ps(bp[j]);
+            c0[j] = _mm512_fmadd_ps(a0, bj, c0[j]);
+            c1[j] = _mm512_fmadd_ps(a1, bj, c1[j]);
+        }
+    }
+    {
+        __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+        for (j = 0; j < AXON_GEMM_NR; j++) {
+            float *col = tile + j * ld_tile;
+            __m512 r0 = _mm512_mul_ps(va, c0[j]), r1 = _mm512_mul_ps(va, c1[j]);
+            if (!first_pass) {
+                r0 = _mm512_add_ps(r0, _mm512_loadu_ps(col));
+                r1 = _mm512_add_ps(r1, _mm512_loadu_ps(col + 16));
+            } else if (beta != 0.0f) {
+                r0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(col), r0);
+                r1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(col + 16), r1);
+            }
+            _mm512_storeu_ps(col, r0);
+            _mm512_storeu_ps(col + 16, r1);
+        }
+    }
+}
+
+/* out (m x n, ld_out) (+)= op(a) op(b) block by block; packed_a, packed_b: scratch of
+ * axon_sgemm_scratch_a/b floats. */
+static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                              const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *out,
+                              ptrdiff_t ld_out, float *packed_a, float *packed_b)
+{
+    float edge[AXON_GEMM_MR * AXON_GEMM_NR];
+    ptrdiff_t jc, pc, ic, jr, ir, i, j;
+    if (k == 0) {  /* out = beta * out, as BLAS */
+        for (j = 0; j < n; j++)
+            for (i = 0; i < m; i++)
+                out[i + j * ld_out] = beta == 0.0f ? 0.0f : beta * out[i + j * ld_out];
+        return;
+    }
+    for (jc = 0; jc < n; jc += AXON_GEMM_NC) {
+        ptrdiff_t cols = n - jc < AXON_GEMM_NC ? n - jc : AXON_GEMM_NC;
+        for (pc = 0; pc < k; pc += AXON_GEMM_KC) {
+            ptrdiff_t depth = k - pc < AXON_GEMM_KC ? k - pc : AXON_GEMM_KC;
+            int first_pass = pc == 0;
+            axon_gemm_pack_b(b, trans_b, ldb, pc, depth, jc, cols, packed_b);
+            for (ic = 0; ic < m; ic += AXON_GEMM_MC) {
+                ptrdiff_t rows = m - ic < AXON_GEMM_MC ? m - ic : AXON_GEMM_MC;
+                axon_gemm_pack_a(a, trans_a, lda, ic, rows, pc, depth, packed_a);
+                for (jr = 0; jr < cols; jr += AXON_GEMM_NR) {
+                    ptrdiff_t tile_cols = cols - jr < AXON_GEMM_NR ? cols - jr : AXON_GEMM_NR;
+                    const float *b_sliver = packed_b + (jr / AXON_GEMM_NR) * depth * AXON_GEMM_NR;
+                    for (ir = 0; ir < rows; ir += AXON_GEMM_MR) {
+                        ptrdiff_t tile_rows = rows - ir < AXON_GEMM_MR ? rows - ir : AXON_GEMM_MR;
+                        const float *a_sliver = packed_a + (ir / AXON_GEMM_MR) * depth * AXON_GEMM_MR;
+                        float *tile = out + (ic + ir) + (jc + jr) * ld_out;
+                        if (tile_rows == AXON_GEMM_MR && tile_cols == AXON_GEMM_NR) {
+                            axon_gemm_micro(depth, a_sliver, b_sliver, tile, ld_out, alpha, beta, first_pass);
+                            continue;
+                        }
+                        /* a partial tile goes through a full one on the stack */
+                        for (j = 0; j < tile_cols; j++)
+                            for (i = 0; i < tile_rows; i++)
+                                edge[i + j * AXON_GEMM_MR] = tile[i + j * ld_out];
+                        axon_gemm_micro(depth, a_sliver, b_sliver, edge, AXON_GEMM_MR, alpha, beta, first_pass);
+                        for (j = 0; j < tile_cols; j++)
+                            for (i = 0; i < tile_rows; i++)
+                                tile[i + j * ld_out] = edge[i + j * AXON_GEMM_MR];
+                    }
+                }
+            }
+        }
+    }
+}
+
+#endif /* AXON_HAVE_AVX512_GEMM */
+
+/* out = alpha * op(a) op(b) + beta * out (column-major); 0 when this gemm cannot run here (no
+ * AVX-512, or no memory for its packed blocks), after which the caller uses BLAS. */
+static int axon_sgemm(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
+                      ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *out, ptrdiff_t ld_out)
+{
+#if AXON_HAVE_AVX512_GEMM
+    float *packed_a, *packed_b;
+    ptrdiff_t depth = k < AXON_GEMM_KC ? k : AXON_GEMM_KC, rows = m < AXON_GEMM_MC ? m : AXON_GEMM_MC;
+    ptrdiff_t cols = n < AXON_GEMM_NC ? n : AXON_GEMM_NC;
+    if (!axon_sgemm_available())
+        return 0;
+    if (m <= 0 || n <= 0)
+        return 1;
+    /* the packed blocks: whole slivers of the largest block of op(a) and panel of op(b) */
+    packed_a = (float *)malloc(sizeof(float) * ((rows + AXON_GEMM_MR - 1) / AXON_GEMM_MR * AXON_GEMM_MR) * (depth + 1));
+    packed_b = (float *)malloc(sizeof(float) * ((cols + AXON_GEMM_NR - 1) / AXON_GEMM_NR * AXON_GEMM_NR) * (depth + 1));
+    if (packed_a == NULL || packed_b == NULL) {
+        free(packed_a);
+        free(packed_b);
+        return 0;
+    }
+    axon_sgemm_packed(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, out, ld_out, packed_a, packed_b);
+    free(packed_a);
+    free(packed_b);
+    return 1;
+#else
+    (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b;
+    (void)ldb; (void)beta; (void)out; (void)ld_out;
+    return 0;
+#endif
+}
+
+#endif
