@@ -39,7 +39,10 @@ STORAGE_DTYPES = {
 }
 _TORCH_DTYPES = {"float32": _dtype.float32, "float64": _dtype.float64, "float16": _dtype.float16,
                  "bfloat16": _dtype.bfloat16, "int64": _dtype.int64, "int32": _dtype.int32, "int16": _dtype.int16,
-                 "int8": _dtype.int8, "uint8": _dtype.uint8, "bool": _dtype.bool}
+                 "int8": _dtype.int8, "uint8": _dtype.uint8, "bool": _dtype.bool, "uint16": _dtype.uint16,
+                 "uint32": _dtype.uint32, "uint64": _dtype.uint64, "float8_e4m3fn": _dtype.float8_e4m3fn,
+                 "float8_e4m3fnuz": _dtype.float8_e4m3fnuz, "float8_e5m2": _dtype.float8_e5m2,
+                 "float8_e5m2fnuz": _dtype.float8_e5m2fnuz, "float8_e8m0fnu": _dtype.float8_e8m0fnu}
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _LEGACY_PROTOCOL = 1001
 _MAX_DIMS = 64
@@ -74,6 +77,8 @@ class _Reader:
         table: dict = {("torch._utils", "_rebuild_tensor_v2"): Allowed("torch._utils._rebuild_tensor_v2",
                                                                        self._tensor_v2)}
         table[("torch._utils", "_rebuild_tensor")] = Allowed("torch._utils._rebuild_tensor", self._tensor)
+        table[("torch._utils", "_rebuild_tensor_v3")] = Allowed("torch._utils._rebuild_tensor_v3", self._tensor_v3)
+        table[("torch.storage", "UntypedStorage")] = Marker("torch.storage.UntypedStorage", _dtype.uint8)
         table[("torch._utils", "_rebuild_parameter")] = Allowed("torch._utils._rebuild_parameter", self._parameter)
         table[("torch._utils", "_rebuild_parameter_with_state")] = Allowed(
             "torch._utils._rebuild_parameter_with_state", self._parameter_with_state)
@@ -133,6 +138,22 @@ class _Reader:
             tensor.requires_grad_(True)
         return tensor
 
+    def _tensor_v3(self, storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype,
+                   metadata=None):
+        """What torch writes for dtypes without a typed storage class: the storage holds bytes, dtype says what."""
+        if not isinstance(dtype, _dtype.dtype):
+            raise ValueError(f"_rebuild_tensor_v3: {str(dtype)[:40]} is not a dtype")
+        if not isinstance(storage, _Storage) or storage.dtype != _dtype.uint8:
+            raise ValueError("_rebuild_tensor_v3 expects an untyped storage")
+        if storage.numel % dtype.itemsize:
+            raise ValueError(f"a storage of {storage.numel} bytes does not hold whole {dtype} elements")
+        if dtype.itemsize == 1:  # float8: the bytes' tensor, viewed (NumPy cannot stride ml_dtypes' arrays itself)
+            tensor = self._tensor_v2(storage, storage_offset, size, stride, False, backward_hooks, metadata)
+            return tensor.view(dtype)
+        typed = _Storage(storage.key, dtype, storage.numel // dtype.itemsize)
+        typed.array = storage.array.view(dtype.np)
+        return self._tensor_v2(typed, storage_offset, size, stride, requires_grad, backward_hooks, metadata)
+
     def _tensor(self, storage, storage_offset, size, stride) -> Tensor:
         if not isinstance(storage, _Storage):
             raise ValueError(f"the storage argument is a {type(storage).__name__}")
@@ -168,7 +189,7 @@ class _Reader:
         return self._parameter(data, requires_grad, backward_hooks)
 
     def _from_type_v2(self, function, new_type, args, state):
-        rebuilders = (self._tensor_v2, self._tensor, self._parameter, self._parameter_with_state)
+        rebuilders = (self._tensor_v2, self._tensor_v3, self._tensor, self._parameter, self._parameter_with_state)
         if not isinstance(function, Allowed) or function.function not in rebuilders:
             raise UnsafeCheckpointError(f"{self.source}: refusing _rebuild_from_type_v2 with {function!r}")
         if not isinstance(new_type, Marker) or \

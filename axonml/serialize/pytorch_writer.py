@@ -26,6 +26,8 @@ _STORAGE_NAMES = {d: name for name, d in (
     ("BFloat16Storage", _dtype.bfloat16), ("LongStorage", _dtype.int64), ("IntStorage", _dtype.int32),
     ("ShortStorage", _dtype.int16), ("CharStorage", _dtype.int8), ("ByteStorage", _dtype.uint8),
     ("BoolStorage", _dtype.bool))}
+_V3_DTYPES = ("uint16", "uint32", "uint64", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz",
+              "float8_e8m0fnu")
 _ALIGNMENT = 64
 
 
@@ -122,20 +124,30 @@ def save_pytorch(state_dict: dict[str, Tensor], path: str | os.PathLike) -> None
     for i, name in enumerate(names):
         key, offset, strides = placement[i]
         dtype, data = storages[key]
+        # dtypes without a typed storage class (uint16/32/64, float8) go as torch writes them: an
+        # UntypedStorage of bytes and the dtype as the last argument of _rebuild_tensor_v3
+        typed = dtype in _STORAGE_NAMES
         pickle.string(name)
-        pickle.global_("torch._utils", "_rebuild_tensor_v2")
+        pickle.global_("torch._utils", "_rebuild_tensor_v2" if typed else "_rebuild_tensor_v3")
         pickle.out += b"(("
         pickle.string("storage")
-        pickle.global_("torch", _STORAGE_NAMES[dtype])
+        if typed:
+            pickle.global_("torch", _STORAGE_NAMES[dtype])
+        else:
+            pickle.global_("torch.storage", "UntypedStorage")
         pickle.string(str(key))
         pickle.string("cpu")
-        pickle.int(data.size // dtype.itemsize)
+        pickle.int(data.size // dtype.itemsize if typed else data.size)
         pickle.out += b"tQ"                              # the persistent id tuple, BINPERSID
         pickle.int(offset)
         pickle.int_tuple(arrays[i].shape)
         pickle.int_tuple(strides)
         pickle.out += b"\x88" if state_dict[name].requires_grad else b"\x89"
         pickle.empty_ordered_dict()
+        if not typed:
+            if dtype.name not in _V3_DTYPES:
+                raise TypeError(f"save_pytorch: tensor {name!r} is {dtype}, which PyTorch files cannot hold")
+            pickle.global_("torch", dtype.name)
         pickle.out += b"tR"
     pickle.out += b"u."
     with atomic_write(path) as temporary:
