@@ -128,7 +128,8 @@ class Tensor(_autograd.TensorBase):
         return bool(_backend_of(self._data).is_contiguous(self._data))
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind in "fV"
+        kind = self._data.dtype.kind  # ml_dtypes' types are 'V', int4 ... among them
+        return kind == "f" or (kind == "V" and _dtype.from_numpy_dtype(self._data.dtype).is_floating_point)
 
     def is_complex(self) -> bool:
         return self._data.dtype.kind == "c"
@@ -153,7 +154,7 @@ class Tensor(_autograd.TensorBase):
                                    "a computed variable in a subgraph that doesn't require differentiation use "
                                    "var_no_grad = var.detach().")
             return self
-        if requires_grad and self._data.dtype.kind not in "fVc":
+        if requires_grad and not (self.is_floating_point() or self._data.dtype.kind == "c"):
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients, got "
                                f"{self.dtype}")
         if requires_grad and self._is_inference and not _autograd.is_inference_mode_enabled():
@@ -392,10 +393,7 @@ class Tensor(_autograd.TensorBase):
 
     def type(self, dtype=None):
         if dtype is None:
-            return {"float32": "axonml.FloatTensor", "float64": "axonml.DoubleTensor", "float16": "axonml.HalfTensor",
-                    "int64": "axonml.LongTensor", "int32": "axonml.IntTensor", "int16": "axonml.ShortTensor",
-                    "int8": "axonml.CharTensor", "uint8": "axonml.ByteTensor",
-                    "bool": "axonml.BoolTensor"}[self._data.dtype.name]
+            return f"axonml.{self.dtype.scalar_name}Tensor"  # axonml.FloatTensor, axonml.LongTensor ...
         return self.to(dtype)
 
     def float(self) -> "Tensor":

@@ -78,6 +78,7 @@ def test_views_and_printing_match_torch(name):
                                   t[:, :2].contiguous().view(torch.float16).numpy())
     assert x.is_floating_point() and x.dtype.is_floating_point and x.element_size() == 1
     assert x.dtype.is_signed == t.dtype.is_signed
+    assert x.type() == t.type().replace("torch.", "axonml.")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -37,6 +37,9 @@ def test_the_integer_types_are_integers(name):
     assert (axonml.iinfo(getattr(axonml, name)).min, axonml.iinfo(getattr(axonml, name)).max) == (low, high)
     dtype, torch_dtype = getattr(axonml, name), getattr(torch, name)
     assert (dtype.is_floating_point, dtype.is_signed) == (torch_dtype.is_floating_point, torch_dtype.is_signed)
+    assert not x.is_floating_point()
+    with pytest.raises(RuntimeError, match="only Tensors of floating point"):
+        x.requires_grad_()
 
 
 def test_float4_prints_and_reports_as_a_floating_type():

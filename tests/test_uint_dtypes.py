@@ -116,6 +116,7 @@ def test_iinfo_printing_and_dtype_flags_match_torch(name):
         (torch_dtype.is_signed, torch_dtype.is_floating_point, torch_dtype.itemsize)
     with pytest.raises(RuntimeError, match="only Tensors of floating point"):
         axonml.ones(2, dtype=dtype).requires_grad_()
+    assert axonml.ones(2, dtype=dtype).type() == torch.ones(2, dtype=torch_dtype).type().replace("torch.", "axonml.")
 
 
 @pytest.mark.parametrize("name", UNSIGNED)
