@@ -34,7 +34,7 @@ from .._ext import _linalg
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import enable_grad
 from ..backends.cpu import cpu as _cpu_backend
-from .compiler import address
+from .compiler import address, exp_source
 from .elementwise import FusedElementwise, Input, Member, _data_or_none
 from .expressions import c_literal
 
@@ -152,12 +152,12 @@ class FusedReduction:
             lines += loop(compute + ["row[j] = v;", "m = v > m ? v : m;"], " reduction(max:m)")
             if kind == "softmax":
                 lines += [f"{acc} s = 0;"]
-                lines += loop(["const T e = exp(row[j] - m);", "row[j] = e;", "s += e;"], " reduction(+:s)")
+                lines += loop(["const T e = EXPF(row[j] - m);", "row[j] = e;", "s += e;"], " reduction(+:s)")
                 lines += ["const T inv = (T)(1 / s);"]
                 lines += loop(["row[j] *= inv;"])
             else:
                 lines += [f"{acc} s = 0;"]
-                lines += loop(["s += exp(row[j] - m);"], " reduction(+:s)")
+                lines += loop(["s += EXPF(row[j] - m);"], " reduction(+:s)")
                 lines += ["const T lse = m + (T)log(s);"]
                 lines += loop(["row[j] -= lse;"])
         elif kind == "layer_norm":
@@ -176,7 +176,7 @@ class FusedReduction:
             lines += ["const long t = target[r];", "T m = -INFINITY;"]
             lines += loop(compute + ["m = v > m ? v : m;"], " reduction(max:m)")
             lines += [f"{acc} s = 0;"]
-            lines += loop(compute + ["s += exp(v - m);"], " reduction(+:s)")
+            lines += loop(compute + ["s += EXPF(v - m);"], " reduction(+:s)")
             ignore = int(self.options["ignore_index"])
             # the logit of the target class: the prologue at that one column
             lines += [f"if (t == {ignore}) {{", "    out[r] = (T)0;", "} else {", "    const long j = t;"]
@@ -206,7 +206,8 @@ class FusedReduction:
 
     def c_source(self) -> str:
         ctype = "float" if self.dtype == np.float32 else "double"
-        lines = ["#include <tgmath.h>", "#include <math.h>", "#include <stdint.h>", f"typedef {ctype} T;", "",
+        exp = exp_source() if self.dtype == np.float32 else "#define EXPF(x) exp(x)\n"
+        lines = ["#include <tgmath.h>", "#include <math.h>", "#include <stdint.h>", f"typedef {ctype} T;", exp,
                  "void axonml_fused(void **inputs, void *output, long rows, long cols, long total, "
                  "const long *sizes, int threads) {"]
         lines += [f"    const T *in{k} = (const T *)inputs[{k}];" for k in range(self.prologue.num_inputs)]
@@ -225,7 +226,7 @@ class FusedReduction:
         params += [line for line in self._extras(False)]
         params += [f"__global {self._out_type(False)} *out", "const long rows", "const long cols", "const long total"]
         params += [f"const long size{k}" for k in range(self.prologue.num_inputs)]
-        lines = ["#define T float", "__kernel void axonml_fused(" + ", ".join(params) + ") {",
+        lines = ["#define T float", "#define EXPF(x) exp(x)", "__kernel void axonml_fused(" + ", ".join(params) + ") {",
                  "    const long r = get_global_id(0);", "    if (r >= rows) return;"]
         lines += ["    " + line for line in self._row_lines(False)]
         lines += ["}", ""]
