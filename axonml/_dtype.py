@@ -3,12 +3,12 @@
 complex64 and complex128 are NumPy's complex types (kind 'c', a category above floating point).
 
 bfloat16 is ml_dtypes' NumPy dtype (the one JAX and TensorFlow use; NumPy has none). Its NumPy
-kind is 'V', so a check for a floating-point array reads ``dtype.kind in "fV"``.
+kind is 'V'.
 
 The float8 types (float8_e4m3fn, float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz, float8_e8m0fnu)
-are ml_dtypes' too, also of kind 'V', and like PyTorch's they are storage types: creation, casts
-both ways (with PyTorch's rounding and saturation, see ``cast_array``), views, printing and
-saving; type promotion with any other type is refused, as PyTorch refuses it.
+are ml_dtypes' too (kind 'V', but 'f' for float8_e5m2), and like PyTorch's they are storage
+types: creation, casts both ways (with PyTorch's rounding and saturation, see ``cast_array``),
+views, printing and saving; type promotion with any other type is refused, as PyTorch refuses it.
 
 uint16, uint32 and uint64 are NumPy's unsigned integers. PyTorch promotes them only with
 themselves and the floating types (any other integer or complex partner is an error); axonml
@@ -41,8 +41,10 @@ class dtype:
         self.name = name
         self.np = np.dtype(np_dtype)
         # 0 bool, 1 integer, 2 floating, 3 complex: PyTorch promotes across categories, not by value.
-        # ml_dtypes' types are all of NumPy kind 'V': the integer ones say so with category=1.
-        self._category = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}[self.np.kind] if category is None else category
+        # ml_dtypes' types are of NumPy kind 'V' (or 'f'): the integer ones say so with category=1.
+        if category is None:
+            category = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}[self.np.kind]
+        self._category = category
         self.is_floating_point = self._category == 2
         self.is_signed = self.np.kind in "ifVc" if is_signed is None else is_signed
         self.itemsize = self.np.itemsize
