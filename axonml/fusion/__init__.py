@@ -6,21 +6,24 @@
 - :class:`FusedReduction`: elementwise ops and the reduction that reads them (softmax,
   log_softmax, layer norm, cross-entropy, mse/l1, sum/mean) as one kernel;
 - :class:`FusedConv`: a convolution with its bias and activation in one epilogue pass;
-- :class:`FusedLinear`: Linear with its ReLU in the gemm's epilogue.
+- :class:`FusedAttention`: attention of short sequences as one generated CPU kernel;
+- :class:`FusedLinear`: Linear with its ReLU in the gemm's epilogue;
+- :class:`AutotunedLinear`: the Linear op in the faster orientation of its product, timed once.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from ..tensor import Tensor
+from .attention import FusedAttention
 from .compiler import CompilerNotFoundError
 from .conv import FusedConv
 from .elementwise import FusedElementwise
-from .linear import FusedLinear
+from .linear import AutotunedLinear, FusedLinear
 from .reduction import FusedReduction
 
-__all__ = ["FusedElementwise", "FusedReduction", "FusedConv", "FusedLinear", "fused_elementwise",
-           "CompilerNotFoundError"]
+__all__ = ["FusedElementwise", "FusedReduction", "FusedConv", "FusedAttention", "FusedLinear", "AutotunedLinear",
+           "fused_elementwise", "CompilerNotFoundError"]
 
 _kernels: dict = {}
 
