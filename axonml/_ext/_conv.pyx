@@ -40,6 +40,10 @@ from openmp cimport omp_get_thread_num
 from axonml._ext._blas cimport gemm_one
 from axonml._ext._threads cimport threads_for
 
+cdef extern from "conv_rows.h" nogil:
+    void axon_copy_strided_f32(const float* src, Py_ssize_t stride, float* dst, Py_ssize_t n)
+    void axon_copy_strided_f64(const double* src, Py_ssize_t stride, double* dst, Py_ssize_t n)
+
 cdef extern from "gemm_avx512.h" nogil:
     int axon_sgemm(char trans_a, char trans_b, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, float alpha, const float* a,
                    Py_ssize_t lda, const float* b, Py_ssize_t ldb, float beta, float* out, Py_ssize_t ld_out)
@@ -215,9 +219,10 @@ cdef void volume_to_rows(const floating* volume, floating* rows, Geometry* g, Py
                         if g.sw == 1:
                             for ow in range(w_lo, w_hi):
                                 dst[ow] = src[ow]
+                        elif floating is float:
+                            axon_copy_strided_f32(src + w_lo * g.sw, g.sw, dst + w_lo, w_hi - w_lo)
                         else:
-                            for ow in range(w_lo, w_hi):
-                                dst[ow] = src[ow * g.sw]
+                            axon_copy_strided_f64(src + w_lo * g.sw, g.sw, dst + w_lo, w_hi - w_lo)
                         if w_hi < g.out_w:
                             memset(dst + w_hi, 0, (g.out_w - w_hi) * sizeof(floating))
 

@@ -56,6 +56,52 @@ static inline float axon_gemm_a_at(const float *a, char trans, ptrdiff_t ld, ptr
     return trans == 'N' ? a[i + p * ld] : a[p + i * ld];
 }
 
+/* out[j] = column j of the 16 x 16 block in rows[0..15] (each 16 floats): a register transpose */
+__attribute__((target("avx512f"))) static inline void axon_transpose_16x16(__m512 rows[16], __m512 out[16])
+{
+    __m512 t[16], u[16];
+    int k, m;
+    for (k = 0; k < 8; k++) {  /* per 128-bit lane: pairs of rows interleaved */
+        t[2 * k] = _mm512_unpacklo_ps(rows[2 * k], rows[2 * k + 1]);
+        t[2 * k + 1] = _mm512_unpackhi_ps(rows[2 * k], rows[2 * k + 1]);
+    }
+    for (k = 0; k < 4; k++) {  /* u[4k + m], lane L: column 4L + m of rows 4k .. 4k + 3 */
+        u[4 * k] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
+        u[4 * k + 1] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
+        u[4 * k + 2] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
+        u[4 * k + 3] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
+    }
+    for (m = 0; m < 4; m++) {  /* gather lane L of u[m], u[4 + m], u[8 + m], u[12 + m] into column 4L + m */
+        __m512 even_1 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x88), even_2 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x88);
+        __m512 odd_1 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xDD), odd_2 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xDD);
+        out[m] = _mm512_shuffle_f32x4(even_1, even_2, 0x88);
+        out[8 + m] = _mm512_shuffle_f32x4(even_1, even_2, 0xDD);
+        out[4 + m] = _mm512_shuffle_f32x4(odd_1, odd_2, 0x88);
+        out[12 + m] = _mm512_shuffle_f32x4(odd_1, odd_2, 0xDD);
+    }
+}
+
+/* A whole MR-row sliver of a transposed a (row r of op(a) contiguous at src + r * ld) packed as
+ * dst[p * MR + r]: 16 x 16 blocks transposed in registers, the depth's last few scalar. */
+__attribute__((target("avx512f"))) static void axon_gemm_pack_a_rows(const float *src, ptrdiff_t ld,
+                                                                     ptrdiff_t depth, float *dst)
+{
+    __m512 rows[16], columns[16];
+    ptrdiff_t p = 0, r;
+    int half, j;
+    for (; p + 16 <= depth; p += 16)
+        for (half = 0; half < AXON_GEMM_MR / 16; half++) {
+            for (j = 0; j < 16; j++)
+                rows[j] = _mm512_loadu_ps(src + (half * 16 + j) * ld + p);
+            axon_transpose_16x16(rows, columns);
+            for (j = 0; j < 16; j++)
+                _mm512_storeu_ps(dst + (p + j) * AXON_GEMM_MR + half * 16, columns[j]);
+        }
+    for (; p < depth; p++)
+        for (r = 0; r < AXON_GEMM_MR; r++)
+            dst[p * AXON_GEMM_MR + r] = src[r * ld + p];
+}
+
 /* op(a)[i0 : i0 + rows, p0 : p0 + depth] as MR-row slivers: sliver s, depth p, row r at
  * packed[(s * depth + p) * MR + r]; rows past `rows` are zero. */
 static void axon_gemm_pack_a(const float *a, char trans, ptrdiff_t ld, ptrdiff_t i0, ptrdiff_t rows, ptrdiff_t p0,
@@ -73,6 +119,8 @@ static void axon_gemm_pack_a(const float *a, char trans, ptrdiff_t ld, ptrdiff_t
                 for (; r < AXON_GEMM_MR; r++)
                     dst[p * AXON_GEMM_MR + r] = 0.0f;
             }
+        } else if (count == AXON_GEMM_MR) {  /* a row of op(a) is contiguous: transpose 16 x 16 blocks */
+            axon_gemm_pack_a_rows(a + p0 + (i0 + first) * ld, ld, depth, dst);
         } else {  /* a row of op(a) is contiguous: walk it, writing MR apart */
             for (r = 0; r < count; r++) {
                 const float *src = a + (p0) + (i0 + first + r) * ld;
@@ -116,10 +164,12 @@ static void axon_gemm_pack_b(const float *b, char trans, ptrdiff_t ld, ptrdiff_t
     }
 }
 
-/* tile (MR x NR, column-major, ld_tile) = a_sliver . b_sliver over depth; accumulate: tile += instead. */
-__attribute__((target("avx512f"))) static void axon_gemm_micro(ptrdiff_t depth, const float *a, const float *b,
-                                                               float *tile, ptrdiff_t ld_tile, float alpha,
-                                                               float beta, int first_pass)
+/* tile (MR x NR, column-major, ld_tile) = alpha * a_sliver . b_sliver over depth + beta * tile on the
+ * first pass over the depth, tile += alpha * a_sliver . b_sliver after; the a sliver's MR rows at
+ * depth p start at a + p * a_step (packed: a_step = MR). */
+__attribute__((target("avx512f"))) static void axon_gemm_micro(ptrdiff_t depth, const float *a, ptrdiff_t a_step,
+                                                               const float *b, float *tile, ptrdiff_t ld_tile,
+                                                               float alpha, float beta, int first_pass)
 {
     __m512 c0[AXON_GEMM_NR], c1[AXON_GEMM_NR];
     ptrdiff_t p;
@@ -129,7 +179,7 @@ __attribute__((target("avx512f"))) static void axon_gemm_micro(ptrdiff_t depth, 
         c1[j] = _mm512_setzero_ps();
     }
     for (p = 0; p < depth; p++) {
-        __m512 a0 = _mm512_loadu_ps(a + p * AXON_GEMM_MR), a1 = _mm512_loadu_ps(a + p * AXON_GEMM_MR + 16);
+        __m512 a0 = _mm512_loadu_ps(a + p * a_step), a1 = _mm512_loadu_ps(a + p * a_step + 16);
         const float *bp = b + p * AXON_GEMM_NR;
         for (j = 0; j < AXON_GEMM_NR; j++) {
             __m512 bj = _mm512_set1_ps(bp[j]);
@@ -155,14 +205,17 @@ __attribute__((target("avx512f"))) static void axon_gemm_micro(ptrdiff_t depth, 
     }
 }
 
-/* out (m x n, ld_out) (+)= op(a) op(b) block by block; packed_a, packed_b: scratch of
- * axon_sgemm_scratch_a/b floats. */
+/* out (m x n, ld_out) (+)= op(a) op(b) block by block, packed_a and packed_b holding the packed block
+ * and panel. An untransposed a is read in place: its columns already hold a sliver's MR rows side by
+ * side, and packing it, once per panel of b, cost as much as the multiply when n is small (a
+ * convolution's 64 output channels); only a partial sliver at its bottom edge is packed. */
 static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                               const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *out,
                               ptrdiff_t ld_out, float *packed_a, float *packed_b)
 {
     float edge[AXON_GEMM_MR * AXON_GEMM_NR];
-    ptrdiff_t jc, pc, ic, jr, ir, i, j;
+    ptrdiff_t jc, pc, ic, jr, ir, i, j, a_step;
+    const float *a_sliver;
     if (k == 0) {  /* out = beta * out, as BLAS */
         for (j = 0; j < n; j++)
             for (i = 0; i < m; i++)
@@ -177,23 +230,36 @@ static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t
             axon_gemm_pack_b(b, trans_b, ldb, pc, depth, jc, cols, packed_b);
             for (ic = 0; ic < m; ic += AXON_GEMM_MC) {
                 ptrdiff_t rows = m - ic < AXON_GEMM_MC ? m - ic : AXON_GEMM_MC;
-                axon_gemm_pack_a(a, trans_a, lda, ic, rows, pc, depth, packed_a);
+                ptrdiff_t full_rows = rows / AXON_GEMM_MR * AXON_GEMM_MR;
+                if (trans_a != 'N')
+                    axon_gemm_pack_a(a, trans_a, lda, ic, rows, pc, depth, packed_a);
+                else if (full_rows < rows)  /* the partial sliver, packed where a packed block's last would be */
+                    axon_gemm_pack_a(a, trans_a, lda, ic + full_rows, rows - full_rows, pc, depth,
+                                     packed_a + (full_rows / AXON_GEMM_MR) * depth * AXON_GEMM_MR);
                 for (jr = 0; jr < cols; jr += AXON_GEMM_NR) {
                     ptrdiff_t tile_cols = cols - jr < AXON_GEMM_NR ? cols - jr : AXON_GEMM_NR;
                     const float *b_sliver = packed_b + (jr / AXON_GEMM_NR) * depth * AXON_GEMM_NR;
                     for (ir = 0; ir < rows; ir += AXON_GEMM_MR) {
                         ptrdiff_t tile_rows = rows - ir < AXON_GEMM_MR ? rows - ir : AXON_GEMM_MR;
-                        const float *a_sliver = packed_a + (ir / AXON_GEMM_MR) * depth * AXON_GEMM_MR;
                         float *tile = out + (ic + ir) + (jc + jr) * ld_out;
+                        if (trans_a == 'N' && ir < full_rows) {
+                            a_sliver = a + (ic + ir) + pc * lda;
+                            a_step = lda;
+                        } else {
+                            a_sliver = packed_a + (ir / AXON_GEMM_MR) * depth * AXON_GEMM_MR;
+                            a_step = AXON_GEMM_MR;
+                        }
                         if (tile_rows == AXON_GEMM_MR && tile_cols == AXON_GEMM_NR) {
-                            axon_gemm_micro(depth, a_sliver, b_sliver, tile, ld_out, alpha, beta, first_pass);
+                            axon_gemm_micro(depth, a_sliver, a_step, b_sliver, tile, ld_out, alpha, beta,
+                                            first_pass);
                             continue;
                         }
                         /* a partial tile goes through a full one on the stack */
                         for (j = 0; j < tile_cols; j++)
                             for (i = 0; i < tile_rows; i++)
                                 edge[i + j * AXON_GEMM_MR] = tile[i + j * ld_out];
-                        axon_gemm_micro(depth, a_sliver, b_sliver, edge, AXON_GEMM_MR, alpha, beta, first_pass);
+                        axon_gemm_micro(depth, a_sliver, a_step, b_sliver, edge, AXON_GEMM_MR, alpha, beta,
+                                        first_pass);
                         for (j = 0; j < tile_cols; j++)
                             for (i = 0; i < tile_rows; i++)
                                 tile[i + j * ld_out] = edge[i + j * AXON_GEMM_MR];
