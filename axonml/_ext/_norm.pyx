@@ -6,6 +6,7 @@ Statistics accumulate in double whatever the data type, so float32 keeps its pre
 large reductions; float32 layer_norm is the exception, going through norm_rows.h's vectorised
 loops (several float32 partial sums; a row's mean summed about its first element, its variance
 about the mean; weight and bias gradients summed in float32 over runs of rows, in double across).
+batch_norm's channel loops keep several double partial sums (norm_channels.h), so they vectorize.
 xhat = (x - mean) * rstd throughout, rstd = 1 / sqrt(var + eps).
 """
 import numpy as np
@@ -29,6 +30,20 @@ cdef extern from "norm_rows.h" nogil:
     void axon_affine_grad_block_f32(const float* g, const float* x, Py_ssize_t stride, const float* mean,
                                     const float* rstd, Py_ssize_t rows, double* dweight, double* dbias,
                                     Py_ssize_t width)
+
+cdef extern from "norm_channels.h" nogil:
+    double axon_channel_sum_f32(const float* x, Py_ssize_t n)
+    double axon_channel_sum_f64(const double* x, Py_ssize_t n)
+    double axon_channel_sumsq_f32(const float* x, double mean, Py_ssize_t n)
+    double axon_channel_sumsq_f64(const double* x, double mean, Py_ssize_t n)
+    void axon_channel_grad_sums_f32(const float* g, const float* x, double mean, Py_ssize_t n, double* sum_g,
+                                    double* sum_gx)
+    void axon_channel_grad_sums_f64(const double* g, const double* x, double mean, Py_ssize_t n, double* sum_g,
+                                    double* sum_gx)
+    void axon_channel_grad_f32(const float* g, const float* x, double mean, double rstd, double scale, double mean_g,
+                               double mean_gx, float* dx, Py_ssize_t n)
+    void axon_channel_grad_f64(const double* g, const double* x, double mean, double rstd, double scale,
+                               double mean_g, double mean_gx, double* dx, Py_ssize_t n)
 
 cnp.import_array()
 
@@ -156,19 +171,22 @@ def batch_norm_stats(const floating[:, :, ::1] x):
     mean_array = np.empty(channels, dtype)
     var_array = np.empty(channels, dtype)
     cdef floating[::1] mean_out = mean_array, var_out = var_array
-    cdef double count = n * length, total, mean, centered
+    cdef double count = n * length, total, mean
     with nogil:
         for c in prange(channels, schedule="static", use_threads_if=worth_threads(2 * n * channels * length)):
             total = 0
             for i in range(n):
-                for j in range(length):
-                    total = total + x[i, c, j]
+                if floating is float:
+                    total = total + axon_channel_sum_f32(&x[i, c, 0], length)
+                else:
+                    total = total + axon_channel_sum_f64(&x[i, c, 0], length)
             mean = total / count
             total = 0
             for i in range(n):
-                for j in range(length):
-                    centered = x[i, c, j] - mean
-                    total = total + centered * centered
+                if floating is float:
+                    total = total + axon_channel_sumsq_f32(&x[i, c, 0], mean, length)
+                else:
+                    total = total + axon_channel_sumsq_f64(&x[i, c, 0], mean, length)
             mean_out[c] = <floating>mean
             var_out[c] = <floating>(total / count)
     return mean_array, var_array
@@ -211,18 +229,21 @@ def batch_norm_backward(const floating[:, :, ::1] grad, const floating[:, :, ::1
     cdef floating[:, :, ::1] dx = dx_array
     cdef floating[::1] dweight = dweight_array, dbias = dbias_array
     cdef const floating[::1] w = weight if weight is not None else np.ones(channels, dtype)
-    cdef double count = n * length, sum_g, sum_g_xhat, mean_g, mean_g_xhat, scale, xhat, m, s
+    cdef double count = n * length, sum_g, sum_g_xhat, mean_g, mean_g_xhat, scale, m, s
+    # per-channel sums the channel loops add into: shared arrays, so that no prange-private
+    # variable is written through a pointer
+    cdef double[::1] sums_g = np.zeros(channels), sums_gx = np.zeros(channels)
     with nogil:
         for c in prange(channels, schedule="static", use_threads_if=worth_threads(2 * n * channels * length)):
             m = mean[c]
             s = rstd[c]
-            sum_g = 0
-            sum_g_xhat = 0
             for i in range(n):
-                for j in range(length):
-                    sum_g = sum_g + grad[i, c, j]
-                    sum_g_xhat = sum_g_xhat + grad[i, c, j] * (x[i, c, j] - m)
-            sum_g_xhat = sum_g_xhat * s
+                if floating is float:
+                    axon_channel_grad_sums_f32(&grad[i, c, 0], &x[i, c, 0], m, length, &sums_g[c], &sums_gx[c])
+                else:
+                    axon_channel_grad_sums_f64(&grad[i, c, 0], &x[i, c, 0], m, length, &sums_g[c], &sums_gx[c])
+            sum_g = sums_g[c]
+            sum_g_xhat = sums_gx[c] * s
             dbias[c] = <floating>sum_g
             dweight[c] = <floating>sum_g_xhat
             scale = w[c] * s
@@ -230,9 +251,12 @@ def batch_norm_backward(const floating[:, :, ::1] grad, const floating[:, :, ::1
                 mean_g = sum_g / count
                 mean_g_xhat = sum_g_xhat / count
                 for i in range(n):
-                    for j in range(length):
-                        xhat = (x[i, c, j] - m) * s
-                        dx[i, c, j] = <floating>(scale * (grad[i, c, j] - mean_g - xhat * mean_g_xhat))
+                    if floating is float:
+                        axon_channel_grad_f32(&grad[i, c, 0], &x[i, c, 0], m, s, scale, mean_g, mean_g_xhat,
+                                              &dx[i, c, 0], length)
+                    else:
+                        axon_channel_grad_f64(&grad[i, c, 0], &x[i, c, 0], m, s, scale, mean_g, mean_g_xhat,
+                                              &dx[i, c, 0], length)
             else:
                 for i in range(n):
                     for j in range(length):

@@ -46,7 +46,7 @@ def test_layer_norm_gradcheck():
 
 # --- batch_norm ---------------------------------------------------------------------------------
 
-BN_SHAPES = [(6, 3), (4, 3, 5), (2, 3, 4, 5)]
+BN_SHAPES = [(6, 3), (4, 3, 5), (2, 3, 4, 5), (3, 4, 6, 7)]  # the last: whole 16-lane blocks and a tail
 
 
 @pytest.mark.parametrize("shape", BN_SHAPES)
