@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 import axonml
@@ -21,3 +22,62 @@ def test_fused_linear_matches_torch_linear_relu():
     np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
     assert "activation='relu'" in repr(layer)
     assert set(layer.state_dict()) == {"weight", "bias"}
+
+
+def _avx512_kernels_or_skip():
+    from axonml.fusion.linear import _avx512_kernels
+    if _avx512_kernels() is None:
+        pytest.skip("no AVX-512 core or no gcc: the AVX-512 Linear kernel does not run here")
+
+
+@pytest.mark.parametrize("activation", [None, "relu"])
+@pytest.mark.parametrize("bias_shape", [(33,), (1,), None])
+@pytest.mark.parametrize("x_shape", [(70, 45), (3, 5, 45)])
+def test_avx512_linear_matches_torch_values_and_gradients(activation, bias_shape, x_shape):
+    _avx512_kernels_or_skip()
+    from axonml._ext import _autograd
+    from axonml.fusion.linear import _Avx512Linear
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    weight = rng.standard_normal((33, 45)).astype(np.float32)
+    bias = None if bias_shape is None else rng.standard_normal(bias_shape).astype(np.float32)
+    ours = [axonml.tensor(a, requires_grad=True) if a is not None else None for a in (x, weight, bias)]
+    theirs = [torch.tensor(a, requires_grad=True) if a is not None else None for a in (x, weight, bias)]
+    out = _autograd.apply(_Avx512Linear, *ours, activation)
+    expected = torch.nn.functional.linear(*theirs)
+    expected = torch.relu(expected) if activation == "relu" else expected
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-5, atol=1e-5)
+    grad = rng.standard_normal(expected.shape).astype(np.float32)
+    out.backward(axonml.tensor(grad))
+    expected.backward(torch.tensor(grad))
+    for a, b in zip(ours, theirs):
+        if a is not None:
+            assert a.grad.shape == a.shape
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-4)
+
+
+def test_avx512_linear_reads_a_transposed_weight_and_skips_gradients_nobody_wants():
+    _avx512_kernels_or_skip()
+    from axonml._ext import _autograd
+    from axonml.fusion.linear import _Avx512Linear
+    rng = np.random.default_rng(2)
+    x = axonml.tensor(rng.standard_normal((8, 20)).astype(np.float32))  # no grad: grad_x is not computed
+    weight = axonml.tensor(rng.standard_normal((20, 12)).astype(np.float32), requires_grad=True)
+    out = _autograd.apply(_Avx512Linear, x, weight.t(), None, "relu")
+    expected = np.maximum(x.numpy() @ weight.detach().numpy(), 0)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-5, atol=1e-5)
+    out.sum().backward()
+    mask = (expected > 0).astype(np.float32)
+    np.testing.assert_allclose(weight.grad.numpy(), x.numpy().T @ mask, rtol=1e-5, atol=1e-4)
+    assert x.grad is None
+
+
+def test_the_autotuner_offers_the_avx512_kernel_for_float32_only():
+    _avx512_kernels_or_skip()
+    from axonml.fusion.linear import AutotunedLinear, _Avx512Linear
+    from axonml.ops.linalg import Linear
+    float32 = AutotunedLinear.candidates(axonml.randn(2, 3), axonml.randn(4, 3), axonml.randn(4))
+    float64 = AutotunedLinear.candidates(axonml.randn(2, 3, dtype=axonml.float64),
+                                         axonml.randn(4, 3, dtype=axonml.float64), None)
+    assert float32[0] is Linear and _Avx512Linear in float32
+    assert float64[0] is Linear and _Avx512Linear not in float64
