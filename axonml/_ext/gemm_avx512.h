@@ -164,12 +164,14 @@ static void axon_gemm_pack_b(const float *b, char trans, ptrdiff_t ld, ptrdiff_t
     }
 }
 
-/* tile (MR x NR, column-major, ld_tile) = alpha * a_sliver . b_sliver over depth + beta * tile on the
- * first pass over the depth, tile += alpha * a_sliver . b_sliver after; the a sliver's MR rows at
- * depth p start at a + p * a_step (packed: a_step = MR). */
+/* tile (rows x cols of an MR x NR tile, column-major, ld_tile) = alpha * a_sliver . b_sliver over depth
+ * + beta * tile on the first pass over the depth, tile += alpha * a_sliver . b_sliver after; the a
+ * sliver's MR rows at depth p start at a + p * a_step (packed: a_step = MR). A partial tile (at the
+ * matrix's bottom or right edge) is computed whole and stored through masks. */
 __attribute__((target("avx512f"))) static void axon_gemm_micro(ptrdiff_t depth, const float *a, ptrdiff_t a_step,
                                                                const float *b, float *tile, ptrdiff_t ld_tile,
-                                                               float alpha, float beta, int first_pass)
+                                                               float alpha, float beta, int first_pass,
+                                                               ptrdiff_t rows, ptrdiff_t cols)
 {
     __m512 c0[AXON_GEMM_NR], c1[AXON_GEMM_NR];
     ptrdiff_t p;
@@ -189,18 +191,20 @@ __attribute__((target("avx512f"))) static void axon_gemm_micro(ptrdiff_t depth, 
     }
     {
         __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-        for (j = 0; j < AXON_GEMM_NR; j++) {
+        __mmask16 mask0 = rows >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rows) - 1u);
+        __mmask16 mask1 = rows >= 32 ? (__mmask16)0xFFFF : rows <= 16 ? (__mmask16)0 : (__mmask16)((1u << (rows - 16)) - 1u);
+        for (j = 0; j < AXON_GEMM_NR && j < cols; j++) {
             float *col = tile + j * ld_tile;
             __m512 r0 = _mm512_mul_ps(va, c0[j]), r1 = _mm512_mul_ps(va, c1[j]);
             if (!first_pass) {
-                r0 = _mm512_add_ps(r0, _mm512_loadu_ps(col));
-                r1 = _mm512_add_ps(r1, _mm512_loadu_ps(col + 16));
+                r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(mask0, col));
+                r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(mask1, col + 16));
             } else if (beta != 0.0f) {
-                r0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(col), r0);
-                r1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(col + 16), r1);
+                r0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask0, col), r0);
+                r1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask1, col + 16), r1);
             }
-            _mm512_storeu_ps(col, r0);
-            _mm512_storeu_ps(col + 16, r1);
+            _mm512_mask_storeu_ps(col, mask0, r0);
+            _mm512_mask_storeu_ps(col + 16, mask1, r1);
         }
     }
 }
@@ -213,7 +217,6 @@ static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t
                               const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *out,
                               ptrdiff_t ld_out, float *packed_a, float *packed_b)
 {
-    float edge[AXON_GEMM_MR * AXON_GEMM_NR];
     ptrdiff_t jc, pc, ic, jr, ir, i, j, a_step;
     const float *a_sliver;
     if (k == 0) {  /* out = beta * out, as BLAS */
@@ -249,20 +252,8 @@ static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t
                             a_sliver = packed_a + (ir / AXON_GEMM_MR) * depth * AXON_GEMM_MR;
                             a_step = AXON_GEMM_MR;
                         }
-                        if (tile_rows == AXON_GEMM_MR && tile_cols == AXON_GEMM_NR) {
-                            axon_gemm_micro(depth, a_sliver, a_step, b_sliver, tile, ld_out, alpha, beta,
-                                            first_pass);
-                            continue;
-                        }
-                        /* a partial tile goes through a full one on the stack */
-                        for (j = 0; j < tile_cols; j++)
-                            for (i = 0; i < tile_rows; i++)
-                                edge[i + j * AXON_GEMM_MR] = tile[i + j * ld_out];
-                        axon_gemm_micro(depth, a_sliver, a_step, b_sliver, edge, AXON_GEMM_MR, alpha, beta,
-                                        first_pass);
-                        for (j = 0; j < tile_cols; j++)
-                            for (i = 0; i < tile_rows; i++)
-                                tile[i + j * ld_out] = edge[i + j * AXON_GEMM_MR];
+                        axon_gemm_micro(depth, a_sliver, a_step, b_sliver, tile, ld_out, alpha, beta, first_pass,
+                                        tile_rows, tile_cols);
                     }
                 }
             }
@@ -272,30 +263,46 @@ static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t
 
 #endif /* AXON_HAVE_AVX512_GEMM */
 
+#if AXON_HAVE_AVX512_GEMM
+/* Each thread's scratch for the packed blocks, kept between calls (the kernels call gemm many
+ * times a step, often with small matrices) and grown as needed: at most a block and a panel,
+ * about 3.3 MiB. NULL when it cannot grow. */
+static __thread float *axon_gemm_scratch = NULL;
+static __thread size_t axon_gemm_scratch_size = 0;
+
+static float *axon_gemm_scratch_for(size_t size)
+{
+    if (size > axon_gemm_scratch_size) {
+        float *grown = (float *)realloc(axon_gemm_scratch, sizeof(float) * size);
+        if (grown == NULL)
+            return NULL;
+        axon_gemm_scratch = grown;
+        axon_gemm_scratch_size = size;
+    }
+    return axon_gemm_scratch;
+}
+#endif
+
 /* out = alpha * op(a) op(b) + beta * out (column-major); 0 when this gemm cannot run here (no
  * AVX-512, or no memory for its packed blocks), after which the caller uses BLAS. */
 static int axon_sgemm(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
                       ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *out, ptrdiff_t ld_out)
 {
 #if AXON_HAVE_AVX512_GEMM
-    float *packed_a, *packed_b;
+    float *scratch;
     ptrdiff_t depth = k < AXON_GEMM_KC ? k : AXON_GEMM_KC, rows = m < AXON_GEMM_MC ? m : AXON_GEMM_MC;
     ptrdiff_t cols = n < AXON_GEMM_NC ? n : AXON_GEMM_NC;
+    /* the packed blocks: whole slivers of the largest block of op(a) and panel of op(b) */
+    size_t size_a = (size_t)((rows + AXON_GEMM_MR - 1) / AXON_GEMM_MR * AXON_GEMM_MR) * (size_t)(depth + 1);
+    size_t size_b = (size_t)((cols + AXON_GEMM_NR - 1) / AXON_GEMM_NR * AXON_GEMM_NR) * (size_t)(depth + 1);
     if (!axon_sgemm_available())
         return 0;
     if (m <= 0 || n <= 0)
         return 1;
-    /* the packed blocks: whole slivers of the largest block of op(a) and panel of op(b) */
-    packed_a = (float *)malloc(sizeof(float) * ((rows + AXON_GEMM_MR - 1) / AXON_GEMM_MR * AXON_GEMM_MR) * (depth + 1));
-    packed_b = (float *)malloc(sizeof(float) * ((cols + AXON_GEMM_NR - 1) / AXON_GEMM_NR * AXON_GEMM_NR) * (depth + 1));
-    if (packed_a == NULL || packed_b == NULL) {
-        free(packed_a);
-        free(packed_b);
+    scratch = axon_gemm_scratch_for(size_a + size_b);
+    if (scratch == NULL)
         return 0;
-    }
-    axon_sgemm_packed(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, out, ld_out, packed_a, packed_b);
-    free(packed_a);
-    free(packed_b);
+    axon_sgemm_packed(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, out, ld_out, scratch, scratch + size_a);
     return 1;
 #else
     (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b;
