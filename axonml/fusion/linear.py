@@ -286,8 +286,8 @@ class _Avx512Linear(_linalg.Linear):
                 _address_or_none(grad), _address_or_none(rows), _address_or_none(weight), _address_or_none(grad_x),
                 _address_or_none(grad_weight), count, in_features, out_features, _ext_linalg.get_num_threads()):
             raise MemoryError("Linear: no memory for the AVX-512 gemm's packed blocks")
-        if grad_x is not None:
-            grad_x = grad_x.reshape(ctx.x_shape)
+        if grad_x is not None and grad_x.shape != ctx.x_shape:
+            grad_x = grad_x.reshape(ctx.x_shape)  # a view: only where the shapes differ, so that a leaf keeps it
         if grad_bias is not None:
             grad_bias = ctx.xp.sum_to(grad_bias, ctx.bias_shape)
         return grad_x, grad_weight, grad_bias, None
