@@ -109,6 +109,8 @@ def _transpose_epilogue(product, bias, relu: bool):
         _epilogues[product.dtype] = function
     cols, rows = product.shape
     out = np.empty((rows, cols), product.dtype)
+    if bias is not None and bias.shape != (cols,):
+        bias = np.broadcast_to(bias, (cols,))  # a one-element or 0-d bias, as it broadcasts as the gemm's C operand
     bias = None if bias is None else np.ascontiguousarray(bias, product.dtype)
     function(address(product), None if bias is None else address(bias), address(out), rows, cols, int(relu))
     return out
@@ -254,7 +256,9 @@ class _Avx512Linear(_linalg.Linear):
         ctx.activation = activation
         rows = np.ascontiguousarray(x.reshape(count, in_features))
         weight = np.ascontiguousarray(weight)
-        bias = None if bias is None else np.ascontiguousarray(np.broadcast_to(bias, (out_features,)))
+        if bias is not None and bias.shape != (out_features,):
+            bias = np.broadcast_to(bias, (out_features,))  # a one-element or 0-d bias
+        bias = None if bias is None else np.ascontiguousarray(bias)
         out = np.empty((count, out_features), np.float32)
         if not kernels.axonml_linear_forward(_address_or_none(rows), _address_or_none(weight), _address_or_none(bias),
                                              _address_or_none(out), count, in_features, out_features,

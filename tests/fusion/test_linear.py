@@ -33,21 +33,24 @@ def _avx512_kernels_or_skip():
 @pytest.mark.parametrize("activation", [None, "relu"])
 @pytest.mark.parametrize("bias_shape", [(33,), (1,), None])
 @pytest.mark.parametrize("x_shape", [(70, 45), (3, 5, 45)])
-def test_avx512_linear_matches_torch_values_and_gradients(activation, bias_shape, x_shape):
-    _avx512_kernels_or_skip()
+@pytest.mark.parametrize("kernel, dtype", [("_TransposedLinear", np.float32), ("_TransposedLinear", np.float64),
+                                           ("_Avx512Linear", np.float32)])
+def test_linear_kernels_match_torch_values_and_gradients(kernel, dtype, activation, bias_shape, x_shape):
     from axonml._ext import _autograd
-    from axonml.fusion.linear import _Avx512Linear
+    from axonml.fusion import linear
+    if kernel == "_Avx512Linear":
+        _avx512_kernels_or_skip()
     rng = np.random.default_rng(1)
-    x = rng.standard_normal(x_shape).astype(np.float32)
-    weight = rng.standard_normal((33, 45)).astype(np.float32)
-    bias = None if bias_shape is None else rng.standard_normal(bias_shape).astype(np.float32)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    weight = rng.standard_normal((33, 45)).astype(dtype)
+    bias = None if bias_shape is None else rng.standard_normal(bias_shape).astype(dtype)
     ours = [axonml.tensor(a, requires_grad=True) if a is not None else None for a in (x, weight, bias)]
     theirs = [torch.tensor(a, requires_grad=True) if a is not None else None for a in (x, weight, bias)]
-    out = _autograd.apply(_Avx512Linear, *ours, activation)
+    out = _autograd.apply(getattr(linear, kernel), *ours, activation)
     expected = torch.nn.functional.linear(*theirs)
     expected = torch.relu(expected) if activation == "relu" else expected
     np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-5, atol=1e-5)
-    grad = rng.standard_normal(expected.shape).astype(np.float32)
+    grad = rng.standard_normal(expected.shape).astype(dtype)
     out.backward(axonml.tensor(grad))
     expected.backward(torch.tensor(grad))
     for a, b in zip(ours, theirs):
