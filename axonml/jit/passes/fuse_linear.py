@@ -126,8 +126,9 @@ def split_linear_bias(graph: Graph, devices: tuple = ("cpu", "opencl")) -> int:
 
 
 def autotune_linear(graph: Graph) -> int:
-    """Make each CPU float Linear an :class:`~axonml.fusion.linear.AutotunedLinear`, which times both orientations
-    of its product on its first run and keeps the faster; returns how many."""
+    """Make each CPU float Linear an :class:`~axonml.fusion.linear.AutotunedLinear`, which times its kernels (BLAS
+    in both orientations of the product; the AVX-512 gemm for float32 where it runs) on its first run and keeps
+    the fastest; returns how many."""
     import numpy as np
 
     from ...fusion.linear import AutotunedLinear
