@@ -84,3 +84,28 @@ def test_the_autotuner_offers_the_avx512_kernel_for_float32_only():
                                          axonml.randn(4, 3, dtype=axonml.float64), None)
     assert float32[0] is Linear and _Avx512Linear in float32
     assert float64[0] is Linear and _Avx512Linear not in float64
+
+
+@pytest.mark.parametrize("rows, in_features, out_features", [(64, 784, 256), (256, 300, 64), (40, 100, 1100)])
+def test_avx512_linear_splits_large_products_over_threads_without_changing_them(rows, in_features, out_features):
+    """Products of 4M multiply-adds and more are cut into blocks of output rows or columns, one per thread."""
+    _avx512_kernels_or_skip()
+    from axonml._ext import _autograd
+    from axonml.fusion.linear import _Avx512Linear
+    rng = np.random.default_rng(3)
+    x, weight, bias, grad = (rng.standard_normal(shape).astype(np.float32) for shape in
+                             ((rows, in_features), (out_features, in_features), (out_features,), (rows, out_features)))
+    previous = axonml.get_num_threads()
+    axonml.set_num_threads(2)
+    try:
+        ours = [axonml.tensor(a, requires_grad=True) for a in (x, weight, bias)]
+        out = _autograd.apply(_Avx512Linear, *ours, "relu")
+        out.backward(axonml.tensor(grad))
+    finally:
+        axonml.set_num_threads(previous)
+    expected = np.maximum(x.astype(np.float64) @ weight.T + bias, 0)
+    masked = grad * (expected > 0)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(ours[0].grad.numpy(), masked @ weight, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(ours[1].grad.numpy(), masked.T @ x, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(ours[2].grad.numpy(), masked.sum(0), rtol=1e-4, atol=1e-3)
