@@ -21,10 +21,9 @@ import numpy as np
 from .._ext import _autograd
 from .._ext import _linalg
 from ..autograd.function import ArrayFunction
-from ..autograd.grad_mode import enable_grad
 from ..ops.attention import ScaledDotProductAttention
 from .compiler import address, exp_source
-from .elementwise import _data_or_none
+from .elementwise import replay_gradients
 
 __all__ = ["FusedAttention", "MAX_BLOCK"]
 
@@ -176,16 +175,4 @@ class _Attention(ArrayFunction):
         return kernel.run_arrays(q, k, v)
 
     def backward(ctx, grad):
-        from ..autograd import grad as autograd_grad
-        xp = ctx.xp
-        needs = ctx.needs_input_grad[1:4]
-        tensors = []
-        for array, need in zip(ctx.saved_tensors, needs):
-            tensor = _autograd.wrap_array(array, xp)
-            tensor._requires_grad = bool(need)
-            tensors.append(tensor)
-        wanted = [t for t, need in zip(tensors, needs) if need]
-        with enable_grad():
-            result = ctx.kernel.replay(*tensors)
-            grads = iter(autograd_grad([result], wanted, [_autograd.wrap_array(grad, xp)], allow_unused=True))
-        return (None,) + tuple((_data_or_none(next(grads)) if need else None) for need in needs)
+        return (None,) + replay_gradients(ctx, grad, ctx.needs_input_grad[1:4], lambda qkv: ctx.kernel.replay(*qkv))

@@ -226,19 +226,28 @@ class _FusedChain(ArrayFunction):
         return kernel.run_arrays(ctx.xp, inputs, out)
 
     def backward(ctx, grad):
-        from ..autograd import grad as autograd_grad
-        xp = ctx.xp
-        needs = ctx.needs_input_grad[2:]
-        tensors = []
-        for array, need in zip(ctx.saved_tensors, needs):
-            tensor = _autograd.wrap_array(array, xp)
-            tensor._requires_grad = bool(need)
-            tensors.append(tensor)
-        wanted = [t for t, need in zip(tensors, needs) if need]
-        with enable_grad():
-            result = ctx.kernel.replay(tensors)
-            grads = iter(autograd_grad([result], wanted, [_autograd.wrap_array(grad, xp)], allow_unused=True))
-        return (None, None) + tuple((_data_or_none(next(grads)) if need else None) for need in needs)
+        return (None, None) + replay_gradients(ctx, grad, ctx.needs_input_grad[2:], ctx.kernel.replay)
+
+
+def replay_gradients(ctx, grad, needs, replay, raw_inputs=()) -> tuple:
+    """The input gradients of a fused op: replay(inputs) reruns its members' own ops on the saved inputs under
+    autograd, which differentiates them, so each op's gradient stays in axonml/ops. Inputs at the indices in
+    raw_inputs are passed to replay as arrays (they take no gradient)."""
+    from ..autograd import grad as autograd_grad
+    xp = ctx.xp
+    inputs = []
+    for k, (array, need) in enumerate(zip(ctx.saved_tensors, needs)):
+        if k in raw_inputs:
+            inputs.append(array)
+            continue
+        tensor = _autograd.wrap_array(array, xp)
+        tensor._requires_grad = bool(need)
+        inputs.append(tensor)
+    wanted = [t for t, need in zip(inputs, needs) if need]
+    with enable_grad():
+        result = replay(inputs)
+        grads = iter(autograd_grad([result], wanted, [_autograd.wrap_array(grad, xp)], allow_unused=True))
+    return tuple((_data_or_none(next(grads)) if need else None) for need in needs)
 
 
 def _data_or_none(tensor):

@@ -32,10 +32,9 @@ import numpy as np
 from .._ext import _autograd
 from .._ext import _linalg
 from ..autograd.function import ArrayFunction
-from ..autograd.grad_mode import enable_grad
 from ..backends.cpu import cpu as _cpu_backend
 from .compiler import address, exp_source
-from .elementwise import FusedElementwise, Input, Member, _data_or_none
+from .elementwise import FusedElementwise, Input, Member, replay_gradients
 from .expressions import c_literal
 
 __all__ = ["FusedReduction", "KINDS"]
@@ -330,20 +329,5 @@ class _FusedRows(ArrayFunction):
         return kernel.run_arrays(ctx.xp, inputs, out)
 
     def backward(ctx, grad):
-        from ..autograd import grad as autograd_grad
-        xp = ctx.xp
         kernel = ctx.kernel
-        needs = ctx.needs_input_grad[2:]
-        tensors = []
-        for k, (array, need) in enumerate(zip(ctx.saved_tensors, needs)):
-            if k in kernel.array_inputs:
-                tensors.append(array)
-                continue
-            tensor = _autograd.wrap_array(array, xp)
-            tensor._requires_grad = bool(need)
-            tensors.append(tensor)
-        wanted = [t for t, need in zip(tensors, needs) if need]
-        with enable_grad():
-            result = kernel.replay(tensors)
-            grads = iter(autograd_grad([result], wanted, [_autograd.wrap_array(grad, xp)], allow_unused=True))
-        return (None, None) + tuple((_data_or_none(next(grads)) if need else None) for need in needs)
+        return (None, None) + replay_gradients(ctx, grad, ctx.needs_input_grad[2:], kernel.replay, kernel.array_inputs)
