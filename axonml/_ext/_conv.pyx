@@ -283,11 +283,12 @@ def im2col_batch(const floating[:, :, :, :, ::1] x, floating[:, ::1] columns, tu
     """Fill columns (C*kd*kh*kw, N*L) with the batch's patch matrices side by side (image n in columns
     n*L..(n+1)*L), so that one gemm covers the whole batch."""
     cdef Geometry g = geometry((x.shape[2], x.shape[3], x.shape[4]), kernel, stride, padding, dilation, out_size)
-    cdef Py_ssize_t channels = x.shape[1], pair, length = positions(&g), ld = columns.shape[1]
+    cdef Py_ssize_t channels = x.shape[1], c, n, length = positions(&g), ld = columns.shape[1]
     cdef int threads = threads_for(columns.shape[0] * columns.shape[1])
-    for pair in prange(x.shape[0] * channels, nogil=True, schedule="static", num_threads=threads):
-        volume_to_rows(&x[pair // channels, pair % channels, 0, 0, 0],
-                       &columns[(pair % channels) * taps(&g), (pair // channels) * length], &g, ld)
+    # each thread fills whole rows (its channels' taps across the batch): no cache line is written by two
+    for c in prange(channels, nogil=True, schedule="static", num_threads=threads):
+        for n in range(x.shape[0]):
+            volume_to_rows(&x[n, c, 0, 0, 0], &columns[c * taps(&g), n * length], &g, ld)
 
 
 def col2im_batch(const floating[:, ::1] columns, floating[:, :, :, :, ::1] grad, tuple kernel, tuple stride,
@@ -295,11 +296,11 @@ def col2im_batch(const floating[:, ::1] columns, floating[:, :, :, :, ::1] grad,
     """col2im of im2col_batch's layout: add columns (C*kd*kh*kw, N*L) into grad (N, C, D, H, W), zeroed."""
     cdef Geometry g = geometry((grad.shape[2], grad.shape[3], grad.shape[4]), kernel, stride, padding, dilation,
                                out_size)
-    cdef Py_ssize_t channels = grad.shape[1], pair, length = positions(&g), ld = columns.shape[1]
+    cdef Py_ssize_t channels = grad.shape[1], c, n, length = positions(&g), ld = columns.shape[1]
     cdef int threads = threads_for(columns.shape[0] * columns.shape[1])
-    for pair in prange(grad.shape[0] * channels, nogil=True, schedule="static", num_threads=threads):
-        rows_to_volume(&columns[(pair % channels) * taps(&g), (pair // channels) * length],
-                       &grad[pair // channels, pair % channels, 0, 0, 0], &g, ld)
+    for c in prange(channels, nogil=True, schedule="static", num_threads=threads):
+        for n in range(grad.shape[0]):
+            rows_to_volume(&columns[c * taps(&g), n * length], &grad[n, c, 0, 0, 0], &g, ld)
 
 
 cdef bint is_pointwise(Geometry* g) noexcept nogil:
