@@ -1,6 +1,7 @@
 """ResNet-18 benchmarks: inference and a training step, axonml against torch on the same weights.
 
     pytest benchmarks/test_bench_vision.py --benchmark-columns=median,iqr,rounds -s
+    OMP_NUM_THREADS=1 pytest benchmarks/test_bench_vision.py -s    # one thread each
 
 The torch model is the reference ResNet-18 of tests/vision (torchvision's architecture and key
 names); axonml's loads its state dict. Each case records ``ratio_vs_torch`` (axonml time / torch
