@@ -278,6 +278,48 @@ def col2im(const floating[:, :, ::1] columns, floating[:, :, :, :, ::1] grad, tu
                        &grad[pair // channels, pair % channels, 0, 0, 0], &g, positions(&g))
 
 
+cdef inline Py_ssize_t padded_extent(Py_ssize_t size, Py_ssize_t pad, Py_ssize_t out_size, Py_ssize_t stride,
+                                     Py_ssize_t kernel, Py_ssize_t dilation) noexcept nogil:
+    """The length of a zero-padded axis that every tap of every output reads inside."""
+    cdef Py_ssize_t reach = (out_size - 1) * stride + (kernel - 1) * dilation + 1
+    return max(size + pad, reach)
+
+
+cdef void plane_to_rows_padded(const floating* plane, floating* rows, Geometry* g, Py_ssize_t ld,
+                               floating* padded) noexcept nogil:
+    """volume_to_rows for a small 2-D plane: copied once into a zero-padded buffer, after which every
+    tap's rows are plain (strided) copies, without volume_to_rows's per-row bounds and memsets, which
+    dominate on 7x7 and 4x4 maps."""
+    cdef Py_ssize_t height = padded_extent(g.height, g.ph, g.out_h, g.sh, g.kh, g.dh)
+    cdef Py_ssize_t width = padded_extent(g.width, g.pw, g.out_w, g.sw, g.kw, g.dw)
+    cdef Py_ssize_t h, w, i, j, oh, ow
+    cdef const floating* src
+    cdef floating* dst
+    memset(padded, 0, height * width * sizeof(floating))
+    for h in range(g.height):
+        for w in range(g.width):
+            padded[(h + g.ph) * width + w + g.pw] = plane[h * g.width + w]
+    for i in range(g.kh):
+        for j in range(g.kw):
+            for oh in range(g.out_h):
+                src = padded + (oh * g.sh + i * g.dh) * width + j * g.dw
+                dst = rows + (i * g.kw + j) * ld + oh * g.out_w
+                for ow in range(g.out_w):
+                    dst[ow] = src[ow * g.sw]
+
+
+cdef bint small_plane(Geometry* g) noexcept nogil:
+    """Whether im2col_batch takes plane_to_rows_padded: a 2-D convolution with padding before each
+    axis (not a chunk's shifted geometry) on a map whose padded copy is small (ResNet's 7x7 and 4x4)."""
+    return (g.depth == 1 and g.kd == 1 and g.out_d == 1 and g.ph >= 0 and g.pw >= 0 and g.out_w <= 16
+            and padded_extent(g.height, g.ph, g.out_h, g.sh, g.kh, g.dh)
+            * padded_extent(g.width, g.pw, g.out_w, g.sw, g.kw, g.dw) <= SMALL_PLANE)
+
+
+cdef enum:
+    SMALL_PLANE = 1024  # values of a padded plane that plane_to_rows_padded takes
+
+
 def im2col_batch(const floating[:, :, :, :, ::1] x, floating[:, ::1] columns, tuple kernel, tuple stride,
                  tuple padding, tuple dilation, tuple out_size):
     """Fill columns (C*kd*kh*kw, N*L) with the batch's patch matrices side by side (image n in columns
@@ -285,10 +327,16 @@ def im2col_batch(const floating[:, :, :, :, ::1] x, floating[:, ::1] columns, tu
     cdef Geometry g = geometry((x.shape[2], x.shape[3], x.shape[4]), kernel, stride, padding, dilation, out_size)
     cdef Py_ssize_t channels = x.shape[1], c, n, length = positions(&g), ld = columns.shape[1]
     cdef int threads = threads_for(columns.shape[0] * columns.shape[1])
+    cdef bint small = small_plane(&g)
+    cdef floating[:, ::1] padded = np.empty((threads, SMALL_PLANE if small else 1), np.asarray(x).dtype)
     # each thread fills whole rows (its channels' taps across the batch): no cache line is written by two
     for c in prange(channels, nogil=True, schedule="static", num_threads=threads):
         for n in range(x.shape[0]):
-            volume_to_rows(&x[n, c, 0, 0, 0], &columns[c * taps(&g), n * length], &g, ld)
+            if small:
+                plane_to_rows_padded(&x[n, c, 0, 0, 0], &columns[c * taps(&g), n * length], &g, ld,
+                                     &padded[omp_get_thread_num(), 0])
+            else:
+                volume_to_rows(&x[n, c, 0, 0, 0], &columns[c * taps(&g), n * length], &g, ld)
 
 
 def col2im_batch(const floating[:, ::1] columns, floating[:, :, :, :, ::1] grad, tuple kernel, tuple stride,
