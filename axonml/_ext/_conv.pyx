@@ -887,27 +887,52 @@ cdef inline void kernel_adjoint_1d(const double* d, Py_ssize_t d_step, double* o
     out[2 * out_step] = (d[d_step] + d[2 * d_step]) * 0.5 + d[3 * d_step]
 
 
-def _transform_kernels(weight, dtype):
-    """G g G^T of every 3x3 kernel g of weight (A, B, 3, 3), computed in float64: (16, A, B)."""
-    rows, columns = weight.shape[0], weight.shape[1]
-    # one kernel per row, its 9 taps contiguous; the transforms one per row of the result. Those rows
-    # are padded: 16 write streams a power of two apart (64 x 64 kernels and up) share a cache set
-    # and evict each other, which made this 5x slower.
-    cdef const double[:, ::1] kernels = np.ascontiguousarray(np.asarray(weight, np.float64).reshape(-1, 9))
-    transformed_array = np.empty((SPOTS, kernels.shape[0] + 8), np.float64)[:, :kernels.shape[0]]
-    cdef double[:, :] transformed = transformed_array
-    cdef Py_ssize_t k, u
+cdef enum:
+    KERNEL_RUN = 64  # kernels a thread transforms at once, their 16 transforms gathered per position
+
+
+cdef void transform_run(const floating* kernels, Py_ssize_t count, floating* out, Py_ssize_t out_stride) noexcept nogil:
+    """G g G^T, in double, of `count` <= KERNEL_RUN kernels (9 taps each, contiguous) into out's 16 rows
+    (out_stride apart): gathered per position first, so that each row is written as one run (16 rows
+    written element by element, a power of two apart, share a cache set and evict each other)."""
+    cdef double g[9]
     cdef double half[12]  # G g, 4 x 3
     cdef double full[16]  # G g G^T
-    with nogil:
-        for k in range(kernels.shape[0]):
-            for u in range(3):
-                kernel_1d(&kernels[k, u], 3, half + u, 3)
-            for u in range(TILE):
-                kernel_1d(half + 3 * u, 1, full + TILE * u, 1)
-            for u in range(SPOTS):
-                transformed[u, k] = full[u]
-    return np.ascontiguousarray(transformed_array, dtype).reshape(SPOTS, rows, columns)
+    cdef floating gathered[SPOTS * KERNEL_RUN]
+    cdef Py_ssize_t k, u
+    for k in range(count):
+        for u in range(9):
+            g[u] = kernels[k * 9 + u]
+        for u in range(3):
+            kernel_1d(g + u, 3, half + u, 3)
+        for u in range(TILE):
+            kernel_1d(half + 3 * u, 1, full + TILE * u, 1)
+        for u in range(SPOTS):
+            gathered[u * KERNEL_RUN + k] = <floating>full[u]
+    for u in range(SPOTS):
+        for k in range(count):
+            out[u * out_stride + k] = gathered[u * KERNEL_RUN + k]
+
+
+cdef transform_kernels(const floating[:, ::1] kernels, floating[:, ::1] out):
+    cdef Py_ssize_t count = kernels.shape[0], first
+    cdef int threads = threads_for(count * SPOTS * 8)
+    for first in prange(0, count, KERNEL_RUN, nogil=True, schedule="static", num_threads=threads):
+        transform_run(&kernels[first, 0], min(<Py_ssize_t>KERNEL_RUN, count - first), &out[0, first], count)
+
+
+def _transform_kernels(weight, dtype):
+    """G g G^T of every 3x3 kernel g of weight (A, B, 3, 3), computed in float64 and rounded to dtype
+    (float32 or float64): (16, A, B)."""
+    rows, columns = weight.shape[0], weight.shape[1]
+    kernels = np.ascontiguousarray(weight, dtype).reshape(-1, 9)
+    out = np.empty((SPOTS, kernels.shape[0]), dtype)
+    if kernels.shape[0]:
+        if out.dtype == np.float32:
+            transform_kernels[float](kernels, out)
+        else:
+            transform_kernels[double](kernels, out)
+    return out.reshape(SPOTS, rows, columns)
 
 
 def _kernel_gradient(transformed_array):
