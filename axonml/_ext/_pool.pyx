@@ -7,10 +7,12 @@ PyTorch's CPU kernels, so indices, divisors and NaN handling match it: max pooli
 flat index (d * H + h) * W + w of the maximum inside its plane (the first of equal maxima), and a
 NaN wins over every number (the last NaN of a window, as PyTorch's `val > max || isnan(val)`).
 """
+import numpy as np
+
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport INFINITY, isnan
-from libc.stdlib cimport free, malloc
+from openmp cimport omp_get_thread_num
 
 from axonml._ext._threads cimport threads_for
 
@@ -160,13 +162,13 @@ def max_pool3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, index
     cdef Py_ssize_t p, od, oh, ow, d0, d1, h0, h1, w0, w1
     cdef index_t best_index
     cdef int threads = threads_for(planes * out_d * out_h * out_w * kd * kh * kw)
-    cdef floating* taps
+    cdef floating[:, ::1] taps  # each thread's tap row for max_pool_plane_2d
     if depth == 1 and out_d == 1 and kd == 1 and pd == 0 and dh == 1 and dw == 1:
+        taps = np.empty((threads, out_w), np.asarray(x).dtype)
         for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
-            taps = <floating*>malloc(out_w * sizeof(floating))
-            max_pool_plane_2d(&x[p, 0, 0, 0], &out[p, 0, 0, 0], &indices[p, 0, 0, 0], taps, height, width, out_h,
+            max_pool_plane_2d(&x[p, 0, 0, 0], &out[p, 0, 0, 0], &indices[p, 0, 0, 0],
+                              &taps[omp_get_thread_num(), 0], height, width, out_h,
                               out_w, kh, kw, sh, sw, ph, pw)
-            free(taps)
         return
     for p in prange(planes, nogil=True, schedule="static", num_threads=threads):
         for od in range(out_d):
