@@ -48,6 +48,10 @@ cdef extern from "gemm_avx512.h" nogil:
     int axon_sgemm(char trans_a, char trans_b, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, float alpha, const float* a,
                    Py_ssize_t lda, const float* b, Py_ssize_t ldb, float beta, float* out, Py_ssize_t ld_out)
     int axon_sgemm_available()
+    size_t axon_sgemm_packed_b_size(Py_ssize_t n, Py_ssize_t k)
+    void axon_sgemm_pack_b_all(char trans_b, Py_ssize_t n, Py_ssize_t k, const float* b, Py_ssize_t ldb, float* packed)
+    int axon_sgemm_prepacked(char trans_a, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, float alpha, const float* a,
+                             Py_ssize_t lda, const float* packed_b, float beta, float* out, Py_ssize_t ld_out)
 
 
 cdef inline void gemm(char trans_1, char trans_2, int m, int n, int k, floating alpha, const floating* op_1, int ld_1,
@@ -803,16 +807,22 @@ cdef void transform_output_gradient(const floating* grad, Py_ssize_t co, Tiles* 
 
 cdef void forward_block(const floating* x, const floating* kernels, floating* out, Tiles* s, Py_ssize_t first,
                         Py_ssize_t count, floating* transformed, floating* products, floating* scratch,
-                        bint accumulate) noexcept nogil:
+                        bint accumulate, const float* packed_kernels, Py_ssize_t packed_size) noexcept nogil:
     """out's tiles first .. first+count-1 (+)= the convolution of x with the transformed kernels
-    (16, Cout, C * kd)."""
+    (16, Cout, C * kd); packed_kernels, when not NULL, holds them packed for gemm_avx512.h, packed_size
+    floats for each of the 16."""
     cdef Py_ssize_t e, co
     transform_input(x, s, first, count, transformed, scratch)
     for e in range(SPOTS):
         # column-major: products_e^T (count x Cout) = transformed_e^T (count x K) . kernels_e^T (K x Cout)
+        if floating is float:
+            if packed_kernels != NULL and count > 1 and axon_sgemm_prepacked(
+                    c'N', count, s.out_channels, s.rows, 1, transformed + e * s.rows * s.block, s.block,
+                    packed_kernels + e * packed_size, 0, products + e * s.out_channels * s.block, s.block):
+                continue
         gemm(c'N', c'N', count, s.out_channels, s.rows, <floating>1, transformed + e * s.rows * s.block,
-                 s.block, kernels + e * s.out_channels * s.rows, s.rows, <floating>0,
-                 products + e * s.out_channels * s.block, s.block)
+             s.block, kernels + e * s.out_channels * s.rows, s.rows, <floating>0,
+             products + e * s.out_channels * s.block, s.block)
     for co in range(s.out_channels):
         transform_output(products, co, s, first, count, out, scratch, accumulate)
 
@@ -861,12 +871,25 @@ cdef winograd_apply(const floating[:, :, :, :, ::1] x, floating[:, :, ::1] kerne
     cdef int threads = block_threads(&s), t
     cdef floating[:, ::1] transformed, products, scratch
     transformed, products, scratch = scratch_buffers(&s, threads, np.asarray(x).dtype)
-    cdef Py_ssize_t block, blocks = (s.count + s.block - 1) // s.block
+    cdef Py_ssize_t block, blocks = (s.count + s.block - 1) // s.block, e, packed_size = 0
+    # float32 on AVX-512: the 16 kernel matrices packed for the gemm once, not once per block of tiles
+    # (with 256 channels and more, packing them every block took nearly as long as the products)
+    cdef float[::1] packed
+    cdef const float* packed_kernels = NULL
+    if floating is float:
+        if axon_sgemm_available() and blocks > 1:
+            packed_size = axon_sgemm_packed_b_size(s.out_channels, s.rows)
+            packed = np.empty(SPOTS * packed_size, np.float32)
+            with nogil:
+                for e in range(SPOTS):
+                    axon_sgemm_pack_b_all(c'N', s.out_channels, s.rows, &kernels[e, 0, 0], s.rows,
+                                          &packed[e * packed_size])
+            packed_kernels = &packed[0]
     for block in prange(blocks, nogil=True, schedule="static", num_threads=threads):
         t = omp_get_thread_num()
         forward_block(&x[0, 0, 0, 0, 0], &kernels[0, 0, 0], &out[0, 0, 0, 0, 0], &s, block * s.block,
                       min(s.block, s.count - block * s.block), &transformed[t, 0], &products[t, 0], &scratch[t, 0],
-                      accumulate)
+                      accumulate, packed_kernels, packed_size)
 
 
 # The halves below are products with 0.5, not divisions by 2 (the same value, exactly): with

@@ -209,13 +209,22 @@ __attribute__((target("avx512f"))) static void axon_gemm_micro(ptrdiff_t depth, 
     }
 }
 
+/* Where panel (jc, pc) of op(b) lies in axon_sgemm_pack_b_all's layout: the panels in the order
+ * axon_sgemm_packed takes them, each of its columns rounded up to whole slivers. */
+static inline ptrdiff_t axon_gemm_panel_offset(ptrdiff_t n, ptrdiff_t k, ptrdiff_t jc, ptrdiff_t pc)
+{
+    ptrdiff_t cols = n - jc < AXON_GEMM_NC ? n - jc : AXON_GEMM_NC;
+    return jc * k + (cols + AXON_GEMM_NR - 1) / AXON_GEMM_NR * AXON_GEMM_NR * pc;
+}
+
 /* out (m x n, ld_out) (+)= op(a) op(b) block by block, packed_a and packed_b holding the packed block
- * and panel. An untransposed a is read in place: its columns already hold a sliver's MR rows side by
- * side, and packing it, once per panel of b, cost as much as the multiply when n is small (a
+ * and panel (or prepacked_b, when not NULL, holding every panel of op(b): axon_sgemm_pack_b_all).
+ * An untransposed a is read in place: its columns already hold a sliver's MR rows side by side,
+ * and packing it, once per panel of b, cost as much as the multiply when n is small (a
  * convolution's 64 output channels); only a partial sliver at its bottom edge is packed. */
 static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                               const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *out,
-                              ptrdiff_t ld_out, float *packed_a, float *packed_b)
+                              ptrdiff_t ld_out, float *packed_a, float *packed_b, const float *prepacked_b)
 {
     ptrdiff_t jc, pc, ic, jr, ir, i, j, a_step;
     const float *a_sliver;
@@ -230,7 +239,10 @@ static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t
         for (pc = 0; pc < k; pc += AXON_GEMM_KC) {
             ptrdiff_t depth = k - pc < AXON_GEMM_KC ? k - pc : AXON_GEMM_KC;
             int first_pass = pc == 0;
-            axon_gemm_pack_b(b, trans_b, ldb, pc, depth, jc, cols, packed_b);
+            if (prepacked_b != NULL)
+                packed_b = (float *)prepacked_b + axon_gemm_panel_offset(n, k, jc, pc);
+            else
+                axon_gemm_pack_b(b, trans_b, ldb, pc, depth, jc, cols, packed_b);
             for (ic = 0; ic < m; ic += AXON_GEMM_MC) {
                 ptrdiff_t rows = m - ic < AXON_GEMM_MC ? m - ic : AXON_GEMM_MC;
                 ptrdiff_t full_rows = rows / AXON_GEMM_MR * AXON_GEMM_MR;
@@ -302,11 +314,61 @@ static int axon_sgemm(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t n, ptrd
     scratch = axon_gemm_scratch_for(size_a + size_b);
     if (scratch == NULL)
         return 0;
-    axon_sgemm_packed(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, out, ld_out, scratch, scratch + size_a);
+    axon_sgemm_packed(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, out, ld_out, scratch, scratch + size_a,
+                      NULL);
     return 1;
 #else
     (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b;
     (void)ldb; (void)beta; (void)out; (void)ld_out;
+    return 0;
+#endif
+}
+
+/* Floats that every panel of an op(b) (k x n) takes, packed: axon_sgemm_pack_b_all's size. */
+static size_t axon_sgemm_packed_b_size(ptrdiff_t n, ptrdiff_t k)
+{
+    ptrdiff_t full = n / AXON_GEMM_NC * AXON_GEMM_NC, rest = n - full;
+    return (size_t)(full * k + (rest + AXON_GEMM_NR - 1) / AXON_GEMM_NR * AXON_GEMM_NR * k);
+}
+
+/* Pack every panel of op(b) (k x n) once, for many products with the same b (Winograd's transformed
+ * kernels, one product per block of tiles): axon_sgemm_prepacked reads them instead of packing. */
+static void axon_sgemm_pack_b_all(char trans_b, ptrdiff_t n, ptrdiff_t k, const float *b, ptrdiff_t ldb, float *packed)
+{
+#if AXON_HAVE_AVX512_GEMM
+    ptrdiff_t jc, pc;
+    for (jc = 0; jc < n; jc += AXON_GEMM_NC) {
+        ptrdiff_t cols = n - jc < AXON_GEMM_NC ? n - jc : AXON_GEMM_NC;
+        for (pc = 0; pc < k; pc += AXON_GEMM_KC) {
+            ptrdiff_t depth = k - pc < AXON_GEMM_KC ? k - pc : AXON_GEMM_KC;
+            axon_gemm_pack_b(b, trans_b, ldb, pc, depth, jc, cols, packed + axon_gemm_panel_offset(n, k, jc, pc));
+        }
+    }
+#else
+    (void)trans_b; (void)n; (void)k; (void)b; (void)ldb; (void)packed;
+#endif
+}
+
+/* axon_sgemm with op(b) packed beforehand by axon_sgemm_pack_b_all; 0 when this gemm cannot run here. */
+static int axon_sgemm_prepacked(char trans_a, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
+                                ptrdiff_t lda, const float *packed_b, float beta, float *out, ptrdiff_t ld_out)
+{
+#if AXON_HAVE_AVX512_GEMM
+    float *scratch;
+    ptrdiff_t depth = k < AXON_GEMM_KC ? k : AXON_GEMM_KC, rows = m < AXON_GEMM_MC ? m : AXON_GEMM_MC;
+    size_t size_a = (size_t)((rows + AXON_GEMM_MR - 1) / AXON_GEMM_MR * AXON_GEMM_MR) * (size_t)(depth + 1);
+    if (!axon_sgemm_available())
+        return 0;
+    if (m <= 0 || n <= 0)
+        return 1;
+    scratch = axon_gemm_scratch_for(size_a);
+    if (scratch == NULL)
+        return 0;
+    axon_sgemm_packed(trans_a, 'N', m, n, k, alpha, a, lda, NULL, 0, beta, out, ld_out, scratch, NULL, packed_b);
+    return 1;
+#else
+    (void)trans_a; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)packed_b; (void)beta;
+    (void)out; (void)ld_out;
     return 0;
 #endif
 }

@@ -245,15 +245,18 @@ def test_gradcheck():
 
 
 @pytest.mark.parametrize("x_shape, w_shape, options", [
-    # the stem's 7x7/2 with a partial last run; a dilated one whose runs start inside the image
+    # patch matrices over 4 runs' worth (CHUNK_VALUES in _conv.pyx), built and multiplied a run of
+    # output rows at a time: the stem's 7x7/2 with a partial last run; a dilated one whose runs
+    # start inside the image
     ((2, 3, 101, 90), (8, 3, 7, 7), dict(stride=2, padding=3)),
     ((2, 8, 80, 61), (6, 8, 3, 5), dict(stride=(1, 2), padding=(2, 1), dilation=(2, 1))),
+    # Winograd over 288 tiles: more than one block, whose gemms read the kernels packed once per call
+    ((2, 64, 24, 24), (64, 64, 3, 3), dict(padding=1)),
 ], ids=str)
-def test_conv2d_built_a_run_of_rows_at_a_time(x_shape, w_shape, options):
-    """Patch matrices over 4 runs' worth (CHUNK_VALUES in _conv.pyx) are built and multiplied a run
-    of output rows at a time. Their weight gradients sum thousands of products, more than the
-    oracle's float32 tolerance allows torch's own float32 result, so both dtypes are held to
-    torch's float64: float64 to rounding, float32 to a bound relative to each gradient's size."""
+def test_conv2d_large_reductions_against_float64(x_shape, w_shape, options):
+    """Convolutions whose outputs or weight gradients sum hundreds to thousands of products, more
+    than the oracle's float32 tolerance allows torch's own float32 result, are held to torch's
+    float64: float64 to rounding, float32 to a bound relative to each result's size."""
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
     x_torch, w_torch = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
