@@ -125,7 +125,8 @@ def _floating_dtype(name: str, input: Tensor, dtype):
 
 
 def _legacy_name(dtype) -> str:
-    return dtype.scalar_name
+    """PyTorch's name of an axonml or NumPy dtype in error messages: Long, Float, Byte ..."""
+    return (dtype if isinstance(dtype, _dtype.dtype) else _dtype.from_numpy_dtype(dtype)).scalar_name
 
 
 def _cast(input: Tensor, dtype) -> Tensor:
