@@ -7,6 +7,10 @@ from cython cimport floating
 from cython.parallel cimport prange
 from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 
+cdef extern from "gemm_avx512.h" nogil:
+    int axon_sgemm(char trans_a, char trans_b, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, float alpha, const float* a,
+                   Py_ssize_t lda, const float* b, Py_ssize_t ldb, float beta, float* out, Py_ssize_t ld_out)
+
 
 cdef inline void gemv_one(char trans, int rows, int cols, floating alpha, const floating* a, int ld,
                           const floating* x, int incx, floating beta, floating* y, int incy,
@@ -29,7 +33,9 @@ cdef inline void gemm_one(char trans_1, char trans_2, int m, int n, int k, float
     """Column-major out (m x n) = alpha * op(op_1) (m x k) @ op(op_2) (k x n) + beta * out.
 
     A product with one output column or row is a matrix-vector product: gemm would pack the whole
-    matrix first (10-20x slower for one token through a large layer), gemv streams it once.
+    matrix first (10-20x slower for one token through a large layer), gemv streams it once. A float32
+    product of 16 or more output rows runs gemm_avx512.h's kernel where the core has AVX-512 (BLAS may run AVX2 kernels there,
+    at half its rate), BLAS otherwise.
     """
     if n == 1 and m > 1:
         # out[:, 0] = op(op_1) @ op(op_2)[:, 0]; that column lies at stride 1 ('N') or ld_2 ('T')
@@ -46,6 +52,9 @@ cdef inline void gemm_one(char trans_1, char trans_2, int m, int n, int k, float
             gemv_one(c'N', n, k, alpha, op_2, ld_2, op_1, ld_1 if trans_1 == c'N' else 1, beta, out, ld_out, n)
         return
     if floating is float:
+        # below half of its 32-row tile, the kernel computes mostly padding
+        if m >= 16 and axon_sgemm(trans_1, trans_2, m, n, k, alpha, op_1, ld_1, op_2, ld_2, beta, out, ld_out):
+            return
         sgemm(&trans_1, &trans_2, &m, &n, &k, &alpha, <float*>op_1, &ld_1, <float*>op_2, &ld_2,
               &beta, out, &ld_out)
     else:

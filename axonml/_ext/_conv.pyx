@@ -14,7 +14,7 @@ over the threads instead. A 1x1 kernel with unit stride and no padding skips im2
 image already is its patch matrix. An image whose patch matrix outgrows the L2 cache (the 7x7
 stem's) is built and multiplied a run of output rows at a time.
 
-Their float32 gemms run gemm_avx512.h's kernel on cores with AVX-512 (BLAS otherwise, and for
+Their gemms are _blas.pxd's: float32 through gemm_avx512.h's kernel on cores with AVX-512 (BLAS otherwise, and for
 float64): the BLAS linked here may run its AVX2 kernels there (OpenBLAS under
 OPENBLAS_CORETYPE=Haswell, or on a core it does not know) at about half the core's rate.
 
@@ -37,7 +37,7 @@ from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 from openmp cimport omp_get_thread_num
 
-from axonml._ext._blas cimport gemm_one
+from axonml._ext._blas cimport gemm_one as gemm, gemm_split
 from axonml._ext._threads cimport threads_for
 
 cdef extern from "conv_rows.h" nogil:
@@ -45,45 +45,11 @@ cdef extern from "conv_rows.h" nogil:
     void axon_copy_strided_f64(const double* src, Py_ssize_t stride, double* dst, Py_ssize_t n)
 
 cdef extern from "gemm_avx512.h" nogil:
-    int axon_sgemm(char trans_a, char trans_b, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, float alpha, const float* a,
-                   Py_ssize_t lda, const float* b, Py_ssize_t ldb, float beta, float* out, Py_ssize_t ld_out)
     int axon_sgemm_available()
     size_t axon_sgemm_packed_b_size(Py_ssize_t n, Py_ssize_t k)
     void axon_sgemm_pack_b_all(char trans_b, Py_ssize_t n, Py_ssize_t k, const float* b, Py_ssize_t ldb, float* packed)
     int axon_sgemm_prepacked(char trans_a, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, float alpha, const float* a,
                              Py_ssize_t lda, const float* packed_b, float beta, float* out, Py_ssize_t ld_out)
-
-
-cdef inline void gemm(char trans_1, char trans_2, int m, int n, int k, floating alpha, const floating* op_1, int ld_1,
-                      const floating* op_2, int ld_2, floating beta, floating* out, int ld_out) noexcept nogil:
-    """_blas.gemm_one's product, float32 through gemm_avx512.h where the core has AVX-512 (and a
-    product of one row or column, a gemv, through BLAS)."""
-    if floating is float:
-        if m > 1 and n > 1 and axon_sgemm(trans_1, trans_2, m, n, k, alpha, op_1, ld_1, op_2, ld_2, beta, out,
-                                          ld_out):
-            return
-    gemm_one(trans_1, trans_2, m, n, k, alpha, op_1, ld_1, op_2, ld_2, beta, out, ld_out)
-
-
-cdef inline void gemm_split(char trans_1, char trans_2, int m, int n, int k, floating alpha,
-                            const floating* op_1, int ld_1, const floating* op_2, int ld_2,
-                            floating beta, floating* out, int ld_out, int threads) noexcept nogil:
-    """_blas.gemm_split over gemm above: the output cut into `threads` blocks of rows (m) or columns (n)."""
-    cdef int t, start, stop, size = m if m >= n else n
-    cdef int block = ((size + threads - 1) // threads + 15) // 16 * 16
-    for t in prange(threads, schedule="static", num_threads=threads):
-        start = t * block
-        stop = min(start + block, size)
-        if start >= stop:
-            continue
-        if m >= n:  # rows of op(op_1) and of out
-            gemm(trans_1, trans_2, stop - start, n, k, alpha,
-                 op_1 + (start if trans_1 == c'N' else start * <Py_ssize_t>ld_1), ld_1, op_2, ld_2,
-                 beta, out + start, ld_out)
-        else:  # columns of op(op_2) and of out
-            gemm(trans_1, trans_2, m, stop - start, k, alpha, op_1, ld_1,
-                 op_2 + (start * <Py_ssize_t>ld_2 if trans_2 == c'N' else start), ld_2,
-                 beta, out + start * <Py_ssize_t>ld_out, ld_out)
 
 
 def _gemm(str trans_1, str trans_2, int m, int n, int k, double alpha, const floating[::1] op_1, int ld_1,
