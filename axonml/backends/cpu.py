@@ -11,6 +11,7 @@ from .._ext import _optim
 from .._ext import _attention, _nn, _norm
 from .._ext import _reduce, _rnn
 from .._ext import _quant
+from .._ext import _eltwise
 from . import _lapack
 from . import _special as _special_functions
 from .base import Backend, matmul_via_gemm
@@ -63,6 +64,30 @@ def _fused_update(kernel, arrays, *scalars):
             np.copyto(array, work, casting="unsafe")
     return result
 
+
+
+# The one-pass relu kernels (_ext/_eltwise.pyx) beat NumPy's ufuncs from about this many elements;
+# a + b only gains from threads, which its kernel starts from _THREADED_ELEMENTS on.
+_ELTWISE_ELEMENTS = 1 << 14
+_THREADED_ELEMENTS = 1 << 18
+
+
+def _eltwise_operand(a, size=_ELTWISE_ELEMENTS):
+    """Whether a is an array the elementwise kernels take: C-contiguous float32/float64, size or more elements."""
+    return type(a) is np.ndarray and a.size >= size and a.dtype in _KERNEL_DTYPES and a.flags.c_contiguous
+
+
+def _add(a, b):
+    if (_eltwise_operand(a, _THREADED_ELEMENTS) and type(b) is np.ndarray and b.shape == a.shape
+            and b.dtype == a.dtype and b.flags.c_contiguous and _linalg.get_num_threads() > 1):
+        return _eltwise.add(a, b)
+    return np.add(a, b)
+
+
+def _maximum(a, b):
+    if type(b) is int and b == 0 and _eltwise_operand(a):  # relu: the same values as np.maximum(a, 0)
+        return _eltwise.relu(a)
+    return np.maximum(a, b)
 
 
 def _rows_readable(a):
@@ -154,7 +179,19 @@ class CPUBackend(Backend):
         np.add(dst, src, out=dst, casting="unsafe")
 
     def relu_into(self, a):
-        np.maximum(a, 0, out=a)
+        if _eltwise_operand(a) and a.flags.writeable:
+            _eltwise.relu(a, a)
+        else:
+            np.maximum(a, 0, out=a)
+
+    def relu_backward(self, grad, out):
+        """grad * (out > 0) in one pass, or None where the kernel does not take the arrays (the op composes it).
+
+        Not in the backend contract: ops.activation.relu_backward uses it where a backend has it."""
+        if (_eltwise_operand(grad) and type(out) is np.ndarray and out.shape == grad.shape
+                and out.dtype == grad.dtype and out.flags.c_contiguous):
+            return _eltwise.relu_backward(grad, out)
+        return None
 
     # --- views -------------------------------------------------------------------------------
     def reshape(self, a, shape):
@@ -190,12 +227,12 @@ class CPUBackend(Backend):
         a[index] = value
 
     # --- elementwise -------------------------------------------------------------------------
-    add = staticmethod(np.add)
+    add = staticmethod(_add)
     sub = staticmethod(np.subtract)
     mul = staticmethod(np.multiply)
     div = staticmethod(np.true_divide)
     pow = staticmethod(np.power)
-    maximum = staticmethod(np.maximum)
+    maximum = staticmethod(_maximum)
     minimum = staticmethod(np.minimum)
     floor_divide = staticmethod(np.floor_divide)
     remainder = staticmethod(np.remainder)
