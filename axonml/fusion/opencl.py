@@ -16,20 +16,26 @@ import numpy as np
 __all__ = ["run_opencl", "run_opencl_rows", "run_opencl_epilogue"]
 
 
-def run_opencl(kernel, xp, arrays, out=None):
-    """kernel's result on CLArrays of device backend xp."""
+def _device_kernel(what: str, kernel, xp, arrays):
+    """kernel's generated OpenCL function (built once per device) and arrays as dense device arrays."""
     from ..opencl._array import CLArray, dense
     if kernel.dtype != np.float32:
-        raise NotImplementedError(f"FusedElementwise({kernel.name}): {kernel.dtype} kernels are not generated for "
+        raise NotImplementedError(f"{what}({kernel.name}): {kernel.dtype} kernels are not generated for "
                                   f"device {xp.device} (float32 only)")
     for k, array in enumerate(arrays):
         if not isinstance(array, CLArray) or array.backend is not xp:
-            raise RuntimeError(f"FusedElementwise({kernel.name}): input {k} is not on device {xp.device}")
+            raise RuntimeError(f"{what}({kernel.name}): input {k} is not on device {xp.device}")
     function = kernel._opencl.get(xp)
     if function is None:
         function = xp.programs._load_or_build(kernel.opencl_source()).axonml_fused
         kernel._opencl[xp] = function
-    arrays = [dense(a) for a in arrays]
+    return function, [dense(a) for a in arrays]
+
+
+def run_opencl(kernel, xp, arrays, out=None):
+    """kernel's result on CLArrays of device backend xp."""
+    from ..opencl._array import CLArray
+    function, arrays = _device_kernel("FusedElementwise", kernel, xp, arrays)
     if out is None or not isinstance(out, CLArray) or out.shape != kernel.shape or out.offset or \
             not out.is_contiguous() or out.dtype != kernel.dtype:
         out = xp.empty(kernel.shape, kernel.dtype)
@@ -40,18 +46,8 @@ def run_opencl(kernel, xp, arrays, out=None):
 
 def run_opencl_rows(kernel, xp, arrays, out=None):
     """A FusedReduction's per-row output (the full result of a softmax or layer norm) on device backend xp."""
-    from ..opencl._array import CLArray, dense
-    if kernel.dtype != np.float32:
-        raise NotImplementedError(f"FusedReduction({kernel.name}): {kernel.dtype} kernels are not generated for "
-                                  f"device {xp.device} (float32 only)")
-    for k, array in enumerate(arrays):
-        if not isinstance(array, CLArray) or array.backend is not xp:
-            raise RuntimeError(f"FusedReduction({kernel.name}): input {k} is not on device {xp.device}")
-    function = kernel._opencl.get(xp)
-    if function is None:
-        function = xp.programs._load_or_build(kernel.opencl_source()).axonml_fused
-        kernel._opencl[xp] = function
-    arrays = [dense(a) for a in arrays]
+    from ..opencl._array import CLArray
+    function, arrays = _device_kernel("FusedReduction", kernel, xp, arrays)
     if kernel.kind in ("softmax", "log_softmax", "layer_norm"):
         if out is None or not isinstance(out, CLArray) or out.shape != kernel.shape or out.offset or \
                 not out.is_contiguous() or out.dtype != kernel.dtype:
