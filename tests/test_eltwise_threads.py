@@ -114,3 +114,28 @@ def test_relu_and_residual_add_through_autograd(threads):
         _assert_same_bits(out.detach().numpy(), out_np)
         _assert_same_bits(skip.grad.numpy(), grad_sum)
         _assert_same_bits(x.grad.numpy(), grad_sum * (hidden_np > 0).astype(np.float32))
+
+
+def test_relu_inplace_without_a_graph_writes_through_views(threads):
+    base = axonml.from_numpy(_values(1 << 19, np.float32, 9).reshape(2, -1))
+    expected = np.maximum(base.numpy(), 0)
+    row = base[1]
+    version = base._version
+    with axonml.no_grad():
+        assert axonml.nn.functional.relu(row, inplace=True) is row
+    assert base._version == version + 1 and row._version == version + 1
+    np.testing.assert_array_equal(base.numpy()[1], expected[1])
+    np.testing.assert_array_equal(base.numpy()[0], _values(1 << 19, np.float32, 9).reshape(2, -1)[0])
+
+
+def test_relu_inplace_keeps_the_in_place_rules():
+    leaf = axonml.randn(4, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        axonml.nn.functional.relu(leaf, inplace=True)
+    with axonml.no_grad():
+        axonml.nn.functional.relu(leaf, inplace=True)  # allowed without grad mode, as in PyTorch
+    assert (leaf.detach().numpy() >= 0).all() and leaf.grad_fn is None
+    with axonml.inference_mode():
+        frozen = axonml.randn(4)
+    with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
+        axonml.nn.functional.relu(frozen, inplace=True)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 
+from .._ext import _autograd
 from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
-from ..tensor import Tensor
+from ..tensor import Tensor, _backend_of, _check_inplace
 from ._checks import check_tensor as _check_tensor
 from .elementwise import _float_only, _floating
 
@@ -360,8 +361,25 @@ def _prelu_weight_shape(ndim: int, count: int) -> tuple:
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(input, 0); the gradient at 0 is 0, as in PyTorch."""
     _check_tensor("relu", input)
+    if inplace and _no_graph_to_record(input):
+        return _relu_in_place(input)
     out = apply(Relu, input)
     return input._inplace(out) if inplace else out
+
+
+def _no_graph_to_record(input: Tensor) -> bool:
+    """Whether relu_ on input records nothing (no gradient wanted, no profiler or tracer watching its ops)."""
+    return (not (input._requires_grad and _autograd.is_grad_enabled()) and input._data.dtype.kind == "f"
+            and _autograd.get_tracer() is None and _autograd.get_profiler() is None)
+
+
+def _relu_in_place(input: Tensor) -> Tensor:
+    """relu_ with no graph: max(input, 0) written straight into input's memory, with no temporary to copy back
+    (what Tensor._inplace does with an out-of-place result otherwise, here with the same checks and version bump)."""
+    _check_inplace(input)
+    _backend_of(input._data).relu_into(input._data)
+    input._vc.value += 1
+    return input
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
