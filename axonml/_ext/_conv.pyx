@@ -65,51 +65,6 @@ def _gemm(str trans_1, str trans_2, int m, int n, int k, double alpha, const flo
                  ld_out)
 
 
-cdef tuple blas_operand(x):
-    """A 2-D array x (r x c) as a column-major operand of x^T: (x, 'N', ld) when its rows are
-    contiguous, (x, 'T', ld) when its columns are (x is a transposed view), else a C copy."""
-    cdef Py_ssize_t itemsize = x.itemsize, rows = x.shape[0], cols = x.shape[1]
-    if x.strides[1] == itemsize and x.strides[0] % itemsize == 0 and x.strides[0] >= max(cols, 1) * itemsize:
-        return x, 'N', x.strides[0] // itemsize
-    if x.strides[0] == itemsize and x.strides[1] % itemsize == 0 and x.strides[1] >= max(rows, 1) * itemsize:
-        return x, 'T', x.strides[1] // itemsize
-    x = np.ascontiguousarray(x)
-    return x, 'N', max(cols, 1)
-
-
-def matmul(a, b):
-    """a (n, k) @ b (k, m) as a new C-contiguous array through the kernels' gemm, split over the
-    threads when large enough; a and b share a float32/float64 dtype and may be transposed views."""
-    cdef Py_ssize_t n = a.shape[0], k = a.shape[1], m = b.shape[1]
-    out = np.empty((n, m), a.dtype)
-    if out.size == 0:
-        return out
-    if k == 0:
-        out.fill(0)
-        return out
-    # out^T (m x n, column-major) = b^T (m x k) . a^T (k x n)
-    b, flag_b, ld_b = blas_operand(b)
-    a, flag_a, ld_a = blas_operand(a)
-    cdef int threads = threads_for(n * m * k)
-    if a.dtype == np.float32:
-        _matmul[float](b, flag_b, ld_b, a, flag_a, ld_a, out, m, n, k, threads)
-    else:
-        _matmul[double](b, flag_b, ld_b, a, flag_a, ld_a, out, m, n, k, threads)
-    return out
-
-
-cdef _matmul(floating[:, :] first, str flag_1, Py_ssize_t ld_1, floating[:, :] second, str flag_2, Py_ssize_t ld_2,
-             floating[:, ::1] out, int m, int n, int k, int threads):
-    cdef char trans_1 = ord(flag_1), trans_2 = ord(flag_2)
-    with nogil:
-        if threads > 1:
-            gemm_split(trans_1, trans_2, m, n, k, <floating>1, &first[0, 0], <int>ld_1, &second[0, 0], <int>ld_2,
-                       <floating>0, &out[0, 0], m, threads)
-        else:
-            gemm(trans_1, trans_2, m, n, k, <floating>1, &first[0, 0], <int>ld_1, &second[0, 0], <int>ld_2,
-                 <floating>0, &out[0, 0], m)
-
-
 def avx512_gemm_available():
     """Whether float32 convolutions multiply through gemm_avx512.h here (else through BLAS)."""
     return bool(axon_sgemm_available())

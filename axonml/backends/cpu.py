@@ -565,7 +565,7 @@ class CPUBackend(Backend):
                                        geometry[3][0])
             elif self._fold_batch(geometry, groups, images.shape[0]):
                 columns = self._batch_columns(images, geometry)
-                product = _conv.matmul(weight_rows, columns)            # (Cout, N * L)
+                product = _linalg.gemm(weight_rows, columns)            # (Cout, N * L)
                 product = product.reshape(weight.shape[0], images.shape[0], -1).transpose(1, 0, 2)
                 if bias is not None:
                     out += product
@@ -600,9 +600,9 @@ class CPUBackend(Backend):
                 batch, out_channels = grad_rows.shape[:2]
                 grads = np.ascontiguousarray(grad_rows.transpose(1, 0, 2)).reshape(out_channels, -1)
                 if needs_weight:
-                    grad_weight[...] = _conv.matmul(grads, self._batch_columns(images, geometry).T)
+                    grad_weight[...] = _linalg.gemm(grads, self._batch_columns(images, geometry).T)
                 if needs_input:
-                    _conv.col2im_batch(_conv.matmul(weight_rows.T, grads), grad_input, *geometry)
+                    _conv.col2im_batch(_linalg.gemm(weight_rows.T, grads), grad_input, *geometry)
             else:
                 _conv.conv_backward(images, weight_rows, grad_rows, grad_input, grad_weight, groups,
                                     *geometry[:4], out_size)
