@@ -77,9 +77,14 @@ def _eltwise_operand(a, size=_ELTWISE_ELEMENTS):
     return type(a) is np.ndarray and a.size >= size and a.dtype in _KERNEL_DTYPES and a.flags.c_contiguous
 
 
+def _eltwise_pair(a, b, size=_ELTWISE_ELEMENTS):
+    """Whether a is an elementwise-kernel operand and b an array of its shape, dtype and layout."""
+    return (_eltwise_operand(a, size) and type(b) is np.ndarray and b.shape == a.shape and b.dtype == a.dtype
+            and b.flags.c_contiguous)
+
+
 def _add(a, b):
-    if (_eltwise_operand(a, _THREADED_ELEMENTS) and type(b) is np.ndarray and b.shape == a.shape
-            and b.dtype == a.dtype and b.flags.c_contiguous and _linalg.get_num_threads() > 1):
+    if _eltwise_pair(a, b, _THREADED_ELEMENTS) and _linalg.get_num_threads() > 1:
         return _eltwise.add(a, b)
     return np.add(a, b)
 
@@ -188,8 +193,7 @@ class CPUBackend(Backend):
         """grad * (out > 0) in one pass, or None where the kernel does not take the arrays (the op composes it).
 
         Not in the backend contract: ops.activation.relu_backward uses it where a backend has it."""
-        if (_eltwise_operand(grad) and type(out) is np.ndarray and out.shape == grad.shape
-                and out.dtype == grad.dtype and out.flags.c_contiguous):
+        if _eltwise_pair(grad, out):
             return _eltwise.relu_backward(grad, out)
         return None
 
