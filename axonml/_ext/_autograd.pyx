@@ -355,7 +355,7 @@ cdef object _apply(object fn_cls, tuple args):
                     if dt is _bfloat16:
                         data = other_xp.astype(data, _float32)
                         through_float32 = True
-                    elif not getattr(fn_cls, "_storage_native", False):
+                    elif not fn_cls._storage_native:
                         _refuse_storage_type(fn_cls, dt)
                 inputs[i] = data
     if xp is None:

@@ -50,6 +50,9 @@ class Function(_autograd.FunctionBase):
     # an op that must see bfloat16 arrays as they are (casts, device copies, in-place writes); every
     # other op runs on float32 copies of its bfloat16 inputs, its float32 outputs rounded back
     _bfloat16_native = False
+    # an op PyTorch also runs on the storage types (float8, float4, sub-byte integers: cat, where, eq,
+    # indexing ...); any other op refuses them
+    _storage_native = False
 
     @classmethod
     def apply(cls, *args):
