@@ -110,12 +110,10 @@ class FusedElementwise:
             raise ValueError(f"FusedElementwise: operand {arg!r} is not a number or a tensor")
         return c_literal(arg, self.dtype)
 
-    def _reads(self, index: str) -> list[str]:
-        reads = []
-        for k, mode in enumerate(self.input_modes):
-            at = {"full": index, "scalar": "0", "suffix": f"{index} % sizes[{k}]"}[mode]
-            reads.append(f"const T x{k} = in{k}[{at}];")
-        return reads
+    def _reads(self) -> list[str]:
+        """Each input's element at output index i (a broadcast suffix input: at j of its row, see c_source)."""
+        return [f"const T x{k} = " + {"full": f"in{k}[i]", "scalar": f"in{k}[0]", "suffix": f"row{k}[j]"}[mode] + ";"
+                for k, mode in enumerate(self.input_modes)]
 
     def c_source(self) -> str:
         ctype = "float" if self.dtype == np.float32 else "double"
@@ -128,7 +126,7 @@ class FusedElementwise:
             lines += [f"    #pragma omp parallel for simd schedule(static) num_threads(threads) "
                       f"if(n >= {_PARALLEL_THRESHOLD})",
                       "    for (int64_t i = 0; i < n; i++) {"]
-            lines += ["        " + line for line in self._reads("i") + self.body]
+            lines += ["        " + line for line in self._reads() + self.body]
             lines += [f"        {result}", "    }", "}", ""]
             return "\n".join(lines)
         # rows as long as the shortest broadcast input (which divides the others: they are all trailing
@@ -143,9 +141,7 @@ class FusedElementwise:
         lines += [f"        const T *row{k} = in{k} + start % sizes[{k}];" for k in suffixes]
         lines += ["        #pragma omp simd", "        for (int64_t j = 0; j < inner; j++) {",
                   "            const int64_t i = start + j;"]
-        reads = [f"const T x{k} = " + {"full": f"in{k}[i]", "scalar": f"in{k}[0]", "suffix": f"row{k}[j]"}[mode] + ";"
-                 for k, mode in enumerate(self.input_modes)]
-        lines += ["            " + line for line in reads + self.body]
+        lines += ["            " + line for line in self._reads() + self.body]
         lines += [f"            {result}", "        }", "    }", "}", ""]
         return "\n".join(lines)
 
