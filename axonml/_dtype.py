@@ -342,7 +342,7 @@ def cast_array(array: np.ndarray, to) -> np.ndarray:
         return array if array.dtype == to else array.astype(to)
     x = np.asarray(array, dtype=np.float32)
     if to == float8_e8m0fnu.np:
-        return _float32_to_e8m0(x).view(to)
+        return float32_to_e8m0(x).view(to)
     with np.errstate(invalid="ignore", over="ignore"):
         out = x.astype(to)
     if to == float8_e4m3fn.np:
@@ -357,13 +357,21 @@ def cast_array(array: np.ndarray, to) -> np.ndarray:
     return out
 
 
-def _float32_to_e8m0(x: np.ndarray) -> np.ndarray:
-    """PyTorch's float32 -> float8_e8m0fnu bits (c10's fp8e8m0fnu_from_fp32_value), elementwise."""
-    bits = np.ascontiguousarray(x).view(np.uint32)
+def float32_to_e8m0(x: np.ndarray, round_mode: str = "nearest", saturate: bool = False) -> np.ndarray:
+    """float8_e8m0fnu bits (a biased power of two, no sign) from float32 values' exponent bits; NaN and
+    infinities give NaN (0xff). round_mode "nearest" is PyTorch's (c10's fp8e8m0fnu_from_fp32_value): the
+    next power for a fraction of one half or more (one half exactly: only above a float32 subnormal); ONNX's
+    Cast also has "up" (the next power for any fraction) and "down" (none), and saturate (stop at 2**127
+    instead of NaN)."""
+    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
     exponent = ((bits >> 23) & 0xFF).astype(np.uint16)
-    guard = (bits & 0x400000) != 0
-    round_or_sticky = (bits & 0x3FFFFF) != 0
-    normal = exponent > 0
-    # round to nearest, ties to even where the implicit mantissa bit (1 for normals) is the LSB
-    round_up = guard & (round_or_sticky | normal) & (exponent != 0xFF)
+    if round_mode == "nearest":
+        round_up = ((bits & 0x400000) != 0) & (((bits & 0x3FFFFF) != 0) | (exponent > 0))
+    elif round_mode == "up":
+        round_up = (bits & 0x7FFFFF) != 0
+    else:
+        round_up = np.zeros(bits.shape, np.bool_)
+    round_up &= exponent != 0xFF
+    if saturate:
+        round_up &= exponent != 0xFE
     return (exponent + round_up).astype(np.uint8)

@@ -187,31 +187,12 @@ def _onnx_cast_array(array: np.ndarray, to: np.dtype, saturate: bool, round_mode
     """ONNX's Cast (onnx.reference's cast_to): round to nearest even; with saturate, values beyond the
     float8 type's range (infinities too) become its largest finite value instead of NaN or infinity."""
     if to == _dtype.float8_e8m0fnu.np:
-        return _to_e8m0(array, saturate, round_mode)
+        return _dtype.float32_to_e8m0(array, round_mode, saturate).view(to)
     with np.errstate(invalid="ignore", over="ignore"):
         if saturate and to in _SATURABLE:
             info = ml_dtypes.finfo(to)
             array = np.clip(array, info.min, info.max)  # NaN stays NaN
         return array.astype(to)
-
-
-def _to_e8m0(array: np.ndarray, saturate: bool, round_mode: str) -> np.ndarray:
-    """float8_e8m0 (a biased power of two, no sign) from the float32 exponent bits; NaN and infinities are NaN
-    (0xff). round_mode "up" takes the next power for any fraction, "nearest" for a fraction of one half or more
-    (one half exactly: only above a float32 subnormal), "down" none; saturate stops at 2**127 instead of NaN."""
-    bits = np.ascontiguousarray(array, dtype=np.float32).view(np.uint32)
-    exponent = ((bits >> 23) & 0xFF).astype(np.uint16)
-    special = exponent == 0xFF
-    if round_mode == "up":
-        round_up = (bits & 0x7FFFFF) != 0
-    elif round_mode == "nearest":
-        round_up = ((bits & 0x400000) != 0) & (((bits & 0x3FFFFF) != 0) | (exponent > 0))
-    else:
-        round_up = np.zeros(bits.shape, bool)
-    round_up &= ~special
-    if saturate:
-        round_up &= exponent != 0xFE
-    return (exponent + round_up).astype(np.uint8).view(ml_dtypes.float8_e8m0fnu)
 
 
 @register("CastLike", since=15, attrs=("round_mode", "saturate"), check=_check_round_mode)
