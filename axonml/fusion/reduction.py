@@ -31,10 +31,9 @@ import numpy as np
 
 from .._ext import _autograd
 from .._ext import _linalg
-from ..autograd.function import ArrayFunction
 from ..backends.cpu import cpu as _cpu_backend
 from .compiler import address, exp_source
-from .elementwise import FusedElementwise, Input, Member, replay_gradients
+from .elementwise import FusedElementwise, Input, Member, _FusedChain, replay_gradients
 from .expressions import c_literal
 
 __all__ = ["FusedReduction", "KINDS"]
@@ -319,14 +318,9 @@ class FusedReduction:
         return _apply(fn_cls, *[resolve(a) for a in args])
 
 
-class _FusedRows(ArrayFunction):
-    """One fused reduction group as one op: forward runs the kernel; backward differentiates the replayed ops."""
-
-    def forward(ctx, kernel, out, *inputs):
-        ctx.kernel = kernel
-        if any(ctx.needs_input_grad):
-            ctx.save_for_backward(*inputs)
-        return kernel.run_arrays(ctx.xp, inputs, out)
+class _FusedRows(_FusedChain):
+    """One fused reduction group as one op: forward runs the kernel (as a fused chain's); backward differentiates
+    the replayed ops, its index inputs passed through as arrays."""
 
     def backward(ctx, grad):
         kernel = ctx.kernel
