@@ -29,7 +29,9 @@
 #endif
 
 #define AXON_GEMM_MR 32   /* rows of a tile: two zmm registers */
+#ifndef AXON_GEMM_NR         /* a generated copy may choose its own (the autotuned Linear: axonml/fusion/linear.py) */
 #define AXON_GEMM_NR 12   /* columns of a tile: 24 accumulators, 2 a loads, 1 broadcast of 32 registers */
+#endif
 #define AXON_GEMM_KC 256  /* depth of a packed block: an MR x KC sliver of a is 32 KiB */
 #define AXON_GEMM_MC 192  /* rows of a packed block of a: 192 KiB, in L2 */
 #define AXON_GEMM_NC 3072 /* columns of a packed panel of b: 3 MiB */

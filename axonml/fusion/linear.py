@@ -11,6 +11,7 @@ import numpy as np
 
 from .._ext import _autograd
 from .._ext import _linalg as _ext_linalg
+from ..backends.cpu import cpu as _cpu_backend
 from ..nn.modules.linear import Linear
 from ..ops import linalg as _linalg
 from ..ops.linalg import linear_relu
@@ -198,21 +199,24 @@ int axonml_linear_backward(const float *grad, const float *x, const float *weigh
     return 1;
 }
 """
-_avx512_library = None
+_AVX512_TILES = (8, 12, 16)  # the gemm's tile widths (columns of out per micro-kernel call) the autotuner tries
+_avx512_libraries: dict = {}
 
 
-def _avx512_kernels():
-    """The AVX-512 Linear kernels (gemm_avx512.h's float32 gemm, pasted into the source so that the cache key
-    covers it), or None where they cannot run: no such core, no gcc, or the header not installed."""
-    global _avx512_library
-    if _avx512_library is None:
+def _avx512_kernels(tile: int = 12):
+    """The AVX-512 Linear kernels with a tile of 32 x ``tile`` (gemm_avx512.h's float32 gemm, pasted into the
+    source so that the cache key covers it), or None where they cannot run: no such core, no gcc, or the header
+    not installed. Which tile is fastest depends on the shapes: 12 for large square products, 8 where a side
+    is 64 or the depth small (a 12-wide tile then computes padding)."""
+    library = _avx512_libraries.get(tile)
+    if library is None:
         from .compiler import CompilerNotFoundError, load_library
         path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_ext", "gemm_avx512.h")
         library = False
         try:
             with open(path, encoding="utf-8") as f:
                 header = f.read()
-            library = load_library(header + _AVX512_WRAPPERS)
+            library = load_library(f"#define AXON_GEMM_NR {tile}\n" + header + _AVX512_WRAPPERS)
         except (OSError, RuntimeError, CompilerNotFoundError):
             library = False
         if library:
@@ -228,8 +232,8 @@ def _avx512_kernels():
                                                        flag]
             if not library.axonml_available():
                 library = False
-        _avx512_library = library
-    return _avx512_library or None
+        _avx512_libraries[tile] = library
+    return library or None
 
 
 def _address_or_none(array):
@@ -243,11 +247,14 @@ class _Avx512Linear(_linalg.Linear):
     AVX-512 core), it multiplies at about twice BLAS's rate.
 
     The values are Linear's (to rounding); the backward is Linear's too, done in one pass over the output
-    gradient (the ReLU's mask and the bias gradient's column sums) and two products.
+    gradient (the ReLU's mask and the bias gradient's column sums) and two products. ``tile`` is the gemm's
+    tile width; :func:`_avx512_linear` makes the class of each.
     """
 
+    tile = 12
+
     def forward(ctx, x, weight, bias, activation=None):
-        kernels = _avx512_kernels()
+        kernels = _avx512_kernels(ctx.tile)
         needs_x, needs_weight = ctx.needs_input_grad[:2]
         out_features, in_features = weight.shape
         count = math.prod(x.shape[:-1])
@@ -269,7 +276,7 @@ class _Avx512Linear(_linalg.Linear):
         return out.reshape(x.shape[:-1] + (out_features,))
 
     def backward(ctx, grad):
-        kernels = _avx512_kernels()
+        kernels = _avx512_kernels(ctx.tile)
         rows, weight, out = ctx.saved_tensors
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad[:3]
         out_features = grad.shape[-1]
@@ -297,15 +304,27 @@ class _Avx512Linear(_linalg.Linear):
         return grad_x, grad_weight, grad_bias, None
 
 
+_avx512_classes = {12: _Avx512Linear}
+
+
+def _avx512_linear(tile: int) -> type:
+    """The AVX-512 Linear whose gemm has tiles ``tile`` wide (``_Avx512Linear`` itself for 12)."""
+    cls = _avx512_classes.get(tile)
+    if cls is None:
+        cls = _avx512_classes[tile] = type(f"_Avx512Linear{tile}", (_Avx512Linear,), {"tile": tile})
+    return cls
+
+
 class AutotunedLinear:
     """A Linear op (``ops.linalg.Linear``'s arguments) that times its kernels on its first call and keeps the
     fastest; CPU float32 / float64 only.
 
     The kernels: BLAS's product ``x @ weight^T`` (Linear itself), BLAS's ``(weight @ x^T)^T`` with a
     transposing epilogue, and for float32 where the core has AVX-512, the convolutions' AVX-512 gemm for the
-    forward's and the backward's products. Another kernel than Linear's own is kept only when it is at least
-    ``margin`` faster (best of ``rounds`` runs of each), so that a noisy timing does not swap a kernel for a
-    slower one.
+    forward's and the backward's products, in each of its tile widths. A call that records gradients times
+    the forward and the backward's products together (a training step runs both), one that does not the
+    forward alone. Another kernel than Linear's own is kept only when it is at least ``margin`` faster (best
+    of ``rounds`` runs of each), so that a noisy timing does not swap a kernel for a slower one.
     """
 
     def __init__(self, rounds: int = 5, margin: float = 0.05):
@@ -327,23 +346,38 @@ class AutotunedLinear:
         """The kernels that can run these arguments, Linear's own first."""
         kernels = [_linalg.Linear, _TransposedLinear]
         float32 = all(t is None or t._data.dtype == np.float32 for t in (x, weight, bias))
-        if float32 and type(x._data) is np.ndarray and _avx512_kernels() is not None:
-            kernels.append(_Avx512Linear)
+        if float32 and type(x._data) is np.ndarray:
+            kernels += [_avx512_linear(tile) for tile in _AVX512_TILES if _avx512_kernels(tile) is not None]
         return kernels
 
     def _tune(self, x, weight, bias, activation):
-        from ..autograd.grad_mode import no_grad
-        arguments = (x.detach(), weight.detach(), None if bias is None else bias.detach(), activation)
+        tensors = (x, weight, bias)
+        arrays = tuple(None if t is None else t._data for t in tensors)
+        needs = tuple(t is not None and t._requires_grad and _autograd.is_grad_enabled() for t in tensors) + (False,)
+        grad = None
+        if any(needs):
+            grad = np.random.default_rng(0).standard_normal(x._data.shape[:-1] + weight._data.shape[:1])
+            grad = grad.astype(x._data.dtype)
         candidates = self.candidates(x, weight, bias)
         best = dict.fromkeys(candidates, math.inf)
-        with no_grad():
+        for candidate in candidates:
+            _run_once(candidate, arrays, activation, needs, grad)  # warm: the kernels' libraries, BLAS's buffers
+        # round by round, so that a burst of load on a shared machine falls on every candidate alike
+        for _ in range(self.rounds):
             for candidate in candidates:
-                _apply(candidate, *arguments)  # warm: the kernels' libraries, BLAS's buffers
-            # round by round, so that a burst of load on a shared machine falls on every candidate alike
-            for _ in range(self.rounds):
-                for candidate in candidates:
-                    start = time.perf_counter()
-                    _apply(candidate, *arguments)
-                    best[candidate] = min(best[candidate], time.perf_counter() - start)
+                best[candidate] = min(best[candidate], _run_once(candidate, arrays, activation, needs, grad))
         fastest = min(best, key=best.get)
         return fastest if best[fastest] < best[_linalg.Linear] * (1 - self.margin) else _linalg.Linear
+
+
+def _run_once(kernel, arrays, activation, needs, grad) -> float:
+    """Seconds one forward of a Linear kernel takes on these arrays, and its backward where grad is given;
+    run on the kernel's Function directly, recording no graph."""
+    ctx = kernel.__new__(kernel)
+    ctx.xp = _cpu_backend
+    ctx.needs_input_grad = needs
+    start = time.perf_counter()
+    kernel.forward(ctx, *arrays, activation)
+    if grad is not None:
+        kernel.backward(ctx, grad)
+    return time.perf_counter() - start
