@@ -180,6 +180,12 @@ class FusedReduction:
             lines += [f"if (t == {ignore}) {{", "    out[r] = (T)0;", "} else {", "    const long j = t;"]
             lines += ["    " + line for line in compute]
             lines += ["    out[r] = m + (T)log(s) - v;", "}"]
+            if c:  # where wanted, the gradient of the row's loss by its logits: softmax - one_hot(t)
+                lines += ["if (grad_rows) {", "    T *g = grad_rows + start;", f"    if (t == {ignore}) {{"]
+                lines += ["        " + line for line in loop(["g[j] = 0;"])]
+                lines += ["    } else {", "        const T inv = (T)(1 / s);"]
+                lines += ["        " + line for line in loop(compute + ["g[j] = EXPF(v - m) * inv;"])]
+                lines += ["        g[t] -= 1;", "    }", "}"]
         else:  # sum
             lines += [f"{acc} s = 0;"]
             lines += loop(compute + ["s += v;"], " reduction(+:s)")
@@ -193,7 +199,11 @@ class FusedReduction:
         if self.kind == "layer_norm":
             names = [name for name in ("weight", "bias") if self.options.get(name)]
         elif self.kind == "cross_entropy":
-            return [f"{qualifier}const long *target" + (f" = (const long *)inputs[{index}];" if c else "")]
+            if not c:
+                return [f"{qualifier}const long *target"]
+            # on the CPU also the gradient rows (or NULL) and the status: [a class out of range, rows counted]
+            return [f"const long *target = (const long *)inputs[{index}];",
+                    f"T *grad_rows = (T *)inputs[{index + 1}];", f"long *status = (long *)inputs[{index + 2}];"]
         return [f"{qualifier}const T *{name}" + (f" = (const T *)inputs[{index + n}];" if c else "")
                 for n, name in enumerate(names)]
 
@@ -211,6 +221,11 @@ class FusedReduction:
         lines += [f"    const T *in{k} = (const T *)inputs[{k}];" for k in range(self.prologue.num_inputs)]
         lines += [f"    const long size{k} = sizes[{k}];" for k in range(self.prologue.num_inputs)]
         lines += ["    " + line for line in self._extras(True)]
+        if self.kind == "cross_entropy":  # the targets checked and counted before any row runs
+            ignore = int(self.options["ignore_index"])
+            lines += ["    status[0] = 0;", "    status[1] = 0;", "    for (long r = 0; r < rows; r++) {",
+                      "        const long t = target[r];", f"        if (t == {ignore}) continue;",
+                      "        if (t < 0 || t >= cols) { status[0] = 1; return; }", "        status[1]++;", "    }"]
         lines += [f"    {self._out_type(True)} *out = ({self._out_type(True)} *)output;",
                   f"    #pragma omp parallel for schedule(static) num_threads(threads) if(total >= "
                   f"{_PARALLEL_THRESHOLD})",
@@ -240,19 +255,41 @@ class FusedReduction:
 
     def run_arrays(self, xp, arrays, out=None):
         """The kernel's result on backend arrays (the forward of the group)."""
+        return self.run_with_gradient(xp, arrays, out, False)[0]
+
+    def run_with_gradient(self, xp, arrays, out=None, gradient: bool = True) -> tuple:
+        """(result, gradient rows, rows counted): for a cross-entropy on the CPU with ``gradient``, also the
+        gradient of each row's loss by the reduced operand (softmax - one-hot), from the same kernel; else
+        (result, None, None)."""
         arrays = list(arrays)
         self.prologue._check(arrays[:self.prologue.num_inputs])
-        target = None
+        if self.kind == "cross_entropy" and xp is _cpu_backend:
+            status = np.empty(2, np.int64)
+            grad_rows = np.empty(self.shape, self.dtype) if gradient else None
+            rows_out = self._run_cpu(arrays, out, [grad_rows, status])
+            if status[0]:
+                return self._eager(xp, arrays), None, None  # the op's own error for an out-of-range class
+            return self._finish(xp, rows_out, int(status[1])), grad_rows, int(status[1])
+        count = None
         if self.kind == "cross_entropy":
             target = arrays[-1]
             if not self._targets_valid(xp, target):
-                return self._eager(xp, arrays)  # the op's own error for an out-of-range class
+                return self._eager(xp, arrays), None, None
+            count = int(np.count_nonzero(np.asarray(xp.to_numpy(target)) != self.options["ignore_index"]))
         if xp is _cpu_backend:
             rows_out = self._run_cpu(arrays, out)
         else:
             from .opencl import run_opencl_rows
             rows_out = run_opencl_rows(self, xp, arrays, out)
-        return self._finish(xp, rows_out, target)
+        return self._finish(xp, rows_out, count), None, None
+
+    def scale_gradient(self, xp, grad_rows, grad, count: int):
+        """The gradient by the reduced operand of a cross-entropy, from run_with_gradient's gradient rows and
+        the gradient of the result."""
+        reduction = self.options["reduction"]
+        if reduction == "none":
+            return xp.mul(grad_rows, xp.reshape(grad, (self.shape[0], 1)))
+        return xp.mul(grad_rows, xp.div(grad, self.dtype.type(count)) if reduction == "mean" else grad)
 
     def _targets_valid(self, xp, target) -> bool:
         values = np.asarray(xp.to_numpy(target)).reshape(-1)
@@ -264,8 +301,8 @@ class FusedReduction:
         tensors = [a if k in self.array_inputs else _autograd.wrap_array(a, xp) for k, a in enumerate(arrays)]
         return self.replay(tensors)._data
 
-    def _finish(self, xp, rows_out, target):
-        """The reduction's result from the kernel's per-row output."""
+    def _finish(self, xp, rows_out, count):
+        """The reduction's result from the kernel's per-row output (count: a cross-entropy's rows counted)."""
         kind = self.kind
         if kind in ("softmax", "log_softmax", "layer_norm"):
             return rows_out
@@ -277,14 +314,14 @@ class FusedReduction:
             total = xp.sum(rows_out, None, False)
             if reduction == "sum":
                 return total
-            count = int(np.count_nonzero(np.asarray(xp.to_numpy(target)) != self.options["ignore_index"]))
             return xp.div(total, dtype(count)) if count else xp.full((), np.nan, self.dtype)
         total = xp.sum(rows_out, None, False)
         if self.options["scale"] == "mean":
             total = xp.div(total, float(math.prod(self.shape)))
         return xp.astype(total, self.dtype)
 
-    def _run_cpu(self, arrays, out):
+    def _run_cpu(self, arrays, out, outputs=()):
+        """The kernel on NumPy arrays; ``outputs``: arrays (or None) passed after the inputs, for it to write."""
         if self._cpu is None:
             from .compiler import load_library
             function = load_library(self.c_source()).axonml_fused
@@ -300,7 +337,8 @@ class FusedReduction:
             out = np.empty(self.rows, self.dtype)
         else:
             out = np.empty(self.rows, np.float64)
-        pointers = (ctypes.c_void_p * max(1, len(arrays)))(*[address(a) for a in arrays])
+        pointers = (ctypes.c_void_p * max(1, len(arrays) + len(outputs)))(
+            *[address(a) for a in arrays], *[None if a is None else address(a) for a in outputs])
         sizes = (ctypes.c_long * max(1, len(arrays)))(*[a.size for a in arrays])
         self._cpu(pointers, address(out), self.rows, self.cols, math.prod(self.shape), sizes,
                   _linalg.get_num_threads())
@@ -320,8 +358,29 @@ class FusedReduction:
 
 class _FusedRows(_FusedChain):
     """One fused reduction group as one op: forward runs the kernel (as a fused chain's); backward differentiates
-    the replayed ops, its index inputs passed through as arrays."""
+    the replayed ops, its index inputs passed through as arrays.
+
+    A cross-entropy on the CPU that records gradients has its kernel write the gradient by the logits in the
+    forward's pass; backward then scales it and differentiates only the replayed prologue (if any).
+    """
+
+    def forward(ctx, kernel, out, *inputs):
+        ctx.kernel = kernel
+        ctx.grad_rows = None
+        if not any(ctx.needs_input_grad):
+            return kernel.run_arrays(ctx.xp, inputs, out)
+        ctx.save_for_backward(*inputs)
+        result, ctx.grad_rows, ctx.count = kernel.run_with_gradient(ctx.xp, inputs, out, kernel.kind == "cross_entropy")
+        return result
 
     def backward(ctx, grad):
-        kernel = ctx.kernel
-        return (None, None) + replay_gradients(ctx, grad, ctx.needs_input_grad[2:], kernel.replay, kernel.array_inputs)
+        kernel, needs = ctx.kernel, ctx.needs_input_grad[2:]
+        if ctx.grad_rows is None or not ctx.count:  # no rows counted: the replay's NaNs, as the op's own
+            return (None, None) + replay_gradients(ctx, grad, needs, kernel.replay, kernel.array_inputs)
+        operand_grad = kernel.scale_gradient(ctx.xp, ctx.grad_rows, grad, ctx.count)
+        prologue = kernel.prologue
+        if not prologue.members:
+            return (None, None, operand_grad if needs[0] else None) + (None,) * (len(needs) - 1)
+        count = prologue.num_inputs
+        return (None, None) + replay_gradients(ctx, operand_grad, needs[:count], prologue.replay) + \
+            (None,) * (len(needs) - count)

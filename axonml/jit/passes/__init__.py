@@ -40,7 +40,7 @@ def optimize(graph: Graph, fuse: bool = True, grad: bool = True) -> dict:
             report["split_linear_bias"] = split_linear_bias(graph)
             report["fuse_attention"] = fuse_attention(graph)
         report["fuse_conv_activation"] = fuse_conv_activation(graph)
-        report["fuse_reduction"] = fuse_reduction(graph)
+        report["fuse_reduction"] = fuse_reduction(graph, grad=grad)
         report["fuse_elementwise"] = fuse_elementwise(graph)
         report["autotune_linear"] = autotune_linear(graph)
     return report

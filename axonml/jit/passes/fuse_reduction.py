@@ -79,8 +79,12 @@ def _spec(node: Node, devices: tuple):
     return None
 
 
-def fuse_reduction(graph: Graph, min_prologue: int = 1, devices: tuple = ("cpu", "opencl")) -> int:
-    """Fuse each reduction with the elementwise chain before it (at least min_prologue ops); returns how many."""
+def fuse_reduction(graph: Graph, min_prologue: int = 1, devices: tuple = ("cpu", "opencl"), grad: bool = False) -> int:
+    """Fuse each reduction with the elementwise chain before it (at least min_prologue ops); returns how many.
+
+    With grad (the graph records gradients), a CPU cross-entropy is fused with no prologue too: its kernel
+    then writes the gradient by the logits in the forward's pass, which saves the backward a softmax.
+    """
     uses = graph.uses()
     outputs = set(graph.output_values())
     segment_of = segments(graph)
@@ -92,7 +96,7 @@ def fuse_reduction(graph: Graph, min_prologue: int = 1, devices: tuple = ("cpu",
             continue
         operand = node.args[0]
         group = _prologue(operand, node, uses, outputs, segment_of, claimed, devices)
-        if len(group) < min_prologue:
+        if len(group) < min_prologue and not (grad and spec[0] == "cross_entropy" and str(operand.device) == "cpu"):
             continue
         claimed.update(group)
         replaced[node] = _fused_node(node, group, *spec)

@@ -88,6 +88,28 @@ def test_every_target_ignored_gives_eager_nan_and_a_bad_target_eager_error():
         Interpreter(graph)(x, axonml.tensor([0, 4, 1]))
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_a_lone_cross_entropy_fuses_where_gradients_are_recorded(reduction):
+    """With grad, the kernel writes the logits' gradient in the forward's pass; without, a bare loss stays the op."""
+    f = lambda x, t: F.cross_entropy(x, t, reduction=reduction)  # noqa: E731
+    x, target = _arrays((6, 5))[0], np.array([1, -100, 4, 0, 2, 3], np.int64)
+    graph = traced(f, axonml.tensor(x), axonml.tensor(target))
+    assert fuse_reduction(graph) == 0 and ops(graph) == ["CrossEntropy"]
+    assert fuse_reduction(graph, grad=True) == 1 and ops(graph) == ["FusedReduction[CrossEntropy]"]
+    assert_same(graph, f, axonml.tensor(x), axonml.tensor(target))
+    got, want = _grads(Interpreter(graph), [x, target], (1,)), _grads(f, [x, target], (1,))
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-7)
+
+
+def test_fused_cross_entropy_gradient_with_every_target_ignored_is_eager_s():
+    f = lambda x, t: F.cross_entropy(x * 2.0, t)  # noqa: E731
+    x, ignored = _arrays((3, 4))[0], np.array([-100, -100, -100], np.int64)
+    graph = traced(f, axonml.tensor(x), axonml.tensor(np.array([0, 1, 2])))
+    assert fuse_reduction(graph, grad=True) == 1
+    got, want = _grads(Interpreter(graph), [x, ignored], (1,)), _grads(f, [x, ignored], (1,))
+    np.testing.assert_array_equal(got[0], want[0])
+
+
 def test_float64_and_threaded_rows():
     f = lambda x, y: F.softmax(x - y, -1)  # noqa: E731
     x, y = axonml.randn(300, 257, dtype=axonml.float64), axonml.randn(300, 257, dtype=axonml.float64)
