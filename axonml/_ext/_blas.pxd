@@ -8,8 +8,9 @@ from cython.parallel cimport prange
 from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 
 cdef extern from "gemm_avx512.h" nogil:
-    int axon_sgemm(char trans_a, char trans_b, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, float alpha, const float* a,
-                   Py_ssize_t lda, const float* b, Py_ssize_t ldb, float beta, float* out, Py_ssize_t ld_out)
+    int axon_sgemm_tiled(int tile, char trans_a, char trans_b, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, float alpha,
+                         const float* a, Py_ssize_t lda, const float* b, Py_ssize_t ldb, float beta, float* out,
+                         Py_ssize_t ld_out)
 
 
 cdef inline void gemv_one(char trans, int rows, int cols, floating alpha, const floating* a, int ld,
@@ -29,13 +30,14 @@ cdef inline void gemv_one(char trans, int rows, int cols, floating alpha, const 
 
 cdef inline void gemm_one(char trans_1, char trans_2, int m, int n, int k, floating alpha,
                           const floating* op_1, int ld_1, const floating* op_2, int ld_2,
-                          floating beta, floating* out, int ld_out) noexcept nogil:
+                          floating beta, floating* out, int ld_out, int tile=0) noexcept nogil:
     """Column-major out (m x n) = alpha * op(op_1) (m x k) @ op(op_2) (k x n) + beta * out.
 
     A product with one output column or row is a matrix-vector product: gemm would pack the whole
     matrix first (10-20x slower for one token through a large layer), gemv streams it once. A float32
-    product of 16 or more output rows runs gemm_avx512.h's kernel where the core has AVX-512 (BLAS may run AVX2 kernels there,
-    at half its rate), BLAS otherwise.
+    product of 16 or more output rows runs gemm_avx512.h's kernel where the core has AVX-512 (BLAS may
+    run AVX2 kernels there, at half its rate), in tiles `tile` columns wide (8, 12 or 16; 0: its
+    default), BLAS otherwise.
     """
     if n == 1 and m > 1:
         # out[:, 0] = op(op_1) @ op(op_2)[:, 0]; that column lies at stride 1 ('N') or ld_2 ('T')
@@ -53,7 +55,8 @@ cdef inline void gemm_one(char trans_1, char trans_2, int m, int n, int k, float
         return
     if floating is float:
         # below half of its 32-row tile, the kernel computes mostly padding
-        if m >= 16 and axon_sgemm(trans_1, trans_2, m, n, k, alpha, op_1, ld_1, op_2, ld_2, beta, out, ld_out):
+        if m >= 16 and axon_sgemm_tiled(tile, trans_1, trans_2, m, n, k, alpha, op_1, ld_1, op_2, ld_2, beta, out,
+                                        ld_out):
             return
         sgemm(&trans_1, &trans_2, &m, &n, &k, &alpha, <float*>op_1, &ld_1, <float*>op_2, &ld_2,
               &beta, out, &ld_out)
@@ -64,7 +67,7 @@ cdef inline void gemm_one(char trans_1, char trans_2, int m, int n, int k, float
 
 cdef inline void gemm_split(char trans_1, char trans_2, int m, int n, int k, floating alpha,
                             const floating* op_1, int ld_1, const floating* op_2, int ld_2,
-                            floating beta, floating* out, int ld_out, int threads) noexcept nogil:
+                            floating beta, floating* out, int ld_out, int threads, int tile=0) noexcept nogil:
     """One product, its output cut into `threads` blocks of rows (m) or of columns (n), one per thread."""
     cdef int t, start, stop, size = m if m >= n else n
     cdef int block = ((size + threads - 1) // threads + 15) // 16 * 16
@@ -76,8 +79,8 @@ cdef inline void gemm_split(char trans_1, char trans_2, int m, int n, int k, flo
         if m >= n:  # rows of op(op_1) and of out
             gemm_one(trans_1, trans_2, stop - start, n, k, alpha,
                      op_1 + (start if trans_1 == c'N' else start * <Py_ssize_t>ld_1), ld_1, op_2, ld_2,
-                     beta, out + start, ld_out)
+                     beta, out + start, ld_out, tile)
         else:  # columns of op(op_2) and of out
             gemm_one(trans_1, trans_2, m, stop - start, k, alpha, op_1, ld_1,
                      op_2 + (start * <Py_ssize_t>ld_2 if trans_2 == c'N' else start), ld_2,
-                     beta, out + start * <Py_ssize_t>ld_out, ld_out)
+                     beta, out + start * <Py_ssize_t>ld_out, ld_out, tile)

@@ -27,22 +27,22 @@ cdef Py_ssize_t INT_MAX = 2147483647
 cdef void gemm_batch(char trans_1, char trans_2, int m, int n, int k, floating alpha,
                      const floating* op_1, const cnp.int64_t[::1] offsets_1, int ld_1,
                      const floating* op_2, const cnp.int64_t[::1] offsets_2, int ld_2,
-                     floating beta, floating* out, Py_ssize_t out_step, int ld_out) noexcept nogil:
+                     floating beta, floating* out, Py_ssize_t out_step, int ld_out, int tile) noexcept nogil:
     cdef Py_ssize_t i, batch = offsets_1.shape[0]
     cdef int threads = threads_for(batch * m * n * k)
     cdef bint small = <Py_ssize_t>m * n * k < SMALL_PRODUCT
     if threads > 1 and batch > 1 and (small or batch >= 2 * threads):
         for i in prange(batch, schedule="static", num_threads=threads):
             gemm_one(trans_1, trans_2, m, n, k, alpha, op_1 + offsets_1[i], ld_1, op_2 + offsets_2[i], ld_2,
-                     beta, out + i * out_step, ld_out)
+                     beta, out + i * out_step, ld_out, tile)
     elif threads > 1 and not small:
         for i in range(batch):
             gemm_split(trans_1, trans_2, m, n, k, alpha, op_1 + offsets_1[i], ld_1, op_2 + offsets_2[i], ld_2,
-                       beta, out + i * out_step, ld_out, threads)
+                       beta, out + i * out_step, ld_out, threads, tile)
     else:
         for i in range(batch):
             gemm_one(trans_1, trans_2, m, n, k, alpha, op_1 + offsets_1[i], ld_1, op_2 + offsets_2[i], ld_2,
-                     beta, out + i * out_step, ld_out)
+                     beta, out + i * out_step, ld_out, tile)
 
 
 cdef tuple blas_layout(cnp.ndarray x, Py_ssize_t rows, Py_ssize_t cols):
@@ -94,11 +94,12 @@ cdef cnp.ndarray _ZERO_OFFSET_ARRAY = np.zeros(1, np.int64)
 cdef const cnp.int64_t[::1] ZERO_OFFSET = _ZERO_OFFSET_ARRAY
 
 
-def gemm(cnp.ndarray a not None, cnp.ndarray b not None, double alpha=1.0, double beta=0.0, c=None):
+def gemm(cnp.ndarray a not None, cnp.ndarray b not None, double alpha=1.0, double beta=0.0, c=None, int tile=0):
     """alpha * a @ b + beta * c for a (..., n, k), b (..., k, m) with broadcast batch dims.
 
     a and b share a float32/float64 dtype and may have any strides; c (optional) broadcasts
-    to the result, which is a new C-contiguous array.
+    to the result, which is a new C-contiguous array. tile: the width of the AVX-512 float32
+    gemm's tiles (8, 12 or 16; 0, its default), which the autotuned Linear picks per shape.
     """
     cdef int a_ndim = cnp.PyArray_NDIM(a), b_ndim = cnp.PyArray_NDIM(b)
     cdef Py_ssize_t n = a.shape[a_ndim - 2], k = a.shape[a_ndim - 1], m = b.shape[b_ndim - 1]
@@ -147,11 +148,11 @@ def gemm(cnp.ndarray a not None, cnp.ndarray b not None, double alpha=1.0, doubl
     if typenum == cnp.NPY_FLOAT32:
         with nogil:
             gemm_batch[float](trans_b, trans_a, m, n, k, alpha, <const float*>data_b, offsets_b, ldb,
-                              <const float*>data_a, offsets_a, lda, beta, <float*>data_out, m * n, m)
+                              <const float*>data_a, offsets_a, lda, beta, <float*>data_out, m * n, m, tile)
     else:
         with nogil:
             gemm_batch[double](trans_b, trans_a, m, n, k, alpha, <const double*>data_b, offsets_b, ldb,
-                               <const double*>data_a, offsets_a, lda, beta, <double*>data_out, m * n, m)
+                               <const double*>data_a, offsets_a, lda, beta, <double*>data_out, m * n, m, tile)
     return out
 
 

@@ -1,4 +1,5 @@
-/* A float32 gemm for AVX-512 cores, for the convolution kernels (_conv.pyx).
+/* A float32 gemm for AVX-512 cores, under every float32 product of the kernels (_blas.pxd) and the
+ * convolutions' prepacked Winograd products (_conv.pyx).
  *
  * BLAS's column-major contract: out (m x n, ld_out) = alpha * op(a) (m x k) @ op(b) (k x n) + beta * out,
  * op the identity for 'N' and the transpose for 'T'; with beta == 0 out is never read. The layout is
@@ -6,7 +7,8 @@
  * Multiplication", 2008): a KC x NC panel of op(b) is packed into NR-column slivers, an MC x KC
  * block of op(a) into MR-row slivers (both zero-padded to whole slivers), and a register-blocked
  * micro-kernel multiplies one sliver pair into an MR x NR tile of out, 2 x NR zmm accumulators,
- * while the b sliver stays in L1 and the a block in L2.
+ * while the b sliver stays in L1 and the a block in L2. NR, the tile width, is 8, 12 (the default)
+ * or 16, chosen per call (axon_sgemm_tiled).
  *
  * Why not only BLAS: the BLAS the kernels link (SciPy's OpenBLAS) picks its kernels per core type
  * when it loads, and where it runs its AVX2 kernels on a core that executes AVX-512 at full width
@@ -29,9 +31,8 @@
 #endif
 
 #define AXON_GEMM_MR 32   /* rows of a tile: two zmm registers */
-#ifndef AXON_GEMM_NR         /* a generated copy may choose its own (the autotuned Linear: axonml/fusion/linear.py) */
-#define AXON_GEMM_NR 12   /* columns of a tile: 24 accumulators, 2 a loads, 1 broadcast of 32 registers */
-#endif
+#define AXON_GEMM_NR 12   /* columns of a tile by default: 24 accumulators, 2 a loads, 1 broadcast of 32 registers */
+#define AXON_GEMM_NR_MAX 16
 #define AXON_GEMM_KC 256  /* depth of a packed block: an MR x KC sliver of a is 32 KiB */
 #define AXON_GEMM_MC 192  /* rows of a packed block of a: 192 KiB, in L2 */
 #define AXON_GEMM_NC 3072 /* columns of a packed panel of b: 3 MiB */
@@ -136,56 +137,56 @@ static void axon_gemm_pack_a(const float *a, char trans, ptrdiff_t ld, ptrdiff_t
     }
 }
 
-/* op(b)[p0 : p0 + depth, j0 : j0 + cols] as NR-column slivers: sliver s, depth p, column c at
- * packed[(s * depth + p) * NR + c]; columns past `cols` are zero. */
+/* op(b)[p0 : p0 + depth, j0 : j0 + cols] as nr-column slivers: sliver s, depth p, column c at
+ * packed[(s * depth + p) * nr + c]; columns past `cols` are zero. */
 static void axon_gemm_pack_b(const float *b, char trans, ptrdiff_t ld, ptrdiff_t p0, ptrdiff_t depth, ptrdiff_t j0,
-                             ptrdiff_t cols, float *packed)
+                             ptrdiff_t cols, int nr, float *packed)
 {
-    ptrdiff_t s, p, c, slivers = (cols + AXON_GEMM_NR - 1) / AXON_GEMM_NR;
+    ptrdiff_t s, p, c, slivers = (cols + nr - 1) / nr;
     for (s = 0; s < slivers; s++) {
-        ptrdiff_t first = s * AXON_GEMM_NR, count = cols - first < AXON_GEMM_NR ? cols - first : AXON_GEMM_NR;
-        float *dst = packed + s * depth * AXON_GEMM_NR;
+        ptrdiff_t first = s * nr, count = cols - first < nr ? cols - first : nr;
+        float *dst = packed + s * depth * nr;
         if (trans == 'N') {  /* a column of op(b) is contiguous */
             for (c = 0; c < count; c++) {
                 const float *src = b + p0 + (j0 + first + c) * ld;
                 for (p = 0; p < depth; p++)
-                    dst[p * AXON_GEMM_NR + c] = src[p];
+                    dst[p * nr + c] = src[p];
             }
-            for (; c < AXON_GEMM_NR; c++)
+            for (; c < nr; c++)
                 for (p = 0; p < depth; p++)
-                    dst[p * AXON_GEMM_NR + c] = 0.0f;
+                    dst[p * nr + c] = 0.0f;
         } else {  /* a row of op(b) is contiguous */
             for (p = 0; p < depth; p++) {
                 const float *src = b + (j0 + first) + (p0 + p) * ld;
                 for (c = 0; c < count; c++)
-                    dst[p * AXON_GEMM_NR + c] = src[c];
-                for (; c < AXON_GEMM_NR; c++)
-                    dst[p * AXON_GEMM_NR + c] = 0.0f;
+                    dst[p * nr + c] = src[c];
+                for (; c < nr; c++)
+                    dst[p * nr + c] = 0.0f;
             }
         }
     }
 }
 
-/* tile (rows x cols of an MR x NR tile, column-major, ld_tile) = alpha * a_sliver . b_sliver over depth
+/* tile (rows x cols of an MR x nr tile, column-major, ld_tile) = alpha * a_sliver . b_sliver over depth
  * + beta * tile on the first pass over the depth, tile += alpha * a_sliver . b_sliver after; the a
  * sliver's MR rows at depth p start at a + p * a_step (packed: a_step = MR). A partial tile (at the
- * matrix's bottom or right edge) is computed whole and stored through masks. */
-__attribute__((target("avx512f"))) static void axon_gemm_micro(ptrdiff_t depth, const float *a, ptrdiff_t a_step,
-                                                               const float *b, float *tile, ptrdiff_t ld_tile,
-                                                               float alpha, float beta, int first_pass,
-                                                               ptrdiff_t rows, ptrdiff_t cols)
+ * matrix's bottom or right edge) is computed whole and stored through masks. Inlined into one function
+ * per tile width (axon_gemm_micro_8, _12, _16), where nr is a constant and the accumulators registers. */
+__attribute__((target("avx512f"), always_inline)) static inline void axon_gemm_micro(
+    const int nr, ptrdiff_t depth, const float *a, ptrdiff_t a_step, const float *b, float *tile, ptrdiff_t ld_tile,
+    float alpha, float beta, int first_pass, ptrdiff_t rows, ptrdiff_t cols)
 {
-    __m512 c0[AXON_GEMM_NR], c1[AXON_GEMM_NR];
+    __m512 c0[AXON_GEMM_NR_MAX], c1[AXON_GEMM_NR_MAX];
     ptrdiff_t p;
     int j;
-    for (j = 0; j < AXON_GEMM_NR; j++) {
+    for (j = 0; j < nr; j++) {
         c0[j] = _mm512_setzero_ps();
         c1[j] = _mm512_setzero_ps();
     }
     for (p = 0; p < depth; p++) {
         __m512 a0 = _mm512_loadu_ps(a + p * a_step), a1 = _mm512_loadu_ps(a + p * a_step + 16);
-        const float *bp = b + p * AXON_GEMM_NR;
-        for (j = 0; j < AXON_GEMM_NR; j++) {
+        const float *bp = b + p * nr;
+        for (j = 0; j < nr; j++) {
             __m512 bj = _mm512_set1_ps(bp[j]);
             c0[j] = _mm512_fmadd_ps(a0, bj, c0[j]);
             c1[j] = _mm512_fmadd_ps(a1, bj, c1[j]);
@@ -195,7 +196,7 @@ __attribute__((target("avx512f"))) static void axon_gemm_micro(ptrdiff_t depth, 
         __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
         __mmask16 mask0 = rows >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rows) - 1u);
         __mmask16 mask1 = rows >= 32 ? (__mmask16)0xFFFF : rows <= 16 ? (__mmask16)0 : (__mmask16)((1u << (rows - 16)) - 1u);
-        for (j = 0; j < AXON_GEMM_NR && j < cols; j++) {
+        for (j = 0; j < nr && j < cols; j++) {
             float *col = tile + j * ld_tile;
             __m512 r0 = _mm512_mul_ps(va, c0[j]), r1 = _mm512_mul_ps(va, c1[j]);
             if (!first_pass) {
@@ -211,12 +212,31 @@ __attribute__((target("avx512f"))) static void axon_gemm_micro(ptrdiff_t depth, 
     }
 }
 
+typedef void (*axon_gemm_micro_fn)(ptrdiff_t, const float *, ptrdiff_t, const float *, float *, ptrdiff_t, float, float,
+                                   int, ptrdiff_t, ptrdiff_t);
+#define AXON_GEMM_MICRO(NR)                                                                                           \
+    __attribute__((target("avx512f"))) static void axon_gemm_micro_##NR(                                              \
+        ptrdiff_t depth, const float *a, ptrdiff_t a_step, const float *b, float *tile, ptrdiff_t ld_tile, float alpha, \
+        float beta, int first_pass, ptrdiff_t rows, ptrdiff_t cols)                                                   \
+    {                                                                                                                 \
+        axon_gemm_micro(NR, depth, a, a_step, b, tile, ld_tile, alpha, beta, first_pass, rows, cols);                 \
+    }
+AXON_GEMM_MICRO(8)
+AXON_GEMM_MICRO(12)
+AXON_GEMM_MICRO(16)
+
+/* The tile widths there are kernels for; another width asked for is the default's. */
+static inline int axon_gemm_tile(int nr)
+{
+    return nr == 8 || nr == 16 ? nr : AXON_GEMM_NR;
+}
+
 /* Where panel (jc, pc) of op(b) lies in axon_sgemm_pack_b_all's layout: the panels in the order
  * axon_sgemm_packed takes them, each of its columns rounded up to whole slivers. */
-static inline ptrdiff_t axon_gemm_panel_offset(ptrdiff_t n, ptrdiff_t k, ptrdiff_t jc, ptrdiff_t pc)
+static inline ptrdiff_t axon_gemm_panel_offset(ptrdiff_t n, ptrdiff_t k, ptrdiff_t jc, ptrdiff_t pc, int nr)
 {
     ptrdiff_t cols = n - jc < AXON_GEMM_NC ? n - jc : AXON_GEMM_NC;
-    return jc * k + (cols + AXON_GEMM_NR - 1) / AXON_GEMM_NR * AXON_GEMM_NR * pc;
+    return jc * k + (cols + nr - 1) / nr * nr * pc;
 }
 
 /* out (m x n, ld_out) (+)= op(a) op(b) block by block, packed_a and packed_b holding the packed block
@@ -226,10 +246,11 @@ static inline ptrdiff_t axon_gemm_panel_offset(ptrdiff_t n, ptrdiff_t k, ptrdiff
  * convolution's 64 output channels); only a partial sliver at its bottom edge is packed. */
 static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                               const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *out,
-                              ptrdiff_t ld_out, float *packed_a, float *packed_b, const float *prepacked_b)
+                              ptrdiff_t ld_out, int nr, float *packed_a, float *packed_b, const float *prepacked_b)
 {
     ptrdiff_t jc, pc, ic, jr, ir, i, j, a_step;
     const float *a_sliver;
+    const axon_gemm_micro_fn micro = nr == 8 ? axon_gemm_micro_8 : nr == 16 ? axon_gemm_micro_16 : axon_gemm_micro_12;
     if (k == 0) {  /* out = beta * out, as BLAS */
         for (j = 0; j < n; j++)
             for (i = 0; i < m; i++)
@@ -242,9 +263,9 @@ static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t
             ptrdiff_t depth = k - pc < AXON_GEMM_KC ? k - pc : AXON_GEMM_KC;
             int first_pass = pc == 0;
             if (prepacked_b != NULL)
-                packed_b = (float *)prepacked_b + axon_gemm_panel_offset(n, k, jc, pc);
+                packed_b = (float *)prepacked_b + axon_gemm_panel_offset(n, k, jc, pc, nr);
             else
-                axon_gemm_pack_b(b, trans_b, ldb, pc, depth, jc, cols, packed_b);
+                axon_gemm_pack_b(b, trans_b, ldb, pc, depth, jc, cols, nr, packed_b);
             for (ic = 0; ic < m; ic += AXON_GEMM_MC) {
                 ptrdiff_t rows = m - ic < AXON_GEMM_MC ? m - ic : AXON_GEMM_MC;
                 ptrdiff_t full_rows = rows / AXON_GEMM_MR * AXON_GEMM_MR;
@@ -253,9 +274,9 @@ static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t
                 else if (full_rows < rows)  /* the partial sliver, packed where a packed block's last would be */
                     axon_gemm_pack_a(a, trans_a, lda, ic + full_rows, rows - full_rows, pc, depth,
                                      packed_a + (full_rows / AXON_GEMM_MR) * depth * AXON_GEMM_MR);
-                for (jr = 0; jr < cols; jr += AXON_GEMM_NR) {
-                    ptrdiff_t tile_cols = cols - jr < AXON_GEMM_NR ? cols - jr : AXON_GEMM_NR;
-                    const float *b_sliver = packed_b + (jr / AXON_GEMM_NR) * depth * AXON_GEMM_NR;
+                for (jr = 0; jr < cols; jr += nr) {
+                    ptrdiff_t tile_cols = cols - jr < nr ? cols - jr : nr;
+                    const float *b_sliver = packed_b + (jr / nr) * depth * nr;
                     for (ir = 0; ir < rows; ir += AXON_GEMM_MR) {
                         ptrdiff_t tile_rows = rows - ir < AXON_GEMM_MR ? rows - ir : AXON_GEMM_MR;
                         float *tile = out + (ic + ir) + (jc + jr) * ld_out;
@@ -266,8 +287,8 @@ static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t
                             a_sliver = packed_a + (ir / AXON_GEMM_MR) * depth * AXON_GEMM_MR;
                             a_step = AXON_GEMM_MR;
                         }
-                        axon_gemm_micro(depth, a_sliver, a_step, b_sliver, tile, ld_out, alpha, beta, first_pass,
-                                        tile_rows, tile_cols);
+                        micro(depth, a_sliver, a_step, b_sliver, tile, ld_out, alpha, beta, first_pass, tile_rows,
+                              tile_cols);
                     }
                 }
             }
@@ -297,18 +318,22 @@ static float *axon_gemm_scratch_for(size_t size)
 }
 #endif
 
-/* out = alpha * op(a) op(b) + beta * out (column-major); 0 when this gemm cannot run here (no
- * AVX-512, or no memory for its packed blocks), after which the caller uses BLAS. */
-static int axon_sgemm(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
-                      ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *out, ptrdiff_t ld_out)
+/* out = alpha * op(a) op(b) + beta * out (column-major) in tiles `tile` columns wide (8, 12 or 16; another
+ * value: the default); 0 when this gemm cannot run here (no AVX-512, or no memory for its packed blocks),
+ * after which the caller uses BLAS. Which width is fastest depends on the shapes: 12 for large square
+ * products, 8 where a side is 64 (a 12-wide tile then computes padding) or the depth small. */
+static int axon_sgemm_tiled(int tile, char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                            const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *out,
+                            ptrdiff_t ld_out)
 {
 #if AXON_HAVE_AVX512_GEMM
+    const int nr = axon_gemm_tile(tile);
     float *scratch;
     ptrdiff_t depth = k < AXON_GEMM_KC ? k : AXON_GEMM_KC, rows = m < AXON_GEMM_MC ? m : AXON_GEMM_MC;
     ptrdiff_t cols = n < AXON_GEMM_NC ? n : AXON_GEMM_NC;
     /* the packed blocks: whole slivers of the largest block of op(a) and panel of op(b) */
     size_t size_a = (size_t)((rows + AXON_GEMM_MR - 1) / AXON_GEMM_MR * AXON_GEMM_MR) * (size_t)(depth + 1);
-    size_t size_b = (size_t)((cols + AXON_GEMM_NR - 1) / AXON_GEMM_NR * AXON_GEMM_NR) * (size_t)(depth + 1);
+    size_t size_b = (size_t)((cols + nr - 1) / nr * nr) * (size_t)(depth + 1);
     if (!axon_sgemm_available())
         return 0;
     if (m <= 0 || n <= 0)
@@ -316,11 +341,11 @@ static int axon_sgemm(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t n, ptrd
     scratch = axon_gemm_scratch_for(size_a + size_b);
     if (scratch == NULL)
         return 0;
-    axon_sgemm_packed(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, out, ld_out, scratch, scratch + size_a,
-                      NULL);
+    axon_sgemm_packed(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, out, ld_out, nr, scratch,
+                      scratch + size_a, NULL);
     return 1;
 #else
-    (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b;
+    (void)tile; (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b;
     (void)ldb; (void)beta; (void)out; (void)ld_out;
     return 0;
 #endif
@@ -343,7 +368,8 @@ static void axon_sgemm_pack_b_all(char trans_b, ptrdiff_t n, ptrdiff_t k, const 
         ptrdiff_t cols = n - jc < AXON_GEMM_NC ? n - jc : AXON_GEMM_NC;
         for (pc = 0; pc < k; pc += AXON_GEMM_KC) {
             ptrdiff_t depth = k - pc < AXON_GEMM_KC ? k - pc : AXON_GEMM_KC;
-            axon_gemm_pack_b(b, trans_b, ldb, pc, depth, jc, cols, packed + axon_gemm_panel_offset(n, k, jc, pc));
+            axon_gemm_pack_b(b, trans_b, ldb, pc, depth, jc, cols, AXON_GEMM_NR,
+                             packed + axon_gemm_panel_offset(n, k, jc, pc, AXON_GEMM_NR));
         }
     }
 #else
@@ -351,7 +377,7 @@ static void axon_sgemm_pack_b_all(char trans_b, ptrdiff_t n, ptrdiff_t k, const 
 #endif
 }
 
-/* axon_sgemm with op(b) packed beforehand by axon_sgemm_pack_b_all; 0 when this gemm cannot run here. */
+/* axon_sgemm_tiled (default tiles) with op(b) packed beforehand by axon_sgemm_pack_b_all; 0 when this gemm cannot run here. */
 static int axon_sgemm_prepacked(char trans_a, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
                                 ptrdiff_t lda, const float *packed_b, float beta, float *out, ptrdiff_t ld_out)
 {
@@ -366,7 +392,8 @@ static int axon_sgemm_prepacked(char trans_a, ptrdiff_t m, ptrdiff_t n, ptrdiff_
     scratch = axon_gemm_scratch_for(size_a);
     if (scratch == NULL)
         return 0;
-    axon_sgemm_packed(trans_a, 'N', m, n, k, alpha, a, lda, NULL, 0, beta, out, ld_out, scratch, NULL, packed_b);
+    axon_sgemm_packed(trans_a, 'N', m, n, k, alpha, a, lda, NULL, 0, beta, out, ld_out, AXON_GEMM_NR, scratch, NULL,
+                      packed_b);
     return 1;
 #else
     (void)trans_a; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)packed_b; (void)beta;

@@ -221,9 +221,9 @@ class RecordingBackend:
         return _record(_elementwise.Clamp, array, bound, None) if lower else \
             _record(_elementwise.Clamp, array, None, bound)
 
-    def gemm(self, a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, c=None):
+    def gemm(self, a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, c=None, tile=0):
         if not _in_graph((a, b, c)):
-            return self._backend.gemm(a, b, trans_a, trans_b, alpha, beta, c)
+            return self._backend.gemm(a, b, trans_a, trans_b, alpha, beta, c, tile)
         return _record(_kernels.Gemm, a, b, bool(trans_a), bool(trans_b), alpha, beta, c)
 
     def sum_to(self, a, shape):

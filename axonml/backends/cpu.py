@@ -471,13 +471,13 @@ class CPUBackend(Backend):
         np.add.at(dst, (slice(None),) * axis + (index,), src)
 
     # --- linear algebra, convolution, pooling (ops/linalg.py, ops/conv.py, ops/pool.py) ---------
-    def gemm(self, a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, c=None):
+    def gemm(self, a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, c=None, tile=0):
         if trans_a:
             a = a.swapaxes(-1, -2)  # a view: the BLAS wrapper reads the strides and passes 'T'
         if trans_b:
             b = b.swapaxes(-1, -2)
         if a.dtype == b.dtype and (a.dtype == np.float32 or a.dtype == np.float64):
-            return _linalg.gemm(a, b, alpha, beta, c)
+            return _linalg.gemm(a, b, alpha, beta, c, tile)
         out = np.matmul(a, b)
         if alpha != 1:
             out = out * alpha

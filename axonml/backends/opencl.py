@@ -508,7 +508,8 @@ class OpenCLBackend(Backend):
         return self.copy(labels._view(view.shape, view.estrides, view.offset - base.offset - lowest))
 
     # --- linear algebra ------------------------------------------------------------------------
-    def gemm(self, a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, c=None):
+    def gemm(self, a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, c=None, tile=0):
+        """tile, the CPU gemm's tile width, is a speed hint that has no meaning here."""
         if a.dtype.kind == "c" or b.dtype.kind == "c":
             return _complex.gemm(self, a, b, trans_a, trans_b, alpha, beta, c)
         return _linalg.gemm(self, a, b, trans_a, trans_b, alpha, beta, c)

@@ -458,7 +458,11 @@ class Linear(ArrayFunction):
 
     ``activation`` is None or "relu"; relu runs in place on the gemm's fresh output (the fused bias +
     activation epilogue: no second array, no second op), and its gradient is relu's own (relu_backward).
+    ``tile`` is the CPU gemm's tile width for the three products (0: its default); the autotuned Linear
+    of a compiled graph uses subclasses that set it (:func:`axonml.fusion.linear.tiled_linear`).
     """
+
+    tile = 0
 
     def forward(ctx, x, weight, bias, activation=None):
         xp = ctx.xp
@@ -468,7 +472,7 @@ class Linear(ArrayFunction):
         ctx.bias_shape = None if bias is None else bias.shape
         ctx.activation = activation
         rows = xp.reshape(x, (math.prod(x.shape[:-1]), in_features))  # explicit: -1 fails for 0 features
-        out = xp.reshape(xp.gemm(rows, weight, False, True, 1.0, 0.0 if bias is None else 1.0, bias),
+        out = xp.reshape(xp.gemm(rows, weight, False, True, 1.0, 0.0 if bias is None else 1.0, bias, ctx.tile),
                          x.shape[:-1] + (out_features,))
         if activation == "relu":
             xp.relu_into(out)
@@ -485,10 +489,12 @@ class Linear(ArrayFunction):
         x_shape = ctx.x_shape
         out_features = grad.shape[-1]
         grad_rows = xp.reshape(grad, (math.prod(grad.shape[:-1]), out_features))
-        grad_x = xp.reshape(xp.gemm(grad_rows, weight), x_shape) if needs_x else None
+        tile = ctx.tile
+        grad_x = xp.reshape(xp.gemm(grad_rows, weight, tile=tile), x_shape) if needs_x else None
         grad_weight = None
         if needs_weight:
-            grad_weight = xp.gemm(grad_rows, xp.reshape(x, (math.prod(x_shape[:-1]), x_shape[-1])), True, False)
+            grad_weight = xp.gemm(grad_rows, xp.reshape(x, (math.prod(x_shape[:-1]), x_shape[-1])), True, False,
+                                  tile=tile)
         grad_bias = xp.sum_to(xp.sum(grad_rows, 0, False), ctx.bias_shape) if needs_bias else None
         return grad_x, grad_weight, grad_bias, None
 

@@ -24,25 +24,23 @@ def test_fused_linear_matches_torch_linear_relu():
     assert set(layer.state_dict()) == {"weight", "bias"}
 
 
-def _avx512_kernels_or_skip():
-    from axonml.fusion.linear import _avx512_kernels
-    if _avx512_kernels() is None:
-        pytest.skip("no AVX-512 core or no gcc: the AVX-512 Linear kernel does not run here")
+def _avx512_gemm_or_skip():
+    from axonml._ext import _conv
+    if not _conv.avx512_gemm_available():
+        pytest.skip("no AVX-512 core or no gcc build: the gemm's tile widths do not apply here")
 
 
 @pytest.mark.parametrize("activation", [None, "relu"])
 @pytest.mark.parametrize("bias_shape", [(33,), (1,), None])
 @pytest.mark.parametrize("x_shape", [(70, 45), (3, 5, 45)])
 @pytest.mark.parametrize("kernel, dtype", [("_TransposedLinear", np.float32), ("_TransposedLinear", np.float64),
-                                           ("_Avx512Linear", np.float32), ("_Avx512Linear8", np.float32),
-                                           ("_Avx512Linear16", np.float32)])
+                                           ("tile 8", np.float32), ("tile 16", np.float32)])
 def test_linear_kernels_match_torch_values_and_gradients(kernel, dtype, activation, bias_shape, x_shape):
     from axonml._ext import _autograd
     from axonml.fusion import linear
-    if kernel.startswith("_Avx512Linear"):
-        _avx512_kernels_or_skip()
-        tile = kernel[len("_Avx512Linear"):]
-        kernel_class = linear._avx512_linear(int(tile)) if tile else linear._Avx512Linear
+    if kernel.startswith("tile"):
+        _avx512_gemm_or_skip()
+        kernel_class = linear.tiled_linear(int(kernel.split()[1]))
     else:
         kernel_class = getattr(linear, kernel)
     rng = np.random.default_rng(1)
@@ -64,32 +62,31 @@ def test_linear_kernels_match_torch_values_and_gradients(kernel, dtype, activati
             np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-4)
 
 
-def test_avx512_linear_reads_a_transposed_weight_and_skips_gradients_nobody_wants():
-    _avx512_kernels_or_skip()
-    from axonml._ext import _autograd
-    from axonml.fusion.linear import _Avx512Linear
-    rng = np.random.default_rng(2)
-    x = axonml.tensor(rng.standard_normal((8, 20)).astype(np.float32))  # no grad: grad_x is not computed
-    weight = axonml.tensor(rng.standard_normal((20, 12)).astype(np.float32), requires_grad=True)
-    out = _autograd.apply(_Avx512Linear, x, weight.t(), None, "relu")
-    expected = np.maximum(x.numpy() @ weight.detach().numpy(), 0)
-    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-5, atol=1e-5)
-    out.sum().backward()
-    mask = (expected > 0).astype(np.float32)
-    np.testing.assert_allclose(weight.grad.numpy(), x.numpy().T @ mask, rtol=1e-5, atol=1e-4)
-    assert x.grad is None
+@pytest.mark.parametrize("tile", [8, 12, 16])
+@pytest.mark.parametrize("m, k, n", [(64, 784, 256), (17, 5, 3), (100, 300, 130), (33, 1, 70)])
+def test_every_tile_width_gives_the_same_products_in_both_layouts(tile, m, k, n):
+    """Each width's slivers and edge tiles: shapes that fill none, some and many tiles, either operand transposed."""
+    _avx512_gemm_or_skip()
+    from axonml._ext import _linalg
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((m, k)).astype(np.float32), rng.standard_normal((k, n)).astype(np.float32)
+    c = rng.standard_normal((m, n)).astype(np.float32)
+    want = a.astype(np.float64) @ b
+    for left, right in ((a, b), (np.ascontiguousarray(a.T).T, np.ascontiguousarray(b.T).T)):
+        np.testing.assert_allclose(_linalg.gemm(left, right, tile=tile), want, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(_linalg.gemm(a, b, 0.5, 2.0, c, tile=tile), 0.5 * want + 2.0 * c, rtol=1e-4, atol=1e-4)
 
 
-def test_the_autotuner_offers_the_avx512_kernel_in_each_tile_width_for_float32_only():
-    _avx512_kernels_or_skip()
-    from axonml.fusion.linear import AutotunedLinear, _Avx512Linear, _avx512_linear
+def test_the_autotuner_offers_the_other_tile_widths_for_float32_only():
+    _avx512_gemm_or_skip()
+    from axonml.fusion.linear import AutotunedLinear, tiled_linear
     from axonml.ops.linalg import Linear
     float32 = AutotunedLinear.candidates(axonml.randn(2, 3), axonml.randn(4, 3), axonml.randn(4))
     float64 = AutotunedLinear.candidates(axonml.randn(2, 3, dtype=axonml.float64),
                                          axonml.randn(4, 3, dtype=axonml.float64), None)
-    assert float32[0] is Linear and float32[2:] == [_avx512_linear(8), _Avx512Linear, _avx512_linear(16)]
-    assert _avx512_linear(12) is _Avx512Linear and _avx512_linear(8).tile == 8
-    assert float64[0] is Linear and not any(issubclass(k, _Avx512Linear) for k in float64)
+    assert float32[0] is Linear and float32[2:] == [tiled_linear(8), tiled_linear(16)]
+    assert tiled_linear(8).tile == 8 and issubclass(tiled_linear(8), Linear) and Linear.tile == 0
+    assert float64[0] is Linear and not any(getattr(k, "tile", 0) for k in float64)
 
 
 def test_the_autotuner_times_the_backward_too_without_touching_the_tensors():
@@ -115,26 +112,27 @@ def test_the_autotuner_times_the_backward_too_without_touching_the_tensors():
     assert weight.grad is None and bias.grad is None and weight.grad_fn is None
 
 
-@pytest.mark.parametrize("rows, in_features, out_features", [(64, 784, 256), (256, 300, 64), (40, 100, 1100)])
-def test_avx512_linear_splits_large_products_over_threads_without_changing_them(rows, in_features, out_features):
+def test_a_tiled_linear_splits_large_products_over_threads_without_changing_them():
     """Products of 4M multiply-adds and more are cut into blocks of output rows or columns, one per thread."""
-    _avx512_kernels_or_skip()
+    _avx512_gemm_or_skip()
     from axonml._ext import _autograd
-    from axonml.fusion.linear import _Avx512Linear
+    from axonml.fusion.linear import tiled_linear
     rng = np.random.default_rng(3)
-    x, weight, bias, grad = (rng.standard_normal(shape).astype(np.float32) for shape in
-                             ((rows, in_features), (out_features, in_features), (out_features,), (rows, out_features)))
-    previous = axonml.get_num_threads()
-    axonml.set_num_threads(2)
-    try:
-        ours = [axonml.tensor(a, requires_grad=True) for a in (x, weight, bias)]
-        out = _autograd.apply(_Avx512Linear, *ours, "relu")
-        out.backward(axonml.tensor(grad))
-    finally:
-        axonml.set_num_threads(previous)
-    expected = np.maximum(x.astype(np.float64) @ weight.T + bias, 0)
-    masked = grad * (expected > 0)
-    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-4, atol=1e-3)
-    np.testing.assert_allclose(ours[0].grad.numpy(), masked @ weight, rtol=1e-4, atol=1e-3)
-    np.testing.assert_allclose(ours[1].grad.numpy(), masked.T @ x, rtol=1e-4, atol=1e-3)
-    np.testing.assert_allclose(ours[2].grad.numpy(), masked.sum(0), rtol=1e-4, atol=1e-3)
+    for rows, in_features, out_features in [(64, 784, 256), (256, 300, 64), (40, 100, 1100)]:
+        x, weight, bias, grad = (rng.standard_normal(shape).astype(np.float32) for shape in
+                                 ((rows, in_features), (out_features, in_features), (out_features,),
+                                  (rows, out_features)))
+        previous = axonml.get_num_threads()
+        axonml.set_num_threads(2)
+        try:
+            ours = [axonml.tensor(a, requires_grad=True) for a in (x, weight, bias)]
+            out = _autograd.apply(tiled_linear(8), *ours, "relu")
+            out.backward(axonml.tensor(grad))
+        finally:
+            axonml.set_num_threads(previous)
+        expected = np.maximum(x.astype(np.float64) @ weight.T + bias, 0)
+        masked = grad * (expected > 0)
+        np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(ours[0].grad.numpy(), masked @ weight, rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(ours[1].grad.numpy(), masked.T @ x, rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(ours[2].grad.numpy(), masked.sum(0), rtol=1e-4, atol=1e-3)
