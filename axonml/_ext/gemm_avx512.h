@@ -137,6 +137,29 @@ static void axon_gemm_pack_a(const float *a, char trans, ptrdiff_t ld, ptrdiff_t
     }
 }
 
+/* One sliver of an untransposed b (column c of op(b) contiguous at src + c * ld, `count` <= nr <= 16 of
+ * them) packed as dst[p * nr + c]: 16 x 16 blocks transposed in registers (columns past count read as
+ * zeros, nr lanes of each stored), the depth's last few scalar. */
+__attribute__((target("avx512f"))) static void axon_gemm_pack_b_columns(const float *src, ptrdiff_t ld,
+                                                                        ptrdiff_t depth, int count, int nr,
+                                                                        float *dst)
+{
+    __m512 rows[16], columns[16];
+    const __mmask16 lanes = (__mmask16)((1u << nr) - 1u);
+    ptrdiff_t p = 0;
+    int c, q;
+    for (; p + 16 <= depth; p += 16) {
+        for (c = 0; c < 16; c++)
+            rows[c] = c < count ? _mm512_loadu_ps(src + c * ld + p) : _mm512_setzero_ps();
+        axon_transpose_16x16(rows, columns);
+        for (q = 0; q < 16; q++)
+            _mm512_mask_storeu_ps(dst + (p + q) * nr, lanes, columns[q]);
+    }
+    for (; p < depth; p++)
+        for (c = 0; c < nr; c++)
+            dst[p * nr + c] = c < count ? src[c * ld + p] : 0.0f;
+}
+
 /* op(b)[p0 : p0 + depth, j0 : j0 + cols] as nr-column slivers: sliver s, depth p, column c at
  * packed[(s * depth + p) * nr + c]; columns past `cols` are zero. */
 static void axon_gemm_pack_b(const float *b, char trans, ptrdiff_t ld, ptrdiff_t p0, ptrdiff_t depth, ptrdiff_t j0,
@@ -147,14 +170,7 @@ static void axon_gemm_pack_b(const float *b, char trans, ptrdiff_t ld, ptrdiff_t
         ptrdiff_t first = s * nr, count = cols - first < nr ? cols - first : nr;
         float *dst = packed + s * depth * nr;
         if (trans == 'N') {  /* a column of op(b) is contiguous */
-            for (c = 0; c < count; c++) {
-                const float *src = b + p0 + (j0 + first + c) * ld;
-                for (p = 0; p < depth; p++)
-                    dst[p * nr + c] = src[p];
-            }
-            for (; c < nr; c++)
-                for (p = 0; p < depth; p++)
-                    dst[p * nr + c] = 0.0f;
+            axon_gemm_pack_b_columns(b + p0 + (j0 + first) * ld, ld, depth, (int)count, nr, dst);
         } else {  /* a row of op(b) is contiguous */
             for (p = 0; p < depth; p++) {
                 const float *src = b + (j0 + first) + (p0 + p) * ld;
