@@ -57,6 +57,10 @@ def _graph_grads(grads, grad_outputs):
 
 
 def _run(outputs, grads, grad_outputs, retain_graph, create_graph, inputs=None, accumulate=True):
+    tracer = _autograd.get_tracer()
+    if tracer is not None:
+        tracer.untraceable("backward() or autograd.grad() ran inside the traced function (compile the model or its "
+                           "loss, and call backward outside it)")
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:

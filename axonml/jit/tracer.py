@@ -10,9 +10,11 @@ forward) belong to that op. Three other things are recorded around the ops:
 - dropout, whose mask is drawn in Python before its op runs, as one ``"python"`` node that
   draws a new mask at each run;
 - what a trace cannot stand for: a traced tensor's value read by Python (``item()``,
-  ``bool()``, ``tolist()``, ``numpy()`` ...: data-dependent control flow) or random numbers drawn
-  outside any op. These are collected as reasons; :func:`axonml.jit.trace` warns with them and
-  :func:`axonml.jit.compile` runs such a forward eagerly.
+  ``bool()``, ``tolist()``, ``numpy()`` ...: data-dependent control flow), random numbers drawn
+  outside any op, a backward pass or an optimizer step (a whole training step: the graph holds
+  the forward's ops, and a replay would neither differentiate nor update). These are collected as
+  reasons; :func:`axonml.jit.trace` warns with them and :func:`axonml.jit.compile` runs such a
+  function eagerly.
 """
 from __future__ import annotations
 
@@ -56,6 +58,11 @@ class _Recorder:
         self.arrays: dict[int, Value] = {}
         self.alive: list = []              # every traced object, so that ids stay unique
         self.reasons: list[str] = []
+
+    def untraceable(self, reason: str) -> None:
+        """Note that the forward did something, outside any op, that the graph cannot stand for."""
+        if self.depth == 0 and reason not in self.reasons:
+            self.reasons.append(reason)
 
     # --- values -------------------------------------------------------------------------------------
     def bind(self, tensor: Tensor, value: Value) -> Value:

@@ -8,7 +8,7 @@ from copy import deepcopy
 from itertools import chain
 from typing import Any, Callable, Iterable
 
-from .._ext._autograd import get_profiler
+from .._ext._autograd import get_profiler, get_tracer
 from ..autograd import enable_grad
 from ..tensor import Tensor, _backend_of
 
@@ -25,10 +25,15 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
-def _profiled(step: Callable, name: str) -> Callable:
-    """step, shown as one range (torch's "Optimizer.step#SGD.step") in a running profile."""
+def _observed(step: Callable, name: str) -> Callable:
+    """step, shown as one range (torch's "Optimizer.step#SGD.step") in a running profile, and noted by a running
+    trace, which cannot record its in-place updates."""
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
+        tracer = get_tracer()
+        if tracer is not None:
+            tracer.untraceable("an optimizer step ran inside the traced function (its updates are not ops a graph "
+                               "records)")
         if get_profiler() is None:
             return step(self, *args, **kwargs)
         from ..profiler import record_function
@@ -52,7 +57,7 @@ class Optimizer:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "step" in cls.__dict__:
-            cls.step = _profiled(cls.__dict__["step"], f"Optimizer.step#{cls.__name__}.step")
+            cls.step = _observed(cls.__dict__["step"], f"Optimizer.step#{cls.__name__}.step")
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict[str, Any]) -> None:
         self.defaults = defaults

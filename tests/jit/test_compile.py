@@ -104,6 +104,32 @@ def test_data_dependent_control_flow_falls_back_with_a_warning():
     assert compiled.eager_reasons() and not compiled.graphs()
 
 
+def test_a_whole_training_step_falls_back_with_a_warning_and_keeps_training():
+    """A graph holds the forward's ops: a replay of a step would neither differentiate nor update."""
+    axonml.manual_seed(0)
+    model = nn.Linear(4, 3)
+    optimizer = axonml.optim.SGD(model.parameters(), lr=0.1)
+    x, target = axonml.randn(5, 4), axonml.tensor([0, 2, 1, 1, 0])
+
+    def train_step(x, target):
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), target)
+        loss.backward()
+        optimizer.step()
+        return loss
+    compiled = jit.compile(train_step)
+    with pytest.warns(UserWarning, match=r"running train_step eagerly: backward\(\) or autograd.grad\(\) ran inside"):
+        losses = [compiled(x, target).item()]
+    losses += [compiled(x, target).item() for _ in range(2)]
+    assert losses[0] > losses[1] > losses[2] and not compiled.graphs()
+
+    def update_only(x):
+        optimizer.step()
+        return x * 2
+    with pytest.warns(UserWarning, match="an optimizer step ran inside the traced function"):
+        jit.compile(update_only)(x)
+
+
 def test_fullgraph_raises_instead():
     compiled = jit.compile(lambda x: x * float(x.sum()), fullgraph=True)
     with pytest.raises(RuntimeError, match="fullgraph"):
