@@ -1,4 +1,5 @@
-"""Threaded elementwise passes over large contiguous arrays: relu, relu's gradient, a + b.
+"""Threaded elementwise passes over large contiguous arrays: relu, relu's gradient, a + b; and relu's
+gradient with the column sums of its result (a fused Linear + ReLU's backward: the bias gradient).
 
 NumPy runs a ufunc on one thread; on the activations of a convolutional network (millions of
 elements per layer) these passes are memory-bound and run faster spread over OpenMP's threads.
@@ -68,6 +69,20 @@ cdef void relu_backward_blocks(Py_ssize_t n, const floating* grad, const floatin
             result[i] = grad[i] * (1 if out[i] > 0 else 0)
 
 
+cdef void relu_backward_sums_rows(Py_ssize_t rows, Py_ssize_t cols, const floating* grad, const floating* out,
+                                  floating* result, floating* sums) noexcept nogil:
+    cdef Py_ssize_t i, j, at
+    cdef floating value
+    for j in range(cols):
+        sums[j] = 0
+    for i in range(rows):
+        at = i * cols
+        for j in range(cols):
+            value = grad[at + j] * (1 if out[at + j] > 0 else 0)
+            result[at + j] = value
+            sums[j] += value
+
+
 cdef void add_blocks(Py_ssize_t n, const floating* a, const floating* b_, floating* out) noexcept nogil:
     cdef Py_ssize_t blocks = (n + BLOCK - 1) // BLOCK, b, i, start, stop
     for b in prange(blocks, schedule="static", use_threads_if=threaded(n)):
@@ -109,6 +124,29 @@ def relu_backward(grad, out):
         with nogil:
             relu_backward_blocks(n, <const double*>g, <const double*>o, <double*>r)
     return result
+
+
+def relu_backward_column_sums(grad, out):
+    """(grad * (out > 0), its sums over axis 0) for 2-D arrays, in one pass on one thread; the sums add the
+    rows in order, as NumPy's sum over axis 0 does."""
+    result = np.empty_like(grad)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>grad) if type(grad) is np.ndarray else 0
+    cdef int typenum = checked_type((grad, out, result), n)
+    if cnp.PyArray_NDIM(<cnp.ndarray>grad) != 2:
+        raise ValueError(f"expected 2-D arrays, got shape {grad.shape}")
+    cdef Py_ssize_t rows = grad.shape[0], cols = grad.shape[1]
+    sums = np.empty(cols, grad.dtype)
+    cdef void* g = address(grad)
+    cdef void* o = address(out)
+    cdef void* r = address(result)
+    cdef void* s = address(sums)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            relu_backward_sums_rows(rows, cols, <const float*>g, <const float*>o, <float*>r, <float*>s)
+    else:
+        with nogil:
+            relu_backward_sums_rows(rows, cols, <const double*>g, <const double*>o, <double*>r, <double*>s)
+    return result, sums
 
 
 def add(a, b):

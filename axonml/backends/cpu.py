@@ -197,6 +197,15 @@ class CPUBackend(Backend):
             return _eltwise.relu_backward(grad, out)
         return None
 
+    def relu_backward_column_sums(self, grad, out):
+        """(relu_backward(grad, out), its sums over axis 0) for 2-D arrays in one pass, or None where the kernel
+        does not take them (beyond one thread's share, the threaded mask and a NumPy sum are faster).
+
+        Not in the backend contract: ops.activation.relu_backward_column_sums uses it where a backend has it."""
+        if grad.ndim == 2 and _eltwise_pair(grad, out, 0) and grad.size < _THREADED_ELEMENTS:
+            return _eltwise.relu_backward_column_sums(grad, out)
+        return None
+
     # --- views -------------------------------------------------------------------------------
     def reshape(self, a, shape):
         return a.reshape(shape)

@@ -145,7 +145,7 @@ class AutotunedLinear:
     timing does not swap a kernel for a slower one.
     """
 
-    def __init__(self, rounds: int = 5, margin: float = 0.05):
+    def __init__(self, rounds: int = 15, margin: float = 0.03):
         self.rounds, self.margin = rounds, margin
         self.choice = None
 

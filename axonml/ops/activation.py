@@ -42,6 +42,17 @@ def relu_backward(xp, grad, out):
     return xp.mul(grad, xp.astype(xp.gt(out, 0), grad.dtype))
 
 
+def relu_backward_column_sums(xp, grad, out):
+    """(relu's gradient from its output, its sums over axis 0) for 2-D arrays: a fused Linear + ReLU's input
+    gradient and bias gradient come from one pass where the backend has the kernel."""
+    fused = getattr(xp, "relu_backward_column_sums", None)
+    result = fused(grad, out) if fused is not None else None
+    if result is not None:
+        return result
+    masked = relu_backward(xp, grad, out)
+    return masked, xp.sum(masked, 0, False)
+
+
 class Relu(ArrayFunction):
     def forward(ctx, a):
         out = ctx.xp.maximum(a, 0)

@@ -12,7 +12,7 @@ from .._ext._autograd import apply
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 from ._wirtinger import conj_if_complex
-from .activation import relu_backward
+from .activation import relu_backward, relu_backward_column_sums
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "einsum", "linear", "bilinear", "cross"]
 
@@ -484,18 +484,25 @@ class Linear(ArrayFunction):
         xp = ctx.xp
         x, weight, out = ctx.saved_tensors
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad[:3]
-        if ctx.activation == "relu":
-            grad = relu_backward(xp, grad, out)
         x_shape = ctx.x_shape
         out_features = grad.shape[-1]
         grad_rows = xp.reshape(grad, (math.prod(grad.shape[:-1]), out_features))
+        bias_sums = None
+        if ctx.activation == "relu":
+            out_rows = xp.reshape(out, grad_rows.shape)
+            if needs_bias:
+                grad_rows, bias_sums = relu_backward_column_sums(xp, grad_rows, out_rows)
+            else:
+                grad_rows = relu_backward(xp, grad_rows, out_rows)
         tile = ctx.tile
         grad_x = xp.reshape(xp.gemm(grad_rows, weight, tile=tile), x_shape) if needs_x else None
         grad_weight = None
         if needs_weight:
             grad_weight = xp.gemm(grad_rows, xp.reshape(x, (math.prod(x_shape[:-1]), x_shape[-1])), True, False,
                                   tile=tile)
-        grad_bias = xp.sum_to(xp.sum(grad_rows, 0, False), ctx.bias_shape) if needs_bias else None
+        grad_bias = None
+        if needs_bias:
+            grad_bias = xp.sum_to(xp.sum(grad_rows, 0, False) if bias_sums is None else bias_sums, ctx.bias_shape)
         return grad_x, grad_weight, grad_bias, None
 
 
