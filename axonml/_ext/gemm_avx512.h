@@ -160,6 +160,17 @@ __attribute__((target("avx512f"))) static void axon_gemm_pack_b_columns(const fl
             dst[p * nr + c] = c < count ? src[c * ld + p] : 0.0f;
 }
 
+/* One sliver of a transposed b (row p of op(b) contiguous at src + p * ld, `count` <= nr <= 16 of its
+ * columns) packed as dst[p * nr + c], zeros past count: one masked load and store per row. */
+__attribute__((target("avx512f"))) static void axon_gemm_pack_b_rows(const float *src, ptrdiff_t ld, ptrdiff_t depth,
+                                                                     int count, int nr, float *dst)
+{
+    const __mmask16 lanes = (__mmask16)((1u << nr) - 1u), valid = (__mmask16)((1u << count) - 1u);
+    ptrdiff_t p;
+    for (p = 0; p < depth; p++)
+        _mm512_mask_storeu_ps(dst + p * nr, lanes, _mm512_maskz_loadu_ps(valid, src + p * ld));
+}
+
 /* op(b)[p0 : p0 + depth, j0 : j0 + cols] as nr-column slivers: sliver s, depth p, column c at
  * packed[(s * depth + p) * nr + c]; columns past `cols` are zero. */
 static void axon_gemm_pack_b(const float *b, char trans, ptrdiff_t ld, ptrdiff_t p0, ptrdiff_t depth, ptrdiff_t j0,
@@ -172,13 +183,7 @@ static void axon_gemm_pack_b(const float *b, char trans, ptrdiff_t ld, ptrdiff_t
         if (trans == 'N') {  /* a column of op(b) is contiguous */
             axon_gemm_pack_b_columns(b + p0 + (j0 + first) * ld, ld, depth, (int)count, nr, dst);
         } else {  /* a row of op(b) is contiguous */
-            for (p = 0; p < depth; p++) {
-                const float *src = b + (j0 + first) + (p0 + p) * ld;
-                for (c = 0; c < count; c++)
-                    dst[p * nr + c] = src[c];
-                for (; c < nr; c++)
-                    dst[p * nr + c] = 0.0f;
-            }
+            axon_gemm_pack_b_rows(b + (j0 + first) + p0 * ld, ld, depth, (int)count, nr, dst);
         }
     }
 }
