@@ -27,22 +27,23 @@ cdef Py_ssize_t INT_MAX = 2147483647
 cdef void gemm_batch(char trans_1, char trans_2, int m, int n, int k, floating alpha,
                      const floating* op_1, const cnp.int64_t[::1] offsets_1, int ld_1,
                      const floating* op_2, const cnp.int64_t[::1] offsets_2, int ld_2,
-                     floating beta, floating* out, Py_ssize_t out_step, int ld_out, int tile) noexcept nogil:
+                     floating beta, floating* out, Py_ssize_t out_step, int ld_out, int tile,
+                     const floating* row_bias, bint relu) noexcept nogil:
     cdef Py_ssize_t i, batch = offsets_1.shape[0]
     cdef int threads = threads_for(batch * m * n * k)
     cdef bint small = <Py_ssize_t>m * n * k < SMALL_PRODUCT
     if threads > 1 and batch > 1 and (small or batch >= 2 * threads):
         for i in prange(batch, schedule="static", num_threads=threads):
             gemm_one(trans_1, trans_2, m, n, k, alpha, op_1 + offsets_1[i], ld_1, op_2 + offsets_2[i], ld_2,
-                     beta, out + i * out_step, ld_out, tile)
+                     beta, out + i * out_step, ld_out, tile, row_bias, relu)
     elif threads > 1 and not small:
         for i in range(batch):
             gemm_split(trans_1, trans_2, m, n, k, alpha, op_1 + offsets_1[i], ld_1, op_2 + offsets_2[i], ld_2,
-                       beta, out + i * out_step, ld_out, threads, tile)
+                       beta, out + i * out_step, ld_out, threads, tile, row_bias, relu)
     else:
         for i in range(batch):
             gemm_one(trans_1, trans_2, m, n, k, alpha, op_1 + offsets_1[i], ld_1, op_2 + offsets_2[i], ld_2,
-                     beta, out + i * out_step, ld_out, tile)
+                     beta, out + i * out_step, ld_out, tile, row_bias, relu)
 
 
 cdef tuple blas_layout(cnp.ndarray x, Py_ssize_t rows, Py_ssize_t cols):
@@ -94,12 +95,15 @@ cdef cnp.ndarray _ZERO_OFFSET_ARRAY = np.zeros(1, np.int64)
 cdef const cnp.int64_t[::1] ZERO_OFFSET = _ZERO_OFFSET_ARRAY
 
 
-def gemm(cnp.ndarray a not None, cnp.ndarray b not None, double alpha=1.0, double beta=0.0, c=None, int tile=0):
-    """alpha * a @ b + beta * c for a (..., n, k), b (..., k, m) with broadcast batch dims.
+def gemm(cnp.ndarray a not None, cnp.ndarray b not None, double alpha=1.0, double beta=0.0, c=None, int tile=0,
+         cnp.ndarray bias=None, bint relu=False):
+    """alpha * a @ b + beta * c (+ bias, then relu) for a (..., n, k), b (..., k, m) with broadcast batch dims.
 
     a and b share a float32/float64 dtype and may have any strides; c (optional) broadcasts
-    to the result, which is a new C-contiguous array. tile: the width of the AVX-512 float32
-    gemm's tiles (8, 12 or 16; 0, its default), which the autotuned Linear picks per shape.
+    to the result, which is a new C-contiguous array. bias, a C-contiguous (m,) array of their
+    dtype, and relu are applied in the product's last stores (a Linear's epilogue). tile: the
+    width of the AVX-512 float32 gemm's tiles (8, 12 or 16; 0, its default), which the
+    autotuned Linear picks per shape.
     """
     cdef int a_ndim = cnp.PyArray_NDIM(a), b_ndim = cnp.PyArray_NDIM(b)
     cdef Py_ssize_t n = a.shape[a_ndim - 2], k = a.shape[a_ndim - 1], m = b.shape[b_ndim - 1]
@@ -110,6 +114,13 @@ def gemm(cnp.ndarray a not None, cnp.ndarray b not None, double alpha=1.0, doubl
         raise TypeError(f"gemm: BLAS needs two float32 or two float64 operands, got {a.dtype} and {b.dtype}")
     if m > INT_MAX or n > INT_MAX or k > INT_MAX:
         raise ValueError("gemm: a matrix dimension exceeds BLAS's 32-bit integer range")
+    cdef void* data_bias = NULL
+    if bias is not None:
+        if cnp.PyArray_TYPE(bias) != typenum or bias.ndim != 1 or bias.shape[0] != m or \
+                not cnp.PyArray_IS_C_CONTIGUOUS(bias):
+            raise ValueError(f"gemm: bias must be a C-contiguous ({m},) {a.dtype} array, got {bias.dtype} "
+                             f"{(<object>bias).shape}")
+        data_bias = cnp.PyArray_DATA(bias)
     cdef tuple batch_shape = ()
     if a_ndim > 2 or b_ndim > 2:
         batch_shape = np.broadcast_shapes((<object>a).shape[:a_ndim - 2], (<object>b).shape[:b_ndim - 2])
@@ -125,6 +136,10 @@ def gemm(cnp.ndarray a not None, cnp.ndarray b not None, double alpha=1.0, doubl
             out.fill(0)
         elif beta != 1.0:
             out *= beta
+        if bias is not None:
+            out += bias
+        if relu:
+            np.copyto(out, 0, where=out <= 0)  # relu's: a NaN stays
         return out
     if b_ndim > 2 and cnp.PyArray_SIZE(b) == k * m:
         b = b.reshape(k, m)
@@ -148,11 +163,13 @@ def gemm(cnp.ndarray a not None, cnp.ndarray b not None, double alpha=1.0, doubl
     if typenum == cnp.NPY_FLOAT32:
         with nogil:
             gemm_batch[float](trans_b, trans_a, m, n, k, alpha, <const float*>data_b, offsets_b, ldb,
-                              <const float*>data_a, offsets_a, lda, beta, <float*>data_out, m * n, m, tile)
+                              <const float*>data_a, offsets_a, lda, beta, <float*>data_out, m * n, m, tile,
+                              <const float*>data_bias, relu)
     else:
         with nogil:
             gemm_batch[double](trans_b, trans_a, m, n, k, alpha, <const double*>data_b, offsets_b, ldb,
-                               <const double*>data_a, offsets_a, lda, beta, <double*>data_out, m * n, m, tile)
+                               <const double*>data_a, offsets_a, lda, beta, <double*>data_out, m * n, m, tile,
+                               <const double*>data_bias, relu)
     return out
 
 

@@ -188,14 +188,20 @@ static void axon_gemm_pack_b(const float *b, char trans, ptrdiff_t ld, ptrdiff_t
     }
 }
 
+#define AXON_GEMM_FIRST 1  /* the first pass over the depth: tile = product + beta * tile */
+#define AXON_GEMM_LAST 2   /* the last: the epilogue follows (a row's bias added, then the ReLU) */
+#define AXON_GEMM_RELU 4
+
 /* tile (rows x cols of an MR x nr tile, column-major, ld_tile) = alpha * a_sliver . b_sliver over depth
- * + beta * tile on the first pass over the depth, tile += alpha * a_sliver . b_sliver after; the a
- * sliver's MR rows at depth p start at a + p * a_step (packed: a_step = MR). A partial tile (at the
- * matrix's bottom or right edge) is computed whole and stored through masks. Inlined into one function
- * per tile width (axon_gemm_micro_8, _12, _16), where nr is a constant and the accumulators registers. */
+ * + beta * tile on the first pass over the depth, tile += alpha * a_sliver . b_sliver after; on the last,
+ * bias[r] (when not NULL) is added to row r and, with AXON_GEMM_RELU, values <= 0 become 0 (a NaN stays),
+ * as relu does. The a sliver's MR rows at depth p start at a + p * a_step (packed: a_step = MR). A partial
+ * tile (at the matrix's bottom or right edge) is computed whole and stored through masks. Inlined into one
+ * function per tile width (axon_gemm_micro_8, _12, _16), where nr is a constant and the accumulators
+ * registers. */
 __attribute__((target("avx512f"), always_inline)) static inline void axon_gemm_micro(
     const int nr, ptrdiff_t depth, const float *a, ptrdiff_t a_step, const float *b, float *tile, ptrdiff_t ld_tile,
-    float alpha, float beta, int first_pass, ptrdiff_t rows, ptrdiff_t cols)
+    float alpha, float beta, int pass, const float *bias, ptrdiff_t rows, ptrdiff_t cols)
 {
     __m512 c0[AXON_GEMM_NR_MAX], c1[AXON_GEMM_NR_MAX];
     ptrdiff_t p;
@@ -217,15 +223,30 @@ __attribute__((target("avx512f"), always_inline)) static inline void axon_gemm_m
         __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
         __mmask16 mask0 = rows >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rows) - 1u);
         __mmask16 mask1 = rows >= 32 ? (__mmask16)0xFFFF : rows <= 16 ? (__mmask16)0 : (__mmask16)((1u << (rows - 16)) - 1u);
+        const int epilogue = (pass & AXON_GEMM_LAST) != 0, relu = epilogue && (pass & AXON_GEMM_RELU);
+        const __m512 zero = _mm512_setzero_ps();
+        __m512 bias0 = zero, bias1 = zero;
+        if (epilogue && bias != NULL) {
+            bias0 = _mm512_maskz_loadu_ps(mask0, bias);
+            bias1 = _mm512_maskz_loadu_ps(mask1, bias + 16);
+        }
         for (j = 0; j < nr && j < cols; j++) {
             float *col = tile + j * ld_tile;
             __m512 r0 = _mm512_mul_ps(va, c0[j]), r1 = _mm512_mul_ps(va, c1[j]);
-            if (!first_pass) {
+            if (!(pass & AXON_GEMM_FIRST)) {
                 r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(mask0, col));
                 r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(mask1, col + 16));
             } else if (beta != 0.0f) {
                 r0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask0, col), r0);
                 r1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask1, col + 16), r1);
+            }
+            if (epilogue && bias != NULL) {
+                r0 = _mm512_add_ps(r0, bias0);
+                r1 = _mm512_add_ps(r1, bias1);
+            }
+            if (relu) {  /* r <= 0 is false for a NaN, which stays; -0.0 becomes 0, as relu's kernel has it */
+                r0 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r0, zero, _CMP_LE_OQ), r0, zero);
+                r1 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r1, zero, _CMP_LE_OQ), r1, zero);
             }
             _mm512_mask_storeu_ps(col, mask0, r0);
             _mm512_mask_storeu_ps(col + 16, mask1, r1);
@@ -234,13 +255,13 @@ __attribute__((target("avx512f"), always_inline)) static inline void axon_gemm_m
 }
 
 typedef void (*axon_gemm_micro_fn)(ptrdiff_t, const float *, ptrdiff_t, const float *, float *, ptrdiff_t, float, float,
-                                   int, ptrdiff_t, ptrdiff_t);
+                                   int, const float *, ptrdiff_t, ptrdiff_t);
 #define AXON_GEMM_MICRO(NR)                                                                                           \
     __attribute__((target("avx512f"))) static void axon_gemm_micro_##NR(                                              \
         ptrdiff_t depth, const float *a, ptrdiff_t a_step, const float *b, float *tile, ptrdiff_t ld_tile, float alpha, \
-        float beta, int first_pass, ptrdiff_t rows, ptrdiff_t cols)                                                   \
+        float beta, int pass, const float *bias, ptrdiff_t rows, ptrdiff_t cols)                                      \
     {                                                                                                                 \
-        axon_gemm_micro(NR, depth, a, a_step, b, tile, ld_tile, alpha, beta, first_pass, rows, cols);                 \
+        axon_gemm_micro(NR, depth, a, a_step, b, tile, ld_tile, alpha, beta, pass, bias, rows, cols);                 \
     }
 AXON_GEMM_MICRO(8)
 AXON_GEMM_MICRO(12)
@@ -261,28 +282,33 @@ static inline ptrdiff_t axon_gemm_panel_offset(ptrdiff_t n, ptrdiff_t k, ptrdiff
 }
 
 /* out (m x n, ld_out) (+)= op(a) op(b) block by block, packed_a and packed_b holding the packed block
- * and panel (or prepacked_b, when not NULL, holding every panel of op(b): axon_sgemm_pack_b_all).
+ * and panel (or prepacked_b, when not NULL, holding every panel of op(b): axon_sgemm_pack_b_all); then
+ * row_bias[i] (when not NULL) added to row i and, with relu, the ReLU, in the last block's stores.
  * An untransposed a is read in place: its columns already hold a sliver's MR rows side by side,
  * and packing it, once per panel of b, cost as much as the multiply when n is small (a
  * convolution's 64 output channels); only a partial sliver at its bottom edge is packed. */
 static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                               const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *out,
-                              ptrdiff_t ld_out, int nr, float *packed_a, float *packed_b, const float *prepacked_b)
+                              ptrdiff_t ld_out, int nr, const float *row_bias, int relu, float *packed_a,
+                              float *packed_b, const float *prepacked_b)
 {
     ptrdiff_t jc, pc, ic, jr, ir, i, j, a_step;
     const float *a_sliver;
     const axon_gemm_micro_fn micro = nr == 8 ? axon_gemm_micro_8 : nr == 16 ? axon_gemm_micro_16 : axon_gemm_micro_12;
-    if (k == 0) {  /* out = beta * out, as BLAS */
+    if (k == 0) {  /* out = beta * out, as BLAS, and the epilogue */
         for (j = 0; j < n; j++)
-            for (i = 0; i < m; i++)
-                out[i + j * ld_out] = beta == 0.0f ? 0.0f : beta * out[i + j * ld_out];
+            for (i = 0; i < m; i++) {
+                float value = (beta == 0.0f ? 0.0f : beta * out[i + j * ld_out]) + (row_bias ? row_bias[i] : 0.0f);
+                out[i + j * ld_out] = relu && value <= 0.0f ? 0.0f : value;
+            }
         return;
     }
     for (jc = 0; jc < n; jc += AXON_GEMM_NC) {
         ptrdiff_t cols = n - jc < AXON_GEMM_NC ? n - jc : AXON_GEMM_NC;
         for (pc = 0; pc < k; pc += AXON_GEMM_KC) {
             ptrdiff_t depth = k - pc < AXON_GEMM_KC ? k - pc : AXON_GEMM_KC;
-            int first_pass = pc == 0;
+            const int pass = (pc == 0 ? AXON_GEMM_FIRST : 0) |
+                             (pc + depth == k ? AXON_GEMM_LAST | (relu ? AXON_GEMM_RELU : 0) : 0);
             if (prepacked_b != NULL)
                 packed_b = (float *)prepacked_b + axon_gemm_panel_offset(n, k, jc, pc, nr);
             else
@@ -308,8 +334,8 @@ static void axon_sgemm_packed(char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t
                             a_sliver = packed_a + (ir / AXON_GEMM_MR) * depth * AXON_GEMM_MR;
                             a_step = AXON_GEMM_MR;
                         }
-                        micro(depth, a_sliver, a_step, b_sliver, tile, ld_out, alpha, beta, first_pass, tile_rows,
-                              tile_cols);
+                        micro(depth, a_sliver, a_step, b_sliver, tile, ld_out, alpha, beta, pass,
+                              row_bias ? row_bias + ic + ir : NULL, tile_rows, tile_cols);
                     }
                 }
             }
@@ -340,12 +366,13 @@ static float *axon_gemm_scratch_for(size_t size)
 #endif
 
 /* out = alpha * op(a) op(b) + beta * out (column-major) in tiles `tile` columns wide (8, 12 or 16; another
- * value: the default); 0 when this gemm cannot run here (no AVX-512, or no memory for its packed blocks),
- * after which the caller uses BLAS. Which width is fastest depends on the shapes: 12 for large square
+ * value: the default), then row_bias[i] (when not NULL) added to row i and, with relu, the ReLU, as the
+ * last stores of each tile (a Linear's bias and activation: no pass of their own over out); 0 when this
+ * gemm cannot run here (no AVX-512, or no memory for its packed blocks), after which the caller uses BLAS. Which width is fastest depends on the shapes: 12 for large square
  * products, 8 where a side is 64 (a 12-wide tile then computes padding) or the depth small. */
 static int axon_sgemm_tiled(int tile, char trans_a, char trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                             const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *out,
-                            ptrdiff_t ld_out)
+                            ptrdiff_t ld_out, const float *row_bias, int relu)
 {
 #if AXON_HAVE_AVX512_GEMM
     const int nr = axon_gemm_tile(tile);
@@ -362,11 +389,11 @@ static int axon_sgemm_tiled(int tile, char trans_a, char trans_b, ptrdiff_t m, p
     scratch = axon_gemm_scratch_for(size_a + size_b);
     if (scratch == NULL)
         return 0;
-    axon_sgemm_packed(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, out, ld_out, nr, scratch,
+    axon_sgemm_packed(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, out, ld_out, nr, row_bias, relu, scratch,
                       scratch + size_a, NULL);
     return 1;
 #else
-    (void)tile; (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b;
+    (void)tile; (void)row_bias; (void)relu; (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b;
     (void)ldb; (void)beta; (void)out; (void)ld_out;
     return 0;
 #endif
@@ -413,8 +440,8 @@ static int axon_sgemm_prepacked(char trans_a, ptrdiff_t m, ptrdiff_t n, ptrdiff_
     scratch = axon_gemm_scratch_for(size_a);
     if (scratch == NULL)
         return 0;
-    axon_sgemm_packed(trans_a, 'N', m, n, k, alpha, a, lda, NULL, 0, beta, out, ld_out, AXON_GEMM_NR, scratch, NULL,
-                      packed_b);
+    axon_sgemm_packed(trans_a, 'N', m, n, k, alpha, a, lda, NULL, 0, beta, out, ld_out, AXON_GEMM_NR, NULL, 0, scratch,
+                      NULL, packed_b);
     return 1;
 #else
     (void)trans_a; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)packed_b; (void)beta;

@@ -494,6 +494,19 @@ class CPUBackend(Backend):
             out = out + (c if beta == 1 else beta * c)
         return out
 
+    def gemm_epilogue(self, a, b, trans_a, trans_b, bias, relu, tile=0):
+        """op(a) @ op(b) + bias (a row over the last axis, or None), then relu where asked, the epilogue in the
+        product's last stores; None where the kernel does not take the arrays (the op composes it).
+
+        Not in the backend contract: ops.linalg.Linear uses it where a backend has it."""
+        if a.dtype != b.dtype or (a.dtype != np.float32 and a.dtype != np.float64):
+            return None
+        if bias is not None and (type(bias) is not np.ndarray or bias.dtype != a.dtype or bias.ndim != 1 or
+                                 bias.shape[0] != b.shape[-2 if trans_b else -1] or not bias.flags.c_contiguous):
+            return None
+        return _linalg.gemm(a.swapaxes(-1, -2) if trans_a else a, b.swapaxes(-1, -2) if trans_b else b, 1.0, 0.0,
+                            None, tile, bias, relu)
+
     def matmul(self, a, b):
         return matmul_via_gemm(self, a, b)
 

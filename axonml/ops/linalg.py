@@ -454,10 +454,11 @@ def einsum(equation: str, *operands) -> Tensor:
 # --- linear -------------------------------------------------------------------------------------------
 
 class Linear(ArrayFunction):
-    """y = act(x @ weight^T + bias) as one gemm: weight enters transposed by flag, bias as gemm's C operand.
+    """y = act(x @ weight^T + bias) as one gemm: weight enters transposed by flag.
 
-    ``activation`` is None or "relu"; relu runs in place on the gemm's fresh output (the fused bias +
-    activation epilogue: no second array, no second op), and its gradient is relu's own (relu_backward).
+    ``activation`` is None or "relu". On the CPU the bias and the ReLU are the gemm's epilogue, applied in
+    its last stores; elsewhere the bias enters as gemm's C operand and relu runs in place on the fresh
+    output (no second array, no second op). The ReLU's gradient is relu's own (relu_backward).
     ``tile`` is the CPU gemm's tile width for the three products (0: its default); the autotuned Linear
     of a compiled graph uses subclasses that set it (:func:`axonml.fusion.linear.tiled_linear`).
     """
@@ -472,10 +473,14 @@ class Linear(ArrayFunction):
         ctx.bias_shape = None if bias is None else bias.shape
         ctx.activation = activation
         rows = xp.reshape(x, (math.prod(x.shape[:-1]), in_features))  # explicit: -1 fails for 0 features
-        out = xp.reshape(xp.gemm(rows, weight, False, True, 1.0, 0.0 if bias is None else 1.0, bias, ctx.tile),
-                         x.shape[:-1] + (out_features,))
-        if activation == "relu":
-            xp.relu_into(out)
+        relu = activation == "relu"
+        fused = getattr(xp, "gemm_epilogue", None)  # the CPU's: bias and relu in the gemm's last stores
+        out = fused(rows, weight, False, True, bias, relu, ctx.tile) if fused is not None else None
+        if out is None:
+            out = xp.gemm(rows, weight, False, True, 1.0, 0.0 if bias is None else 1.0, bias, ctx.tile)
+            if relu:
+                xp.relu_into(out)
+        out = xp.reshape(out, x.shape[:-1] + (out_features,))
         ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None,
                               out if activation is not None and any(ctx.needs_input_grad[:3]) else None)
         return out

@@ -62,21 +62,6 @@ def test_linear_kernels_match_torch_values_and_gradients(kernel, dtype, activati
             np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-4)
 
 
-@pytest.mark.parametrize("tile", [8, 12, 16])
-@pytest.mark.parametrize("m, k, n", [(64, 784, 256), (17, 5, 3), (100, 300, 130), (33, 1, 70)])
-def test_every_tile_width_gives_the_same_products_in_both_layouts(tile, m, k, n):
-    """Each width's slivers and edge tiles: shapes that fill none, some and many tiles, either operand transposed."""
-    _avx512_gemm_or_skip()
-    from axonml._ext import _linalg
-    rng = np.random.default_rng(4)
-    a, b = rng.standard_normal((m, k)).astype(np.float32), rng.standard_normal((k, n)).astype(np.float32)
-    c = rng.standard_normal((m, n)).astype(np.float32)
-    want = a.astype(np.float64) @ b
-    for left, right in ((a, b), (np.ascontiguousarray(a.T).T, np.ascontiguousarray(b.T).T)):
-        np.testing.assert_allclose(_linalg.gemm(left, right, tile=tile), want, rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(_linalg.gemm(a, b, 0.5, 2.0, c, tile=tile), 0.5 * want + 2.0 * c, rtol=1e-4, atol=1e-4)
-
-
 def test_the_autotuner_offers_the_other_tile_widths_for_float32_only():
     _avx512_gemm_or_skip()
     from axonml.fusion.linear import AutotunedLinear, tiled_linear
