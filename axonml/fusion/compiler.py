@@ -18,13 +18,26 @@ import subprocess
 import sysconfig
 import tempfile
 
-__all__ = ["CompilerNotFoundError", "find_compiler", "cache_dir", "load_library", "address", "exp_source", "FLAGS"]
+__all__ = ["CompilerNotFoundError", "find_compiler", "cache_dir", "load_library", "address", "exp_source",
+           "threaded_loop", "FLAGS"]
 
 FLAGS = ["-O3", "-march=native", "-fopenmp", "-ffp-contract=fast", "-fno-trapping-math", "-fno-math-errno",
          "-fPIC", "-shared"]
 
 _compiler: tuple | None = None
 _libraries: dict[str, ctypes.CDLL] = {}
+
+
+def threaded_loop(clauses: str, condition: str, loop: list[str]) -> list[str]:
+    """C lines running ``loop`` (a for statement with its body) under ``#pragma omp parallel for <clauses>`` where
+    the generated function's ``threads`` is above 1 and ``condition`` holds, and on the calling thread otherwise.
+
+    An OpenMP region costs about a microsecond to enter even when its if clause is false: more than a small
+    kernel runs (a loss over 64 x 10 logits took 2.3 us more in its three regions than in plain loops).
+    """
+    serial = ["#pragma omp simd"] if clauses.split()[:1] == ["simd"] else []
+    return ([f"if (threads > 1 && ({condition})) {{", f"    #pragma omp parallel for {clauses} num_threads(threads)"] +
+            ["    " + line for line in loop] + ["} else {"] + ["    " + line for line in serial + loop] + ["}"])
 
 
 _char_at = ctypes.c_char.from_buffer

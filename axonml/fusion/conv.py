@@ -25,7 +25,7 @@ from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import enable_grad
 from ..backends.cpu import cpu as _cpu_backend
 from ..ops.conv import ConvNd
-from .compiler import address
+from .compiler import address, threaded_loop
 from .elementwise import FusedElementwise, _data_or_none
 
 __all__ = ["FusedConv"]
@@ -71,22 +71,21 @@ class FusedConv:
         ctype = "float" if self.dtype == np.float32 else "double"
         lines = ["#include <tgmath.h>", "#include <stdint.h>", f"typedef {ctype} T;", "",
                  "void axonml_fused(const T *bias, T *out, T *pre, long planes, long channels, long plane, "
-                 "int threads) {",
-                 f"    #pragma omp parallel for schedule(static) num_threads(threads) "
-                 f"if(planes * plane >= {_PARALLEL_THRESHOLD})",
-                 "    for (long p = 0; p < planes; p++) {",
-                 "        const T b = bias ? bias[p % channels] : (T)0;",
-                 "        T *o = out + p * plane;",
-                 "        T *q = pre ? pre + p * plane : 0;",
-                 "        if (q) {",
-                 "            #pragma omp simd",
-                 "            for (long j = 0; j < plane; j++) {"]
-        lines += ["                " + line for line in self._plane(True)]
-        lines += ["            }", "        } else {", "            #pragma omp simd",
-                  "            for (long j = 0; j < plane; j++) {"]
-        lines += ["                " + line for line in self._plane(False)]
-        lines += ["            }", "        }", "    }", "}", ""]
-        return "\n".join(lines)
+                 "int threads) {"]
+        loop = ["for (long p = 0; p < planes; p++) {",
+                "    const T b = bias ? bias[p % channels] : (T)0;",
+                "    T *o = out + p * plane;",
+                "    T *q = pre ? pre + p * plane : 0;",
+                "    if (q) {",
+                "        #pragma omp simd",
+                "        for (long j = 0; j < plane; j++) {"]
+        loop += ["            " + line for line in self._plane(True)]
+        loop += ["        }", "    } else {", "        #pragma omp simd", "        for (long j = 0; j < plane; j++) {"]
+        loop += ["            " + line for line in self._plane(False)]
+        loop += ["        }", "    }", "}"]
+        lines += ["    " + line for line in threaded_loop("schedule(static)", f"planes * plane >= {_PARALLEL_THRESHOLD}",
+                                                           loop)]
+        return "\n".join(lines + ["}", ""])
 
     def opencl_source(self, keep: bool, has_bias: bool) -> str:
         params = ["__global const T *bias", "__global T *out", "__global T *pre", "const long total",

@@ -22,7 +22,7 @@ from .._ext import _linalg
 from ..autograd.function import ArrayFunction
 from ..backends.cpu import cpu as _cpu_backend
 from ..autograd.grad_mode import enable_grad
-from .compiler import address
+from .compiler import address, threaded_loop
 from .expressions import EXPRESSIONS, c_literal, expression
 
 __all__ = ["FusedElementwise", "Input", "Member"]
@@ -122,28 +122,25 @@ class FusedElementwise:
         lines += [f"    const T *in{k} = (const T *)inputs[{k}];" for k in range(self.num_inputs)]
         suffixes = [k for k, mode in enumerate(self.input_modes) if mode == "suffix"]
         result = f"out[i] = t{len(self.members) - 1};"
+        condition = f"n >= {_PARALLEL_THRESHOLD}"
         if not suffixes:
-            lines += [f"    #pragma omp parallel for simd schedule(static) num_threads(threads) "
-                      f"if(n >= {_PARALLEL_THRESHOLD})",
-                      "    for (int64_t i = 0; i < n; i++) {"]
-            lines += ["        " + line for line in self._reads() + self.body]
-            lines += [f"        {result}", "    }", "}", ""]
-            return "\n".join(lines)
+            loop = ["for (int64_t i = 0; i < n; i++) {"] + ["    " + line for line in self._reads() + self.body]
+            loop += [f"    {result}", "}"]
+            lines += ["    " + line for line in threaded_loop("simd schedule(static)", condition, loop)]
+            return "\n".join(lines + ["}", ""])
         # rows as long as the shortest broadcast input (which divides the others: they are all trailing
         # blocks of the output's shape), so that the inner loop reads every input at base + j, with no
         # modulo per element
         lines += ["    int64_t inner = n;"]
         lines += [f"    if (sizes[{k}] < inner) inner = sizes[{k}];" for k in suffixes]
-        lines += ["    const int64_t outer = inner ? n / inner : 0;",
-                  f"    #pragma omp parallel for schedule(static) num_threads(threads) if(n >= {_PARALLEL_THRESHOLD})",
-                  "    for (int64_t o = 0; o < outer; o++) {",
-                  "        const int64_t start = o * inner;"]
-        lines += [f"        const T *row{k} = in{k} + start % sizes[{k}];" for k in suffixes]
-        lines += ["        #pragma omp simd", "        for (int64_t j = 0; j < inner; j++) {",
-                  "            const int64_t i = start + j;"]
-        lines += ["            " + line for line in self._reads() + self.body]
-        lines += [f"            {result}", "        }", "    }", "}", ""]
-        return "\n".join(lines)
+        lines += ["    const int64_t outer = inner ? n / inner : 0;"]
+        loop = ["for (int64_t o = 0; o < outer; o++) {", "    const int64_t start = o * inner;"]
+        loop += [f"    const T *row{k} = in{k} + start % sizes[{k}];" for k in suffixes]
+        loop += ["    #pragma omp simd", "    for (int64_t j = 0; j < inner; j++) {", "        const int64_t i = start + j;"]
+        loop += ["        " + line for line in self._reads() + self.body]
+        loop += [f"        {result}", "    }", "}"]
+        lines += ["    " + line for line in threaded_loop("schedule(static)", condition, loop)]
+        return "\n".join(lines + ["}", ""])
 
     def opencl_source(self) -> str:
         params = [f"__global const T *in{k}" for k in range(self.num_inputs)]

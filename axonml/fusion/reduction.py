@@ -32,7 +32,7 @@ import numpy as np
 from .._ext import _autograd
 from .._ext import _linalg
 from ..backends.cpu import cpu as _cpu_backend
-from .compiler import address, exp_source
+from .compiler import address, exp_source, threaded_loop
 from .elementwise import FusedElementwise, Input, Member, _FusedChain, replay_gradients
 from .expressions import c_literal
 
@@ -124,12 +124,9 @@ class FusedReduction:
         target = f"x{self.options['target']}"
         return f"(({value} - {target}) * ({value} - {target}))" if loss == "mse" else f"fabs({value} - {target})"
 
-    def _row_lines(self, c: bool) -> list[str]:
-        """The code of one row r (C when c, else OpenCL C): reads at base_k + j, the prologue, the reduction."""
-        # a whole-tensor sum accumulates in double on the CPU (OpenCL devices need not have doubles); a row of a
-        # softmax or layer norm in the element type, which keeps its loops as wide as the vector registers
-        acc = "double" if c and self.kind == "sum" else "T"
-        pointer = "T *row = out + start;" if c else "__global T *row = out + start;"
+    def _row_code(self, c: bool) -> tuple:
+        """(the lines that open row r, the lines computing v, the prologue's value at column j, and loop(body,
+        clause), a loop over the row's columns), in C when c, else OpenCL C."""
         simd = (lambda clause="": [f"#pragma omp simd{clause}"]) if c else (lambda clause="": [])
         count = "cols" if self.kind != "sum" else "(r == rows - 1 ? total - start : cols)"
         lines = ["const long start = r * cols;", f"const long count = {count};"]
@@ -144,6 +141,15 @@ class FusedReduction:
 
         def loop(body, clause=""):
             return simd(clause) + ["for (long j = 0; j < count; j++) {"] + ["    " + b for b in body] + ["}"]
+        return lines, compute, loop
+
+    def _row_lines(self, c: bool) -> list[str]:
+        """The code of one row r (C when c, else OpenCL C): reads at base_k + j, the prologue, the reduction."""
+        # a whole-tensor sum accumulates in double on the CPU (OpenCL devices need not have doubles); a row of a
+        # softmax or layer norm in the element type, which keeps its loops as wide as the vector registers
+        acc = "double" if c and self.kind == "sum" else "T"
+        pointer = "T *row = out + start;" if c else "__global T *row = out + start;"
+        lines, compute, loop = self._row_code(c)
         kind = self.kind
         if kind in ("softmax", "log_softmax"):
             lines += [pointer, "T m = -INFINITY;"]
@@ -180,17 +186,36 @@ class FusedReduction:
             lines += [f"if (t == {ignore}) {{", "    out[r] = (T)0;", "} else {", "    const long j = t;"]
             lines += ["    " + line for line in compute]
             lines += ["    out[r] = m + (T)log(s) - v;", "}"]
-            if c:  # where wanted, the gradient of the row's loss by its logits: softmax - one_hot(t)
-                lines += ["if (grad_rows) {", "    T *g = grad_rows + start;", f"    if (t == {ignore}) {{"]
-                lines += ["        " + line for line in loop(["g[j] = 0;"])]
-                lines += ["    } else {", "        const T inv = (T)(1 / s);"]
-                lines += ["        " + line for line in loop(compute + ["g[j] = EXPF(v - m) * inv;"])]
-                lines += ["        g[t] -= 1;", "    }", "}"]
         else:  # sum
             lines += [f"{acc} s = 0;"]
             lines += loop(compute + ["s += v;"], " reduction(+:s)")
             lines += ["out[r] = s;"]
         return lines
+
+    def _cross_entropy_gradient_lines(self) -> list[str]:
+        """C for a cross-entropy that also writes the gradient of each row's loss by its logits, softmax -
+        one_hot(t), into grad_rows: the rows' maxima and shifted logits, then one flat pass of exps over all of
+        grad_rows (as wide as the vector registers, however short the rows), then each row's loss and scale."""
+        condition = f"total >= {_PARALLEL_THRESHOLD}"
+        ignore = int(self.options["ignore_index"])
+        opening, compute, loop = self._row_code(True)
+        body = opening + ["T *g = grad_rows + start;", "T m = -INFINITY;"]
+        body += loop(compute + ["m = v > m ? v : m;"], " reduction(max:m)")
+        body += loop(compute + ["g[j] = v - m;"])
+        body += ["out[r] = m;  /* the row's maximum, until the last pass */"]
+        lines = threaded_loop("schedule(static)", condition,
+                              ["for (long r = 0; r < rows; r++) {"] + ["    " + line for line in body] + ["}"])
+        lines += threaded_loop("simd schedule(static)", condition,
+                               ["for (long i = 0; i < total; i++)", "    grad_rows[i] = EXPF(grad_rows[i]);"])
+        body = opening + ["T *g = grad_rows + start;", "const long t = target[r];", "T s = 0;"]
+        body += loop(["s += g[j];"], " reduction(+:s)")
+        body += [f"if (t == {ignore}) {{", "    out[r] = (T)0;"] + ["    " + line for line in loop(["g[j] = 0;"])]
+        body += ["} else {", "    const T m = out[r], inv = (T)(1 / s);", "    const long j = t;"]
+        body += ["    " + line for line in compute]
+        body += ["    out[r] = m + (T)log(s) - v;"] + ["    " + line for line in loop(["g[j] *= inv;"])]
+        body += ["    g[t] -= 1;", "}"]
+        return lines + threaded_loop("schedule(static)", condition,
+                                     ["for (long r = 0; r < rows; r++) {"] + ["    " + line for line in body] + ["}"])
 
     def _extras(self, c: bool) -> list[str]:
         qualifier = "" if c else "__global "
@@ -226,12 +251,13 @@ class FusedReduction:
             lines += ["    status[0] = 0;", "    status[1] = 0;", "    for (long r = 0; r < rows; r++) {",
                       "        const long t = target[r];", f"        if (t == {ignore}) continue;",
                       "        if (t < 0 || t >= cols) { status[0] = 1; return; }", "        status[1]++;", "    }"]
-        lines += [f"    {self._out_type(True)} *out = ({self._out_type(True)} *)output;",
-                  f"    #pragma omp parallel for schedule(static) num_threads(threads) if(total >= "
-                  f"{_PARALLEL_THRESHOLD})",
-                  "    for (long r = 0; r < rows; r++) {"]
-        lines += ["        " + line for line in self._row_lines(True)]
-        lines += ["    }", "}", ""]
+        lines += [f"    {self._out_type(True)} *out = ({self._out_type(True)} *)output;"]
+        if self.kind == "cross_entropy":
+            lines += ["    if (grad_rows) {"] + ["        " + line for line in self._cross_entropy_gradient_lines()]
+            lines += ["        return;", "    }"]
+        loop = ["for (long r = 0; r < rows; r++) {"] + ["    " + line for line in self._row_lines(True)] + ["}"]
+        lines += ["    " + line for line in threaded_loop("schedule(static)", f"total >= {_PARALLEL_THRESHOLD}", loop)]
+        lines += ["}", ""]
         return "\n".join(lines)
 
     def opencl_source(self) -> str:
