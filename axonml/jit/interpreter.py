@@ -47,8 +47,23 @@ def _is_literal(template) -> bool:
     return next(iter_values(template), None) is None
 
 
+def _slots(args):
+    """(a list of the literal arguments, [(position, env index)]) where every argument is a literal or a Value
+    (the common node: tensors and flags), so that a run fills a copy of the list; else None."""
+    template, slots = [], []
+    for position, arg in enumerate(args):
+        if isinstance(arg, Value):
+            template.append(None)
+            slots.append((position, arg.index))
+        elif _is_literal(arg):
+            template.append(arg)
+        else:
+            return None
+    return template, slots
+
+
 class _Step:
-    __slots__ = ("kind", "target", "literal_args", "resolvers", "outputs", "multiple", "release", "donors")
+    __slots__ = ("kind", "target", "literal_args", "resolvers", "slots", "outputs", "multiple", "release", "donors")
 
 
 class Interpreter:
@@ -71,6 +86,7 @@ class Interpreter:
             step.kind, step.target, step.multiple = node.kind, node.target, node.multiple
             step.literal_args = node.args if _is_literal(node.args) else None
             step.resolvers = [_resolver(arg) for arg in node.args]
+            step.slots = _slots(node.args) if node.kind in ("call", "fused") else None
             step.outputs = [value.index for value in node.outputs]
             dying = [value.index for value in dict.fromkeys(node.input_values())
                      if last_use.get(value.index) == position and value.index not in keep
@@ -99,7 +115,13 @@ class Interpreter:
             env[index] = obj
         grad_enabled = _autograd.is_grad_enabled()
         for step in self.steps:
-            args = [resolve(env) for resolve in step.resolvers]
+            slots = step.slots
+            if slots is not None:
+                args = slots[0].copy()
+                for position, index in slots[1]:
+                    args[position] = env[index]
+            else:
+                args = [resolve(env) for resolve in step.resolvers]
             kind = step.kind
             if kind == "call":
                 out = _apply(step.target, *args)
