@@ -63,7 +63,7 @@ def _slots(args):
 
 
 class _Step:
-    __slots__ = ("kind", "target", "literal_args", "resolvers", "slots", "outputs", "multiple", "release", "donors")
+    __slots__ = ("kind", "target", "resolvers", "slots", "outputs", "multiple", "release", "donors")
 
 
 class Interpreter:
@@ -84,7 +84,6 @@ class Interpreter:
         for position, node in enumerate(graph.nodes):
             step = _Step()
             step.kind, step.target, step.multiple = node.kind, node.target, node.multiple
-            step.literal_args = node.args if _is_literal(node.args) else None
             step.resolvers = [_resolver(arg) for arg in node.args]
             step.slots = _slots(node.args) if node.kind in ("call", "fused") else None
             step.outputs = [value.index for value in node.outputs]
