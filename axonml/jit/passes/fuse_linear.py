@@ -48,8 +48,9 @@ def split_linear_bias(graph: Graph, devices: tuple = ("cpu", "opencl")) -> int:
     """For graphs run without gradients: move a Linear's bias (and ReLU) out of the gemm into elementwise ops
     where a fused kernel will apply them in the same pass as the ops after them; returns how many.
 
-    A Linear's bias enters its gemm as the C operand, which costs a pass copying the bias over the
-    output before the gemm, and its ReLU a second pass after. A Linear without a bias writes its
+    Where a Linear's bias enters its gemm as the C operand (OpenCL), that costs a pass copying the bias
+    over the output before the gemm, and its ReLU a second pass after; the CPU gemm applies both in its
+    stores, so ``optimize`` splits OpenCL Linears only. A Linear without a bias writes its
     product alone; ``Add(product, bias)`` (moved past views of the product that keep the last axis)
     then joins the elementwise chain or the reduction that reads it (a residual add and a layer
     norm), and ``Add`` + ``Relu`` become one fused pass. With gradients the Linear keeps its
