@@ -139,3 +139,26 @@ def test_relu_inplace_keeps_the_in_place_rules():
         frozen = axonml.randn(4)
     with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
         axonml.nn.functional.relu(frozen, inplace=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(64, 128), (3, 1), (1, 70), (0, 5)])
+def test_relu_backward_column_sums_are_the_mask_and_numpys_sum_over_rows(shape, dtype):
+    size = int(np.prod(shape))
+    grad = _values(max(size, 1), dtype, 3)[:size].reshape(shape)
+    out = _values(max(size, 1), dtype, 4)[:size].reshape(shape)
+    with np.errstate(invalid="ignore"):
+        expected = grad * (out > 0).astype(dtype)
+        sums = expected.sum(0)
+    for masked, column_sums in (_eltwise.relu_backward_column_sums(grad, out), cpu.relu_backward_column_sums(grad, out)):
+        _assert_same_bits(masked, expected)
+        np.testing.assert_array_equal(column_sums, sums)  # NaN where a column holds one, as NumPy's
+    if min(shape) > 1:  # a pair the kernel does not take: the op composes the mask and NumPy's sum
+        assert cpu.relu_backward_column_sums(np.asfortranarray(grad), out) is None
+
+
+def test_relu_backward_column_sums_checks_its_arrays():
+    with pytest.raises(ValueError, match="2-D"):
+        _eltwise.relu_backward_column_sums(np.ones(4, np.float32), np.ones(4, np.float32))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        _eltwise.relu_backward_column_sums(np.ones((2, 3), np.float32), np.ones((3, 2), np.float32).T)
