@@ -50,3 +50,24 @@ def test_masks_dropout_and_long_sequences_are_left_to_the_attention_op():
                       (lambda q: F.scaled_dot_product_attention(q, q, q), (axonml.randn(1, 1, 600, 16),))]:
         graph = traced(f, *inputs)
         assert fuse_attention(graph) == 0
+
+
+@pytest.mark.parametrize("source, value_width", [(32, 32), (64, 64), (16, 48), (48, 16)])
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("heads_last", [False, True])
+def test_the_register_blocked_float32_kernel_matches_the_attention_op(source, value_width, causal, heads_last):
+    """Whole 16-float rows of scores and values: the blocked kernel, with query blocks of 4-8 rows and a last
+    partial block (13 queries), against the attention op."""
+    from axonml.fusion.attention import FusedAttention
+    rng = np.random.default_rng(7)
+    q, k, v = (rng.standard_normal(shape).astype(np.float32)
+               for shape in ((2, 3, 13, 24), (2, 3, source, 24), (2, 3, source, value_width)))
+    kernel = FusedAttention(np.float32, 24 ** -0.5, causal, heads_last, ())
+    assert "vector_size(64)" in kernel.c_source(source, 24, value_width)
+    got = kernel.run_arrays(q, k, v)
+    with axonml.no_grad():
+        want = F.scaled_dot_product_attention(*map(axonml.tensor, (q, k, v)), is_causal=causal, scale=24 ** -0.5)
+    want = want.numpy()
+    if heads_last:
+        want = want.transpose(0, 2, 1, 3)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
