@@ -58,25 +58,13 @@ class FusedLinear(Linear):
 class _TransposedLinear(_linalg.Linear):
     """Linear with its product computed as ``(weight @ x^T)^T``: the same values and ctx, so Linear's own backward.
 
-    BLAS runs the two orientations of one product at different speeds (for a wide weight and few
+    The gemm runs the two orientations of one product at different speeds (for a wide weight and few
     rows the transposed one can be a quarter faster); the transposed product then goes through one
     epilogue pass that transposes it back and adds the bias and the ReLU.
     """
 
-    def forward(ctx, x, weight, bias, activation=None):
-        xp = ctx.xp
-        needs_x, needs_weight = ctx.needs_input_grad[:2]
-        out_features, in_features = weight.shape
-        ctx.x_shape = x.shape
-        ctx.bias_shape = None if bias is None else bias.shape
-        ctx.activation = activation
-        rows = xp.reshape(x, (math.prod(x.shape[:-1]), in_features))
-        product = xp.gemm(weight, rows, False, True)  # (out_features, rows)
-        out = _transpose_epilogue(product, bias, activation == "relu")
-        out = xp.reshape(out, x.shape[:-1] + (out_features,))
-        ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None,
-                              out if activation is not None and any(ctx.needs_input_grad[:3]) else None)
-        return out
+    def product(ctx, rows, weight, bias, relu: bool):
+        return _transpose_epilogue(ctx.xp.gemm(weight, rows, False, True), bias, relu)  # from (out_features, rows)
 
 
 _EPILOGUE = """#include <stdint.h>

@@ -473,16 +473,21 @@ class Linear(ArrayFunction):
         ctx.bias_shape = None if bias is None else bias.shape
         ctx.activation = activation
         rows = xp.reshape(x, (math.prod(x.shape[:-1]), in_features))  # explicit: -1 fails for 0 features
-        relu = activation == "relu"
+        out = xp.reshape(ctx.product(rows, weight, bias, activation == "relu"), x.shape[:-1] + (out_features,))
+        ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None,
+                              out if activation is not None and any(ctx.needs_input_grad[:3]) else None)
+        return out
+
+    def product(ctx, rows, weight, bias, relu: bool):
+        """relu?(rows @ weight^T + bias) as a new (rows, out_features) array: the forward's product, which the
+        kernels of the autotuned Linear replace."""
+        xp = ctx.xp
         fused = getattr(xp, "gemm_epilogue", None)  # the CPU's: bias and relu in the gemm's last stores
         out = fused(rows, weight, False, True, bias, relu, ctx.tile) if fused is not None else None
         if out is None:
             out = xp.gemm(rows, weight, False, True, 1.0, 0.0 if bias is None else 1.0, bias, ctx.tile)
             if relu:
                 xp.relu_into(out)
-        out = xp.reshape(out, x.shape[:-1] + (out_features,))
-        ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None,
-                              out if activation is not None and any(ctx.needs_input_grad[:3]) else None)
         return out
 
     def backward(ctx, grad):
