@@ -102,9 +102,7 @@ class _Recorder:
                 owner = self.state_arrays.get(id(arg))  # a parameter's or buffer's array: read live
                 if owner is None:
                     # computed by Python from tensor data, outside the ops: the trace would freeze it
-                    reason = "an op received a backend array computed outside the ops the tracer records"
-                    if reason not in self.reasons:
-                        self.reasons.append(reason)
+                    self.untraceable("an op received a backend array computed outside the ops the tracer records")
                 value = self.external(owner) if owner is not None else self.external(arg)
             return ArrayOf(value)
         if isinstance(arg, tuple):
@@ -224,20 +222,15 @@ def _watched_read(recorder: _Recorder, method, name: str):
         if recorder.depth == 0:
             value = recorder.tensors.get(id(self))
             if value is not None and value.kind in ("input", "op"):
-                reason = (f"Tensor.{name}() read a traced tensor's value in Python (data-dependent control flow "
-                          "or a value the trace would freeze)")
-                if reason not in recorder.reasons:
-                    recorder.reasons.append(reason)
+                recorder.untraceable(f"Tensor.{name}() read a traced tensor's value in Python (data-dependent "
+                                     "control flow or a value the trace would freeze)")
         return method(self, *args, **kwargs)
     read.__name__ = name
     return read
 
 
 def _note_random(recorder: _Recorder) -> None:
-    if recorder.depth == 0:
-        reason = "the forward draws random numbers outside an op (the trace would freeze them)"
-        if reason not in recorder.reasons:
-            recorder.reasons.append(reason)
+    recorder.untraceable("the forward draws random numbers outside an op (the trace would freeze them)")
 
 
 class _WatchedGenerator:
