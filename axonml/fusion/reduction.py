@@ -297,11 +297,10 @@ class FusedReduction:
                 return self._eager(xp, arrays), None, None  # the op's own error for an out-of-range class
             return self._finish(xp, rows_out, int(status[1])), grad_rows, int(status[1])
         count = None
-        if self.kind == "cross_entropy":
-            target = arrays[-1]
-            if not self._targets_valid(xp, target):
+        if self.kind == "cross_entropy":  # on a device: the targets checked and counted on the host
+            count = self._counted_targets(xp, arrays[-1])
+            if count is None:
                 return self._eager(xp, arrays), None, None
-            count = int(np.count_nonzero(np.asarray(xp.to_numpy(target)) != self.options["ignore_index"]))
         if xp is _cpu_backend:
             rows_out = self._run_cpu(arrays, out)
         else:
@@ -317,11 +316,14 @@ class FusedReduction:
             return xp.mul(grad_rows, xp.reshape(grad, (self.shape[0], 1)))
         return xp.mul(grad_rows, xp.div(grad, self.dtype.type(count)) if reduction == "mean" else grad)
 
-    def _targets_valid(self, xp, target) -> bool:
+    def _counted_targets(self, xp, target) -> int | None:
+        """How many targets are not ignored, from one copy of them; None when one is out of range."""
         values = np.asarray(xp.to_numpy(target)).reshape(-1)
         counted = values[values != self.options["ignore_index"]]
-        return values.shape == (self.shape[0],) and not (counted.size and (counted.min() < 0 or
-                                                                           counted.max() >= self.shape[1]))
+        if values.shape != (self.shape[0],) or (counted.size and (counted.min() < 0 or
+                                                                   counted.max() >= self.shape[1])):
+            return None
+        return int(counted.size)
 
     def _eager(self, xp, arrays):
         tensors = [a if k in self.array_inputs else _autograd.wrap_array(a, xp) for k, a in enumerate(arrays)]
