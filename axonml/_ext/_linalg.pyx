@@ -12,7 +12,7 @@ from cython cimport floating
 from cython.parallel cimport prange
 from openmp cimport omp_get_max_threads, omp_set_num_threads
 
-from axonml._ext._blas cimport gemm_one, gemm_split
+from axonml._ext._blas cimport epilogue, gemm_one, gemm_split
 from axonml._ext._threads cimport threads_for
 
 cnp.import_array()
@@ -115,6 +115,7 @@ def gemm(cnp.ndarray a not None, cnp.ndarray b not None, double alpha=1.0, doubl
     if m > INT_MAX or n > INT_MAX or k > INT_MAX:
         raise ValueError("gemm: a matrix dimension exceeds BLAS's 32-bit integer range")
     cdef void* data_bias = NULL
+    cdef int columns
     if bias is not None:
         if cnp.PyArray_TYPE(bias) != typenum or bias.ndim != 1 or bias.shape[0] != m or \
                 not cnp.PyArray_IS_C_CONTIGUOUS(bias):
@@ -136,10 +137,14 @@ def gemm(cnp.ndarray a not None, cnp.ndarray b not None, double alpha=1.0, doubl
             out.fill(0)
         elif beta != 1.0:
             out *= beta
-        if bias is not None:
-            out += bias
-        if relu:
-            np.copyto(out, 0, where=out <= 0)  # relu's: a NaN stays
+        # the gemm's epilogue over every matrix of out: one column-major (m x rows) block
+        columns = cnp.PyArray_SIZE(out) // m
+        if typenum == cnp.NPY_FLOAT32:
+            with nogil:
+                epilogue[float](m, columns, <float*>cnp.PyArray_DATA(out), m, <const float*>data_bias, relu)
+        else:
+            with nogil:
+                epilogue[double](m, columns, <double*>cnp.PyArray_DATA(out), m, <const double*>data_bias, relu)
         return out
     if b_ndim > 2 and cnp.PyArray_SIZE(b) == k * m:
         b = b.reshape(k, m)
