@@ -80,6 +80,13 @@ def test_fused_elementwise_chain_10m(compare, benchmark):
           f"torch.compile {torch_compile_time * 1e3:.1f} ms")
 
 
+def _torch_mlp():
+    """PyTorch's twin of the shipped MLP (784-256-128-10) and an SGD optimizer over it."""
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
+                                torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    return model, torch.optim.SGD(model.parameters(), lr=0.01)
+
+
 def test_mlp_training_step(compare, benchmark):
     """One SGD step of the shipped MLP (784-256-128-10, batch 64): compiled vs eager (target <= 0.9)."""
     axonml.manual_seed(0)
@@ -94,9 +101,7 @@ def test_mlp_training_step(compare, benchmark):
         optimizer.step()
     step(compiled)
     ratio = compare(lambda: step(compiled), lambda: step(model), rounds=40, name="axonml_eager")
-    torch_model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
-                                      torch.nn.ReLU(), torch.nn.Linear(128, 10))
-    torch_optimizer = torch.optim.SGD(torch_model.parameters(), lr=0.01)
+    torch_model, torch_optimizer = _torch_mlp()
     tx, tt = torch.from_numpy(x.numpy()), torch.from_numpy(target.numpy())
     torch_compiled = _torch_compiled(torch_model)
 
@@ -133,9 +138,7 @@ def test_mlp_training_step_with_the_loss_compiled(compare, benchmark):
     assert any(node.op.startswith("FusedReduction") for node in loss_of.graphs()[0].nodes)
     eager_loss = loss_of.original
     ratio = compare(lambda: step(loss_of), lambda: step(eager_loss), rounds=40, name="axonml_eager")
-    torch_model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
-                                      torch.nn.ReLU(), torch.nn.Linear(128, 10))
-    torch_optimizer = torch.optim.SGD(torch_model.parameters(), lr=0.01)
+    torch_model, torch_optimizer = _torch_mlp()
     tx, tt = torch.from_numpy(x.numpy()), torch.from_numpy(target.numpy())
     torch_loss = _torch_compiled(lambda x, target: torch.nn.functional.cross_entropy(torch_model(x), target))
 
